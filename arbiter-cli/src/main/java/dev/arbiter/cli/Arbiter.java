@@ -1,0 +1,56 @@
+package dev.arbiter.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code arbiter} command. Subcommands are thin: they parse arguments, call the core and ledger
+ * modules, and map failures to the exit codes of the external contract.
+ *
+ * <p>Exit codes: 0 ok, 1 verification or policy failure, 2 usage or bad input, 3 unavailable.
+ */
+@Command(
+    name = "arbiter",
+    mixinStandardHelpOptions = true,
+    versionProvider = Arbiter.Version.class,
+    description = {
+      "Arbiter: a governance control plane between the systems that propose actions and the systems",
+      "that execute them. Signed policy, verifiable approvals, and a tamper-evident ledger.",
+      "",
+      "Exit codes: 0 ok, 1 verification or policy failure, 2 usage or bad input, 3 unavailable."
+    },
+    subcommands = {CommandLine.HelpCommand.class})
+public final class Arbiter implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the CLI and returns its exit code (used by tests, which must not call System.exit). */
+  public static int run(String... args) {
+    return commandLine().execute(args);
+  }
+
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Arbiter());
+    cli.setExitCodeExceptionMapper(ExitCodes::forException);
+    cli.setParameterExceptionHandler(ExitCodes::onParameterException);
+    cli.setExecutionExceptionHandler(ExitCodes::onExecutionException);
+    return cli;
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Arbiter.class.getPackage().getImplementationVersion();
+      return new String[] {"arbiter " + (v == null ? "dev" : v)};
+    }
+  }
+}
