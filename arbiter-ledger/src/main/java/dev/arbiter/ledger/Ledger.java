@@ -1,0 +1,151 @@
+package dev.arbiter.ledger;
+
+import dev.arbiter.core.crypto.SigningKey;
+import dev.arbiter.core.id.Ulid;
+import dev.arbiter.ledger.checkpoint.Checkpoint;
+import dev.arbiter.ledger.checkpoint.CheckpointSigner;
+import dev.arbiter.ledger.checkpoint.CheckpointVerificationException;
+import dev.arbiter.ledger.checkpoint.CheckpointVerifier;
+import dev.arbiter.ledger.event.EventDraft;
+import dev.arbiter.ledger.internal.GroupCommitWriter;
+import dev.arbiter.ledger.merkle.MerkleProofs;
+import dev.arbiter.ledger.store.CommitBatch;
+import dev.arbiter.ledger.store.LedgerIdentity;
+import dev.arbiter.ledger.store.LedgerStore;
+import dev.arbiter.ledger.store.LedgerStoreException;
+import dev.arbiter.ledger.tree.TiledTree;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The ledger's write side: it sequences appends (leaf index, stream sequence, event id, time),
+ * hashes them into the per-stream chains and the global Merkle tree, signs a checkpoint per commit
+ * batch and hands the batch to the {@link LedgerStore}. Appends from many threads share one
+ * transaction and one fsync (group commit); each caller gets its receipt only after the batch is
+ * durable.
+ *
+ * <p>On open the ledger recomputes the Merkle root of what is stored and checks it against the latest
+ * signed checkpoint before it extends anything (it never builds on a ledger it cannot verify).
+ */
+public final class Ledger implements AutoCloseable {
+  private final LedgerStore store;
+  private final GroupCommitWriter writer;
+
+  private Ledger(LedgerStore store, GroupCommitWriter writer) {
+    this.store = store;
+    this.writer = writer;
+  }
+
+  /**
+   * Opens the ledger in {@code store}, initialising an empty store with a new ledger id and an
+   * empty-tree checkpoint.
+   *
+   * @throws LedgerIntegrityException when the stored tree does not match its latest checkpoint, or
+   *     the ledger belongs to another key
+   * @throws LedgerStoreException when the store cannot be read
+   */
+  public static Ledger open(LedgerStore store, SigningKey ledgerKey, Clock clock, LedgerOptions options)
+      throws LedgerStoreException, LedgerIntegrityException {
+    CheckpointSigner signer = new CheckpointSigner(ledgerKey);
+    Ulid ulid = Ulid.create(clock, options.random());
+    Optional<LedgerIdentity> existing = store.identity();
+    LedgerIdentity identity;
+    if (existing.isEmpty()) {
+      if (store.size() != 0) {
+        throw new LedgerIntegrityException("the store holds entries but no ledger identity");
+      }
+      identity = new LedgerIdentity("ldg_" + ulid.next(), ledgerKey.keyId());
+      store.initialize(identity);
+      Checkpoint empty = signer.sign(identity.ledgerId(), 0, HashValue.of(dev.arbiter.ledger.merkle.Rfc9162.emptyRoot()),
+          Timestamps.format(clock.instant()));
+      store.commit(new CommitBatch(List.of(), List.of(), empty));
+    } else {
+      identity = existing.get();
+      if (!identity.ledgerKeyId().equals(ledgerKey.keyId())) {
+        throw new LedgerIntegrityException("this ledger's checkpoints are signed by key " + identity.ledgerKeyId().value()
+            + ", not by the given key " + ledgerKey.keyId().value());
+      }
+    }
+    TiledTree tree = loadVerifiedTree(store, new CheckpointVerifier(ledgerKey.verifyingKey()), identity);
+    GroupCommitWriter writer = new GroupCommitWriter(store, tree, signer, identity, clock, ulid, options);
+    return new Ledger(store, writer);
+  }
+
+  /** Loads the tree and checks it against the latest signed checkpoint. */
+  static TiledTree loadVerifiedTree(LedgerStore store, CheckpointVerifier verifier, LedgerIdentity identity)
+      throws LedgerStoreException, LedgerIntegrityException {
+    long size = store.size();
+    Checkpoint latest = store.latestCheckpoint()
+        .orElseThrow(() -> new LedgerIntegrityException("the ledger has no signed checkpoint"));
+    try {
+      verifier.verify(latest);
+    } catch (CheckpointVerificationException e) {
+      throw new LedgerIntegrityException("latest checkpoint does not verify: " + e.getMessage());
+    }
+    if (!latest.ledgerId().equals(identity.ledgerId())) {
+      throw new LedgerIntegrityException("latest checkpoint belongs to ledger " + latest.ledgerId()
+          + ", this is " + identity.ledgerId());
+    }
+    if (latest.treeSize() != size) {
+      throw new LedgerIntegrityException("the store holds " + size + " entries but the latest signed checkpoint covers "
+          + latest.treeSize());
+    }
+    TiledTree tree;
+    try {
+      tree = TiledTree.load(store, size);
+    } catch (LedgerStoreException e) {
+      throw new LedgerIntegrityException("cannot rebuild the Merkle tree: " + e.getMessage());
+    }
+    HashValue root = HashValue.of(tree.root());
+    if (!root.equals(latest.rootHash())) {
+      throw new LedgerIntegrityException("stored entries hash to root " + root.hex() + " but the latest signed checkpoint (size "
+          + size + ") says " + latest.rootHash().hex() + "; run `arbiter ledger verify` to find the entry");
+    }
+    return tree;
+  }
+
+  /** Appends one event; completes with its receipt once durable, or exceptionally with {@link LedgerUnavailableException}. */
+  public CompletableFuture<AppendedEvent> append(EventDraft draft) {
+    return writer.submit(List.of(draft)).thenApply(list -> list.get(0));
+  }
+
+  /**
+   * Appends events atomically (all in the same commit, consecutive leaves); completes with one result
+   * per draft, in order, once durable.
+   */
+  public CompletableFuture<List<AppendedEvent>> appendAll(List<EventDraft> drafts) {
+    return writer.submit(drafts);
+  }
+
+  /** The latest checkpoint this ledger signed and committed. */
+  public Checkpoint latestCheckpoint() {
+    return writer.latestCheckpoint();
+  }
+
+  public LedgerIdentity identity() {
+    return writer.identity();
+  }
+
+  /** Inclusion proof for {@code leafIndex} in the tree of {@code treeSize} (≤ current size). */
+  public List<HashValue> inclusionProof(long leafIndex, long treeSize) throws LedgerStoreException {
+    return writer.withTree(tree -> MerkleProofs.inclusion(tree, leafIndex, treeSize));
+  }
+
+  /** Consistency proof between two tree sizes (≤ current size). */
+  public List<HashValue> consistencyProof(long size1, long size2) throws LedgerStoreException {
+    return writer.withTree(tree -> MerkleProofs.consistency(tree, size1, size2));
+  }
+
+  public LedgerStore store() {
+    return store;
+  }
+
+  /** Stops accepting appends, commits what is queued, and closes the store. */
+  @Override
+  public void close() {
+    writer.close();
+    store.close();
+  }
+}

@@ -1,0 +1,33 @@
+package dev.arbiter.ledger;
+
+import java.security.SecureRandom;
+import java.util.Random;
+
+/**
+ * Tuning for the write path. Validated at construction; immutable.
+ *
+ * @param maxBatchEvents most events in one commit (one transaction, one fsync, one checkpoint)
+ * @param queueCapacity most appends waiting; past it {@code append} fails fast (back-pressure)
+ * @param streamHeadCache how many stream heads to keep in memory
+ * @param random randomness for event and ledger ids
+ */
+public record LedgerOptions(int maxBatchEvents, int queueCapacity, int streamHeadCache, Random random) {
+  public LedgerOptions {
+    if (maxBatchEvents < 1 || maxBatchEvents > 100_000) {
+      throw new IllegalArgumentException("maxBatchEvents must be in [1, 100000], got " + maxBatchEvents);
+    }
+    if (queueCapacity < 1) {
+      throw new IllegalArgumentException("queueCapacity must be >= 1, got " + queueCapacity);
+    }
+    if (streamHeadCache < 16) {
+      throw new IllegalArgumentException("streamHeadCache must be >= 16, got " + streamHeadCache);
+    }
+    if (random == null) {
+      throw new IllegalArgumentException("random is required");
+    }
+  }
+
+  public static LedgerOptions defaults() {
+    return new LedgerOptions(4096, 65_536, 100_000, new SecureRandom());
+  }
+}

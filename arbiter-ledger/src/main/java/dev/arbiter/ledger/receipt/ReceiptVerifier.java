@@ -1,0 +1,60 @@
+package dev.arbiter.ledger.receipt;
+
+import dev.arbiter.core.crypto.VerifyingKey;
+import dev.arbiter.ledger.HashValue;
+import dev.arbiter.ledger.checkpoint.CheckpointVerificationException;
+import dev.arbiter.ledger.checkpoint.CheckpointVerifier;
+import dev.arbiter.ledger.merkle.ProofVerificationException;
+import dev.arbiter.ledger.merkle.ProofVerifier;
+import dev.arbiter.ledger.merkle.Rfc9162;
+import java.util.List;
+
+/**
+ * Offline receipt verification with the pinned ledger public key only: the checkpoint's signature,
+ * then the inclusion of {@code leaf = RFC9162-leaf(entry_hash)} at {@code leaf_index} under the
+ * checkpoint's root.
+ *
+ * <p>The caller must still check that the entry hash is the one it expects (for example, recompute
+ * it from the event it holds) and, if it cares about recency, the checkpoint's timestamp and size.
+ */
+public final class ReceiptVerifier {
+  private final CheckpointVerifier checkpoints;
+
+  public ReceiptVerifier(VerifyingKey trustedLedgerKey) {
+    this.checkpoints = new CheckpointVerifier(trustedLedgerKey);
+  }
+
+  public void verify(Receipt untrusted) throws ReceiptVerificationException {
+    if (untrusted.leafIndex() >= untrusted.checkpoint().treeSize()) {
+      throw new ReceiptVerificationException(
+          "receipt leaf_index " + untrusted.leafIndex() + " is not inside its checkpoint's tree of size "
+              + untrusted.checkpoint().treeSize());
+    }
+    try {
+      checkpoints.verify(untrusted.checkpoint());
+    } catch (CheckpointVerificationException e) {
+      throw new ReceiptVerificationException("receipt checkpoint: " + e.getMessage());
+    }
+    List<byte[]> proof = untrusted.inclusionProof().stream().map(HashValue::bytes).toList();
+    try {
+      ProofVerifier.verifyInclusion(
+          Rfc9162.hashLeaf(untrusted.entryHash().bytes()),
+          untrusted.leafIndex(),
+          untrusted.checkpoint().treeSize(),
+          proof,
+          untrusted.checkpoint().rootHash().bytes());
+    } catch (ProofVerificationException e) {
+      throw new ReceiptVerificationException(
+          "receipt for leaf " + untrusted.leafIndex() + ": inclusion proof does not verify: " + e.getMessage());
+    }
+  }
+
+  /** Verifies the receipt and that it is for {@code expectedEntryHash}. */
+  public void verify(Receipt untrusted, HashValue expectedEntryHash) throws ReceiptVerificationException {
+    if (!untrusted.entryHash().equals(expectedEntryHash)) {
+      throw new ReceiptVerificationException(
+          "receipt is for entry hash " + untrusted.entryHash().hex() + ", expected " + expectedEntryHash.hex());
+    }
+    verify(untrusted);
+  }
+}

@@ -1,0 +1,63 @@
+package dev.arbiter.ledger.store;
+
+import dev.arbiter.ledger.checkpoint.Checkpoint;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Storage SPI for the ledger. A store persists what the sequencer ({@link dev.arbiter.ledger.Ledger})
+ * computed; it never assigns indices, hashes or signatures itself. Every implementation must:
+ *
+ * <ul>
+ *   <li>make {@link #commit} atomic and durable before it returns (fsync'd; never acknowledge what a
+ *       crash could still lose);
+ *   <li>refuse UPDATE and DELETE of committed rows at the database level;
+ *   <li>return reads in leaf order.
+ * </ul>
+ *
+ * One contract test suite runs against every implementation.
+ */
+public interface LedgerStore extends AutoCloseable {
+
+  /** The identity, or empty for a store that was never initialised. */
+  Optional<LedgerIdentity> identity() throws LedgerStoreException;
+
+  /** Writes the identity of a new, empty ledger. Fails if one is already present. */
+  void initialize(LedgerIdentity identity) throws LedgerStoreException;
+
+  /** Number of committed entries (one more than the highest leaf index). */
+  long size() throws LedgerStoreException;
+
+  Optional<Checkpoint> latestCheckpoint() throws LedgerStoreException;
+
+  /** The stored checkpoint for exactly {@code treeSize}, if any. */
+  Optional<Checkpoint> checkpoint(long treeSize) throws LedgerStoreException;
+
+  /** All stored checkpoints in increasing tree size. */
+  Cursor<Checkpoint> scanCheckpoints() throws LedgerStoreException;
+
+  /** Entries from {@code fromLeaf} on, in leaf order. */
+  Cursor<StoredEntry> scanEntries(long fromLeaf) throws LedgerStoreException;
+
+  List<StoredEntry> query(EntryQuery query) throws LedgerStoreException;
+
+  Optional<StoredEntry> entry(long leafIndex) throws LedgerStoreException;
+
+  /** The entry with {@code streamSeq} in {@code streamId}. */
+  Optional<StoredEntry> streamEntry(String streamId, long streamSeq) throws LedgerStoreException;
+
+  /** The last event of a stream, or empty for a stream with no events. */
+  Optional<StreamHead> streamHead(String streamId) throws LedgerStoreException;
+
+  /** Entry hashes of leaves {@code [from, from + count)}; fewer if the ledger is shorter. */
+  List<byte[]> entryHashes(long from, int count) throws LedgerStoreException;
+
+  /** Stored Merkle nodes of {@code level}, indices {@code [from, from + count)}. */
+  List<byte[]> nodes(int level, long from, int count) throws LedgerStoreException;
+
+  /** Atomically and durably appends the batch. */
+  void commit(CommitBatch batch) throws LedgerStoreException;
+
+  @Override
+  void close();
+}

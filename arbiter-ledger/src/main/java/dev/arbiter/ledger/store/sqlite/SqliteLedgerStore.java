@@ -1,0 +1,500 @@
+package dev.arbiter.ledger.store.sqlite;
+
+import dev.arbiter.core.crypto.KeyId;
+import dev.arbiter.ledger.HashValue;
+import dev.arbiter.ledger.checkpoint.Checkpoint;
+import dev.arbiter.ledger.store.CommitBatch;
+import dev.arbiter.ledger.store.Cursor;
+import dev.arbiter.ledger.store.EntryQuery;
+import dev.arbiter.ledger.store.LedgerIdentity;
+import dev.arbiter.ledger.store.LedgerStore;
+import dev.arbiter.ledger.store.LedgerStoreException;
+import dev.arbiter.ledger.store.NotALedgerException;
+import dev.arbiter.ledger.store.StoredEntry;
+import dev.arbiter.ledger.store.StoredNode;
+import dev.arbiter.ledger.store.StreamHead;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * The embedded ledger store: one SQLite file in WAL mode with {@code synchronous=FULL}, so a commit
+ * returns only after the WAL is fsync'd. Group commit happens above this class (the sequencer hands
+ * it one batch per transaction); this class does one transaction, one fsync per {@link #commit}.
+ *
+ * <p>One connection, used under this object's lock. Readers in other processes see committed data
+ * through WAL snapshots.
+ */
+public final class SqliteLedgerStore implements LedgerStore {
+  /** How the store is opened. */
+  public enum Mode {
+    /** Create the file and schema if missing; read and append. */
+    CREATE_IF_MISSING,
+    /** The file must exist; read only ({@code PRAGMA query_only}). */
+    READ_ONLY
+  }
+
+  private final Path file;
+  private final Connection conn;
+  private final boolean readOnly;
+  private PreparedStatement insertEntry;
+  private PreparedStatement insertNode;
+  private PreparedStatement insertCheckpoint;
+  private PreparedStatement selectHead;
+  private long size = -1;
+
+  private SqliteLedgerStore(Path file, Connection conn, boolean readOnly) {
+    this.file = file;
+    this.conn = conn;
+    this.readOnly = readOnly;
+  }
+
+  /**
+   * Opens (and in {@link Mode#CREATE_IF_MISSING}, creates) the ledger at {@code file}.
+   *
+   * @throws NotALedgerException when the file is not an SQLite database or not an Arbiter ledger
+   * @throws LedgerStoreException when it cannot be opened
+   */
+  public static SqliteLedgerStore open(Path file, Mode mode) throws LedgerStoreException {
+    boolean exists = Files.exists(file);
+    if (!exists && mode == Mode.READ_ONLY) {
+      throw new NotALedgerException("no ledger at " + file + " (file does not exist)");
+    }
+    if (exists && Files.isDirectory(file)) {
+      throw new NotALedgerException(file + " is a directory, not a ledger file");
+    }
+    Connection conn;
+    try {
+      Path parent = file.toAbsolutePath().getParent();
+      if (parent != null && !exists) {
+        Files.createDirectories(parent);
+      }
+      Properties props = new Properties();
+      props.setProperty("busy_timeout", "10000");
+      conn = DriverManager.getConnection("jdbc:sqlite:" + file, props);
+    } catch (SQLException | java.io.IOException e) {
+      throw new LedgerStoreException("cannot open ledger " + file + ": " + e.getMessage(), e);
+    }
+    SqliteLedgerStore store = new SqliteLedgerStore(file, conn, mode == Mode.READ_ONLY);
+    try {
+      store.configure(exists);
+      return store;
+    } catch (LedgerStoreException e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  private void configure(boolean existed) throws LedgerStoreException {
+    try (Statement st = conn.createStatement()) {
+      int appId;
+      int version;
+      try (ResultSet rs = st.executeQuery("PRAGMA application_id")) {
+        appId = rs.next() ? rs.getInt(1) : 0;
+      } catch (SQLException e) {
+        throw new NotALedgerException(file + " is not an Arbiter ledger (not an SQLite database: " + e.getMessage() + ")");
+      }
+      try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
+        version = rs.next() ? rs.getInt(1) : 0;
+      }
+      if (appId == 0 && !readOnly && isEmptyDatabase(st)) {
+        st.execute("PRAGMA journal_mode=WAL");
+        st.execute("PRAGMA synchronous=FULL");
+        conn.setAutoCommit(false);
+        for (String ddl : SqliteSchema.CREATE) {
+          st.execute(ddl);
+        }
+        conn.commit();
+      } else if (appId != SqliteSchema.APPLICATION_ID) {
+        throw new NotALedgerException(file + " is an SQLite database but not an Arbiter ledger (application_id "
+            + Integer.toHexString(appId) + ")");
+      } else if (version != SqliteSchema.VERSION) {
+        throw new NotALedgerException(file + ": ledger schema version " + version + " is not supported (expected "
+            + SqliteSchema.VERSION + ")");
+      }
+      if (readOnly) {
+        st.execute("PRAGMA query_only=1");
+      } else {
+        try (ResultSet rs = st.executeQuery("PRAGMA journal_mode=WAL")) {
+          rs.next();
+        }
+        st.execute("PRAGMA synchronous=FULL");
+        st.execute("PRAGMA cache_size=-65536");
+        conn.setAutoCommit(false);
+        insertEntry = conn.prepareStatement(
+            "INSERT INTO entries (leaf_index, stream_id, stream_seq, event_type, entry_hash, envelope) VALUES (?,?,?,?,?,?)");
+        insertNode = conn.prepareStatement("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?,?,?)");
+        insertCheckpoint = conn.prepareStatement(
+            "INSERT INTO checkpoints (tree_size, root_hash, timestamp, key_id, signature, ledger_id) VALUES (?,?,?,?,?,?)");
+      }
+      selectHead = conn.prepareStatement(
+          "SELECT stream_seq, entry_hash FROM entries WHERE stream_id = ? ORDER BY stream_seq DESC LIMIT 1");
+      // Probe the tables so a file with our application_id but a broken schema fails here.
+      try (ResultSet rs = st.executeQuery("SELECT count(*) FROM ledger_meta")) {
+        rs.next();
+      }
+      if (!existed && readOnly) {
+        throw new NotALedgerException("no ledger at " + file);
+      }
+    } catch (SQLException e) {
+      String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+      if (msg.contains("NOTADB") || msg.contains("not a database") || msg.contains("no such table")) {
+        throw new NotALedgerException(file + " is not an Arbiter ledger: " + msg);
+      }
+      throw new LedgerStoreException("cannot open ledger " + file + ": " + msg, e);
+    }
+  }
+
+  private static boolean isEmptyDatabase(Statement st) throws SQLException {
+    try (ResultSet rs = st.executeQuery("SELECT count(*) FROM sqlite_master")) {
+      return rs.next() && rs.getInt(1) == 0;
+    }
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  @Override
+  public synchronized Optional<LedgerIdentity> identity() throws LedgerStoreException {
+    try (PreparedStatement ps = conn.prepareStatement("SELECT key, value FROM ledger_meta")) {
+      String id = null;
+      String key = null;
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          switch (rs.getString(1)) {
+            case "ledger_id" -> id = rs.getString(2);
+            case "ledger_key_id" -> key = rs.getString(2);
+            default -> {}
+          }
+        }
+      }
+      endRead();
+      if (id == null || key == null) {
+        return Optional.empty();
+      }
+      return Optional.of(new LedgerIdentity(id, new KeyId(key)));
+    } catch (SQLException | IllegalArgumentException e) {
+      throw fail("read ledger identity", e);
+    }
+  }
+
+  @Override
+  public synchronized void initialize(LedgerIdentity identity) throws LedgerStoreException {
+    requireWritable();
+    try (PreparedStatement ps = conn.prepareStatement("INSERT INTO ledger_meta (key, value) VALUES (?, ?)")) {
+      ps.setString(1, "ledger_id");
+      ps.setString(2, identity.ledgerId());
+      ps.addBatch();
+      ps.setString(1, "ledger_key_id");
+      ps.setString(2, identity.ledgerKeyId().value());
+      ps.addBatch();
+      ps.executeBatch();
+      conn.commit();
+    } catch (SQLException e) {
+      rollbackQuietly();
+      throw fail("initialise ledger", e);
+    }
+  }
+
+  @Override
+  public synchronized long size() throws LedgerStoreException {
+    if (size >= 0 && !readOnly) {
+      return size;
+    }
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT max(leaf_index) FROM entries")) {
+      long max = rs.next() ? rs.getLong(1) : 0;
+      boolean none = rs.wasNull();
+      endRead();
+      long n = none ? 0 : max + 1;
+      if (!readOnly) {
+        size = n;
+      }
+      return n;
+    } catch (SQLException e) {
+      throw fail("read ledger size", e);
+    }
+  }
+
+  @Override
+  public synchronized Optional<Checkpoint> latestCheckpoint() throws LedgerStoreException {
+    return oneCheckpoint("SELECT * FROM checkpoints ORDER BY tree_size DESC LIMIT 1", null);
+  }
+
+  @Override
+  public synchronized Optional<Checkpoint> checkpoint(long treeSize) throws LedgerStoreException {
+    return oneCheckpoint("SELECT * FROM checkpoints WHERE tree_size = ?", treeSize);
+  }
+
+  private Optional<Checkpoint> oneCheckpoint(String sql, Long arg) throws LedgerStoreException {
+    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+      if (arg != null) {
+        ps.setLong(1, arg);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        Optional<Checkpoint> cp = rs.next() ? Optional.of(checkpointFrom(rs)) : Optional.empty();
+        endRead();
+        return cp;
+      }
+    } catch (SQLException e) {
+      throw fail("read checkpoint", e);
+    }
+  }
+
+  private static Checkpoint checkpointFrom(ResultSet rs) throws SQLException, LedgerStoreException {
+    try {
+      return new Checkpoint(
+          rs.getString("ledger_id"),
+          rs.getLong("tree_size"),
+          HashValue.of(rs.getBytes("root_hash")),
+          rs.getString("timestamp"),
+          new KeyId(rs.getString("key_id")),
+          rs.getBytes("signature"));
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new LedgerStoreException("malformed checkpoint row at tree size " + rs.getLong("tree_size") + ": " + e.getMessage());
+    }
+  }
+
+  @Override
+  public synchronized Cursor<Checkpoint> scanCheckpoints() throws LedgerStoreException {
+    return new SqlCursor<>(this, "SELECT * FROM checkpoints ORDER BY tree_size", ps -> {}, SqliteLedgerStore::checkpointFrom);
+  }
+
+  @Override
+  public synchronized Cursor<StoredEntry> scanEntries(long fromLeaf) throws LedgerStoreException {
+    return new SqlCursor<>(
+        this,
+        "SELECT leaf_index, stream_id, stream_seq, event_type, entry_hash, envelope FROM entries WHERE leaf_index >= ? ORDER BY leaf_index",
+        ps -> ps.setLong(1, fromLeaf),
+        SqliteLedgerStore::entryFrom);
+  }
+
+  private static StoredEntry entryFrom(ResultSet rs) throws SQLException {
+    return new StoredEntry(
+        rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getBytes(5), rs.getBytes(6));
+  }
+
+  @Override
+  public synchronized List<StoredEntry> query(EntryQuery q) throws LedgerStoreException {
+    StringBuilder sql = new StringBuilder(
+        "SELECT leaf_index, stream_id, stream_seq, event_type, entry_hash, envelope FROM entries WHERE leaf_index >= ?");
+    if (q.streamId() != null) {
+      sql.append(" AND stream_id = ?");
+    }
+    if (q.eventType() != null) {
+      sql.append(" AND event_type = ?");
+    }
+    sql.append(" ORDER BY leaf_index LIMIT ?");
+    try (PreparedStatement ps = conn.prepareStatement(sql.toString())) {
+      int i = 1;
+      ps.setLong(i++, q.fromLeaf());
+      if (q.streamId() != null) {
+        ps.setString(i++, q.streamId());
+      }
+      if (q.eventType() != null) {
+        ps.setString(i++, q.eventType());
+      }
+      ps.setInt(i, q.limit());
+      List<StoredEntry> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(entryFrom(rs));
+        }
+      }
+      endRead();
+      return out;
+    } catch (SQLException e) {
+      throw fail("query entries", e);
+    }
+  }
+
+  @Override
+  public synchronized Optional<StoredEntry> entry(long leafIndex) throws LedgerStoreException {
+    try (PreparedStatement ps = conn.prepareStatement(
+        "SELECT leaf_index, stream_id, stream_seq, event_type, entry_hash, envelope FROM entries WHERE leaf_index = ?")) {
+      ps.setLong(1, leafIndex);
+      try (ResultSet rs = ps.executeQuery()) {
+        Optional<StoredEntry> e = rs.next() ? Optional.of(entryFrom(rs)) : Optional.empty();
+        endRead();
+        return e;
+      }
+    } catch (SQLException e) {
+      throw fail("read entry " + leafIndex, e);
+    }
+  }
+
+  @Override
+  public synchronized Optional<StoredEntry> streamEntry(String streamId, long streamSeq) throws LedgerStoreException {
+    try (PreparedStatement ps = conn.prepareStatement(
+        "SELECT leaf_index, stream_id, stream_seq, event_type, entry_hash, envelope FROM entries WHERE stream_id = ? AND stream_seq = ?")) {
+      ps.setString(1, streamId);
+      ps.setLong(2, streamSeq);
+      try (ResultSet rs = ps.executeQuery()) {
+        Optional<StoredEntry> e = rs.next() ? Optional.of(entryFrom(rs)) : Optional.empty();
+        endRead();
+        return e;
+      }
+    } catch (SQLException e) {
+      throw fail("read stream entry", e);
+    }
+  }
+
+  @Override
+  public synchronized Optional<StreamHead> streamHead(String streamId) throws LedgerStoreException {
+    try {
+      selectHead.setString(1, streamId);
+      try (ResultSet rs = selectHead.executeQuery()) {
+        Optional<StreamHead> h = rs.next() ? Optional.of(new StreamHead(rs.getLong(1), rs.getBytes(2))) : Optional.empty();
+        endRead();
+        return h;
+      }
+    } catch (SQLException e) {
+      throw fail("read stream head", e);
+    }
+  }
+
+  @Override
+  public synchronized List<byte[]> entryHashes(long from, int count) throws LedgerStoreException {
+    try (PreparedStatement ps = conn.prepareStatement(
+        "SELECT entry_hash FROM entries WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index")) {
+      ps.setLong(1, from);
+      ps.setLong(2, from + count);
+      List<byte[]> out = new ArrayList<>(count);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getBytes(1));
+        }
+      }
+      endRead();
+      return out;
+    } catch (SQLException e) {
+      throw fail("read entry hashes", e);
+    }
+  }
+
+  @Override
+  public synchronized List<byte[]> nodes(int level, long from, int count) throws LedgerStoreException {
+    try (PreparedStatement ps = conn.prepareStatement(
+        "SELECT hash FROM merkle_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx")) {
+      ps.setInt(1, level);
+      ps.setLong(2, from);
+      ps.setLong(3, from + count);
+      List<byte[]> out = new ArrayList<>(count);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getBytes(1));
+        }
+      }
+      endRead();
+      return out;
+    } catch (SQLException e) {
+      throw fail("read Merkle nodes", e);
+    }
+  }
+
+  @Override
+  public synchronized void commit(CommitBatch batch) throws LedgerStoreException {
+    requireWritable();
+    long expected = size();
+    try {
+      for (StoredEntry e : batch.entries()) {
+        if (e.leafIndex() != expected) {
+          throw new LedgerStoreException("commit out of order: expected leaf " + expected + ", got " + e.leafIndex());
+        }
+        expected++;
+        insertEntry.setLong(1, e.leafIndex());
+        insertEntry.setString(2, e.streamId());
+        insertEntry.setLong(3, e.streamSeq());
+        insertEntry.setString(4, e.eventType());
+        insertEntry.setBytes(5, e.entryHash());
+        insertEntry.setBytes(6, e.envelope());
+        insertEntry.addBatch();
+      }
+      if (batch.checkpoint().treeSize() != expected) {
+        throw new LedgerStoreException("checkpoint tree size " + batch.checkpoint().treeSize()
+            + " does not match the ledger size after the batch (" + expected + ")");
+      }
+      insertEntry.executeBatch();
+      for (StoredNode n : batch.nodes()) {
+        insertNode.setInt(1, n.level());
+        insertNode.setLong(2, n.index());
+        insertNode.setBytes(3, n.hash());
+        insertNode.addBatch();
+      }
+      if (!batch.nodes().isEmpty()) {
+        insertNode.executeBatch();
+      }
+      Checkpoint cp = batch.checkpoint();
+      insertCheckpoint.setLong(1, cp.treeSize());
+      insertCheckpoint.setBytes(2, cp.rootHash().bytes());
+      insertCheckpoint.setString(3, cp.timestamp());
+      insertCheckpoint.setString(4, cp.keyId().value());
+      insertCheckpoint.setBytes(5, cp.signature());
+      insertCheckpoint.setString(6, cp.ledgerId());
+      insertCheckpoint.executeUpdate();
+      conn.commit();
+      size = expected;
+    } catch (SQLException | LedgerStoreException e) {
+      rollbackQuietly();
+      size = -1;
+      if (e instanceof LedgerStoreException lse) {
+        throw lse;
+      }
+      throw fail("commit " + batch.entries().size() + " entries", e);
+    }
+  }
+
+  private void requireWritable() throws LedgerStoreException {
+    if (readOnly) {
+      throw new LedgerStoreException("ledger " + file + " is open read-only");
+    }
+  }
+
+  /** In write mode reads run inside the (autocommit-off) connection; end the read transaction. */
+  void endRead() throws SQLException {
+    if (!readOnly) {
+      conn.commit();
+    }
+  }
+
+  Connection connection() {
+    return conn;
+  }
+
+  private void rollbackQuietly() {
+    try {
+      conn.rollback();
+    } catch (SQLException ignored) {
+      // The connection is unusable; the next operation reports it.
+    }
+  }
+
+  private LedgerStoreException fail(String what, Exception e) {
+    String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+    if (msg.contains("NOTADB") || msg.contains("not a database") || msg.contains("malformed")) {
+      return new NotALedgerException(file + ": cannot " + what + ": " + msg);
+    }
+    return new LedgerStoreException("ledger " + file + ": cannot " + what + ": " + msg, e);
+  }
+
+  @Override
+  public synchronized void close() {
+    try {
+      if (!readOnly && !conn.isClosed()) {
+        conn.commit();
+      }
+      conn.close();
+    } catch (SQLException ignored) {
+      // Closing: nothing left to report to.
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package dev.arbiter.ledger.verify;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * The first thing verification found wrong, named precisely: what kind of failure, where (leaf index,
+ * stream, stream sequence, or checkpoint size), what was expected and what was found.
+ *
+ * @param leafIndex the entry concerned, or -1 when the failure is about a checkpoint
+ * @param streamId the entry's stream as stored, or null
+ * @param streamSeq the entry's stream sequence as stored, or -1
+ * @param checkpointSize the checkpoint concerned, or -1
+ */
+public record IntegrityFailure(
+    Kind kind, long leafIndex, String streamId, long streamSeq, long checkpointSize, String expected, String found,
+    String message) {
+
+  /** Stable names, printed in {@code --json} output. */
+  public enum Kind {
+    ENTRY_HASH_MISMATCH,
+    ENTRY_MISSING,
+    ENTRY_OUT_OF_PLACE,
+    ENTRY_MALFORMED,
+    STREAM_BROKEN,
+    INDEX_MISMATCH,
+    CHECKPOINT_SIGNATURE,
+    CHECKPOINT_FOREIGN,
+    CHECKPOINT_ROOT_MISMATCH,
+    CHECKPOINT_ORDER,
+    CHECKPOINT_BEYOND_END,
+    ENTRIES_NOT_CHECKPOINTED,
+    TRUSTED_CHECKPOINT_MISMATCH,
+    TRUNCATED,
+    WRONG_KEY
+  }
+
+  public ObjectNode toJson() {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.put("kind", kind.name().toLowerCase(java.util.Locale.ROOT));
+    if (leafIndex >= 0) {
+      o.put("leaf_index", leafIndex);
+    }
+    if (streamId != null) {
+      o.put("stream", streamId);
+    }
+    if (streamSeq >= 0) {
+      o.put("stream_seq", streamSeq);
+    }
+    if (checkpointSize >= 0) {
+      o.put("checkpoint_tree_size", checkpointSize);
+    }
+    if (expected != null) {
+      o.put("expected", expected);
+    }
+    if (found != null) {
+      o.put("found", found);
+    }
+    o.put("message", message);
+    return o;
+  }
+
+  static IntegrityFailure atEntry(Kind kind, long leaf, String stream, long seq, String expected, String found, String message) {
+    return new IntegrityFailure(kind, leaf, stream, seq, -1, expected, found, message);
+  }
+
+  static IntegrityFailure atCheckpoint(Kind kind, long size, String expected, String found, String message) {
+    return new IntegrityFailure(kind, -1, null, -1, size, expected, found, message);
+  }
+}

@@ -1,0 +1,258 @@
+package dev.arbiter.ledger.verify;
+
+import static dev.arbiter.ledger.verify.IntegrityFailure.atCheckpoint;
+import static dev.arbiter.ledger.verify.IntegrityFailure.atEntry;
+
+import dev.arbiter.core.crypto.VerifyingKey;
+import dev.arbiter.ledger.EntryHash;
+import dev.arbiter.ledger.HashValue;
+import dev.arbiter.ledger.checkpoint.Checkpoint;
+import dev.arbiter.ledger.checkpoint.CheckpointVerificationException;
+import dev.arbiter.ledger.checkpoint.CheckpointVerifier;
+import dev.arbiter.ledger.event.EnvelopeHeader;
+import dev.arbiter.ledger.merkle.CompactRange;
+import dev.arbiter.ledger.merkle.Rfc9162;
+import dev.arbiter.ledger.store.Cursor;
+import dev.arbiter.ledger.store.LedgerIdentity;
+import dev.arbiter.ledger.store.LedgerStore;
+import dev.arbiter.ledger.store.LedgerStoreException;
+import dev.arbiter.ledger.store.StoredEntry;
+import dev.arbiter.ledger.verify.IntegrityFailure.Kind;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongConsumer;
+
+/**
+ * Full, streaming verification of a stored ledger with public keys only. In one pass over the
+ * entries in leaf order, in constant memory:
+ *
+ * <ol>
+ *   <li>each envelope is parsed and must sit at its own {@code leaf_index}, in its stream at the next
+ *       {@code stream_seq}, with index columns that agree with it;
+ *   <li>its entry hash is recomputed from the previous entry of its stream (genesis: 32 zero bytes)
+ *       and must equal the stored one;
+ *   <li>the Merkle root is maintained incrementally ({@link CompactRange}); at every stored
+ *       checkpoint's size it must equal the signed root, and each checkpoint's signature must verify
+ *       with the pinned ledger key, belong to this ledger, and not go back in time (consistency of
+ *       successive checkpoints follows: they are roots of prefixes of the same verified sequence);
+ *   <li>no entry may lie beyond the last checkpoint, and no checkpoint beyond the last entry;
+ *   <li>if a trusted checkpoint (kept outside the database) is given, the ledger must contain it:
+ *       this is what catches truncation of the tail together with its checkpoints.
+ * </ol>
+ *
+ * The first failure stops verification and is reported with the exact entry or checkpoint.
+ */
+public final class LedgerVerifier {
+  private static final int STREAM_CACHE = 200_000;
+
+  private final LedgerStore store;
+  private final VerifyingKey trustedLedgerKey;
+  private final CheckpointVerifier checkpointVerifier;
+  private final Checkpoint trustedCheckpoint;
+  private final LongConsumer progress;
+
+  private record Head(long seq, byte[] hash) {}
+
+  /**
+   * @param trustedCheckpoint a checkpoint obtained outside the database (may be null)
+   * @param progress called now and then with the number of entries verified so far
+   */
+  public LedgerVerifier(LedgerStore store, VerifyingKey trustedLedgerKey, Checkpoint trustedCheckpoint, LongConsumer progress) {
+    this.store = store;
+    this.trustedLedgerKey = trustedLedgerKey;
+    this.checkpointVerifier = new CheckpointVerifier(trustedLedgerKey);
+    this.trustedCheckpoint = trustedCheckpoint;
+    this.progress = progress == null ? n -> {} : progress;
+  }
+
+  public VerificationReport verify() throws LedgerVerificationException, LedgerStoreException {
+    long started = System.nanoTime();
+    Optional<LedgerIdentity> identity = store.identity();
+    if (identity.isEmpty()) {
+      throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_FOREIGN, -1, "a ledger identity", "none",
+          "the database has no ledger identity (ledger_meta is empty)"), 0);
+    }
+    String ledgerId = identity.get().ledgerId();
+    if (!identity.get().ledgerKeyId().equals(trustedLedgerKey.keyId())) {
+      throw new LedgerVerificationException(atCheckpoint(Kind.WRONG_KEY, -1, trustedLedgerKey.keyId().value(),
+          identity.get().ledgerKeyId().value(),
+          "this ledger is signed by key " + identity.get().ledgerKeyId().value() + ", not by the given key "
+              + trustedLedgerKey.keyId().value()), 0);
+    }
+    if (trustedCheckpoint != null) {
+      checkTrustedCheckpointItself(ledgerId);
+    }
+
+    Map<String, Head> heads = new LinkedHashMap<>(4096, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, Head> eldest) {
+        return size() > STREAM_CACHE;
+      }
+    };
+    CompactRange range = new CompactRange();
+    long checkpoints = 0;
+    boolean trustedMatched = false;
+    String lastTimestamp = "";
+    try (Cursor<StoredEntry> entries = store.scanEntries(0); Cursor<Checkpoint> cps = store.scanCheckpoints()) {
+      Checkpoint cp = cps.next();
+      long n = 0;
+      StoredEntry e;
+      do {
+        // Checkpoints at the current size (the empty tree first, then after each entry).
+        while (cp != null && cp.treeSize() == n) {
+          checkCheckpoint(cp, ledgerId, range, lastTimestamp, n);
+          lastTimestamp = cp.timestamp();
+          checkpoints++;
+          cp = cps.next();
+        }
+        if (trustedCheckpoint != null && trustedCheckpoint.treeSize() == n) {
+          HashValue root = HashValue.of(range.root());
+          if (!root.equals(trustedCheckpoint.rootHash())) {
+            throw new LedgerVerificationException(atCheckpoint(Kind.TRUSTED_CHECKPOINT_MISMATCH, n,
+                trustedCheckpoint.rootHash().hex(), root.hex(),
+                "the first " + n + " entries hash to root " + root.hex() + ", but the trusted checkpoint says "
+                    + trustedCheckpoint.rootHash().hex() + ": entries before leaf " + n + " were rewritten"), n);
+          }
+          trustedMatched = true;
+        }
+        if (cp != null && cp.treeSize() < n) {
+          throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_ORDER, cp.treeSize(), null, null,
+              "checkpoint at size " + cp.treeSize() + " is out of order"), n);
+        }
+        e = entries.next();
+        if (e == null) {
+          break;
+        }
+        checkEntry(e, n, heads, range);
+        n++;
+        if ((n & 0xffff) == 0) {
+          progress.accept(n);
+        }
+      } while (true);
+      if (cp != null) {
+        throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_BEYOND_END, cp.treeSize(),
+            cp.treeSize() + " entries", n + " entries",
+            "a signed checkpoint covers " + cp.treeSize() + " entries but the ledger holds only " + n
+                + ": entries from leaf " + n + " on were deleted"), n);
+      }
+      if (trustedCheckpoint != null && !trustedMatched) {
+        throw new LedgerVerificationException(atCheckpoint(Kind.TRUNCATED, trustedCheckpoint.treeSize(),
+            trustedCheckpoint.treeSize() + " entries", n + " entries",
+            "the ledger was truncated: the trusted checkpoint covers " + trustedCheckpoint.treeSize()
+                + " entries but the database holds only " + n + " (leaves " + n + " to "
+                + (trustedCheckpoint.treeSize() - 1) + " are gone)"), n);
+      }
+      Optional<Checkpoint> last = store.latestCheckpoint();
+      long covered = last.map(Checkpoint::treeSize).orElse(-1L);
+      if (covered != n) {
+        throw new LedgerVerificationException(atEntry(Kind.ENTRIES_NOT_CHECKPOINTED, Math.max(covered, 0), null, -1,
+            "every entry under a signed checkpoint", (n - Math.max(covered, 0)) + " entries after the last checkpoint",
+            "entries from leaf " + Math.max(covered, 0) + " to " + (n - 1)
+                + " are not covered by any signed checkpoint: they were added outside the ledger"), n);
+      }
+      progress.accept(n);
+      return new VerificationReport(ledgerId, n, checkpoints, HashValue.of(range.root()),
+          trustedCheckpoint == null ? -1 : trustedCheckpoint.treeSize(), (System.nanoTime() - started) / 1e9);
+    }
+  }
+
+  private void checkTrustedCheckpointItself(String ledgerId) throws LedgerVerificationException {
+    try {
+      checkpointVerifier.verify(trustedCheckpoint);
+    } catch (CheckpointVerificationException ex) {
+      throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_SIGNATURE, trustedCheckpoint.treeSize(), null, null,
+          "the trusted checkpoint does not verify: " + ex.getMessage()), 0);
+    }
+    if (!trustedCheckpoint.ledgerId().equals(ledgerId)) {
+      throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_FOREIGN, trustedCheckpoint.treeSize(),
+          trustedCheckpoint.ledgerId(), ledgerId,
+          "the trusted checkpoint is from ledger " + trustedCheckpoint.ledgerId() + ", but this database is ledger "
+              + ledgerId), 0);
+    }
+  }
+
+  private void checkCheckpoint(Checkpoint cp, String ledgerId, CompactRange range, String lastTimestamp, long n)
+      throws LedgerVerificationException {
+    try {
+      checkpointVerifier.verify(cp);
+    } catch (CheckpointVerificationException ex) {
+      throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_SIGNATURE, cp.treeSize(), null, null,
+          ex.getMessage()), n);
+    }
+    if (!cp.ledgerId().equals(ledgerId)) {
+      throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_FOREIGN, cp.treeSize(), ledgerId, cp.ledgerId(),
+          "checkpoint at size " + cp.treeSize() + " belongs to ledger " + cp.ledgerId() + ", not " + ledgerId), n);
+    }
+    if (cp.timestamp().compareTo(lastTimestamp) < 0) {
+      throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_ORDER, cp.treeSize(), "after " + lastTimestamp,
+          cp.timestamp(), "checkpoint at size " + cp.treeSize() + " is dated before the previous checkpoint"), n);
+    }
+    HashValue root = HashValue.of(range.root());
+    if (!root.equals(cp.rootHash())) {
+      throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_ROOT_MISMATCH, cp.treeSize(), cp.rootHash().hex(),
+          root.hex(),
+          "the first " + cp.treeSize() + " entries hash to Merkle root " + root.hex()
+              + ", but the signed checkpoint at that size says " + cp.rootHash().hex()
+              + ": an entry since the previous checkpoint was rewritten, reordered or replaced"), n);
+    }
+  }
+
+  private void checkEntry(StoredEntry e, long n, Map<String, Head> heads, CompactRange range)
+      throws LedgerVerificationException, LedgerStoreException {
+    if (e.leafIndex() != n) {
+      throw new LedgerVerificationException(atEntry(Kind.ENTRY_MISSING, n, null, -1, "leaf " + n, "leaf " + e.leafIndex(),
+          "entry at leaf " + n + " is missing (the next stored entry is leaf " + e.leafIndex() + "): it was deleted"), n);
+    }
+    EnvelopeHeader h;
+    try {
+      h = EnvelopeHeader.read(e.envelope());
+    } catch (IllegalArgumentException ex) {
+      throw new LedgerVerificationException(atEntry(Kind.ENTRY_MALFORMED, n, e.streamId(), e.streamSeq(), null, null,
+          "entry at leaf " + n + " (stream " + e.streamId() + ", seq " + e.streamSeq() + "): " + ex.getMessage()), n);
+    }
+    if (h.leafIndex() != n) {
+      throw new LedgerVerificationException(atEntry(Kind.ENTRY_OUT_OF_PLACE, n, h.streamId(), h.streamSeq(),
+          "leaf_index " + n, "leaf_index " + h.leafIndex(),
+          "entry at leaf " + n + " holds the envelope of leaf " + h.leafIndex() + " (stream " + h.streamId() + ", seq "
+              + h.streamSeq() + "): entries were moved or swapped"), n);
+    }
+    if (!h.streamId().equals(e.streamId()) || h.streamSeq() != e.streamSeq() || !h.eventType().equals(e.eventType())) {
+      throw new LedgerVerificationException(atEntry(Kind.INDEX_MISMATCH, n, h.streamId(), h.streamSeq(),
+          h.streamId() + "#" + h.streamSeq() + " " + h.eventType(), e.streamId() + "#" + e.streamSeq() + " " + e.eventType(),
+          "entry at leaf " + n + ": index columns (stream, seq, type) disagree with its envelope"), n);
+    }
+    byte[] prev = previousHash(h, n, heads);
+    byte[] computed = EntryHash.compute(prev, e.envelope());
+    if (!java.security.MessageDigest.isEqual(computed, e.entryHash())) {
+      throw new LedgerVerificationException(atEntry(Kind.ENTRY_HASH_MISMATCH, n, h.streamId(), h.streamSeq(),
+          HashValue.of(computed).hex(), e.entryHash() == null || e.entryHash().length != 32 ? "malformed" : HashValue.of(e.entryHash()).hex(),
+          "entry at leaf " + n + " (stream " + h.streamId() + ", seq " + h.streamSeq() + ", " + h.eventType()
+              + ") was altered: its envelope and chain hash to " + HashValue.of(computed).hex()
+              + " but the recorded entry hash is "
+              + (e.entryHash() == null || e.entryHash().length != 32 ? "malformed" : HashValue.of(e.entryHash()).hex())), n);
+    }
+    heads.put(h.streamId(), new Head(h.streamSeq(), computed));
+    range.append(Rfc9162.hashLeaf(computed));
+  }
+
+  private byte[] previousHash(EnvelopeHeader h, long n, Map<String, Head> heads)
+      throws LedgerVerificationException, LedgerStoreException {
+    Head head = heads.get(h.streamId());
+    if (head == null && h.streamSeq() > 0) {
+      // Not cached (evicted, or never seen): its previous entry must be an earlier, already verified leaf.
+      Optional<StoredEntry> prev = store.streamEntry(h.streamId(), h.streamSeq() - 1);
+      if (prev.isPresent() && prev.get().leafIndex() < n) {
+        head = new Head(h.streamSeq() - 1, prev.get().entryHash());
+      }
+    }
+    long expectedSeq = head == null ? 0 : head.seq() + 1;
+    if (h.streamSeq() != expectedSeq) {
+      throw new LedgerVerificationException(atEntry(Kind.STREAM_BROKEN, n, h.streamId(), h.streamSeq(),
+          "stream_seq " + expectedSeq, "stream_seq " + h.streamSeq(),
+          "entry at leaf " + n + " (stream " + h.streamId() + ") has stream_seq " + h.streamSeq() + " but the stream's previous entry "
+              + (head == null ? "does not exist" : "has seq " + head.seq()) + ": an entry of this stream was deleted or moved"), n);
+    }
+    return head == null ? EntryHash.genesis() : head.hash();
+  }
+}
