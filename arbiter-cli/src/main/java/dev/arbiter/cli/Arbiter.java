@@ -19,7 +19,10 @@ import picocli.CommandLine.Command;
       "",
       "Exit codes: 0 ok, 1 verification or policy failure, 2 usage or bad input, 3 unavailable."
     },
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {
+      dev.arbiter.cli.ledger.LedgerCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Arbiter implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

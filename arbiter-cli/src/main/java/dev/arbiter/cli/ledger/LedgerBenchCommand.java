@@ -1,0 +1,248 @@
+package dev.arbiter.cli.ledger;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arbiter.cli.CliFailure;
+import dev.arbiter.cli.ExitCodes;
+import dev.arbiter.core.crypto.SigningKey;
+import dev.arbiter.ledger.Ledger;
+import dev.arbiter.ledger.LedgerIntegrityException;
+import dev.arbiter.ledger.LedgerOptions;
+import dev.arbiter.ledger.event.Actor;
+import dev.arbiter.ledger.event.EventDraft;
+import dev.arbiter.ledger.store.LedgerStoreException;
+import dev.arbiter.ledger.store.sqlite.SqliteLedgerStore;
+import dev.arbiter.ledger.verify.LedgerVerificationException;
+import dev.arbiter.ledger.verify.LedgerVerifier;
+import dev.arbiter.ledger.verify.VerificationReport;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Append N synthetic events through the normal, durable append path and measure it, then verify",
+      "the whole ledger and measure that. Use it to size disks; a fresh --db path creates a ledger.",
+      "Closed loop by default: W concurrent appenders, each waiting for its own durable receipt.",
+      "With --rate R: open loop, events offered at R/s regardless of completions; latency is measured",
+      "from each event's scheduled time (no coordinated omission).",
+      "With --json the last line is one JSON object: events, seconds, events_per_second, p50_ms,",
+      "p99_ms, max_ms, verify_entries, verify_seconds, verify_events_per_second."
+    })
+public final class LedgerBenchCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--db", required = true, paramLabel = "FILE", description = "Ledger database (created if missing).")
+  Path db;
+
+  @Option(names = "--ledger-key", required = true, paramLabel = "KEY", description = "The ledger's private key (PKCS#8 PEM).")
+  Path ledgerKey;
+
+  @Option(names = "--events", required = true, paramLabel = "N", description = "Events to append.")
+  long events;
+
+  @Option(names = "--payload-bytes", paramLabel = "B", defaultValue = "512", description = "Payload size (default ${DEFAULT-VALUE}).")
+  int payloadBytes;
+
+  @Option(names = "--writers", paramLabel = "W", defaultValue = "1", description = "Concurrent appenders (default ${DEFAULT-VALUE}).")
+  int writers;
+
+  @Option(names = "--rate", paramLabel = "R", description = "Open loop: offer R events/s instead of W closed-loop appenders.")
+  Double rate;
+
+  @Option(names = "--events-per-stream", paramLabel = "K", defaultValue = "8",
+      description = "Events per decision stream (default ${DEFAULT-VALUE}, about one decision's trail).")
+  int eventsPerStream;
+
+  @Option(names = "--no-verify", description = "Skip the verification pass.")
+  boolean noVerify;
+
+  @Option(names = "--json", description = "Print the result as one JSON object on the last line.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    if (events < 1 || events > 100_000_000) {
+      throw CliFailure.badInput("--events must be in [1, 100000000], got " + events);
+    }
+    if (payloadBytes < 0 || payloadBytes > 1_000_000) {
+      throw CliFailure.badInput("--payload-bytes must be in [0, 1000000], got " + payloadBytes);
+    }
+    if (writers < 1 || writers > 10_000) {
+      throw CliFailure.badInput("--writers must be in [1, 10000], got " + writers);
+    }
+    if (rate != null && !(rate > 0)) {
+      throw CliFailure.badInput("--rate must be > 0");
+    }
+    if (eventsPerStream < 1) {
+      throw CliFailure.badInput("--events-per-stream must be >= 1");
+    }
+    SigningKey key = LedgerFiles.privateKey(ledgerKey, "--ledger-key");
+    PrintWriter err = spec.commandLine().getErr();
+    PrintWriter out = spec.commandLine().getOut();
+
+    long[] latencies = new long[(int) events];
+    double seconds;
+    SqliteLedgerStore store = LedgerFiles.openForAppend(db);
+    Ledger ledger;
+    try {
+      ledger = Ledger.open(store, key, Clock.systemUTC(), LedgerOptions.defaults());
+    } catch (LedgerIntegrityException e) {
+      store.close();
+      throw CliFailure.verification("refusing to extend this ledger: " + e.getMessage());
+    } catch (LedgerStoreException e) {
+      store.close();
+      throw LedgerFiles.storeFailure(e);
+    }
+    String run = Long.toString(System.currentTimeMillis(), 36);
+    String data = payload(payloadBytes);
+    AtomicLong done = new AtomicLong();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Progress progress = new Progress(err, "appended", events);
+    Thread ticker = Thread.ofPlatform().daemon(true).start(() -> {
+      while (!Thread.currentThread().isInterrupted()) {
+        try {
+          Thread.sleep(250);
+        } catch (InterruptedException e) {
+          return;
+        }
+        progress.accept(done.get());
+      }
+    });
+    long start = System.nanoTime();
+    try {
+      if (rate == null) {
+        closedLoop(ledger, run, data, latencies, done, failure);
+      } else {
+        openLoop(ledger, run, data, latencies, done, failure);
+      }
+      seconds = (System.nanoTime() - start) / 1e9;
+    } finally {
+      ticker.interrupt();
+      ledger.close();
+    }
+    if (failure.get() != null) {
+      throw CliFailure.unavailable("append failed: " + failure.get().getMessage(), failure.get());
+    }
+    Arrays.sort(latencies);
+    double p50 = latencies[(int) Math.min(events - 1, (long) (events * 0.50))] / 1e6;
+    double p99 = latencies[(int) Math.min(events - 1, (long) (events * 0.99))] / 1e6;
+    double max = latencies[(int) events - 1] / 1e6;
+    double eps = events / seconds;
+    err.printf("appended %d events (%d-byte payloads, %s) in %.2f s: %.0f events/s; latency p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+        events, payloadBytes, rate == null ? writers + " writers" : String.format("offered %.0f/s", rate), seconds, eps, p50, p99, max);
+
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.put("events", events);
+    o.put("writers", rate == null ? writers : 0);
+    if (rate != null) {
+      o.put("offered_rate", rate);
+    }
+    o.put("payload_bytes", payloadBytes);
+    o.put("seconds", seconds);
+    o.put("events_per_second", Math.round(eps));
+    o.put("p50_ms", p50);
+    o.put("p99_ms", p99);
+    o.put("max_ms", max);
+    if (!noVerify) {
+      try (SqliteLedgerStore ro = LedgerFiles.openReadOnly(db)) {
+        VerificationReport r = new LedgerVerifier(ro, key.verifyingKey(), null, new Progress(err, "verified", -1)).verify();
+        double vps = r.entries() / r.seconds();
+        err.printf("verified %d entries (%d checkpoints) in %.2f s: %.0f entries/s%n", r.entries(), r.checkpoints(), r.seconds(), vps);
+        o.put("verify_entries", r.entries());
+        o.put("verify_checkpoints", r.checkpoints());
+        o.put("verify_seconds", r.seconds());
+        o.put("verify_events_per_second", Math.round(vps));
+      } catch (LedgerVerificationException e) {
+        throw CliFailure.verification("the ledger did not verify after the benchmark: " + e.getMessage());
+      }
+    }
+    if (json) {
+      out.println(o);
+    }
+    out.flush();
+    err.flush();
+    return ExitCodes.OK;
+  }
+
+  private EventDraft draft(String run, String data, long i) {
+    ObjectNode payload = JsonNodeFactory.instance.objectNode();
+    payload.put("n", i);
+    payload.put("data", data);
+    return new EventDraft("bench-" + run + "-" + (i / eventsPerStream), "bench.appended", null,
+        new Actor("arbiter-bench", "system"), payload);
+  }
+
+  private void closedLoop(Ledger ledger, String run, String data, long[] lat, AtomicLong done, AtomicReference<Throwable> failure)
+      throws InterruptedException {
+    AtomicLong next = new AtomicLong();
+    CountDownLatch finished = new CountDownLatch(writers);
+    for (int w = 0; w < writers; w++) {
+      Thread.ofVirtual().start(() -> {
+        try {
+          long i;
+          while (failure.get() == null && (i = next.getAndIncrement()) < events) {
+            long t0 = System.nanoTime();
+            ledger.append(draft(run, data, i)).join();
+            lat[(int) i] = System.nanoTime() - t0;
+            done.incrementAndGet();
+          }
+        } catch (RuntimeException e) {
+          failure.compareAndSet(null, e.getCause() != null ? e.getCause() : e);
+        } finally {
+          finished.countDown();
+        }
+      });
+    }
+    finished.await();
+  }
+
+  private void openLoop(Ledger ledger, String run, String data, long[] lat, AtomicLong done, AtomicReference<Throwable> failure)
+      throws InterruptedException {
+    double interval = 1e9 / rate;
+    CountDownLatch finished = new CountDownLatch((int) events);
+    long start = System.nanoTime();
+    for (long i = 0; i < events && failure.get() == null; i++) {
+      long intended = start + (long) (i * interval);
+      long wait;
+      while ((wait = intended - System.nanoTime()) > 0) {
+        LockSupport.parkNanos(wait);
+      }
+      final long idx = i;
+      CompletableFuture<?> f = ledger.append(draft(run, data, i));
+      f.whenComplete((r, t) -> {
+        if (t != null) {
+          failure.compareAndSet(null, t);
+        }
+        lat[(int) idx] = System.nanoTime() - intended;
+        done.incrementAndGet();
+        finished.countDown();
+      });
+    }
+    if (failure.get() == null) {
+      finished.await();
+    }
+  }
+
+  private static String payload(int bytes) {
+    byte[] raw = new byte[(bytes * 3) / 4 + 3];
+    new SecureRandom().nextBytes(raw);
+    String s = Base64.getEncoder().withoutPadding().encodeToString(raw);
+    return s.substring(0, Math.min(bytes, s.length()));
+  }
+}

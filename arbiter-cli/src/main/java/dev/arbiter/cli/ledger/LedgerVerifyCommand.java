@@ -1,0 +1,119 @@
+package dev.arbiter.cli.ledger;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arbiter.cli.CliFailure;
+import dev.arbiter.cli.ExitCodes;
+import dev.arbiter.core.crypto.VerifyingKey;
+import dev.arbiter.ledger.checkpoint.Checkpoint;
+import dev.arbiter.ledger.store.LedgerStoreException;
+import dev.arbiter.ledger.store.sqlite.SqliteLedgerStore;
+import dev.arbiter.ledger.verify.IntegrityFailure;
+import dev.arbiter.ledger.verify.LedgerVerificationException;
+import dev.arbiter.ledger.verify.LedgerVerifier;
+import dev.arbiter.ledger.verify.VerificationReport;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "verify",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Verify a whole ledger with its public key only, streaming in constant memory:",
+      "every stream's hash chain, every entry's position, the Merkle root against every signed",
+      "checkpoint, and (with --trusted-checkpoint) that the ledger still contains a checkpoint kept",
+      "elsewhere, which is what catches a truncated tail.",
+      "On failure it names the first bad entry: leaf index, stream, stream_seq, expected and found.",
+      "Exit: 0 verified, 1 verification failed, 2 bad input (not a ledger, unreadable key), 3 unavailable."
+    })
+public final class LedgerVerifyCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--db", required = true, paramLabel = "FILE", description = "The ledger database (SQLite file).")
+  Path db;
+
+  @Option(names = "--key", required = true, paramLabel = "LEDGER_PUB", description = "The ledger's public key (SPKI PEM).")
+  Path key;
+
+  @Option(names = "--trusted-checkpoint", paramLabel = "FILE",
+      description = "A checkpoint exported earlier (`arbiter ledger checkpoint`) and kept outside the database.")
+  Path trustedCheckpoint;
+
+  @Option(names = "--json", description = "Print one JSON object with the result.")
+  boolean json;
+
+  @Override
+  public Integer call() {
+    VerifyingKey ledgerKey = LedgerFiles.publicKey(key, "--key");
+    Checkpoint trusted = trustedCheckpoint == null ? null : LedgerFiles.readCheckpoint(trustedCheckpoint, "--trusted-checkpoint");
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    long started = System.nanoTime();
+    try (SqliteLedgerStore store = LedgerFiles.openReadOnly(db)) {
+      Progress progress = new Progress(err, "verified entries", -1);
+      VerificationReport r = new LedgerVerifier(store, ledgerKey, trusted, progress).verify();
+      double rate = r.seconds() > 0 ? r.entries() / r.seconds() : 0;
+      if (json) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("ok", true);
+        o.put("ledger_id", r.ledgerId());
+        o.put("entries", r.entries());
+        o.put("checkpoints", r.checkpoints());
+        o.put("root_hash", r.root().hex());
+        if (r.trustedCheckpointSize() >= 0) {
+          o.put("trusted_checkpoint_tree_size", r.trustedCheckpointSize());
+        }
+        o.put("seconds", r.seconds());
+        o.put("entries_per_second", Math.round(rate));
+        out.println(o);
+      } else {
+        out.printf("ok: ledger %s verified: %d entries, %d signed checkpoints, root %s%s (%.2f s, %.0f entries/s)%n",
+            r.ledgerId(), r.entries(), r.checkpoints(), r.root().hex(),
+            r.trustedCheckpointSize() >= 0 ? ", contains the trusted checkpoint at size " + r.trustedCheckpointSize() : "",
+            r.seconds(), rate);
+      }
+      out.flush();
+      return ExitCodes.OK;
+    } catch (LedgerVerificationException e) {
+      IntegrityFailure f = e.failure();
+      if (json) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("ok", false);
+        o.put("entries_verified", e.entriesVerified());
+        o.set("failure", f.toJson());
+        out.println(o);
+        out.flush();
+      } else {
+        err.println("FAILED: " + f.message());
+        if (f.leafIndex() >= 0) {
+          err.println("  leaf index:  " + f.leafIndex());
+        }
+        if (f.streamId() != null) {
+          err.println("  stream:      " + f.streamId());
+        }
+        if (f.streamSeq() >= 0) {
+          err.println("  stream_seq:  " + f.streamSeq());
+        }
+        if (f.checkpointSize() >= 0) {
+          err.println("  checkpoint:  tree size " + f.checkpointSize());
+        }
+        if (f.expected() != null) {
+          err.println("  expected:    " + f.expected());
+        }
+        if (f.found() != null) {
+          err.println("  found:       " + f.found());
+        }
+        err.println("  (" + e.entriesVerified() + " entries verified before this; kind " + f.kind().name().toLowerCase() + ")");
+        err.flush();
+      }
+      return ExitCodes.VERIFICATION_FAILED;
+    } catch (LedgerStoreException e) {
+      throw LedgerFiles.storeFailure(e);
+    }
+  }
+}
