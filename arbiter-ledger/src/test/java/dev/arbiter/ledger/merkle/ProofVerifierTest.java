@@ -220,6 +220,22 @@ class ProofVerifierTest {
   }
 
   /**
+   * Like inclusion proofs, a consistency proof does not bind size2: from the perfect tree of 4, the
+   * proof to 5 has the same shape as the proof to 7. The RFC 9162 reference algorithm agrees, and
+   * pairing size 7 with its real root rejects it, so size2 and claimedRoot2 must come from one
+   * verified checkpoint.
+   */
+  @Test
+  void verifyConsistency_size2IsNotBoundByTheProof_soItMustComeWithItsRoot() {
+    List<byte[]> proof = consistency(4, 5);
+    assertThat(Rfc9162ReferenceVerifier.consistency(4, 7, proof, root(4), root(5))).isTrue();
+    assertThatCode(() -> ProofVerifier.verifyConsistency(4, 7, proof, root(4), root(5)))
+        .doesNotThrowAnyException();
+    assertThatThrownBy(() -> ProofVerifier.verifyConsistency(4, 7, proof, root(4), root(7)))
+        .isInstanceOf(ProofVerificationException.class);
+  }
+
+  /**
    * verify.go would accept this: with a 1-leaf old tree the seed is root1 itself, so a 31-byte
    * "root1" followed by a 33-byte proof element hashes to the same bytes as the honest pair. We
    * refuse hashes that are not 32 bytes before hashing anything.
