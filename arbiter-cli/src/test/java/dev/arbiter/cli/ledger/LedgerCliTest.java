@@ -1,0 +1,220 @@
+package dev.arbiter.cli.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arbiter.cli.CliRun;
+import dev.arbiter.core.canonical.StrictJson;
+import dev.arbiter.core.crypto.KeyAlgorithm;
+import dev.arbiter.core.crypto.SigningKey;
+import dev.arbiter.ledger.checkpoint.Checkpoint;
+import dev.arbiter.ledger.store.Cursor;
+import dev.arbiter.ledger.store.sqlite.SqliteLedgerStore;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LedgerCliTest {
+  @TempDir Path dir;
+  Path db;
+  Path priv;
+  Path pub;
+
+  @BeforeEach
+  void benchALedger() throws Exception {
+    SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519, new SecureRandom());
+    priv = dir.resolve("ledger.key");
+    pub = dir.resolve("ledger.pub");
+    Files.writeString(priv, key.exportPkcs8PemDangerously());
+    Files.writeString(pub, key.verifyingKey().toSpkiPem());
+    db = dir.resolve("l.db");
+    CliRun r = CliRun.of("ledger", "bench", "--db", db.toString(), "--ledger-key", priv.toString(), "--events", "600",
+        "--writers", "8", "--payload-bytes", "64", "--json");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    JsonNode json = json(r.lastOutLine());
+    for (String f : new String[] {"events", "seconds", "events_per_second", "p50_ms", "p99_ms", "verify_events_per_second"}) {
+      assertThat(json.has(f)).as(f).isTrue();
+    }
+    assertThat(json.get("events").asLong()).isEqualTo(600);
+    assertThat(json.get("verify_entries").asLong()).isEqualTo(600);
+  }
+
+  @Test
+  void verify_untouchedLedger_exitsZero() {
+    CliRun r = CliRun.of("ledger", "verify", "--db", db.toString(), "--key", pub.toString());
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("ok:").contains("600 entries");
+    CliRun j = CliRun.of("ledger", "verify", "--db", db.toString(), "--key", pub.toString(), "--json");
+    assertThat(json(j.lastOutLine()).get("ok").asBoolean()).isTrue();
+  }
+
+  @Test
+  void verify_tamperedPayload_exitsOne_andNamesTheEntry() throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+      st.execute("DROP TRIGGER entries_no_update");
+      byte[] env;
+      try (ResultSet rs = st.executeQuery("SELECT envelope FROM entries WHERE leaf_index = 321")) {
+        rs.next();
+        env = rs.getBytes(1);
+      }
+      String s = new String(env, StandardCharsets.UTF_8);
+      int at = s.indexOf("\"data\":\"") + 8;
+      env[at] = (byte) (env[at] == 'A' ? 'B' : 'A');
+      try (PreparedStatement ps = c.prepareStatement("UPDATE entries SET envelope = ? WHERE leaf_index = 321")) {
+        ps.setBytes(1, env);
+        ps.execute();
+      }
+    }
+    CliRun r = CliRun.of("ledger", "verify", "--db", db.toString(), "--key", pub.toString());
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err()).contains("FAILED").contains("leaf index:  321").contains("stream_seq:").contains("expected:").contains("found:");
+    CliRun j = CliRun.of("ledger", "verify", "--db", db.toString(), "--key", pub.toString(), "--json");
+    assertThat(j.exitCode()).isEqualTo(1);
+    JsonNode f = json(j.lastOutLine()).get("failure");
+    assertThat(f.get("kind").asText()).isEqualTo("entry_hash_mismatch");
+    assertThat(f.get("leaf_index").asLong()).isEqualTo(321);
+  }
+
+  @Test
+  void checkpoint_thenVerifyWithTrustedCheckpoint_catchesTruncation() throws Exception {
+    Path cp = dir.resolve("trusted.json");
+    CliRun c = CliRun.of("ledger", "checkpoint", "--db", db.toString(), "--out", cp.toString());
+    assertThat(c.exitCode()).as(c.toString()).isZero();
+    assertThat(json(Files.readString(cp)).get("tree_size").asLong()).isEqualTo(600);
+    assertThat(CliRun.of("ledger", "verify", "--db", db.toString(), "--key", pub.toString(), "--trusted-checkpoint", cp.toString())
+        .exitCode()).isZero();
+
+    long cut = checkpointSizes().stream().filter(s -> s > 100 && s < 600).findFirst().orElseThrow();
+    try (Connection conn = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = conn.createStatement()) {
+      st.execute("DROP TRIGGER entries_no_delete");
+      st.execute("DROP TRIGGER checkpoints_no_delete");
+      st.execute("DELETE FROM entries WHERE leaf_index >= " + cut);
+      st.execute("DELETE FROM checkpoints WHERE tree_size > " + cut);
+    }
+    assertThat(CliRun.of("ledger", "verify", "--db", db.toString(), "--key", pub.toString()).exitCode()).isZero();
+    CliRun r = CliRun.of("ledger", "verify", "--db", db.toString(), "--key", pub.toString(), "--trusted-checkpoint", cp.toString());
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err()).contains("truncated");
+  }
+
+  @Test
+  void show_json_printsOneEnvelopePerLine() {
+    CliRun r = CliRun.of("ledger", "show", "--db", db.toString(), "--limit", "3", "--json");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.outLines()).hasSize(3);
+    for (int i = 0; i < 3; i++) {
+      JsonNode e = json(r.outLines().get(i));
+      assertThat(e.get("event_type").asText()).isEqualTo("bench.appended");
+      assertThat(e.get("leaf_index").asLong()).isEqualTo(i);
+      assertThat(e.get("entry_hash").asText()).hasSize(64);
+    }
+    String stream = json(r.outLines().get(0)).get("decision_id").asText();
+    CliRun s = CliRun.of("ledger", "show", "--db", db.toString(), "--stream", stream, "--json");
+    assertThat(s.outLines()).hasSize(8).allSatisfy(l -> assertThat(json(l).get("decision_id").asText()).isEqualTo(stream));
+    assertThat(CliRun.of("ledger", "show", "--db", db.toString(), "--type", "nope.none").outLines()).isEmpty();
+    assertThat(CliRun.of("ledger", "show", "--db", db.toString(), "--limit", "0").exitCode()).isEqualTo(2);
+  }
+
+  @Test
+  void prove_andVerifyProof_inclusionAndConsistency() throws Exception {
+    CliRun p = CliRun.of("ledger", "prove", "--db", db.toString(), "--leaf", "5");
+    assertThat(p.exitCode()).as(p.toString()).isZero();
+    Path proof = dir.resolve("proof.json");
+    Files.writeString(proof, p.out());
+    assertThat(json(p.out()).get("tree_size").asLong()).isEqualTo(600);
+    CliRun v = CliRun.of("ledger", "verify-proof", "--proof", proof.toString(), "--key", pub.toString());
+    assertThat(v.exitCode()).as(v.toString()).isZero();
+
+    ObjectNode bad = (ObjectNode) json(p.out());
+    ArrayNode elems = (ArrayNode) bad.get("proof");
+    String first = elems.get(0).asText();
+    elems.set(0, StrictJson.mapper().getNodeFactory().textNode((first.charAt(0) == 'a' ? "b" : "a") + first.substring(1)));
+    Files.writeString(proof, bad.toString());
+    CliRun vb = CliRun.of("ledger", "verify-proof", "--proof", proof.toString(), "--key", pub.toString());
+    assertThat(vb.exitCode()).as(vb.toString()).isEqualTo(1);
+
+    List<Long> sizes = checkpointSizes();
+    long a = sizes.get(sizes.size() / 3);
+    CliRun c = CliRun.of("ledger", "prove", "--db", db.toString(), "--from", Long.toString(a), "--to", "600");
+    assertThat(c.exitCode()).as(c.toString()).isZero();
+    Files.writeString(proof, c.out());
+    assertThat(CliRun.of("ledger", "verify-proof", "--proof", proof.toString(), "--key", pub.toString()).exitCode()).isZero();
+
+    assertThat(CliRun.of("ledger", "prove", "--db", db.toString(), "--leaf", "600").exitCode()).isEqualTo(2);
+  }
+
+  @Test
+  void badInputs_exitTwo_withAMessage_andWrongKeyExitsOne() throws Exception {
+    Path junk = dir.resolve("junk.db");
+    Files.writeString(junk, "junk\n");
+    CliRun r = CliRun.of("ledger", "verify", "--db", junk.toString(), "--key", pub.toString());
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("not an Arbiter ledger").doesNotContain("Exception");
+
+    CliRun missing = CliRun.of("ledger", "verify", "--db", dir.resolve("nope.db").toString(), "--key", pub.toString());
+    assertThat(missing.exitCode()).isEqualTo(2);
+    assertThat(Files.exists(dir.resolve("nope.db"))).isFalse();
+
+    CliRun badKey = CliRun.of("ledger", "verify", "--db", db.toString(), "--key", junk.toString());
+    assertThat(badKey.exitCode()).isEqualTo(2);
+    assertThat(badKey.err()).contains("--key");
+
+    SigningKey other = SigningKey.generate(KeyAlgorithm.ED25519, new SecureRandom());
+    Path otherPub = dir.resolve("other.pub");
+    Files.writeString(otherPub, other.verifyingKey().toSpkiPem());
+    CliRun wrong = CliRun.of("ledger", "verify", "--db", db.toString(), "--key", otherPub.toString());
+    assertThat(wrong.exitCode()).isEqualTo(1);
+    assertThat(wrong.err()).contains("not by the given key");
+
+    Path sqlite = dir.resolve("other-app.db");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + sqlite); Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE t (x)");
+    }
+    CliRun foreign = CliRun.of("ledger", "show", "--db", sqlite.toString());
+    assertThat(foreign.exitCode()).isEqualTo(2);
+    assertThat(foreign.err()).contains("not an Arbiter ledger");
+
+    assertThat(CliRun.of("ledger", "verify", "--db", db.toString()).exitCode()).isEqualTo(2);
+    assertThat(CliRun.of("ledger", "bench", "--db", db.toString(), "--ledger-key", priv.toString(), "--events", "0").exitCode())
+        .isEqualTo(2);
+  }
+
+  @Test
+  void bench_onAnExistingLedgerWithAnotherKey_isRefused() throws Exception {
+    SigningKey other = SigningKey.generate(KeyAlgorithm.ED25519, new SecureRandom());
+    Path otherKey = dir.resolve("other.key");
+    Files.writeString(otherKey, other.exportPkcs8PemDangerously());
+    CliRun r = CliRun.of("ledger", "bench", "--db", db.toString(), "--ledger-key", otherKey.toString(), "--events", "10");
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err()).contains("refusing to extend");
+  }
+
+  private List<Long> checkpointSizes() throws Exception {
+    List<Long> sizes = new ArrayList<>();
+    try (SqliteLedgerStore store = SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.READ_ONLY);
+        Cursor<Checkpoint> c = store.scanCheckpoints()) {
+      Checkpoint cp;
+      while ((cp = c.next()) != null) {
+        sizes.add(cp.treeSize());
+      }
+    }
+    return sizes;
+  }
+
+  private static JsonNode json(String s) {
+    return StrictJson.parse(s.getBytes(StandardCharsets.UTF_8));
+  }
+}
