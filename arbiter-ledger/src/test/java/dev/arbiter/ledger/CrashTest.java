@@ -73,7 +73,7 @@ class CrashTest {
       while ((line = in.readLine()) != null) {
         lines.add(line);
         if (lines.size() == receiptsBeforeKill) {
-          p.destroyForcibly(); // SIGKILL: no shutdown hooks, no close()
+          p.toHandle().destroyForcibly(); // SIGKILL: no shutdown hooks, no close(); our end of the pipe stays open
           break;
         }
       }

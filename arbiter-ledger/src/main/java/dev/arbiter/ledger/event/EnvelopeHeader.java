@@ -41,7 +41,7 @@ public record EnvelopeHeader(long leafIndex, String streamId, long streamSeq, St
         throw new IllegalArgumentException("envelope is not a well-formed JSON object");
       }
     } catch (IOException e) {
-      throw new IllegalArgumentException("envelope is not valid JSON: " + e.getOriginalMessage());
+      throw new IllegalArgumentException("envelope is not valid JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
     }
     if (leaf < 0 || seq < 0 || stream == null || type == null) {
       throw new IllegalArgumentException("envelope lacks leaf_index, decision_id, stream_seq or event_type");

@@ -107,13 +107,15 @@ public final class SqliteLedgerStore implements LedgerStore {
         version = rs.next() ? rs.getInt(1) : 0;
       }
       if (appId == 0 && !readOnly && isEmptyDatabase(st)) {
-        st.execute("PRAGMA journal_mode=WAL");
-        st.execute("PRAGMA synchronous=FULL");
+        try (ResultSet rs = st.executeQuery("PRAGMA journal_mode=WAL")) {
+          rs.next();
+        }
         conn.setAutoCommit(false);
         for (String ddl : SqliteSchema.CREATE) {
           st.execute(ddl);
         }
         conn.commit();
+        conn.setAutoCommit(true);
       } else if (appId != SqliteSchema.APPLICATION_ID) {
         throw new NotALedgerException(file + " is an SQLite database but not an Arbiter ledger (application_id "
             + Integer.toHexString(appId) + ")");
