@@ -46,9 +46,15 @@ public record EventEnvelope(
     if (streamSeq < 0) {
       throw new IllegalArgumentException("stream_seq must be >= 0");
     }
-    payload = payload.deepCopy();
+    if (payload == null || !payload.isObject()) {
+      throw new IllegalArgumentException("payload must be a JSON object");
+    }
   }
 
+  /**
+   * A copy of the payload. (The record holds the node it was given without copying: the ledger passes
+   * the draft's private, never-mutated payload; other callers must not mutate what they pass.)
+   */
   public JsonNode payload() {
     return payload.deepCopy();
   }

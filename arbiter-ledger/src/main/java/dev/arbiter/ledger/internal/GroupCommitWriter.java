@@ -9,8 +9,8 @@ import dev.arbiter.ledger.LedgerUnavailableException;
 import dev.arbiter.ledger.Timestamps;
 import dev.arbiter.ledger.checkpoint.Checkpoint;
 import dev.arbiter.ledger.checkpoint.CheckpointSigner;
+import dev.arbiter.ledger.event.EnvelopeEncoder;
 import dev.arbiter.ledger.event.EventDraft;
-import dev.arbiter.ledger.event.EventEnvelope;
 import dev.arbiter.ledger.merkle.MerkleProofs;
 import dev.arbiter.ledger.receipt.Receipt;
 import dev.arbiter.ledger.store.CommitBatch;
@@ -31,20 +31,30 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
- * The single writer thread behind {@link dev.arbiter.ledger.Ledger}: it drains every append waiting
- * in the queue into one batch, sequences and hashes it, signs one checkpoint, commits it in one
- * transaction (one fsync), and only then completes each caller's future with its receipt.
+ * The write path behind {@link dev.arbiter.ledger.Ledger}, as a two-stage pipeline:
  *
- * <p>If a commit fails, nothing of the batch is acknowledged, the in-memory tree and stream heads are
- * rebuilt from the store before the next batch, and every caller gets {@link
- * LedgerUnavailableException}. An append is never dropped silently: it is either committed and
- * acknowledged or failed back to its caller.
+ * <ol>
+ *   <li><b>sequencer</b> thread: drains every waiting append into one batch, assigns leaf indices,
+ *       stream sequences, ids and the time, hashes the chains, extends the Merkle tree, signs one
+ *       checkpoint and builds every receipt;
+ *   <li><b>committer</b> thread: writes the batch in one transaction (one fsync) and only then
+ *       completes the callers' futures.
+ * </ol>
+ *
+ * While the committer waits for the disk, the sequencer prepares the next batch (at most two are in
+ * flight). A batch is never acknowledged before its commit returned. If a commit fails, that batch
+ * and every batch sequenced on top of it fail with {@link LedgerUnavailableException}; the sequencer
+ * waits for the pipeline to drain and rebuilds its tree and stream heads from the store before it
+ * sequences anything else. An append is either committed and acknowledged or failed back to its
+ * caller: never dropped.
  */
 public final class GroupCommitWriter implements AutoCloseable {
+
   private final LedgerStore store;
   private final CheckpointSigner signer;
   private final LedgerIdentity identity;
@@ -52,17 +62,27 @@ public final class GroupCommitWriter implements AutoCloseable {
   private final Ulid ulid;
   private final LedgerOptions options;
   private final BlockingQueue<Pending> queue;
+  private final BlockingQueue<Sequenced> handoff = new ArrayBlockingQueue<>(1);
   private final Map<String, StreamHead> heads;
   private final ReentrantLock treeLock = new ReentrantLock();
-  private final Thread thread;
+  private final ReentrantLock pipeLock = new ReentrantLock();
+  private final Condition drained = pipeLock.newCondition();
+  private final Thread sequencer;
+  private final Thread committer;
   private TiledTree tree;
   private volatile Checkpoint latest;
   private volatile boolean running = true;
-  private boolean needsResync;
+  private volatile boolean commitFailed;
+  private boolean sequencerBroken;
+  private int inFlight;
 
   private record Pending(List<EventDraft> drafts, CompletableFuture<List<AppendedEvent>> future) {}
 
-  private record Staged(Pending pending, List<EventEnvelope> envelopes, List<StoredEntry> rows) {}
+  private record Staged(Pending pending, List<StoredEntry> rows, List<String> eventIds, List<Long> seqs) {}
+
+  private record Sequenced(CommitBatch batch, List<Pending> pendings, List<List<AppendedEvent>> results) {}
+
+  private static final Sequenced END = new Sequenced(null, List.of(), List.of());
 
   public GroupCommitWriter(LedgerStore store, TiledTree tree, CheckpointSigner signer, LedgerIdentity identity,
       Clock clock, Ulid ulid, LedgerOptions options) throws LedgerStoreException {
@@ -82,7 +102,8 @@ public final class GroupCommitWriter implements AutoCloseable {
       }
     };
     this.latest = store.latestCheckpoint().orElseThrow();
-    this.thread = Thread.ofPlatform().name("arbiter-ledger-writer").daemon(true).start(this::run);
+    this.committer = Thread.ofPlatform().name("arbiter-ledger-committer").daemon(true).start(this::commitLoop);
+    this.sequencer = Thread.ofPlatform().name("arbiter-ledger-sequencer").daemon(true).start(this::sequenceLoop);
   }
 
   public CompletableFuture<List<AppendedEvent>> submit(List<EventDraft> drafts) {
@@ -111,7 +132,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     return identity;
   }
 
-  /** Runs {@code fn} on the tree under the writer's lock and wraps the hashes it returns. */
+  /** Runs {@code fn} on the tree under the sequencer's lock and wraps the hashes it returns. */
   public List<HashValue> withTree(Function<TiledTree, List<byte[]>> fn) throws LedgerStoreException {
     treeLock.lock();
     try {
@@ -123,7 +144,9 @@ public final class GroupCommitWriter implements AutoCloseable {
     }
   }
 
-  private void run() {
+  // ------------------------------------------------------------------------------ sequencer
+
+  private void sequenceLoop() {
     List<Pending> batch = new ArrayList<>();
     while (running || !queue.isEmpty()) {
       Pending first;
@@ -143,90 +166,121 @@ public final class GroupCommitWriter implements AutoCloseable {
         batch.add(queue.poll());
         events += next.drafts().size();
       }
+      Sequenced s = null;
       try {
-        process(batch);
+        if (commitFailed || sequencerBroken) {
+          awaitDrained();
+          resync();
+        }
+        s = sequence(batch);
+      } catch (LedgerStoreException e) {
+        sequencerBroken = true;
+        failAll(batch, new LedgerUnavailableException("the ledger store is unavailable: " + e.getMessage(), e));
       } catch (RuntimeException | Error e) {
-        // Never leave a caller waiting: whatever went wrong, the batch fails closed.
-        needsResync = true;
+        sequencerBroken = true;
         failAll(batch, new LedgerUnavailableException("ledger writer failed: " + e, e));
+      }
+      if (s != null) {
+        handOff(s);
       }
       batch.clear();
     }
+    handOff(END);
   }
 
-  private void process(List<Pending> batch) {
+  private void handOff(Sequenced s) {
+    pipeLock.lock();
+    try {
+      inFlight++;
+    } finally {
+      pipeLock.unlock();
+    }
+    while (true) {
+      try {
+        handoff.put(s);
+        return;
+      } catch (InterruptedException e) {
+        // keep trying: the batch must reach the committer or be failed there
+      }
+    }
+  }
+
+  private void awaitDrained() {
+    pipeLock.lock();
+    try {
+      while (inFlight > 0) {
+        drained.awaitUninterruptibly();
+      }
+    } finally {
+      pipeLock.unlock();
+    }
+  }
+
+  /** Sequences one batch: everything but the commit. Returns null when every append in it was malformed. */
+  private Sequenced sequence(List<Pending> batch) throws LedgerStoreException {
     treeLock.lock();
     try {
-      if (needsResync) {
-        try {
-          resync();
-        } catch (LedgerStoreException | RuntimeException e) {
-          failAll(batch, new LedgerUnavailableException("the ledger store is unavailable: " + e.getMessage(), e));
-          return;
-        }
-      }
       String now = Timestamps.format(clock.instant());
       Map<String, StreamHead> local = new HashMap<>();
       List<Staged> staged = new ArrayList<>(batch.size());
       long leaf = tree.size();
       for (Pending p : batch) {
-        Staged s;
+        Staged st;
         try {
-          s = stage(p, leaf, now, local);
-        } catch (LedgerStoreException e) {
-          failAll(batch, new LedgerUnavailableException("the ledger store is unavailable: " + e.getMessage(), e));
-          return;
-        } catch (RuntimeException e) {
-          // This append is malformed (e.g. its payload cannot be canonicalised): fail it alone.
-          p.future().completeExceptionally(e);
+          st = stage(p, leaf, now, local);
+        } catch (IllegalArgumentException e) {
+          p.future().completeExceptionally(e); // this append alone is malformed
           continue;
         }
-        staged.add(s);
-        leaf += s.rows().size();
+        staged.add(st);
+        leaf += st.rows().size();
       }
       if (staged.isEmpty()) {
-        return;
+        return null;
       }
-      List<StoredEntry> rows = new ArrayList<>();
+      List<StoredEntry> rows = new ArrayList<>((int) (leaf - tree.size()));
       List<StoredNode> nodes = new ArrayList<>();
-      for (Staged s : staged) {
-        for (StoredEntry row : s.rows()) {
+      for (Staged st : staged) {
+        for (StoredEntry row : st.rows()) {
           nodes.addAll(tree.append(row.entryHash()));
           rows.add(row);
         }
       }
-      Checkpoint cp = signer.sign(identity.ledgerId(), tree.size(), HashValue.of(tree.root()), now);
-      try {
-        store.commit(new CommitBatch(rows, nodes, cp));
-      } catch (LedgerStoreException | RuntimeException e) {
-        needsResync = true;
-        failAll(staged.stream().map(Staged::pending).toList(),
-            new LedgerUnavailableException("the ledger could not confirm the write: " + e.getMessage(), e));
-        return;
-      }
-      latest = cp;
       heads.putAll(local);
-      for (Staged s : staged) {
-        List<AppendedEvent> out = new ArrayList<>(s.rows().size());
-        for (int i = 0; i < s.rows().size(); i++) {
-          StoredEntry row = s.rows().get(i);
-          List<HashValue> proof = MerkleProofs.inclusion(tree, row.leafIndex(), cp.treeSize())
-              .stream().map(HashValue::of).toList();
-          out.add(new AppendedEvent(s.envelopes().get(i),
+      Checkpoint cp = signer.sign(identity.ledgerId(), tree.size(), HashValue.of(tree.root()), now);
+      List<Pending> pendings = new ArrayList<>(staged.size());
+      List<List<AppendedEvent>> results = new ArrayList<>(staged.size());
+      for (Staged st : staged) {
+        List<AppendedEvent> out = new ArrayList<>(st.rows().size());
+        for (int i = 0; i < st.rows().size(); i++) {
+          StoredEntry row = st.rows().get(i);
+          List<byte[]> path = MerkleProofs.inclusion(tree, row.leafIndex(), cp.treeSize());
+          List<HashValue> proof = new ArrayList<>(path.size());
+          for (byte[] h : path) {
+            proof.add(HashValue.of(h));
+          }
+          EventDraft d = st.pending().drafts().get(i);
+          out.add(new AppendedEvent(EnvelopeEncoder.envelope(d, st.eventIds().get(i), row.leafIndex(), st.seqs().get(i), now),
               new Receipt(row.leafIndex(), HashValue.of(row.entryHash()), proof, cp)));
         }
-        s.pending().future().complete(out);
+        pendings.add(st.pending());
+        results.add(out);
       }
+      return new Sequenced(new CommitBatch(rows, nodes, cp), pendings, results);
+    } catch (TiledTree.TreeReadException e) {
+      throw e.getCause();
     } finally {
       treeLock.unlock();
     }
   }
 
-  /** Builds envelopes and rows for one append; touches shared state only through {@code local}. */
+  /** Builds the rows of one append; touches shared state only through {@code local}. */
   private Staged stage(Pending p, long firstLeaf, String now, Map<String, StreamHead> local) throws LedgerStoreException {
     Map<String, StreamHead> trial = new HashMap<>();
-    List<EventEnvelope> envelopes = new ArrayList<>(p.drafts().size());
-    List<StoredEntry> rows = new ArrayList<>(p.drafts().size());
+    int n = p.drafts().size();
+    List<StoredEntry> rows = new ArrayList<>(n);
+    List<String> ids = new ArrayList<>(n);
+    List<Long> seqs = new ArrayList<>(n);
     long leaf = firstLeaf;
     for (EventDraft d : p.drafts()) {
       StreamHead head = trial.get(d.streamId());
@@ -241,26 +295,81 @@ public final class GroupCommitWriter implements AutoCloseable {
       }
       long seq = head == null ? 0 : head.streamSeq() + 1;
       byte[] prev = head == null ? EntryHash.genesis() : head.entryHash();
-      EventEnvelope env = new EventEnvelope("evt_" + ulid.next(), leaf, d.streamId(), seq, d.eventType(),
-          EventEnvelope.SCHEMA_VERSION, d.policyVersion(), d.actor(), d.payload(), now);
-      byte[] bytes = env.canonicalBytes();
+      String eventId = "evt_" + ulid.next();
+      byte[] bytes = EnvelopeEncoder.encode(d, eventId, leaf, seq, now);
       byte[] entryHash = EntryHash.compute(prev, bytes);
-      envelopes.add(env);
       rows.add(new StoredEntry(leaf++, d.streamId(), seq, d.eventType(), entryHash, bytes));
+      ids.add(eventId);
+      seqs.add(seq);
       trial.put(d.streamId(), new StreamHead(seq, entryHash));
     }
     local.putAll(trial);
-    return new Staged(p, envelopes, rows);
+    return new Staged(p, rows, ids, seqs);
   }
 
   private void resync() throws LedgerStoreException {
-    heads.clear();
-    tree = TiledTree.load(store, store.size());
-    latest = store.latestCheckpoint().orElseThrow();
-    if (latest.treeSize() != tree.size()) {
-      throw new LedgerStoreException("store size " + tree.size() + " does not match its latest checkpoint " + latest.treeSize());
+    treeLock.lock();
+    try {
+      heads.clear();
+      tree = TiledTree.load(store, store.size());
+      latest = store.latestCheckpoint().orElseThrow();
+      if (latest.treeSize() != tree.size()) {
+        throw new LedgerStoreException("store size " + tree.size() + " does not match its latest checkpoint " + latest.treeSize());
+      }
+      commitFailed = false;
+      sequencerBroken = false;
+    } catch (TiledTree.TreeReadException e) {
+      throw e.getCause();
+    } finally {
+      treeLock.unlock();
     }
-    needsResync = false;
+  }
+
+  // ------------------------------------------------------------------------------ committer
+
+  private void commitLoop() {
+    while (true) {
+      Sequenced s;
+      try {
+        s = handoff.take();
+      } catch (InterruptedException e) {
+        continue;
+      }
+      if (s == END) {
+        done();
+        return;
+      }
+      try {
+        if (commitFailed) {
+          failAll(s.pendings(), new LedgerUnavailableException(
+              "the ledger could not confirm an earlier write this batch depends on; retry", null));
+          continue;
+        }
+        try {
+          store.commit(s.batch());
+        } catch (LedgerStoreException | RuntimeException e) {
+          commitFailed = true;
+          failAll(s.pendings(), new LedgerUnavailableException("the ledger could not confirm the write: " + e.getMessage(), e));
+          continue;
+        }
+        latest = s.batch().checkpoint();
+        for (int i = 0; i < s.pendings().size(); i++) {
+          s.pendings().get(i).future().complete(s.results().get(i));
+        }
+      } finally {
+        done();
+      }
+    }
+  }
+
+  private void done() {
+    pipeLock.lock();
+    try {
+      inFlight--;
+      drained.signalAll();
+    } finally {
+      pipeLock.unlock();
+    }
   }
 
   private static void failAll(List<Pending> batch, Exception e) {
@@ -273,7 +382,8 @@ public final class GroupCommitWriter implements AutoCloseable {
   public void close() {
     running = false;
     try {
-      thread.join(30_000);
+      sequencer.join(30_000);
+      committer.join(30_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
