@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       "Exit codes: 0 ok, 1 verification or policy failure, 2 usage or bad input, 3 unavailable."
     },
     subcommands = {
+      KeysCommand.class,
       dev.arbiter.cli.ledger.LedgerCommand.class,
       CommandLine.HelpCommand.class
     })
