@@ -62,7 +62,7 @@ public final class GroupCommitWriter implements AutoCloseable {
   private final Ulid ulid;
   private final LedgerOptions options;
   private final BlockingQueue<Pending> queue;
-  private final BlockingQueue<Sequenced> handoff = new ArrayBlockingQueue<>(1);
+  private final BlockingQueue<Sequenced> handoff = new ArrayBlockingQueue<>(64);
   private final Map<String, StreamHead> heads;
   private final ReentrantLock treeLock = new ReentrantLock();
   private final ReentrantLock pipeLock = new ReentrantLock();
@@ -328,44 +328,61 @@ public final class GroupCommitWriter implements AutoCloseable {
   // ------------------------------------------------------------------------------ committer
 
   private void commitLoop() {
-    while (true) {
-      Sequenced s;
+    List<Sequenced> group = new ArrayList<>();
+    boolean end = false;
+    while (!end) {
       try {
-        s = handoff.take();
+        group.add(handoff.take());
       } catch (InterruptedException e) {
         continue;
       }
-      if (s == END) {
-        done();
-        return;
+      handoff.drainTo(group);
+      if (group.get(group.size() - 1) == END) {
+        group.remove(group.size() - 1);
+        end = true;
       }
       try {
-        if (commitFailed) {
-          failAll(s.pendings(), new LedgerUnavailableException(
-              "the ledger could not confirm an earlier write this batch depends on; retry", null));
-          continue;
-        }
-        try {
-          store.commit(s.batch());
-        } catch (LedgerStoreException | RuntimeException e) {
-          commitFailed = true;
-          failAll(s.pendings(), new LedgerUnavailableException("the ledger could not confirm the write: " + e.getMessage(), e));
-          continue;
-        }
-        latest = s.batch().checkpoint();
-        for (int i = 0; i < s.pendings().size(); i++) {
-          s.pendings().get(i).future().complete(s.results().get(i));
-        }
+        commitGroup(group);
       } finally {
-        done();
+        done(group.size() + (end ? 1 : 0));
+        group.clear();
       }
     }
   }
 
-  private void done() {
+  /** Commits every batch sequenced so far in one transaction (one fsync), then acknowledges them. */
+  private void commitGroup(List<Sequenced> group) {
+    if (group.isEmpty()) {
+      return;
+    }
+    if (commitFailed) {
+      for (Sequenced s : group) {
+        failAll(s.pendings(), new LedgerUnavailableException(
+            "the ledger could not confirm an earlier write this batch depends on; retry", null));
+      }
+      return;
+    }
+    try {
+      store.commit(group.stream().map(Sequenced::batch).toList());
+    } catch (LedgerStoreException | RuntimeException e) {
+      commitFailed = true;
+      for (Sequenced s : group) {
+        failAll(s.pendings(), new LedgerUnavailableException("the ledger could not confirm the write: " + e.getMessage(), e));
+      }
+      return;
+    }
+    latest = group.get(group.size() - 1).batch().checkpoint();
+    for (Sequenced s : group) {
+      for (int i = 0; i < s.pendings().size(); i++) {
+        s.pendings().get(i).future().complete(s.results().get(i));
+      }
+    }
+  }
+
+  private void done(int batches) {
     pipeLock.lock();
     try {
-      inFlight--;
+      inFlight -= batches;
       drained.signalAll();
     } finally {
       pipeLock.unlock();

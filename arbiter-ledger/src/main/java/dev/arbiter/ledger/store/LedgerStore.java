@@ -56,7 +56,15 @@ public interface LedgerStore extends AutoCloseable {
   List<byte[]> nodes(int level, long from, int count) throws LedgerStoreException;
 
   /** Atomically and durably appends the batch. */
-  void commit(CommitBatch batch) throws LedgerStoreException;
+  default void commit(CommitBatch batch) throws LedgerStoreException {
+    commit(List.of(batch));
+  }
+
+  /**
+   * Atomically and durably appends consecutive batches in one transaction (one fsync): either all of
+   * them are stored or none.
+   */
+  void commit(List<CommitBatch> batches) throws LedgerStoreException;
 
   @Override
   void close();

@@ -54,6 +54,7 @@ public final class LedgerVerifier {
 
   private record Head(long seq, byte[] hash) {}
 
+
   /**
    * @param trustedCheckpoint a checkpoint obtained outside the database (may be null)
    * @param progress called now and then with the number of entries verified so far
@@ -91,45 +92,59 @@ public final class LedgerVerifier {
       }
     };
     CompactRange range = new CompactRange();
-    long checkpoints = 0;
+    CheckpointChecker checker = new CheckpointChecker(checkpointVerifier, ledgerId);
+    try (Cursor<Checkpoint> cps = store.scanCheckpoints(); EntryReader reader = new EntryReader(store)) {
+      return scan(cps, reader, checker, heads, range, ledgerId, started);
+    } finally {
+      checker.abandon();
+    }
+  }
+
+  private VerificationReport scan(Cursor<Checkpoint> cps, EntryReader reader, CheckpointChecker checker,
+      Map<String, Head> heads, CompactRange range, String ledgerId, long started)
+      throws LedgerVerificationException, LedgerStoreException {
     boolean trustedMatched = false;
-    String lastTimestamp = "";
-    try (Cursor<StoredEntry> entries = store.scanEntries(0); Cursor<Checkpoint> cps = store.scanCheckpoints()) {
+    long n = 0;
+    {
       Checkpoint cp = cps.next();
-      long n = 0;
-      StoredEntry e;
-      do {
-        // Checkpoints at the current size (the empty tree first, then after each entry).
-        while (cp != null && cp.treeSize() == n) {
-          checkCheckpoint(cp, ledgerId, range, lastTimestamp, n);
-          lastTimestamp = cp.timestamp();
-          checkpoints++;
-          cp = cps.next();
-        }
-        if (trustedCheckpoint != null && trustedCheckpoint.treeSize() == n) {
-          HashValue root = HashValue.of(range.root());
-          if (!root.equals(trustedCheckpoint.rootHash())) {
-            throw new LedgerVerificationException(atCheckpoint(Kind.TRUSTED_CHECKPOINT_MISMATCH, n,
-                trustedCheckpoint.rootHash().hex(), root.hex(),
-                "the first " + n + " entries hash to root " + root.hex() + ", but the trusted checkpoint says "
-                    + trustedCheckpoint.rootHash().hex() + ": entries before leaf " + n + " were rewritten"), n);
+      try {
+        while (true) {
+          // Checkpoints at the current size (the empty tree first, then after each entry).
+          while (cp != null && cp.treeSize() == n) {
+            checker.submit(cp, HashValue.of(range.root()), n);
+            cp = cps.next();
           }
-          trustedMatched = true;
+          if (cp != null && cp.treeSize() < n) {
+            throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_ORDER, cp.treeSize(), null, null,
+                "checkpoint at size " + cp.treeSize() + " is out of order"), n);
+          }
+          if (trustedCheckpoint != null && trustedCheckpoint.treeSize() == n) {
+            HashValue root = HashValue.of(range.root());
+            if (!root.equals(trustedCheckpoint.rootHash())) {
+              throw new LedgerVerificationException(atCheckpoint(Kind.TRUSTED_CHECKPOINT_MISMATCH, n,
+                  trustedCheckpoint.rootHash().hex(), root.hex(),
+                  "the first " + n + " entries hash to root " + root.hex() + ", but the trusted checkpoint says "
+                      + trustedCheckpoint.rootHash().hex() + ": entries before leaf " + n + " were rewritten"), n);
+            }
+            trustedMatched = true;
+          }
+          StoredEntry e = reader.next();
+          if (e == null) {
+            break;
+          }
+          checkEntry(e, n, heads, range);
+          n++;
+          if ((n & 0xffff) == 0) {
+            progress.accept(n);
+            checker.throwIfFailed();
+          }
         }
-        if (cp != null && cp.treeSize() < n) {
-          throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_ORDER, cp.treeSize(), null, null,
-              "checkpoint at size " + cp.treeSize() + " is out of order"), n);
-        }
-        e = entries.next();
-        if (e == null) {
-          break;
-        }
-        checkEntry(e, n, heads, range);
-        n++;
-        if ((n & 0xffff) == 0) {
-          progress.accept(n);
-        }
-      } while (true);
+      } catch (LedgerVerificationException entryFailure) {
+        // A checkpoint before this entry may have failed too: the earlier failure is the one to name.
+        checker.finish();
+        throw entryFailure;
+      }
+      checker.finish();
       if (cp != null) {
         throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_BEYOND_END, cp.treeSize(),
             cp.treeSize() + " entries", n + " entries",
@@ -143,16 +158,16 @@ public final class LedgerVerifier {
                 + " entries but the database holds only " + n + " (leaves " + n + " to "
                 + (trustedCheckpoint.treeSize() - 1) + " are gone)"), n);
       }
-      Optional<Checkpoint> last = store.latestCheckpoint();
-      long covered = last.map(Checkpoint::treeSize).orElse(-1L);
+      long covered = checker.lastSize();
       if (covered != n) {
-        throw new LedgerVerificationException(atEntry(Kind.ENTRIES_NOT_CHECKPOINTED, Math.max(covered, 0), null, -1,
-            "every entry under a signed checkpoint", (n - Math.max(covered, 0)) + " entries after the last checkpoint",
-            "entries from leaf " + Math.max(covered, 0) + " to " + (n - 1)
+        long from = Math.max(covered, 0);
+        throw new LedgerVerificationException(atEntry(Kind.ENTRIES_NOT_CHECKPOINTED, from, null, -1,
+            "every entry under a signed checkpoint", (n - from) + " entries after the last checkpoint",
+            "entries from leaf " + from + " to " + (n - 1)
                 + " are not covered by any signed checkpoint: they were added outside the ledger"), n);
       }
       progress.accept(n);
-      return new VerificationReport(ledgerId, n, checkpoints, HashValue.of(range.root()),
+      return new VerificationReport(ledgerId, n, checker.count(), HashValue.of(range.root()),
           trustedCheckpoint == null ? -1 : trustedCheckpoint.treeSize(), (System.nanoTime() - started) / 1e9);
     }
   }
@@ -172,34 +187,17 @@ public final class LedgerVerifier {
     }
   }
 
-  private void checkCheckpoint(Checkpoint cp, String ledgerId, CompactRange range, String lastTimestamp, long n)
-      throws LedgerVerificationException {
-    try {
-      checkpointVerifier.verify(cp);
-    } catch (CheckpointVerificationException ex) {
-      throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_SIGNATURE, cp.treeSize(), null, null,
-          ex.getMessage()), n);
-    }
-    if (!cp.ledgerId().equals(ledgerId)) {
-      throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_FOREIGN, cp.treeSize(), ledgerId, cp.ledgerId(),
-          "checkpoint at size " + cp.treeSize() + " belongs to ledger " + cp.ledgerId() + ", not " + ledgerId), n);
-    }
-    if (cp.timestamp().compareTo(lastTimestamp) < 0) {
-      throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_ORDER, cp.treeSize(), "after " + lastTimestamp,
-          cp.timestamp(), "checkpoint at size " + cp.treeSize() + " is dated before the previous checkpoint"), n);
-    }
-    HashValue root = HashValue.of(range.root());
-    if (!root.equals(cp.rootHash())) {
-      throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_ROOT_MISMATCH, cp.treeSize(), cp.rootHash().hex(),
-          root.hex(),
-          "the first " + cp.treeSize() + " entries hash to Merkle root " + root.hex()
-              + ", but the signed checkpoint at that size says " + cp.rootHash().hex()
-              + ": an entry since the previous checkpoint was rewritten, reordered or replaced"), n);
-    }
-  }
-
   private void checkEntry(StoredEntry e, long n, Map<String, Head> heads, CompactRange range)
       throws LedgerVerificationException, LedgerStoreException {
+    if (FastEnvelopeCheck.matches(e, n)) {
+      chain(e, n, e.streamId(), e.streamSeq(), e.eventType(), heads, range);
+      return;
+    }
+    // Something is off: parse the envelope fully to say exactly what.
+    if (e.streamId() == null) {
+      throw new LedgerVerificationException(atEntry(Kind.ENTRY_MALFORMED, n, null, -1, null, null,
+          "entry after leaf " + (n - 1) + " has missing or malformed index columns (leaf_index, stream_id, stream_seq, event_type)"), n);
+    }
     if (e.leafIndex() != n) {
       throw new LedgerVerificationException(atEntry(Kind.ENTRY_MISSING, n, null, -1, "leaf " + n, "leaf " + e.leafIndex(),
           "entry at leaf " + n + " is missing (the next stored entry is leaf " + e.leafIndex() + "): it was deleted"), n);
@@ -222,35 +220,41 @@ public final class LedgerVerifier {
           h.streamId() + "#" + h.streamSeq() + " " + h.eventType(), e.streamId() + "#" + e.streamSeq() + " " + e.eventType(),
           "entry at leaf " + n + ": index columns (stream, seq, type) disagree with its envelope"), n);
     }
-    byte[] prev = previousHash(h, n, heads);
+    chain(e, n, h.streamId(), h.streamSeq(), h.eventType(), heads, range);
+  }
+
+  /** Recomputes the entry hash from its stream's previous entry and extends the Merkle range. */
+  private void chain(StoredEntry e, long n, String streamId, long streamSeq, String eventType, Map<String, Head> heads,
+      CompactRange range) throws LedgerVerificationException, LedgerStoreException {
+    byte[] prev = previousHash(streamId, streamSeq, n, heads);
     byte[] computed = EntryHash.compute(prev, e.envelope());
     if (!java.security.MessageDigest.isEqual(computed, e.entryHash())) {
-      throw new LedgerVerificationException(atEntry(Kind.ENTRY_HASH_MISMATCH, n, h.streamId(), h.streamSeq(),
+      throw new LedgerVerificationException(atEntry(Kind.ENTRY_HASH_MISMATCH, n, streamId, streamSeq,
           HashValue.of(computed).hex(), e.entryHash() == null || e.entryHash().length != 32 ? "malformed" : HashValue.of(e.entryHash()).hex(),
-          "entry at leaf " + n + " (stream " + h.streamId() + ", seq " + h.streamSeq() + ", " + h.eventType()
+          "entry at leaf " + n + " (stream " + streamId + ", seq " + streamSeq + ", " + eventType
               + ") was altered: its envelope and chain hash to " + HashValue.of(computed).hex()
               + " but the recorded entry hash is "
               + (e.entryHash() == null || e.entryHash().length != 32 ? "malformed" : HashValue.of(e.entryHash()).hex())), n);
     }
-    heads.put(h.streamId(), new Head(h.streamSeq(), computed));
+    heads.put(streamId, new Head(streamSeq, computed));
     range.append(Rfc9162.hashLeaf(computed));
   }
 
-  private byte[] previousHash(EnvelopeHeader h, long n, Map<String, Head> heads)
+  private byte[] previousHash(String streamId, long streamSeq, long n, Map<String, Head> heads)
       throws LedgerVerificationException, LedgerStoreException {
-    Head head = heads.get(h.streamId());
-    if (head == null && h.streamSeq() > 0) {
+    Head head = heads.get(streamId);
+    if (head == null && streamSeq > 0) {
       // Not cached (evicted, or never seen): its previous entry must be an earlier, already verified leaf.
-      Optional<StoredEntry> prev = store.streamEntry(h.streamId(), h.streamSeq() - 1);
+      Optional<StoredEntry> prev = store.streamEntry(streamId, streamSeq - 1);
       if (prev.isPresent() && prev.get().leafIndex() < n) {
-        head = new Head(h.streamSeq() - 1, prev.get().entryHash());
+        head = new Head(streamSeq - 1, prev.get().entryHash());
       }
     }
     long expectedSeq = head == null ? 0 : head.seq() + 1;
-    if (h.streamSeq() != expectedSeq) {
-      throw new LedgerVerificationException(atEntry(Kind.STREAM_BROKEN, n, h.streamId(), h.streamSeq(),
-          "stream_seq " + expectedSeq, "stream_seq " + h.streamSeq(),
-          "entry at leaf " + n + " (stream " + h.streamId() + ") has stream_seq " + h.streamSeq() + " but the stream's previous entry "
+    if (streamSeq != expectedSeq) {
+      throw new LedgerVerificationException(atEntry(Kind.STREAM_BROKEN, n, streamId, streamSeq,
+          "stream_seq " + expectedSeq, "stream_seq " + streamSeq,
+          "entry at leaf " + n + " (stream " + streamId + ") has stream_seq " + streamSeq + " but the stream's previous entry "
               + (head == null ? "does not exist" : "has seq " + head.seq()) + ": an entry of this stream was deleted or moved"), n);
     }
     return head == null ? EntryHash.genesis() : head.hash();

@@ -1,0 +1,145 @@
+package dev.arbiter.ledger.verify;
+
+import static dev.arbiter.ledger.verify.IntegrityFailure.atCheckpoint;
+
+import dev.arbiter.ledger.HashValue;
+import dev.arbiter.ledger.checkpoint.Checkpoint;
+import dev.arbiter.ledger.checkpoint.CheckpointVerificationException;
+import dev.arbiter.ledger.checkpoint.CheckpointVerifier;
+import dev.arbiter.ledger.verify.IntegrityFailure.Kind;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * Checks stored checkpoints, in order, on its own thread (signature verification is the costliest
+ * step per checkpoint; doing it beside the entry scan keeps verification near the hashing limit).
+ * For each: the pinned key's signature, this ledger's id, a timestamp not before the previous
+ * checkpoint's, and the signed root equal to the root the scan computed at that size. The first
+ * failure is kept and reported; the queue is bounded, so memory stays constant.
+ */
+final class CheckpointChecker {
+  private record Item(Checkpoint checkpoint, HashValue computedRoot, long position) {}
+
+  private static final Item END = new Item(null, null, -1);
+
+  private final CheckpointVerifier verifier;
+  private final String ledgerId;
+  private final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(4096);
+  private final Thread thread;
+  private volatile LedgerVerificationException failure;
+  private volatile boolean stopped;
+  private long count;
+  private long lastSize = -1;
+  private String lastTimestamp = "";
+
+  CheckpointChecker(CheckpointVerifier verifier, String ledgerId) {
+    this.verifier = verifier;
+    this.ledgerId = ledgerId;
+    this.thread = Thread.ofPlatform().name("arbiter-verify-checkpoints").daemon(true).start(this::run);
+  }
+
+  /** Queues a checkpoint met at scan position {@code position} with the root computed there. */
+  void submit(Checkpoint cp, HashValue computedRoot, long position) throws LedgerVerificationException {
+    throwIfFailed();
+    putUninterruptibly(new Item(cp, computedRoot, position));
+  }
+
+  void throwIfFailed() throws LedgerVerificationException {
+    LedgerVerificationException f = failure;
+    if (f != null) {
+      throw f;
+    }
+  }
+
+  /** Waits for every queued checkpoint to be checked; throws the first failure, if any. */
+  void finish() throws LedgerVerificationException {
+    if (!stopped) {
+      stopped = true;
+      putUninterruptibly(END);
+    }
+    try {
+      thread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    throwIfFailed();
+  }
+
+  /** Stops the thread without waiting for a verdict (used when the scan itself failed to read). */
+  void abandon() {
+    failure = failure == null ? new LedgerVerificationException(
+        atCheckpoint(Kind.CHECKPOINT_ORDER, -1, null, null, "verification abandoned"), 0) : failure;
+    if (!stopped) {
+      stopped = true;
+      queue.clear();
+      queue.offer(END);
+    }
+  }
+
+  long count() {
+    return count;
+  }
+
+  long lastSize() {
+    return lastSize;
+  }
+
+  private void putUninterruptibly(Item item) {
+    while (true) {
+      try {
+        queue.put(item);
+        return;
+      } catch (InterruptedException e) {
+        // retry: the item must be checked
+      }
+    }
+  }
+
+  private void run() {
+    while (true) {
+      Item item;
+      try {
+        item = queue.take();
+      } catch (InterruptedException e) {
+        continue;
+      }
+      if (item == END) {
+        return;
+      }
+      if (failure != null) {
+        continue;
+      }
+      try {
+        check(item.checkpoint(), item.computedRoot(), item.position());
+        count++;
+        lastSize = item.checkpoint().treeSize();
+        lastTimestamp = item.checkpoint().timestamp();
+      } catch (LedgerVerificationException e) {
+        failure = e;
+      }
+    }
+  }
+
+  private void check(Checkpoint cp, HashValue root, long n) throws LedgerVerificationException {
+    try {
+      verifier.verify(cp);
+    } catch (CheckpointVerificationException ex) {
+      throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_SIGNATURE, cp.treeSize(), null, null, ex.getMessage()), n);
+    }
+    if (!cp.ledgerId().equals(ledgerId)) {
+      throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_FOREIGN, cp.treeSize(), ledgerId, cp.ledgerId(),
+          "checkpoint at size " + cp.treeSize() + " belongs to ledger " + cp.ledgerId() + ", not " + ledgerId), n);
+    }
+    if (cp.timestamp().compareTo(lastTimestamp) < 0) {
+      throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_ORDER, cp.treeSize(), "after " + lastTimestamp,
+          cp.timestamp(), "checkpoint at size " + cp.treeSize() + " is dated before the previous checkpoint"), n);
+    }
+    if (!root.equals(cp.rootHash())) {
+      throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_ROOT_MISMATCH, cp.treeSize(), cp.rootHash().hex(),
+          root.hex(),
+          "the first " + cp.treeSize() + " entries hash to Merkle root " + root.hex()
+              + ", but the signed checkpoint at that size says " + cp.rootHash().hex()
+              + ": an entry since the previous checkpoint was rewritten, reordered or replaced"), n);
+    }
+  }
+}

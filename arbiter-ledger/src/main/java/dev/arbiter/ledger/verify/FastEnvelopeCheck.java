@@ -1,0 +1,104 @@
+package dev.arbiter.ledger.verify;
+
+import dev.arbiter.ledger.store.StoredEntry;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The verifier's fast path: checks, without parsing JSON, that a canonical envelope carries exactly
+ * the index columns stored beside it ({@code decision_id}, {@code event_type}, {@code leaf_index},
+ * {@code stream_seq}).
+ *
+ * <p>It relies on the canonical layout (members sorted; {@code actor} and {@code at} are the only
+ * members before {@code decision_id}; {@code stream_seq} is last) and on a property of canonical
+ * JSON: a {@code "} inside a string is always escaped, so {@code ,"name":} can only occur as
+ * structure, and its first occurrence after the previous member is that member. Bytes that are not
+ * canonical simply fail the check, and the verifier then diagnoses the entry with a full parse. It
+ * never accepts what the full parse would reject: the entry's hash is still recomputed and the
+ * Merkle root still checked against the signed checkpoints.
+ */
+final class FastEnvelopeCheck {
+  private static final byte[] DECISION_ID = ascii(",\"decision_id\":\"");
+  private static final byte[] EVENT_ID = ascii("\",\"event_id\":\"");
+  private static final byte[] EVENT_TYPE = ascii("\",\"event_type\":\"");
+  private static final byte[] LEAF_INDEX = ascii("\",\"leaf_index\":");
+  private static final byte[] PAYLOAD = ascii(",\"payload\":");
+  private static final byte[] STREAM_SEQ = ascii(",\"schema_version\":1,\"stream_seq\":");
+
+  private FastEnvelopeCheck() {}
+
+  /** True when the envelope's header members equal the entry's index columns and position {@code n}. */
+  static boolean matches(StoredEntry e, long n) {
+    byte[] env = e.envelope();
+    String stream = e.streamId();
+    String type = e.eventType();
+    if (env == null || stream == null || type == null || e.leafIndex() != n || env.length < 16 || env[0] != '{') {
+      return false;
+    }
+    int p = indexOf(env, DECISION_ID, 1);
+    if (p < 0) {
+      return false;
+    }
+    p += DECISION_ID.length;
+    p = expectAscii(env, p, stream);
+    if (p < 0 || !startsWith(env, p, EVENT_ID)) {
+      return false;
+    }
+    int q = indexOf(env, EVENT_TYPE, p + EVENT_ID.length);
+    if (q < 0) {
+      return false;
+    }
+    q = expectAscii(env, q + EVENT_TYPE.length, type);
+    if (q < 0 || !startsWith(env, q, LEAF_INDEX)) {
+      return false;
+    }
+    q = expectAscii(env, q + LEAF_INDEX.length, Long.toString(n));
+    if (q < 0 || !startsWith(env, q, PAYLOAD)) {
+      return false;
+    }
+    String seq = Long.toString(e.streamSeq());
+    int tail = env.length - 1 - seq.length() - STREAM_SEQ.length;
+    return tail > q && env[env.length - 1] == '}' && startsWith(env, tail, STREAM_SEQ)
+        && expectAscii(env, tail + STREAM_SEQ.length, seq) == env.length - 1;
+  }
+
+  /** Matches plain ASCII {@code s} (no character needing a JSON escape) at {@code p}; returns the end or -1. */
+  private static int expectAscii(byte[] b, int p, String s) {
+    int n = s.length();
+    if (p + n > b.length) {
+      return -1;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\' || b[p + i] != c) {
+        return -1;
+      }
+    }
+    return p + n;
+  }
+
+  private static boolean startsWith(byte[] b, int p, byte[] prefix) {
+    if (p < 0 || p + prefix.length > b.length) {
+      return false;
+    }
+    for (int i = 0; i < prefix.length; i++) {
+      if (b[p + i] != prefix[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int indexOf(byte[] b, byte[] needle, int from) {
+    byte first = needle[0];
+    for (int i = from, max = b.length - needle.length; i <= max; i++) {
+      if (b[i] == first && startsWith(b, i, needle)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+}
