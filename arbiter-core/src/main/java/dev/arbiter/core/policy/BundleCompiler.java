@@ -1,0 +1,375 @@
+package dev.arbiter.core.policy;
+
+import dev.arbiter.core.authority.AuthorityLevel;
+import dev.arbiter.core.authority.AuthorityMap;
+import dev.arbiter.core.authority.AuthorityRequirement;
+import dev.arbiter.core.authority.AuthorityRoute;
+import dev.arbiter.core.authority.CoSign;
+import dev.arbiter.core.decision.Environment;
+import dev.arbiter.core.policy.internal.Suggestions;
+import dev.arbiter.core.policy.internal.YamlNode;
+import dev.arbiter.core.policy.internal.YamlReader;
+import dev.arbiter.core.policy.internal.YamlTree;
+import dev.arbiter.core.risk.BandPolicy;
+import dev.arbiter.core.risk.BandThresholds;
+import dev.arbiter.core.risk.RiskBand;
+import dev.arbiter.core.risk.RiskFactor;
+import dev.arbiter.core.risk.RiskModel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Turns a {@link BundleSource} into a {@link PolicyBundle}: reads the YAML, validates the model,
+ * compiles and type-checks every CEL condition, and collects every error as a {@link
+ * PolicyDiagnostic} before failing (file format: docs/policy.md).
+ */
+final class BundleCompiler {
+  static final Duration DEFAULT_APPROVAL_TTL = Duration.ofMinutes(15);
+  static final Duration DEFAULT_DECISION_TTL = Duration.ofHours(1);
+
+  private final ConditionCompiler conditions = new ConditionCompiler();
+  private final List<PolicyDiagnostic> diagnostics = new ArrayList<>();
+
+  PolicyBundle compile(BundleSource source) throws BundleReadException, PolicyCompilationException {
+    Map<String, YamlNode> roots = new LinkedHashMap<>();
+    for (var e : source.files().entrySet()) {
+      roots.put(e.getKey(), YamlTree.parse(e.getKey(), e.getValue()));
+    }
+    YamlReader bundleFile = new YamlReader("bundle.yaml", diagnostics);
+    Optional<YamlNode.Mapping> bundle = bundleFile.mapping(roots.get("bundle.yaml"), "", "");
+    String version = "";
+    Map<String, ActionClassRule> classes = new LinkedHashMap<>();
+    Duration approvalTtl = DEFAULT_APPROVAL_TTL;
+    Duration decisionTtl = DEFAULT_DECISION_TTL;
+    BandPolicy bands = BandPolicy.DEFAULT;
+    if (bundle.isPresent()) {
+      YamlNode.Mapping b = bundle.get();
+      bundleFile.allowKeys(b, Set.of("version", "description", "classes", "ttls", "bands"), "");
+      version = bundleFile.string(b, "version", true, "").orElse("");
+      classes = classes(bundleFile, b);
+      YamlNode ttls = b.entries().get("ttls");
+      if (ttls != null) {
+        Optional<YamlNode.Mapping> t = bundleFile.mapping(ttls, "ttls", "");
+        if (t.isPresent()) {
+          bundleFile.allowKeys(t.get(), Set.of("approval", "decision"), "ttls");
+          approvalTtl = bundleFile.duration(t.get(), "approval", "ttls").orElse(approvalTtl);
+          decisionTtl = bundleFile.duration(t.get(), "decision", "ttls").orElse(decisionTtl);
+        }
+      }
+      bands = bands(bundleFile, b.entries().get("bands"));
+    }
+    List<Gate> gates = gates(roots.get("gates.yaml"));
+    List<RiskFactor> factors = factors(roots.get("risk.yaml"));
+    AuthorityMap authority =
+        routes(roots.get("authority.yaml"), classes.keySet(), approvalTtl, decisionTtl);
+    if (!diagnostics.isEmpty()) {
+      throw new PolicyCompilationException(diagnostics);
+    }
+    return new PolicyBundle(
+        new PolicyRef(source.hash(), version),
+        source,
+        classes,
+        gates,
+        new RiskModel(factors, bands),
+        authority,
+        approvalTtl,
+        decisionTtl);
+  }
+
+  private Map<String, ActionClassRule> classes(YamlReader r, YamlNode.Mapping b) {
+    Map<String, ActionClassRule> out = new LinkedHashMap<>();
+    YamlNode node = b.entries().get("classes");
+    if (node == null) {
+      r.error(b, "", "classes", "missing required key `classes`", Optional.of("list the allowed action classes and their tools"));
+      return out;
+    }
+    Optional<YamlNode.Mapping> m = r.mapping(node, "", "classes");
+    if (m.isEmpty()) {
+      return out;
+    }
+    for (var e : m.get().entries().entrySet()) {
+      String subject = "class `" + e.getKey() + "`";
+      Optional<YamlNode.Mapping> c = r.mapping(e.getValue(), subject, "");
+      if (c.isEmpty()) {
+        continue;
+      }
+      r.allowKeys(c.get(), Set.of("tools", "description"), subject);
+      List<String> tools = r.strings(c.get(), "tools", subject);
+      if (tools.isEmpty()) {
+        r.error(c.get(), subject, "tools", "class `" + e.getKey() + "` lists no tools", Optional.of("list tool names, or `\"*\"` for any tool"));
+      }
+      boolean any = tools.contains("*");
+      out.put(e.getKey(), new ActionClassRule(e.getKey(), new HashSet<>(tools), any));
+    }
+    return out;
+  }
+
+  private BandPolicy bands(YamlReader r, YamlNode node) {
+    if (node == null) {
+      return BandPolicy.DEFAULT;
+    }
+    Optional<YamlNode.Mapping> m = r.mapping(node, "bands", "");
+    if (m.isEmpty()) {
+      return BandPolicy.DEFAULT;
+    }
+    r.allowKeys(m.get(), Set.of("thresholds", "environments"), "bands");
+    BandThresholds defaults =
+        thresholds(r, m.get().entries().get("thresholds"), BandThresholds.DEFAULT, "bands.thresholds");
+    Map<Environment, BandThresholds> perEnv = new EnumMap<>(Environment.class);
+    YamlNode envs = m.get().entries().get("environments");
+    if (envs != null) {
+      Optional<YamlNode.Mapping> em = r.mapping(envs, "bands.environments", "");
+      for (var e : em.map(YamlNode.Mapping::entries).orElse(Map.of()).entrySet()) {
+        Optional<Environment> env = environment(r, e.getValue(), e.getKey(), "bands.environments");
+        env.ifPresent(
+            en -> perEnv.put(en, thresholds(r, e.getValue(), defaults, "bands.environments." + e.getKey())));
+      }
+    }
+    return new BandPolicy(defaults, perEnv);
+  }
+
+  private BandThresholds thresholds(YamlReader r, YamlNode node, BandThresholds base, String subject) {
+    if (node == null) {
+      return base;
+    }
+    Optional<YamlNode.Mapping> m = r.mapping(node, subject, "");
+    if (m.isEmpty()) {
+      return base;
+    }
+    r.allowKeys(m.get(), Set.of("medium", "high", "critical"), subject);
+    double medium = r.number(m.get(), "medium", false, subject).orElse(base.medium());
+    double high = r.number(m.get(), "high", false, subject).orElse(base.high());
+    double critical = r.number(m.get(), "critical", false, subject).orElse(base.critical());
+    try {
+      return new BandThresholds(medium, high, critical);
+    } catch (IllegalArgumentException e) {
+      r.error(node, subject, "", "band thresholds must satisfy 0 < medium < high < critical <= 1, found medium `" + medium + "`, high `" + high + "`, critical `" + critical + "`", Optional.empty());
+      return base;
+    }
+  }
+
+  private Optional<Environment> environment(YamlReader r, YamlNode at, String name, String subject) {
+    Optional<Environment> env = Environment.fromWireName(name);
+    if (env.isEmpty()) {
+      r.error(at, subject, "", "unknown environment `" + name + "`",
+          Optional.of(Suggestions.closest(name, List.of("dev", "staging", "production"))
+              .map(s -> "did you mean `" + s + "`?").orElse("environments are `dev`, `staging`, `production`")));
+    }
+    return env;
+  }
+
+  private List<Gate> gates(YamlNode root) {
+    List<Gate> out = new ArrayList<>();
+    if (root == null) {
+      return out;
+    }
+    YamlReader r = new YamlReader("gates.yaml", diagnostics);
+    Optional<YamlNode.Mapping> m = r.mapping(root, "", "");
+    if (m.isEmpty()) {
+      return out;
+    }
+    r.allowKeys(m.get(), Set.of("gates"), "");
+    Set<String> ids = new HashSet<>();
+    for (YamlNode item : r.list(m.get(), "gates", "")) {
+      Optional<YamlNode.Mapping> g = r.mapping(item, "gates", "");
+      if (g.isEmpty()) {
+        continue;
+      }
+      Optional<String> id = r.string(g.get(), "id", true, "gate");
+      String subject = "gate `" + id.orElse("?") + "`";
+      r.allowKeys(g.get(), Set.of("id", "when", "effect", "reason", "description"), subject);
+      id.filter(i -> !ids.add(i)).ifPresent(i -> r.error(g.get(), subject, "id", "duplicate gate id `" + i + "`", Optional.empty()));
+      Optional<GateEffect> effect = r.string(g.get(), "effect", true, subject).flatMap(e -> {
+        Optional<GateEffect> ge = GateEffect.fromWireName(e);
+        if (ge.isEmpty()) {
+          r.error(g.get().entries().get("effect"), subject, "effect", "unknown effect `" + e + "`",
+              Optional.of(Suggestions.closest(e, List.of("deny", "require_approval", "allow")).map(s -> "did you mean `" + s + "`?")
+                  .orElse("effects are `deny`, `require_approval`, `allow`")));
+        }
+        return ge;
+      });
+      String reason = r.string(g.get(), "reason", true, subject).orElse("");
+      Optional<Condition> when = condition(r, g.get(), subject, ConditionCompiler.Scope.GATE);
+      if (id.isPresent() && effect.isPresent() && when.isPresent()) {
+        out.add(new Gate(id.get(), when.get(), effect.get(), reason));
+      }
+    }
+    return out;
+  }
+
+  private List<RiskFactor> factors(YamlNode root) {
+    List<RiskFactor> out = new ArrayList<>();
+    if (root == null) {
+      return out;
+    }
+    YamlReader r = new YamlReader("risk.yaml", diagnostics);
+    Optional<YamlNode.Mapping> m = r.mapping(root, "", "");
+    if (m.isEmpty()) {
+      return out;
+    }
+    r.allowKeys(m.get(), Set.of("factors"), "");
+    Set<String> ids = new HashSet<>();
+    for (YamlNode item : r.list(m.get(), "factors", "")) {
+      Optional<YamlNode.Mapping> f = r.mapping(item, "factors", "");
+      if (f.isEmpty()) {
+        continue;
+      }
+      Optional<String> id = r.string(f.get(), "id", true, "risk factor");
+      String subject = "risk factor `" + id.orElse("?") + "`";
+      r.allowKeys(f.get(), Set.of("id", "when", "weight", "reason", "description"), subject);
+      id.filter(i -> !ids.add(i)).ifPresent(i -> r.error(f.get(), subject, "id", "duplicate risk factor id `" + i + "`", Optional.empty()));
+      Optional<Double> weight = r.number(f.get(), "weight", true, subject);
+      if (weight.isPresent() && !(weight.get() >= 0 && weight.get() <= 1)) {
+        r.error(f.get().entries().get("weight"), subject, "weight", "weight `" + weight.get() + "` is outside [0, 1]", Optional.of("the score is 1 - ∏(1 - weight) over matched factors; weights are probabilities"));
+        weight = Optional.empty();
+      }
+      String reason = r.string(f.get(), "reason", true, subject).orElse("");
+      Optional<Condition> when = condition(r, f.get(), subject, ConditionCompiler.Scope.RISK_FACTOR);
+      if (id.isPresent() && weight.isPresent() && when.isPresent()) {
+        out.add(new RiskFactor(id.get(), when.get(), weight.get(), reason));
+      }
+    }
+    return out;
+  }
+
+  private Optional<Condition> condition(YamlReader r, YamlNode.Mapping owner, String subject, ConditionCompiler.Scope scope) {
+    Optional<YamlNode.Scalar> s = r.scalar(owner, "when", true, subject);
+    if (s.isEmpty()) {
+      return Optional.empty();
+    }
+    String expr = s.get().text();
+    ConditionCompiler.Result result = conditions.compile(expr, scope);
+    for (ConditionCompiler.Issue issue : result.issues()) {
+      YamlNode.Scalar at = s.get();
+      int line;
+      int column;
+      if (at.block()) {
+        line = at.line() + issue.line();
+        column = at.column();
+      } else {
+        line = at.line() + issue.line() - 1;
+        column = issue.line() == 1 ? at.column() + (at.quoted() ? 1 : 0) + issue.column() - 1 : at.column();
+      }
+      diagnostics.add(new PolicyDiagnostic(r.file(), line, column, subject, "when", issue.message(), issue.hint(),
+          Optional.of(new ExpressionSpan(expr, issue.line(), issue.column(), issue.length()))));
+    }
+    return result.condition();
+  }
+
+  private AuthorityMap routes(YamlNode root, Set<String> classes, Duration approvalTtl, Duration decisionTtl) {
+    List<AuthorityRoute> out = new ArrayList<>();
+    if (root == null) {
+      return new AuthorityMap(out);
+    }
+    YamlReader r = new YamlReader("authority.yaml", diagnostics);
+    Optional<YamlNode.Mapping> m = r.mapping(root, "", "");
+    if (m.isEmpty()) {
+      return new AuthorityMap(out);
+    }
+    r.allowKeys(m.get(), Set.of("routes"), "");
+    Set<String> ids = new HashSet<>();
+    for (YamlNode item : r.list(m.get(), "routes", "")) {
+      Optional<YamlNode.Mapping> rt = r.mapping(item, "routes", "");
+      if (rt.isEmpty()) {
+        continue;
+      }
+      Optional<String> id = r.string(rt.get(), "id", true, "route");
+      String subject = "route `" + id.orElse("?") + "`";
+      r.allowKeys(rt.get(), Set.of("id", "match", "require", "description"), subject);
+      id.filter(i -> !ids.add(i)).ifPresent(i -> r.error(rt.get(), subject, "id", "duplicate route id `" + i + "`", Optional.empty()));
+      Set<RiskBand> bands = EnumSet.noneOf(RiskBand.class);
+      Set<String> routeClasses = new HashSet<>();
+      Set<Environment> envs = EnumSet.noneOf(Environment.class);
+      YamlNode match = rt.get().entries().get("match");
+      if (match != null) {
+        Optional<YamlNode.Mapping> mm = r.mapping(match, subject, "match");
+        if (mm.isPresent()) {
+          r.allowKeys(mm.get(), Set.of("bands", "classes", "environments"), subject);
+          for (String b : r.strings(mm.get(), "bands", subject)) {
+            RiskBand.fromWireName(b).ifPresentOrElse(bands::add, () -> r.error(mm.get().entries().get("bands"), subject, "bands", "unknown band `" + b + "`",
+                Optional.of(Suggestions.closest(b, List.of("low", "medium", "high", "critical")).map(s -> "did you mean `" + s + "`?").orElse("bands are `low`, `medium`, `high`, `critical`"))));
+          }
+          for (String c : r.strings(mm.get(), "classes", subject)) {
+            if (!classes.contains(c)) {
+              r.error(mm.get().entries().get("classes"), subject, "classes", "unknown action class `" + c + "`",
+                  Optional.of(Suggestions.closest(c, classes).map(s -> "did you mean `" + s + "`?").orElse("declare it under `classes` in bundle.yaml")));
+            }
+            routeClasses.add(c);
+          }
+          for (String e : r.strings(mm.get(), "environments", subject)) {
+            environment(r, mm.get().entries().get("environments"), e, subject).ifPresent(envs::add);
+          }
+        }
+      }
+      Optional<AuthorityRequirement> req = requirement(r, rt.get(), id.orElse("?"), subject, approvalTtl, decisionTtl);
+      if (id.isPresent() && req.isPresent()) {
+        out.add(new AuthorityRoute(id.get(), bands, routeClasses, envs, req.get()));
+      }
+    }
+    return new AuthorityMap(out);
+  }
+
+  private Optional<AuthorityRequirement> requirement(YamlReader r, YamlNode.Mapping route, String id, String subject, Duration approvalTtl, Duration decisionTtl) {
+    YamlNode node = route.entries().get("require");
+    if (node == null) {
+      r.error(route, subject, "require", "missing required key `require`", Optional.of("write `require: {min_signatures: 0}` for a route that needs no approval"));
+      return Optional.empty();
+    }
+    Optional<YamlNode.Mapping> m = r.mapping(node, subject, "require");
+    if (m.isEmpty()) {
+      return Optional.empty();
+    }
+    YamlNode.Mapping q = m.get();
+    r.allowKeys(q, Set.of("levels", "min_level", "roles", "min_signatures", "distinct", "co_sign", "approval_ttl", "decision_ttl"), subject);
+    Set<AuthorityLevel> levels = EnumSet.noneOf(AuthorityLevel.class);
+    for (String l : r.strings(q, "levels", subject)) {
+      level(r, q.entries().get("levels"), l, subject).ifPresent(levels::add);
+    }
+    r.string(q, "min_level", false, subject).flatMap(l -> level(r, q.entries().get("min_level"), l, subject))
+        .ifPresent(min -> levels.addAll(EnumSet.range(min, AuthorityLevel.L5)));
+    Set<String> roles = new HashSet<>(r.strings(q, "roles", subject));
+    int min = r.integer(q, "min_signatures", true, subject).orElse(-1);
+    boolean distinct = r.bool(q, "distinct", subject).orElse(true);
+    List<CoSign> coSign = new ArrayList<>();
+    for (YamlNode cs : r.list(q, "co_sign", subject)) {
+      Optional<YamlNode.Mapping> cm = r.mapping(cs, subject, "co_sign");
+      if (cm.isEmpty()) {
+        continue;
+      }
+      r.allowKeys(cm.get(), Set.of("level", "count"), subject);
+      Optional<AuthorityLevel> lvl = r.string(cm.get(), "level", true, subject).flatMap(l -> level(r, cm.get(), l, subject));
+      int count = r.integer(cm.get(), "count", false, subject).orElse(1);
+      lvl.ifPresent(l -> coSign.add(new CoSign(l, Math.max(1, count))));
+    }
+    Duration aTtl = r.duration(q, "approval_ttl", subject).orElse(approvalTtl);
+    Duration dTtl = r.duration(q, "decision_ttl", subject).orElse(decisionTtl);
+    if (min < 0) {
+      if (q.entries().containsKey("min_signatures")) {
+        r.error(q, subject, "min_signatures", "`min_signatures` must be >= 0", Optional.empty());
+      }
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new AuthorityRequirement(id, levels, roles, min, distinct, coSign, aTtl, dTtl));
+    } catch (IllegalArgumentException e) {
+      r.error(q, subject, "require", e.getMessage(), Optional.of(min > 0 ? "name who may approve with `min_level`, `levels` or `roles`" : "co-signers count toward `min_signatures`"));
+      return Optional.empty();
+    }
+  }
+
+  private Optional<AuthorityLevel> level(YamlReader r, YamlNode at, String name, String subject) {
+    Optional<AuthorityLevel> l = AuthorityLevel.fromName(name);
+    if (l.isEmpty()) {
+      r.error(at, subject, "", "unknown authority level `" + name + "`", Optional.of("levels are `L1` to `L5`"));
+    }
+    return l;
+  }
+}
