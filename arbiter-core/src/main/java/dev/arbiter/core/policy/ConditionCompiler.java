@@ -102,6 +102,11 @@ final class ConditionCompiler {
       String path = dottedPathAt(expression, line, column);
       return unknownName(path.isEmpty() ? m.group(1) : path, line, column, scope);
     }
+    int candidates = msg.indexOf(" (candidates:");
+    if (msg.startsWith("found no matching overload") && candidates > 0) {
+      return new Issue(line, column, 1, cedarStyle(msg.substring(0, candidates)),
+          Optional.of("operand types must match; convert with `int()`, `double()` or `string()`"));
+    }
     return new Issue(line, column, 1, cedarStyle(msg), Optional.empty());
   }
 
@@ -115,6 +120,14 @@ final class ConditionCompiler {
           path.length(),
           "`" + path + "` is not available in risk factors",
           Optional.of("risk is scored from the factors; read `risk.*` in gates instead"));
+    }
+    if (visible.contains(path)) {
+      return new Issue(
+          line,
+          column,
+          path.length(),
+          "`" + path + "` cannot be used here",
+          Optional.of("request fields always have a value (missing ones take their documented defaults); use `has()` only on `action.payload` keys"));
     }
     String root = path.contains(".") ? path.substring(0, path.indexOf('.')) : path;
     boolean knownRoot = visible.stream().anyMatch(v -> v.startsWith(root + "."));
