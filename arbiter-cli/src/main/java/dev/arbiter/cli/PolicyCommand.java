@@ -8,7 +8,12 @@ import dev.arbiter.core.policy.PolicyCase;
 import dev.arbiter.core.policy.PolicyCases;
 import dev.arbiter.core.policy.PolicyCompilationException;
 import dev.arbiter.core.policy.PolicyDiagnostic;
+import dev.arbiter.core.crypto.KeyFormatException;
+import dev.arbiter.core.crypto.SigningKey;
+import dev.arbiter.core.policy.SignedBundles;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -22,7 +27,7 @@ import picocli.CommandLine.Parameters;
     name = "policy",
     mixinStandardHelpOptions = true,
     description = "Check, test and build policy bundles.",
-    subcommands = {PolicyCommand.Check.class, PolicyCommand.Test.class})
+    subcommands = {PolicyCommand.Check.class, PolicyCommand.Test.class, PolicyCommand.Build.class})
 public final class PolicyCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -114,6 +119,54 @@ public final class PolicyCommand implements Runnable {
       if (failed > 0) {
         throw CliFailure.verification(failed + " of " + all.size() + " policy cases failed");
       }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(
+      name = "build",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Check a bundle directory, then write it as a content-addressed bundle signed with a policy key",
+        "(format: docs/policy.md \"Signed bundles\"). Exit 1 policy errors, 2 bad input."
+      })
+  static final class Build implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "DIR", description = "bundle directory")
+    Path dir;
+
+    @Option(names = "--sign", required = true, paramLabel = "KEY", description = "Ed25519 policy signing key (PKCS#8 PEM)")
+    Path key;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "signed bundle to write")
+    Path out;
+
+    @Override
+    public Integer call() {
+      PolicyBundle bundle = load(dir, spec.commandLine().getErr());
+      SigningKey signingKey;
+      try {
+        signingKey = SigningKey.load(key);
+      } catch (KeyFormatException e) {
+        throw CliFailure.badInput("`" + key + "` is not a usable signing key: " + e.getMessage());
+      } catch (IOException e) {
+        throw CliFailure.badInput("cannot read signing key `" + key + "`: " + e.getMessage());
+      }
+      byte[] signed;
+      try {
+        signed = SignedBundles.sign(bundle, signingKey);
+      } catch (IllegalArgumentException e) {
+        throw CliFailure.badInput(e.getMessage());
+      }
+      try {
+        Files.write(out, signed);
+      } catch (IOException e) {
+        throw CliFailure.unavailable("cannot write `" + out + "`: " + e.getMessage(), e);
+      }
+      PrintWriter w = spec.commandLine().getOut();
+      w.println("built " + bundle.hash() + " (version " + bundle.version() + "), signed by " + signingKey.keyId() + " -> " + out);
+      w.flush();
       return ExitCodes.OK;
     }
   }

@@ -17,6 +17,15 @@ public final class PolicyBundles {
     return compile(BundleSource.read(dir));
   }
 
+  /**
+   * Verifies and compiles a signed bundle file: the only way the engine loads policy. Never falls
+   * back: any failure is an exception. Format and checks: {@link SignedBundles}.
+   */
+  public static PolicyBundle loadSigned(Path file, java.util.Set<dev.arbiter.core.crypto.VerifyingKey> trustedPolicyKeys)
+      throws BundleVerificationException, BundleReadException, PolicyCompilationException {
+    return SignedBundles.load(file, trustedPolicyKeys);
+  }
+
   /** Compiles bundle source texts (already read, e.g. from a verified signed bundle). */
   public static PolicyBundle compile(BundleSource source) throws BundleReadException, PolicyCompilationException {
     return new BundleCompiler().compile(source);
