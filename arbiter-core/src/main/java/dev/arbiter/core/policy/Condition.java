@@ -2,7 +2,9 @@ package dev.arbiter.core.policy;
 
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
+import dev.cel.runtime.CelVariableResolver;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A CEL boolean expression, parsed and type-checked once when its bundle is compiled, evaluated
@@ -26,7 +28,8 @@ public final class Condition {
   public ConditionResult evaluate(Map<String, ?> variables) {
     Object value;
     try {
-      value = program.eval(variables);
+      // A resolver over the caller's map: no per-condition copy of the variables.
+      value = program.eval((CelVariableResolver) name -> Optional.ofNullable(variables.get(name)));
     } catch (CelEvaluationException e) {
       return new ConditionResult.Failed(new EvaluationFailure.RuntimeError(clean(e.getMessage())));
     } catch (RuntimeException e) {
