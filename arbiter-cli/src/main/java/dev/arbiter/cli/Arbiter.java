@@ -19,7 +19,9 @@ import picocli.CommandLine.Command;
       "",
       "Exit codes: 0 ok, 1 verification or policy failure, 2 usage or bad input, 3 unavailable."
     },
-    subcommands = {CommandLine.HelpCommand.class, PolicyCommand.class, DecideCommand.class})
+    subcommands = {
+      CommandLine.HelpCommand.class, KeysCommand.class, PolicyCommand.class, DecideCommand.class
+    })
 public final class Arbiter implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
