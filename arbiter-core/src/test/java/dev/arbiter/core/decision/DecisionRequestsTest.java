@@ -119,4 +119,20 @@ class DecisionRequestsTest {
     DecisionRequest r = parse("{\"action\":{\"class\":\"read\",\"payload\":{\"a\":[1]}}}");
     assertThatThrownBy(() -> r.action().payload().put("b", 1)).isInstanceOf(UnsupportedOperationException.class);
   }
+
+  @Test
+  void toJson_roundTripsTheNormalisedRequest() throws Exception {
+    DecisionRequest r = parse("""
+        {"action":{"class":"transfer","payload":{"amount":12,"fee":0.5,"tags":["x",null],"meta":{"k":true}}},
+         "context":{"environment":"dev","blast_radius":3}}
+        """);
+
+    var json = DecisionRequestJson.toJson(r);
+
+    assertThat(json.get("context").get("environment").asText()).isEqualTo("dev");
+    assertThat(json.get("context").get("actor").isNull()).isTrue();
+    assertThat(json.get("action").get("payload").toString())
+        .isEqualTo("{\"amount\":12,\"fee\":0.5,\"tags\":[\"x\",null],\"meta\":{\"k\":true}}");
+    assertThat(DecisionRequests.normalise(json)).isEqualTo(r);
+  }
 }
