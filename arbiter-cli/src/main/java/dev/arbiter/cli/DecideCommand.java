@@ -87,7 +87,7 @@ public final class DecideCommand implements Callable<Integer> {
       out.println(String.format(Locale.ROOT, "  %-11s %-16s %s%s", g.status().wireName(), g.effect().wireName(), g.id(),
           g.status() == GateResult.Status.MATCHED ? ": " + g.reason() : g.error().map(x -> ": " + x).orElse("")));
     }
-    out.println("authority: " + e.authority().map(DecideCommand::describe).orElse("no route"));
+    out.println("authority: " + e.authority().map(DecideCommand::describe).orElse("none (denied)"));
   }
 
   private static String describe(AuthorityRequirement a) {

@@ -99,4 +99,35 @@ class DecideCommandTest {
     assertThat(CliCapture.run("decide", "--bundle", EXAMPLE, "--request", request.toString()).exitCode()).isEqualTo(2);
     assertThat(CliCapture.run("decide", "--bundle", EXAMPLE, "--request", dir.resolve("missing.json").toString()).exitCode()).isEqualTo(2);
   }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @org.junit.jupiter.params.provider.CsvSource({
+    "smoke-read-dev.json, allow, 0",
+    "deploy-dev-auto-allow.json, allow, 0",
+    "deploy-prod-two-approvals.json, pending_authority, 2"
+  })
+  void exampleRequests_giveTheDocumentedOutcomes(String file, String outcome, int signatures) throws Exception {
+    CliCapture r = CliCapture.run("decide", "--bundle", EXAMPLE, "--request", "../examples/requests/" + file, "--json");
+
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    JsonNode out = JSON.readTree(r.lastLine());
+    assertThat(out.get("outcome").asText()).isEqualTo(outcome);
+    assertThat(out.get("authority").get("min_signatures").asInt()).isEqualTo(signatures);
+    if (signatures > 0) {
+      assertThat(out.get("authority").get("distinct").asBoolean()).isTrue();
+      assertThat(out.get("authority").get("levels").toString()).isEqualTo("[\"L2\",\"L3\",\"L4\",\"L5\"]");
+    }
+  }
+
+  @Test
+  void decideJson_whenDenied_carriesNoAuthorityRequirement() throws Exception {
+    Path request = dir.resolve("r.json");
+    Files.writeString(request, "{\"action\":{\"class\":\"deploy\",\"tool\":\"deployer\",\"payload\":{}},\"context\":{\"actor\":{\"id\":\"ci\"},\"environment\":\"production\"}}");
+
+    JsonNode out = JSON.readTree(CliCapture.run("decide", "--bundle", EXAMPLE, "--request", request.toString(), "--json").lastLine());
+
+    assertThat(out.get("outcome").asText()).isEqualTo("deny");
+    assertThat(out.get("authority").isNull()).isTrue();
+    assertThat(out.get("reasons").toString()).contains("production deploys must reference a change ticket");
+  }
 }

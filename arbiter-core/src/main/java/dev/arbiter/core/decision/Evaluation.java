@@ -17,8 +17,9 @@ import java.util.Optional;
  * @param reasons why, in order: deny reasons for a deny, the approval reasons for pending
  *     authority, the allowing gates' reasons for an allow
  * @param gates every gate's result, in bundle order
- * @param authority the requirement of the authority route that matched, when one did
- *     ({@code min_signatures} 0 for an auto-allow route)
+ * @param authority the requirement the decision is subject to: present for {@code allow} (the
+ *     auto-allow route, {@code min_signatures} 0) and {@code pending_authority}; empty for {@code
+ *     deny}, so that nobody collects approvals for a denied decision
  * @param policy the bundle hash and version this evaluation is pinned to
  */
 public record Evaluation(
@@ -36,6 +37,9 @@ public record Evaluation(
     if (outcome == Outcome.PENDING_AUTHORITY
         && authority.map(a -> !a.requiresApproval()).orElse(true)) {
       throw new IllegalArgumentException("pending_authority needs a requirement with signatures");
+    }
+    if (outcome == Outcome.DENY && authority.isPresent()) {
+      throw new IllegalArgumentException("a denied evaluation carries no authority requirement");
     }
     reasons = List.copyOf(reasons);
     gates = List.copyOf(gates);

@@ -76,15 +76,16 @@ final class PolicyEvaluator {
     Optional<AuthorityRoute> route =
         bundle.authorityMap().route(risk.band(), cls, request.context().environment(), !approvals.isEmpty());
     Optional<AuthorityRequirement> requirement = route.map(AuthorityRoute::requirement);
+    Optional<AuthorityRequirement> none = Optional.empty();
     PolicyRef ref = bundle.ref();
     if (!denies.isEmpty()) {
-      return new Evaluation(Outcome.DENY, denies, gates, risk, requirement, ref);
+      return new Evaluation(Outcome.DENY, denies, gates, risk, none, ref);
     }
     if (route.isEmpty()) {
       return new Evaluation(Outcome.DENY, List.of("no authority route" + (approvals.isEmpty() ? "" : " with approvers")
           + " for band `" + risk.band().wireName()
           + "`, action class `" + cls + "`, environment `" + request.context().environment().wireName() + "`"),
-          gates, risk, requirement, ref);
+          gates, risk, none, ref);
     }
     AuthorityRequirement req = route.get().requirement();
     if (req.requiresApproval()) {
@@ -99,7 +100,7 @@ final class PolicyEvaluator {
       return new Evaluation(Outcome.ALLOW, allows, gates, risk, requirement, ref);
     }
     return new Evaluation(Outcome.DENY, List.of("no gate allows action class `" + cls + "` here (default deny)"),
-        gates, risk, requirement, ref);
+        gates, risk, none, ref);
   }
 
   private static GateResult run(Gate g, Map<String, Object> vars) {
