@@ -52,7 +52,8 @@ final class BundleCompiler {
     BandPolicy bands = BandPolicy.DEFAULT;
     if (bundle.isPresent()) {
       YamlNode.Mapping b = bundle.get();
-      bundleFile.allowKeys(b, Set.of("version", "description", "classes", "ttls", "bands"), "");
+      bundleFile.allowKeys(
+          b, Set.of("version", "description", "classes", "ttls", "bands", "gates", "factors", "routes"), "");
       version = bundleFile.string(b, "version", true, "").orElse("");
       classes = classes(bundleFile, b);
       YamlNode ttls = b.entries().get("ttls");
@@ -66,10 +67,10 @@ final class BundleCompiler {
       }
       bands = bands(bundleFile, b.entries().get("bands"));
     }
-    List<Gate> gates = gates(roots.get("gates.yaml"));
-    List<RiskFactor> factors = factors(roots.get("risk.yaml"));
+    List<Gate> gates = gates(section(roots, bundle, bundleFile, "gates.yaml", "gates"));
+    List<RiskFactor> factors = factors(section(roots, bundle, bundleFile, "risk.yaml", "factors"));
     AuthorityMap authority =
-        routes(roots.get("authority.yaml"), classes.keySet(), approvalTtl, decisionTtl);
+        routes(section(roots, bundle, bundleFile, "authority.yaml", "routes"), classes.keySet(), approvalTtl, decisionTtl);
     if (!diagnostics.isEmpty()) {
       throw new PolicyCompilationException(diagnostics);
     }
@@ -82,6 +83,32 @@ final class BundleCompiler {
         authority,
         approvalTtl,
         decisionTtl);
+  }
+
+  /** Where a section ({@code gates}, {@code factors}, {@code routes}) was written. */
+  private record Section(YamlReader reader, YamlNode.Mapping holder) {}
+
+  /**
+   * A section lives in its own file or inside bundle.yaml (a single-file bundle), never both.
+   */
+  private Optional<Section> section(
+      Map<String, YamlNode> roots, Optional<YamlNode.Mapping> bundle, YamlReader bundleFile, String file, String key) {
+    YamlNode root = roots.get(file);
+    boolean inBundle = bundle.map(b -> b.entries().containsKey(key)).orElse(false);
+    if (root == null) {
+      return inBundle ? Optional.of(new Section(bundleFile, bundle.get())) : Optional.empty();
+    }
+    if (inBundle) {
+      bundleFile.error(bundle.get(), "", key, "`" + key + "` is defined in both bundle.yaml and " + file,
+          Optional.of("keep one: either the `" + key + "` key in bundle.yaml or the file " + file));
+    }
+    YamlReader r = new YamlReader(file, diagnostics);
+    Optional<YamlNode.Mapping> m = r.mapping(root, "", "");
+    if (m.isEmpty()) {
+      return Optional.empty();
+    }
+    r.allowKeys(m.get(), Set.of(key), "");
+    return Optional.of(new Section(r, m.get()));
   }
 
   private Map<String, ActionClassRule> classes(YamlReader r, YamlNode.Mapping b) {
@@ -166,17 +193,13 @@ final class BundleCompiler {
     return env;
   }
 
-  private List<Gate> gates(YamlNode root) {
+  private List<Gate> gates(Optional<Section> section) {
     List<Gate> out = new ArrayList<>();
-    if (root == null) {
+    if (section.isEmpty()) {
       return out;
     }
-    YamlReader r = new YamlReader("gates.yaml", diagnostics);
-    Optional<YamlNode.Mapping> m = r.mapping(root, "", "");
-    if (m.isEmpty()) {
-      return out;
-    }
-    r.allowKeys(m.get(), Set.of("gates"), "");
+    YamlReader r = section.get().reader();
+    Optional<YamlNode.Mapping> m = Optional.of(section.get().holder());
     Set<String> ids = new HashSet<>();
     for (YamlNode item : r.list(m.get(), "gates", "")) {
       Optional<YamlNode.Mapping> g = r.mapping(item, "gates", "");
@@ -205,17 +228,13 @@ final class BundleCompiler {
     return out;
   }
 
-  private List<RiskFactor> factors(YamlNode root) {
+  private List<RiskFactor> factors(Optional<Section> section) {
     List<RiskFactor> out = new ArrayList<>();
-    if (root == null) {
+    if (section.isEmpty()) {
       return out;
     }
-    YamlReader r = new YamlReader("risk.yaml", diagnostics);
-    Optional<YamlNode.Mapping> m = r.mapping(root, "", "");
-    if (m.isEmpty()) {
-      return out;
-    }
-    r.allowKeys(m.get(), Set.of("factors"), "");
+    YamlReader r = section.get().reader();
+    Optional<YamlNode.Mapping> m = Optional.of(section.get().holder());
     Set<String> ids = new HashSet<>();
     for (YamlNode item : r.list(m.get(), "factors", "")) {
       Optional<YamlNode.Mapping> f = r.mapping(item, "factors", "");
@@ -264,17 +283,13 @@ final class BundleCompiler {
     return result.condition();
   }
 
-  private AuthorityMap routes(YamlNode root, Set<String> classes, Duration approvalTtl, Duration decisionTtl) {
+  private AuthorityMap routes(Optional<Section> section, Set<String> classes, Duration approvalTtl, Duration decisionTtl) {
     List<AuthorityRoute> out = new ArrayList<>();
-    if (root == null) {
+    if (section.isEmpty()) {
       return new AuthorityMap(out);
     }
-    YamlReader r = new YamlReader("authority.yaml", diagnostics);
-    Optional<YamlNode.Mapping> m = r.mapping(root, "", "");
-    if (m.isEmpty()) {
-      return new AuthorityMap(out);
-    }
-    r.allowKeys(m.get(), Set.of("routes"), "");
+    YamlReader r = section.get().reader();
+    Optional<YamlNode.Mapping> m = Optional.of(section.get().holder());
     Set<String> ids = new HashSet<>();
     for (YamlNode item : r.list(m.get(), "routes", "")) {
       Optional<YamlNode.Mapping> rt = r.mapping(item, "routes", "");

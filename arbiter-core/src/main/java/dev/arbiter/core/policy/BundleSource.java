@@ -14,7 +14,8 @@ import java.util.TreeMap;
 
 /**
  * The source texts of a policy bundle: the four well-known files of a bundle directory ({@link
- * #FILE_NAMES}), keyed by file name. {@code bundle.yaml} is required; the others are optional.
+ * #FILE_NAMES}), keyed by file name. {@code bundle.yaml} is required; the others are optional, and
+ * their sections may instead be written inside {@code bundle.yaml} (a single-file bundle).
  * Any other file in the directory (for example {@code cases.yaml}) is not part of the bundle and is
  * not hashed.
  *
@@ -40,10 +41,20 @@ public record BundleSource(Map<String, String> files) {
     files = java.util.Collections.unmodifiableMap(new TreeMap<>(files));
   }
 
-  /** Reads a bundle directory. */
+  /**
+   * Reads a bundle directory, or a single-file bundle (one YAML file holding every section, read
+   * as {@code bundle.yaml}).
+   */
   public static BundleSource read(Path dir) throws BundleReadException {
+    if (Files.isRegularFile(dir)) {
+      try {
+        return new BundleSource(Map.of("bundle.yaml", utf8(dir.getFileName().toString(), Files.readAllBytes(dir))));
+      } catch (IOException e) {
+        throw new BundleReadException("cannot read `" + dir + "`: " + e.getMessage(), e);
+      }
+    }
     if (!Files.isDirectory(dir)) {
-      throw new BundleReadException("policy bundle `" + dir + "` is not a directory");
+      throw new BundleReadException("policy bundle `" + dir + "` is neither a directory nor a file");
     }
     Map<String, String> files = new TreeMap<>();
     for (String name : FILE_NAMES) {

@@ -7,7 +7,7 @@ public final class PolicyBundles {
   private PolicyBundles() {}
 
   /**
-   * Reads and compiles an unsigned bundle directory, for authoring tools ({@code policy check},
+   * Reads and compiles an unsigned bundle directory (or single-file bundle), for authoring tools ({@code policy check},
    * {@code policy test}, {@code decide}). The engine must use {@code loadSigned}.
    *
    * @throws BundleReadException the directory or a file cannot be read, or YAML is malformed
