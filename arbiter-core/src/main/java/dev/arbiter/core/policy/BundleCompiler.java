@@ -1,10 +1,6 @@
 package dev.arbiter.core.policy;
 
-import dev.arbiter.core.authority.AuthorityLevel;
 import dev.arbiter.core.authority.AuthorityMap;
-import dev.arbiter.core.authority.AuthorityRequirement;
-import dev.arbiter.core.authority.AuthorityRoute;
-import dev.arbiter.core.authority.CoSign;
 import dev.arbiter.core.decision.Environment;
 import dev.arbiter.core.policy.internal.Suggestions;
 import dev.arbiter.core.policy.internal.YamlNode;
@@ -12,13 +8,11 @@ import dev.arbiter.core.policy.internal.YamlReader;
 import dev.arbiter.core.policy.internal.YamlTree;
 import dev.arbiter.core.risk.BandPolicy;
 import dev.arbiter.core.risk.BandThresholds;
-import dev.arbiter.core.risk.RiskBand;
 import dev.arbiter.core.risk.RiskFactor;
 import dev.arbiter.core.risk.RiskModel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
