@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
     },
     subcommands = {
       KeysCommand.class,
+      PolicyCommand.class,
+      DecideCommand.class,
       dev.arbiter.cli.ledger.LedgerCommand.class,
       CommandLine.HelpCommand.class
     })

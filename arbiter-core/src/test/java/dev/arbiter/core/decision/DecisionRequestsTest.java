@@ -1,0 +1,138 @@
+package dev.arbiter.core.decision;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DecisionRequestsTest {
+  private static DecisionRequest parse(String json) throws InvalidRequestException {
+    return DecisionRequests.parse(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static List<FieldError> errors(String json) {
+    try {
+      parse(json);
+    } catch (InvalidRequestException e) {
+      return e.errors();
+    }
+    throw new AssertionError("request was accepted");
+  }
+
+  @Test
+  void parse_whenComplete_normalisesEveryField() throws Exception {
+    DecisionRequest r = parse("""
+        {"action":{"class":"transfer","tool":"payments-api","intent":"refund",
+          "target":{"type":"account","id":"a1"},
+          "payload":{"amount":12,"fee":0.5,"tags":["x"],"meta":{"k":null}}},
+         "context":{"actor":{"id":"agent_1"},"environment":"staging","request_source":"agent",
+          "scope":"customer_support","blast_radius":3,"reversible":true}}
+        """);
+
+    assertThat(r.action().actionClass()).isEqualTo("transfer");
+    assertThat(r.action().target()).isEqualTo(new Target("account", "a1"));
+    assertThat(r.action().payload()).containsEntry("amount", 12L).containsEntry("fee", 0.5)
+        .containsEntry("tags", List.of("x"));
+    assertThat(r.context().actorId()).contains("agent_1");
+    assertThat(r.context().environment()).isEqualTo(Environment.STAGING);
+    assertThat(r.context().blastRadius()).isEqualTo(3);
+    assertThat(r.context().reversible()).isTrue();
+  }
+
+  @Test
+  void parse_whenEnvironmentMissing_treatsAsProduction() throws Exception {
+    DecisionRequest r = parse("{\"action\":{\"class\":\"read\"},\"context\":{\"actor\":{\"id\":\"a\"}}}");
+
+    assertThat(r.context().environment()).isEqualTo(Environment.PRODUCTION);
+    assertThat(r.context().reversible()).isFalse();
+    assertThat(r.context().blastRadius()).isEqualTo(1);
+    assertThat(r.action().payload()).isEqualTo(Map.of());
+  }
+
+  @Test
+  void parse_whenActorMissing_keepsItAbsentForTheEvaluatorToDeny() throws Exception {
+    assertThat(parse("{\"action\":{\"class\":\"read\"}}").context().actorId()).isEmpty();
+    assertThat(parse("{\"action\":{\"class\":\"read\"},\"context\":{\"actor\":{\"id\":\"  \"}}}").context().actorId()).isEmpty();
+  }
+
+  @Test
+  void parse_whenUnknownTopLevelField_rejectsWithPath() {
+    assertThat(errors("{\"action\":{\"class\":\"read\"},\"extra\":1}"))
+        .singleElement()
+        .satisfies(e -> {
+          assertThat(e.code()).isEqualTo("unknown_field");
+          assertThat(e.path()).isEqualTo("extra");
+        });
+  }
+
+  @Test
+  void parse_whenDuplicateKey_rejects() {
+    assertThat(errors("{\"action\":{\"class\":\"read\",\"class\":\"deploy\"}}"))
+        .singleElement()
+        .satisfies(e -> {
+          assertThat(e.code()).isEqualTo("malformed_json");
+          assertThat(e.got()).contains("Duplicate field 'class'");
+        });
+  }
+
+  @Test
+  void parse_whenWrongTypes_reportsEachWithPathGotAndWant() {
+    assertThat(errors("""
+        {"action":{"class":7,"target":"svc","payload":[]},
+         "context":{"actor":{"id":1},"environment":"prod","blast_radius":-1,"reversible":"yes"}}
+        """))
+        .extracting(FieldError::toString)
+        .containsExactlyInAnyOrder(
+            "action.class: got number, want string",
+            "action.target: got string, want object",
+            "action.payload: got array, want object",
+            "context.actor.id: got number, want string",
+            "context.environment: got \"prod\", want one of \"dev\", \"staging\", \"production\"",
+            "context.blast_radius: got -1, want a non-negative integer",
+            "context.reversible: got string, want boolean");
+  }
+
+  @Test
+  void parse_whenActionClassMissing_rejects() {
+    assertThat(errors("{\"action\":{\"tool\":\"x\"}}")).extracting(FieldError::path).containsExactly("action.class");
+    assertThat(errors("{\"context\":{}}")).extracting(FieldError::path).containsExactly("action");
+  }
+
+  @Test
+  void parse_whenNotJson_rejectsAsMalformed() {
+    assertThat(errors("{\"action\":")).extracting(FieldError::code).containsExactly("malformed_json");
+    assertThat(errors("[]")).extracting(FieldError::toString).containsExactly("$: got array, want object");
+    assertThat(errors("{} {}")).extracting(FieldError::code).containsExactly("malformed_json");
+  }
+
+  @Test
+  void parse_whenPayloadIntegerOverflowsLong_rejects() {
+    assertThat(errors("{\"action\":{\"class\":\"read\",\"payload\":{\"n\":123456789012345678901234567890}}}"))
+        .extracting(FieldError::path).containsExactly("action.payload.n");
+  }
+
+  @Test
+  void payload_isImmutable() throws Exception {
+    DecisionRequest r = parse("{\"action\":{\"class\":\"read\",\"payload\":{\"a\":[1]}}}");
+    assertThatThrownBy(() -> r.action().payload().put("b", 1)).isInstanceOf(UnsupportedOperationException.class);
+  }
+
+  @Test
+  void toJson_roundTripsTheNormalisedRequest() throws Exception {
+    DecisionRequest r = parse("""
+        {"action":{"class":"transfer","payload":{"amount":12,"fee":0.5,"tags":["x",null],"meta":{"k":true}}},
+         "context":{"environment":"dev","blast_radius":3}}
+        """);
+
+    var json = DecisionRequestJson.toJson(r);
+
+    assertThat(json.get("context").get("environment").asText()).isEqualTo("dev");
+    assertThat(json.get("context").get("actor").isNull()).isTrue();
+    assertThat(json.get("action").get("payload").toString())
+        .isEqualTo("{\"amount\":12,\"fee\":0.5,\"tags\":[\"x\",null],\"meta\":{\"k\":true}}");
+    assertThat(DecisionRequests.normalise(json)).isEqualTo(r);
+  }
+}

@@ -1,0 +1,219 @@
+package dev.arbiter.core.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PolicyDiagnosticsTest {
+  @TempDir Path dir;
+
+  private List<PolicyDiagnostic> diagnostics(String file, String text) {
+    Map<String, String> files = new java.util.HashMap<>(Map.of("bundle.yaml", TestBundles.BUNDLE_YAML));
+    files.put(file, text);
+    TestBundles.write(dir, files);
+    try {
+      PolicyBundles.loadDirectory(dir);
+    } catch (PolicyCompilationException e) {
+      return e.diagnostics();
+    } catch (BundleReadException e) {
+      throw new AssertionError(e);
+    }
+    throw new AssertionError("bundle compiled");
+  }
+
+  @Test
+  void check_whenGateMisspellsRiskField_pinsMessageSpanAndHint() {
+    List<PolicyDiagnostic> d =
+        diagnostics(
+            "gates.yaml",
+            """
+            gates:
+              - id: risky
+                when: action.class == "deploy" && risk.scroe > 0.5
+                effect: deny
+                reason: too risky
+            """);
+
+    assertThat(d).hasSize(1);
+    PolicyDiagnostic diag = d.get(0);
+    assertThat(diag.message()).isEqualTo("unknown field `risk.scroe`");
+    assertThat(diag.hint()).contains("did you mean `risk.score`?");
+    assertThat(diag.file()).isEqualTo("gates.yaml");
+    assertThat(diag.subject()).isEqualTo("gate `risky`");
+    assertThat(diag.field()).isEqualTo("when");
+    assertThat(diag.span()).get().extracting(ExpressionSpan::line, ExpressionSpan::column, ExpressionSpan::length)
+        .containsExactly(1, 29, 10);
+    assertThat(diag.line()).isEqualTo(3);
+    assertThat(diag.column()).isEqualTo(11 + 28);
+    assertThat(diag.render())
+        .isEqualTo(
+            """
+            error: unknown field `risk.scroe`
+              --> gates.yaml:3:39: gate `risky`, `when` at 1:29
+               |
+             1 | action.class == "deploy" && risk.scroe > 0.5
+               |                             ^^^^^^^^^^
+               = hint: did you mean `risk.score`?
+            """);
+  }
+
+  @Test
+  void check_whenMultiLineExpressionMisspellsContextField_pointsAtSecondLine() {
+    List<PolicyDiagnostic> d =
+        diagnostics(
+            "gates.yaml",
+            """
+            gates:
+              - id: prod
+                when: |
+                  action.class == "deploy"
+                    && context.enviroment == "production"
+                effect: deny
+                reason: r
+            """);
+
+    assertThat(d).singleElement().satisfies(diag -> {
+      assertThat(diag.message()).isEqualTo("unknown field `context.enviroment`");
+      assertThat(diag.hint()).contains("did you mean `context.environment`?");
+      assertThat(diag.span()).get().extracting(ExpressionSpan::line, ExpressionSpan::column).containsExactly(2, 6);
+      assertThat(diag.render()).contains(" 2 |   && context.enviroment == \"production\"\n   |      ^^^^^^^^^^^^^^^^^^\n");
+    });
+  }
+
+  @Test
+  void check_whenRiskFactorReadsRisk_explainsOrder() {
+    List<PolicyDiagnostic> d =
+        diagnostics(
+            "risk.yaml",
+            """
+            factors:
+              - id: loop
+                when: risk.score > 0.1
+                weight: 0.2
+                reason: r
+            """);
+
+    assertThat(d).singleElement().satisfies(diag -> {
+      assertThat(diag.message()).isEqualTo("`risk.score` is not available in risk factors");
+      assertThat(diag.hint()).contains("risk is scored from the factors; read `risk.*` in gates instead");
+      assertThat(diag.subject()).isEqualTo("risk factor `loop`");
+    });
+  }
+
+  @Test
+  void check_whenUnknownVariable_listsTheVariables() {
+    List<PolicyDiagnostic> d =
+        diagnostics(
+            "gates.yaml",
+            """
+            gates:
+              - id: g
+                when: principal.id == "x"
+                effect: deny
+                reason: r
+            """);
+
+    assertThat(d).singleElement().satisfies(diag -> {
+      assertThat(diag.message()).isEqualTo("unknown variable `principal.id`");
+      assertThat(diag.hint()).contains("the variables are `action.*`, `context.*` and `risk.*`");
+    });
+  }
+
+  @Test
+  void check_whenConditionIsNotBoolean_rejectsWithHint() {
+    List<PolicyDiagnostic> d =
+        diagnostics(
+            "gates.yaml",
+            """
+            gates:
+              - id: g
+                when: context.blast_radius + 1
+                effect: deny
+                reason: r
+            """);
+
+    assertThat(d).singleElement().satisfies(diag -> {
+      assertThat(diag.message()).isEqualTo("condition has type `int`, want `bool`");
+      assertThat(diag.hint()).isPresent();
+    });
+  }
+
+  @Test
+  void check_whenOperandTypesMismatch_reportsOverloadWithoutCandidateNoise() {
+    List<PolicyDiagnostic> d =
+        diagnostics(
+            "gates.yaml",
+            """
+            gates:
+              - id: g
+                when: action.class > 3
+                effect: deny
+                reason: r
+            """);
+
+    assertThat(d).singleElement().satisfies(diag -> {
+      assertThat(diag.message()).isEqualTo("found no matching overload for `_>_` applied to `(string, int)`");
+      assertThat(diag.span()).get().extracting(ExpressionSpan::column).isEqualTo(14);
+      assertThat(diag.hint()).contains("operand types must match; convert with `int()`, `double()` or `string()`");
+    });
+  }
+
+  @Test
+  void check_whenKeysAndEnumsMisspelt_suggestsFixes() {
+    List<PolicyDiagnostic> d =
+        diagnostics(
+            "gates.yaml",
+            """
+            gates:
+              - id: g
+                when: "true"
+                effect: alow
+                reason: r
+                resaon: extra
+            """);
+
+    assertThat(d).extracting(PolicyDiagnostic::message, PolicyDiagnostic::hint)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple("unknown key `resaon`", Optional.of("did you mean `reason`?")),
+            org.assertj.core.groups.Tuple.tuple("unknown effect `alow`", Optional.of("did you mean `allow`?")));
+  }
+
+  @Test
+  void check_whenWeightOutOfRangeAndRouteNamesUnknownClass_reportsBoth() {
+    Map<String, String> files = Map.of(
+        "bundle.yaml", TestBundles.BUNDLE_YAML,
+        "risk.yaml", "factors:\n  - {id: f, when: \"true\", weight: 1.5, reason: r}\n",
+        "authority.yaml", "routes:\n  - id: r\n    match: {classes: [deplyo]}\n    require: {min_signatures: 0}\n");
+    TestBundles.write(dir, files);
+
+    assertThatThrownBy(() -> PolicyBundles.loadDirectory(dir))
+        .isInstanceOfSatisfying(PolicyCompilationException.class, e ->
+            assertThat(e.diagnostics()).extracting(PolicyDiagnostic::message)
+                .containsExactly("weight `1.5` is outside [0, 1]", "unknown action class `deplyo`"));
+  }
+
+  @Test
+  void load_whenYamlMalformed_isReadErrorNotPolicyError() {
+    TestBundles.write(dir, Map.of("bundle.yaml", "version: [unclosed\n"));
+
+    assertThatThrownBy(() -> PolicyBundles.loadDirectory(dir))
+        .isInstanceOf(BundleReadException.class)
+        .hasMessageContaining("bundle.yaml:")
+        .hasMessageContaining("malformed YAML");
+  }
+
+  @Test
+  void load_whenDuplicateKey_isReadError() {
+    TestBundles.write(dir, Map.of("bundle.yaml", "version: \"1\"\nversion: \"2\"\nclasses: {}\n"));
+
+    assertThatThrownBy(() -> PolicyBundles.loadDirectory(dir))
+        .isInstanceOf(BundleReadException.class)
+        .hasMessageContaining("duplicate key `version`");
+  }
+}
