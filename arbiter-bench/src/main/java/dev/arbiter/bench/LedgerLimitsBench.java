@@ -121,7 +121,7 @@ public class LedgerLimitsBench {
     for (int i = 0; i < BATCH; i++) {
       long leaf = nextLeaf++;
       insert.setLong(1, leaf);
-      insert.setString(2, "dec_01JDX00000000000000" + (leaf >>> 3));
+      insert.setString(2, String.format("dec_01JDX%017d", leaf >>> 3)); // monotonic, like ULID decision ids
       insert.setLong(3, leaf & 7);
       insert.setString(4, "decision.evaluated");
       insert.setBytes(5, prev);

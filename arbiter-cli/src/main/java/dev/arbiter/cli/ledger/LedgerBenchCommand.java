@@ -139,6 +139,7 @@ public final class LedgerBenchCommand implements Callable<Integer> {
     if (failure.get() != null) {
       throw CliFailure.unavailable("append failed: " + failure.get().getMessage(), failure.get());
     }
+    err.println(dev.arbiter.ledger.internal.GroupCommitWriter.stats());
     Arrays.sort(latencies);
     double p50 = latencies[(int) Math.min(events - 1, (long) (events * 0.50))] / 1e6;
     double p99 = latencies[(int) Math.min(events - 1, (long) (events * 0.99))] / 1e6;
@@ -184,7 +185,8 @@ public final class LedgerBenchCommand implements Callable<Integer> {
     ObjectNode payload = JsonNodeFactory.instance.objectNode();
     payload.put("n", i);
     payload.put("data", data);
-    return new EventDraft("bench-" + run + "-" + (i / eventsPerStream), "bench.appended", null,
+    // Stream ids grow monotonically, as real decision ids (dec_ + ULID) do.
+    return new EventDraft(String.format("dec_%s%012d", run, i / eventsPerStream), "bench.appended", null,
         new Actor("arbiter-bench", "system"), payload);
   }
 

@@ -39,10 +39,10 @@ public final class EventDraft {
    * @throws dev.arbiter.core.canonical.CanonicalJsonException for a payload with no canonical form
    */
   public EventDraft(String streamId, String eventType, String policyVersion, Actor actor, JsonNode payload) {
-    if (streamId == null || !STREAM_ID.matcher(streamId).matches()) {
+    if (streamId == null || !isStreamId(streamId)) {
       throw new IllegalArgumentException("stream id must match " + STREAM_ID + ", got `" + streamId + "`");
     }
-    if (eventType == null || !EVENT_TYPE.matcher(eventType).matches()) {
+    if (eventType == null || !isEventType(eventType)) {
       throw new IllegalArgumentException("event type must match " + EVENT_TYPE + ", got `" + eventType + "`");
     }
     if (actor == null) {
@@ -60,12 +60,89 @@ public final class EventDraft {
     this.actor = actor;
     this.payload = payload.deepCopy();
     this.canonicalPayload = CanonicalJson.encode(this.payload);
-    this.canonicalActor = CanonicalJson.encode(JsonNodeFactory.instance.objectNode()
-        .put("id", actor.id()).put("role", actor.role()));
-    this.canonicalStreamId = CanonicalJson.encode(TextNode.valueOf(streamId));
-    this.canonicalEventType = CanonicalJson.encode(TextNode.valueOf(eventType));
-    this.canonicalPolicyVersion = policyVersion == null
-        ? new byte[] {'n', 'u', 'l', 'l'} : CanonicalJson.encode(TextNode.valueOf(policyVersion));
+    this.canonicalActor = canonicalActor(actor);
+    this.canonicalStreamId = canonicalString(streamId);
+    this.canonicalEventType = canonicalString(eventType);
+    this.canonicalPolicyVersion = policyVersion == null ? NULL : canonicalString(policyVersion);
+  }
+
+  private static final byte[] NULL = {'n', 'u', 'l', 'l'};
+
+  /** {@code {"id":…,"role":…}}: the members are already in canonical order. */
+  private static byte[] canonicalActor(Actor actor) {
+    byte[] id = canonicalString(actor.id());
+    byte[] role = canonicalString(actor.role());
+    byte[] out = new byte[6 + id.length + 8 + role.length + 1];
+    int p = put(out, 0, "{\"id\":");
+    System.arraycopy(id, 0, out, p, id.length);
+    p += id.length;
+    p = put(out, p, ",\"role\":");
+    System.arraycopy(role, 0, out, p, role.length);
+    out[p + role.length] = '}';
+    return out;
+  }
+
+  private static int put(byte[] out, int p, String ascii) {
+    for (int i = 0; i < ascii.length(); i++) {
+      out[p++] = (byte) ascii.charAt(i);
+    }
+    return p;
+  }
+
+  /** RFC 8785 string: printable ASCII without quote or backslash is written as is; anything else goes through CanonicalJson. */
+  static byte[] canonicalString(String s) {
+    int n = s.length();
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+        return CanonicalJson.encode(TextNode.valueOf(s));
+      }
+    }
+    byte[] out = new byte[n + 2];
+    out[0] = '"';
+    for (int i = 0; i < n; i++) {
+      out[i + 1] = (byte) s.charAt(i);
+    }
+    out[n + 1] = '"';
+    return out;
+  }
+
+  /** {@link #STREAM_ID} without the regex engine (this runs for every append). */
+  private static boolean isStreamId(String s) {
+    int n = s.length();
+    if (n < 1 || n > 128) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '_' || c == '.' || c == ':' || c == '-';
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@link #EVENT_TYPE} without the regex engine: dot-separated segments of {@code [a-z][a-z0-9_]*}, at least two. */
+  private static boolean isEventType(String s) {
+    int segments = 0;
+    int len = 0;
+    for (int i = 0; i <= s.length(); i++) {
+      char c = i == s.length() ? '.' : s.charAt(i);
+      if (c == '.') {
+        if (len == 0) {
+          return false;
+        }
+        segments++;
+        len = 0;
+      } else if (len == 0 ? (c >= 'a' && c <= 'z') : ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+        len++;
+      } else {
+        return false;
+      }
+    }
+    return segments >= 2;
   }
 
   public String streamId() {

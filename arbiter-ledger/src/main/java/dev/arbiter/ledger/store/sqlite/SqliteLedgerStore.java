@@ -45,6 +45,9 @@ public final class SqliteLedgerStore implements LedgerStore {
 
   private final Path file;
   private final Connection conn;
+  /** A second connection for the writer's point reads, so they never wait behind a commit (WAL readers). */
+  private Connection readConn;
+  private final Object readLock = new Object();
   private final boolean readOnly;
   private PreparedStatement insertEntry;
   private PreparedStatement insertNode;
@@ -137,8 +140,14 @@ public final class SqliteLedgerStore implements LedgerStore {
         insertNode = conn.prepareStatement("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?,?,?)");
         insertCheckpoint = conn.prepareStatement(
             "INSERT INTO checkpoints (tree_size, root_hash, timestamp, key_id, signature, ledger_id) VALUES (?,?,?,?,?,?)");
+        Properties props = new Properties();
+        props.setProperty("busy_timeout", "10000");
+        readConn = DriverManager.getConnection("jdbc:sqlite:" + file, props);
+        try (Statement rs = readConn.createStatement()) {
+          rs.execute("PRAGMA query_only=1");
+        }
       }
-      selectHead = conn.prepareStatement(
+      selectHead = (readConn != null ? readConn : conn).prepareStatement(
           "SELECT stream_seq, entry_hash FROM entries WHERE stream_id = ? ORDER BY stream_seq DESC LIMIT 1");
       // Probe the tables so a file with our application_id but a broken schema fails here.
       try (ResultSet rs = st.executeQuery("SELECT count(*) FROM ledger_meta")) {
@@ -374,13 +383,22 @@ public final class SqliteLedgerStore implements LedgerStore {
   }
 
   @Override
-  public synchronized Optional<StreamHead> streamHead(String streamId) throws LedgerStoreException {
+  public Optional<StreamHead> streamHead(String streamId) throws LedgerStoreException {
+    if (readConn == null) {
+      synchronized (this) {
+        return readHead(streamId);
+      }
+    }
+    synchronized (readLock) {
+      return readHead(streamId);
+    }
+  }
+
+  private Optional<StreamHead> readHead(String streamId) throws LedgerStoreException {
     try {
       selectHead.setString(1, streamId);
       try (ResultSet rs = selectHead.executeQuery()) {
-        Optional<StreamHead> h = rs.next() ? Optional.of(new StreamHead(rs.getLong(1), rs.getBytes(2))) : Optional.empty();
-        endRead();
-        return h;
+        return rs.next() ? Optional.of(new StreamHead(rs.getLong(1), rs.getBytes(2))) : Optional.empty();
       }
     } catch (SQLException e) {
       throw fail("read stream head", e);
@@ -388,8 +406,19 @@ public final class SqliteLedgerStore implements LedgerStore {
   }
 
   @Override
-  public synchronized List<byte[]> entryHashes(long from, int count) throws LedgerStoreException {
-    try (PreparedStatement ps = conn.prepareStatement(
+  public List<byte[]> entryHashes(long from, int count) throws LedgerStoreException {
+    if (readConn == null) {
+      synchronized (this) {
+        return readEntryHashes(conn, from, count);
+      }
+    }
+    synchronized (readLock) {
+      return readEntryHashes(readConn, from, count);
+    }
+  }
+
+  private List<byte[]> readEntryHashes(Connection c, long from, int count) throws LedgerStoreException {
+    try (PreparedStatement ps = c.prepareStatement(
         "SELECT entry_hash FROM entries WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index")) {
       ps.setLong(1, from);
       ps.setLong(2, from + count);
@@ -399,7 +428,9 @@ public final class SqliteLedgerStore implements LedgerStore {
           out.add(rs.getBytes(1));
         }
       }
-      endRead();
+      if (c == conn) {
+        endRead();
+      }
       return out;
     } catch (SQLException e) {
       throw fail("read entry hashes", e);
@@ -407,8 +438,19 @@ public final class SqliteLedgerStore implements LedgerStore {
   }
 
   @Override
-  public synchronized List<byte[]> nodes(int level, long from, int count) throws LedgerStoreException {
-    try (PreparedStatement ps = conn.prepareStatement(
+  public List<byte[]> nodes(int level, long from, int count) throws LedgerStoreException {
+    if (readConn == null) {
+      synchronized (this) {
+        return readNodes(conn, level, from, count);
+      }
+    }
+    synchronized (readLock) {
+      return readNodes(readConn, level, from, count);
+    }
+  }
+
+  private List<byte[]> readNodes(Connection c, int level, long from, int count) throws LedgerStoreException {
+    try (PreparedStatement ps = c.prepareStatement(
         "SELECT hash FROM merkle_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx")) {
       ps.setInt(1, level);
       ps.setLong(2, from);
@@ -419,7 +461,9 @@ public final class SqliteLedgerStore implements LedgerStore {
           out.add(rs.getBytes(1));
         }
       }
-      endRead();
+      if (c == conn) {
+        endRead();
+      }
       return out;
     } catch (SQLException e) {
       throw fail("read Merkle nodes", e);
@@ -530,6 +574,9 @@ public final class SqliteLedgerStore implements LedgerStore {
         conn.commit();
       }
       conn.close();
+      if (readConn != null) {
+        readConn.close();
+      }
     } catch (SQLException ignored) {
       // Closing: nothing left to report to.
     }
