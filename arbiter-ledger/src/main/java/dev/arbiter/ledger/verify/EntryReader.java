@@ -9,49 +9,61 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Reads entries in leaf order on its own thread, a chunk ahead of the verifier, so that database
- * reads and hashing use both cores. At most {@code 4 × 1024} entries are buffered: constant memory.
+ * The first half of the verification pipeline, on its own thread: reads entries in leaf order and
+ * runs the sequential per-entry checks ({@link Resolver}: position, index columns, stream
+ * continuity, previous hash) a chunk ahead of the thread that hashes. At most {@code 4 × 1024}
+ * entries are buffered: constant memory. A failure is delivered in order, after every entry before
+ * it, so the hashing thread still finds an earlier failure first.
  */
 final class EntryReader implements AutoCloseable {
-  private static final int CHUNK = 1024;
-  private static final Object END = new Object();
+  /** Sequential checks for entry {@code n}; returns the previous entry hash of its stream. */
+  interface Resolver {
+    byte[] resolve(StoredEntry e, long n) throws LedgerVerificationException, LedgerStoreException;
+  }
 
-  private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(4);
+  /** An entry and the previous hash of its stream. */
+  record Resolved(StoredEntry entry, byte[] prev) {}
+
+  private static final int CHUNK = 1024;
+
+  private record Chunk(StoredEntry[] entries, byte[][] prevs, int count, Exception failure, boolean last) {}
+
+  private final BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(4);
   private final Thread thread;
   private volatile boolean closed;
-  private StoredEntry[] chunk;
+  private Chunk chunk;
   private int pos;
-  private boolean ended;
 
-  EntryReader(LedgerStore store) throws LedgerStoreException {
+  EntryReader(LedgerStore store, Resolver resolver) throws LedgerStoreException {
     Cursor<StoredEntry> cursor = store.scanEntries(0);
     this.thread = Thread.ofPlatform().name("arbiter-verify-reader").daemon(true).start(() -> {
+      StoredEntry[] entries = new StoredEntry[CHUNK];
+      byte[][] prevs = new byte[CHUNK][];
+      int count = 0;
+      long n = 0;
       try (cursor) {
-        StoredEntry[] buf = new StoredEntry[CHUNK];
-        int n = 0;
         StoredEntry e;
         while (!closed && (e = cursor.next()) != null) {
-          buf[n++] = e;
-          if (n == CHUNK) {
-            offer(buf);
-            buf = new StoredEntry[CHUNK];
-            n = 0;
+          prevs[count] = resolver.resolve(e, n++);
+          entries[count++] = e;
+          if (count == CHUNK) {
+            offer(new Chunk(entries, prevs, count, null, false));
+            entries = new StoredEntry[CHUNK];
+            prevs = new byte[CHUNK][];
+            count = 0;
           }
         }
-        if (n > 0) {
-          offer(java.util.Arrays.copyOf(buf, n));
-        }
-        offer(END);
-      } catch (LedgerStoreException | RuntimeException ex) {
-        offer(ex);
+        offer(new Chunk(entries, prevs, count, null, true));
+      } catch (LedgerVerificationException | LedgerStoreException | RuntimeException ex) {
+        offer(new Chunk(entries, prevs, count, ex, true));
       }
     });
   }
 
-  private void offer(Object o) {
+  private void offer(Chunk c) {
     while (!closed) {
       try {
-        if (queue.offer(o, 100, TimeUnit.MILLISECONDS)) {
+        if (queue.offer(c, 100, TimeUnit.MILLISECONDS)) {
           return;
         }
       } catch (InterruptedException e) {
@@ -60,33 +72,32 @@ final class EntryReader implements AutoCloseable {
     }
   }
 
-  /** The next entry, or null at the end. */
-  StoredEntry next() throws LedgerStoreException {
-    while (chunk == null || pos == chunk.length) {
-      if (ended) {
+  /** The next entry, or null at the end; throws the reader's failure when it is reached. */
+  Resolved next() throws LedgerVerificationException, LedgerStoreException {
+    while (chunk == null || pos == chunk.count()) {
+      if (chunk != null && chunk.last()) {
+        Exception f = chunk.failure();
+        if (f instanceof LedgerVerificationException lve) {
+          throw lve;
+        }
+        if (f instanceof LedgerStoreException lse) {
+          throw lse;
+        }
+        if (f instanceof RuntimeException re) {
+          throw new LedgerStoreException("reading entries failed: " + re.getMessage(), re);
+        }
         return null;
       }
-      Object o;
       try {
-        o = queue.take();
+        chunk = queue.take();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new LedgerStoreException("verification interrupted");
       }
-      if (o == END) {
-        ended = true;
-        return null;
-      }
-      if (o instanceof LedgerStoreException lse) {
-        throw lse;
-      }
-      if (o instanceof RuntimeException re) {
-        throw new LedgerStoreException("reading entries failed: " + re.getMessage(), re);
-      }
-      chunk = (StoredEntry[]) o;
       pos = 0;
     }
-    return chunk[pos++];
+    int i = pos++;
+    return new Resolved(chunk.entries()[i], chunk.prevs()[i]);
   }
 
   @Override

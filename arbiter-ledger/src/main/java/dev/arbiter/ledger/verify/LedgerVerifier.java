@@ -46,6 +46,7 @@ import java.util.function.LongConsumer;
 public final class LedgerVerifier {
   private static final int STREAM_CACHE = 200_000;
 
+
   private final LedgerStore store;
   private final VerifyingKey trustedLedgerKey;
   private final CheckpointVerifier checkpointVerifier;
@@ -93,7 +94,8 @@ public final class LedgerVerifier {
     };
     CompactRange range = new CompactRange();
     CheckpointChecker checker = new CheckpointChecker(checkpointVerifier, ledgerId);
-    try (Cursor<Checkpoint> cps = store.scanCheckpoints(); EntryReader reader = new EntryReader(store)) {
+    try (Cursor<Checkpoint> cps = store.scanCheckpoints();
+        EntryReader reader = new EntryReader(store, (e, n) -> resolve(e, n, heads))) {
       return scan(cps, reader, checker, heads, range, ledgerId, started);
     } finally {
       checker.abandon();
@@ -128,11 +130,11 @@ public final class LedgerVerifier {
             }
             trustedMatched = true;
           }
-          StoredEntry e = reader.next();
-          if (e == null) {
+          EntryReader.Resolved r = reader.next();
+          if (r == null) {
             break;
           }
-          checkEntry(e, n, heads, range);
+          hashAndAppend(r.entry(), n, r.prev(), range);
           n++;
           if ((n & 0xffff) == 0) {
             progress.accept(n);
@@ -187,11 +189,16 @@ public final class LedgerVerifier {
     }
   }
 
-  private void checkEntry(StoredEntry e, long n, Map<String, Head> heads, CompactRange range)
+  /**
+   * The sequential checks of entry {@code n} (run on the reader thread, in leaf order): position,
+   * index columns against the envelope, stream continuity; returns the previous entry hash of its
+   * stream. The stream head advances to the <em>stored</em> hash: if it differs from the recomputed
+   * one, the hashing thread fails at this entry before any later entry is judged.
+   */
+  private byte[] resolve(StoredEntry e, long n, Map<String, Head> heads)
       throws LedgerVerificationException, LedgerStoreException {
     if (FastEnvelopeCheck.matches(e, n)) {
-      chain(e, n, e.streamId(), e.streamSeq(), e.eventType(), heads, range);
-      return;
+      return advance(e, n, e.streamId(), e.streamSeq(), e.eventType(), heads);
     }
     // Something is off: parse the envelope fully to say exactly what.
     if (e.streamId() == null) {
@@ -220,23 +227,33 @@ public final class LedgerVerifier {
           h.streamId() + "#" + h.streamSeq() + " " + h.eventType(), e.streamId() + "#" + e.streamSeq() + " " + e.eventType(),
           "entry at leaf " + n + ": index columns (stream, seq, type) disagree with its envelope"), n);
     }
-    chain(e, n, h.streamId(), h.streamSeq(), h.eventType(), heads, range);
+    return advance(e, n, h.streamId(), h.streamSeq(), h.eventType(), heads);
+  }
+
+  private byte[] advance(StoredEntry e, long n, String streamId, long streamSeq, String eventType, Map<String, Head> heads)
+      throws LedgerVerificationException, LedgerStoreException {
+    byte[] prev = previousHash(streamId, streamSeq, n, heads);
+    if (e.entryHash() == null || e.entryHash().length != HashValue.SIZE) {
+      throw new LedgerVerificationException(atEntry(Kind.ENTRY_HASH_MISMATCH, n, streamId, streamSeq, "a 32-byte hash",
+          "malformed", "entry at leaf " + n + " (stream " + streamId + ", seq " + streamSeq + ", " + eventType
+              + ") has a malformed entry hash"), n);
+    }
+    heads.put(streamId, new Head(streamSeq, e.entryHash()));
+    return prev;
   }
 
   /** Recomputes the entry hash from its stream's previous entry and extends the Merkle range. */
-  private void chain(StoredEntry e, long n, String streamId, long streamSeq, String eventType, Map<String, Head> heads,
-      CompactRange range) throws LedgerVerificationException, LedgerStoreException {
-    byte[] prev = previousHash(streamId, streamSeq, n, heads);
+  private static void hashAndAppend(StoredEntry e, long n, byte[] prev, CompactRange range)
+      throws LedgerVerificationException {
     byte[] computed = EntryHash.compute(prev, e.envelope());
     if (!java.security.MessageDigest.isEqual(computed, e.entryHash())) {
-      throw new LedgerVerificationException(atEntry(Kind.ENTRY_HASH_MISMATCH, n, streamId, streamSeq,
-          HashValue.of(computed).hex(), e.entryHash() == null || e.entryHash().length != 32 ? "malformed" : HashValue.of(e.entryHash()).hex(),
-          "entry at leaf " + n + " (stream " + streamId + ", seq " + streamSeq + ", " + eventType
+      // The index columns were checked against the envelope's header already: name the entry by them.
+      throw new LedgerVerificationException(atEntry(Kind.ENTRY_HASH_MISMATCH, n, e.streamId(), e.streamSeq(),
+          HashValue.of(computed).hex(), HashValue.of(e.entryHash()).hex(),
+          "entry at leaf " + n + " (stream " + e.streamId() + ", seq " + e.streamSeq() + ", " + e.eventType()
               + ") was altered: its envelope and chain hash to " + HashValue.of(computed).hex()
-              + " but the recorded entry hash is "
-              + (e.entryHash() == null || e.entryHash().length != 32 ? "malformed" : HashValue.of(e.entryHash()).hex())), n);
+              + " but the recorded entry hash is " + HashValue.of(e.entryHash()).hex()), n);
     }
-    heads.put(streamId, new Head(streamSeq, computed));
     range.append(Rfc9162.hashLeaf(computed));
   }
 
