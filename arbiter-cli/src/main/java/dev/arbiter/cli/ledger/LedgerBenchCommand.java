@@ -72,6 +72,12 @@ public final class LedgerBenchCommand implements Callable<Integer> {
   @Option(names = "--no-verify", description = "Skip the verification pass.")
   boolean noVerify;
 
+  @Option(names = "--baseline",
+      description = {"Also measure, in the same run, the raw limits: SQLite batched insert of rows shaped like these",
+          "entries (same table, WAL, synchronous=FULL, 256 rows per transaction) and single-thread SHA-256 over the",
+          "same envelope bytes; report the ratios."})
+  boolean baseline;
+
   @Option(names = "--json", description = "Print the result as one JSON object on the last line.")
   boolean json;
 
@@ -139,7 +145,6 @@ public final class LedgerBenchCommand implements Callable<Integer> {
     if (failure.get() != null) {
       throw CliFailure.unavailable("append failed: " + failure.get().getMessage(), failure.get());
     }
-    err.println(dev.arbiter.ledger.internal.GroupCommitWriter.stats());
     Arrays.sort(latencies);
     double p50 = latencies[(int) Math.min(events - 1, (long) (events * 0.50))] / 1e6;
     double p99 = latencies[(int) Math.min(events - 1, (long) (events * 0.99))] / 1e6;
@@ -171,6 +176,23 @@ public final class LedgerBenchCommand implements Callable<Integer> {
         o.put("verify_events_per_second", Math.round(vps));
       } catch (LedgerVerificationException e) {
         throw CliFailure.verification("the ledger did not verify after the benchmark: " + e.getMessage());
+      }
+    }
+    if (baseline) {
+      byte[] envelope = dev.arbiter.ledger.event.EnvelopeEncoder.encode(draft(run, data, 0), "evt_01JDX0000000000000000000000",
+          events, 0, dev.arbiter.ledger.Timestamps.format(java.time.Instant.now()));
+      int rows = (int) Math.min(events, 200_000);
+      Path scratch = db.resolveSibling(db.getFileName() + ".baseline");
+      double sqliteRows = dev.arbiter.ledger.store.sqlite.SqliteBaseline.batchedInsertRowsPerSecond(scratch, envelope, rows, 256);
+      double sha = sha256PerSecond(envelope);
+      err.printf("baseline: raw SQLite batched insert %.0f rows/s; raw SHA-256 over %d-byte envelopes %.0f/s%n",
+          sqliteRows, envelope.length, sha);
+      o.put("baseline_sqlite_rows_per_second", Math.round(sqliteRows));
+      o.put("baseline_sha256_per_second", Math.round(sha));
+      o.put("envelope_bytes", envelope.length);
+      o.put("append_vs_raw_sqlite", Math.round(eps / sqliteRows * 1000) / 1000.0);
+      if (o.has("verify_events_per_second")) {
+        o.put("verify_vs_raw_sha256", Math.round(o.get("verify_events_per_second").asDouble() / sha * 1000) / 1000.0);
       }
     }
     if (json) {
@@ -239,6 +261,25 @@ public final class LedgerBenchCommand implements Callable<Integer> {
     if (failure.get() == null) {
       finished.await();
     }
+  }
+
+  private static double sha256PerSecond(byte[] bytes) throws java.security.NoSuchAlgorithmException {
+    java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+    long n = 0;
+    long start = System.nanoTime();
+    long deadline = start + 2_000_000_000L;
+    byte[] sink = null;
+    while (System.nanoTime() < deadline) {
+      for (int i = 0; i < 10_000; i++) {
+        md.update(bytes);
+        sink = md.digest();
+      }
+      n += 10_000;
+    }
+    if (sink == null || sink.length != 32) {
+      throw new IllegalStateException("SHA-256 produced no digest");
+    }
+    return n / ((System.nanoTime() - start) / 1e9);
   }
 
   private static String payload(int bytes) {

@@ -175,9 +175,7 @@ public final class GroupCommitWriter implements AutoCloseable {
           awaitDrained();
           resync();
         }
-        long t0 = System.nanoTime();
         s = sequence(batch);
-        STAT_SEQ_NS += System.nanoTime() - t0;
       } catch (LedgerStoreException e) {
         sequencerBroken = true;
         failAll(batch, new LedgerUnavailableException("the ledger store is unavailable: " + e.getMessage(), e));
@@ -374,12 +372,7 @@ public final class GroupCommitWriter implements AutoCloseable {
       return;
     }
     try {
-      long t0 = System.nanoTime();
       store.commit(group.stream().map(Sequenced::batch).toList());
-      STAT_COMMIT_NS += System.nanoTime() - t0;
-      STAT_COMMITS++;
-      STAT_GROUPS += group.size();
-      for (Sequenced s : group) STAT_ROWS += s.batch().entries().size();
     } catch (LedgerStoreException | RuntimeException e) {
       commitFailed = true;
       for (Sequenced s : group) {
@@ -393,11 +386,6 @@ public final class GroupCommitWriter implements AutoCloseable {
         s.pendings().get(i).future().complete(s.results().get(i));
       }
     }
-  }
-
-  static long STAT_COMMIT_NS, STAT_COMMITS, STAT_GROUPS, STAT_ROWS, STAT_SEQ_NS;
-  public static String stats() {
-    return "commits=" + STAT_COMMITS + " seqBatches=" + STAT_GROUPS + " rows=" + STAT_ROWS + " commitMs=" + STAT_COMMIT_NS / 1_000_000 + " seqMs=" + STAT_SEQ_NS / 1_000_000;
   }
 
   private void done(int batches) {
