@@ -52,6 +52,9 @@ import java.util.function.Function;
  * waits for the pipeline to drain and rebuilds its tree and stream heads from the store before it
  * sequences anything else. An append is either committed and acknowledged or failed back to its
  * caller: never dropped.
+ *
+ * <p>Why one class past 400 lines: the two threads share one failure protocol (the commit-failed
+ * flag, the in-flight count, the resync); split apart, that protocol would be spread over files.
  */
 public final class GroupCommitWriter implements AutoCloseable {
 

@@ -96,82 +96,80 @@ public final class LedgerVerifier {
     CheckpointChecker checker = new CheckpointChecker(checkpointVerifier, ledgerId);
     try (Cursor<Checkpoint> cps = store.scanCheckpoints();
         EntryReader reader = new EntryReader(store, (e, n) -> resolve(e, n, heads))) {
-      return scan(cps, reader, checker, heads, range, ledgerId, started);
+      return scan(cps, reader, checker, range, ledgerId, started);
     } finally {
       checker.abandon();
     }
   }
 
   private VerificationReport scan(Cursor<Checkpoint> cps, EntryReader reader, CheckpointChecker checker,
-      Map<String, Head> heads, CompactRange range, String ledgerId, long started)
+      CompactRange range, String ledgerId, long started)
       throws LedgerVerificationException, LedgerStoreException {
     boolean trustedMatched = false;
     long n = 0;
-    {
-      Checkpoint cp = cps.next();
-      try {
-        while (true) {
-          // Checkpoints at the current size (the empty tree first, then after each entry).
-          while (cp != null && cp.treeSize() == n) {
-            checker.submit(cp, HashValue.of(range.root()), n);
-            cp = cps.next();
-          }
-          if (cp != null && cp.treeSize() < n) {
-            throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_ORDER, cp.treeSize(), null, null,
-                "checkpoint at size " + cp.treeSize() + " is out of order"), n);
-          }
-          if (trustedCheckpoint != null && trustedCheckpoint.treeSize() == n) {
-            HashValue root = HashValue.of(range.root());
-            if (!root.equals(trustedCheckpoint.rootHash())) {
-              throw new LedgerVerificationException(atCheckpoint(Kind.TRUSTED_CHECKPOINT_MISMATCH, n,
-                  trustedCheckpoint.rootHash().hex(), root.hex(),
-                  "the first " + n + " entries hash to root " + root.hex() + ", but the trusted checkpoint says "
-                      + trustedCheckpoint.rootHash().hex() + ": entries before leaf " + n + " were rewritten"), n);
-            }
-            trustedMatched = true;
-          }
-          EntryReader.Resolved r = reader.next();
-          if (r == null) {
-            break;
-          }
-          hashAndAppend(r.entry(), n, r.prev(), range);
-          n++;
-          if ((n & 0xffff) == 0) {
-            progress.accept(n);
-            checker.throwIfFailed();
-          }
+    Checkpoint cp = cps.next();
+    try {
+      while (true) {
+        // Checkpoints at the current size (the empty tree first, then after each entry).
+        while (cp != null && cp.treeSize() == n) {
+          checker.submit(cp, HashValue.of(range.root()), n);
+          cp = cps.next();
         }
-      } catch (LedgerVerificationException entryFailure) {
-        // A checkpoint before this entry may have failed too: the earlier failure is the one to name.
-        checker.finish();
-        throw entryFailure;
+        if (cp != null && cp.treeSize() < n) {
+          throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_ORDER, cp.treeSize(), null, null,
+              "checkpoint at size " + cp.treeSize() + " is out of order"), n);
+        }
+        if (trustedCheckpoint != null && trustedCheckpoint.treeSize() == n) {
+          HashValue root = HashValue.of(range.root());
+          if (!root.equals(trustedCheckpoint.rootHash())) {
+            throw new LedgerVerificationException(atCheckpoint(Kind.TRUSTED_CHECKPOINT_MISMATCH, n,
+                trustedCheckpoint.rootHash().hex(), root.hex(),
+                "the first " + n + " entries hash to root " + root.hex() + ", but the trusted checkpoint says "
+                    + trustedCheckpoint.rootHash().hex() + ": entries before leaf " + n + " were rewritten"), n);
+          }
+          trustedMatched = true;
+        }
+        EntryReader.Resolved r = reader.next();
+        if (r == null) {
+          break;
+        }
+        hashAndAppend(r.entry(), n, r.prev(), range);
+        n++;
+        if ((n & 0xffff) == 0) {
+          progress.accept(n);
+          checker.throwIfFailed();
+        }
       }
+    } catch (LedgerVerificationException entryFailure) {
+      // A checkpoint before this entry may have failed too: the earlier failure is the one to name.
       checker.finish();
-      if (cp != null) {
-        throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_BEYOND_END, cp.treeSize(),
-            cp.treeSize() + " entries", n + " entries",
-            "a signed checkpoint covers " + cp.treeSize() + " entries but the ledger holds only " + n
-                + ": entries from leaf " + n + " on were deleted"), n);
-      }
-      if (trustedCheckpoint != null && !trustedMatched) {
-        throw new LedgerVerificationException(atCheckpoint(Kind.TRUNCATED, trustedCheckpoint.treeSize(),
-            trustedCheckpoint.treeSize() + " entries", n + " entries",
-            "the ledger was truncated: the trusted checkpoint covers " + trustedCheckpoint.treeSize()
-                + " entries but the database holds only " + n + " (leaves " + n + " to "
-                + (trustedCheckpoint.treeSize() - 1) + " are gone)"), n);
-      }
-      long covered = checker.lastSize();
-      if (covered != n) {
-        long from = Math.max(covered, 0);
-        throw new LedgerVerificationException(atEntry(Kind.ENTRIES_NOT_CHECKPOINTED, from, null, -1,
-            "every entry under a signed checkpoint", (n - from) + " entries after the last checkpoint",
-            "entries from leaf " + from + " to " + (n - 1)
-                + " are not covered by any signed checkpoint: they were added outside the ledger"), n);
-      }
-      progress.accept(n);
-      return new VerificationReport(ledgerId, n, checker.count(), HashValue.of(range.root()),
-          trustedCheckpoint == null ? -1 : trustedCheckpoint.treeSize(), (System.nanoTime() - started) / 1e9);
+      throw entryFailure;
     }
+    checker.finish();
+    if (cp != null) {
+      throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_BEYOND_END, cp.treeSize(),
+          cp.treeSize() + " entries", n + " entries",
+          "a signed checkpoint covers " + cp.treeSize() + " entries but the ledger holds only " + n
+              + ": entries from leaf " + n + " on were deleted"), n);
+    }
+    if (trustedCheckpoint != null && !trustedMatched) {
+      throw new LedgerVerificationException(atCheckpoint(Kind.TRUNCATED, trustedCheckpoint.treeSize(),
+          trustedCheckpoint.treeSize() + " entries", n + " entries",
+          "the ledger was truncated: the trusted checkpoint covers " + trustedCheckpoint.treeSize()
+              + " entries but the database holds only " + n + " (leaves " + n + " to "
+              + (trustedCheckpoint.treeSize() - 1) + " are gone)"), n);
+    }
+    long covered = checker.lastSize();
+    if (covered != n) {
+      long from = Math.max(covered, 0);
+      throw new LedgerVerificationException(atEntry(Kind.ENTRIES_NOT_CHECKPOINTED, from, null, -1,
+          "every entry under a signed checkpoint", (n - from) + " entries after the last checkpoint",
+          "entries from leaf " + from + " to " + (n - 1)
+              + " are not covered by any signed checkpoint: they were added outside the ledger"), n);
+    }
+    progress.accept(n);
+    return new VerificationReport(ledgerId, n, checker.count(), HashValue.of(range.root()),
+        trustedCheckpoint == null ? -1 : trustedCheckpoint.treeSize(), (System.nanoTime() - started) / 1e9);
   }
 
   private void checkTrustedCheckpointItself(String ledgerId) throws LedgerVerificationException {

@@ -31,8 +31,12 @@ import java.util.Properties;
  * returns only after the WAL is fsync'd. Group commit happens above this class (the sequencer hands
  * it one batch per transaction); this class does one transaction, one fsync per {@link #commit}.
  *
- * <p>One connection, used under this object's lock. Readers in other processes see committed data
- * through WAL snapshots.
+ * <p>One connection, used under this object's lock, plus a read-only connection for the writer's
+ * point reads (stream heads, tiles) so they never wait behind a commit. Readers in other processes
+ * see committed data through WAL snapshots.
+ *
+ * <p>Past 400 lines because it is the whole SPI over one pair of connections whose locking rules
+ * (which statement runs on which connection, under which lock) are easier to check in one place.
  */
 public final class SqliteLedgerStore implements LedgerStore {
   /** How the store is opened. */
