@@ -23,6 +23,10 @@ final class FastEnvelopeCheck {
   private static final byte[] LEAF_INDEX = ascii("\",\"leaf_index\":");
   private static final byte[] PAYLOAD = ascii(",\"payload\":");
   private static final byte[] STREAM_SEQ = ascii(",\"schema_version\":1,\"stream_seq\":");
+  private static final String DECISION_ID_S = new String(DECISION_ID, StandardCharsets.ISO_8859_1);
+  private static final String EVENT_TYPE_S = new String(EVENT_TYPE, StandardCharsets.ISO_8859_1);
+  /** The header members all precede the payload; actor ids and stream ids are short. */
+  private static final int HEAD = 1024;
 
   private FastEnvelopeCheck() {}
 
@@ -34,7 +38,9 @@ final class FastEnvelopeCheck {
     if (env == null || stream == null || type == null || e.leafIndex() != n || env.length < 16 || env[0] != '{') {
       return false;
     }
-    int p = indexOf(env, DECISION_ID, 1);
+    // A Latin-1 view of the header region: String.indexOf is vectorised by the JIT.
+    String head = new String(env, 0, Math.min(env.length, HEAD), StandardCharsets.ISO_8859_1);
+    int p = head.indexOf(DECISION_ID_S, 1);
     if (p < 0) {
       return false;
     }
@@ -43,7 +49,7 @@ final class FastEnvelopeCheck {
     if (p < 0 || !startsWith(env, p, EVENT_ID)) {
       return false;
     }
-    int q = indexOf(env, EVENT_TYPE, p + EVENT_ID.length);
+    int q = head.indexOf(EVENT_TYPE_S, p + EVENT_ID.length);
     if (q < 0) {
       return false;
     }
@@ -51,14 +57,36 @@ final class FastEnvelopeCheck {
     if (q < 0 || !startsWith(env, q, LEAF_INDEX)) {
       return false;
     }
-    q = expectAscii(env, q + LEAF_INDEX.length, Long.toString(n));
+    q = expectNumber(env, q + LEAF_INDEX.length, n);
     if (q < 0 || !startsWith(env, q, PAYLOAD)) {
       return false;
     }
-    String seq = Long.toString(e.streamSeq());
-    int tail = env.length - 1 - seq.length() - STREAM_SEQ.length;
-    return tail > q && env[env.length - 1] == '}' && startsWith(env, tail, STREAM_SEQ)
-        && expectAscii(env, tail + STREAM_SEQ.length, seq) == env.length - 1;
+    // ...,"schema_version":1,"stream_seq":<seq>} at the very end.
+    int end = env.length - 1;
+    if (env[end] != '}') {
+      return false;
+    }
+    int digits = end;
+    while (digits > q && env[digits - 1] >= '0' && env[digits - 1] <= '9') {
+      digits--;
+    }
+    int tail = digits - STREAM_SEQ.length;
+    return tail > q && startsWith(env, tail, STREAM_SEQ) && expectNumber(env, digits, e.streamSeq()) == end;
+  }
+
+  /** Matches the canonical decimal form of non-negative {@code value} at {@code p}; returns the end or -1. */
+  private static int expectNumber(byte[] b, int p, long value) {
+    if (value < 0) {
+      return -1;
+    }
+    int start = p;
+    long parsed = 0;
+    while (p < b.length && b[p] >= '0' && b[p] <= '9' && p - start < 19) {
+      parsed = parsed * 10 + (b[p] - '0');
+      p++;
+    }
+    boolean canonical = p > start && (b[start] != '0' || p == start + 1);
+    return canonical && parsed == value ? p : -1;
   }
 
   /** Matches plain ASCII {@code s} (no character needing a JSON escape) at {@code p}; returns the end or -1. */
@@ -86,16 +114,6 @@ final class FastEnvelopeCheck {
       }
     }
     return true;
-  }
-
-  private static int indexOf(byte[] b, byte[] needle, int from) {
-    byte first = needle[0];
-    for (int i = from, max = b.length - needle.length; i <= max; i++) {
-      if (b[i] == first && startsWith(b, i, needle)) {
-        return i;
-      }
-    }
-    return -1;
   }
 
   private static byte[] ascii(String s) {
