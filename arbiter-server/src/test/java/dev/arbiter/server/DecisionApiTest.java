@@ -105,6 +105,29 @@ class DecisionApiTest {
   }
 
   @Test
+  void idempotency_concurrentDuplicates_getOneDecisionAndOneTrail() throws Exception {
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      var futures = new java.util.ArrayList<java.util.concurrent.Future<Response>>();
+      for (int i = 0; i < 8; i++) {
+        futures.add(pool.submit(() -> t.post("/v1/decisions", "race", READ_DEV)));
+      }
+      java.util.Set<String> ids = new java.util.HashSet<>();
+      int created = 0;
+      for (var f : futures) {
+        Response r = f.get();
+        ids.add(r.json().get("decision_id").asText());
+        created += r.status() == 201 ? 1 : 0;
+      }
+      assertThat(ids).hasSize(1);
+      assertThat(created).isEqualTo(1);
+      assertThat(t.ledger.store().query(new dev.arbiter.ledger.store.EntryQuery(null, "decision.created", 0, 100))).hasSize(1);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void idempotency_sameKeyDifferentBody_is409AndRecordedOnTheDecision() throws Exception {
     String id = t.post("/v1/decisions", "client-key-7", READ_DEV).json().get("decision_id").asText();
 

@@ -1,7 +1,9 @@
 package dev.arbiter.server.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arbiter.core.canonical.CanonicalJson;
 import dev.arbiter.core.decision.DecisionLifecycle;
 import dev.arbiter.core.decision.DecisionStatus;
 import dev.arbiter.core.decision.IllegalTransitionException;
@@ -33,6 +35,8 @@ final class DecisionProjection {
   static final String TRANSITION_REJECTED = "decision.transition_rejected";
   static final String REQUEST_REJECTED = "decision.request_rejected";
 
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private DecisionProjection() {}
 
   /**
@@ -58,7 +62,7 @@ final class DecisionProjection {
       throw new IllegalStateException(streamId + ": " + eventType + " before decision.created");
     }
     DecisionState next = switch (eventType) {
-      case EVALUATED -> current.withEvaluation((ObjectNode) payload);
+      case EVALUATED -> current.withEvaluation(canonical(payload));
       case RESULT -> {
         DecisionStatus to = status(text(payload, "status", streamId), streamId);
         Outcome outcome = Outcome.fromWireName(text(payload, "outcome", streamId))
@@ -73,6 +77,18 @@ final class DecisionProjection {
       default -> current;
     };
     return next.at(leafIndex, Optional.empty());
+  }
+
+  /**
+   * The evaluation as the ledger holds it (RFC 8785: sorted keys, {@code 0} not {@code 0.0}), so that
+   * a live answer and the answer after a replay are the same JSON.
+   */
+  private static ObjectNode canonical(JsonNode payload) {
+    try {
+      return (ObjectNode) JSON.readTree(CanonicalJson.encode(payload));
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("canonical JSON did not parse", e);
+    }
   }
 
   private static DecisionStatus status(String wire, String streamId) {
