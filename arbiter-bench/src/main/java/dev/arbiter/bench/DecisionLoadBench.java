@@ -33,7 +33,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <pre>
  * java -cp arbiter-bench/target/benchmarks.jar dev.arbiter.bench.DecisionLoadBench \
- *     --mode decisions|hello --rate 2500 --seconds 10 [--warmup 3] [--url http://host:port] [--data-dir DIR]
+ *     --mode decisions|hello --rate 2500 --seconds 10 [--warmup 3 --warmup-rate R] [--url http://host:port] [--data-dir DIR]
  * </pre>
  *
  * {@code decisions}: POST /v1/decisions, the low-risk auto-allow path (a dev read), a fresh
@@ -82,8 +82,9 @@ public final class DecisionLoadBench {
     }
     try {
       int warmup = Integer.parseInt(arg(args, "--warmup", "3"));
+      int warmupRate = Integer.parseInt(arg(args, "--warmup-rate", Integer.toString(rate)));
       if (warmup > 0) {
-        System.out.println("warm-up " + run(mode, url, rate, warmup).render(mode, rate, warmup));
+        System.out.println("warm-up " + run(mode, url, warmupRate, warmup).render(mode, warmupRate, warmup));
       }
       Result r = run(mode, url, rate, seconds);
       System.out.println(r.render(mode, rate, seconds));

@@ -61,7 +61,7 @@ final class DecisionTrail {
   static List<EventDraft> of(String decisionId, DecisionRequest request, Evaluation e, IdempotencyKey key,
       String requestHash, Optional<Instant> expiresAt) {
     String policy = e.policy().hash();
-    ObjectNode evaluation = EvaluationJson.toJson(e);
+    ObjectNode evaluation = EvaluationJson.toJson(e); // EventDraft copies what it is given
     List<EventDraft> drafts = new ArrayList<>();
 
     ObjectNode created = F.objectNode();
@@ -78,13 +78,13 @@ final class DecisionTrail {
       GateResult g = gates.get(i);
       boolean asksApproval = g.status() == GateResult.Status.MATCHED && g.effect() == GateEffect.REQUIRE_APPROVAL;
       if (g.denies() || asksApproval) {
-        drafts.add(engineEvent(decisionId, DecisionProjection.GATE, policy, evaluation.get("gates").get(i).deepCopy()));
+        drafts.add(engineEvent(decisionId, DecisionProjection.GATE, policy, evaluation.get("gates").get(i)));
       }
     }
-    drafts.add(engineEvent(decisionId, DecisionProjection.RISK, policy, evaluation.get("risk").deepCopy()));
+    drafts.add(engineEvent(decisionId, DecisionProjection.RISK, policy, evaluation.get("risk")));
     if (e.outcome() == Outcome.PENDING_AUTHORITY) {
       ObjectNode required = F.objectNode();
-      required.set("requirement", evaluation.get("authority").deepCopy());
+      required.set("requirement", evaluation.get("authority"));
       required.put("expires_at", expiresAt.orElseThrow().toString());
       drafts.add(engineEvent(decisionId, DecisionProjection.AUTHORITY, policy, required));
     }

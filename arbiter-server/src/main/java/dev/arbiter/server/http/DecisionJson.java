@@ -20,7 +20,7 @@ final class DecisionJson {
     o.put("status", d.status().wireName());
     o.put("outcome", d.outcome().wireName());
     for (String field : new String[] {"reasons", "risk", "authority", "gates", "policy"}) {
-      o.set(field, d.evaluation().get(field).deepCopy());
+      o.set(field, d.evaluation().get(field)); // shared, read-only: serialised at once, never mutated
     }
     d.expiresAt().ifPresentOrElse(t -> o.put("expires_at", t.toString()), () -> o.putNull("expires_at"));
     o.set("receipt", d.receipt().orElseThrow());
