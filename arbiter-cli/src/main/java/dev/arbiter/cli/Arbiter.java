@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       KeysCommand.class,
       PolicyCommand.class,
       DecideCommand.class,
+      ServeCommand.class,
       dev.arbiter.cli.ledger.LedgerCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -1,0 +1,181 @@
+package dev.arbiter.cli;
+
+import dev.arbiter.core.crypto.VerifyingKey;
+import dev.arbiter.core.policy.BundleReadException;
+import dev.arbiter.core.policy.BundleVerificationException;
+import dev.arbiter.core.policy.PolicyBundle;
+import dev.arbiter.core.policy.PolicyBundles;
+import dev.arbiter.core.policy.PolicyCompilationException;
+import dev.arbiter.ledger.Ledger;
+import dev.arbiter.ledger.LedgerIntegrityException;
+import dev.arbiter.ledger.LedgerOptions;
+import dev.arbiter.ledger.store.LedgerStoreException;
+import dev.arbiter.ledger.store.NotALedgerException;
+import dev.arbiter.ledger.store.sqlite.SqliteLedgerStore;
+import dev.arbiter.server.ArbiterServer;
+import dev.arbiter.server.ArbiterServer.PolicySource;
+import dev.arbiter.server.config.ServerConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code arbiter serve}: the embedded default (role {@code all}): an SQLite ledger in the data
+ * directory, a ledger key generated there on first start, and either a verified signed bundle or an
+ * unsigned development bundle directory. Blocks until SIGTERM/SIGINT, then stops the listener and
+ * closes the ledger cleanly.
+ */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Run the decision engine and its HTTP API (/v1) over a durable SQLite ledger.",
+      "  DIR/ledger.db        the ledger (created on first start)",
+      "  DIR/keys/ledger.key  the ledger signing key (generated on first start, mode 0600)",
+      "  DIR/keys/ledger.pub  its public key: arbiter ledger verify --db DIR/ledger.db --key DIR/keys/ledger.pub",
+      "Policy: --signed-bundle FILE --policy-key PUB (refuses to start unless it verifies), or",
+      "--bundle DIR (default examples/policy), an UNSIGNED development bundle.",
+      "Exit codes: 1 the signed bundle does not verify or the ledger fails its check, 2 bad arguments, 3 unavailable."
+    })
+public final class ServeCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--data-dir", defaultValue = "./data", paramLabel = "DIR", description = "Data directory (default ./data).")
+  Path dataDir;
+
+  @Option(names = "--bundle", paramLabel = "DIR", description = "Unsigned development bundle directory (default examples/policy).")
+  Path bundleDir;
+
+  @Option(names = "--signed-bundle", paramLabel = "FILE", description = "Signed bundle file (arbiter policy build --sign).")
+  Path signedBundle;
+
+  @Option(names = "--policy-key", paramLabel = "PUB", description = "Trusted policy public key(s) for --signed-bundle.")
+  List<Path> policyKeys;
+
+  @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default 127.0.0.1).")
+  String host;
+
+  @Option(names = "--port", defaultValue = "8080", description = "Port (default 8080; 0 picks a free one).")
+  int port;
+
+  @Option(names = "--role", defaultValue = "all", description = "Process role; only `all` exists yet (engine + ledger in one process).")
+  String role;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter err = spec.commandLine().getErr();
+    if (!role.equals("all")) {
+      throw CliFailure.badInput("--role `" + role + "` is not available yet; use --role all");
+    }
+    ServerConfig config;
+    try {
+      config = ServerConfig.defaults().withAddress(host, port);
+    } catch (IllegalArgumentException e) {
+      throw CliFailure.badInput(e.getMessage());
+    }
+    PolicyBundle bundle;
+    PolicySource source;
+    if (signedBundle != null) {
+      if (bundleDir != null) {
+        throw CliFailure.badInput("give either --bundle or --signed-bundle, not both");
+      }
+      bundle = loadSigned();
+      source = PolicySource.SIGNED;
+    } else {
+      if (policyKeys != null) {
+        throw CliFailure.badInput("--policy-key applies to --signed-bundle only");
+      }
+      bundle = PolicyCommand.load(bundleDir == null ? Path.of("examples/policy") : bundleDir, err);
+      source = PolicySource.UNSIGNED_DEV;
+    }
+
+    Path dir = dataDir.toAbsolutePath().normalize();
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw CliFailure.unavailable("cannot create data directory " + dir + ": " + e.getMessage(), e);
+    }
+    LedgerKeyFile.Loaded key = LedgerKeyFile.loadOrCreate(dir.resolve("keys"));
+    Path db = dir.resolve("ledger.db");
+    Ledger ledger = openLedger(db, key);
+    ArbiterServer server;
+    try {
+      server = ArbiterServer.start(config, ledger, bundle, source, Clock.systemUTC());
+    } catch (Exception e) {
+      ledger.close();
+      throw CliFailure.unavailable("cannot start the server: " + e.getMessage(), e);
+    }
+
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      err.println("arbiter: stopping (signal received); closing the ledger");
+      err.flush();
+      server.close();
+      ledger.close();
+      stopped.countDown();
+    }, "arbiter-shutdown"));
+
+    err.println("arbiter: role all listening on http://" + host + ":" + server.port() + "/v1");
+    err.println("arbiter: ledger " + db + " (key " + key.key().keyId().value() + (key.created() ? ", generated now" : "") + ")");
+    err.println("arbiter: ledger public key " + dir.resolve("keys/ledger.pub"));
+    err.println("arbiter: policy " + bundle.version() + " " + bundle.hash() + (source == PolicySource.SIGNED
+        ? " (signed, verified)"
+        : " (UNSIGNED development bundle " + (bundleDir == null ? "examples/policy" : bundleDir) + ": not for production)"));
+    err.flush();
+    stopped.await();
+    return ExitCodes.OK;
+  }
+
+  private PolicyBundle loadSigned() {
+    if (policyKeys == null || policyKeys.isEmpty()) {
+      throw CliFailure.badInput("--signed-bundle needs --policy-key PUB (the bundle is checked against it)");
+    }
+    Set<VerifyingKey> trusted = new java.util.HashSet<>();
+    for (Path p : policyKeys) {
+      try {
+        trusted.add(VerifyingKey.load(p));
+      } catch (IOException | dev.arbiter.core.crypto.KeyFormatException e) {
+        throw CliFailure.badInput("--policy-key " + p + ": " + e.getMessage());
+      }
+    }
+    try {
+      return PolicyBundles.loadSigned(signedBundle, trusted);
+    } catch (BundleVerificationException e) {
+      throw CliFailure.verification("refusing to start: " + signedBundle + " does not verify: " + e.getMessage());
+    } catch (BundleReadException e) {
+      throw CliFailure.badInput("refusing to start: " + e.getMessage());
+    } catch (PolicyCompilationException e) {
+      throw CliFailure.verification("refusing to start: " + signedBundle + " has policy errors: " + e.getMessage());
+    }
+  }
+
+  private static Ledger openLedger(Path db, LedgerKeyFile.Loaded key) {
+    SqliteLedgerStore store;
+    try {
+      store = SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.CREATE_IF_MISSING);
+    } catch (NotALedgerException e) {
+      throw CliFailure.badInput(e.getMessage());
+    } catch (LedgerStoreException e) {
+      throw CliFailure.unavailable(e.getMessage(), e);
+    }
+    try {
+      return Ledger.open(store, key.key(), Clock.systemUTC(), LedgerOptions.defaults());
+    } catch (LedgerIntegrityException e) {
+      store.close();
+      throw CliFailure.verification("refusing to start: the ledger fails its check: " + e.getMessage());
+    } catch (LedgerStoreException e) {
+      store.close();
+      throw CliFailure.unavailable(e.getMessage(), e);
+    }
+  }
+}

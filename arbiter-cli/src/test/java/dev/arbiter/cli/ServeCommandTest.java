@@ -1,0 +1,116 @@
+package dev.arbiter.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code arbiter serve} as a real process: starts, answers, stops cleanly on SIGTERM, leaves a ledger that verifies. */
+class ServeCommandTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)/v1");
+  private static final String READ_DEV = "{\"action\":{\"class\":\"read\",\"tool\":\"x\",\"intent\":\"smoke\",\"target\":"
+      + "{\"type\":\"service\",\"id\":\"s1\"},\"payload\":{}},\"context\":{\"actor\":{\"id\":\"agent_smoke\"},\"environment\":\"dev\"}}";
+
+  @TempDir Path dir;
+
+  @Test
+  void serve_answersHealthAndDecisions_stopsOnSigterm_andTheLedgerVerifies() throws Exception {
+    Path data = dir.resolve("data");
+    String log = runServer(data, port -> {
+      HttpClient client = HttpClient.newHttpClient();
+      HttpResponse<String> health = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/health")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(health.statusCode()).isEqualTo(200);
+      HttpResponse<String> decision = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/decisions"))
+          .header("Idempotency-Key", "serve-1").POST(HttpRequest.BodyPublishers.ofString(READ_DEV)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(decision.statusCode()).as(decision.body()).isEqualTo(201);
+      JsonNode d = JSON.readTree(decision.body());
+      assertThat(d.get("outcome").asText()).isEqualTo("allow");
+    });
+
+    assertThat(log).contains("UNSIGNED development bundle").contains("generated now").contains("closing the ledger");
+    assertThat(Files.getPosixFilePermissions(data.resolve("keys/ledger.key")))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    CliRun verify = CliRun.of("ledger", "verify", "--db", data.resolve("ledger.db").toString(),
+        "--key", data.resolve("keys/ledger.pub").toString());
+    assertThat(verify.exitCode()).as(verify.toString()).isZero();
+
+    String second = runServer(data, port -> { });
+    assertThat(second).doesNotContain("generated now");
+    CliRun again = CliRun.of("ledger", "verify", "--db", data.resolve("ledger.db").toString(),
+        "--key", data.resolve("keys/ledger.pub").toString());
+    assertThat(again.exitCode()).as(again.toString()).isZero();
+  }
+
+  @Test
+  void serve_refusesASignedBundleThatDoesNotVerify_exit1_withoutFallingBack() throws Exception {
+    CliRun k1 = CliRun.of("keys", "generate", "--out", dir.resolve("k").toString(), "--name", "policy");
+    CliRun k2 = CliRun.of("keys", "generate", "--out", dir.resolve("k").toString(), "--name", "other");
+    assertThat(k1.exitCode() + k2.exitCode()).isZero();
+    Path bundle = dir.resolve("bundle.signed");
+    CliRun build = CliRun.of("policy", "build", "../examples/policy", "--sign", dir.resolve("k/policy.key").toString(),
+        "--out", bundle.toString());
+    assertThat(build.exitCode()).as(build.toString()).isZero();
+
+    CliRun r = CliRun.of("serve", "--data-dir", dir.resolve("data").toString(), "--signed-bundle", bundle.toString(),
+        "--policy-key", dir.resolve("k/other.pub").toString(), "--port", "0");
+
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err()).contains("refusing to start");
+    assertThat(dir.resolve("data/ledger.db")).doesNotExist();
+  }
+
+  @Test
+  void serve_rejectsAnUnknownRole_exit2() {
+    CliRun r = CliRun.of("serve", "--role", "gateway", "--data-dir", dir.toString());
+
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("--role all");
+  }
+
+  interface WhileRunning {
+    void at(int port) throws Exception;
+  }
+
+  /** Starts `arbiter serve` in a child JVM, runs {@code body}, sends SIGTERM; returns its stderr. */
+  private static String runServer(Path data, WhileRunning body) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Path log = Files.createTempFile(data.getParent(), "serve", ".log");
+    Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+        "dev.arbiter.cli.Arbiter", "serve", "--data-dir", data.toString(), "--bundle", "../examples/policy", "--port", "0")
+        .redirectError(log.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      Integer port = null;
+      for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); port == null && System.nanoTime() < deadline; ) {
+        Matcher m = LISTENING.matcher(Files.readString(log));
+        if (m.find()) {
+          port = Integer.parseInt(m.group(1));
+        } else if (!p.isAlive()) {
+          break;
+        } else {
+          Thread.sleep(50);
+        }
+      }
+      assertThat(port).as("server did not start:\n%s", Files.readString(log)).isNotNull();
+      body.at(port);
+    } finally {
+      p.destroy(); // SIGTERM
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("server did not stop on SIGTERM").isTrue();
+    }
+    return Files.readString(log);
+  }
+}

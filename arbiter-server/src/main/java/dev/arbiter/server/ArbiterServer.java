@@ -1,0 +1,75 @@
+package dev.arbiter.server;
+
+import dev.arbiter.core.policy.PolicyBundle;
+import dev.arbiter.ledger.Ledger;
+import dev.arbiter.server.config.ServerConfig;
+import dev.arbiter.server.engine.DecisionEngine;
+import dev.arbiter.server.engine.ExpirySweeper;
+import dev.arbiter.server.engine.PolicyActivation;
+import dev.arbiter.server.http.HttpApi;
+import io.javalin.Javalin;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Arbiter process in the {@code all} role: the engine and its HTTP API over an open ledger. The
+ * caller owns the ledger (opens it before, closes it after {@link #close()}).
+ */
+public final class ArbiterServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ArbiterServer.class);
+
+  /** Where the active bundle came from: a verified signed bundle, or an unsigned development directory. */
+  public enum PolicySource { SIGNED, UNSIGNED_DEV }
+
+  private final DecisionEngine engine;
+  private final ExpirySweeper sweeper;
+  private final Javalin http;
+
+  private ArbiterServer(DecisionEngine engine, ExpirySweeper sweeper, Javalin http) {
+    this.engine = engine;
+    this.sweeper = sweeper;
+    this.http = http;
+  }
+
+  /**
+   * Records the bundle's activation if it changed, replays the ledger, starts the expiry sweeper and
+   * the HTTP listener.
+   *
+   * @throws Exception when the ledger cannot be read or written, or the port cannot be bound
+   */
+  public static ArbiterServer start(ServerConfig config, Ledger ledger, PolicyBundle bundle, PolicySource source,
+      Clock clock) throws Exception {
+    if (PolicyActivation.recordIfChanged(ledger, bundle, source == PolicySource.SIGNED)) {
+      LOG.info("policy.activated recorded for {} {}", bundle.version(), bundle.hash());
+    }
+    DecisionEngine engine = DecisionEngine.start(ledger, bundle, clock, config);
+    ExpirySweeper sweeper = ExpirySweeper.start(engine, config.expirySweep());
+    Javalin http = HttpApi.create(engine, config);
+    try {
+      http.start(config.host(), config.port());
+    } catch (RuntimeException e) {
+      sweeper.close();
+      engine.close();
+      throw e;
+    }
+    return new ArbiterServer(engine, sweeper, http);
+  }
+
+  /** The bound port (the real one when the config asked for 0). */
+  public int port() {
+    return http.port();
+  }
+
+  public DecisionEngine engine() {
+    return engine;
+  }
+
+  /** Stops the listener (in-flight requests finish), the sweeper and the engine. */
+  @Override
+  public void close() {
+    http.stop();
+    sweeper.close();
+    engine.close();
+  }
+}

@@ -1,0 +1,63 @@
+package dev.arbiter.server.config;
+
+import java.time.Duration;
+
+/**
+ * The server's settings, validated once and immutable (a bad value fails fast; nothing is silently
+ * corrected).
+ *
+ * @param host the address to bind ({@code 127.0.0.1} by default: nothing is exposed unless asked)
+ * @param port the TCP port; 0 picks a free one (tests)
+ * @param maxBodyBytes the largest accepted request body; larger ones get 413
+ * @param ledgerTimeout how long a request waits for the ledger to confirm before answering {@code queue}
+ * @param retryAfter the {@code Retry-After} a {@code queue} answer carries
+ * @param maxCachedDecisions how many decisions (and their idempotency keys) stay in memory
+ * @param expirySweep how often pending decisions are checked for expiry
+ */
+public record ServerConfig(
+    String host,
+    int port,
+    int maxBodyBytes,
+    Duration ledgerTimeout,
+    Duration retryAfter,
+    int maxCachedDecisions,
+    Duration expirySweep) {
+
+  public ServerConfig {
+    if (host == null || host.isBlank()) {
+      throw new IllegalArgumentException("host is required");
+    }
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
+    }
+    if (maxBodyBytes < 1024 || maxBodyBytes > 16 * 1024 * 1024) {
+      throw new IllegalArgumentException("maxBodyBytes must be in [1 KiB, 16 MiB], got " + maxBodyBytes);
+    }
+    requirePositive(ledgerTimeout, "ledgerTimeout");
+    requirePositive(retryAfter, "retryAfter");
+    requirePositive(expirySweep, "expirySweep");
+    if (maxCachedDecisions < 16) {
+      throw new IllegalArgumentException("maxCachedDecisions must be >= 16, got " + maxCachedDecisions);
+    }
+  }
+
+  /** 127.0.0.1:8080, 64 KiB bodies, 5 s ledger timeout, Retry-After 2 s, 100,000 cached decisions, 1 s sweep. */
+  public static ServerConfig defaults() {
+    return new ServerConfig("127.0.0.1", 8080, 64 * 1024, Duration.ofSeconds(5), Duration.ofSeconds(2), 100_000,
+        Duration.ofSeconds(1));
+  }
+
+  public ServerConfig withAddress(String host, int port) {
+    return new ServerConfig(host, port, maxBodyBytes, ledgerTimeout, retryAfter, maxCachedDecisions, expirySweep);
+  }
+
+  public ServerConfig withLedgerTimeout(Duration timeout) {
+    return new ServerConfig(host, port, maxBodyBytes, timeout, retryAfter, maxCachedDecisions, expirySweep);
+  }
+
+  private static void requirePositive(Duration d, String name) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " must be a positive duration, got " + d);
+    }
+  }
+}

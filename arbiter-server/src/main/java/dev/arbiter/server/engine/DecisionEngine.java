@@ -1,0 +1,333 @@
+package dev.arbiter.server.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arbiter.core.canonical.CanonicalJson;
+import dev.arbiter.core.crypto.Sha256;
+import dev.arbiter.core.decision.DecisionRequest;
+import dev.arbiter.core.decision.DecisionRequestJson;
+import dev.arbiter.core.decision.DecisionStatus;
+import dev.arbiter.core.decision.Evaluation;
+import dev.arbiter.core.decision.IllegalTransitionException;
+import dev.arbiter.core.id.Ulid;
+import dev.arbiter.core.policy.PolicyBundle;
+import dev.arbiter.core.policy.PolicyRef;
+import dev.arbiter.ledger.AppendedEvent;
+import dev.arbiter.ledger.HashValue;
+import dev.arbiter.ledger.Ledger;
+import dev.arbiter.ledger.LedgerUnavailableException;
+import dev.arbiter.ledger.checkpoint.Checkpoint;
+import dev.arbiter.ledger.event.Actor;
+import dev.arbiter.ledger.event.EventDraft;
+import dev.arbiter.ledger.receipt.Receipt;
+import dev.arbiter.ledger.store.LedgerStoreException;
+import dev.arbiter.ledger.store.StoredEntry;
+import dev.arbiter.server.config.ServerConfig;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The decision service: evaluate with the pinned bundle, record the trail on the ledger, answer only
+ * once the ledger confirmed. No HTTP in here.
+ *
+ * <ul>
+ *   <li><b>Fail closed</b>: if the ledger does not confirm within {@code ledgerTimeout}, the answer is
+ *       {@link EngineException.Degraded} (outcome {@code queue}), never an allow, and nothing is kept
+ *       unless the ledger confirms later (then a retry with the same key replays that decision).
+ *   <li><b>Idempotency</b>: an Idempotency-Key is claimed before evaluation, so concurrent duplicates
+ *       wait for the first and get its decision; a different request under a used key is a recorded
+ *       conflict.
+ *   <li><b>State</b>: a bounded projection of the ledger ({@link DecisionProjection}), rebuilt from it
+ *       at start; per-decision changes are serialised by a striped lock, and a change whose append is
+ *       still unconfirmed blocks further changes to that decision.
+ * </ul>
+ */
+public final class DecisionEngine implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DecisionEngine.class);
+  private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+  private final Ledger ledger;
+  private final PolicyBundle bundle;
+  private final Clock clock;
+  private final ServerConfig config;
+  private final Ulid ids;
+  private final DecisionCache cache;
+  private final Map<String, Instant> pending = new ConcurrentHashMap<>();
+  private final Map<String, CompletableFuture<?>> unconfirmed = new ConcurrentHashMap<>();
+  private final Object[] locks = new Object[256];
+  private volatile boolean closed;
+  private volatile boolean ledgerConfirming = true;
+
+  private DecisionEngine(Ledger ledger, PolicyBundle bundle, Clock clock, ServerConfig config) {
+    this.ledger = ledger;
+    this.bundle = bundle;
+    this.clock = clock;
+    this.config = config;
+    this.ids = Ulid.create(clock, new SecureRandom());
+    this.cache = new DecisionCache(config.maxCachedDecisions());
+    for (int i = 0; i < locks.length; i++) {
+      locks[i] = new Object();
+    }
+  }
+
+  /**
+   * Starts an engine on an open ledger with the active (already verified) bundle, replaying the
+   * decisions already on the ledger.
+   */
+  public static DecisionEngine start(Ledger ledger, PolicyBundle bundle, Clock clock, ServerConfig config)
+      throws LedgerStoreException {
+    DecisionEngine engine = new DecisionEngine(ledger, bundle, clock, config);
+    int replayed = DecisionReplay.all(ledger, engine.cache, engine.pending, config.maxCachedDecisions());
+    LOG.info("replayed {} decisions from the ledger ({} in memory, {} pending)", replayed, engine.cache.size(),
+        engine.pending.size());
+    return engine;
+  }
+
+  public PolicyRef activePolicy() {
+    return new PolicyRef(bundle.hash(), bundle.version());
+  }
+
+  /**
+   * Ready: not closed, the ledger's latest append (if any) was confirmed, and its store answers. After
+   * a failed append the engine is not ready until an append succeeds again.
+   */
+  public boolean ready() {
+    if (closed || !ledgerConfirming) {
+      return false;
+    }
+    try {
+      ledger.store().size();
+      return true;
+    } catch (LedgerStoreException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** Evaluates and records a new decision, or replays the one this key already produced. */
+  public Submission submit(DecisionRequest request, IdempotencyKey key) throws EngineException {
+    String requestHash = Sha256.prefixed(Sha256.digest(CanonicalJson.encode(DecisionRequestJson.toJson(request))));
+    DecisionCache.Slot mine = new DecisionCache.Slot(requestHash, new CompletableFuture<>());
+    DecisionCache.Slot prior = cache.claim(key.hash(), mine);
+    if (prior != null) {
+      return replay(prior, requestHash, key);
+    }
+    try {
+      requireOpen();
+      String id = "dec_" + ids.next();
+      Evaluation evaluation = bundle.evaluate(request);
+      Optional<Instant> expiry = DecisionTrail.expiry(evaluation, clock.instant());
+      List<EventDraft> drafts = DecisionTrail.of(id, request, evaluation, key, requestHash, expiry);
+      DecisionState folded = null;
+      for (EventDraft d : drafts) {
+        folded = DecisionProjection.apply(folded, id, d.eventType(), d.payload(), -1);
+      }
+      DecisionState recorded = folded;
+      ledger.appendAll(drafts).whenComplete((events, err) -> {
+        if (err != null) {
+          cache.release(key.hash(), mine);
+          mine.result().completeExceptionally(err);
+          return;
+        }
+        AppendedEvent last = events.get(events.size() - 1);
+        DecisionState d = recorded.at(last.receipt().leafIndex(), Optional.of(last.receipt().toJson()));
+        cache.put(d);
+        d.expiresAt().ifPresent(t -> pending.put(id, t));
+        mine.result().complete(d);
+      });
+    } catch (IllegalTransitionException | RuntimeException e) {
+      cache.release(key.hash(), mine);
+      mine.result().completeExceptionally(e);
+      throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+    } catch (EngineException.Degraded e) {
+      cache.release(key.hash(), mine);
+      mine.result().completeExceptionally(e);
+      throw e;
+    }
+    return new Submission(withReceipt(await(mine.result())), false);
+  }
+
+  private Submission replay(DecisionCache.Slot prior, String requestHash, IdempotencyKey key) throws EngineException {
+    DecisionState first = await(prior.result());
+    if (!prior.requestHash().equals(requestHash)) {
+      ObjectNode payload = F.objectNode().put("reason", "idempotency_conflict")
+          .put("idempotency_key_hash", key.hash()).put("request_hash", requestHash);
+      recordRefusal(first, DecisionProjection.REQUEST_REJECTED, DecisionTrail.ENGINE, payload);
+      throw new EngineException.IdempotencyConflict(first.id());
+    }
+    return new Submission(find(first.id()), true);
+  }
+
+  /** The decision's current state with the receipt of its latest event. */
+  public DecisionState find(String decisionId) throws EngineException {
+    DecisionState d = cache.get(decisionId).orElse(null);
+    if (d == null) {
+      try {
+        d = DecisionReplay.one(ledger, decisionId).orElseThrow(() -> new EngineException.NotFound(decisionId));
+      } catch (LedgerStoreException e) {
+        throw new EngineException.Degraded("the ledger cannot be read: " + e.getMessage(), config.retryAfter());
+      }
+      cache.put(d);
+    }
+    return withReceipt(d);
+  }
+
+  /** Cancels a decision on its proposer's request. */
+  public Submission cancel(String decisionId, CancelRequest request, IdempotencyKey key) throws EngineException {
+    synchronized (lock(decisionId)) {
+      requireConfirmed(decisionId);
+      DecisionState d = find(decisionId);
+      if (d.status() == DecisionStatus.CANCELLED && d.cancelKeyHash().filter(key.hash()::equals).isPresent()) {
+        return new Submission(d, true);
+      }
+      ObjectNode refusal = F.objectNode().put("requested", DecisionStatus.CANCELLED.wireName())
+          .put("from", d.status().wireName()).put("by", request.actorId()).put("idempotency_key_hash", key.hash());
+      Actor actor = new Actor(request.actorId(), "proposer");
+      if (d.proposer().filter(request.actorId()::equals).isEmpty()) {
+        recordRefusal(d, DecisionProjection.TRANSITION_REJECTED, actor, refusal.put("reason", "not_proposer"));
+        throw new EngineException.NotProposer(decisionId);
+      }
+      ObjectNode payload = F.objectNode().put("by", request.actorId()).put("idempotency_key_hash", key.hash());
+      request.reason().ifPresent(r -> payload.put("reason", r));
+      return new Submission(transition(d, DecisionProjection.CANCELLED, actor, payload, refusal), false);
+    }
+  }
+
+  /** Expires every pending decision whose TTL has passed on the engine's clock; returns how many. */
+  public int expireDue() {
+    Instant now = clock.instant();
+    int expired = 0;
+    for (Map.Entry<String, Instant> e : pending.entrySet()) {
+      if (now.isBefore(e.getValue()) || closed) {
+        continue;
+      }
+      String id = e.getKey();
+      synchronized (lock(id)) {
+        try {
+          requireConfirmed(id);
+          DecisionState d = find(id);
+          if (d.status() != DecisionStatus.PENDING_AUTHORITY) {
+            pending.remove(id);
+            continue;
+          }
+          ObjectNode payload = F.objectNode().put("expires_at", e.getValue().toString()).put("expired_at", now.toString());
+          transition(d, DecisionProjection.EXPIRED, DecisionTrail.ENGINE, payload, null);
+          expired++;
+        } catch (EngineException ex) {
+          LOG.warn("could not expire decision {} yet: {}", id, ex.getMessage());
+        }
+      }
+    }
+    return expired;
+  }
+
+  /** Applies, records and publishes one status change; the caller holds the decision's lock. */
+  private DecisionState transition(DecisionState d, String eventType, Actor actor, ObjectNode payload,
+      ObjectNode refusalPayload) throws EngineException {
+    DecisionState next;
+    try {
+      next = DecisionProjection.apply(d, d.id(), eventType, payload, -1);
+    } catch (IllegalTransitionException e) {
+      if (refusalPayload != null) {
+        recordRefusal(d, DecisionProjection.TRANSITION_REJECTED, actor, refusalPayload.put("reason", e.getMessage()));
+      }
+      throw new EngineException.TransitionRefused(d.id(), e.from(), e.to(), e.getMessage());
+    }
+    requireOpen();
+    CompletableFuture<AppendedEvent> append = ledger.append(new EventDraft(d.id(), eventType, d.policyHash(), actor, payload));
+    unconfirmed.put(d.id(), append);
+    CompletableFuture<DecisionState> published = append.thenApply(ev -> {
+      DecisionState s = next.at(ev.receipt().leafIndex(), Optional.of(ev.receipt().toJson()));
+      cache.put(s);
+      if (s.status() != DecisionStatus.PENDING_AUTHORITY) {
+        pending.remove(s.id());
+      }
+      return s;
+    });
+    published.whenComplete((s, err) -> unconfirmed.remove(d.id(), append));
+    return await(published);
+  }
+
+  /** Records a refusal that concerns an existing decision; best effort when the ledger is down. */
+  private void recordRefusal(DecisionState d, String eventType, Actor actor, ObjectNode payload) {
+    try {
+      await(ledger.append(new EventDraft(d.id(), eventType, d.policyHash(), actor, payload)));
+    } catch (EngineException e) {
+      LOG.warn("refusal on decision {} could not be recorded: {}", d.id(), e.getMessage());
+    }
+  }
+
+  private DecisionState withReceipt(DecisionState d) throws EngineException {
+    if (d.receipt().isPresent()) {
+      return d;
+    }
+    try {
+      Checkpoint cp = ledger.latestCheckpoint();
+      StoredEntry entry = ledger.store().entry(d.lastLeafIndex())
+          .orElseThrow(() -> new IllegalStateException("leaf " + d.lastLeafIndex() + " is missing"));
+      Receipt r = new Receipt(d.lastLeafIndex(), HashValue.of(entry.entryHash()),
+          ledger.inclusionProof(d.lastLeafIndex(), cp.treeSize()), cp);
+      return d.at(d.lastLeafIndex(), Optional.of(r.toJson()));
+    } catch (LedgerStoreException e) {
+      throw new EngineException.Degraded("the ledger cannot build a receipt: " + e.getMessage(), config.retryAfter());
+    }
+  }
+
+  private <T> T await(CompletableFuture<T> f) throws EngineException.Degraded {
+    try {
+      T value = f.get(config.ledgerTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      ledgerConfirming = true;
+      return value;
+    } catch (TimeoutException e) {
+      ledgerConfirming = false;
+      throw new EngineException.Degraded("the ledger did not confirm within " + config.ledgerTimeout(), config.retryAfter());
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof LedgerUnavailableException) {
+        ledgerConfirming = false;
+      }
+      if (cause instanceof EngineException.Degraded d) {
+        throw d;
+      }
+      throw new EngineException.Degraded("the ledger could not confirm: " + cause.getMessage(), config.retryAfter());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EngineException.Degraded("interrupted while waiting for the ledger", config.retryAfter());
+    }
+  }
+
+  private void requireOpen() throws EngineException.Degraded {
+    if (closed) {
+      throw new EngineException.Degraded("the engine is shutting down", config.retryAfter());
+    }
+  }
+
+  private void requireConfirmed(String decisionId) throws EngineException.Degraded {
+    CompletableFuture<?> f = unconfirmed.get(decisionId);
+    if (f != null && !f.isDone()) {
+      throw new EngineException.Degraded("an earlier change to this decision is not confirmed yet", config.retryAfter());
+    }
+  }
+
+  private Object lock(String decisionId) {
+    return locks[Math.floorMod(decisionId.hashCode(), locks.length)];
+  }
+
+  /** Stops answering; the ledger is closed by its owner. */
+  @Override
+  public void close() {
+    closed = true;
+  }
+
+}

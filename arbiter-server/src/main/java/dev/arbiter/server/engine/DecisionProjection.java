@@ -1,0 +1,111 @@
+package dev.arbiter.server.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arbiter.core.canonical.CanonicalJson;
+import dev.arbiter.core.decision.DecisionLifecycle;
+import dev.arbiter.core.decision.DecisionStatus;
+import dev.arbiter.core.decision.IllegalTransitionException;
+import dev.arbiter.core.decision.Outcome;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * Folds one decision stream's ledger events into a {@link DecisionState}. The one place where the
+ * engine changes a decision's status, for live requests (the events are folded <em>before</em> they
+ * are appended, so an illegal transition never reaches the ledger) and for the replay at startup
+ * alike; every status change goes through {@link DecisionLifecycle#transition}.
+ *
+ * <p>Events that change state: {@code decision.created}, {@code decision.evaluated}, {@code
+ * enforcement.result}, {@code decision.cancelled}, {@code decision.expired}. Every other event type of a
+ * decision stream ({@code policy.gate}, {@code risk.scored}, {@code authority.required}, the recorded
+ * refusals) is evidence only and leaves the state as it is.
+ */
+final class DecisionProjection {
+  static final String CREATED = "decision.created";
+  static final String GATE = "policy.gate";
+  static final String RISK = "risk.scored";
+  static final String AUTHORITY = "authority.required";
+  static final String EVALUATED = "decision.evaluated";
+  static final String RESULT = "enforcement.result";
+  static final String CANCELLED = "decision.cancelled";
+  static final String EXPIRED = "decision.expired";
+  static final String TRANSITION_REJECTED = "decision.transition_rejected";
+  static final String REQUEST_REJECTED = "decision.request_rejected";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private DecisionProjection() {}
+
+  /**
+   * Applies one event.
+   *
+   * @param current the state so far, or null before {@code decision.created}
+   * @return the new state (the same one for evidence-only events)
+   * @throws IllegalTransitionException when the event moves the decision illegally
+   * @throws IllegalStateException when the stream is malformed (an event before its creation, a
+   *     second creation, a missing field): the ledger holds something this engine never wrote
+   */
+  static DecisionState apply(DecisionState current, String streamId, String eventType, JsonNode payload, long leafIndex)
+      throws IllegalTransitionException {
+    if (eventType.equals(CREATED)) {
+      if (current != null) {
+        throw new IllegalStateException(streamId + ": a second decision.created");
+      }
+      return new DecisionState(streamId, DecisionStatus.EVALUATED, null, optionalText(payload, "proposer"),
+          text(payload, "idempotency_key_hash", streamId), text(payload, "request_hash", streamId),
+          text(payload, "policy_hash", streamId), null, Optional.empty(), Optional.empty(), leafIndex, Optional.empty());
+    }
+    if (current == null) {
+      throw new IllegalStateException(streamId + ": " + eventType + " before decision.created");
+    }
+    DecisionState next = switch (eventType) {
+      case EVALUATED -> current.withEvaluation(canonical(payload));
+      case RESULT -> {
+        DecisionStatus to = status(text(payload, "status", streamId), streamId);
+        Outcome outcome = Outcome.fromWireName(text(payload, "outcome", streamId))
+            .orElseThrow(() -> new IllegalStateException(streamId + ": unknown outcome"));
+        Optional<Instant> expiry = optionalText(payload, "expires_at").map(Instant::parse);
+        yield current.withResult(DecisionLifecycle.transition(current.status(), to), outcome, expiry);
+      }
+      case CANCELLED -> current.withResult(DecisionLifecycle.transition(current.status(), DecisionStatus.CANCELLED),
+          current.outcome(), Optional.empty()).withCancelKey(optionalText(payload, "idempotency_key_hash").orElse(null));
+      case EXPIRED -> current.withResult(DecisionLifecycle.transition(current.status(), DecisionStatus.EXPIRED),
+          current.outcome(), Optional.empty());
+      default -> current;
+    };
+    return next.at(leafIndex, Optional.empty());
+  }
+
+  /**
+   * The evaluation as the ledger holds it (RFC 8785: sorted keys, {@code 0} not {@code 0.0}), so that
+   * a live answer and the answer after a replay are the same JSON.
+   */
+  private static ObjectNode canonical(JsonNode payload) {
+    try {
+      return (ObjectNode) JSON.readTree(CanonicalJson.encode(payload));
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("canonical JSON did not parse", e);
+    }
+  }
+
+  private static DecisionStatus status(String wire, String streamId) {
+    return Arrays.stream(DecisionStatus.values()).filter(s -> s.wireName().equals(wire)).findFirst()
+        .orElseThrow(() -> new IllegalStateException(streamId + ": unknown status `" + wire + "`"));
+  }
+
+  private static String text(JsonNode payload, String field, String streamId) {
+    JsonNode n = payload.get(field);
+    if (n == null || !n.isTextual()) {
+      throw new IllegalStateException(streamId + ": event payload lacks `" + field + "`");
+    }
+    return n.asText();
+  }
+
+  private static Optional<String> optionalText(JsonNode payload, String field) {
+    JsonNode n = payload.get(field);
+    return n == null || !n.isTextual() ? Optional.empty() : Optional.of(n.asText());
+  }
+}

@@ -1,0 +1,95 @@
+package dev.arbiter.server.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.arbiter.core.decision.DecisionStatus;
+import dev.arbiter.core.decision.IllegalTransitionException;
+import dev.arbiter.ledger.Ledger;
+import dev.arbiter.ledger.store.Cursor;
+import dev.arbiter.ledger.store.EntryQuery;
+import dev.arbiter.ledger.store.LedgerStoreException;
+import dev.arbiter.ledger.store.StoredEntry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Rebuilds decision state from the ledger, the source of truth: the whole log once at startup
+ * (streaming, bounded memory), or one decision's stream on demand (a decision evicted from the
+ * cache). Only the hashed envelope bytes are read, and they are folded through {@link
+ * DecisionProjection}, the same code the live path uses.
+ */
+final class DecisionReplay {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_STREAM_EVENTS = 10_000;
+
+  private DecisionReplay() {}
+
+  /** Replays every decision stream into {@code cache} (newest last) and {@code pending}; returns how many decisions. */
+  static int all(Ledger ledger, DecisionCache cache, Map<String, Instant> pending, int bound)
+      throws LedgerStoreException {
+    // Fold with a bound: a stream whose state was dropped here is re-read from the ledger on demand.
+    LinkedHashMap<String, DecisionState> open = new LinkedHashMap<>();
+    int count = 0;
+    try (Cursor<StoredEntry> cursor = ledger.store().scanEntries(0)) {
+      for (StoredEntry e = cursor.next(); e != null; e = cursor.next()) {
+        if (!e.streamId().startsWith("dec_")) {
+          continue;
+        }
+        boolean created = e.eventType().equals(DecisionProjection.CREATED);
+        DecisionState current = open.get(e.streamId());
+        if (current == null && !created) {
+          track(pending, e.eventType(), e.streamId(), null);
+          continue; // evicted during replay: read on demand
+        }
+        DecisionState next = fold(current, e);
+        count += created ? 1 : 0;
+        open.remove(e.streamId());
+        open.put(e.streamId(), next);
+        track(pending, e.eventType(), e.streamId(), next);
+        if (open.size() > bound) {
+          open.remove(open.keySet().iterator().next());
+        }
+      }
+    }
+    open.values().stream().filter(DecisionState::complete).forEach(cache::putWithSlot);
+    return count;
+  }
+
+  /** One decision's current state from its stream, or empty if the ledger has no such decision. */
+  static Optional<DecisionState> one(Ledger ledger, String decisionId) throws LedgerStoreException {
+    List<StoredEntry> entries = ledger.store().query(new EntryQuery(decisionId, null, 0, MAX_STREAM_EVENTS));
+    DecisionState state = null;
+    for (StoredEntry e : entries) {
+      state = fold(state, e);
+    }
+    return Optional.ofNullable(state).filter(DecisionState::complete);
+  }
+
+  private static void track(Map<String, Instant> pending, String type, String id, DecisionState state) {
+    if (type.equals(DecisionProjection.CANCELLED) || type.equals(DecisionProjection.EXPIRED)) {
+      pending.remove(id);
+    } else if (type.equals(DecisionProjection.RESULT) && state != null
+        && state.status() == DecisionStatus.PENDING_AUTHORITY && state.expiresAt().isPresent()) {
+      pending.put(id, state.expiresAt().get());
+    }
+  }
+
+  private static DecisionState fold(DecisionState current, StoredEntry e) {
+    JsonNode envelope;
+    try {
+      envelope = JSON.readTree(e.envelope());
+    } catch (IOException ex) {
+      throw new UncheckedIOException("leaf " + e.leafIndex() + ": unreadable envelope", ex);
+    }
+    try {
+      return DecisionProjection.apply(current, e.streamId(), e.eventType(), envelope.get("payload"), e.leafIndex());
+    } catch (IllegalTransitionException ex) {
+      throw new IllegalStateException("leaf " + e.leafIndex() + " of " + e.streamId() + ": " + ex.getMessage(), ex);
+    }
+  }
+}

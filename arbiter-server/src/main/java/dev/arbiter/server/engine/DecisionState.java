@@ -1,0 +1,76 @@
+package dev.arbiter.server.engine;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arbiter.core.decision.DecisionStatus;
+import dev.arbiter.core.decision.Outcome;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What the engine knows about one decision: a projection of its ledger stream (see {@link
+ * DecisionProjection}), never a second source of truth.
+ *
+ * @param proposer the requesting actor id; empty when the request had none (it was denied)
+ * @param idempotencyKeyHash hash of the Idempotency-Key that created it
+ * @param requestHash {@code sha256:} of the canonical normalised request (idempotency comparison)
+ * @param evaluation the {@code EvaluationJson} form of the evaluation (read only: never mutate)
+ * @param expiresAt when a pending decision expires; empty otherwise
+ * @param cancelKeyHash the Idempotency-Key hash of the cancel that ended it, if cancelled
+ * @param lastLeafIndex the ledger leaf of the stream's latest event
+ * @param receipt the receipt of that event when this process appended it; empty after a replay
+ *     (the engine rebuilds one on demand)
+ */
+public record DecisionState(
+    String id,
+    DecisionStatus status,
+    Outcome outcome,
+    Optional<String> proposer,
+    String idempotencyKeyHash,
+    String requestHash,
+    String policyHash,
+    ObjectNode evaluation,
+    Optional<Instant> expiresAt,
+    Optional<String> cancelKeyHash,
+    long lastLeafIndex,
+    Optional<ObjectNode> receipt) {
+
+  public DecisionState {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(status, "status");
+    Objects.requireNonNull(proposer, "proposer");
+    Objects.requireNonNull(expiresAt, "expiresAt");
+    Objects.requireNonNull(cancelKeyHash, "cancelKeyHash");
+    Objects.requireNonNull(receipt, "receipt");
+  }
+
+  DecisionState withStatus(DecisionStatus next) {
+    return new DecisionState(id, next, outcome, proposer, idempotencyKeyHash, requestHash, policyHash, evaluation,
+        expiresAt, cancelKeyHash, lastLeafIndex, receipt);
+  }
+
+  DecisionState withEvaluation(ObjectNode json) {
+    return new DecisionState(id, status, outcome, proposer, idempotencyKeyHash, requestHash, policyHash, json,
+        expiresAt, cancelKeyHash, lastLeafIndex, receipt);
+  }
+
+  DecisionState withResult(DecisionStatus next, Outcome result, Optional<Instant> expiry) {
+    return new DecisionState(id, next, result, proposer, idempotencyKeyHash, requestHash, policyHash, evaluation,
+        expiry, cancelKeyHash, lastLeafIndex, receipt);
+  }
+
+  DecisionState withCancelKey(String keyHash) {
+    return new DecisionState(id, status, outcome, proposer, idempotencyKeyHash, requestHash, policyHash, evaluation,
+        expiresAt, Optional.ofNullable(keyHash), lastLeafIndex, receipt);
+  }
+
+  DecisionState at(long leafIndex, Optional<ObjectNode> receiptOfLeaf) {
+    return new DecisionState(id, status, outcome, proposer, idempotencyKeyHash, requestHash, policyHash, evaluation,
+        expiresAt, cancelKeyHash, leafIndex, receiptOfLeaf);
+  }
+
+  /** Whether the whole evaluation trail has been applied (a state is only published when complete). */
+  boolean complete() {
+    return evaluation != null && outcome != null && status != DecisionStatus.EVALUATED;
+  }
+}

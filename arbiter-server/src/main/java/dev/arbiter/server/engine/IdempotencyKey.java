@@ -1,0 +1,62 @@
+package dev.arbiter.server.engine;
+
+import dev.arbiter.core.crypto.Sha256;
+import dev.arbiter.core.decision.FieldError;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * A client's Idempotency-Key. Only its hash ({@code sha256:<hex>} of the UTF-8 key) is kept, logged or
+ * ledgered: a key may be a client secret. {@link #toString()} reveals nothing.
+ */
+public final class IdempotencyKey {
+  static final int MAX_LENGTH = 255;
+  private final String hash;
+
+  private IdempotencyKey(String hash) {
+    this.hash = hash;
+  }
+
+  /**
+   * @param raw the header value, or null when the header is absent
+   * @throws EngineException.InvalidInput when absent, empty, longer than 255 characters or not
+   *     printable ASCII
+   */
+  public static IdempotencyKey of(String raw) throws EngineException.InvalidInput {
+    if (raw == null || raw.isBlank()) {
+      throw invalid("missing_header", "nothing");
+    }
+    if (raw.length() > MAX_LENGTH) {
+      throw invalid("invalid_header", raw.length() + " characters");
+    }
+    if (!raw.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
+      throw invalid("invalid_header", "non-printable or non-ASCII characters");
+    }
+    return new IdempotencyKey(Sha256.prefixed(Sha256.digest(raw.getBytes(StandardCharsets.US_ASCII))));
+  }
+
+  private static EngineException.InvalidInput invalid(String code, String got) {
+    return new EngineException.InvalidInput(List.of(
+        new FieldError(code, "header.Idempotency-Key", got, "1-255 printable ASCII characters, unique per request")));
+  }
+
+  /** {@code sha256:<hex>} of the key. */
+  public String hash() {
+    return hash;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof IdempotencyKey k && k.hash.equals(hash);
+  }
+
+  @Override
+  public int hashCode() {
+    return hash.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "IdempotencyKey[" + hash.substring(0, 19) + "…]";
+  }
+}

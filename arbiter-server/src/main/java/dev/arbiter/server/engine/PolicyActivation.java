@@ -1,0 +1,64 @@
+package dev.arbiter.server.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arbiter.core.policy.PolicyBundle;
+import dev.arbiter.ledger.Ledger;
+import dev.arbiter.ledger.event.Actor;
+import dev.arbiter.ledger.event.EventDraft;
+import dev.arbiter.ledger.store.EntryQuery;
+import dev.arbiter.ledger.store.LedgerStoreException;
+import dev.arbiter.ledger.store.StoredEntry;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Records {@code policy.activated} on the {@code sys:policy} stream when the engine starts with a
+ * bundle other than the last one activated on this ledger (first start, a new bundle, a rollback), and
+ * not when it restarts with the same one. Payload: {@code {hash, version, source}} where source is
+ * {@code signed} or {@code unsigned-dev}.
+ */
+public final class PolicyActivation {
+  public static final String STREAM = "sys:policy";
+  public static final String EVENT = "policy.activated";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int PAGE = 1_000;
+
+  private PolicyActivation() {}
+
+  /** Returns true if an activation was recorded, false if this bundle was already the active one. */
+  public static boolean recordIfChanged(Ledger ledger, PolicyBundle bundle, boolean signed)
+      throws LedgerStoreException, InterruptedException, ExecutionException {
+    if (lastActivatedHash(ledger).filter(bundle.hash()::equals).isPresent()) {
+      return false;
+    }
+    ObjectNode payload = JsonNodeFactory.instance.objectNode()
+        .put("hash", bundle.hash()).put("version", bundle.version()).put("source", signed ? "signed" : "unsigned-dev");
+    ledger.append(new EventDraft(STREAM, EVENT, bundle.hash(), new Actor("arbiter", "engine"), payload)).get();
+    return true;
+  }
+
+  static Optional<String> lastActivatedHash(Ledger ledger) throws LedgerStoreException {
+    Optional<String> last = Optional.empty();
+    long from = 0;
+    while (true) {
+      List<StoredEntry> page = ledger.store().query(new EntryQuery(STREAM, EVENT, from, PAGE));
+      for (StoredEntry e : page) {
+        try {
+          JsonNode hash = JSON.readTree(e.envelope()).path("payload").path("hash");
+          last = hash.isTextual() ? Optional.of(hash.asText()) : last;
+        } catch (IOException ex) {
+          throw new IllegalStateException("leaf " + e.leafIndex() + ": unreadable envelope", ex);
+        }
+      }
+      if (page.size() < PAGE) {
+        return last;
+      }
+      from = page.get(page.size() - 1).leafIndex() + 1;
+    }
+  }
+}

@@ -1,0 +1,149 @@
+package dev.arbiter.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.arbiter.core.decision.DecisionRequest;
+import dev.arbiter.core.decision.DecisionRequests;
+import dev.arbiter.core.decision.InvalidRequestException;
+import dev.arbiter.server.config.ServerConfig;
+import dev.arbiter.server.engine.CancelRequest;
+import dev.arbiter.server.engine.DecisionEngine;
+import dev.arbiter.server.engine.EngineException;
+import dev.arbiter.server.engine.IdempotencyKey;
+import dev.arbiter.server.engine.Submission;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import java.io.IOException;
+import java.io.InputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code /v1} HTTP API, wired explicitly: {@code POST /decisions}, {@code GET /decisions/{id}},
+ * {@code POST /decisions/{id}/cancel}, {@code GET /health}, {@code GET /ready}. Handlers only read the
+ * request, call the engine and render; every refusal is an {@link EngineException} turned into
+ * problem+json in one place ({@link #problem}).
+ */
+public final class HttpApi {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+  private final DecisionEngine engine;
+  private final ServerConfig config;
+
+  private HttpApi(DecisionEngine engine, ServerConfig config) {
+    this.engine = engine;
+    this.config = config;
+  }
+
+  /** Creates (does not start) the Javalin app serving {@code engine}. */
+  public static Javalin create(DecisionEngine engine, ServerConfig config) {
+    HttpApi api = new HttpApi(engine, config);
+    Javalin app = Javalin.create(cfg -> {
+      cfg.showJavalinBanner = false;
+      cfg.startupWatcherEnabled = false;
+      cfg.useVirtualThreads = true;
+      cfg.http.maxRequestSize = config.maxBodyBytes();
+      cfg.http.prefer405over404 = true;
+    });
+    app.post("/v1/decisions", api::submit);
+    app.get("/v1/decisions/{id}", api::get);
+    app.post("/v1/decisions/{id}/cancel", api::cancel);
+    app.get("/v1/health", ctx -> json(ctx, 200, JsonNodeFactory.instance.objectNode().put("status", "ok")));
+    app.get("/v1/ready", api::ready);
+    app.exception(EngineException.class, (e, ctx) -> problem(ctx, ProblemMapper.of(e), e));
+    app.exception(HttpResponseException.class, (e, ctx) -> problem(ctx, ProblemMapper.http(e.getStatus(), e.getMessage()), null));
+    app.exception(Exception.class, (e, ctx) -> {
+      LOG.error("unhandled failure on {} {}", ctx.method(), ctx.path(), e);
+      problem(ctx, ProblemMapper.http(500, ""), null);
+    });
+    app.error(404, ctx -> {
+      if (!Problem.CONTENT_TYPE.equals(ctx.res().getContentType())) {
+        problem(ctx, ProblemMapper.http(404, "no route " + ctx.method() + " " + ctx.path()), null);
+      }
+    });
+    app.error(405, ctx -> problem(ctx, ProblemMapper.http(405, ctx.method() + " is not allowed on " + ctx.path()), null));
+    return app;
+  }
+
+  private void submit(Context ctx) throws EngineException {
+    IdempotencyKey key = IdempotencyKey.of(ctx.header(IDEMPOTENCY_KEY));
+    DecisionRequest request;
+    try {
+      request = DecisionRequests.parse(body(ctx));
+    } catch (InvalidRequestException e) {
+      throw new EngineException.InvalidInput(e.errors());
+    }
+    Submission s = engine.submit(request, key);
+    if (!s.replayed()) {
+      ctx.header("Location", "/v1/decisions/" + s.decision().id());
+    }
+    respond(ctx, s, s.replayed() ? 200 : 201);
+  }
+
+  private void get(Context ctx) throws EngineException {
+    json(ctx, 200, DecisionJson.of(engine.find(ctx.pathParam("id"))));
+  }
+
+  private void cancel(Context ctx) throws EngineException {
+    IdempotencyKey key = IdempotencyKey.of(ctx.header(IDEMPOTENCY_KEY));
+    CancelRequest request = CancelRequest.parse(body(ctx));
+    respond(ctx, engine.cancel(ctx.pathParam("id"), request, key), 200);
+  }
+
+  private void ready(Context ctx) {
+    boolean ready = engine.ready();
+    var body = JsonNodeFactory.instance.objectNode().put("status", ready ? "ready" : "not_ready");
+    body.putObject("policy").put("hash", engine.activePolicy().hash()).put("version", engine.activePolicy().version());
+    json(ctx, ready ? 200 : 503, body);
+  }
+
+  private static void respond(Context ctx, Submission s, int status) {
+    ctx.header("Idempotent-Replayed", Boolean.toString(s.replayed()));
+    json(ctx, status, DecisionJson.of(s.decision()));
+  }
+
+  /** Reads at most the configured limit (whatever Content-Length claims); more is a 413. */
+  private byte[] body(Context ctx) throws EngineException.TooLarge {
+    long declared = ctx.contentLength();
+    if (declared > config.maxBodyBytes()) {
+      throw new EngineException.TooLarge(declared, config.maxBodyBytes());
+    }
+    try (InputStream in = ctx.req().getInputStream()) {
+      byte[] body = in.readNBytes(config.maxBodyBytes() + 1);
+      if (body.length > config.maxBodyBytes()) {
+        throw new EngineException.TooLarge(-1, config.maxBodyBytes());
+      }
+      return body;
+    } catch (IOException e) {
+      throw new HttpResponseException(400, "the request body could not be read");
+    }
+  }
+
+  private static void problem(Context ctx, Problem p, EngineException cause) {
+    if (cause instanceof EngineException.Degraded d) {
+      ctx.header("Retry-After", Long.toString(Math.max(1, d.retryAfter().toSeconds())));
+      LOG.warn("answered queue on {} {}: {}", ctx.method(), ctx.path(), d.getMessage());
+    }
+    ctx.status(p.status());
+    ctx.contentType(Problem.CONTENT_TYPE);
+    ctx.result(write(p.toJson()));
+  }
+
+  private static void json(Context ctx, int status, JsonNode body) {
+    ctx.status(status);
+    ctx.contentType("application/json");
+    ctx.result(write(body));
+  }
+
+  private static byte[] write(JsonNode node) {
+    try {
+      return JSON.writeValueAsBytes(node);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

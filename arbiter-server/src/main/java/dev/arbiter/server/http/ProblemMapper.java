@@ -1,0 +1,55 @@
+package dev.arbiter.server.http;
+
+import dev.arbiter.server.engine.EngineException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one mapping from a refusal to its problem. The switch over the sealed {@link EngineException}
+ * is exhaustive: a new refusal kind does not compile until it has a stable type here.
+ */
+final class ProblemMapper {
+  private ProblemMapper() {}
+
+  static Problem of(EngineException e) {
+    return switch (e) {
+      case EngineException.InvalidInput i -> new Problem(Problem.BASE + slugFor(i), titleFor(i), 400,
+          i.getMessage(), i.errors(), Map.of());
+      case EngineException.TooLarge t -> Problem.of("payload-too-large", "Request body too large", 413, t.getMessage());
+      case EngineException.NotFound n -> Problem.of("decision-not-found", "No such decision", 404, n.getMessage());
+      case EngineException.IdempotencyConflict c -> Problem.of("idempotency-conflict",
+          "Idempotency-Key reused with a different request", 409, c.getMessage()).with("decision_id", c.decisionId());
+      case EngineException.TransitionRefused r -> Problem.of("illegal-transition", "Illegal decision transition", 409,
+          r.getMessage()).with("decision_id", r.decisionId()).with("status", r.from().wireName());
+      case EngineException.NotProposer p -> Problem.of("not-proposer", "Only the proposer may do this", 403, p.getMessage());
+      case EngineException.Degraded d -> Problem.of("governance-degraded", "Governance degraded: retry later", 503,
+          d.getMessage()).with("outcome", "queue");
+    };
+  }
+
+  /** A problem for a failure the HTTP layer itself detects (unknown route, wrong method). */
+  static Problem http(int status, String detail) {
+    return switch (status) {
+      case 404 -> Problem.of("not-found", "Not found", 404, detail);
+      case 405 -> Problem.of("method-not-allowed", "Method not allowed", 405, detail);
+      case 413 -> Problem.of("payload-too-large", "Request body too large", 413, detail);
+      case 415 -> Problem.of("unsupported-media-type", "Unsupported media type", 415, detail);
+      default -> status >= 500
+          ? Problem.of("internal-error", "Internal error", 500, "the server failed; nothing was decided")
+          : Problem.of("bad-request", "Bad request", status, detail);
+    };
+  }
+
+  private static boolean aboutIdempotencyKey(EngineException.InvalidInput i) {
+    List<String> paths = i.errors().stream().map(f -> f.path()).distinct().toList();
+    return paths.equals(List.of("header.Idempotency-Key"));
+  }
+
+  private static String slugFor(EngineException.InvalidInput i) {
+    return aboutIdempotencyKey(i) ? "idempotency-key-required" : "invalid-request";
+  }
+
+  private static String titleFor(EngineException.InvalidInput i) {
+    return aboutIdempotencyKey(i) ? "Idempotency-Key header required" : "Invalid request";
+  }
+}

@@ -1,0 +1,174 @@
+package dev.arbiter.server;
+
+import static dev.arbiter.server.DecisionApiTest.DEPLOY_PROD;
+import static dev.arbiter.server.DecisionApiTest.READ_DEV;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.arbiter.core.decision.DecisionRequests;
+import dev.arbiter.core.decision.DecisionStatus;
+import dev.arbiter.server.TestServer.Response;
+import dev.arbiter.server.engine.CancelRequest;
+import dev.arbiter.server.engine.DecisionEngine;
+import dev.arbiter.server.engine.DecisionState;
+import dev.arbiter.server.engine.EngineException;
+import dev.arbiter.server.engine.IdempotencyKey;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every status change the engine can make, legal and illegal: evaluated → authorized | denied |
+ * pending_authority (submit), pending_authority → cancelled | expired, authorized → cancelled; and
+ * refusals from the terminal statuses, each recorded on the ledger.
+ */
+class DecisionLifecycleTest {
+  static final String CANCEL_CI = "{\"actor\":{\"id\":\"ci\"},\"reason\":\"superseded by build 1843\"}";
+
+  @TempDir Path dir;
+  TestServer t;
+  DecisionEngine engine;
+
+  @BeforeEach
+  void start() throws Exception {
+    t = TestServer.start(dir);
+    engine = t.server.engine();
+  }
+
+  @AfterEach
+  void stop() {
+    t.close();
+  }
+
+  private DecisionState submit(String body, String key) throws Exception {
+    return engine.submit(DecisionRequests.parse(body.getBytes(StandardCharsets.UTF_8)), IdempotencyKey.of(key)).decision();
+  }
+
+  private static CancelRequest by(String actor) {
+    return new CancelRequest(actor, Optional.empty());
+  }
+
+  @Test
+  void submit_movesEvaluatedToAuthorizedDeniedOrPending() throws Exception {
+    assertThat(submit(READ_DEV, "a").status()).isEqualTo(DecisionStatus.AUTHORIZED);
+    assertThat(submit(READ_DEV.replace("\"read\"", "\"teleport\""), "d").status()).isEqualTo(DecisionStatus.DENIED);
+    assertThat(submit(DEPLOY_PROD, "p").status()).isEqualTo(DecisionStatus.PENDING_AUTHORITY);
+  }
+
+  @Test
+  void cancelPending_overHttp_isCancelledAndLedgered_andReplaysWithTheSameKey() throws Exception {
+    String id = t.post("/v1/decisions", "p-1", DEPLOY_PROD).json().get("decision_id").asText();
+
+    Response r = t.post("/v1/decisions/" + id + "/cancel", "c-1", CANCEL_CI);
+    Response again = t.post("/v1/decisions/" + id + "/cancel", "c-1", CANCEL_CI);
+
+    assertThat(r.status()).as(r.toString()).isEqualTo(200);
+    assertThat(r.json().get("status").asText()).isEqualTo("cancelled");
+    assertThat(r.json().get("outcome").asText()).isEqualTo("pending_authority");
+    assertThat(again.status()).isEqualTo(200);
+    assertThat(t.trail(id)).endsWith("enforcement.result", "decision.cancelled");
+    JsonNode cancelled = t.payload(t.entries(id).get(t.entries(id).size() - 1));
+    assertThat(cancelled.get("by").asText()).isEqualTo("ci");
+    assertThat(cancelled.get("reason").asText()).isEqualTo("superseded by build 1843");
+    assertThat(r.json().get("receipt").get("leaf_index").asLong()).isEqualTo(t.entries(id).get(t.entries(id).size() - 1).leafIndex());
+    assertThat(t.get("/v1/decisions/" + id).json().get("status").asText()).isEqualTo("cancelled");
+  }
+
+  @Test
+  void cancelAuthorized_isLegal() throws Exception {
+    DecisionState d = submit(READ_DEV, "a-1");
+
+    DecisionState after = engine.cancel(d.id(), by("agent_smoke"), IdempotencyKey.of("c")).decision();
+
+    assertThat(after.status()).isEqualTo(DecisionStatus.CANCELLED);
+  }
+
+  @Test
+  void cancelDenied_overHttp_is409AndTheRefusalIsLedgered() throws Exception {
+    String id = t.post("/v1/decisions", "d-1", READ_DEV.replace("\"read\"", "\"teleport\"")).json().get("decision_id").asText();
+    int before = t.trail(id).size();
+
+    Response r = t.post("/v1/decisions/" + id + "/cancel", "c-2", "{\"actor\":{\"id\":\"agent_smoke\"}}");
+
+    assertThat(r.status()).as(r.toString()).isEqualTo(409);
+    assertThat(r.contentType()).startsWith("application/problem+json");
+    assertThat(r.json().get("type").asText()).isEqualTo("https://arbiter.dev/problems/illegal-transition");
+    assertThat(r.json().get("status").asText()).isEqualTo("denied");
+    assertThat(t.trail(id)).hasSize(before + 1).endsWith("decision.transition_rejected");
+    JsonNode refusal = t.payload(t.entries(id).get(before));
+    assertThat(refusal.get("from").asText()).isEqualTo("denied");
+    assertThat(refusal.get("requested").asText()).isEqualTo("cancelled");
+    assertThat(t.get("/v1/decisions/" + id).json().get("status").asText()).isEqualTo("denied");
+  }
+
+  @Test
+  void cancelTwiceWithAnotherKey_isIllegal() throws Exception {
+    DecisionState d = submit(DEPLOY_PROD, "p-2");
+    engine.cancel(d.id(), by("ci"), IdempotencyKey.of("c-a"));
+
+    assertThatThrownBy(() -> engine.cancel(d.id(), by("ci"), IdempotencyKey.of("c-b")))
+        .isInstanceOf(EngineException.TransitionRefused.class)
+        .hasMessageContaining("`cancelled` is terminal");
+    assertThat(t.trail(d.id())).endsWith("decision.cancelled", "decision.transition_rejected");
+  }
+
+  @Test
+  void cancelBySomeoneElse_is403AndLedgered() throws Exception {
+    String id = t.post("/v1/decisions", "p-3", DEPLOY_PROD).json().get("decision_id").asText();
+
+    Response r = t.post("/v1/decisions/" + id + "/cancel", "c-3", "{\"actor\":{\"id\":\"mallory\"}}");
+
+    assertThat(r.status()).isEqualTo(403);
+    assertThat(r.json().get("type").asText()).isEqualTo("https://arbiter.dev/problems/not-proposer");
+    assertThat(t.trail(id)).endsWith("decision.transition_rejected");
+    assertThat(t.payload(t.entries(id).get(t.entries(id).size() - 1)).get("reason").asText()).isEqualTo("not_proposer");
+    assertThat(t.get("/v1/decisions/" + id).json().get("status").asText()).isEqualTo("pending_authority");
+  }
+
+  @Test
+  void cancel_malformedBodyOrMissingKeyOrUnknownDecision_areProblems() throws Exception {
+    String id = t.post("/v1/decisions", "p-4", DEPLOY_PROD).json().get("decision_id").asText();
+
+    assertThat(t.post("/v1/decisions/" + id + "/cancel", null, CANCEL_CI).status()).isEqualTo(400);
+    Response unknownField = t.post("/v1/decisions/" + id + "/cancel", "c-4", "{\"actor\":{\"id\":\"ci\"},\"force\":true}");
+    assertThat(unknownField.status()).isEqualTo(400);
+    assertThat(unknownField.json().get("errors").get(0).get("code").asText()).isEqualTo("unknown_field");
+    assertThat(t.post("/v1/decisions/dec_01JZZZZZZZZZZZZZZZZZZZZZZZ/cancel", "c-5", CANCEL_CI).status()).isEqualTo(404);
+    assertThat(t.get("/v1/decisions/" + id).json().get("status").asText()).isEqualTo("pending_authority");
+  }
+
+  @Test
+  void pendingDecision_expiresAfterItsTtl_onTheInjectedClock() throws Exception {
+    DecisionState d = submit(DEPLOY_PROD, "p-5");
+    Duration ttl = Duration.between(t.clock.instant(), d.expiresAt().orElseThrow());
+    assertThat(ttl).isPositive();
+
+    t.clock.advance(ttl.minusSeconds(1));
+    assertThat(engine.expireDue()).isZero();
+    t.clock.advance(Duration.ofSeconds(1));
+    assertThat(engine.expireDue()).isEqualTo(1);
+
+    assertThat(engine.find(d.id()).status()).isEqualTo(DecisionStatus.EXPIRED);
+    assertThat(t.trail(d.id())).endsWith("decision.expired");
+    assertThat(t.payload(t.entries(d.id()).get(t.entries(d.id()).size() - 1)).get("expires_at").asText())
+        .isEqualTo(d.expiresAt().get().toString());
+    assertThat(engine.expireDue()).as("expired once").isZero();
+    assertThatThrownBy(() -> engine.cancel(d.id(), by("ci"), IdempotencyKey.of("late")))
+        .isInstanceOf(EngineException.TransitionRefused.class);
+  }
+
+  @Test
+  void nonPendingDecisions_neverExpire() throws Exception {
+    DecisionState allowed = submit(READ_DEV, "a-2");
+    t.clock.advance(Duration.ofDays(30));
+
+    assertThat(engine.expireDue()).isZero();
+    assertThat(engine.find(allowed.id()).status()).isEqualTo(DecisionStatus.AUTHORIZED);
+  }
+}

@@ -1,0 +1,142 @@
+package dev.arbiter.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.arbiter.core.crypto.KeyAlgorithm;
+import dev.arbiter.core.crypto.SigningKey;
+import dev.arbiter.core.policy.PolicyBundle;
+import dev.arbiter.core.policy.PolicyBundles;
+import dev.arbiter.ledger.Ledger;
+import dev.arbiter.ledger.LedgerOptions;
+import dev.arbiter.ledger.store.EntryQuery;
+import dev.arbiter.ledger.store.StoredEntry;
+import dev.arbiter.ledger.store.sqlite.SqliteLedgerStore;
+import dev.arbiter.server.config.ServerConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A real server on a random port over a real SQLite ledger in a test directory, and a real HTTP
+ * client. Reopen with {@link #restart()} to test replay.
+ */
+public final class TestServer implements AutoCloseable {
+  public static final ObjectMapper JSON = new ObjectMapper();
+  static final Path EXAMPLE = Path.of("../examples/policy");
+  private static PolicyBundle example;
+
+  public final Path db;
+  public final SigningKey ledgerKey;
+  public final FakeClock clock;
+  private final ServerConfig config;
+  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  public Ledger ledger;
+  public ArbiterServer server;
+
+  private TestServer(Path dir, ServerConfig config) throws Exception {
+    this.db = dir.resolve("ledger.db");
+    this.ledgerKey = SigningKey.generate(KeyAlgorithm.ED25519, new SecureRandom());
+    this.clock = new FakeClock(Instant.now());
+    this.config = config;
+    open();
+  }
+
+  public static TestServer start(Path dir) throws Exception {
+    return new TestServer(dir, ServerConfig.defaults().withAddress("127.0.0.1", 0).withLedgerTimeout(Duration.ofSeconds(3)));
+  }
+
+  static synchronized PolicyBundle example() throws Exception {
+    if (example == null) {
+      example = PolicyBundles.loadDirectory(EXAMPLE);
+    }
+    return example;
+  }
+
+  private void open() throws Exception {
+    ledger = Ledger.open(SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.CREATE_IF_MISSING), ledgerKey, clock,
+        LedgerOptions.defaults());
+    server = ArbiterServer.start(config, ledger, example(), ArbiterServer.PolicySource.UNSIGNED_DEV, clock);
+  }
+
+  public void restart() throws Exception {
+    close();
+    open();
+  }
+
+  public Response post(String path, String idempotencyKey, String body) throws IOException, InterruptedException {
+    HttpRequest.Builder b = request(path).POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json");
+    if (idempotencyKey != null) {
+      b.header("Idempotency-Key", idempotencyKey);
+    }
+    return send(b.build());
+  }
+
+  public Response get(String path) throws IOException, InterruptedException {
+    return send(request(path).GET().build());
+  }
+
+  private HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).timeout(Duration.ofSeconds(20));
+  }
+
+  private Response send(HttpRequest r) throws IOException, InterruptedException {
+    HttpResponse<String> res = client.send(r, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    return new Response(res.statusCode(), res.headers().firstValue("Content-Type").orElse(""),
+        res.headers().firstValue("Retry-After").orElse(null), res.body());
+  }
+
+  /** The event types of one decision's stream, in order. */
+  public List<String> trail(String decisionId) throws Exception {
+    return entries(decisionId).stream().map(StoredEntry::eventType).toList();
+  }
+
+  public List<StoredEntry> entries(String streamId) throws Exception {
+    return ledger.store().query(new EntryQuery(streamId, null, 0, 1000));
+  }
+
+  public long ledgerSize() throws Exception {
+    return ledger.store().size();
+  }
+
+  public JsonNode payload(StoredEntry e) throws IOException {
+    return JSON.readTree(e.envelope()).get("payload");
+  }
+
+  /** Makes the store refuse every insert (as a full disk would), or lifts that. */
+  public void refuseInserts(boolean refuse) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+      st.execute(refuse
+          ? "CREATE TRIGGER refuse BEFORE INSERT ON entries BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+          : "DROP TRIGGER refuse");
+    }
+  }
+
+  @Override
+  public void close() {
+    server.close();
+    ledger.close();
+  }
+
+  /** One HTTP answer. */
+  public record Response(int status, String contentType, String retryAfter, String body) {
+    public JsonNode json() throws IOException {
+      return JSON.readTree(body);
+    }
+
+    @Override
+    public String toString() {
+      return status + " " + contentType + " " + body;
+    }
+  }
+}
