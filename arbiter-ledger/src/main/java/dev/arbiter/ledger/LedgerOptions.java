@@ -28,6 +28,6 @@ public record LedgerOptions(int maxBatchEvents, int queueCapacity, int streamHea
   }
 
   public static LedgerOptions defaults() {
-    return new LedgerOptions(4096, 65_536, 100_000, new SecureRandom());
+    return new LedgerOptions(1024, 65_536, 100_000, new SecureRandom());
   }
 }

@@ -65,6 +65,10 @@ public final class LedgerBenchCommand implements Callable<Integer> {
   @Option(names = "--rate", paramLabel = "R", description = "Open loop: offer R events/s instead of W closed-loop appenders.")
   Double rate;
 
+  @Option(names = "--warmup-events", paramLabel = "N", defaultValue = "0",
+      description = "Append N events first, the same way, and leave them out of the figures (JIT warm-up).")
+  long warmupEvents;
+
   @Option(names = "--events-per-stream", paramLabel = "K", defaultValue = "8",
       description = "Events per decision stream (default ${DEFAULT-VALUE}, about one decision's trail).")
   int eventsPerStream;
@@ -83,6 +87,9 @@ public final class LedgerBenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (warmupEvents < 0 || warmupEvents > 10_000_000) {
+      throw CliFailure.badInput("--warmup-events must be in [0, 10000000], got " + warmupEvents);
+    }
     if (events < 1 || events > 100_000_000) {
       throw CliFailure.badInput("--events must be in [1, 100000000], got " + events);
     }
@@ -130,6 +137,21 @@ public final class LedgerBenchCommand implements Callable<Integer> {
         progress.accept(done.get());
       }
     });
+    if (warmupEvents > 0) {
+      long measured = events;
+      events = warmupEvents;
+      long[] scratch = new long[(int) warmupEvents];
+      try {
+        if (rate == null) {
+          closedLoop(ledger, run + "w", data, scratch, new AtomicLong(), failure);
+        } else {
+          openLoop(ledger, run + "w", data, scratch, new AtomicLong(), failure);
+        }
+      } finally {
+        events = measured;
+      }
+      err.printf("warm-up: %d events appended (not counted)%n", warmupEvents);
+    }
     long start = System.nanoTime();
     try {
       if (rate == null) {
