@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       PolicyCommand.class,
       DecideCommand.class,
       ServeCommand.class,
+      QuickstartCommand.class,
       dev.arbiter.cli.ledger.LedgerCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -99,22 +99,12 @@ public final class ServeCommand implements Callable<Integer> {
       source = PolicySource.UNSIGNED_DEV;
     }
 
-    Path dir = dataDir.toAbsolutePath().normalize();
-    try {
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw CliFailure.unavailable("cannot create data directory " + dir + ": " + e.getMessage(), e);
-    }
-    LedgerKeyFile.Loaded key = LedgerKeyFile.loadOrCreate(dir.resolve("keys"));
-    Path db = dir.resolve("ledger.db");
-    Ledger ledger = openLedger(db, key);
-    ArbiterServer server;
-    try {
-      server = ArbiterServer.start(config, ledger, bundle, source, Clock.systemUTC());
-    } catch (Exception e) {
-      ledger.close();
-      throw CliFailure.unavailable("cannot start the server: " + e.getMessage(), e);
-    }
+    Embedded running = Embedded.start(dataDir, bundle, source, config);
+    ArbiterServer server = running.server();
+    Ledger ledger = running.ledger();
+    Path dir = running.dataDir();
+    Path db = running.ledgerDb();
+    LedgerKeyFile.Loaded key = running.key();
 
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -156,6 +146,33 @@ public final class ServeCommand implements Callable<Integer> {
       throw CliFailure.badInput("refusing to start: " + e.getMessage());
     } catch (PolicyCompilationException e) {
       throw CliFailure.verification("refusing to start: " + signedBundle + " has policy errors: " + e.getMessage());
+    }
+  }
+
+  /** A running engine over a ledger in a data directory: what `serve` and `quickstart` start. */
+  record Embedded(ArbiterServer server, Ledger ledger, Path dataDir, Path ledgerDb, LedgerKeyFile.Loaded key) {
+    static Embedded start(Path dataDir, PolicyBundle bundle, PolicySource source, ServerConfig config) {
+      Path dir = dataDir.toAbsolutePath().normalize();
+      try {
+        Files.createDirectories(dir);
+      } catch (IOException e) {
+        throw CliFailure.unavailable("cannot create data directory " + dir + ": " + e.getMessage(), e);
+      }
+      LedgerKeyFile.Loaded key = LedgerKeyFile.loadOrCreate(dir.resolve("keys"));
+      Path db = dir.resolve("ledger.db");
+      Ledger ledger = openLedger(db, key);
+      try {
+        return new Embedded(ArbiterServer.start(config, ledger, bundle, source, Clock.systemUTC()), ledger, dir, db, key);
+      } catch (Exception e) {
+        ledger.close();
+        throw CliFailure.unavailable("cannot start the server: " + e.getMessage(), e);
+      }
+    }
+
+    /** Stops the listener, then closes the ledger. */
+    void stop() {
+      server.close();
+      ledger.close();
     }
   }
 
