@@ -104,7 +104,7 @@ class LedgerAppendTest {
         List<dev.arbiter.ledger.event.EventDraft> drafts = new ArrayList<>();
         for (; n < size; n++) {
           drafts.add(TestLedgers.draft("dec_t" + (n % 97), "decision.created", n));
-          if (drafts.size() == 4096) {
+          if (drafts.size() == 1024) {
             ledger.appendAll(drafts).join().forEach(e -> reference.append(Rfc9162.hashLeaf(e.receipt().entryHash().bytes())));
             drafts.clear();
           }
