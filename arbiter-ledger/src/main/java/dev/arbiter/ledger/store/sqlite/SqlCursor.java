@@ -2,6 +2,8 @@ package dev.arbiter.ledger.store.sqlite;
 
 import dev.arbiter.ledger.store.Cursor;
 import dev.arbiter.ledger.store.LedgerStoreException;
+import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -16,21 +18,24 @@ final class SqlCursor<T> implements Cursor<T> {
     T map(ResultSet rs) throws SQLException, LedgerStoreException;
   }
 
-  private final SqliteLedgerStore store;
+  private final Path file;
+  private final Object lock;
   private final PreparedStatement ps;
   private final ResultSet rs;
   private final RowMapper<T> mapper;
   private boolean done;
 
-  SqlCursor(SqliteLedgerStore store, String sql, Binder binder, RowMapper<T> mapper) throws LedgerStoreException {
-    this.store = store;
+  /** Opens the cursor on {@code c}; every step runs under {@code lock}, the lock that guards {@code c}. */
+  SqlCursor(Path file, Connection c, Object lock, String sql, Binder binder, RowMapper<T> mapper) throws LedgerStoreException {
+    this.file = file;
+    this.lock = lock;
     this.mapper = mapper;
     try {
-      ps = store.connection().prepareStatement(sql);
+      ps = c.prepareStatement(sql);
       binder.bind(ps);
       rs = ps.executeQuery();
     } catch (SQLException e) {
-      throw new LedgerStoreException("ledger " + store.file() + ": cannot read: " + e.getMessage(), e);
+      throw new LedgerStoreException("ledger " + file + ": cannot read: " + e.getMessage(), e);
     }
   }
 
@@ -40,7 +45,7 @@ final class SqlCursor<T> implements Cursor<T> {
       return null;
     }
     try {
-      synchronized (store) {
+      synchronized (lock) {
         if (!rs.next()) {
           done = true;
           return null;
@@ -48,15 +53,17 @@ final class SqlCursor<T> implements Cursor<T> {
         return mapper.map(rs);
       }
     } catch (SQLException e) {
-      throw new LedgerStoreException("ledger " + store.file() + ": read failed: " + e.getMessage(), e);
+      throw new LedgerStoreException("ledger " + file + ": read failed: " + e.getMessage(), e);
     }
   }
 
   @Override
   public void close() {
     try {
-      rs.close();
-      ps.close();
+      synchronized (lock) {
+        rs.close();
+        ps.close();
+      }
     } catch (SQLException ignored) {
       // nothing to report to
     }

@@ -56,7 +56,6 @@ public final class SqliteLedgerStore implements LedgerStore {
   private PreparedStatement insertEntry;
   private PreparedStatement insertNode;
   private PreparedStatement insertCheckpoint;
-  private PreparedStatement selectHead;
   private long size = -1;
 
   private SqliteLedgerStore(Path file, Connection conn, boolean readOnly) {
@@ -151,8 +150,6 @@ public final class SqliteLedgerStore implements LedgerStore {
           rs.execute("PRAGMA query_only=1");
         }
       }
-      selectHead = (readConn != null ? readConn : conn).prepareStatement(
-          "SELECT stream_seq, entry_hash FROM entries WHERE stream_id = ? ORDER BY stream_seq DESC LIMIT 1");
       // Probe the tables so a file with our application_id but a broken schema fails here.
       try (ResultSet rs = st.executeQuery("SELECT count(*) FROM ledger_meta")) {
         rs.next();
@@ -179,12 +176,32 @@ public final class SqliteLedgerStore implements LedgerStore {
     return file;
   }
 
+  /** A read on the connection readers use: the read-only WAL connection of a writable store, else the only one. */
+  private interface Read<T> {
+    T run(Connection c) throws SQLException, LedgerStoreException;
+  }
+
+  private <T> T read(String what, Read<T> op) throws LedgerStoreException {
+    try {
+      if (readConn == null) {
+        synchronized (this) {
+          return op.run(conn);
+        }
+      }
+      synchronized (readLock) {
+        return op.run(readConn);
+      }
+    } catch (SQLException | IllegalArgumentException e) {
+      throw fail(what, e);
+    }
+  }
+
   @Override
-  public synchronized Optional<LedgerIdentity> identity() throws LedgerStoreException {
-    try (PreparedStatement ps = conn.prepareStatement("SELECT key, value FROM ledger_meta")) {
+  public Optional<LedgerIdentity> identity() throws LedgerStoreException {
+    return read("read ledger identity", c -> {
       String id = null;
       String key = null;
-      try (ResultSet rs = ps.executeQuery()) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT key, value FROM ledger_meta"); ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           switch (rs.getString(1)) {
             case "ledger_id" -> id = rs.getString(2);
@@ -193,14 +210,8 @@ public final class SqliteLedgerStore implements LedgerStore {
           }
         }
       }
-      endRead();
-      if (id == null || key == null) {
-        return Optional.empty();
-      }
-      return Optional.of(new LedgerIdentity(id, new KeyId(key)));
-    } catch (SQLException | IllegalArgumentException e) {
-      throw fail("read ledger identity", e);
-    }
+      return id == null || key == null ? Optional.empty() : Optional.of(new LedgerIdentity(id, new KeyId(key)));
+    });
   }
 
   @Override
@@ -222,47 +233,42 @@ public final class SqliteLedgerStore implements LedgerStore {
   }
 
   @Override
-  public synchronized long size() throws LedgerStoreException {
-    if (size >= 0 && !readOnly) {
-      return size;
-    }
-    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT max(leaf_index) FROM entries")) {
-      long max = rs.next() ? rs.getLong(1) : 0;
-      boolean none = rs.wasNull();
-      endRead();
-      long n = none ? 0 : max + 1;
-      if (!readOnly) {
-        size = n;
+  public long size() throws LedgerStoreException {
+    synchronized (this) {
+      if (size >= 0 && !readOnly) {
+        return size;
       }
-      return n;
-    } catch (SQLException e) {
-      throw fail("read ledger size", e);
     }
+    long n = read("read ledger size", c -> {
+      try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT max(leaf_index) FROM entries")) {
+        long max = rs.next() ? rs.getLong(1) : 0;
+        return rs.wasNull() ? 0 : max + 1;
+      }
+    });
+    return n;
   }
 
   @Override
-  public synchronized Optional<Checkpoint> latestCheckpoint() throws LedgerStoreException {
+  public Optional<Checkpoint> latestCheckpoint() throws LedgerStoreException {
     return oneCheckpoint("SELECT * FROM checkpoints ORDER BY tree_size DESC LIMIT 1", null);
   }
 
   @Override
-  public synchronized Optional<Checkpoint> checkpoint(long treeSize) throws LedgerStoreException {
+  public Optional<Checkpoint> checkpoint(long treeSize) throws LedgerStoreException {
     return oneCheckpoint("SELECT * FROM checkpoints WHERE tree_size = ?", treeSize);
   }
 
   private Optional<Checkpoint> oneCheckpoint(String sql, Long arg) throws LedgerStoreException {
-    try (PreparedStatement ps = conn.prepareStatement(sql)) {
-      if (arg != null) {
-        ps.setLong(1, arg);
+    return read("read checkpoint", c -> {
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        if (arg != null) {
+          ps.setLong(1, arg);
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(checkpointFrom(rs)) : Optional.<Checkpoint>empty();
+        }
       }
-      try (ResultSet rs = ps.executeQuery()) {
-        Optional<Checkpoint> cp = rs.next() ? Optional.of(checkpointFrom(rs)) : Optional.empty();
-        endRead();
-        return cp;
-      }
-    } catch (SQLException e) {
-      throw fail("read checkpoint", e);
-    }
+    });
   }
 
   private static Checkpoint checkpointFrom(ResultSet rs) throws SQLException, LedgerStoreException {
@@ -280,20 +286,28 @@ public final class SqliteLedgerStore implements LedgerStore {
   }
 
   @Override
-  public synchronized Cursor<Checkpoint> scanCheckpoints() throws LedgerStoreException {
-    return new SqlCursor<>(this, "SELECT * FROM checkpoints ORDER BY tree_size", ps -> {}, SqliteLedgerStore::checkpointFrom);
+  public Cursor<Checkpoint> scanCheckpoints() throws LedgerStoreException {
+    return cursor("SELECT * FROM checkpoints ORDER BY tree_size", ps -> {}, SqliteLedgerStore::checkpointFrom);
   }
 
   @Override
-  public synchronized Cursor<StoredEntry> scanEntries(long fromLeaf) throws LedgerStoreException {
+  public Cursor<StoredEntry> scanEntries(long fromLeaf) throws LedgerStoreException {
     // The index columns come back as one string: three JNI calls a row instead of six, which is
     // most of the cost of a full verification scan.
-    return new SqlCursor<>(
-        this,
+    return cursor(
         "SELECT leaf_index || ' ' || stream_seq || ' ' || event_type || ' ' || stream_id, entry_hash, envelope"
             + " FROM entries WHERE leaf_index >= ? ORDER BY leaf_index",
         ps -> ps.setLong(1, fromLeaf),
         SqliteLedgerStore::scannedEntryFrom);
+  }
+
+  /** Cursors run on the readers' connection, never holding the write connection's transaction open. */
+  private <T> Cursor<T> cursor(String sql, SqlCursor.Binder binder, SqlCursor.RowMapper<T> mapper) throws LedgerStoreException {
+    Connection c = readConn != null ? readConn : conn;
+    Object lock = readConn != null ? readLock : this;
+    synchronized (lock) {
+      return new SqlCursor<>(file, c, lock, sql, binder, mapper);
+    }
   }
 
   private static StoredEntry scannedEntryFrom(ResultSet rs) throws SQLException {
@@ -321,10 +335,11 @@ public final class SqliteLedgerStore implements LedgerStore {
         rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getBytes(5), rs.getBytes(6));
   }
 
+  private static final String ENTRY_COLUMNS = "SELECT leaf_index, stream_id, stream_seq, event_type, entry_hash, envelope FROM entries";
+
   @Override
-  public synchronized List<StoredEntry> query(EntryQuery q) throws LedgerStoreException {
-    StringBuilder sql = new StringBuilder(
-        "SELECT leaf_index, stream_id, stream_seq, event_type, entry_hash, envelope FROM entries WHERE leaf_index >= ?");
+  public List<StoredEntry> query(EntryQuery q) throws LedgerStoreException {
+    StringBuilder sql = new StringBuilder(ENTRY_COLUMNS).append(" WHERE leaf_index >= ?");
     if (q.streamId() != null) {
       sql.append(" AND stream_id = ?");
     }
@@ -332,146 +347,95 @@ public final class SqliteLedgerStore implements LedgerStore {
       sql.append(" AND event_type = ?");
     }
     sql.append(" ORDER BY leaf_index LIMIT ?");
-    try (PreparedStatement ps = conn.prepareStatement(sql.toString())) {
-      int i = 1;
-      ps.setLong(i++, q.fromLeaf());
-      if (q.streamId() != null) {
-        ps.setString(i++, q.streamId());
-      }
-      if (q.eventType() != null) {
-        ps.setString(i++, q.eventType());
-      }
-      ps.setInt(i, q.limit());
-      List<StoredEntry> out = new ArrayList<>();
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(entryFrom(rs));
+    return read("query entries", c -> {
+      try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+        int i = 1;
+        ps.setLong(i++, q.fromLeaf());
+        if (q.streamId() != null) {
+          ps.setString(i++, q.streamId());
         }
+        if (q.eventType() != null) {
+          ps.setString(i++, q.eventType());
+        }
+        ps.setInt(i, q.limit());
+        List<StoredEntry> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(entryFrom(rs));
+          }
+        }
+        return out;
       }
-      endRead();
-      return out;
-    } catch (SQLException e) {
-      throw fail("query entries", e);
-    }
+    });
   }
 
   @Override
-  public synchronized Optional<StoredEntry> entry(long leafIndex) throws LedgerStoreException {
-    try (PreparedStatement ps = conn.prepareStatement(
-        "SELECT leaf_index, stream_id, stream_seq, event_type, entry_hash, envelope FROM entries WHERE leaf_index = ?")) {
-      ps.setLong(1, leafIndex);
-      try (ResultSet rs = ps.executeQuery()) {
-        Optional<StoredEntry> e = rs.next() ? Optional.of(entryFrom(rs)) : Optional.empty();
-        endRead();
-        return e;
-      }
-    } catch (SQLException e) {
-      throw fail("read entry " + leafIndex, e);
-    }
+  public Optional<StoredEntry> entry(long leafIndex) throws LedgerStoreException {
+    return oneEntry("read entry " + leafIndex, ENTRY_COLUMNS + " WHERE leaf_index = ?", ps -> ps.setLong(1, leafIndex));
   }
 
   @Override
-  public synchronized Optional<StoredEntry> streamEntry(String streamId, long streamSeq) throws LedgerStoreException {
-    try (PreparedStatement ps = conn.prepareStatement(
-        "SELECT leaf_index, stream_id, stream_seq, event_type, entry_hash, envelope FROM entries WHERE stream_id = ? AND stream_seq = ?")) {
+  public Optional<StoredEntry> streamEntry(String streamId, long streamSeq) throws LedgerStoreException {
+    return oneEntry("read stream entry", ENTRY_COLUMNS + " WHERE stream_id = ? AND stream_seq = ?", ps -> {
       ps.setString(1, streamId);
       ps.setLong(2, streamSeq);
-      try (ResultSet rs = ps.executeQuery()) {
-        Optional<StoredEntry> e = rs.next() ? Optional.of(entryFrom(rs)) : Optional.empty();
-        endRead();
-        return e;
+    });
+  }
+
+  private Optional<StoredEntry> oneEntry(String what, String sql, SqlCursor.Binder binder) throws LedgerStoreException {
+    return read(what, c -> {
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        binder.bind(ps);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(entryFrom(rs)) : Optional.<StoredEntry>empty();
+        }
       }
-    } catch (SQLException e) {
-      throw fail("read stream entry", e);
-    }
+    });
   }
 
   @Override
   public Optional<StreamHead> streamHead(String streamId) throws LedgerStoreException {
-    if (readConn == null) {
-      synchronized (this) {
-        return readHead(streamId);
+    return read("read stream head", c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT stream_seq, entry_hash FROM entries WHERE stream_id = ? ORDER BY stream_seq DESC LIMIT 1")) {
+        ps.setString(1, streamId);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(new StreamHead(rs.getLong(1), rs.getBytes(2))) : Optional.<StreamHead>empty();
+        }
       }
-    }
-    synchronized (readLock) {
-      return readHead(streamId);
-    }
-  }
-
-  private Optional<StreamHead> readHead(String streamId) throws LedgerStoreException {
-    try {
-      selectHead.setString(1, streamId);
-      try (ResultSet rs = selectHead.executeQuery()) {
-        return rs.next() ? Optional.of(new StreamHead(rs.getLong(1), rs.getBytes(2))) : Optional.empty();
-      }
-    } catch (SQLException e) {
-      throw fail("read stream head", e);
-    }
+    });
   }
 
   @Override
   public List<byte[]> entryHashes(long from, int count) throws LedgerStoreException {
-    if (readConn == null) {
-      synchronized (this) {
-        return readEntryHashes(conn, from, count);
-      }
-    }
-    synchronized (readLock) {
-      return readEntryHashes(readConn, from, count);
-    }
-  }
-
-  private List<byte[]> readEntryHashes(Connection c, long from, int count) throws LedgerStoreException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT entry_hash FROM entries WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index")) {
-      ps.setLong(1, from);
-      ps.setLong(2, from + count);
-      List<byte[]> out = new ArrayList<>(count);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(rs.getBytes(1));
-        }
-      }
-      if (c == conn) {
-        endRead();
-      }
-      return out;
-    } catch (SQLException e) {
-      throw fail("read entry hashes", e);
-    }
+    return hashes("read entry hashes", "SELECT entry_hash FROM entries WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index",
+        null, from, count);
   }
 
   @Override
   public List<byte[]> nodes(int level, long from, int count) throws LedgerStoreException {
-    if (readConn == null) {
-      synchronized (this) {
-        return readNodes(conn, level, from, count);
-      }
-    }
-    synchronized (readLock) {
-      return readNodes(readConn, level, from, count);
-    }
+    return hashes("read Merkle nodes", "SELECT hash FROM merkle_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx",
+        level, from, count);
   }
 
-  private List<byte[]> readNodes(Connection c, int level, long from, int count) throws LedgerStoreException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT hash FROM merkle_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx")) {
-      ps.setInt(1, level);
-      ps.setLong(2, from);
-      ps.setLong(3, from + count);
-      List<byte[]> out = new ArrayList<>(count);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(rs.getBytes(1));
+  private List<byte[]> hashes(String what, String sql, Integer level, long from, int count) throws LedgerStoreException {
+    return read(what, c -> {
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        int i = 1;
+        if (level != null) {
+          ps.setInt(i++, level);
         }
+        ps.setLong(i++, from);
+        ps.setLong(i, from + count);
+        List<byte[]> out = new ArrayList<>(count);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(rs.getBytes(1));
+          }
+        }
+        return out;
       }
-      if (c == conn) {
-        endRead();
-      }
-      return out;
-    } catch (SQLException e) {
-      throw fail("read Merkle nodes", e);
-    }
+    });
   }
 
   @Override
@@ -542,17 +506,6 @@ public final class SqliteLedgerStore implements LedgerStore {
     if (readOnly) {
       throw new LedgerStoreException("ledger " + file + " is open read-only");
     }
-  }
-
-  /** In write mode reads run inside the (autocommit-off) connection; end the read transaction. */
-  void endRead() throws SQLException {
-    if (!readOnly) {
-      conn.commit();
-    }
-  }
-
-  Connection connection() {
-    return conn;
   }
 
   private void rollbackQuietly() {
