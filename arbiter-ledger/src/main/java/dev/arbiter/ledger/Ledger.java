@@ -4,12 +4,11 @@ import dev.arbiter.core.crypto.SigningKey;
 import dev.arbiter.core.id.Ulid;
 import dev.arbiter.ledger.checkpoint.Checkpoint;
 import dev.arbiter.ledger.checkpoint.CheckpointSigner;
-import dev.arbiter.ledger.checkpoint.CheckpointVerificationException;
 import dev.arbiter.ledger.checkpoint.CheckpointVerifier;
 import dev.arbiter.ledger.event.EventDraft;
 import dev.arbiter.ledger.internal.GroupCommitWriter;
+import dev.arbiter.ledger.internal.VerifiedTree;
 import dev.arbiter.ledger.merkle.MerkleProofs;
-import dev.arbiter.ledger.store.CommitBatch;
 import dev.arbiter.ledger.store.LedgerIdentity;
 import dev.arbiter.ledger.store.LedgerStore;
 import dev.arbiter.ledger.store.LedgerStoreException;
@@ -26,8 +25,10 @@ import java.util.concurrent.CompletableFuture;
  * transaction and one fsync (group commit); each caller gets its receipt only after the batch is
  * durable.
  *
- * <p>On open the ledger recomputes the Merkle root of what is stored and checks it against the latest
- * signed checkpoint before it extends anything (it never builds on a ledger it cannot verify).
+ * <p>On open, and again whenever the writer reloads after a failed commit, the ledger rebuilds the
+ * right edge of the Merkle tree from what is stored and checks its root and signature against the
+ * latest checkpoint before it extends anything (it never signs over a tree it did not check). This
+ * is not a full verification: stream heads read from the store are trusted until `ledger verify`.
  */
 public final class Ledger implements AutoCloseable {
   private final LedgerStore store;
@@ -57,10 +58,9 @@ public final class Ledger implements AutoCloseable {
         throw new LedgerIntegrityException("the store holds entries but no ledger identity");
       }
       identity = new LedgerIdentity("ldg_" + ulid.next(), ledgerKey.keyId());
-      store.initialize(identity);
       Checkpoint empty = signer.sign(identity.ledgerId(), 0, HashValue.of(dev.arbiter.ledger.merkle.Rfc9162.emptyRoot()),
           Timestamps.format(clock.instant()));
-      store.commit(new CommitBatch(List.of(), List.of(), empty));
+      store.initialize(identity, empty);
     } else {
       identity = existing.get();
       if (!identity.ledgerKeyId().equals(ledgerKey.keyId())) {
@@ -68,42 +68,9 @@ public final class Ledger implements AutoCloseable {
             + ", not by the given key " + ledgerKey.keyId().value());
       }
     }
-    TiledTree tree = loadVerifiedTree(store, new CheckpointVerifier(ledgerKey.verifyingKey()), identity);
+    TiledTree tree = VerifiedTree.load(store, new CheckpointVerifier(ledgerKey.verifyingKey()), identity);
     GroupCommitWriter writer = new GroupCommitWriter(store, tree, signer, identity, clock, ulid, options);
     return new Ledger(store, writer);
-  }
-
-  /** Loads the tree and checks it against the latest signed checkpoint. */
-  static TiledTree loadVerifiedTree(LedgerStore store, CheckpointVerifier verifier, LedgerIdentity identity)
-      throws LedgerStoreException, LedgerIntegrityException {
-    long size = store.size();
-    Checkpoint latest = store.latestCheckpoint()
-        .orElseThrow(() -> new LedgerIntegrityException("the ledger has no signed checkpoint"));
-    try {
-      verifier.verify(latest);
-    } catch (CheckpointVerificationException e) {
-      throw new LedgerIntegrityException("latest checkpoint does not verify: " + e.getMessage());
-    }
-    if (!latest.ledgerId().equals(identity.ledgerId())) {
-      throw new LedgerIntegrityException("latest checkpoint belongs to ledger " + latest.ledgerId()
-          + ", this is " + identity.ledgerId());
-    }
-    if (latest.treeSize() != size) {
-      throw new LedgerIntegrityException("the store holds " + size + " entries but the latest signed checkpoint covers "
-          + latest.treeSize());
-    }
-    TiledTree tree;
-    try {
-      tree = TiledTree.load(store, size);
-    } catch (LedgerStoreException e) {
-      throw new LedgerIntegrityException("cannot rebuild the Merkle tree: " + e.getMessage());
-    }
-    HashValue root = HashValue.of(tree.root());
-    if (!root.equals(latest.rootHash())) {
-      throw new LedgerIntegrityException("stored entries hash to root " + root.hex() + " but the latest signed checkpoint (size "
-          + size + ") says " + latest.rootHash().hex() + "; run `arbiter ledger verify` to find the entry");
-    }
-    return tree;
   }
 
   /** Appends one event; completes with its receipt once durable, or exceptionally with {@link LedgerUnavailableException}. */

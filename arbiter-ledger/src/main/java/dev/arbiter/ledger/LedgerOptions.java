@@ -19,8 +19,10 @@ public record LedgerOptions(int maxBatchEvents, int queueCapacity, int streamHea
     if (queueCapacity < 1) {
       throw new IllegalArgumentException("queueCapacity must be >= 1, got " + queueCapacity);
     }
-    if (streamHeadCache < 16) {
-      throw new IllegalArgumentException("streamHeadCache must be >= 16, got " + streamHeadCache);
+    if (streamHeadCache < 3 * maxBatchEvents) {
+      // Heads of batches sequenced but not yet committed must never be evicted (up to ~3 batches in flight).
+      throw new IllegalArgumentException("streamHeadCache must be >= 3 * maxBatchEvents (" + 3 * maxBatchEvents
+          + "), got " + streamHeadCache);
     }
     if (random == null) {
       throw new IllegalArgumentException("random is required");

@@ -190,6 +190,9 @@ class LedgerAppendTest {
         .isInstanceOf(ReceiptVerificationException.class).hasMessageContaining("claims key");
     assertThatThrownBy(() -> verifier.verify(r, events.get(4).receipt().entryHash()))
         .isInstanceOf(ReceiptVerificationException.class);
+    verifier.verify(r, r.entryHash(), cp.ledgerId());
+    assertThatThrownBy(() -> verifier.verify(r, r.entryHash(), "ldg_another"))
+        .isInstanceOf(ReceiptVerificationException.class).hasMessageContaining("from ledger");
   }
 
   @Test
@@ -215,6 +218,65 @@ class LedgerAppendTest {
       assertThat(next.receipt().leafIndex()).isEqualTo(5);
       assertThat(next.envelope().streamSeq()).isZero();
       new ReceiptVerifier(key.verifyingKey()).verify(next.receipt());
+    }
+  }
+
+  @Test
+  void clockSteppingBack_neverMakesCheckpointsGoBackInTime_andTheLedgerVerifies() throws Exception {
+    SigningKey key = TestLedgers.newKey();
+    Path db = dir.resolve("l.db");
+    java.util.concurrent.atomic.AtomicLong millis = new java.util.concurrent.atomic.AtomicLong(1_800_000_000_000L);
+    java.time.Clock clock = new java.time.Clock() {
+      @Override
+      public java.time.ZoneId getZone() {
+        return java.time.ZoneOffset.UTC;
+      }
+
+      @Override
+      public java.time.Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public java.time.Instant instant() {
+        return java.time.Instant.ofEpochMilli(millis.get());
+      }
+    };
+    try (Ledger ledger = Ledger.open(SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.CREATE_IF_MISSING), key, clock,
+        LedgerOptions.defaults())) {
+      ledger.append(TestLedgers.draft("dec_a", "decision.created", 1)).join();
+      millis.addAndGet(-3_600_000); // NTP steps the clock back an hour
+      AppendedEvent later = ledger.append(TestLedgers.draft("dec_a", "policy.gate", 2)).join();
+      assertThat(later.receipt().checkpoint().timestamp()).isEqualTo(Timestamps.format(java.time.Instant.ofEpochMilli(1_800_000_000_000L)));
+    }
+    try (SqliteLedgerStore store = SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.READ_ONLY)) {
+      assertThat(new dev.arbiter.ledger.verify.LedgerVerifier(store, key.verifyingKey(), null, null).verify().entries()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void afterAFailedCommit_theWriterChecksWhatItReloads_andRefusesToSignOverRewrittenEntries() throws Exception {
+    Path db = dir.resolve("l.db");
+    SigningKey key = TestLedgers.newKey();
+    try (Ledger ledger = TestLedgers.open(db, key)) {
+      TestLedgers.fill(ledger, 1, 10, 2);
+      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+        // A hostile DBA rewrites a recent entry's hash, then makes one commit fail so the writer reloads.
+        st.execute("DROP TRIGGER entries_no_update");
+        st.execute("UPDATE entries SET entry_hash = zeroblob(32) WHERE leaf_index = 9");
+        st.execute("CREATE TRIGGER refuse BEFORE INSERT ON entries BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+      }
+      assertThatThrownBy(() -> ledger.append(TestLedgers.draft("dec_x", "decision.created", 1)).join())
+          .hasCauseInstanceOf(LedgerUnavailableException.class);
+      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+        st.execute("DROP TRIGGER refuse");
+      }
+      assertThatThrownBy(() -> ledger.append(TestLedgers.draft("dec_x", "decision.created", 2)).join())
+          .hasCauseInstanceOf(LedgerUnavailableException.class)
+          .hasMessageContaining("refuses to extend");
+      assertThatThrownBy(() -> ledger.append(TestLedgers.draft("dec_y", "decision.created", 3)).join())
+          .hasMessageContaining("refuses to extend");
+      assertThat(ledger.latestCheckpoint().treeSize()).isEqualTo(10);
     }
   }
 }

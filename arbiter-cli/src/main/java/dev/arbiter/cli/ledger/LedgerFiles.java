@@ -85,6 +85,34 @@ final class LedgerFiles {
   }
 
   static CliFailure storeFailure(LedgerStoreException e) {
-    return e instanceof NotALedgerException ? CliFailure.badInput(e.getMessage()) : CliFailure.unavailable(e.getMessage(), e);
+    return switch (e) {
+      case NotALedgerException n -> CliFailure.badInput(e.getMessage());
+      case dev.arbiter.ledger.store.CorruptLedgerException c ->
+          CliFailure.verification("the ledger's data is malformed (altered or damaged): " + e.getMessage());
+      default -> CliFailure.unavailable(e.getMessage(), e);
+    };
+  }
+
+  /** User-controlled text for a terminal: control characters (C0, DEL, C1) shown as \\uXXXX, never interpreted. */
+  static String printable(String s) {
+    if (s == null) {
+      return "null";
+    }
+    StringBuilder b = null;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean control = c < 0x20 || (c >= 0x7f && c <= 0x9f);
+      if (control && b == null) {
+        b = new StringBuilder(s.substring(0, i));
+      }
+      if (b != null) {
+        if (control) {
+          b.append(String.format("\\u%04x", (int) c));
+        } else {
+          b.append(c);
+        }
+      }
+    }
+    return b == null ? s : b.toString();
   }
 }

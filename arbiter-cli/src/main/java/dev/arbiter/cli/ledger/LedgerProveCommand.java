@@ -89,8 +89,8 @@ public final class LedgerProveCommand implements Callable<Integer> {
       } else {
         long a = which.consistency.from;
         long b = which.consistency.to;
-        if (a < 0 || a > b) {
-          throw CliFailure.badInput("--from " + a + " --to " + b + ": need 0 <= A <= B");
+        if (a < 1 || a > b) {
+          throw CliFailure.badInput("--from " + a + " --to " + b + ": need 1 <= A <= B (a consistency proof from an empty tree proves nothing)");
         }
         Checkpoint cpA = checkpointAt(store, a, "--from");
         Checkpoint cpB = checkpointAt(store, b, "--to");
@@ -103,8 +103,9 @@ public final class LedgerProveCommand implements Callable<Integer> {
       }
     } catch (LedgerStoreException e) {
       throw LedgerFiles.storeFailure(e);
-    } catch (TiledTree.TreeReadException e) {
-      throw CliFailure.verification("cannot compute the proof: " + e.getMessage() + "; run `arbiter ledger verify`");
+    } catch (TiledTree.TreeReadException | IllegalArgumentException e) {
+      throw CliFailure.verification("cannot compute the proof from the stored data: " + e.getMessage()
+          + "; run `arbiter ledger verify`");
     }
     spec.commandLine().getOut().println(o.toPrettyString());
     spec.commandLine().getOut().flush();

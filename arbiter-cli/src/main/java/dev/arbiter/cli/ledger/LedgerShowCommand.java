@@ -72,8 +72,9 @@ public final class LedgerShowCommand implements Callable<Integer> {
           o.put("entry_hash", hash);
           out.println(o);
         } else {
-          out.printf("%8d  %s  %s#%d  %-22s %-18s %s%n", e.leafIndex(), env.path("at").asText(), e.streamId(), e.streamSeq(),
-              e.eventType(), env.path("actor").path("id").asText(), hash.substring(0, Math.min(16, hash.length())));
+          out.printf("%8d  %s  %s#%d  %-22s %-18s %s%n", e.leafIndex(), LedgerFiles.printable(env.path("at").asText()),
+              LedgerFiles.printable(e.streamId()), e.streamSeq(), LedgerFiles.printable(e.eventType()),
+              LedgerFiles.printable(env.path("actor").path("id").asText()), hash.substring(0, Math.min(16, hash.length())));
         }
       }
       if (!json && entries.isEmpty()) {

@@ -89,12 +89,12 @@ public final class LedgerVerifyCommand implements Callable<Integer> {
         out.println(o);
         out.flush();
       } else {
-        err.println("FAILED: " + f.message());
+        err.println("FAILED: " + LedgerFiles.printable(f.message()));
         if (f.leafIndex() >= 0) {
           err.println("  leaf index:  " + f.leafIndex());
         }
         if (f.streamId() != null) {
-          err.println("  stream:      " + f.streamId());
+          err.println("  stream:      " + LedgerFiles.printable(f.streamId()));
         }
         if (f.streamSeq() >= 0) {
           err.println("  stream_seq:  " + f.streamSeq());
@@ -103,10 +103,10 @@ public final class LedgerVerifyCommand implements Callable<Integer> {
           err.println("  checkpoint:  tree size " + f.checkpointSize());
         }
         if (f.expected() != null) {
-          err.println("  expected:    " + f.expected());
+          err.println("  expected:    " + LedgerFiles.printable(f.expected()));
         }
         if (f.found() != null) {
-          err.println("  found:       " + f.found());
+          err.println("  found:       " + LedgerFiles.printable(f.found()));
         }
         err.println("  (" + e.entriesVerified() + " entries verified before this; kind " + f.kind().name().toLowerCase() + ")");
         err.flush();

@@ -103,6 +103,9 @@ class LedgerCliTest {
       st.execute("DROP TRIGGER checkpoints_no_delete");
       st.execute("DELETE FROM entries WHERE leaf_index >= " + cut);
       st.execute("DELETE FROM checkpoints WHERE tree_size > " + cut);
+      // A careful attacker also removes the Merkle nodes of the tiles that no longer exist.
+      st.execute("DROP TRIGGER merkle_nodes_no_delete");
+      st.execute("DELETE FROM merkle_nodes WHERE level = 8 AND (idx + 1) * 256 > " + cut);
     }
     assertThat(CliRun.of("ledger", "verify", "--db", db.toString(), "--key", pub.toString()).exitCode()).isZero();
     CliRun r = CliRun.of("ledger", "verify", "--db", db.toString(), "--key", pub.toString(), "--trusted-checkpoint", cp.toString());
@@ -190,6 +193,26 @@ class LedgerCliTest {
     assertThat(CliRun.of("ledger", "verify", "--db", db.toString()).exitCode()).isEqualTo(2);
     assertThat(CliRun.of("ledger", "bench", "--db", db.toString(), "--ledger-key", priv.toString(), "--events", "0").exitCode())
         .isEqualTo(2);
+  }
+
+  @Test
+  void verify_malformedRowInsertedWithTriggersInPlace_exitsOne() throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+      st.execute("INSERT INTO checkpoints VALUES (9999, x'00', 't', 'k', x'00', 'l')");
+    }
+    CliRun r = CliRun.of("ledger", "verify", "--db", db.toString(), "--key", pub.toString());
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err()).contains("malformed").doesNotContain("Exception");
+  }
+
+  @Test
+  void show_neverPrintsControlCharactersFromTheLedger() throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+      st.execute("DROP TRIGGER entries_no_update");
+      st.execute("UPDATE entries SET stream_id = 'x' || char(27) || '[2J' WHERE leaf_index = 0");
+    }
+    CliRun r = CliRun.of("ledger", "show", "--db", db.toString(), "--limit", "1");
+    assertThat(r.out()).doesNotContain("\u001b").contains("\\u001b[2J");
   }
 
   @Test

@@ -4,11 +4,13 @@ import dev.arbiter.core.id.Ulid;
 import dev.arbiter.ledger.AppendedEvent;
 import dev.arbiter.ledger.EntryHash;
 import dev.arbiter.ledger.HashValue;
+import dev.arbiter.ledger.LedgerIntegrityException;
 import dev.arbiter.ledger.LedgerOptions;
 import dev.arbiter.ledger.LedgerUnavailableException;
 import dev.arbiter.ledger.Timestamps;
 import dev.arbiter.ledger.checkpoint.Checkpoint;
 import dev.arbiter.ledger.checkpoint.CheckpointSigner;
+import dev.arbiter.ledger.checkpoint.CheckpointVerifier;
 import dev.arbiter.ledger.event.EnvelopeEncoder;
 import dev.arbiter.ledger.event.EventDraft;
 import dev.arbiter.ledger.merkle.MerkleProofs;
@@ -77,6 +79,10 @@ public final class GroupCommitWriter implements AutoCloseable {
   private volatile boolean running = true;
   private volatile boolean commitFailed;
   private boolean sequencerBroken;
+  /** Set when a reload found the stored tree not matching its signed checkpoint: the writer stops for good. */
+  private volatile LedgerIntegrityException integrityFailure;
+  /** The last checkpoint timestamp: timestamps never go backwards, whatever the clock does. */
+  private String lastTimestamp;
   private int inFlight;
 
   private record Pending(List<EventDraft> drafts, CompletableFuture<List<AppendedEvent>> future) {}
@@ -105,6 +111,7 @@ public final class GroupCommitWriter implements AutoCloseable {
       }
     };
     this.latest = store.latestCheckpoint().orElseThrow();
+    this.lastTimestamp = latest.timestamp();
     this.committer = Thread.ofPlatform().name("arbiter-ledger-committer").daemon(true).start(this::commitLoop);
     this.sequencer = Thread.ofPlatform().name("arbiter-ledger-sequencer").daemon(true).start(this::sequenceLoop);
   }
@@ -116,13 +123,22 @@ public final class GroupCommitWriter implements AutoCloseable {
           "an atomic append holds 1.." + options.maxBatchEvents() + " events, got " + drafts.size()));
       return f;
     }
+    LedgerIntegrityException broken = integrityFailure;
+    if (broken != null) {
+      f.completeExceptionally(new LedgerUnavailableException("the ledger refuses to extend: " + broken.getMessage(), broken));
+      return f;
+    }
     if (!running) {
       f.completeExceptionally(new LedgerUnavailableException("the ledger is closed", null));
       return f;
     }
-    if (!queue.offer(new Pending(List.copyOf(drafts), f))) {
+    Pending p = new Pending(List.copyOf(drafts), f);
+    if (!queue.offer(p)) {
       f.completeExceptionally(new LedgerUnavailableException(
           "the ledger's append queue is full (" + options.queueCapacity() + "); retry later", null));
+    } else if (!running && queue.remove(p)) {
+      // close() ran between the check above and the offer: nobody will take it.
+      f.completeExceptionally(new LedgerUnavailableException("the ledger is closed", null));
     }
     return f;
   }
@@ -174,11 +190,17 @@ public final class GroupCommitWriter implements AutoCloseable {
       }
       Sequenced s = null;
       try {
+        if (integrityFailure != null) {
+          throw new LedgerStoreException("the ledger refuses to extend: " + integrityFailure.getMessage(), integrityFailure);
+        }
         if (commitFailed || sequencerBroken) {
           awaitDrained();
           resync();
         }
         s = sequence(batch);
+      } catch (LedgerIntegrityException e) {
+        integrityFailure = e;
+        failAll(batch, new LedgerUnavailableException("the ledger refuses to extend: " + e.getMessage(), e));
       } catch (LedgerStoreException e) {
         sequencerBroken = true;
         failAll(batch, new LedgerUnavailableException("the ledger store is unavailable: " + e.getMessage(), e));
@@ -212,7 +234,7 @@ public final class GroupCommitWriter implements AutoCloseable {
   }
 
   private void awaitHandoffTaken() {
-    while (!handoff.isEmpty() && !commitFailed) {
+    while (!handoff.isEmpty() && !commitFailed && committer.isAlive()) {
       java.util.concurrent.locks.LockSupport.parkNanos(20_000);
     }
   }
@@ -233,6 +255,9 @@ public final class GroupCommitWriter implements AutoCloseable {
     treeLock.lock();
     try {
       String now = Timestamps.format(clock.instant());
+      if (now.compareTo(lastTimestamp) < 0) {
+        now = lastTimestamp; // the clock stepped back: checkpoints must not (verification requires order)
+      }
       Map<String, StreamHead> local = new HashMap<>();
       List<Staged> staged = new ArrayList<>(batch.size());
       long leaf = tree.size();
@@ -260,6 +285,7 @@ public final class GroupCommitWriter implements AutoCloseable {
       }
       heads.putAll(local);
       Checkpoint cp = signer.sign(identity.ledgerId(), tree.size(), HashValue.of(tree.root()), now);
+      lastTimestamp = now;
       List<Pending> pendings = new ArrayList<>(staged.size());
       List<List<AppendedEvent>> results = new ArrayList<>(staged.size());
       for (Staged st : staged) {
@@ -319,14 +345,19 @@ public final class GroupCommitWriter implements AutoCloseable {
     return new Staged(p, rows, ids, seqs);
   }
 
-  private void resync() throws LedgerStoreException {
+  /**
+   * Rebuilds the tree and stream heads from the store after a failure, checking the stored tree
+   * against the latest signed checkpoint exactly as on open: the writer never signs over data it
+   * reloaded without checking.
+   */
+  private void resync() throws LedgerStoreException, LedgerIntegrityException {
     treeLock.lock();
     try {
       heads.clear();
-      tree = TiledTree.load(store, store.size());
+      tree = VerifiedTree.load(store, new CheckpointVerifier(signer.key().verifyingKey()), identity);
       latest = store.latestCheckpoint().orElseThrow();
-      if (latest.treeSize() != tree.size()) {
-        throw new LedgerStoreException("store size " + tree.size() + " does not match its latest checkpoint " + latest.treeSize());
+      if (latest.timestamp().compareTo(lastTimestamp) > 0) {
+        lastTimestamp = latest.timestamp();
       }
       commitFailed = false;
       sequencerBroken = false;
@@ -355,6 +386,12 @@ public final class GroupCommitWriter implements AutoCloseable {
       }
       try {
         commitGroup(group);
+      } catch (Throwable t) {
+        // Never leave a caller waiting, whatever went wrong; and rebuild before the next batch.
+        commitFailed = true;
+        for (Sequenced s : group) {
+          failAll(s.pendings(), new LedgerUnavailableException("ledger committer failed: " + t, t));
+        }
       } finally {
         done(group.size() + (end ? 1 : 0));
         group.clear();
@@ -376,7 +413,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     }
     try {
       store.commit(group.stream().map(Sequenced::batch).toList());
-    } catch (LedgerStoreException | RuntimeException e) {
+    } catch (LedgerStoreException | RuntimeException | Error e) {
       commitFailed = true;
       for (Sequenced s : group) {
         failAll(s.pendings(), new LedgerUnavailableException("the ledger could not confirm the write: " + e.getMessage(), e));

@@ -49,6 +49,18 @@ public final class ReceiptVerifier {
     }
   }
 
+  /**
+   * Verifies the receipt and that it is for {@code expectedEntryHash} in the ledger {@code
+   * trustedLedgerId} (a receipt from another ledger signed by the same key is refused).
+   */
+  public void verify(Receipt untrusted, HashValue expectedEntryHash, String trustedLedgerId) throws ReceiptVerificationException {
+    if (!untrusted.checkpoint().ledgerId().equals(trustedLedgerId)) {
+      throw new ReceiptVerificationException(
+          "receipt is from ledger " + untrusted.checkpoint().ledgerId() + ", expected " + trustedLedgerId);
+    }
+    verify(untrusted, expectedEntryHash);
+  }
+
   /** Verifies the receipt and that it is for {@code expectedEntryHash}. */
   public void verify(Receipt untrusted, HashValue expectedEntryHash) throws ReceiptVerificationException {
     if (!untrusted.entryHash().equals(expectedEntryHash)) {

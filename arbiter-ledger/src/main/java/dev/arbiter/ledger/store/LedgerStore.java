@@ -22,8 +22,11 @@ public interface LedgerStore extends AutoCloseable {
   /** The identity, or empty for a store that was never initialised. */
   Optional<LedgerIdentity> identity() throws LedgerStoreException;
 
-  /** Writes the identity of a new, empty ledger. Fails if one is already present. */
-  void initialize(LedgerIdentity identity) throws LedgerStoreException;
+  /**
+   * Creates a new, empty ledger: writes its identity and the signed checkpoint of the empty tree in
+   * one transaction (a crash leaves either nothing or both). Fails if an identity is already present.
+   */
+  void initialize(LedgerIdentity identity, Checkpoint emptyTree) throws LedgerStoreException;
 
   /** Number of committed entries (one more than the highest leaf index). */
   long size() throws LedgerStoreException;
@@ -36,8 +39,14 @@ public interface LedgerStore extends AutoCloseable {
   /** All stored checkpoints in increasing tree size. */
   Cursor<Checkpoint> scanCheckpoints() throws LedgerStoreException;
 
-  /** Entries from {@code fromLeaf} on, in leaf order. */
+  /** Entries from {@code fromLeaf} on, in leaf order ({@code Long.MIN_VALUE}: every row, whatever its index). */
   Cursor<StoredEntry> scanEntries(long fromLeaf) throws LedgerStoreException;
+
+  /** Stored Merkle nodes of one level, in index order. */
+  Cursor<StoredNode> scanNodes(int level) throws LedgerStoreException;
+
+  /** How many Merkle node rows are stored, at every level. */
+  long nodeCount() throws LedgerStoreException;
 
   List<StoredEntry> query(EntryQuery query) throws LedgerStoreException;
 

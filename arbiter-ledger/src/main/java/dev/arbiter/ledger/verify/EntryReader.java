@@ -35,7 +35,7 @@ final class EntryReader implements AutoCloseable {
   private int pos;
 
   EntryReader(LedgerStore store, Resolver resolver) throws LedgerStoreException {
-    Cursor<StoredEntry> cursor = store.scanEntries(0);
+    Cursor<StoredEntry> cursor = store.scanEntries(Long.MIN_VALUE); // every row, so an inserted negative index is seen
     this.thread = Thread.ofPlatform().name("arbiter-verify-reader").daemon(true).start(() -> {
       StoredEntry[] entries = new StoredEntry[CHUNK];
       byte[][] prevs = new byte[CHUNK][];

@@ -95,15 +95,16 @@ public final class LedgerVerifier {
     CompactRange range = new CompactRange();
     CheckpointChecker checker = new CheckpointChecker(checkpointVerifier, ledgerId);
     try (Cursor<Checkpoint> cps = store.scanCheckpoints();
-        EntryReader reader = new EntryReader(store, (e, n) -> resolve(e, n, heads))) {
-      return scan(cps, reader, checker, range, ledgerId, started);
+        EntryReader reader = new EntryReader(store, (e, n) -> resolve(e, n, heads));
+        NodeCheck nodes = new NodeCheck(store)) {
+      return scan(cps, reader, checker, nodes, range, ledgerId, started);
     } finally {
       checker.abandon();
     }
   }
 
   private VerificationReport scan(Cursor<Checkpoint> cps, EntryReader reader, CheckpointChecker checker,
-      CompactRange range, String ledgerId, long started)
+      NodeCheck nodes, CompactRange range, String ledgerId, long started)
       throws LedgerVerificationException, LedgerStoreException {
     boolean trustedMatched = false;
     long n = 0;
@@ -133,7 +134,7 @@ public final class LedgerVerifier {
         if (r == null) {
           break;
         }
-        hashAndAppend(r.entry(), n, r.prev(), range);
+        nodes.accept(hashAndAppend(r.entry(), n, r.prev(), range), n);
         n++;
         if ((n & 0xffff) == 0) {
           progress.accept(n);
@@ -146,7 +147,14 @@ public final class LedgerVerifier {
       throw entryFailure;
     }
     checker.finish();
+    nodes.finish(n);
     if (cp != null) {
+      try {
+        checkpointVerifier.verify(cp);
+      } catch (CheckpointVerificationException ex) {
+        throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_SIGNATURE, cp.treeSize(), null, null,
+            "a checkpoint row beyond the last entry was forged: " + ex.getMessage()), n);
+      }
       throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_BEYOND_END, cp.treeSize(),
           cp.treeSize() + " entries", n + " entries",
           "a signed checkpoint covers " + cp.treeSize() + " entries but the ledger holds only " + n
@@ -203,6 +211,15 @@ public final class LedgerVerifier {
       throw new LedgerVerificationException(atEntry(Kind.ENTRY_MALFORMED, n, null, -1, null, null,
           "entry after leaf " + (n - 1) + " has missing or malformed index columns (leaf_index, stream_id, stream_seq, event_type)"), n);
     }
+    if (e.envelope() == null) {
+      throw new LedgerVerificationException(atEntry(Kind.ENTRY_MALFORMED, n, e.streamId(), e.streamSeq(), null, null,
+          "entry at leaf " + n + " has no envelope"), n);
+    }
+    if (e.leafIndex() < n) {
+      throw new LedgerVerificationException(atEntry(Kind.ENTRY_OUT_OF_PLACE, n, e.streamId(), e.streamSeq(),
+          "leaf " + n, "leaf_index " + e.leafIndex(),
+          "a row with leaf_index " + e.leafIndex() + " (stream " + e.streamId() + ") was inserted outside the log, before leaf " + n), n);
+    }
     if (e.leafIndex() != n) {
       throw new LedgerVerificationException(atEntry(Kind.ENTRY_MISSING, n, null, -1, "leaf " + n, "leaf " + e.leafIndex(),
           "entry at leaf " + n + " is missing (the next stored entry is leaf " + e.leafIndex() + "): it was deleted"), n);
@@ -210,7 +227,7 @@ public final class LedgerVerifier {
     EnvelopeHeader h;
     try {
       h = EnvelopeHeader.read(e.envelope());
-    } catch (IllegalArgumentException ex) {
+    } catch (RuntimeException ex) {
       throw new LedgerVerificationException(atEntry(Kind.ENTRY_MALFORMED, n, e.streamId(), e.streamSeq(), null, null,
           "entry at leaf " + n + " (stream " + e.streamId() + ", seq " + e.streamSeq() + "): " + ex.getMessage()), n);
     }
@@ -241,7 +258,7 @@ public final class LedgerVerifier {
   }
 
   /** Recomputes the entry hash from its stream's previous entry and extends the Merkle range. */
-  private static void hashAndAppend(StoredEntry e, long n, byte[] prev, CompactRange range)
+  private static byte[] hashAndAppend(StoredEntry e, long n, byte[] prev, CompactRange range)
       throws LedgerVerificationException {
     byte[] computed = EntryHash.compute(prev, e.envelope());
     if (!java.security.MessageDigest.isEqual(computed, e.entryHash())) {
@@ -252,7 +269,9 @@ public final class LedgerVerifier {
               + ") was altered: its envelope and chain hash to " + HashValue.of(computed).hex()
               + " but the recorded entry hash is " + HashValue.of(e.entryHash()).hex()), n);
     }
-    range.append(Rfc9162.hashLeaf(computed));
+    byte[] leaf = Rfc9162.hashLeaf(computed);
+    range.append(leaf);
+    return leaf;
   }
 
   private byte[] previousHash(String streamId, long streamSeq, long n, Map<String, Head> heads)

@@ -60,9 +60,11 @@ public abstract class LedgerStoreContract {
   @Test
   void initialize_once() throws Exception {
     LedgerIdentity id = new LedgerIdentity("ldg_test", key.keyId());
-    store.initialize(id);
+    store.initialize(id, cp(0));
     assertThat(store.identity()).contains(id);
-    assertThatThrownBy(() -> store.initialize(new LedgerIdentity("ldg_other", new KeyId("sha256:" + "0".repeat(64)))))
+    assertThat(store.latestCheckpoint().orElseThrow().treeSize()).isZero();
+    LedgerIdentity other = new LedgerIdentity("ldg_other", new KeyId("sha256:" + "0".repeat(64)));
+    assertThatThrownBy(() -> store.initialize(other, signer.sign("ldg_other", 0, cp(0).rootHash(), "2026-11-25T00:00:00.000000Z")))
         .isInstanceOf(LedgerStoreException.class);
     assertThat(store.identity()).contains(id);
   }

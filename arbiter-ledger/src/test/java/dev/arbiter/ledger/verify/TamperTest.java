@@ -250,6 +250,32 @@ class TamperTest {
   }
 
   @Test
+  void rowInsertedWithANegativeLeafIndex_evenWithTriggersInPlace_isNamed() throws Exception {
+    exec("INSERT INTO entries VALUES (-1, 'dec_stream0', 99, 'decision.expired', zeroblob(32), CAST('{}' AS BLOB))");
+    IntegrityFailure f = failure(null);
+    assertThat(f.kind()).isEqualTo(Kind.ENTRY_OUT_OF_PLACE);
+    assertThat(f.message()).contains("leaf_index -1").contains("inserted");
+  }
+
+  @Test
+  void malformedCheckpointRow_isReportedAsCorruptData() throws Exception {
+    exec("INSERT INTO checkpoints VALUES (500, x'00', 't', 'k', x'00', 'l')");
+    try (SqliteLedgerStore store = SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.READ_ONLY)) {
+      assertThatThrownBy(() -> new LedgerVerifier(store, key.verifyingKey(), null, null).verify())
+          .isInstanceOf(dev.arbiter.ledger.store.CorruptLedgerException.class)
+          .hasMessageContaining("malformed checkpoint row at tree size 500");
+    }
+  }
+
+  @Test
+  void forgedCheckpointBeyondTheEnd_isReportedAsForged() throws Exception {
+    insertCheckpoint(new CheckpointSigner(TestLedgers.newKey()).sign(trusted.ledgerId(), 999, trusted.rootHash(), trusted.timestamp()));
+    IntegrityFailure f = failure(null);
+    assertThat(f.kind()).isEqualTo(Kind.CHECKPOINT_SIGNATURE);
+    assertThat(f.message()).contains("forged");
+  }
+
+  @Test
   void notALedger_isRefusedOnOpen() throws Exception {
     Path junk = dir.resolve("junk.db");
     Files.writeString(junk, "junk\n");

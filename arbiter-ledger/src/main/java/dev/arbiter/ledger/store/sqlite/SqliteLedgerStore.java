@@ -4,6 +4,7 @@ import dev.arbiter.core.crypto.KeyId;
 import dev.arbiter.ledger.HashValue;
 import dev.arbiter.ledger.checkpoint.Checkpoint;
 import dev.arbiter.ledger.store.CommitBatch;
+import dev.arbiter.ledger.store.CorruptLedgerException;
 import dev.arbiter.ledger.store.Cursor;
 import dev.arbiter.ledger.store.EntryQuery;
 import dev.arbiter.ledger.store.LedgerIdentity;
@@ -215,8 +216,11 @@ public final class SqliteLedgerStore implements LedgerStore {
   }
 
   @Override
-  public synchronized void initialize(LedgerIdentity identity) throws LedgerStoreException {
+  public synchronized void initialize(LedgerIdentity identity, Checkpoint emptyTree) throws LedgerStoreException {
     requireWritable();
+    if (emptyTree.treeSize() != 0 || !emptyTree.ledgerId().equals(identity.ledgerId())) {
+      throw new LedgerStoreException("a new ledger starts with the checkpoint of its own empty tree");
+    }
     try (PreparedStatement ps = conn.prepareStatement("INSERT INTO ledger_meta (key, value) VALUES (?, ?)")) {
       ps.setString(1, "ledger_id");
       ps.setString(2, identity.ledgerId());
@@ -225,7 +229,15 @@ public final class SqliteLedgerStore implements LedgerStore {
       ps.setString(2, identity.ledgerKeyId().value());
       ps.addBatch();
       ps.executeBatch();
+      insertCheckpoint.setLong(1, 0);
+      insertCheckpoint.setBytes(2, emptyTree.rootHash().bytes());
+      insertCheckpoint.setString(3, emptyTree.timestamp());
+      insertCheckpoint.setString(4, emptyTree.keyId().value());
+      insertCheckpoint.setBytes(5, emptyTree.signature());
+      insertCheckpoint.setString(6, emptyTree.ledgerId());
+      insertCheckpoint.executeUpdate();
       conn.commit();
+      size = 0;
     } catch (SQLException e) {
       rollbackQuietly();
       throw fail("initialise ledger", e);
@@ -281,7 +293,7 @@ public final class SqliteLedgerStore implements LedgerStore {
           new KeyId(rs.getString("key_id")),
           rs.getBytes("signature"));
     } catch (IllegalArgumentException | NullPointerException e) {
-      throw new LedgerStoreException("malformed checkpoint row at tree size " + rs.getLong("tree_size") + ": " + e.getMessage());
+      throw new CorruptLedgerException("malformed checkpoint row at tree size " + rs.getLong("tree_size") + ": " + e.getMessage());
     }
   }
 
@@ -299,6 +311,21 @@ public final class SqliteLedgerStore implements LedgerStore {
             + " FROM entries WHERE leaf_index >= ? ORDER BY leaf_index",
         ps -> ps.setLong(1, fromLeaf),
         SqliteLedgerStore::scannedEntryFrom);
+  }
+
+  @Override
+  public Cursor<StoredNode> scanNodes(int level) throws LedgerStoreException {
+    return cursor("SELECT level, idx, hash FROM merkle_nodes WHERE level = ? ORDER BY idx", ps -> ps.setInt(1, level),
+        rs -> new StoredNode(rs.getInt(1), rs.getLong(2), rs.getBytes(3)));
+  }
+
+  @Override
+  public long nodeCount() throws LedgerStoreException {
+    return read("count Merkle nodes", c -> {
+      try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM merkle_nodes")) {
+        return rs.next() ? rs.getLong(1) : 0L;
+      }
+    });
   }
 
   /** Cursors run on the readers' connection, never holding the write connection's transaction open. */
@@ -397,7 +424,7 @@ public final class SqliteLedgerStore implements LedgerStore {
   public Optional<StreamHead> streamHead(String streamId) throws LedgerStoreException {
     return read("read stream head", c -> {
       try (PreparedStatement ps = c.prepareStatement(
-          "SELECT stream_seq, entry_hash FROM entries WHERE stream_id = ? ORDER BY stream_seq DESC LIMIT 1")) {
+          "SELECT stream_seq, entry_hash FROM entries WHERE stream_id = ? AND leaf_index >= 0 ORDER BY stream_seq DESC LIMIT 1")) {
         ps.setString(1, streamId);
         try (ResultSet rs = ps.executeQuery()) {
           return rs.next() ? Optional.of(new StreamHead(rs.getLong(1), rs.getBytes(2))) : Optional.<StreamHead>empty();
