@@ -87,7 +87,7 @@ public final class GroupCommitWriter implements AutoCloseable {
 
   private record Pending(List<EventDraft> drafts, CompletableFuture<List<AppendedEvent>> future) {}
 
-  private record Staged(Pending pending, List<StoredEntry> rows, List<String> eventIds, List<Long> seqs) {}
+  private record Staged(Pending pending, List<StoredEntry> rows, List<String> eventIds, List<Long> seqs, List<byte[]> prevs) {}
 
   private record Sequenced(CommitBatch batch, List<Pending> pendings, List<List<AppendedEvent>> results) {}
 
@@ -299,7 +299,7 @@ public final class GroupCommitWriter implements AutoCloseable {
           }
           EventDraft d = st.pending().drafts().get(i);
           out.add(new AppendedEvent(EnvelopeEncoder.envelope(d, st.eventIds().get(i), row.leafIndex(), st.seqs().get(i), now),
-              new Receipt(row.leafIndex(), HashValue.of(row.entryHash()), proof, cp)));
+              new Receipt(row.leafIndex(), HashValue.of(row.entryHash()), proof, cp, HashValue.of(st.prevs().get(i)))));
         }
         pendings.add(st.pending());
         results.add(out);
@@ -319,6 +319,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     List<StoredEntry> rows = new ArrayList<>(n);
     List<String> ids = new ArrayList<>(n);
     List<Long> seqs = new ArrayList<>(n);
+    List<byte[]> prevs = new ArrayList<>(n);
     long leaf = firstLeaf;
     for (EventDraft d : p.drafts()) {
       StreamHead head = trial.get(d.streamId());
@@ -339,10 +340,11 @@ public final class GroupCommitWriter implements AutoCloseable {
       rows.add(new StoredEntry(leaf++, d.streamId(), seq, d.eventType(), entryHash, bytes));
       ids.add(eventId);
       seqs.add(seq);
+      prevs.add(prev);
       trial.put(d.streamId(), new StreamHead(seq, entryHash));
     }
     local.putAll(trial);
-    return new Staged(p, rows, ids, seqs);
+    return new Staged(p, rows, ids, seqs, prevs);
   }
 
   /**

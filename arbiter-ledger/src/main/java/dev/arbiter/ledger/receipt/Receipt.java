@@ -14,9 +14,22 @@ import java.util.List;
  * inclusion proof, and the signed checkpoint the proof leads to. Anyone holding the ledger's public
  * key can check it offline with {@link ReceiptVerifier}; until then it is a claim.
  *
- * <p>JSON: {@code {"leaf_index", "entry_hash" (hex), "inclusion_proof": [hex...], "checkpoint": {...}}}.
+ * <p>JSON: {@code {"leaf_index", "entry_hash" (hex), "prev_entry_hash" (hex), "inclusion_proof": [hex...],
+ * "checkpoint": {...}}}. With {@code prev_entry_hash}, whoever holds the event's canonical envelope
+ * can recompute {@code entry_hash = SHA-256(prev_entry_hash ‖ envelope)} and so bind the receipt to
+ * the event itself ({@link ReceiptVerifier#verifyEvent}); it may be absent in receipts rebuilt from
+ * storage alone.
+ *
+ * @param prevEntryHash the previous entry hash of the event's stream (32 zero bytes for its first
+ *     event), or null when unknown
  */
-public record Receipt(long leafIndex, HashValue entryHash, List<HashValue> inclusionProof, Checkpoint checkpoint) {
+public record Receipt(
+    long leafIndex, HashValue entryHash, List<HashValue> inclusionProof, Checkpoint checkpoint, HashValue prevEntryHash) {
+
+  /** A receipt without the previous hash (it then cannot be bound to an envelope offline). */
+  public Receipt(long leafIndex, HashValue entryHash, List<HashValue> inclusionProof, Checkpoint checkpoint) {
+    this(leafIndex, entryHash, inclusionProof, checkpoint, null);
+  }
 
   public Receipt {
     if (leafIndex < 0) {
@@ -32,6 +45,9 @@ public record Receipt(long leafIndex, HashValue entryHash, List<HashValue> inclu
     ObjectNode o = JsonNodeFactory.instance.objectNode();
     o.put("leaf_index", leafIndex);
     o.put("entry_hash", entryHash.hex());
+    if (prevEntryHash != null) {
+      o.put("prev_entry_hash", prevEntryHash.hex());
+    }
     ArrayNode proof = o.putArray("inclusion_proof");
     inclusionProof.forEach(h -> proof.add(h.hex()));
     o.set("checkpoint", checkpoint.toJson());
@@ -59,6 +75,11 @@ public record Receipt(long leafIndex, HashValue entryHash, List<HashValue> inclu
     for (JsonNode h : proof) {
       hashes.add(HashValue.fromHex(h.asText()));
     }
-    return new Receipt(leaf.asLong(), HashValue.fromHex(eh.asText()), hashes, Checkpoint.fromJson(json.get("checkpoint")));
+    JsonNode prev = json.get("prev_entry_hash");
+    if (prev != null && !prev.isTextual()) {
+      throw new IllegalArgumentException("receipt.prev_entry_hash: expected a hex string");
+    }
+    return new Receipt(leaf.asLong(), HashValue.fromHex(eh.asText()), hashes, Checkpoint.fromJson(json.get("checkpoint")),
+        prev == null ? null : HashValue.fromHex(prev.asText()));
   }
 }

@@ -61,6 +61,30 @@ public final class ReceiptVerifier {
     verify(untrusted, expectedEntryHash);
   }
 
+  /**
+   * The strongest check: the receipt is for exactly this event. Recomputes the entry hash from the
+   * receipt's previous hash and {@code canonicalEnvelope} (the bytes the caller holds), requires the
+   * envelope to sit at the receipt's leaf index, pins the ledger id, then verifies signature and
+   * inclusion. The caller must still judge freshness (checkpoint size and time).
+   */
+  public void verifyEvent(Receipt untrusted, byte[] canonicalEnvelope, String trustedLedgerId) throws ReceiptVerificationException {
+    if (untrusted.prevEntryHash() == null) {
+      throw new ReceiptVerificationException("receipt has no prev_entry_hash: it cannot be bound to an envelope");
+    }
+    dev.arbiter.ledger.event.EnvelopeHeader header;
+    try {
+      header = dev.arbiter.ledger.event.EnvelopeHeader.read(canonicalEnvelope);
+    } catch (IllegalArgumentException e) {
+      throw new ReceiptVerificationException("envelope: " + e.getMessage());
+    }
+    if (header.leafIndex() != untrusted.leafIndex()) {
+      throw new ReceiptVerificationException("envelope is for leaf " + header.leafIndex() + ", the receipt for leaf "
+          + untrusted.leafIndex());
+    }
+    HashValue computed = HashValue.of(dev.arbiter.ledger.EntryHash.compute(untrusted.prevEntryHash().bytes(), canonicalEnvelope));
+    verify(untrusted, computed, trustedLedgerId);
+  }
+
   /** Verifies the receipt and that it is for {@code expectedEntryHash}. */
   public void verify(Receipt untrusted, HashValue expectedEntryHash) throws ReceiptVerificationException {
     if (!untrusted.entryHash().equals(expectedEntryHash)) {
