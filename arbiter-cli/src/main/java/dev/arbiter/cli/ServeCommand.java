@@ -154,7 +154,11 @@ public final class ServeCommand implements Callable<Integer> {
     static Embedded start(Path dataDir, PolicyBundle bundle, PolicySource source, ServerConfig config) {
       Path dir = dataDir.toAbsolutePath().normalize();
       try {
-        Files.createDirectories(dir);
+        if (!Files.exists(dir)) {
+          // The ledger holds request payloads: readable by its owner only.
+          Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+              java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        }
       } catch (IOException e) {
         throw CliFailure.unavailable("cannot create data directory " + dir + ": " + e.getMessage(), e);
       }

@@ -186,6 +186,31 @@ class DecisionApiTest {
     assertThat(t.ledgerSize()).isEqualTo(size);
   }
 
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "integer beyond 2^53|9007199254740993",
+      "overflowing float|1e400",
+      "lone surrogate|\"\\ud800\"",
+  })
+  void valuesWithoutACanonicalForm_are400NotServerErrors(String name, String value) throws Exception {
+    long size = t.ledgerSize();
+    String body = READ_DEV.replace("\"payload\":{}", "\"payload\":{\"order_id\":" + value + "}");
+    assertThat(body).contains("order_id");
+
+    Response r = t.post("/v1/decisions", "nc-" + name.replace(' ', '-'), body);
+
+    assertThat(r.status()).as(r.toString()).isEqualTo(400);
+    assertThat(r.json().get("type").asText()).isEqualTo("https://arbiter.dev/problems/invalid-request");
+    assertThat(r.json().get("errors").get(0).get("path").asText()).contains("order_id");
+    assertThat(t.ledgerSize()).isEqualTo(size);
+  }
+
+  @Test
+  void getOrCancel_ofAStreamThatIsNotADecision_is404() throws Exception {
+    assertThat(t.get("/v1/decisions/sys:policy").status()).isEqualTo(404);
+    assertThat(t.post("/v1/decisions/sys:policy/cancel", "c-sys", "{\"actor\":{\"id\":\"x\"}}").status()).isEqualTo(404);
+  }
+
   @Test
   void oversizeBody_is413Problem() throws Exception {
     String big = "{\"action\":{\"class\":\"read\",\"payload\":{\"blob\":\"" + "x".repeat(70 * 1024) + "\"}}}";

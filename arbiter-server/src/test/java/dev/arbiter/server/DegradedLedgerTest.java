@@ -52,6 +52,16 @@ class DegradedLedgerTest {
   }
 
   @Test
+  void anIdempotentReplayWhileTheLedgerRefuses_doesNotMarkItReady() throws Exception {
+    assertThat(t.post("/v1/decisions", "earlier", READ_DEV).status()).isEqualTo(201);
+    t.refuseInserts(true);
+    assertThat(t.post("/v1/decisions", "fails", READ_DEV).status()).isEqualTo(503);
+    assertThat(t.post("/v1/decisions", "earlier", READ_DEV).status()).isEqualTo(200); // replay, no append
+    assertThat(t.get("/v1/ready").status()).isEqualTo(503);
+    t.refuseInserts(false);
+  }
+
+  @Test
   void cancelWhileTheLedgerRefuses_isQueued_andTheDecisionStaysPending() throws Exception {
     String id = t.post("/v1/decisions", "p", DecisionApiTest.DEPLOY_PROD).json().get("decision_id").asText();
     t.refuseInserts(true);

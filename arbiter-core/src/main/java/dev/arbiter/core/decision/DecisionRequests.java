@@ -130,6 +130,11 @@ public final class DecisionRequests {
     } else if (actor != null) {
       unknownFields(actor, "context.actor.", ACTOR, errors);
       actorId = string(actor, "id", "context.actor.id", errors).filter(s -> !s.isBlank());
+      if (actorId.isPresent() && actorId.get().length() > 256) {
+        // Actor ids land in the append-only ledger: bound them.
+        errors.add(new FieldError("too_long", "context.actor.id", actorId.get().length() + " characters", "at most 256 characters"));
+        actorId = Optional.empty();
+      }
     }
     Environment env = Environment.PRODUCTION;
     Optional<String> envName = string(ctx, "environment", "context.environment", errors);

@@ -40,10 +40,10 @@ public record CancelRequest(String actorId, Optional<String> reason) {
     JsonNode actor = root.get("actor");
     String actorId = null;
     if (actor == null || !actor.isObject() || actor.get("id") == null || !actor.get("id").isTextual()
-        || actor.get("id").asText().isBlank() || actor.size() != 1) {
+        || actor.get("id").asText().isBlank() || actor.get("id").asText().length() > 256 || actor.size() != 1) {
       errors.add(new FieldError(actor == null ? "missing_field" : "wrong_type", "actor",
           actor == null ? "nothing" : actor.toString().length() > 80 ? "an invalid value" : actor.toString(),
-          "{\"id\": non-empty string}"));
+          "{\"id\": non-empty string of at most 256 characters}"));
     } else {
       actorId = actor.get("id").asText();
     }

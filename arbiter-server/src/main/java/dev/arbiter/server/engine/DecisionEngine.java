@@ -66,7 +66,7 @@ public final class DecisionEngine implements AutoCloseable {
   private final DecisionCache cache;
   private final Map<String, Instant> pending = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<?>> unconfirmed = new ConcurrentHashMap<>();
-  private final Object[] locks = new Object[256];
+  private final java.util.concurrent.locks.ReentrantLock[] locks = new java.util.concurrent.locks.ReentrantLock[256];
   private volatile boolean closed;
   private volatile boolean ledgerConfirming = true;
 
@@ -78,7 +78,7 @@ public final class DecisionEngine implements AutoCloseable {
     this.ids = Ulid.create(clock, new SecureRandom());
     this.cache = new DecisionCache(config.maxCachedDecisions());
     for (int i = 0; i < locks.length; i++) {
-      locks[i] = new Object();
+      locks[i] = new java.util.concurrent.locks.ReentrantLock();
     }
   }
 
@@ -117,7 +117,15 @@ public final class DecisionEngine implements AutoCloseable {
 
   /** Evaluates and records a new decision, or replays the one this key already produced. */
   public Submission submit(DecisionRequest request, IdempotencyKey key) throws EngineException {
-    String requestHash = Sha256.prefixed(Sha256.digest(CanonicalJson.encode(DecisionRequestJson.toJson(request))));
+    String requestHash;
+    try {
+      requestHash = Sha256.prefixed(Sha256.digest(CanonicalJson.encode(DecisionRequestJson.toJson(request))));
+    } catch (dev.arbiter.core.canonical.CanonicalJsonException e) {
+      // Valid JSON without a canonical form (an integer beyond 2^53, a non-finite number, a lone
+      // surrogate): it could never be hashed or recorded, so it is bad input, not a server error.
+      throw new EngineException.InvalidInput(List.of(new dev.arbiter.core.decision.FieldError("not_canonical",
+          e.path(), "a value with no RFC 8785 form", "integers within ±2^53 (send larger ids as strings), finite numbers, Unicode text")));
+    }
     DecisionCache.Slot mine = new DecisionCache.Slot(requestHash, new CompletableFuture<>());
     DecisionCache.Slot prior = cache.claim(key.hash(), mine);
     if (prior != null) {
@@ -140,15 +148,19 @@ public final class DecisionEngine implements AutoCloseable {
           mine.result().completeExceptionally(err);
           return;
         }
+        ledgerConfirming = true; // only a confirmed append says the ledger is back, never a replay
         AppendedEvent last = events.get(events.size() - 1);
         DecisionState d = recorded.at(last.receipt().leafIndex(), Optional.of(last.receipt().toJson()));
         cache.put(d);
         d.expiresAt().ifPresent(t -> pending.put(id, t));
         mine.result().complete(d);
       });
-    } catch (IllegalTransitionException | RuntimeException e) {
+    } catch (IllegalTransitionException | RuntimeException | Error e) {
       cache.release(key.hash(), mine);
       mine.result().completeExceptionally(e);
+      if (e instanceof Error err) {
+        throw err;
+      }
       throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
     } catch (EngineException.Degraded e) {
       cache.release(key.hash(), mine);
@@ -185,7 +197,9 @@ public final class DecisionEngine implements AutoCloseable {
 
   /** Cancels a decision on its proposer's request. */
   public Submission cancel(String decisionId, CancelRequest request, IdempotencyKey key) throws EngineException {
-    synchronized (lock(decisionId)) {
+    java.util.concurrent.locks.ReentrantLock lock = lock(decisionId);
+    lock.lock();
+    try {
       requireConfirmed(decisionId);
       DecisionState d = find(decisionId);
       if (d.status() == DecisionStatus.CANCELLED && d.cancelKeyHash().filter(key.hash()::equals).isPresent()) {
@@ -201,6 +215,8 @@ public final class DecisionEngine implements AutoCloseable {
       ObjectNode payload = F.objectNode().put("by", request.actorId()).put("idempotency_key_hash", key.hash());
       request.reason().ifPresent(r -> payload.put("reason", r));
       return new Submission(transition(d, DecisionProjection.CANCELLED, actor, payload, refusal), false);
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -213,7 +229,9 @@ public final class DecisionEngine implements AutoCloseable {
         continue;
       }
       String id = e.getKey();
-      synchronized (lock(id)) {
+      java.util.concurrent.locks.ReentrantLock lock = lock(id);
+      lock.lock();
+      try {
         try {
           requireConfirmed(id);
           DecisionState d = find(id);
@@ -227,6 +245,8 @@ public final class DecisionEngine implements AutoCloseable {
         } catch (EngineException ex) {
           LOG.warn("could not expire decision {} yet: {}", id, ex.getMessage());
         }
+      } finally {
+        lock.unlock();
       }
     }
     return expired;
@@ -246,8 +266,8 @@ public final class DecisionEngine implements AutoCloseable {
     }
     requireOpen();
     CompletableFuture<AppendedEvent> append = ledger.append(new EventDraft(d.id(), eventType, d.policyHash(), actor, payload));
-    unconfirmed.put(d.id(), append);
     CompletableFuture<DecisionState> published = append.thenApply(ev -> {
+      ledgerConfirming = true;
       DecisionState s = next.at(ev.receipt().leafIndex(), Optional.of(ev.receipt().toJson()));
       cache.put(s);
       if (s.status() != DecisionStatus.PENDING_AUTHORITY) {
@@ -255,7 +275,10 @@ public final class DecisionEngine implements AutoCloseable {
       }
       return s;
     });
-    published.whenComplete((s, err) -> unconfirmed.remove(d.id(), append));
+    // Registered as the *published* future: the decision counts as unconfirmed until the cache holds
+    // the new state, so no one can act on the old state in between.
+    unconfirmed.put(d.id(), published);
+    published.whenComplete((s, err) -> unconfirmed.remove(d.id(), published));
     return await(published);
   }
 
@@ -286,9 +309,7 @@ public final class DecisionEngine implements AutoCloseable {
 
   private <T> T await(CompletableFuture<T> f) throws EngineException.Degraded {
     try {
-      T value = f.get(config.ledgerTimeout().toMillis(), TimeUnit.MILLISECONDS);
-      ledgerConfirming = true;
-      return value;
+      return f.get(config.ledgerTimeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       ledgerConfirming = false;
       throw new EngineException.Degraded("the ledger did not confirm within " + config.ledgerTimeout(), config.retryAfter());
@@ -320,7 +341,7 @@ public final class DecisionEngine implements AutoCloseable {
     }
   }
 
-  private Object lock(String decisionId) {
+  private java.util.concurrent.locks.ReentrantLock lock(String decisionId) {
     return locks[Math.floorMod(decisionId.hashCode(), locks.length)];
   }
 

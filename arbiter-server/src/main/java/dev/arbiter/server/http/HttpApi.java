@@ -85,13 +85,24 @@ public final class HttpApi {
   }
 
   private void get(Context ctx) throws EngineException {
-    json(ctx, 200, DecisionJson.of(engine.find(ctx.pathParam("id"))));
+    json(ctx, 200, DecisionJson.of(engine.find(decisionId(ctx))));
+  }
+
+  private static final java.util.regex.Pattern DECISION_ID = java.util.regex.Pattern.compile("dec_[0-9A-HJKMNP-TV-Z]{26}");
+
+  /** Only decision streams are decisions: anything else (e.g. `sys:policy`) is not found. */
+  private static String decisionId(Context ctx) throws EngineException {
+    String id = ctx.pathParam("id");
+    if (!DECISION_ID.matcher(id).matches()) {
+      throw new EngineException.NotFound(id.length() > 64 ? id.substring(0, 64) + "…" : id);
+    }
+    return id;
   }
 
   private void cancel(Context ctx) throws EngineException {
     IdempotencyKey key = IdempotencyKey.of(ctx.header(IDEMPOTENCY_KEY));
     CancelRequest request = CancelRequest.parse(body(ctx));
-    respond(ctx, engine.cancel(ctx.pathParam("id"), request, key), 200);
+    respond(ctx, engine.cancel(decisionId(ctx), request, key), 200);
   }
 
   private void ready(Context ctx) {
