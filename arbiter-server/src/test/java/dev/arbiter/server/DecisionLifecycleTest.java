@@ -164,6 +164,19 @@ class DecisionLifecycleTest {
   }
 
   @Test
+  void pastItsTtl_aDecisionNeverReadsAsPending_evenBeforeTheSweep_andCannotBeCancelled() throws Exception {
+    DecisionState d = submit(DEPLOY_PROD, "p-6");
+    t.clock.advance(Duration.between(t.clock.instant(), d.expiresAt().orElseThrow()));
+
+    assertThat(t.get("/v1/decisions/" + d.id()).json().get("status").asText()).isEqualTo("expired");
+    assertThat(t.trail(d.id())).endsWith("decision.expired");
+    assertThatThrownBy(() -> engine.cancel(d.id(), by("ci"), IdempotencyKey.of("too-late")))
+        .isInstanceOf(EngineException.TransitionRefused.class);
+    assertThat(engine.expireDue()).as("already expired on access").isZero();
+    assertThat(t.trail(d.id()).stream().filter("decision.expired"::equals).count()).isEqualTo(1);
+  }
+
+  @Test
   void nonPendingDecisions_neverExpire() throws Exception {
     DecisionState allowed = submit(READ_DEV, "a-2");
     t.clock.advance(Duration.ofDays(30));

@@ -56,6 +56,13 @@ public final class TestServer implements AutoCloseable {
     return new TestServer(dir, ServerConfig.defaults().withAddress("127.0.0.1", 0).withLedgerTimeout(Duration.ofSeconds(3)));
   }
 
+  /** A server that keeps only {@code maxCachedDecisions} decisions in memory (to exercise re-reads from the ledger). */
+  public static TestServer startWithCache(Path dir, int maxCachedDecisions) throws Exception {
+    ServerConfig d = ServerConfig.defaults();
+    return new TestServer(dir, new ServerConfig("127.0.0.1", 0, d.maxBodyBytes(), Duration.ofSeconds(3), d.retryAfter(),
+        maxCachedDecisions, d.expirySweep()));
+  }
+
   static synchronized PolicyBundle example() throws Exception {
     if (example == null) {
       example = PolicyBundles.loadDirectory(EXAMPLE);

@@ -183,6 +183,32 @@ public final class DecisionEngine implements AutoCloseable {
 
   /** The decision's current state with the receipt of its latest event. */
   public DecisionState find(String decisionId) throws EngineException {
+    DecisionState d = stored(decisionId);
+    if (d.status() == DecisionStatus.PENDING_AUTHORITY && d.expiresAt().filter(t -> !clock.instant().isBefore(t)).isPresent()) {
+      // Past its TTL but not swept yet: expire it now rather than report it as pending.
+      d = expireNow(decisionId);
+    }
+    return d;
+  }
+
+  private DecisionState expireNow(String decisionId) throws EngineException {
+    java.util.concurrent.locks.ReentrantLock lock = lock(decisionId);
+    lock.lock();
+    try {
+      requireConfirmed(decisionId);
+      DecisionState d = stored(decisionId);
+      Instant now = clock.instant();
+      if (d.status() != DecisionStatus.PENDING_AUTHORITY || d.expiresAt().filter(t -> !now.isBefore(t)).isEmpty()) {
+        return d;
+      }
+      ObjectNode payload = F.objectNode().put("expires_at", d.expiresAt().get().toString()).put("expired_at", now.toString());
+      return transition(d, DecisionProjection.EXPIRED, DecisionTrail.ENGINE, payload, null);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private DecisionState stored(String decisionId) throws EngineException {
     DecisionState d = cache.get(decisionId).orElse(null);
     if (d == null) {
       try {
@@ -234,7 +260,7 @@ public final class DecisionEngine implements AutoCloseable {
       try {
         try {
           requireConfirmed(id);
-          DecisionState d = find(id);
+          DecisionState d = stored(id);
           if (d.status() != DecisionStatus.PENDING_AUTHORITY) {
             pending.remove(id);
             continue;

@@ -62,10 +62,18 @@ final class DecisionReplay {
 
   /** One decision's current state from its stream, or empty if the ledger has no such decision. */
   static Optional<DecisionState> one(Ledger ledger, String decisionId) throws LedgerStoreException {
-    List<StoredEntry> entries = ledger.store().query(new EntryQuery(decisionId, null, 0, MAX_STREAM_EVENTS));
     DecisionState state = null;
-    for (StoredEntry e : entries) {
-      state = fold(state, e);
+    long from = 0;
+    // Page through the whole stream: a truncated read would report a stale status.
+    while (true) {
+      List<StoredEntry> entries = ledger.store().query(new EntryQuery(decisionId, null, from, MAX_STREAM_EVENTS));
+      for (StoredEntry e : entries) {
+        state = fold(state, e);
+      }
+      if (entries.size() < MAX_STREAM_EVENTS) {
+        break;
+      }
+      from = entries.get(entries.size() - 1).leafIndex() + 1;
     }
     return Optional.ofNullable(state).filter(DecisionState::complete);
   }

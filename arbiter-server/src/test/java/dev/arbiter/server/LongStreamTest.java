@@ -1,0 +1,51 @@
+package dev.arbiter.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.arbiter.ledger.event.Actor;
+import dev.arbiter.ledger.event.EventDraft;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A decision whose stream grew past one page of events (refusals are unauthenticated and recorded)
+ * must still read with its real status when it is re-read from the ledger, not a stale one.
+ */
+class LongStreamTest {
+  @TempDir Path dir;
+  TestServer t;
+
+  @AfterEach
+  void stop() {
+    t.close();
+  }
+
+  @Test
+  void reReadFromTheLedger_afterMoreThanOnePageOfEvents_showsTheRealStatus() throws Exception {
+    t = TestServer.startWithCache(dir, 16);
+    String id = t.post("/v1/decisions", "long-1", DecisionApiTest.DEPLOY_PROD).json().get("decision_id").asText();
+    List<EventDraft> noise = new ArrayList<>();
+    for (int i = 0; i < 10_050; i++) {
+      noise.add(new EventDraft(id, "decision.transition_rejected", null, new Actor("mallory", "claimant"),
+          JsonNodeFactory.instance.objectNode().put("reason", "not_proposer").put("n", i)));
+      if (noise.size() == 1000) {
+        t.ledger.appendAll(noise).join();
+        noise.clear();
+      }
+    }
+    t.ledger.appendAll(noise).join();
+    assertThat(t.post("/v1/decisions/" + id + "/cancel", "long-c", DecisionLifecycleTest.CANCEL_CI).status()).isEqualTo(200);
+
+    for (int i = 0; i < 20; i++) { // push the decision out of the 16-entry cache
+      assertThat(t.post("/v1/decisions", "evict-" + i, DecisionApiTest.READ_DEV).status()).isEqualTo(201);
+    }
+
+    assertThat(t.get("/v1/decisions/" + id).json().get("status").asText()).isEqualTo("cancelled");
+    assertThat(t.post("/v1/decisions/" + id + "/cancel", "long-c2", DecisionLifecycleTest.CANCEL_CI).status()).isEqualTo(409);
+  }
+}
