@@ -17,8 +17,9 @@ import java.util.Optional;
  * contract of docs/policy.md "Evaluation":
  *
  * <ol>
- *   <li>preconditions: a missing actor, an action class the bundle does not allow, or a tool the
- *       class does not allow each add a deny reason;
+ *   <li>preconditions: a missing actor, a secret in the payload or intent ({@link
+ *       dev.arbiter.core.secrets.SecretScanner}), an action class the bundle does not allow, or a
+ *       tool the class does not allow each add a deny reason;
  *   <li>risk: every factor, then score and band (a factor that fails to evaluate denies);
  *   <li>gates, in order, all of them, each recorded; they may read {@code risk.*}. A gate that fails
  *       to evaluate denies (fail closed, never a skip);
@@ -39,6 +40,10 @@ final class PolicyEvaluator {
     String cls = request.action().actionClass();
     if (request.context().actorId().isEmpty()) {
       denies.add("missing `context.actor.id`: every action needs an accountable actor");
+    }
+    for (dev.arbiter.core.secrets.SecretFinding f : dev.arbiter.core.secrets.SecretScanner.scan(request)) {
+      denies.add("secret in the request at `" + f.path() + "` (" + f.detector()
+          + "): never send credentials through Arbiter; refer to them by name instead");
     }
     ActionClassRule rule = bundle.actionClasses().get(cls);
     if (rule == null) {

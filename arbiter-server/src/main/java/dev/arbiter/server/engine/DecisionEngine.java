@@ -117,9 +117,14 @@ public final class DecisionEngine implements AutoCloseable {
 
   /** Evaluates and records a new decision, or replays the one this key already produced. */
   public Submission submit(DecisionRequest request, IdempotencyKey key) throws EngineException {
+    // A request carrying a credential is denied by the policy evaluation (it scans too), and only its
+    // redacted form is ever hashed or recorded: the ledger is append-only, and a hash of the full
+    // request would let anyone who reads the ledger guess a weak secret offline.
+    DecisionRequest recordable = dev.arbiter.core.secrets.SecretScanner.redact(request,
+        dev.arbiter.core.secrets.SecretScanner.scan(request));
     String requestHash;
     try {
-      requestHash = Sha256.prefixed(Sha256.digest(CanonicalJson.encode(DecisionRequestJson.toJson(request))));
+      requestHash = Sha256.prefixed(Sha256.digest(CanonicalJson.encode(DecisionRequestJson.toJson(recordable))));
     } catch (dev.arbiter.core.canonical.CanonicalJsonException e) {
       // Valid JSON without a canonical form (an integer beyond 2^53, a non-finite number, a lone
       // surrogate): it could never be hashed or recorded, so it is bad input, not a server error.
@@ -136,7 +141,7 @@ public final class DecisionEngine implements AutoCloseable {
       String id = "dec_" + ids.next();
       Evaluation evaluation = bundle.evaluate(request);
       Optional<Instant> expiry = DecisionTrail.expiry(evaluation, clock.instant());
-      List<EventDraft> drafts = DecisionTrail.of(id, request, evaluation, key, requestHash, expiry);
+      List<EventDraft> drafts = DecisionTrail.of(id, recordable, evaluation, key, requestHash, expiry);
       DecisionState folded = null;
       for (EventDraft d : drafts) {
         folded = DecisionProjection.apply(folded, id, d.eventType(), d.payload(), -1);

@@ -1,0 +1,59 @@
+package dev.arbiter.core.secrets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.arbiter.core.decision.DecisionRequest;
+import dev.arbiter.core.decision.DecisionRequestJson;
+import dev.arbiter.core.decision.DecisionRequests;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class SecretScannerTest {
+  private static DecisionRequest request(String payloadJson, String intent) throws Exception {
+    String json = "{\"action\":{\"class\":\"deploy\",\"tool\":\"deployer\",\"intent\":\"" + intent + "\","
+        + "\"target\":{\"type\":\"service\",\"id\":\"checkout\"},\"payload\":" + payloadJson + "},"
+        + "\"context\":{\"actor\":{\"id\":\"ci\"},\"environment\":\"production\"}}";
+    return DecisionRequests.parse(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "github_token|{\"note\":\"use ghp_0123456789abcdefghijABCDEFGHIJ012345 please\"}|action.payload.note",
+      "aws_access_key_id|{\"env\":{\"KEY\":\"AKIAIOSFODNN7EXAMPLE\"}}|action.payload.env.KEY",
+      "private_key|{\"files\":[\"x\",\"-----BEGIN PRIVATE KEY-----\\nMIIE\"]}|action.payload.files[1]",
+      "slack_token|{\"hook\":\"xoxb-123456789012-abcdefghij\"}|action.payload.hook",
+      "stripe_secret_key|{\"k\":\"sk_live_abcdefghijklmnop1234\"}|action.payload.k",
+      "jwt|{\"auth\":\"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U\"}|action.payload.auth",
+      "credential_field|{\"db\":{\"password\":\"hunter2\"}}|action.payload.db.password",
+      "credential_field|{\"API-KEY\":\"abc\"}|action.payload.API-KEY",
+  })
+  void scan_findsTheSecret_andSaysWhereButNotWhat(String detector, String payload, String path) throws Exception {
+    DecisionRequest r = request(payload, "release");
+    List<SecretFinding> found = SecretScanner.scan(r);
+    assertThat(found).containsExactly(new SecretFinding(path, detector));
+
+    DecisionRequest redacted = SecretScanner.redact(r, found);
+    String recorded = DecisionRequestJson.toJson(redacted).toString();
+    assertThat(recorded).contains("[redacted:" + detector + "]");
+    assertThat(SecretScanner.scan(redacted)).as("nothing left to find").isEmpty();
+    assertThat(redacted.action().actionClass()).isEqualTo("deploy");
+  }
+
+  @Test
+  void scan_looksAtTheIntentToo() throws Exception {
+    DecisionRequest r = request("{}", "deploy with token ghp_0123456789abcdefghijABCDEFGHIJ012345");
+    assertThat(SecretScanner.scan(r)).containsExactly(new SecretFinding("action.intent", "github_token"));
+    assertThat(SecretScanner.redact(r, SecretScanner.scan(r)).action().intent()).isEqualTo("[redacted:github_token]");
+  }
+
+  @Test
+  void scan_leavesOrdinaryPayloadsAlone() throws Exception {
+    DecisionRequest r = request("{\"image\":\"registry.internal/checkout:1.42.0\",\"change_ticket\":\"CHG-2291\","
+        + "\"token_count\":12,\"password_policy\":\"strict\",\"password\":\"\",\"amount\":1500}", "release checkout 1.42.0");
+    assertThat(SecretScanner.scan(r)).isEmpty();
+    assertThat(SecretScanner.redact(r, List.of())).isSameAs(r);
+  }
+}
