@@ -167,6 +167,9 @@ public final class ServeCommand implements Callable<Integer> {
       Ledger ledger = openLedger(db, key);
       try {
         return new Embedded(ArbiterServer.start(config, ledger, bundle, source, Clock.systemUTC()), ledger, dir, db, key);
+      } catch (dev.arbiter.server.engine.PolicyActivation.Refused e) {
+        ledger.close();
+        throw CliFailure.verification("refusing to start: " + e.getMessage());
       } catch (Exception e) {
         ledger.close();
         throw CliFailure.unavailable("cannot start the server: " + e.getMessage(), e);

@@ -21,6 +21,10 @@ import java.util.concurrent.ExecutionException;
  * bundle other than the last one activated on this ledger (first start, a new bundle, a rollback), and
  * not when it restarts with the same one. Payload: {@code {hash, version, source}} where source is
  * {@code signed} or {@code unsigned-dev}.
+ *
+ * <p>Refused (issue 3: "a bundle, once used, can never be replaced under the same hash or
+ * version"): a bundle whose version was already activated with another hash, and an unsigned
+ * development bundle on a ledger that has run a signed one (no silent downgrade).
  */
 public final class PolicyActivation {
   public static final String STREAM = "sys:policy";
@@ -32,8 +36,17 @@ public final class PolicyActivation {
 
   /** Returns true if an activation was recorded, false if this bundle was already the active one. */
   public static boolean recordIfChanged(Ledger ledger, PolicyBundle bundle, boolean signed)
-      throws LedgerStoreException, InterruptedException, ExecutionException {
-    if (lastActivatedHash(ledger).filter(bundle.hash()::equals).isPresent()) {
+      throws LedgerStoreException, InterruptedException, ExecutionException, Refused {
+    History h = history(ledger);
+    String used = h.hashByVersion().get(bundle.version());
+    if (used != null && !used.equals(bundle.hash())) {
+      throw new Refused("policy version `" + bundle.version() + "` was already activated on this ledger as " + used
+          + "; this bundle (" + bundle.hash() + ") must carry a new version");
+    }
+    if (!signed && h.anySigned()) {
+      throw new Refused("this ledger has run signed policy bundles; refusing to activate an unsigned development bundle");
+    }
+    if (h.last().filter(bundle.hash()::equals).isPresent()) {
       return false;
     }
     ObjectNode payload = JsonNodeFactory.instance.objectNode()
@@ -42,23 +55,43 @@ public final class PolicyActivation {
     return true;
   }
 
-  static Optional<String> lastActivatedHash(Ledger ledger) throws LedgerStoreException {
+  /** A bundle this ledger's history does not allow to be activated. */
+  public static final class Refused extends Exception {
+    public Refused(String message) {
+      super(message);
+    }
+  }
+
+  private record History(Optional<String> last, java.util.Map<String, String> hashByVersion, boolean anySigned) {}
+
+  private static History history(Ledger ledger) throws LedgerStoreException {
     Optional<String> last = Optional.empty();
+    java.util.Map<String, String> byVersion = new java.util.HashMap<>();
+    boolean anySigned = false;
     long from = 0;
     while (true) {
       List<StoredEntry> page = ledger.store().query(new EntryQuery(STREAM, EVENT, from, PAGE));
       for (StoredEntry e : page) {
         try {
-          JsonNode hash = JSON.readTree(e.envelope()).path("payload").path("hash");
-          last = hash.isTextual() ? Optional.of(hash.asText()) : last;
+          JsonNode payload = JSON.readTree(e.envelope()).path("payload");
+          JsonNode hash = payload.path("hash");
+          if (hash.isTextual()) {
+            last = Optional.of(hash.asText());
+            byVersion.putIfAbsent(payload.path("version").asText(), hash.asText());
+          }
+          anySigned |= "signed".equals(payload.path("source").asText());
         } catch (IOException ex) {
           throw new IllegalStateException("leaf " + e.leafIndex() + ": unreadable envelope", ex);
         }
       }
       if (page.size() < PAGE) {
-        return last;
+        return new History(last, byVersion, anySigned);
       }
       from = page.get(page.size() - 1).leafIndex() + 1;
     }
+  }
+
+  static Optional<String> lastActivatedHash(Ledger ledger) throws LedgerStoreException {
+    return history(ledger).last();
   }
 }
