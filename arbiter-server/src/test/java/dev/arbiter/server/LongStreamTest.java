@@ -48,4 +48,20 @@ class LongStreamTest {
     assertThat(t.get("/v1/decisions/" + id).json().get("status").asText()).isEqualTo("cancelled");
     assertThat(t.post("/v1/decisions/" + id + "/cancel", "long-c2", DecisionLifecycleTest.CANCEL_CI).status()).isEqualTo(409);
   }
+
+  @Test
+  void readsOfOldDecisions_neverEvictARecentIdempotencyKey() throws Exception {
+    t = TestServer.startWithCache(dir, 16);
+    java.util.List<String> old = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      old.add(t.post("/v1/decisions", "old-" + i, DecisionApiTest.READ_DEV).json().get("decision_id").asText());
+    }
+    String recent = t.post("/v1/decisions", "recent", DecisionApiTest.DEPLOY_PROD).json().get("decision_id").asText();
+    for (String id : old) { // on-demand reads of older decisions fill the decision cache
+      assertThat(t.get("/v1/decisions/" + id).status()).isEqualTo(200);
+    }
+    TestServer.Response retry = t.post("/v1/decisions", "recent", DecisionApiTest.DEPLOY_PROD);
+    assertThat(retry.status()).as("a client retry still replays").isEqualTo(200);
+    assertThat(retry.json().get("decision_id").asText()).isEqualTo(recent);
+  }
 }
