@@ -227,9 +227,15 @@ public final class DecisionRequests {
     return n.isNumber() ? n.asText() : typeName(n);
   }
 
+  /**
+   * Where the JSON is malformed, never what it says there: the parser's own message can quote the
+   * offending token, which may be a credential pasted in the wrong place.
+   */
   private static String describe(JsonProcessingException e) {
-    String msg = e.getOriginalMessage();
+    String what = e instanceof com.fasterxml.jackson.core.exc.StreamReadException sre
+        && sre.getOriginalMessage() != null && sre.getOriginalMessage().startsWith("Duplicate field")
+        ? "a duplicate field" : "malformed JSON";
     var loc = e.getLocation();
-    return loc == null ? msg : msg + " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
+    return loc == null ? what : what + " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
   }
 }

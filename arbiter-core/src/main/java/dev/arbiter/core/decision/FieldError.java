@@ -5,6 +5,28 @@ package dev.arbiter.core.decision;
  * field, what was found and what was wanted. Renders as {@code action.class: got number, want string}.
  */
 public record FieldError(String code, String path, String got, String want) {
+  /** Echoed input is bounded: error documents must not amplify or replay what the caller sent. */
+  private static final int MAX_ECHO = 80;
+
+  public FieldError {
+    path = clip(path);
+    got = clip(got);
+  }
+
+  private static String clip(String s) {
+    return s == null || s.length() <= MAX_ECHO ? s : s.substring(0, MAX_ECHO) + "…";
+  }
+
+  /** At most {@code limit} errors; the rest are summarised in one last entry. */
+  public static java.util.List<FieldError> capped(java.util.List<FieldError> errors, int limit) {
+    if (errors.size() <= limit) {
+      return errors;
+    }
+    java.util.List<FieldError> out = new java.util.ArrayList<>(errors.subList(0, limit));
+    out.add(new FieldError("too_many_errors", "$", errors.size() + " errors", "the first " + limit + " are listed"));
+    return out;
+  }
+
   @Override
   public String toString() {
     return path + ": got " + got + ", want " + want;

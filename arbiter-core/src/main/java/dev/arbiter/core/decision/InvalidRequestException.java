@@ -7,10 +7,12 @@ public final class InvalidRequestException extends Exception {
   private final List<FieldError> errors;
 
   public InvalidRequestException(List<FieldError> errors) {
-    super(
-        "invalid decision request: "
-            + String.join("; ", errors.stream().map(FieldError::toString).toList()));
-    this.errors = List.copyOf(errors);
+    this(FieldError.capped(errors, 20), true);
+  }
+
+  private InvalidRequestException(List<FieldError> capped, boolean unused) {
+    super("invalid decision request: " + String.join("; ", capped.stream().map(FieldError::toString).toList()));
+    this.errors = List.copyOf(capped);
   }
 
   public List<FieldError> errors() {

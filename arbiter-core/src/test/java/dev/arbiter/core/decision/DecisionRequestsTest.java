@@ -74,8 +74,29 @@ class DecisionRequestsTest {
         .singleElement()
         .satisfies(e -> {
           assertThat(e.code()).isEqualTo("malformed_json");
-          assertThat(e.got()).contains("Duplicate field 'class'");
+          assertThat(e.got()).isEqualTo("a duplicate field at line 1, column 34");
         });
+  }
+
+  @Test
+  void parse_whenMalformed_saysWhereButNeverEchoesTheInput() {
+    assertThat(errors("{\"action\": sk_live_0123456789abcdefghij}"))
+        .singleElement()
+        .satisfies(e -> {
+          assertThat(e.code()).isEqualTo("malformed_json");
+          assertThat(e.got()).startsWith("malformed JSON at line 1").doesNotContain("sk_live");
+        });
+  }
+
+  @Test
+  void parse_withHundredsOfUnknownFields_reportsABoundedList() {
+    StringBuilder b = new StringBuilder("{\"action\":{\"class\":\"read\"");
+    for (int i = 0; i < 500; i++) {
+      b.append(",\"f").append(i).append("\":1");
+    }
+    b.append("}}");
+    assertThat(errors(b.toString())).hasSize(21).last()
+        .satisfies(e -> assertThat(e.code()).isEqualTo("too_many_errors"));
   }
 
   @Test

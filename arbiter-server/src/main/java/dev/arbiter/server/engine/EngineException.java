@@ -20,8 +20,12 @@ public abstract sealed class EngineException extends Exception {
     private final List<FieldError> errors;
 
     public InvalidInput(List<FieldError> errors) {
-      super(String.join("; ", errors.stream().map(FieldError::toString).toList()));
-      this.errors = List.copyOf(errors);
+      this(FieldError.capped(errors, 20), true);
+    }
+
+    private InvalidInput(List<FieldError> capped, boolean unused) {
+      super(String.join("; ", capped.stream().map(FieldError::toString).toList()));
+      this.errors = List.copyOf(capped);
     }
 
     public List<FieldError> errors() {
