@@ -72,7 +72,7 @@ public final class DecisionLoadBench {
         Ledger ledger = Ledger.open(SqliteLedgerStore.open(dir.resolve("ledger.db"), SqliteLedgerStore.Mode.CREATE_IF_MISSING),
             SigningKey.generate(KeyAlgorithm.ED25519, new SecureRandom()), Clock.systemUTC(), LedgerOptions.defaults());
         ArbiterServer server = ArbiterServer.start(ServerConfig.defaults().withAddress("127.0.0.1", 0), ledger, bundle,
-            ArbiterServer.PolicySource.UNSIGNED_DEV, Clock.systemUTC());
+            ArbiterServer.PolicySource.DEVELOPMENT, Clock.systemUTC());
         url = "http://127.0.0.1:" + server.port();
         target = () -> {
           server.close();

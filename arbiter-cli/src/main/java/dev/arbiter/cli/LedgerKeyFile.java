@@ -27,8 +27,13 @@ final class LedgerKeyFile {
   record Loaded(SigningKey key, boolean created) {}
 
   static Loaded loadOrCreate(Path keysDir) {
-    Path keyFile = keysDir.resolve("ledger.key");
-    Path pubFile = keysDir.resolve("ledger.pub");
+    return loadOrCreate(keysDir, "ledger");
+  }
+
+  /** The same for {@code DIR/NAME.key} and {@code DIR/NAME.pub} (e.g. the development policy key). */
+  static Loaded loadOrCreate(Path keysDir, String name) {
+    Path keyFile = keysDir.resolve(name + ".key");
+    Path pubFile = keysDir.resolve(name + ".pub");
     try {
       if (Files.exists(keyFile)) {
         return new Loaded(SigningKey.load(keyFile), false);
@@ -46,7 +51,7 @@ final class LedgerKeyFile {
     } catch (KeyFormatException e) {
       throw CliFailure.badInput(keyFile + " is not a private key (PKCS#8 PEM): " + e.getMessage());
     } catch (IOException | UnsupportedOperationException e) {
-      throw CliFailure.unavailable("cannot read or create the ledger key in " + keysDir + ": " + e, e);
+      throw CliFailure.unavailable("cannot read or create the " + name + " key in " + keysDir + ": " + e, e);
     }
   }
 

@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
     description = {
       "Run Arbiter on its embedded defaults in the foreground (Ctrl-C or SIGTERM stops it cleanly):",
       "the decision engine and /v1 HTTP API over a durable SQLite ledger, with the example policy",
-      "bundle (examples/policy, unsigned: for development only).",
+      "bundle (examples/policy, signed with a generated development policy key: not for production).",
       "Once ready it writes DIR/quickstart.json (what runs where) and prints a walkthrough.",
       "Not built yet: the development identity issuer, approvals and the execution gateway."
     })
@@ -73,7 +73,7 @@ public final class QuickstartCommand implements Callable<Integer> {
       throw CliFailure.badInput(e.getMessage());
     }
     ServeCommand.Embedded running = ServeCommand.Embedded.start(base.resolve("data"), bundle,
-        dev.arbiter.server.ArbiterServer.PolicySource.UNSIGNED_DEV, config);
+        dev.arbiter.server.ArbiterServer.PolicySource.DEVELOPMENT, config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       err.println("arbiter quickstart: stopping; closing the ledger");
@@ -88,7 +88,7 @@ public final class QuickstartCommand implements Callable<Integer> {
     qs.put("engine_url", engineUrl);
     qs.put("ledger_db", running.ledgerDb().toString());
     qs.put("ledger_public_key", pub.toString());
-    qs.put("policy", bundle.version() + " " + bundle.hash() + " (unsigned development bundle " + bundleDir + ")");
+    qs.put("policy", bundle.version() + " " + bundle.hash() + " (development bundle " + bundleDir + ", signed with the development policy key)");
     ObjectNode examples = qs.putObject("examples");
     examples.set("auto_allow", autoAllow);
     examples.set("two_approvals", twoApprovals);

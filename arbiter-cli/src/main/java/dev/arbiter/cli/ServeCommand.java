@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
 /**
  * {@code arbiter serve}: the embedded default (role {@code all}): an SQLite ledger in the data
  * directory, a ledger key generated there on first start, and either a verified signed bundle or an
- * unsigned development bundle directory. Blocks until SIGTERM/SIGINT, then stops the listener and
+ * development bundle directory, signed at start with a generated development policy key. Blocks until SIGTERM/SIGINT, then stops the listener and
  * closes the ledger cleanly.
  */
 @Command(
@@ -44,7 +44,8 @@ import picocli.CommandLine.Option;
       "  DIR/keys/ledger.key  the ledger signing key (generated on first start, mode 0600)",
       "  DIR/keys/ledger.pub  its public key: arbiter ledger verify --db DIR/ledger.db --key DIR/keys/ledger.pub",
       "Policy: --signed-bundle FILE --policy-key PUB (refuses to start unless it verifies), or",
-      "--bundle DIR (default examples/policy), an UNSIGNED development bundle.",
+      "--bundle DIR (default examples/policy): a development bundle, signed at start with a policy key generated",
+      "in DIR/keys/policy-dev.key (the engine only ever runs verified, signed bundles; not for production).",
       "Exit codes: 1 the signed bundle does not verify or the ledger fails its check, 2 bad arguments, 3 unavailable."
     })
 public final class ServeCommand implements Callable<Integer> {
@@ -53,7 +54,7 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--data-dir", defaultValue = "./data", paramLabel = "DIR", description = "Data directory (default ./data).")
   Path dataDir;
 
-  @Option(names = "--bundle", paramLabel = "DIR", description = "Unsigned development bundle directory (default examples/policy).")
+  @Option(names = "--bundle", paramLabel = "DIR", description = "Development bundle directory (default examples/policy), signed with a generated development key.")
   Path bundleDir;
 
   @Option(names = "--signed-bundle", paramLabel = "FILE", description = "Signed bundle file (arbiter policy build --sign).")
@@ -96,7 +97,7 @@ public final class ServeCommand implements Callable<Integer> {
         throw CliFailure.badInput("--policy-key applies to --signed-bundle only");
       }
       bundle = PolicyCommand.load(bundleDir == null ? Path.of("examples/policy") : bundleDir, err);
-      source = PolicySource.UNSIGNED_DEV;
+      source = PolicySource.DEVELOPMENT;
     }
 
     Embedded running = Embedded.start(dataDir, bundle, source, config);
@@ -120,7 +121,8 @@ public final class ServeCommand implements Callable<Integer> {
     err.println("arbiter: ledger public key " + dir.resolve("keys/ledger.pub"));
     err.println("arbiter: policy " + bundle.version() + " " + bundle.hash() + (source == PolicySource.SIGNED
         ? " (signed, verified)"
-        : " (UNSIGNED development bundle " + (bundleDir == null ? "examples/policy" : bundleDir) + ": not for production)"));
+        : " (development bundle " + (bundleDir == null ? "examples/policy" : bundleDir)
+            + ", signed with the development policy key " + dir.resolve("keys/policy-dev.pub") + ": not for production)"));
     err.flush();
     stopped.await();
     return ExitCodes.OK;
@@ -152,6 +154,10 @@ public final class ServeCommand implements Callable<Integer> {
   /** A running engine over a ledger in a data directory: what `serve` and `quickstart` start. */
   record Embedded(ArbiterServer server, Ledger ledger, Path dataDir, Path ledgerDb, LedgerKeyFile.Loaded key) {
     static Embedded start(Path dataDir, PolicyBundle bundle, PolicySource source, ServerConfig config) {
+      return startVerified(dataDir, bundle, source, config);
+    }
+
+    private static Embedded startVerified(Path dataDir, PolicyBundle bundle, PolicySource source, ServerConfig config) {
       Path dir = dataDir.toAbsolutePath().normalize();
       try {
         if (!Files.exists(dir)) {
@@ -163,6 +169,9 @@ public final class ServeCommand implements Callable<Integer> {
         throw CliFailure.unavailable("cannot create data directory " + dir + ": " + e.getMessage(), e);
       }
       LedgerKeyFile.Loaded key = LedgerKeyFile.loadOrCreate(dir.resolve("keys"));
+      if (source == PolicySource.DEVELOPMENT) {
+        bundle = devSigned(bundle, dir);
+      }
       Path db = dir.resolve("ledger.db");
       Ledger ledger = openLedger(db, key);
       try {
@@ -173,6 +182,25 @@ public final class ServeCommand implements Callable<Integer> {
       } catch (Exception e) {
         ledger.close();
         throw CliFailure.unavailable("cannot start the server: " + e.getMessage(), e);
+      }
+    }
+
+    /**
+     * The engine only runs verified, signed bundles: a development bundle is signed with a policy
+     * key generated in the data directory ({@code keys/policy-dev.key}), written beside it for
+     * auditors ({@code policy-dev.signed}), then verified and compiled from those exact bytes.
+     */
+    private static PolicyBundle devSigned(PolicyBundle fromDirectory, Path dir) {
+      LedgerKeyFile.Loaded policyKey = LedgerKeyFile.loadOrCreate(dir.resolve("keys"), "policy-dev");
+      byte[] signed = dev.arbiter.core.policy.SignedBundles.sign(fromDirectory, policyKey.key());
+      try {
+        Files.write(dir.resolve("policy-dev.signed"), signed);
+        return PolicyBundles.compile(dev.arbiter.core.policy.SignedBundles.verify(signed,
+            Set.of(policyKey.key().verifyingKey())));
+      } catch (IOException e) {
+        throw CliFailure.unavailable("cannot write " + dir.resolve("policy-dev.signed") + ": " + e.getMessage(), e);
+      } catch (BundleVerificationException | BundleReadException | PolicyCompilationException e) {
+        throw CliFailure.verification("the development bundle does not verify after signing: " + e.getMessage());
       }
     }
 

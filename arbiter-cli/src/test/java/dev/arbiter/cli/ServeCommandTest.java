@@ -42,7 +42,7 @@ class ServeCommandTest {
       assertThat(d.get("outcome").asText()).isEqualTo("allow");
     });
 
-    assertThat(log).contains("UNSIGNED development bundle").contains("generated now").contains("closing the ledger");
+    assertThat(log).contains("development bundle").contains("signed with the development policy key").contains("generated now").contains("closing the ledger");
     assertThat(Files.getPosixFilePermissions(data.resolve("keys/ledger.key")))
         .isEqualTo(PosixFilePermissions.fromString("rw-------"));
     CliRun verify = CliRun.of("ledger", "verify", "--db", data.resolve("ledger.db").toString(),

@@ -19,8 +19,12 @@ import org.slf4j.LoggerFactory;
 public final class ArbiterServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ArbiterServer.class);
 
-  /** Where the active bundle came from: a verified signed bundle, or an unsigned development directory. */
-  public enum PolicySource { SIGNED, UNSIGNED_DEV }
+  /**
+   * Where the active bundle came from. Both are signed and verified before use: {@code SIGNED} with a
+   * trusted policy key given by the operator; {@code DEVELOPMENT} built from a directory and signed
+   * with a development policy key generated in the data directory (not for production).
+   */
+  public enum PolicySource { SIGNED, DEVELOPMENT }
 
   private final DecisionEngine engine;
   private final ExpirySweeper sweeper;

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A bundle, once used, is never replaced under the same version; no silent downgrade to an unsigned bundle. */
+/** A bundle, once used, is never replaced under the same version; no silent downgrade to a development bundle. */
 class PolicyActivationTest {
   @TempDir Path dir;
   Ledger ledger;
@@ -44,25 +44,25 @@ class PolicyActivationTest {
   @Test
   void sameVersionWithAnotherHash_isRefused_andNothingIsRecorded() throws Exception {
     PolicyBundle original = PolicyBundles.loadDirectory(Path.of("../examples/policy"));
-    ArbiterServer.start(config, ledger, original, PolicySource.UNSIGNED_DEV, Clock.systemUTC()).close();
+    ArbiterServer.start(config, ledger, original, PolicySource.DEVELOPMENT, Clock.systemUTC()).close();
     PolicyBundle edited = PolicyBundles.loadDirectory(copyWithComment(Path.of("../examples/policy"), dir.resolve("edited")));
     assertThat(edited.version()).isEqualTo(original.version());
     assertThat(edited.hash()).isNotEqualTo(original.hash());
     long activations = activations();
 
-    assertThatThrownBy(() -> ArbiterServer.start(config, ledger, edited, PolicySource.UNSIGNED_DEV, Clock.systemUTC()))
+    assertThatThrownBy(() -> ArbiterServer.start(config, ledger, edited, PolicySource.DEVELOPMENT, Clock.systemUTC()))
         .isInstanceOf(PolicyActivation.Refused.class)
         .hasMessageContaining("already activated").hasMessageContaining(original.hash());
     assertThat(activations()).isEqualTo(activations);
   }
 
   @Test
-  void unsignedBundleAfterASignedOne_isRefused() throws Exception {
+  void developmentBundleAfterASignedOne_isRefused() throws Exception {
     PolicyBundle bundle = PolicyBundles.loadDirectory(Path.of("../examples/policy"));
     ArbiterServer.start(config, ledger, bundle, PolicySource.SIGNED, Clock.systemUTC()).close();
-    assertThatThrownBy(() -> ArbiterServer.start(config, ledger, bundle, PolicySource.UNSIGNED_DEV, Clock.systemUTC()))
+    assertThatThrownBy(() -> ArbiterServer.start(config, ledger, bundle, PolicySource.DEVELOPMENT, Clock.systemUTC()))
         .isInstanceOf(PolicyActivation.Refused.class)
-        .hasMessageContaining("unsigned");
+        .hasMessageContaining("development bundle");
   }
 
   private long activations() throws Exception {

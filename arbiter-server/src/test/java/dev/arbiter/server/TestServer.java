@@ -73,7 +73,7 @@ public final class TestServer implements AutoCloseable {
   private void open() throws Exception {
     ledger = Ledger.open(SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.CREATE_IF_MISSING), ledgerKey, clock,
         LedgerOptions.defaults());
-    server = ArbiterServer.start(config, ledger, example(), ArbiterServer.PolicySource.UNSIGNED_DEV, clock);
+    server = ArbiterServer.start(config, ledger, example(), ArbiterServer.PolicySource.DEVELOPMENT, clock);
   }
 
   public void restart() throws Exception {

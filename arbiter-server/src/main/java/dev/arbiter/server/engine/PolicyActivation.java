@@ -20,11 +20,11 @@ import java.util.concurrent.ExecutionException;
  * Records {@code policy.activated} on the {@code sys:policy} stream when the engine starts with a
  * bundle other than the last one activated on this ledger (first start, a new bundle, a rollback), and
  * not when it restarts with the same one. Payload: {@code {hash, version, source}} where source is
- * {@code signed} or {@code unsigned-dev}.
+ * {@code signed} or {@code development}.
  *
  * <p>Refused (issue 3: "a bundle, once used, can never be replaced under the same hash or
- * version"): a bundle whose version was already activated with another hash, and an unsigned
- * development bundle on a ledger that has run a signed one (no silent downgrade).
+ * version"): a bundle whose version was already activated with another hash, and a development
+ * bundle on a ledger that has run one signed with an operator's policy key (no silent downgrade).
  */
 public final class PolicyActivation {
   public static final String STREAM = "sys:policy";
@@ -44,13 +44,13 @@ public final class PolicyActivation {
           + "; this bundle (" + bundle.hash() + ") must carry a new version");
     }
     if (!signed && h.anySigned()) {
-      throw new Refused("this ledger has run signed policy bundles; refusing to activate an unsigned development bundle");
+      throw new Refused("this ledger has run bundles signed with an operator's policy key; refusing to activate a development bundle");
     }
     if (h.last().filter(bundle.hash()::equals).isPresent()) {
       return false;
     }
     ObjectNode payload = JsonNodeFactory.instance.objectNode()
-        .put("hash", bundle.hash()).put("version", bundle.version()).put("source", signed ? "signed" : "unsigned-dev");
+        .put("hash", bundle.hash()).put("version", bundle.version()).put("source", signed ? "signed" : "development");
     ledger.append(new EventDraft(STREAM, EVENT, bundle.hash(), new Actor("arbiter", "engine"), payload)).get();
     return true;
   }
