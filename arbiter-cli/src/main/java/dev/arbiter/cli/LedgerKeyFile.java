@@ -36,6 +36,11 @@ final class LedgerKeyFile {
     Path pubFile = keysDir.resolve(name + ".pub");
     try {
       if (Files.exists(keyFile)) {
+        var perms = Files.getPosixFilePermissions(keyFile);
+        if (perms.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
+          throw CliFailure.badInput(keyFile + " is readable by others (" + PosixFilePermissions.toString(perms)
+              + "); a private key must be rw------- : chmod 600 " + keyFile);
+        }
         return new Loaded(SigningKey.load(keyFile), false);
       }
       Files.createDirectories(keysDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));

@@ -117,6 +117,10 @@ public final class ServeCommand implements Callable<Integer> {
     }, "arbiter-shutdown"));
 
     err.println("arbiter: role all listening on http://" + host + ":" + server.port() + "/v1");
+    if (!dev.arbiter.server.http.HttpApi.isLoopback(host)) {
+      err.println("arbiter: WARNING: listening beyond loopback (" + host + ") and the API has no authentication yet:"
+          + " anyone who can reach this port can submit and cancel decisions");
+    }
     err.println("arbiter: ledger " + db + " (key " + key.key().keyId().value() + (key.created() ? ", generated now" : "") + ")");
     err.println("arbiter: ledger public key " + dir.resolve("keys/ledger.pub"));
     err.println("arbiter: policy " + bundle.version() + " " + bundle.hash() + (source == PolicySource.SIGNED

@@ -75,6 +75,20 @@ class ServeCommandTest {
   }
 
   @Test
+  void serve_refusesALedgerKeyReadableByOthers_exit2() throws Exception {
+    Path keys = dir.resolve("data/keys");
+    Files.createDirectories(keys);
+    CliRun gen = CliRun.of("keys", "generate", "--out", keys.toString(), "--name", "ledger");
+    assertThat(gen.exitCode()).isZero();
+    Files.setPosixFilePermissions(keys.resolve("ledger.key"), PosixFilePermissions.fromString("rw-r--r--"));
+
+    CliRun r = CliRun.of("serve", "--data-dir", dir.resolve("data").toString(), "--bundle", "../examples/policy", "--port", "0");
+
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+    assertThat(r.err()).contains("readable by others").contains("chmod 600");
+  }
+
+  @Test
   void serve_rejectsAnUnknownRole_exit2() {
     CliRun r = CliRun.of("serve", "--role", "gateway", "--data-dir", dir.toString());
 

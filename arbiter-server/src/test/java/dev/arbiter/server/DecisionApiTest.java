@@ -212,6 +212,18 @@ class DecisionApiTest {
   }
 
   @Test
+  void aRequestAddressedToAnotherHost_isRefused_onALoopbackListener() throws Exception {
+    // What a DNS-rebinding page would send: its own host name, resolved to 127.0.0.1.
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", t.server.port())) {
+      s.getOutputStream().write(("GET /v1/health HTTP/1.1\r\nHost: attacker.example:" + t.server.port()
+          + "\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(answer).startsWith("HTTP/1.1 421").contains("host-not-allowed");
+    }
+    assertThat(t.get("/v1/health").status()).isEqualTo(200);
+  }
+
+  @Test
   void oversizeBody_is413Problem() throws Exception {
     String big = "{\"action\":{\"class\":\"read\",\"payload\":{\"blob\":\"" + "x".repeat(70 * 1024) + "\"}}}";
 

@@ -49,6 +49,17 @@ public final class HttpApi {
       cfg.http.maxRequestSize = config.maxBodyBytes();
       cfg.http.prefer405over404 = true;
     });
+    if (isLoopback(config.host())) {
+      // A listener on loopback answers only requests addressed to loopback: a web page that
+      // rebinds its own domain name to 127.0.0.1 (DNS rebinding) gets nothing.
+      app.before(ctx -> {
+        if (!loopbackHost(ctx.header("Host"))) {
+          throw new HostNotAllowed();
+        }
+      });
+      app.exception(HostNotAllowed.class, (e, ctx) -> problem(ctx,
+          ProblemMapper.http(421, "this server answers only requests addressed to 127.0.0.1, localhost or [::1]"), null));
+    }
     app.post("/v1/decisions", api::submit);
     app.get("/v1/decisions/{id}", api::get);
     app.post("/v1/decisions/{id}/cancel", api::cancel);
@@ -67,6 +78,26 @@ public final class HttpApi {
     });
     app.error(405, ctx -> problem(ctx, ProblemMapper.http(405, ctx.method() + " is not allowed on " + ctx.path()), null));
     return app;
+  }
+
+  private static final class HostNotAllowed extends RuntimeException {
+    HostNotAllowed() {
+      super(null, null, false, false);
+    }
+  }
+
+  public static boolean isLoopback(String host) {
+    return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1") || host.equals("[::1]");
+  }
+
+  /** The Host header's name (port stripped) is a loopback name or address. */
+  static boolean loopbackHost(String hostHeader) {
+    if (hostHeader == null || hostHeader.isBlank()) {
+      return false;
+    }
+    String h = hostHeader.trim().toLowerCase(java.util.Locale.ROOT);
+    String name = h.startsWith("[") ? h.substring(0, h.indexOf(']') + 1) : h.contains(":") ? h.substring(0, h.indexOf(':')) : h;
+    return name.equals("127.0.0.1") || name.equals("localhost") || name.equals("[::1]");
   }
 
   private void submit(Context ctx) throws EngineException {

@@ -31,6 +31,7 @@ final class ProblemMapper {
   static Problem http(int status, String detail) {
     return switch (status) {
       case 404 -> Problem.of("not-found", "Not found", 404, detail);
+      case 421 -> Problem.of("host-not-allowed", "Host not allowed", 421, detail);
       case 405 -> Problem.of("method-not-allowed", "Method not allowed", 405, detail);
       case 413 -> Problem.of("payload-too-large", "Request body too large", 413, detail);
       case 415 -> Problem.of("unsupported-media-type", "Unsupported media type", 415, detail);
