@@ -78,6 +78,10 @@ class DecisionLifecycleTest {
     assertThat(cancelled.get("reason").asText()).isEqualTo("superseded by build 1843");
     assertThat(r.json().get("receipt").get("leaf_index").asLong()).isEqualTo(t.entries(id).get(t.entries(id).size() - 1).leafIndex());
     assertThat(t.get("/v1/decisions/" + id).json().get("status").asText()).isEqualTo("cancelled");
+
+    // The same key from someone else is not a replay: refused, not answered as if it were theirs.
+    Response other = t.post("/v1/decisions/" + id + "/cancel", "c-1", "{\"actor\":{\"id\":\"mallory\"}}");
+    assertThat(other.status()).isIn(403, 409);
   }
 
   @Test

@@ -233,8 +233,9 @@ public final class DecisionEngine implements AutoCloseable {
     try {
       requireConfirmed(decisionId);
       DecisionState d = find(decisionId);
-      if (d.status() == DecisionStatus.CANCELLED && d.cancelKeyHash().filter(key.hash()::equals).isPresent()) {
-        return new Submission(d, true);
+      if (d.status() == DecisionStatus.CANCELLED && d.cancelKeyHash().filter(key.hash()::equals).isPresent()
+          && d.proposer().filter(request.actorId()::equals).isPresent()) {
+        return new Submission(d, true); // the same cancel, retried by the same proposer
       }
       ObjectNode refusal = F.objectNode().put("requested", DecisionStatus.CANCELLED.wireName())
           .put("from", d.status().wireName()).put("by", request.actorId()).put("idempotency_key_hash", key.hash());
