@@ -130,7 +130,7 @@ public final class PolicyCases {
     }
     ObjectNode got = EvaluationJson.authority(actual.get());
     got.put("min_level", actual.get().minLevel().map(Enum::name).orElse(""));
-    for (var it = expected.fields(); it.hasNext(); ) {
+    for (var it = expected.properties().iterator(); it.hasNext(); ) {
       var f = it.next();
       JsonNode want = normalise(f.getKey(), f.getValue());
       JsonNode have = got.get(f.getKey());

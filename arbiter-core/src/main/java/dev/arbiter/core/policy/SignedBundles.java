@@ -166,7 +166,7 @@ public final class SignedBundles {
     }
     JsonNode files = object(bundle, "files", "bundle.");
     Map<String, String> texts = new TreeMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = files.fields(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = files.properties().iterator(); it.hasNext(); ) {
       var e = it.next();
       if (!BundleSource.FILE_NAMES.contains(e.getKey())) {
         throw malformed("`bundle.files` holds `" + e.getKey() + "`, which is not a bundle file");

@@ -19,7 +19,7 @@ public final class PayloadValues {
 
   public static Map<String, Object> fromObject(JsonNode obj, String path, List<FieldError> errors) {
     Map<String, Object> out = new LinkedHashMap<>();
-    obj.fields().forEachRemaining(e -> out.put(e.getKey(), value(e.getValue(), path + "." + e.getKey(), errors)));
+    obj.properties().forEach(e -> out.put(e.getKey(), value(e.getValue(), path + "." + e.getKey(), errors)));
     return Collections.unmodifiableMap(out);
   }
 
