@@ -64,4 +64,19 @@ class LongStreamTest {
     assertThat(retry.status()).as("a client retry still replays").isEqualTo(200);
     assertThat(retry.json().get("decision_id").asText()).isEqualTo(recent);
   }
+
+  @Test
+  void unauthenticatedRefusals_areRecordedUpToACap_andStillRefusedAfterIt() throws Exception {
+    t = TestServer.start(dir);
+    String id = t.post("/v1/decisions", "cap-1", DecisionApiTest.DEPLOY_PROD).json().get("decision_id").asText();
+    int before = t.trail(id).size();
+    for (int i = 0; i < 130; i++) {
+      assertThat(t.post("/v1/decisions/" + id + "/cancel", "cap-c" + i, "{\"actor\":{\"id\":\"mallory\"}}").status())
+          .isEqualTo(403);
+    }
+    long recorded = t.trail(id).stream().filter("decision.transition_rejected"::equals).count();
+    assertThat(recorded).isEqualTo(100);
+    assertThat(t.trail(id)).hasSize(before + 100);
+    assertThat(t.get("/v1/decisions/" + id).json().get("status").asText()).isEqualTo("pending_authority");
+  }
 }

@@ -315,7 +315,24 @@ public final class DecisionEngine implements AutoCloseable {
   }
 
   /** Records a refusal that concerns an existing decision; best effort when the ledger is down. */
+  /**
+   * At most this many refusals are recorded per decision and process: refusals come from
+   * unauthenticated callers until identity is wired in, and each one would otherwise grow the
+   * decision's append-only stream without bound. Beyond it the refusal still stands and is logged.
+   */
+  static final int MAX_RECORDED_REFUSALS = 100;
+
+  private final Map<String, java.util.concurrent.atomic.AtomicInteger> refusals = new ConcurrentHashMap<>();
+
   private void recordRefusal(DecisionState d, String eventType, Actor actor, ObjectNode payload) {
+    int n = refusals.computeIfAbsent(d.id(), k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+    if (n > MAX_RECORDED_REFUSALS) {
+      if (n == MAX_RECORDED_REFUSALS + 1) {
+        LOG.warn("decision {}: more than {} refusals; further ones are refused but no longer recorded", d.id(),
+            MAX_RECORDED_REFUSALS);
+      }
+      return;
+    }
     try {
       await(ledger.append(new EventDraft(d.id(), eventType, d.policyHash(), actor, payload)));
     } catch (EngineException e) {
