@@ -6,16 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.arbiter.ledger.receipt.Receipt;
 import dev.arbiter.ledger.receipt.ReceiptVerifier;
 import dev.arbiter.server.TestServer.Response;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** The /v1 decision API against a real server and a real SQLite ledger. */
-class DecisionApiTest {
+class DecisionApiTest extends ServerTest {
   static final String READ_DEV = """
       {"action":{"class":"read","tool":"x","intent":"smoke","target":{"type":"service","id":"s1"},"payload":{}},\
       "context":{"actor":{"id":"agent_smoke"},"environment":"dev"}}""";
@@ -23,18 +19,6 @@ class DecisionApiTest {
       {"action":{"class":"deploy","tool":"deployer","intent":"release checkout","target":{"type":"service","id":"checkout"},\
       "payload":{"change_ticket":"CHG-1"}},"context":{"actor":{"id":"ci"},"environment":"production","reversible":true}}""";
 
-  @TempDir Path dir;
-  TestServer t;
-
-  @BeforeEach
-  void start() throws Exception {
-    t = TestServer.start(dir);
-  }
-
-  @AfterEach
-  void stop() {
-    t.close();
-  }
 
   @Test
   void post_allowedRead_isCreatedAuthorizedWithAVerifiableReceiptOfTheLastEvent() throws Exception {

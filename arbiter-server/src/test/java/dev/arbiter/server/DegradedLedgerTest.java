@@ -5,26 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.arbiter.ledger.store.EntryQuery;
 import dev.arbiter.server.TestServer.Response;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** When the ledger cannot confirm, the answer is queue (503 + Retry-After), never allow, and nothing is kept. */
-class DegradedLedgerTest {
-  @TempDir Path dir;
-  TestServer t;
-
-  @BeforeEach
-  void start() throws Exception {
-    t = TestServer.start(dir);
-  }
-
-  @AfterEach
-  void stop() {
-    t.close();
-  }
+class DegradedLedgerTest extends ServerTest {
 
   @Test
   void storeRefusingInserts_givesQueue_thenTheRetryWithTheSameKeyIsDecided() throws Exception {

@@ -5,30 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.arbiter.ledger.store.EntryQuery;
 import dev.arbiter.ledger.store.StoredEntry;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Attack: an agent puts a credential in its payload. It is denied, and the secret reaches neither the ledger nor the answer. */
-class SecretInPayloadTest {
+class SecretInPayloadTest extends ServerTest {
   private static final String TOKEN = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
   private static final String WEAK = "hunter2hunter2";
 
-  @TempDir Path dir;
-  TestServer t;
-
-  @BeforeEach
-  void start() throws Exception {
-    t = TestServer.start(dir);
-  }
-
-  @AfterEach
-  void stop() {
-    t.close();
-  }
 
   @Test
   void secretInPayload_isDenied_andNeverRecordedOrEchoed() throws Exception {
