@@ -43,11 +43,11 @@ public final class ArbiterServer implements AutoCloseable {
    * @throws Exception when the ledger cannot be read or written, or the port cannot be bound
    */
   public static ArbiterServer start(ServerConfig config, Ledger ledger, PolicyBundle bundle, PolicySource source,
-      Clock clock) throws Exception {
+      Clock clock, dev.arbiter.server.config.SecurityConfig security) throws Exception {
     if (PolicyActivation.recordIfChanged(ledger, bundle, source == PolicySource.SIGNED)) {
       LOG.info("policy.activated recorded for {} {}", bundle.version(), bundle.hash());
     }
-    DecisionEngine engine = DecisionEngine.start(ledger, bundle, clock, config);
+    DecisionEngine engine = DecisionEngine.start(ledger, bundle, clock, config, security);
     ExpirySweeper sweeper = ExpirySweeper.start(engine, config.expirySweep());
     Javalin http = HttpApi.create(engine, config);
     try {

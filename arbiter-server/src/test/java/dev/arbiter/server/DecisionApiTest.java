@@ -31,17 +31,30 @@ class DecisionApiTest extends ServerTest {
     assertThat(id).matches("dec_[0-9A-HJKMNP-TV-Z]{26}");
     assertThat(d.get("status").asText()).isEqualTo("authorized");
     assertThat(d.get("outcome").asText()).isEqualTo("allow");
-    assertThat(d.has("grant")).as("grants are issue 5").isFalse();
+    dev.arbiter.core.grant.Grant grant = dev.arbiter.core.grant.GrantCodec.verify(d.get("grant").asText(),
+        kid -> java.util.Optional.of(t.engineKey.verifyingKey()).filter(k -> k.keyId().equals(kid)), java.time.Instant.now(),
+        java.time.Duration.ZERO);
+    assertThat(grant.decisionId()).isEqualTo(d.get("decision_id").asText());
+    assertThat(grant.payloadHash()).isEqualTo(dev.arbiter.core.grant.Grant.payloadHash(
+        TestServer.JSON.readTree(READ_DEV).get("action").get("payload")));
     assertThat(d.get("reasons").get(0).asText()).isEqualTo("reads in dev are auto-allowed");
     assertThat(d.get("risk").get("band").asText()).isEqualTo("low");
     assertThat(d.get("policy").get("hash").asText()).isEqualTo(TestServer.example().hash());
     assertThat(d.get("gates").size()).isGreaterThanOrEqualTo(20);
     assertThat(d.get("authority").get("min_signatures").asInt()).isZero();
 
-    assertThat(t.trail(id)).containsExactly("decision.created", "risk.scored", "decision.evaluated", "enforcement.result");
+    assertThat(t.trail(id)).containsExactly("decision.created", "risk.scored", "decision.evaluated", "enforcement.result",
+        "grant.issued");
     Receipt receipt = Receipt.fromJson(d.get("receipt"));
     new ReceiptVerifier(t.ledgerKey.verifyingKey()).verify(receipt);
-    assertThat(receipt.leafIndex()).isEqualTo(t.entries(id).get(3).leafIndex());
+    assertThat(receipt.leafIndex()).isEqualTo(t.entries(id).get(4).leafIndex());
+    // The grant carries the receipt of the authorising event, verifiable with the ledger key alone.
+    Receipt authorised = Receipt.fromJson(grant.receipt());
+    new ReceiptVerifier(t.ledgerKey.verifyingKey()).verify(authorised);
+    assertThat(authorised.leafIndex()).isEqualTo(t.entries(id).get(3).leafIndex());
+    assertThat(t.payload(t.entries(id).get(4)).get("grant_id").asText()).isEqualTo(grant.grantId());
+    assertThat(t.entries(id).get(4).envelope()).asString(java.nio.charset.StandardCharsets.UTF_8)
+        .doesNotContain(d.get("grant").asText());
     assertThat(t.entries(id)).allSatisfy(e -> assertThat(TestServer.JSON.readTree(e.envelope()).get("policy_version").asText())
         .isEqualTo(TestServer.example().hash()));
   }
@@ -85,7 +98,7 @@ class DecisionApiTest extends ServerTest {
     assertThat(reformatted.status()).isEqualTo(200);
     assertThat(reformatted.json().get("decision_id").asText()).isEqualTo(id);
     assertThat(t.ledgerSize()).isEqualTo(size);
-    assertThat(t.trail(id)).hasSize(4);
+    assertThat(t.trail(id)).hasSize(5);
   }
 
   @Test
@@ -123,7 +136,7 @@ class DecisionApiTest extends ServerTest {
     assertThat(r.json().get("decision_id").asText()).isEqualTo(id);
     assertThat(r.body()).doesNotContain("client-key-7");
     assertThat(t.trail(id)).endsWith("decision.request_rejected");
-    assertThat(t.payload(t.entries(id).get(4)).get("reason").asText()).isEqualTo("idempotency_conflict");
+    assertThat(t.payload(t.entries(id).get(5)).get("reason").asText()).isEqualTo("idempotency_conflict");
   }
 
   @Test

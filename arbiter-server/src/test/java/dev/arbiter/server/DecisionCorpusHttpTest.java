@@ -52,6 +52,9 @@ class DecisionCorpusHttpTest {
     if (expect.has("min_signatures")) {
       assertThat(d.get("authority").get("min_signatures").asInt()).isEqualTo(expect.get("min_signatures").asInt());
     }
-    assertThat(t.trail(d.get("decision_id").asText())).startsWith("decision.created").endsWith("enforcement.result");
+    var trail = t.trail(d.get("decision_id").asText());
+    assertThat(trail).startsWith("decision.created").contains("enforcement.result");
+    assertThat(trail.get(trail.size() - 1)).isEqualTo(d.get("outcome").asText().equals("allow") ? "grant.issued" : "enforcement.result");
+    assertThat(d.has("grant")).isEqualTo(d.get("outcome").asText().equals("allow"));
   }
 }

@@ -26,6 +26,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A bundle, once used, is never replaced under the same version; no silent downgrade to a development bundle. */
 class PolicyActivationTest {
+  private static final dev.arbiter.server.config.SecurityConfig SECURITY = security();
+
+  private static dev.arbiter.server.config.SecurityConfig security() {
+    try {
+      return TestIdentity.security(dev.arbiter.core.crypto.SigningKey.generate(dev.arbiter.core.crypto.KeyAlgorithm.ED25519,
+          new java.security.SecureRandom()));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   @TempDir Path dir;
   Ledger ledger;
   final ServerConfig config = ServerConfig.defaults().withAddress("127.0.0.1", 0);
@@ -44,13 +55,13 @@ class PolicyActivationTest {
   @Test
   void sameVersionWithAnotherHash_isRefused_andNothingIsRecorded() throws Exception {
     PolicyBundle original = PolicyBundles.loadDirectory(Path.of("../examples/policy"));
-    ArbiterServer.start(config, ledger, original, PolicySource.DEVELOPMENT, Clock.systemUTC()).close();
+    ArbiterServer.start(config, ledger, original, PolicySource.DEVELOPMENT, Clock.systemUTC(), SECURITY).close();
     PolicyBundle edited = PolicyBundles.loadDirectory(copyWithComment(Path.of("../examples/policy"), dir.resolve("edited")));
     assertThat(edited.version()).isEqualTo(original.version());
     assertThat(edited.hash()).isNotEqualTo(original.hash());
     long activations = activations();
 
-    assertThatThrownBy(() -> ArbiterServer.start(config, ledger, edited, PolicySource.DEVELOPMENT, Clock.systemUTC()))
+    assertThatThrownBy(() -> ArbiterServer.start(config, ledger, edited, PolicySource.DEVELOPMENT, Clock.systemUTC(), SECURITY))
         .isInstanceOf(PolicyActivation.Refused.class)
         .hasMessageContaining("already activated").hasMessageContaining(original.hash());
     assertThat(activations()).isEqualTo(activations);
@@ -59,8 +70,8 @@ class PolicyActivationTest {
   @Test
   void developmentBundleAfterASignedOne_isRefused() throws Exception {
     PolicyBundle bundle = PolicyBundles.loadDirectory(Path.of("../examples/policy"));
-    ArbiterServer.start(config, ledger, bundle, PolicySource.SIGNED, Clock.systemUTC()).close();
-    assertThatThrownBy(() -> ArbiterServer.start(config, ledger, bundle, PolicySource.DEVELOPMENT, Clock.systemUTC()))
+    ArbiterServer.start(config, ledger, bundle, PolicySource.SIGNED, Clock.systemUTC(), SECURITY).close();
+    assertThatThrownBy(() -> ArbiterServer.start(config, ledger, bundle, PolicySource.DEVELOPMENT, Clock.systemUTC(), SECURITY))
         .isInstanceOf(PolicyActivation.Refused.class)
         .hasMessageContaining("development bundle");
   }

@@ -43,6 +43,8 @@ public final class TestServer implements AutoCloseable {
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   public Ledger ledger;
   public ArbiterServer server;
+  public final SigningKey engineKey = SigningKey.generate(KeyAlgorithm.ED25519, new SecureRandom());
+  private dev.arbiter.server.config.SecurityConfig security;
 
   private TestServer(Path dir, ServerConfig config) throws Exception {
     this.db = dir.resolve("ledger.db");
@@ -73,7 +75,19 @@ public final class TestServer implements AutoCloseable {
   private void open() throws Exception {
     ledger = Ledger.open(SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.CREATE_IF_MISSING), ledgerKey, clock,
         LedgerOptions.defaults());
-    server = ArbiterServer.start(config, ledger, example(), ArbiterServer.PolicySource.DEVELOPMENT, clock);
+    if (security == null) {
+      security = TestIdentity.security(engineKey);
+    }
+    server = ArbiterServer.start(config, ledger, example(), ArbiterServer.PolicySource.DEVELOPMENT, clock, security);
+  }
+
+  /** Replaces the security configuration (authenticator, limits) for the next {@link #restart()}. */
+  public void security(dev.arbiter.server.config.SecurityConfig next) {
+    this.security = next;
+  }
+
+  public dev.arbiter.server.config.SecurityConfig security() {
+    return security;
   }
 
   public void restart() throws Exception {
@@ -81,16 +95,48 @@ public final class TestServer implements AutoCloseable {
     open();
   }
 
+  /**
+   * POSTs as the actor the body names ({@code context.actor.id} or {@code actor.id}), authenticated
+   * with a real token for that subject; {@code agent-test} when the body names none.
+   */
   public Response post(String path, String idempotencyKey, String body) throws IOException, InterruptedException {
+    return postAs(TestIdentity.token(actorIn(body)), path, idempotencyKey, body);
+  }
+
+  public Response postAs(String token, String path, String idempotencyKey, String body) throws IOException, InterruptedException {
     HttpRequest.Builder b = request(path).POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json");
     if (idempotencyKey != null) {
       b.header("Idempotency-Key", idempotencyKey);
+    }
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
     }
     return send(b.build());
   }
 
   public Response get(String path) throws IOException, InterruptedException {
-    return send(request(path).GET().build());
+    return getAs(TestIdentity.token("agent-test"), path);
+  }
+
+  public Response getAs(String token, String path) throws IOException, InterruptedException {
+    HttpRequest.Builder b = request(path).GET();
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return send(b.build());
+  }
+
+  private static String actorIn(String body) {
+    try {
+      JsonNode n = JSON.readTree(body);
+      JsonNode id = n.path("context").path("actor").path("id");
+      if (!id.isTextual()) {
+        id = n.path("actor").path("id");
+      }
+      return id.isTextual() && !id.asText().isBlank() ? id.asText() : "agent-test";
+    } catch (IOException | RuntimeException e) {
+      return "agent-test";
+    }
   }
 
   private HttpRequest.Builder request(String path) {

@@ -74,4 +74,19 @@ public final class EvaluationJson {
     n.put("decision_ttl_seconds", a.decisionTtl().toSeconds());
     return n;
   }
+
+  /** Reads back what {@link #authority} wrote (the requirement pinned on the ledger). */
+  public static AuthorityRequirement authorityFromJson(com.fasterxml.jackson.databind.JsonNode n) {
+    java.util.Set<AuthorityLevel> levels = java.util.EnumSet.noneOf(AuthorityLevel.class);
+    n.path("levels").forEach(l -> levels.add(AuthorityLevel.fromName(l.asText())
+        .orElseThrow(() -> new IllegalArgumentException("unknown level " + l))));
+    java.util.Set<String> roles = new java.util.TreeSet<>();
+    n.path("roles").forEach(r -> roles.add(r.asText()));
+    java.util.List<CoSign> co = new java.util.ArrayList<>();
+    n.path("co_sign").forEach(c -> co.add(new CoSign(AuthorityLevel.fromName(c.path("level").asText())
+        .orElseThrow(() -> new IllegalArgumentException("unknown level " + c)), c.path("count").asInt())));
+    return new AuthorityRequirement(n.path("route").asText(), levels, roles, n.path("min_signatures").asInt(),
+        n.path("distinct").asBoolean(), co, java.time.Duration.ofSeconds(n.path("approval_ttl_seconds").asLong()),
+        java.time.Duration.ofSeconds(n.path("decision_ttl_seconds").asLong()));
+  }
 }

@@ -20,6 +20,34 @@ public record CancelRequest(String actorId, Optional<String> reason) {
   private static final int MAX_REASON = 500;
 
   /** Strict parse: bad JSON, duplicate keys, unknown fields and wrong types are all rejected. */
+  /**
+   * Parses a cancel by the authenticated {@code subject}: {@code actor} may be omitted (it is the
+   * caller); if given it must be the caller. An empty body is an empty object.
+   */
+  public static CancelRequest parse(byte[] body, String subject) throws EngineException {
+    CancelRequest r = parse(body.length == 0 ? ("{\"actor\":{\"id\":" + dev.arbiter.core.canonical.CanonicalJson
+        .encodeToString(com.fasterxml.jackson.databind.node.TextNode.valueOf(subject)) + "}}").getBytes(java.nio.charset.StandardCharsets.UTF_8)
+        : withActor(body, subject));
+    if (!r.actorId().equals(subject)) {
+      throw new EngineException.Forbidden("actor-mismatch", "actor.id must be the authenticated caller's subject");
+    }
+    return r;
+  }
+
+  private static byte[] withActor(byte[] body, String subject) throws EngineException.InvalidInput {
+    JsonNode root;
+    try {
+      root = StrictJson.parse(body);
+    } catch (JsonInputException e) {
+      throw new EngineException.InvalidInput(List.of(new FieldError("malformed_json", "$", e.getMessage(), "a JSON object")));
+    }
+    if (root.isObject() && !root.has("actor")) {
+      ((com.fasterxml.jackson.databind.node.ObjectNode) root).putObject("actor").put("id", subject);
+      return dev.arbiter.core.canonical.CanonicalJson.encode(root);
+    }
+    return body;
+  }
+
   public static CancelRequest parse(byte[] body) throws EngineException.InvalidInput {
     JsonNode root;
     try {

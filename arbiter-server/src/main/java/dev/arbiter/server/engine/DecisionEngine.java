@@ -62,6 +62,7 @@ public final class DecisionEngine implements AutoCloseable {
   private final PolicyBundle bundle;
   private final Clock clock;
   private final ServerConfig config;
+  private final dev.arbiter.server.config.SecurityConfig security;
   private final Ulid ids;
   private final DecisionCache cache;
   private final Map<String, Instant> pending = new ConcurrentHashMap<>();
@@ -70,11 +71,20 @@ public final class DecisionEngine implements AutoCloseable {
   private volatile boolean closed;
   private volatile boolean ledgerConfirming = true;
 
-  private DecisionEngine(Ledger ledger, PolicyBundle bundle, Clock clock, ServerConfig config) {
+  private KeyRegistry keys;
+  private ApprovalService approvals;
+  private GrantIssuer grants;
+  private Executions executions;
+  private final IdentityHealth identityHealth;
+
+  private DecisionEngine(Ledger ledger, PolicyBundle bundle, Clock clock, ServerConfig config,
+      dev.arbiter.server.config.SecurityConfig security) {
     this.ledger = ledger;
     this.bundle = bundle;
     this.clock = clock;
     this.config = config;
+    this.security = security;
+    this.identityHealth = new IdentityHealth(this);
     this.ids = Ulid.create(clock, new SecureRandom());
     this.cache = new DecisionCache(config.maxCachedDecisions());
     for (int i = 0; i < locks.length; i++) {
@@ -86,13 +96,70 @@ public final class DecisionEngine implements AutoCloseable {
    * Starts an engine on an open ledger with the active (already verified) bundle, replaying the
    * decisions already on the ledger.
    */
-  public static DecisionEngine start(Ledger ledger, PolicyBundle bundle, Clock clock, ServerConfig config)
-      throws LedgerStoreException {
-    DecisionEngine engine = new DecisionEngine(ledger, bundle, clock, config);
+  public static DecisionEngine start(Ledger ledger, PolicyBundle bundle, Clock clock, ServerConfig config,
+      dev.arbiter.server.config.SecurityConfig security) throws LedgerStoreException {
+    DecisionEngine engine = new DecisionEngine(ledger, bundle, clock, config, security);
+    engine.keys = KeyRegistry.replay(engine);
+    engine.grants = new GrantIssuer(engine);
+    engine.approvals = new ApprovalService(engine);
+    engine.executions = new Executions(engine);
     int replayed = DecisionReplay.all(ledger, engine.cache, engine.pending, config.maxCachedDecisions());
     LOG.info("replayed {} decisions from the ledger ({} in memory, {} pending)", replayed, engine.cache.size(),
         engine.pending.size());
     return engine;
+  }
+
+  public KeyRegistry keys() {
+    return keys;
+  }
+
+  public ApprovalService approvals() {
+    return approvals;
+  }
+
+  public GrantIssuer grants() {
+    return grants;
+  }
+
+  public Executions executions() {
+    return executions;
+  }
+
+  public IdentityHealth identityHealth() {
+    return identityHealth;
+  }
+
+  String newId(String prefix) {
+    return prefix + ids.next();
+  }
+
+  Ledger ledger() {
+    return ledger;
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  ServerConfig config() {
+    return config;
+  }
+
+  public dev.arbiter.server.config.SecurityConfig security() {
+    return security;
+  }
+
+  /** Pending decisions (at most {@code limit}, oldest first). */
+  public List<DecisionState> pendingDecisions(int limit) throws EngineException {
+    List<String> ids = pending.keySet().stream().sorted().limit(limit).toList();
+    List<DecisionState> out = new java.util.ArrayList<>();
+    for (String id : ids) {
+      DecisionState d = find(id);
+      if (d.status() == DecisionStatus.PENDING_AUTHORITY) {
+        out.add(d);
+      }
+    }
+    return out;
   }
 
   public PolicyRef activePolicy() {
@@ -172,7 +239,11 @@ public final class DecisionEngine implements AutoCloseable {
       mine.result().completeExceptionally(e);
       throw e;
     }
-    return new Submission(withReceipt(await(mine.result())), false);
+    DecisionState decided = withReceipt(await(mine.result()));
+    if (decided.status() == DecisionStatus.AUTHORIZED) {
+      decided = grants.issue(decided.id());
+    }
+    return new Submission(decided, false);
   }
 
   private Submission replay(DecisionCache.Slot prior, String requestHash, IdempotencyKey key) throws EngineException {
@@ -184,6 +255,50 @@ public final class DecisionEngine implements AutoCloseable {
       throw new EngineException.IdempotencyConflict(first.id());
     }
     return new Submission(find(first.id()), true);
+  }
+
+  /**
+   * Applies and records several events of one decision in one ledger transaction, publishing the new
+   * state only once the ledger confirmed. The caller holds the decision's lock and checked {@link
+   * #requireConfirmed}.
+   */
+  DecisionState commit(DecisionState d, List<EventDraft> drafts) throws EngineException {
+    DecisionState next = d;
+    try {
+      for (EventDraft draft : drafts) {
+        next = DecisionProjection.apply(next, d.id(), draft.eventType(), draft.payload(), -1);
+      }
+    } catch (IllegalTransitionException e) {
+      throw new EngineException.TransitionRefused(d.id(), e.from(), e.to(), e.getMessage());
+    }
+    requireOpen();
+    DecisionState folded = next;
+    CompletableFuture<DecisionState> published = ledger.appendAll(drafts).thenApply(events -> {
+      ledgerConfirming = true;
+      AppendedEvent last = events.get(events.size() - 1);
+      DecisionState s = folded.at(last.receipt().leafIndex(), Optional.of(last.receipt().toJson()));
+      cache.put(s);
+      if (s.status() != DecisionStatus.PENDING_AUTHORITY) {
+        pending.remove(s.id());
+      }
+      return s;
+    });
+    unconfirmed.put(d.id(), published);
+    published.whenComplete((s, err) -> unconfirmed.remove(d.id(), published));
+    return await(published);
+  }
+
+  /** Keeps a state that only changed in memory (an issued grant) in the cache. */
+  void remember(DecisionState d) {
+    cache.put(d);
+  }
+
+  /** Appends one event outside any decision stream (keys, governance) and waits for the ledger. */
+  AppendedEvent appendSystem(EventDraft draft) throws EngineException {
+    requireOpen();
+    AppendedEvent ev = await(ledger.append(draft));
+    ledgerConfirming = true;
+    return ev;
   }
 
   /** The decision's current state with the receipt of its latest event. */
@@ -213,7 +328,7 @@ public final class DecisionEngine implements AutoCloseable {
     }
   }
 
-  private DecisionState stored(String decisionId) throws EngineException {
+  DecisionState stored(String decisionId) throws EngineException {
     DecisionState d = cache.get(decisionId).orElse(null);
     if (d == null) {
       try {
@@ -324,7 +439,7 @@ public final class DecisionEngine implements AutoCloseable {
 
   private final Map<String, java.util.concurrent.atomic.AtomicInteger> refusals = new ConcurrentHashMap<>();
 
-  private void recordRefusal(DecisionState d, String eventType, Actor actor, ObjectNode payload) {
+  void recordRefusal(DecisionState d, String eventType, Actor actor, ObjectNode payload) {
     int n = refusals.computeIfAbsent(d.id(), k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
     if (n > MAX_RECORDED_REFUSALS) {
       if (n == MAX_RECORDED_REFUSALS + 1) {
@@ -340,7 +455,7 @@ public final class DecisionEngine implements AutoCloseable {
     }
   }
 
-  private DecisionState withReceipt(DecisionState d) throws EngineException {
+  DecisionState withReceipt(DecisionState d) throws EngineException {
     if (d.receipt().isPresent()) {
       return d;
     }
@@ -356,7 +471,7 @@ public final class DecisionEngine implements AutoCloseable {
     }
   }
 
-  private <T> T await(CompletableFuture<T> f) throws EngineException.Degraded {
+  <T> T await(CompletableFuture<T> f) throws EngineException.Degraded {
     try {
       return f.get(config.ledgerTimeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
@@ -377,20 +492,20 @@ public final class DecisionEngine implements AutoCloseable {
     }
   }
 
-  private void requireOpen() throws EngineException.Degraded {
+  void requireOpen() throws EngineException.Degraded {
     if (closed) {
       throw new EngineException.Degraded("the engine is shutting down", config.retryAfter());
     }
   }
 
-  private void requireConfirmed(String decisionId) throws EngineException.Degraded {
+  void requireConfirmed(String decisionId) throws EngineException.Degraded {
     CompletableFuture<?> f = unconfirmed.get(decisionId);
     if (f != null && !f.isDone()) {
       throw new EngineException.Degraded("an earlier change to this decision is not confirmed yet", config.retryAfter());
     }
   }
 
-  private java.util.concurrent.locks.ReentrantLock lock(String decisionId) {
+  java.util.concurrent.locks.ReentrantLock lock(String decisionId) {
     return locks[Math.floorMod(decisionId.hashCode(), locks.length)];
   }
 

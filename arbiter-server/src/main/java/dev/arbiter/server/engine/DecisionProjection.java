@@ -19,7 +19,9 @@ import java.util.Optional;
  * alike; every status change goes through {@link DecisionLifecycle#transition}.
  *
  * <p>Events that change state: {@code decision.created}, {@code decision.evaluated}, {@code
- * enforcement.result}, {@code decision.cancelled}, {@code decision.expired}. Every other event type of a
+ * enforcement.result}, {@code decision.cancelled}, {@code decision.expired}, {@code approval.added},
+ * {@code rejection.added} (its nonce), {@code grant.issued}, {@code execution.started}, {@code
+ * execution.confirmed}. Every other event type of a
  * decision stream ({@code policy.gate}, {@code risk.scored}, {@code authority.required}, the recorded
  * refusals) is evidence only and leaves the state as it is.
  */
@@ -34,6 +36,14 @@ final class DecisionProjection {
   static final String EXPIRED = "decision.expired";
   static final String TRANSITION_REJECTED = "decision.transition_rejected";
   static final String REQUEST_REJECTED = "decision.request_rejected";
+  static final String APPROVAL_ADDED = "approval.added";
+  static final String APPROVAL_REJECTED = "approval.rejected";
+  static final String APPROVAL_ANOMALY = "approval.anomaly";
+  static final String REJECTION_ADDED = "rejection.added";
+  static final String GRANT_ISSUED = "grant.issued";
+  static final String EXECUTION_STARTED = "execution.started";
+  static final String EXECUTION_CONFIRMED = "execution.confirmed";
+  static final String EXECUTION_FAILED = "execution.failed";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -56,7 +66,8 @@ final class DecisionProjection {
       }
       return new DecisionState(streamId, DecisionStatus.EVALUATED, null, optionalText(payload, "proposer"),
           text(payload, "idempotency_key_hash", streamId), text(payload, "request_hash", streamId),
-          text(payload, "policy_hash", streamId), null, Optional.empty(), Optional.empty(), leafIndex, Optional.empty());
+          text(payload, "policy_hash", streamId), null, Optional.empty(), Optional.empty(), leafIndex, Optional.empty(),
+          payload.get("request") instanceof ObjectNode r ? r : JSON.createObjectNode(), DecisionApprovals.NONE);
     }
     if (current == null) {
       throw new IllegalStateException(streamId + ": " + eventType + " before decision.created");
@@ -74,6 +85,17 @@ final class DecisionProjection {
           current.outcome(), Optional.empty()).withCancelKey(optionalText(payload, "idempotency_key_hash").orElse(null));
       case EXPIRED -> current.withResult(DecisionLifecycle.transition(current.status(), DecisionStatus.EXPIRED),
           current.outcome(), Optional.empty());
+      case APPROVAL_ADDED -> current.withApprovals(current.approvals().withApproval(accepted(payload, streamId)));
+      case REJECTION_ADDED -> current.withApprovals(current.approvals().withNonceUsed(text(payload, "nonce", streamId)));
+      case GRANT_ISSUED -> current.withApprovals(current.approvals().withGrantId(text(payload, "grant_id", streamId)));
+      case EXECUTION_STARTED -> {
+        if (current.approvals().executionId().isPresent()) {
+          throw new IllegalStateException(streamId + ": a second execution.started");
+        }
+        yield current.withApprovals(current.approvals().withExecution(text(payload, "execution_id", streamId)));
+      }
+      case EXECUTION_CONFIRMED -> current.withResult(DecisionLifecycle.transition(current.status(), DecisionStatus.EXECUTED),
+          current.outcome(), Optional.empty());
       default -> current;
     };
     return next.at(leafIndex, Optional.empty());
@@ -89,6 +111,15 @@ final class DecisionProjection {
     } catch (java.io.IOException e) {
       throw new IllegalStateException("canonical JSON did not parse", e);
     }
+  }
+
+  private static DecisionApprovals.Accepted accepted(JsonNode p, String streamId) {
+    java.util.List<String> roles = new java.util.ArrayList<>();
+    p.path("roles").forEach(r -> roles.add(r.asText()));
+    Optional<dev.arbiter.core.authority.AuthorityLevel> level = optionalText(p, "level")
+        .flatMap(dev.arbiter.core.authority.AuthorityLevel::fromName);
+    return new DecisionApprovals.Accepted(new dev.arbiter.core.approval.Signer(text(p, "actor", streamId), level, roles),
+        text(p, "key_id", streamId), text(p, "nonce", streamId), Instant.parse(text(p, "signed_at", streamId)));
   }
 
   private static DecisionStatus status(String wire, String streamId) {

@@ -81,9 +81,12 @@ final class DecisionReplay {
   private static void track(Map<String, Instant> pending, String type, String id, DecisionState state) {
     if (type.equals(DecisionProjection.CANCELLED) || type.equals(DecisionProjection.EXPIRED)) {
       pending.remove(id);
-    } else if (type.equals(DecisionProjection.RESULT) && state != null
-        && state.status() == DecisionStatus.PENDING_AUTHORITY && state.expiresAt().isPresent()) {
-      pending.put(id, state.expiresAt().get());
+    } else if (type.equals(DecisionProjection.RESULT) && state != null) {
+      if (state.status() == DecisionStatus.PENDING_AUTHORITY && state.expiresAt().isPresent()) {
+        pending.put(id, state.expiresAt().get());
+      } else {
+        pending.remove(id); // authorized or denied by approvers
+      }
     }
   }
 

@@ -20,6 +20,8 @@ import java.util.Optional;
  * @param lastLeafIndex the ledger leaf of the stream's latest event
  * @param receipt the receipt of that event when this process appended it; empty after a replay
  *     (the engine rebuilds one on demand)
+ * @param request the normalised (redacted) request as {@code decision.created} recorded it
+ * @param approvals accepted approvals, consumed nonces, grants and execution
  */
 public record DecisionState(
     String id,
@@ -33,7 +35,9 @@ public record DecisionState(
     Optional<Instant> expiresAt,
     Optional<String> cancelKeyHash,
     long lastLeafIndex,
-    Optional<ObjectNode> receipt) {
+    Optional<ObjectNode> receipt,
+    ObjectNode request,
+    DecisionApprovals approvals) {
 
   public DecisionState {
     Objects.requireNonNull(id, "id");
@@ -42,31 +46,48 @@ public record DecisionState(
     Objects.requireNonNull(expiresAt, "expiresAt");
     Objects.requireNonNull(cancelKeyHash, "cancelKeyHash");
     Objects.requireNonNull(receipt, "receipt");
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(approvals, "approvals");
   }
 
   DecisionState withStatus(DecisionStatus next) {
     return new DecisionState(id, next, outcome, proposer, idempotencyKeyHash, requestHash, policyHash, evaluation,
-        expiresAt, cancelKeyHash, lastLeafIndex, receipt);
+        expiresAt, cancelKeyHash, lastLeafIndex, receipt, request, approvals);
   }
 
   DecisionState withEvaluation(ObjectNode json) {
     return new DecisionState(id, status, outcome, proposer, idempotencyKeyHash, requestHash, policyHash, json,
-        expiresAt, cancelKeyHash, lastLeafIndex, receipt);
+        expiresAt, cancelKeyHash, lastLeafIndex, receipt, request, approvals);
   }
 
   DecisionState withResult(DecisionStatus next, Outcome result, Optional<Instant> expiry) {
     return new DecisionState(id, next, result, proposer, idempotencyKeyHash, requestHash, policyHash, evaluation,
-        expiry, cancelKeyHash, lastLeafIndex, receipt);
+        expiry, cancelKeyHash, lastLeafIndex, receipt, request, approvals);
   }
 
   DecisionState withCancelKey(String keyHash) {
     return new DecisionState(id, status, outcome, proposer, idempotencyKeyHash, requestHash, policyHash, evaluation,
-        expiresAt, Optional.ofNullable(keyHash), lastLeafIndex, receipt);
+        expiresAt, Optional.ofNullable(keyHash), lastLeafIndex, receipt, request, approvals);
   }
 
   DecisionState at(long leafIndex, Optional<ObjectNode> receiptOfLeaf) {
     return new DecisionState(id, status, outcome, proposer, idempotencyKeyHash, requestHash, policyHash, evaluation,
-        expiresAt, cancelKeyHash, leafIndex, receiptOfLeaf);
+        expiresAt, cancelKeyHash, leafIndex, receiptOfLeaf, request, approvals);
+  }
+
+  DecisionState withApprovals(DecisionApprovals next) {
+    return new DecisionState(id, status, outcome, proposer, idempotencyKeyHash, requestHash, policyHash, evaluation,
+        expiresAt, cancelKeyHash, lastLeafIndex, receipt, request, next);
+  }
+
+  /** The action class of the request (the approval domain is derived from it). */
+  public String actionClass() {
+    return request.path("action").path("class").asText("");
+  }
+
+  /** The risk band of the evaluation ({@code low}, {@code medium}, {@code high}, {@code critical}). */
+  public String band() {
+    return evaluation == null ? "" : evaluation.path("risk").path("band").asText("");
   }
 
   /** Whether the whole evaluation trail has been applied (a state is only published when complete). */

@@ -110,4 +110,109 @@ public abstract sealed class EngineException extends Exception {
       return retryAfter;
     }
   }
+  /** No valid bearer token: {@code reason} is the verifier's stable code, in lower case. */
+  public static final class Unauthenticated extends EngineException {
+    private final String reason;
+
+    public Unauthenticated(String reason, String message) {
+      super(message);
+      this.reason = reason;
+    }
+
+    public String reason() {
+      return reason;
+    }
+  }
+
+  /** The identity provider cannot be reached and its keys are not cached: nothing is accepted on stale trust. */
+  public static final class IdentityUnavailable extends EngineException {
+    private final Duration retryAfter;
+
+    public IdentityUnavailable(String message, Duration retryAfter) {
+      super(message);
+      this.retryAfter = retryAfter;
+    }
+
+    public Duration retryAfter() {
+      return retryAfter;
+    }
+  }
+
+  /** An authenticated caller asked for something it may not do; {@code slug} is the problem type. */
+  public static final class Forbidden extends EngineException {
+    private final String slug;
+
+    public Forbidden(String slug, String message) {
+      super(message);
+      this.slug = slug;
+    }
+
+    public String slug() {
+      return slug;
+    }
+  }
+
+  /**
+   * An approval, rejection or challenge was refused (recorded as {@code approval.rejected}); {@code
+   * reason} is a stable code from docs/api-approvals-grants.md.
+   */
+  public static final class ApprovalRejected extends EngineException {
+    private final String decisionId;
+    private final String reason;
+    private final DecisionStatus status;
+
+    public ApprovalRejected(String decisionId, String reason, String message, DecisionStatus status) {
+      super(message);
+      this.decisionId = decisionId;
+      this.reason = reason;
+      this.status = status;
+    }
+
+    public String decisionId() {
+      return decisionId;
+    }
+
+    public String reason() {
+      return reason;
+    }
+
+    /** The decision's status when the refusal is about it (not pending), else null. */
+    public DecisionStatus status() {
+      return status;
+    }
+  }
+
+  /** Too many requests from one approver or on one decision. */
+  public static final class RateLimited extends EngineException {
+    private final Duration retryAfter;
+
+    public RateLimited(String message, Duration retryAfter) {
+      super(message);
+      this.retryAfter = retryAfter;
+    }
+
+    public Duration retryAfter() {
+      return retryAfter;
+    }
+  }
+
+  /** The resource conflicts with the current state: {@code slug} is the problem type. */
+  public static final class Conflict extends EngineException {
+    private final String slug;
+    private final String title;
+
+    public Conflict(String slug, String title, String message) {
+      super(message);
+      this.slug = slug;
+      this.title = title;
+    }
+
+    public String slug() {
+      return slug;
+    }
+
+    public String title() {
+      return title;
+    }
+  }
 }

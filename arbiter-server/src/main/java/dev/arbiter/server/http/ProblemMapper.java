@@ -24,6 +24,18 @@ final class ProblemMapper {
       case EngineException.NotProposer p -> Problem.of("not-proposer", "Only the proposer may do this", 403, p.getMessage());
       case EngineException.Degraded d -> Problem.of("governance-degraded", "Governance degraded: retry later", 503,
           d.getMessage()).with("outcome", "queue");
+      case EngineException.Unauthenticated u -> Problem.of("unauthenticated", "Authentication required", 401,
+          u.getMessage()).with("reason", u.reason());
+      case EngineException.IdentityUnavailable u -> Problem.of("identity-unavailable",
+          "Identity provider unavailable: retry later", 503, u.getMessage());
+      case EngineException.Forbidden f -> Problem.of(f.slug(), "Forbidden", 403, f.getMessage());
+      case EngineException.ApprovalRejected r -> {
+        Problem p = Problem.of("approval-rejected", "Approval refused", r.status() == null ? 403 : 409, r.getMessage())
+            .with("reason", r.reason()).with("decision_id", r.decisionId());
+        yield r.status() == null ? p : p.with("status", r.status().wireName());
+      }
+      case EngineException.RateLimited l -> Problem.of("rate-limited", "Too many requests", 429, l.getMessage());
+      case EngineException.Conflict c -> Problem.of(c.slug(), c.title(), 409, c.getMessage());
     };
   }
 

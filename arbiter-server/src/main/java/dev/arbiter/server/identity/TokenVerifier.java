@@ -63,7 +63,7 @@ import java.util.Objects;
  *   <li>{@code sub} present and non-blank.
  * </ol>
  */
-public final class TokenVerifier {
+public final class TokenVerifier implements Authenticator {
 
   static final int MAX_TOKEN_CHARS = 16 * 1024;
   private static final int JWKS_TIMEOUT_MILLIS = 2_000;
@@ -135,6 +135,11 @@ public final class TokenVerifier {
    *     it is about to allow
    * @throws TokenRejectedException with a stable reason; its message never contains the token
    */
+  @Override
+  public Principal authenticate(String bearerToken) throws TokenRejectedException {
+    return verify(bearerToken);
+  }
+
   public Principal verify(String bearerToken) throws TokenRejectedException {
     SignedJWT jwt = parse(bearerToken);
     JWSHeader header = jwt.getHeader();

@@ -1,0 +1,250 @@
+package dev.arbiter.server.engine;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arbiter.core.approval.Challenge;
+import dev.arbiter.core.approval.Quorum;
+import dev.arbiter.core.approval.Signer;
+import dev.arbiter.core.authority.AuthorityRequirement;
+import dev.arbiter.core.crypto.SignatureVerificationException;
+import dev.arbiter.core.decision.DecisionStatus;
+import dev.arbiter.core.decision.EvaluationJson;
+import dev.arbiter.ledger.event.Actor;
+import dev.arbiter.ledger.event.EventDraft;
+import dev.arbiter.server.identity.Principal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Challenges, approvals and rejections. Every refusal is recorded as {@code approval.rejected} with a
+ * stable reason on the decision's stream before it is answered. The checks run in the order of the
+ * contract (docs/api-approvals-grants.md): token (by the HTTP layer), key, signature, challenge and
+ * nonce, decision state and pinned policy, level and domain, requester, already signed, rationale.
+ * An accepted approval that completes the quorum moves the decision to {@code authorized} in the same
+ * ledger transaction; the grant follows.
+ */
+public final class ApprovalService {
+  private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+  private final DecisionEngine engine;
+  private final ChallengeStore challenges = new ChallengeStore();
+  private final RateLimiter limiter = new RateLimiter();
+  private final AnomalyDetector anomalies = new AnomalyDetector();
+
+  ApprovalService(DecisionEngine engine) {
+    this.engine = engine;
+  }
+
+  /** A challenge to sign, with the decision it concerns. */
+  public record IssuedChallenge(Challenge challenge, DecisionState decision) {}
+
+  public IssuedChallenge challenge(Principal caller, String decisionId, String intent) throws EngineException {
+    Instant now = engine.clock().instant();
+    rateLimit(caller, decisionId, now);
+    DecisionState d = engine.find(decisionId);
+    if (d.status() != DecisionStatus.PENDING_AUTHORITY) {
+      throw new EngineException.ApprovalRejected(decisionId, "decision_not_pending",
+          "decision `" + decisionId + "` is " + d.status().wireName() + ", not pending_authority", d.status());
+    }
+    Challenge c = challenges.issue(caller.subject(), decisionId, intent, d.policyHash(), now, engine.security().challengeTtl())
+        .orElseThrow(() -> new EngineException.RateLimited("too many outstanding challenges", engine.config().retryAfter()));
+    return new IssuedChallenge(c, d);
+  }
+
+  /** Records a refused token on an approval route of an existing decision (the HTTP layer calls this). */
+  public void unauthenticated(String decisionId, String tokenReason) {
+    try {
+      DecisionState d = engine.stored(decisionId);
+      engine.recordRefusal(d, DecisionProjection.APPROVAL_REJECTED, new Actor("unauthenticated", "approver"),
+          F.objectNode().put("reason", "token_invalid").put("token_reason", tokenReason));
+    } catch (EngineException e) {
+      // no such decision (or the ledger is unreadable): nothing to attach the refusal to
+    }
+  }
+
+  public DecisionState approve(Principal caller, String decisionId, ApprovalSubmission s) throws EngineException {
+    return decide(caller, decisionId, s, Challenge.APPROVE);
+  }
+
+  public DecisionState reject(Principal caller, String decisionId, ApprovalSubmission s) throws EngineException {
+    return decide(caller, decisionId, s, Challenge.REJECT);
+  }
+
+  private DecisionState decide(Principal caller, String decisionId, ApprovalSubmission s, String intent)
+      throws EngineException {
+    Instant now = engine.clock().instant();
+    DecisionState found = engine.stored(decisionId);
+    Refusals refuse = new Refusals(found, caller, s);
+    if (!limiter.tryAcquire("approver:" + caller.subject(), engine.security().approverPerMinute(), now)
+        || !limiter.tryAcquire("decision:" + decisionId, engine.security().decisionPerMinute(), now)) {
+      refuse.record("rate_limited", "too many approval attempts");
+      throw new EngineException.RateLimited("too many approval attempts; retry in " + RateLimiter.secondsLeft(now) + " s",
+          java.time.Duration.ofSeconds(RateLimiter.secondsLeft(now)));
+    }
+    // 1. the key: enrolled, not revoked, the caller's own
+    KeyRegistry.EnrolledKey key = engine.keys().find(s.keyId()).orElse(null);
+    if (key == null) {
+      throw refuse.as("key_not_enrolled", "key " + s.keyId() + " is not enrolled");
+    }
+    if (key.revoked()) {
+      throw refuse.as("key_revoked", "key " + s.keyId() + " was revoked at " + key.revokedAt().get());
+    }
+    if (!key.subject().equals(caller.subject())) {
+      throw refuse.as("key_not_owned", "key " + s.keyId() + " is not enrolled by the caller");
+    }
+    // 2. the signature over exactly the submitted challenge
+    try {
+      key.key().verify(s.challenge().signingInput(), s.signature());
+    } catch (SignatureVerificationException e) {
+      throw refuse.as("bad_signature", "the signature does not verify over the challenge with key " + s.keyId());
+    }
+    // 3. the challenge: issued by this engine to this caller for this decision and intent, unused, in time
+    Challenge c = s.challenge();
+    if (!c.decisionId().equals(decisionId) || !c.intent().equals(intent)) {
+      throw refuse.as("challenge_mismatch", "the challenge was issued for " + c.intent() + " of decision `"
+          + c.decisionId() + "`, not for " + intent + " of this one");
+    }
+    if (found.approvals().usedNonces().contains(c.nonce()) || challenges.consumed(c.nonce())) {
+      throw refuse.as("nonce_used", "this challenge was already used");
+    }
+    ChallengeStore.Issued issued = challenges.take(c.nonce(), now).orElse(null);
+    if (issued == null || !issued.challenge().equals(c) || !issued.subject().equals(caller.subject())) {
+      throw refuse.as("unknown_challenge", "this engine did not issue this challenge to the caller");
+    }
+    if (!now.isBefore(c.expiresAt())) {
+      throw refuse.as("challenge_expired", "the challenge expired at " + c.expiresAt());
+    }
+    ReentrantLock lock = engine.lock(decisionId);
+    lock.lock();
+    try {
+      engine.requireConfirmed(decisionId);
+      DecisionState d = engine.find(decisionId);
+      refuse = new Refusals(d, caller, s);
+      // 4. the decision: still pending, under the policy the challenge pinned
+      if (d.status() != DecisionStatus.PENDING_AUTHORITY) {
+        refuse.record("decision_not_pending", "decision is " + d.status().wireName());
+        throw new EngineException.ApprovalRejected(decisionId, "decision_not_pending",
+            "decision `" + decisionId + "` is " + d.status().wireName() + ", not pending_authority", d.status());
+      }
+      if (!c.policyHash().equals(d.policyHash())) {
+        throw refuse.as("policy_changed", "the challenge pins another policy than the decision");
+      }
+      // 5. authority: level or role, and domain
+      AuthorityRequirement requirement = EvaluationJson.authorityFromJson(d.evaluation().get("authority"));
+      Signer signer = new Signer(caller.subject(), caller.level(), caller.roles());
+      if (!Quorum.qualifies(requirement, signer)) {
+        throw refuse.as("insufficient_level", "approvals need " + describe(requirement) + "; the caller has "
+            + caller.level().map(Enum::name).orElse("no level") + " " + caller.roles());
+      }
+      String domain = engine.security().domainOf(d.actionClass());
+      if (!caller.coversDomain(domain)) {
+        throw refuse.as("wrong_domain", "the caller's authority covers " + caller.domains() + ", not `" + domain + "`");
+      }
+      // 6. people: never the requester, each one once
+      if (d.proposer().filter(caller.subject()::equals).isPresent()) {
+        throw refuse.as("self_approval", "the requester cannot approve or reject their own decision");
+      }
+      if (d.approvals().signedBy(caller.subject())) {
+        throw refuse.as("already_signed", "the caller already approved this decision");
+      }
+      if (s.rationale().isEmpty() && (d.band().equals("high") || d.band().equals("critical"))) {
+        throw refuse.as("rationale_required", "a rationale is required for " + d.band() + "-risk decisions");
+      }
+      List<EventDraft> drafts = new ArrayList<>();
+      ObjectNode payload = F.objectNode().put("actor", caller.subject())
+          .put("role", caller.level().map(Enum::name).orElse(caller.roles().isEmpty() ? "none" : caller.roles().get(0)));
+      caller.level().ifPresentOrElse(l -> payload.put("level", l.name()), () -> payload.putNull("level"));
+      caller.roles().forEach(payload.putArray("roles")::add);
+      payload.put("intent", intent).put("method", key.key().algorithm().wireName()).put("key_id", s.keyId().value())
+          .put("signature_ref", Base64.getEncoder().encodeToString(s.signature()))
+          .put("nonce", c.nonce()).put("signed_at", now.toString()).put("domain", domain);
+      payload.set("challenge", c.toJson());
+      s.rationale().ifPresentOrElse(r -> payload.put("rationale", r), () -> payload.putNull("rationale"));
+      Actor actor = new Actor(caller.subject(), "approver");
+      if (intent.equals(Challenge.REJECT)) {
+        drafts.add(new EventDraft(decisionId, DecisionProjection.REJECTION_ADDED, d.policyHash(), actor, payload));
+        drafts.add(result(d, "deny", DecisionStatus.DENIED));
+        return engine.commit(d, drafts);
+      }
+      drafts.add(new EventDraft(decisionId, DecisionProjection.APPROVAL_ADDED, d.policyHash(), actor, payload));
+      for (ObjectNode signal : anomalies.signals(caller.subject(), domain, d.band(), c.issuedAt(), now)) {
+        drafts.add(DecisionTrail.engineEvent(decisionId, DecisionProjection.APPROVAL_ANOMALY, d.policyHash(), signal));
+      }
+      List<Signer> valid = new ArrayList<>();
+      for (DecisionApprovals.Accepted a : d.approvals().accepted()) {
+        if (now.isBefore(a.signedAt().plus(requirement.approvalTtl()))) {
+          valid.add(a.signer()); // an approval older than approval_ttl no longer counts
+        }
+      }
+      valid.add(signer);
+      boolean met = Quorum.evaluate(requirement, valid).met();
+      if (met) {
+        drafts.add(result(d, "allow", DecisionStatus.AUTHORIZED));
+      }
+      DecisionState next = engine.commit(d, drafts);
+      anomalies.remember(caller.subject(), domain, now);
+      return met ? engine.grants().issue(decisionId) : next;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** What is still missing for this decision's quorum (for the API). */
+  public Quorum.Result quorum(DecisionState d) {
+    if (d.evaluation() == null || d.evaluation().get("authority") == null || d.evaluation().get("authority").isNull()) {
+      return new Quorum.Result(false, 0, List.of());
+    }
+    AuthorityRequirement requirement = EvaluationJson.authorityFromJson(d.evaluation().get("authority"));
+    Instant now = engine.clock().instant();
+    List<Signer> valid = d.approvals().accepted().stream()
+        .filter(a -> now.isBefore(a.signedAt().plus(requirement.approvalTtl()))).map(DecisionApprovals.Accepted::signer).toList();
+    return Quorum.evaluate(requirement, valid);
+  }
+
+  private static EventDraft result(DecisionState d, String outcome, DecisionStatus status) {
+    ObjectNode p = F.objectNode().put("outcome", outcome).put("status", status.wireName());
+    p.putNull("expires_at");
+    return DecisionTrail.engineEvent(d.id(), DecisionProjection.RESULT, d.policyHash(), p);
+  }
+
+  private static String describe(AuthorityRequirement r) {
+    return (r.levels().isEmpty() ? "" : "a level in " + r.levels().stream().sorted().toList())
+        + (r.roles().isEmpty() ? "" : (r.levels().isEmpty() ? "" : " or ") + "a role in " + r.roles());
+  }
+
+  private void rateLimit(Principal caller, String decisionId, Instant now) throws EngineException.RateLimited {
+    if (!limiter.tryAcquire("approver:" + caller.subject(), engine.security().approverPerMinute(), now)) {
+      throw new EngineException.RateLimited("too many requests by this approver; retry in " + RateLimiter.secondsLeft(now) + " s",
+          java.time.Duration.ofSeconds(RateLimiter.secondsLeft(now)));
+    }
+  }
+
+  /** Records and builds refusals for one submission. */
+  private final class Refusals {
+    private final DecisionState d;
+    private final Principal caller;
+    private final ApprovalSubmission s;
+
+    Refusals(DecisionState d, Principal caller, ApprovalSubmission s) {
+      this.d = d;
+      this.caller = caller;
+      this.s = s;
+    }
+
+    void record(String reason, String detail) {
+      ObjectNode p = F.objectNode().put("reason", reason).put("detail", detail).put("actor", caller.subject())
+          .put("key_id", s.keyId().value()).put("intent", s.challenge().intent()).put("nonce", s.challenge().nonce())
+          .put("challenge_decision_id", s.challenge().decisionId());
+      engine.recordRefusal(d, DecisionProjection.APPROVAL_REJECTED, new Actor(caller.subject(), "approver"), p);
+    }
+
+    EngineException.ApprovalRejected as(String reason, String detail) {
+      record(reason, detail);
+      return new EngineException.ApprovalRejected(d.id(), reason, detail, null);
+    }
+  }
+}

@@ -1,0 +1,110 @@
+package dev.arbiter.server.engine;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arbiter.core.decision.DecisionStatus;
+import dev.arbiter.core.grant.Grant;
+import dev.arbiter.core.grant.GrantCodec;
+import dev.arbiter.core.grant.GrantRejectedException;
+import dev.arbiter.ledger.event.Actor;
+import dev.arbiter.server.identity.Principal;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * What gateways report about executions, recorded on the decision's stream: {@code
+ * execution.started} (at most one per decision: the engine's own guard against a second execution,
+ * behind the gateway's burn store), then {@code execution.confirmed} (the decision becomes {@code
+ * executed}) or {@code execution.failed}. Only callers holding the configured gateway role may
+ * report, and only with a grant this engine issued for that decision.
+ */
+public final class Executions {
+  private final DecisionEngine engine;
+
+  Executions(DecisionEngine engine) {
+    this.engine = engine;
+  }
+
+  /** The execution id and the state after {@code execution.started}. */
+  public record Started(String executionId, DecisionState decision) {}
+
+  public Started started(Principal gateway, String compactGrant) throws EngineException {
+    Grant grant = verify(gateway, compactGrant, Duration.ofSeconds(30));
+    ReentrantLock lock = engine.lock(grant.decisionId());
+    lock.lock();
+    try {
+      engine.requireConfirmed(grant.decisionId());
+      DecisionState d = ownGrant(grant);
+      if (d.approvals().executionId().isPresent()) {
+        throw new EngineException.Conflict("grant-already-used", "Grant already used",
+            "decision `" + d.id() + "` already has an execution (" + d.approvals().executionId().get() + ")");
+      }
+      if (d.status() != DecisionStatus.AUTHORIZED) {
+        throw new EngineException.Conflict("grant-not-available", "Decision not executable",
+            "decision `" + d.id() + "` is " + d.status().wireName());
+      }
+      String executionId = engine.newId("exe_");
+      ObjectNode payload = JsonNodeFactory.instance.objectNode().put("execution_id", executionId)
+          .put("grant_id", grant.grantId()).put("gateway", gateway.subject()).put("tool", grant.tool())
+          .put("payload_hash", grant.payloadHash());
+      DecisionState next = engine.commit(d, List.of(draft(d, DecisionProjection.EXECUTION_STARTED, gateway, payload)));
+      return new Started(executionId, next);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public DecisionState finished(Principal gateway, String compactGrant, String executionId, boolean confirmed,
+      int upstreamStatus, long durationMs, Optional<String> responseHash) throws EngineException {
+    // A long upstream call may outlive the grant: the signature must still be the engine's own.
+    Grant grant = verify(gateway, compactGrant, Duration.ofDays(1));
+    ReentrantLock lock = engine.lock(grant.decisionId());
+    lock.lock();
+    try {
+      engine.requireConfirmed(grant.decisionId());
+      DecisionState d = ownGrant(grant);
+      if (d.approvals().executionId().filter(executionId::equals).isEmpty() || d.status() != DecisionStatus.AUTHORIZED) {
+        throw new EngineException.Conflict("execution-not-started", "No such running execution",
+            "execution `" + executionId + "` is not the running execution of decision `" + d.id() + "`");
+      }
+      ObjectNode payload = JsonNodeFactory.instance.objectNode().put("execution_id", executionId)
+          .put("grant_id", grant.grantId()).put("gateway", gateway.subject()).put("upstream_status", upstreamStatus)
+          .put("duration_ms", durationMs);
+      responseHash.ifPresentOrElse(h -> payload.put("response_hash", h), () -> payload.putNull("response_hash"));
+      String type = confirmed ? DecisionProjection.EXECUTION_CONFIRMED : DecisionProjection.EXECUTION_FAILED;
+      return engine.commit(d, List.of(draft(d, type, gateway, payload)));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private Grant verify(Principal gateway, String compactGrant, Duration skew) throws EngineException {
+    if (!gateway.roles().contains(engine.security().gatewayRole())) {
+      throw new EngineException.Forbidden("forbidden", "only a gateway (role `" + engine.security().gatewayRole()
+          + "`) may record executions");
+    }
+    try {
+      return GrantCodec.verify(compactGrant, kid -> kid.equals(engine.security().engineKey().keyId())
+          ? Optional.of(engine.security().engineKey().verifyingKey()) : Optional.empty(), engine.clock().instant(), skew);
+    } catch (GrantRejectedException e) {
+      throw new EngineException.Forbidden("grant-invalid", "the grant is not valid: " + e.code());
+    }
+  }
+
+  private DecisionState ownGrant(Grant grant) throws EngineException {
+    DecisionState d = engine.find(grant.decisionId());
+    if (!d.approvals().grantIds().contains(grant.grantId())) {
+      throw new EngineException.Forbidden("grant-invalid", "grant " + grant.grantId() + " was not issued for decision `"
+          + d.id() + "`");
+    }
+    return d;
+  }
+
+  private static dev.arbiter.ledger.event.EventDraft draft(DecisionState d, String type, Principal gateway,
+      ObjectNode payload) {
+    return new dev.arbiter.ledger.event.EventDraft(d.id(), type, d.policyHash(), new Actor(gateway.subject(), "gateway"),
+        payload);
+  }
+}

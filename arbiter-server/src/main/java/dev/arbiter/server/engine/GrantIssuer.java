@@ -1,0 +1,75 @@
+package dev.arbiter.server.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arbiter.core.crypto.Sha256;
+import dev.arbiter.core.decision.DecisionStatus;
+import dev.arbiter.core.decision.Target;
+import dev.arbiter.core.grant.Grant;
+import dev.arbiter.core.grant.GrantCodec;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Issues grants for authorised decisions: a compact JWS signed by the engine key carrying the
+ * decision's action, target, payload hash, pinned policy and the ledger receipt of its latest event.
+ * {@code grant.issued} (grant id, hashes, validity — never the grant itself, which is a bearer
+ * capability) is confirmed by the ledger before the grant is returned.
+ */
+public final class GrantIssuer {
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private final DecisionEngine engine;
+
+  GrantIssuer(DecisionEngine engine) {
+    this.engine = engine;
+  }
+
+  /**
+   * The decision's grant: the one this process issued if it is still valid, else a new one.
+   *
+   * @throws EngineException.Conflict {@code grant-not-available} unless the decision is authorized
+   */
+  public DecisionState issue(String decisionId) throws EngineException {
+    ReentrantLock lock = engine.lock(decisionId);
+    lock.lock();
+    try {
+      engine.requireConfirmed(decisionId);
+      DecisionState d = engine.find(decisionId);
+      if (d.status() != DecisionStatus.AUTHORIZED) {
+        throw new EngineException.Conflict("grant-not-available", "No grant for this decision",
+            "decision `" + decisionId + "` is " + d.status().wireName() + "; grants exist only for authorized decisions");
+      }
+      Instant now = engine.clock().instant();
+      if (d.approvals().grant().filter(g -> g.expiresAt().isAfter(now)).isPresent()) {
+        return d;
+      }
+      JsonNode action = d.request().path("action");
+      byte[] nonce = new byte[16];
+      RANDOM.nextBytes(nonce);
+      Grant grant = new Grant(engine.newId("gnt_"), d.id(), action.path("class").asText(), action.path("tool").asText(),
+          new Target(action.path("target").path("type").asText(), action.path("target").path("id").asText()),
+          Grant.payloadHash(action.path("payload")), d.policyHash(), d.receipt().orElseThrow(), now,
+          now.plus(engine.security().grantTtl()), Base64.getUrlEncoder().withoutPadding().encodeToString(nonce));
+      String compact = GrantCodec.sign(grant, engine.security().engineKey());
+      ObjectNode payload = JsonNodeFactory.instance.objectNode().put("grant_id", grant.grantId())
+          .put("grant_hash", Sha256.prefixed(Sha256.digest(compact.getBytes(StandardCharsets.US_ASCII))))
+          .put("payload_hash", grant.payloadHash()).put("tool", grant.tool())
+          .put("engine_key_id", engine.security().engineKey().keyId().value())
+          .put("receipt_leaf_index", d.lastLeafIndex())
+          .put("not_before", grant.notBefore().toString()).put("expires_at", grant.expiresAt().toString());
+      DecisionState issued = engine.commit(d, List.of(DecisionTrail.engineEvent(d.id(), DecisionProjection.GRANT_ISSUED,
+          d.policyHash(), payload)));
+      DecisionState withGrant = issued.withApprovals(issued.approvals()
+          .withGrant(new DecisionApprovals.IssuedGrant(grant.grantId(), compact, grant.expiresAt())));
+      engine.remember(withGrant);
+      return withGrant;
+    } finally {
+      lock.unlock();
+    }
+  }
+}

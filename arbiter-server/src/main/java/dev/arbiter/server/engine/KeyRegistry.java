@@ -1,0 +1,154 @@
+package dev.arbiter.server.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arbiter.core.crypto.KeyFormatException;
+import dev.arbiter.core.crypto.KeyId;
+import dev.arbiter.core.crypto.VerifyingKey;
+import dev.arbiter.core.decision.FieldError;
+import dev.arbiter.ledger.event.Actor;
+import dev.arbiter.ledger.event.EventDraft;
+import dev.arbiter.ledger.store.EntryQuery;
+import dev.arbiter.ledger.store.LedgerStoreException;
+import dev.arbiter.ledger.store.StoredEntry;
+import dev.arbiter.server.identity.Principal;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Approver keys, as the ledger's {@code sys:keys} stream records them: {@code key.enrolled} binds
+ * {@code (subject, key id, public key)}, {@code key.revoked} ends a key for every future approval.
+ * The registry is that stream folded into memory at start; it changes only after the ledger
+ * confirmed.
+ */
+public final class KeyRegistry {
+  public static final String STREAM = "sys:keys";
+  static final String ENROLLED = "key.enrolled";
+  static final String REVOKED = "key.revoked";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int PAGE = 10_000;
+
+  /** One enrolled key. */
+  public record EnrolledKey(KeyId id, String subject, VerifyingKey key, Instant enrolledAt, Optional<Instant> revokedAt) {
+    public boolean revoked() {
+      return revokedAt.isPresent();
+    }
+  }
+
+  private final DecisionEngine engine;
+  private final Map<KeyId, EnrolledKey> keys = new ConcurrentHashMap<>();
+  private final ReentrantLock writes = new ReentrantLock();
+
+  private KeyRegistry(DecisionEngine engine) {
+    this.engine = engine;
+  }
+
+  static KeyRegistry replay(DecisionEngine engine) throws LedgerStoreException {
+    KeyRegistry r = new KeyRegistry(engine);
+    long from = 0;
+    while (true) {
+      List<StoredEntry> page = engine.ledger().store().query(new EntryQuery(STREAM, null, from, PAGE));
+      for (StoredEntry e : page) {
+        r.apply(e);
+      }
+      if (page.size() < PAGE) {
+        return r;
+      }
+      from = page.get(page.size() - 1).leafIndex() + 1;
+    }
+  }
+
+  private void apply(StoredEntry e) {
+    try {
+      JsonNode p = JSON.readTree(e.envelope()).get("payload");
+      KeyId id = new KeyId(p.get("key_id").asText());
+      if (e.eventType().equals(ENROLLED)) {
+        VerifyingKey key = VerifyingKey.fromPem(p.get("public_key").asText());
+        keys.put(id, new EnrolledKey(id, p.get("subject").asText(), key, Instant.parse(p.get("enrolled_at").asText()),
+            Optional.empty()));
+      } else if (e.eventType().equals(REVOKED)) {
+        keys.computeIfPresent(id, (k, v) -> new EnrolledKey(k, v.subject(), v.key(), v.enrolledAt(),
+            Optional.of(Instant.parse(p.get("revoked_at").asText()))));
+      }
+    } catch (IOException | KeyFormatException | RuntimeException ex) {
+      throw new IllegalStateException("leaf " + e.leafIndex() + " of " + STREAM + " is not a key event this engine wrote", ex);
+    }
+  }
+
+  public Optional<EnrolledKey> find(KeyId id) {
+    return Optional.ofNullable(keys.get(id));
+  }
+
+  /** The result of an enrolment: the key, and whether it was already enrolled by this subject. */
+  public record Enrolment(EnrolledKey key, boolean existing) {}
+
+  /**
+   * Enrols {@code publicKeyPem} for the authenticated caller. Enrolling one's own key again is a no-op;
+   * a key enrolled by someone else, or a revoked key, is refused.
+   */
+  public Enrolment enrol(Principal caller, String publicKeyPem) throws EngineException {
+    VerifyingKey key;
+    try {
+      key = VerifyingKey.fromPem(publicKeyPem);
+    } catch (KeyFormatException | RuntimeException e) {
+      throw new EngineException.InvalidInput(List.of(new FieldError("invalid_key", "public_key", "a value that is not a key",
+          "an SPKI PEM public key (ed25519 or ecdsa-p256), as `arbiter keys generate` writes: " + e.getMessage())));
+    }
+    writes.lock();
+    try {
+      EnrolledKey existing = keys.get(key.keyId());
+      if (existing != null) {
+        if (!existing.subject().equals(caller.subject())) {
+          throw new EngineException.Conflict("key-already-enrolled", "Key already enrolled",
+              "key " + key.keyId() + " is enrolled by another subject");
+        }
+        if (existing.revoked()) {
+          throw new EngineException.Conflict("key-revoked", "Key revoked", "key " + key.keyId() + " was revoked and cannot be enrolled again");
+        }
+        return new Enrolment(existing, true);
+      }
+      Instant now = engine.clock().instant();
+      ObjectNode payload = JsonNodeFactory.instance.objectNode().put("key_id", key.keyId().value())
+          .put("subject", caller.subject()).put("algorithm", key.algorithm().wireName()).put("public_key", key.toSpkiPem())
+          .put("enrolled_at", now.toString());
+      engine.appendSystem(new EventDraft(STREAM, ENROLLED, engine.activePolicy().hash(), new Actor(caller.subject(), "approver"),
+          payload));
+      EnrolledKey k = new EnrolledKey(key.keyId(), caller.subject(), key, now, Optional.empty());
+      keys.put(k.id(), k);
+      return new Enrolment(k, false);
+    } finally {
+      writes.unlock();
+    }
+  }
+
+  /** Revokes one of the caller's own keys; revoking a revoked key again is a no-op. */
+  public EnrolledKey revoke(Principal caller, KeyId id) throws EngineException {
+    writes.lock();
+    try {
+      EnrolledKey k = keys.get(id);
+      if (k == null || !k.subject().equals(caller.subject())) {
+        throw new EngineException.Forbidden("key-not-owned", "no key " + id + " is enrolled by the caller");
+      }
+      if (k.revoked()) {
+        return k;
+      }
+      Instant now = engine.clock().instant();
+      ObjectNode payload = JsonNodeFactory.instance.objectNode().put("key_id", id.value()).put("subject", caller.subject())
+          .put("revoked_at", now.toString());
+      engine.appendSystem(new EventDraft(STREAM, REVOKED, engine.activePolicy().hash(), new Actor(caller.subject(), "approver"),
+          payload));
+      EnrolledKey revoked = new EnrolledKey(id, k.subject(), k.key(), k.enrolledAt(), Optional.of(now));
+      keys.put(id, revoked);
+      return revoked;
+    } finally {
+      writes.unlock();
+    }
+  }
+}
