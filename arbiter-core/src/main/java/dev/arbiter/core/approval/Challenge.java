@@ -82,12 +82,25 @@ public record Challenge(
     if (!ttl.isIntegralNumber() || !ttl.canConvertToLong()) {
       throw new IllegalArgumentException("`challenge.ttl_seconds` must be an integer");
     }
+    return new Challenge(text(json, "decision_id"), text(json, "intent"), issuedAt(text(json, "issued_at")),
+        text(json, "nonce"), ttl.longValue(), text(json, "policy_hash"));
+  }
+
+  /**
+   * Only the form {@link #toJson()} writes: {@link Instant#parse} also takes offsets, lower-case
+   * {@code t}/{@code z} and padded fractions, which would be "the same" challenge re-serialized to
+   * other bytes than the ones echoed.
+   */
+  private static Instant issuedAt(String text) {
     try {
-      return new Challenge(text(json, "decision_id"), text(json, "intent"), Instant.parse(text(json, "issued_at")),
-          text(json, "nonce"), ttl.longValue(), text(json, "policy_hash"));
+      Instant at = Instant.parse(text);
+      if (at.toString().equals(text)) {
+        return at;
+      }
     } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException("`challenge.issued_at` must be an RFC 3339 UTC timestamp");
+      // fall through
     }
+    throw new IllegalArgumentException("`challenge.issued_at` must be an RFC 3339 UTC timestamp as issued (e.g. 2026-01-02T03:04:05Z)");
   }
 
   private static String text(JsonNode json, String field) {

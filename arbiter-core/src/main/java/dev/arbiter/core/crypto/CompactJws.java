@@ -93,6 +93,11 @@ public final class CompactJws {
       throw new Rejected("unknown_key", "kid is not a key id");
     }
     VerifyingKey key = trusted.apply(kid).orElseThrow(() -> new Rejected("unknown_key", "signed by an untrusted key " + kid));
+    if (key.algorithm() != KeyAlgorithm.ED25519) {
+      // VerifyingKey.verify follows the key's algorithm, not the header's: without this an ECDSA
+      // signature by a trusted P-256 key would pass under `alg: EdDSA`
+      throw new Rejected("algorithm_not_allowed", "kid " + kid + " names a " + key.algorithm().wireName() + " key; only ed25519 keys sign compact JWS objects");
+    }
     boolean ok;
     try {
       ok = jws.verify(new Verifier(key));
