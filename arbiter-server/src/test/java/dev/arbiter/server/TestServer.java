@@ -126,6 +126,11 @@ public final class TestServer implements AutoCloseable {
     return send(b.build());
   }
 
+  /** The decision as GET returns it (read as the proposer of the example requests). */
+  public JsonNode json(String decisionId) throws IOException, InterruptedException {
+    return getAs(TestIdentity.token("agent-7"), "/v1/decisions/" + decisionId).json();
+  }
+
   private static String actorIn(String body) {
     try {
       JsonNode n = JSON.readTree(body);

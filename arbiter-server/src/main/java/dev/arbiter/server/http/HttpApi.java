@@ -434,6 +434,10 @@ public final class HttpApi {
     if (cause instanceof EngineException.Degraded d) {
       ctx.header("Retry-After", Long.toString(Math.max(1, d.retryAfter().toSeconds())));
       LOG.warn("answered queue on {} {}: {}", ctx.method(), ctx.path(), d.getMessage());
+    } else if (cause instanceof EngineException.IdentityUnavailable u) {
+      ctx.header("Retry-After", Long.toString(Math.max(1, u.retryAfter().toSeconds())));
+    } else if (cause instanceof EngineException.RateLimited l) {
+      ctx.header("Retry-After", Long.toString(Math.max(1, l.retryAfter().toSeconds())));
     }
     ctx.status(p.status());
     ctx.contentType(Problem.CONTENT_TYPE);

@@ -1,0 +1,58 @@
+package dev.arbiter.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.arbiter.server.TestServer.Response;
+import org.junit.jupiter.api.Test;
+
+/** The gateway's side of the engine: one execution per decision, only by a gateway, only with an issued grant. */
+class ExecutionApiTest extends ServerTest {
+  static final String READ = """
+      {"action": {"class": "read", "tool": "grafana", "intent": "check error rate",
+                  "target": {"type": "dashboard", "id": "payments-slo"}, "payload": {}},
+       "context": {"actor": {"id": "agent-7"}, "environment": "dev"}}""";
+
+  private final String gateway = TestIdentity.token("gateway-1", "arbiter-gateway");
+
+  private Response report(String token, String key, String body) throws Exception {
+    return t.postAs(token, "/v1/executions", key, body);
+  }
+
+  @Test
+  void started_thenConfirmed_executesTheDecisionOnce() throws Exception {
+    JsonNode d = t.post("/v1/decisions", "r-1", READ).json();
+    String grant = d.get("grant").asText();
+    String id = d.get("decision_id").asText();
+
+    Response started = report(gateway, "s-1", "{\"grant\": \"" + grant + "\", \"phase\": \"started\"}");
+    assertThat(started.status()).as(started.toString()).isEqualTo(201);
+    String exe = started.json().get("execution_id").asText();
+    Response again = report(gateway, "s-2", "{\"grant\": \"" + grant + "\", \"phase\": \"started\"}");
+    assertThat(again.status()).isEqualTo(409);
+    assertThat(again.json().get("type").asText()).isEqualTo("https://arbiter.dev/problems/grant-already-used");
+    Response retried = report(gateway, "s-1", "{\"grant\": \"" + grant + "\", \"phase\": \"started\"}");
+    assertThat(retried.status()).as("same Idempotency-Key, same body: the same answer").isEqualTo(201);
+    assertThat(retried.json().get("execution_id").asText()).isEqualTo(exe);
+
+    Response done = report(gateway, "c-1", "{\"grant\": \"" + grant + "\", \"phase\": \"confirmed\", \"execution_id\": \""
+        + exe + "\", \"upstream_status\": 200, \"duration_ms\": 3, \"response_hash\": \"sha256:00\"}");
+    assertThat(done.status()).as(done.toString()).isEqualTo(200);
+    assertThat(done.json().get("status").asText()).isEqualTo("executed");
+    assertThat(t.trail(id)).endsWith("grant.issued", "execution.started", "execution.confirmed");
+  }
+
+  @Test
+  void onlyAGateway_withAGrantThisEngineIssued_mayReport() throws Exception {
+    JsonNode d = t.post("/v1/decisions", "r-2", READ).json();
+    String grant = d.get("grant").asText();
+
+    Response agent = report(TestIdentity.token("agent-7"), "a-1", "{\"grant\": \"" + grant + "\", \"phase\": \"started\"}");
+    assertThat(agent.status()).isEqualTo(403);
+    String forged = grant.substring(0, grant.lastIndexOf('.') + 1) + "AAAA" + grant.substring(grant.lastIndexOf('.') + 5);
+    Response bad = report(gateway, "a-2", "{\"grant\": \"" + forged + "\", \"phase\": \"started\"}");
+    assertThat(bad.status()).isEqualTo(403);
+    assertThat(bad.json().get("type").asText()).isEqualTo("https://arbiter.dev/problems/grant-invalid");
+    assertThat(t.trail(d.get("decision_id").asText())).doesNotContain("execution.started");
+  }
+}
