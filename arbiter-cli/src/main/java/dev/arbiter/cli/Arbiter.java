@@ -23,6 +23,8 @@ import picocli.CommandLine.Command;
       KeysCommand.class,
       PolicyCommand.class,
       DecideCommand.class,
+      ApproveCommand.class,
+      DecisionsCommand.class,
       ServeCommand.class,
       QuickstartCommand.class,
       dev.arbiter.cli.ledger.LedgerCommand.class,
@@ -42,7 +44,12 @@ public final class Arbiter implements Runnable {
   }
 
   public static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new Arbiter());
+    return commandLine(CommandLine.defaultFactory());
+  }
+
+  /** The CLI with commands made by {@code factory} (tests inject a scripted console this way). */
+  static CommandLine commandLine(CommandLine.IFactory factory) {
+    CommandLine cli = new CommandLine(new Arbiter(), factory);
     cli.setExitCodeExceptionMapper(ExitCodes::forException);
     cli.setParameterExceptionHandler(ExitCodes::onParameterException);
     cli.setExecutionExceptionHandler(ExitCodes::onExecutionException);

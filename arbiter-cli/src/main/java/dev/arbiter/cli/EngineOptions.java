@@ -1,0 +1,110 @@
+package dev.arbiter.cli;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code --engine URL} and the bearer token, shared by every command that calls the engine. The
+ * token comes from exactly one of: {@code --token-file FILE} (preferred: not visible in {@code ps}),
+ * {@code --token T}, or the environment variable {@value #TOKEN_ENV}. It is never printed.
+ */
+public final class EngineOptions {
+  static final String TOKEN_ENV = "ARBITER_TOKEN";
+  /** RFC 6750 b64token: also keeps CR/LF and spaces out of the Authorization header. */
+  private static final Pattern B64TOKEN = Pattern.compile("[A-Za-z0-9\\-._~+/]+=*");
+  private static final int MAX_TOKEN_CHARS = 16 * 1024;
+
+  @Option(names = "--engine", required = true, paramLabel = "URL",
+      description = "Engine base URL, e.g. http://127.0.0.1:8080 (plain http only to loopback).")
+  String engine;
+
+  @Option(names = "--token-file", paramLabel = "FILE",
+      description = "File holding the OIDC access token (preferred: not visible in `ps`).")
+  Path tokenFile;
+
+  @Option(names = "--token", paramLabel = "TOKEN",
+      description = "The OIDC access token itself (visible to other local users in `ps`; prefer --token-file or "
+          + TOKEN_ENV + ").")
+  String token;
+
+  /** The client for these options; {@code env} is the process environment. */
+  EngineClient client(java.util.Map<String, String> env) {
+    return new EngineClient(engineUri(), resolveToken(env));
+  }
+
+  private URI engineUri() {
+    URI uri;
+    try {
+      uri = new URI(engine);
+    } catch (URISyntaxException e) {
+      throw CliFailure.badInput("--engine `" + Text.safe(engine) + "` is not a URL");
+    }
+    String scheme = uri.getScheme();
+    if (!uri.isAbsolute() || uri.getHost() == null || !("http".equals(scheme) || "https".equals(scheme))
+        || uri.getQuery() != null || uri.getFragment() != null || uri.getUserInfo() != null) {
+      throw CliFailure.badInput("--engine `" + Text.safe(engine)
+          + "` must be an absolute http(s) URL without credentials, query or fragment");
+    }
+    if ("http".equals(scheme) && !isLoopback(uri.getHost())) {
+      throw CliFailure.badInput("--engine " + uri + ": refusing to send a bearer token over plain http to a"
+          + " host other than loopback; use https");
+    }
+    return uri;
+  }
+
+  private static boolean isLoopback(String host) {
+    String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+    if (h.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    if (!h.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+      return false; // a name other than localhost: never resolved here
+    }
+    try {
+      return InetAddress.getByName(h).isLoopbackAddress();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private String resolveToken(java.util.Map<String, String> env) {
+    if (token != null && tokenFile != null) {
+      throw CliFailure.badInput("give either --token or --token-file, not both");
+    }
+    String t;
+    String source;
+    if (tokenFile != null) {
+      source = "--token-file " + tokenFile;
+      try {
+        if (Files.size(tokenFile) > MAX_TOKEN_CHARS + 2) {
+          throw CliFailure.badInput(source + " is larger than " + MAX_TOKEN_CHARS + " bytes; not a token");
+        }
+        t = Files.readString(tokenFile, StandardCharsets.US_ASCII).strip();
+      } catch (java.nio.charset.MalformedInputException e) {
+        throw CliFailure.badInput(source + " is not an ASCII token");
+      } catch (IOException e) {
+        throw CliFailure.badInput("cannot read " + source + ": " + e.getClass().getSimpleName());
+      }
+    } else if (token != null) {
+      source = "--token";
+      t = token.strip();
+    } else if (env.get(TOKEN_ENV) != null) {
+      source = TOKEN_ENV;
+      t = env.get(TOKEN_ENV).strip();
+    } else {
+      throw CliFailure.badInput("no access token: give --token-file FILE (preferred), --token T, or set " + TOKEN_ENV);
+    }
+    if (t.isEmpty() || t.length() > MAX_TOKEN_CHARS || !B64TOKEN.matcher(t).matches()) {
+      throw CliFailure.badInput("the token from " + source + " is not a bearer token (empty, too long, or has"
+          + " characters a token cannot have); it is not shown");
+    }
+    return t;
+  }
+}
