@@ -73,7 +73,7 @@ public final class QuickstartCommand implements Callable<Integer> {
       throw CliFailure.badInput(e.getMessage());
     }
     ServeCommand.Embedded running = ServeCommand.Embedded.start(base.resolve("data"), bundle,
-        dev.arbiter.server.ArbiterServer.PolicySource.DEVELOPMENT, config);
+        dev.arbiter.server.ArbiterServer.PolicySource.DEVELOPMENT, config, new IdentityOptions());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       err.println("arbiter quickstart: stopping; closing the ledger");

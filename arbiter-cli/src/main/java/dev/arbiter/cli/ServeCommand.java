@@ -15,6 +15,7 @@ import dev.arbiter.ledger.store.sqlite.SqliteLedgerStore;
 import dev.arbiter.server.ArbiterServer;
 import dev.arbiter.server.ArbiterServer.PolicySource;
 import dev.arbiter.server.config.ServerConfig;
+import dev.arbiter.server.identity.DevIssuer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -72,6 +73,8 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--role", defaultValue = "all", description = "Process role; only `all` exists yet (engine + ledger in one process).")
   String role;
 
+  @CommandLine.Mixin IdentityOptions identity = new IdentityOptions();
+
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
@@ -100,7 +103,7 @@ public final class ServeCommand implements Callable<Integer> {
       source = PolicySource.DEVELOPMENT;
     }
 
-    Embedded running = Embedded.start(dataDir, bundle, source, config);
+    Embedded running = Embedded.start(dataDir, bundle, source, config, identity);
     ArbiterServer server = running.server();
     Ledger ledger = running.ledger();
     Path dir = running.dataDir();
@@ -111,16 +114,15 @@ public final class ServeCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       err.println("arbiter: stopping (signal received); closing the ledger");
       err.flush();
-      server.close();
-      ledger.close();
+      running.stop();
       stopped.countDown();
     }, "arbiter-shutdown"));
 
     err.println("arbiter: role all listening on http://" + host + ":" + server.port() + "/v1");
-    if (!dev.arbiter.server.http.HttpApi.isLoopback(host)) {
-      err.println("arbiter: WARNING: listening beyond loopback (" + host + ") and the API has no authentication yet:"
-          + " anyone who can reach this port can submit and cancel decisions");
-    }
+    running.devIssuer().ifPresentOrElse(
+        d -> err.println("arbiter: " + DevIssuer.NOTICE + " at " + d.issuer() + " (tokens: arbiter quickstart)"),
+        () -> err.println("arbiter: trusting OIDC issuer " + identity.issuer));
+    err.println("arbiter: engine key " + dir.resolve("keys/engine.pub") + " (grants are signed with it)");
     err.println("arbiter: ledger " + db + " (key " + key.key().keyId().value() + (key.created() ? ", generated now" : "") + ")");
     err.println("arbiter: ledger public key " + dir.resolve("keys/ledger.pub"));
     err.println("arbiter: policy " + bundle.version() + " " + bundle.hash() + (source == PolicySource.SIGNED
@@ -156,12 +158,15 @@ public final class ServeCommand implements Callable<Integer> {
   }
 
   /** A running engine over a ledger in a data directory: what `serve` and `quickstart` start. */
-  record Embedded(ArbiterServer server, Ledger ledger, Path dataDir, Path ledgerDb, LedgerKeyFile.Loaded key) {
-    static Embedded start(Path dataDir, PolicyBundle bundle, PolicySource source, ServerConfig config) {
-      return startVerified(dataDir, bundle, source, config);
+  record Embedded(ArbiterServer server, Ledger ledger, Path dataDir, Path ledgerDb, LedgerKeyFile.Loaded key,
+      LedgerKeyFile.Loaded engineKey, java.util.Optional<DevIssuer> devIssuer) {
+    static Embedded start(Path dataDir, PolicyBundle bundle, PolicySource source, ServerConfig config,
+        IdentityOptions identity) {
+      return startVerified(dataDir, bundle, source, config, identity);
     }
 
-    private static Embedded startVerified(Path dataDir, PolicyBundle bundle, PolicySource source, ServerConfig config) {
+    private static Embedded startVerified(Path dataDir, PolicyBundle bundle, PolicySource source, ServerConfig config,
+        IdentityOptions identity) {
       Path dir = dataDir.toAbsolutePath().normalize();
       try {
         if (!Files.exists(dir)) {
@@ -176,16 +181,44 @@ public final class ServeCommand implements Callable<Integer> {
       if (source == PolicySource.DEVELOPMENT) {
         bundle = devSigned(bundle, dir);
       }
+      LedgerKeyFile.Loaded engineKey = LedgerKeyFile.loadOrCreate(dir.resolve("keys"), "engine");
+      IdentityOptions.Mapping mapping = identity.mapping();
+      DevIssuer local = null;
+      java.net.URI issuer = identity.issuer;
+      if (issuer == null) {
+        local = new DevIssuer(dir.resolve("dev-issuer"), identity.audience, System.getenv(), Clock.systemUTC());
+        try {
+          local.start(0);
+        } catch (dev.arbiter.server.identity.DevIssuerRefusedException e) {
+          throw CliFailure.badInput("refusing to start the development issuer: " + e.getMessage()
+              + " (give --oidc-issuer URL for a real identity provider)");
+        } catch (IOException e) {
+          throw CliFailure.unavailable("cannot start the development issuer: " + e.getMessage(), e);
+        }
+        issuer = local.issuer();
+      }
+      var authenticator = new dev.arbiter.server.identity.DiscoveringAuthenticator(identity.config(issuer, mapping),
+          Clock.systemUTC(), java.time.Duration.ofSeconds(5));
+      var security = dev.arbiter.server.config.SecurityConfig.of(authenticator, engineKey.key(), mapping.classDomains());
       Path db = dir.resolve("ledger.db");
       Ledger ledger = openLedger(db, key);
       try {
-        return new Embedded(ArbiterServer.start(config, ledger, bundle, source, Clock.systemUTC()), ledger, dir, db, key);
+        return new Embedded(ArbiterServer.start(config, ledger, bundle, source, Clock.systemUTC(), security), ledger, dir, db,
+            key, engineKey, java.util.Optional.ofNullable(local));
       } catch (dev.arbiter.server.engine.PolicyActivation.Refused e) {
         ledger.close();
+        closeQuietly(local);
         throw CliFailure.verification("refusing to start: " + e.getMessage());
       } catch (Exception e) {
         ledger.close();
+        closeQuietly(local);
         throw CliFailure.unavailable("cannot start the server: " + e.getMessage(), e);
+      }
+    }
+
+    private static void closeQuietly(DevIssuer issuer) {
+      if (issuer != null) {
+        issuer.close();
       }
     }
 
@@ -208,10 +241,11 @@ public final class ServeCommand implements Callable<Integer> {
       }
     }
 
-    /** Stops the listener, then closes the ledger. */
+    /** Stops the listener, then closes the ledger and the development issuer. */
     void stop() {
       server.close();
       ledger.close();
+      devIssuer.ifPresent(DevIssuer::close);
     }
   }
 

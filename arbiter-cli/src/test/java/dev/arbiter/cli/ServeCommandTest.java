@@ -26,6 +26,19 @@ class ServeCommandTest {
 
   @TempDir Path dir;
 
+  /** A real OIDC issuer (discovery + JWKS over HTTP) the served engine is told to trust. */
+  private static dev.arbiter.server.identity.DevIssuer idp;
+
+  @org.junit.jupiter.api.BeforeAll
+  static void startIssuer(@TempDir Path idpDir) throws Exception {
+    idp = new dev.arbiter.server.identity.DevIssuer(idpDir, "arbiter", java.util.Map.of(), java.time.Clock.systemUTC()).start(0);
+  }
+
+  @org.junit.jupiter.api.AfterAll
+  static void stopIssuer() {
+    idp.close();
+  }
+
   @Test
   void serve_answersHealthAndDecisions_stopsOnSigterm_andTheLedgerVerifies() throws Exception {
     Path data = dir.resolve("data");
@@ -35,7 +48,9 @@ class ServeCommandTest {
           HttpResponse.BodyHandlers.ofString());
       assertThat(health.statusCode()).isEqualTo(200);
       HttpResponse<String> decision = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/decisions"))
-          .header("Idempotency-Key", "serve-1").POST(HttpRequest.BodyPublishers.ofString(READ_DEV)).build(),
+          .header("Idempotency-Key", "serve-1")
+          .header("Authorization", "Bearer " + idp.mint("agent_smoke", java.util.List.of(), java.time.Duration.ofMinutes(5)))
+          .POST(HttpRequest.BodyPublishers.ofString(READ_DEV)).build(),
           HttpResponse.BodyHandlers.ofString());
       assertThat(decision.statusCode()).as(decision.body()).isEqualTo(201);
       JsonNode d = JSON.readTree(decision.body());
@@ -105,7 +120,8 @@ class ServeCommandTest {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Path log = Files.createTempFile(data.getParent(), "serve", ".log");
     Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-        "dev.arbiter.cli.Arbiter", "serve", "--data-dir", data.toString(), "--bundle", "../examples/policy", "--port", "0")
+        "dev.arbiter.cli.Arbiter", "serve", "--data-dir", data.toString(), "--bundle", "../examples/policy", "--port", "0",
+        "--oidc-issuer", idp.issuer().toString())
         .redirectError(log.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     try {
       Integer port = null;

@@ -1,0 +1,101 @@
+package dev.arbiter.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.arbiter.core.authority.AuthorityLevel;
+import dev.arbiter.server.identity.DevIssuer;
+import dev.arbiter.server.identity.IdentityConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import picocli.CommandLine.Option;
+
+/**
+ * Who the engine trusts: an OIDC issuer (or, without one, the local development issuer) and how IdP
+ * roles map to authority levels and domains, and action classes to domains.
+ *
+ * <p>The identity file ({@code --identity FILE}, YAML):
+ *
+ * <pre>
+ * roles:                       # IdP role or group → level and the domains it covers (* = all)
+ *   deploy-approver: {level: L2, domains: [infra]}
+ *   payments-manager: {level: L3, domains: [payments]}
+ * class_domains:               # action class → domain (a class not listed is its own domain)
+ *   deploy: infra
+ *   transfer: payments
+ * </pre>
+ */
+final class IdentityOptions {
+  @Option(names = "--oidc-issuer", paramLabel = "URL",
+      description = "Trusted OIDC issuer (discovery + JWKS). Without it a local DEVELOPMENT issuer is started (not for production).")
+  URI issuer;
+
+  @Option(names = "--oidc-audience", defaultValue = "arbiter", paramLabel = "AUD", description = "Required `aud` of access tokens (default arbiter).")
+  String audience;
+
+  @Option(names = "--identity", paramLabel = "FILE", description = "Role → level/domain mapping (YAML, see `arbiter serve --help`); default: the built-in development mapping.")
+  Path identityFile;
+
+  /** The built-in mapping used by the quickstart's development issuer. */
+  static final Map<String, AuthorityLevel> DEFAULT_LEVELS = Map.of("operator", AuthorityLevel.L1,
+      "supervisor", AuthorityLevel.L2, "manager", AuthorityLevel.L3, "payments-manager", AuthorityLevel.L3,
+      "security-officer", AuthorityLevel.L4, "privacy-officer", AuthorityLevel.L4, "executive", AuthorityLevel.L5);
+  static final Map<String, Set<String>> DEFAULT_DOMAINS = Map.of("operator", Set.of("*"), "supervisor", Set.of("*"),
+      "manager", Set.of("*"), "payments-manager", Set.of("payments"), "security-officer", Set.of("*"),
+      "privacy-officer", Set.of("*"), "executive", Set.of("*"));
+  static final Map<String, String> DEFAULT_CLASS_DOMAINS = Map.of("deploy", "infra", "write", "infra",
+      "transfer", "payments", "data_export", "data");
+
+  /** The loaded mapping. */
+  record Mapping(Map<String, AuthorityLevel> levels, Map<String, Set<String>> domains, Map<String, String> classDomains) {}
+
+  Mapping mapping() {
+    if (identityFile == null) {
+      return new Mapping(DEFAULT_LEVELS, DEFAULT_DOMAINS, DEFAULT_CLASS_DOMAINS);
+    }
+    JsonNode root;
+    try {
+      root = new ObjectMapper(new YAMLFactory()).readTree(identityFile.toFile());
+    } catch (IOException e) {
+      throw CliFailure.badInput("--identity " + identityFile + ": " + e.getMessage());
+    }
+    Map<String, AuthorityLevel> levels = new LinkedHashMap<>();
+    Map<String, Set<String>> domains = new LinkedHashMap<>();
+    Map<String, String> classDomains = new LinkedHashMap<>();
+    if (root == null || !root.isObject() || !root.path("roles").isObject()) {
+      throw CliFailure.badInput("--identity " + identityFile + ": want a `roles:` map (see arbiter serve --help)");
+    }
+    root.fieldNames().forEachRemaining(f -> {
+      if (!f.equals("roles") && !f.equals("class_domains")) {
+        throw CliFailure.badInput("--identity " + identityFile + ": unknown key `" + f + "` (want roles, class_domains)");
+      }
+    });
+    root.get("roles").fields().forEachRemaining(e -> {
+      String where = "--identity " + identityFile + ": roles." + e.getKey();
+      AuthorityLevel level = AuthorityLevel.fromName(e.getValue().path("level").asText(""))
+          .orElseThrow(() -> CliFailure.badInput(where + ".level must be L1 to L5"));
+      Set<String> ds = new TreeSet<>();
+      e.getValue().path("domains").forEach(d -> ds.add(d.asText()));
+      if (ds.isEmpty()) {
+        throw CliFailure.badInput(where + ".domains must list at least one domain (or \"*\")");
+      }
+      levels.put(e.getKey(), level);
+      domains.put(e.getKey(), ds);
+    });
+    root.path("class_domains").fields().forEachRemaining(e -> classDomains.put(e.getKey(), e.getValue().asText()));
+    return new Mapping(levels, domains, classDomains);
+  }
+
+  IdentityConfig config(URI issuerUri, Mapping m) {
+    try {
+      return IdentityConfig.of(issuerUri, audience, DevIssuer.ROLES_CLAIM, m.levels(), m.domains());
+    } catch (IllegalArgumentException e) {
+      throw CliFailure.badInput(e.getMessage());
+    }
+  }
+}
