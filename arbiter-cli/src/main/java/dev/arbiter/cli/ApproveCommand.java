@@ -41,24 +41,27 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Approve (or with --reject, reject) a decision that waits for authority, with your signing key.",
-      "1. asks the engine for a challenge (POST /v1/decisions/ID/challenge),",
-      "2. shows the decision (action, tool, intent, target, environment, risk, required authority, proposer)",
-      "   and exactly what will be signed: arbiter-approval-v1 ‖ 0x00 ‖ the challenge's canonical JSON,",
-      "3. checks the engine's signing_input against the bytes it computes itself (refuses if they differ),",
-      "4. asks you to confirm on the console (unless --yes), signs, and submits",
-      "   (POST /v1/decisions/ID/approvals or /rejections).",
-      "The token comes from --token-file FILE (preferred), --token T, or the ARBITER_TOKEN environment variable.",
+      "Approve (or with --reject, reject) a decision that waits for authority.",
+      "  1. asks the engine for a challenge (POST /v1/decisions/ID/challenge);",
+      "  2. shows the decision (action, tool, intent, target, environment, risk,",
+      "     required authority, proposer) and exactly what will be signed:",
+      "     arbiter-approval-v1 ‖ 0x00 ‖ the challenge's canonical JSON;",
+      "  3. refuses if the engine's signing_input differs from those bytes;",
+      "  4. asks you to confirm on the console (unless --yes), signs with --key,",
+      "     and submits (POST /v1/decisions/ID/approvals or /rejections).",
+      "Token: --token-file FILE (preferred), --token T, or env ARBITER_TOKEN.",
     },
     footer = {
       "",
       "Example:",
-      "  arbiter approve --engine http://127.0.0.1:8080 --token-file ~/.arbiter/token \\",
-      "      --decision dec_01J... --key ~/.arbiter/keys/alice.key --rationale 'change reviewed in CR-42'",
+      "  arbiter approve --engine http://127.0.0.1:8080 \\",
+      "      --token-file ~/.arbiter/token --decision dec_01J... \\",
+      "      --key ~/.arbiter/keys/alice.key --rationale 'reviewed CR-42'",
       "",
-      "Exit codes: 0 accepted (prints the new status), 1 refused by the engine, declined at the prompt, or",
-      "the engine's challenge does not match what the CLI computes; 2 bad arguments, no console without --yes;",
-      "3 the engine is unreachable or unavailable (503)."
+      "Exit codes: 0 accepted (prints the new status); 1 refused by the engine,",
+      "declined at the prompt, or a challenge that does not match what the CLI",
+      "computes; 2 bad arguments, or no console and no --yes; 3 the engine is",
+      "unreachable or unavailable (503)."
     })
 public final class ApproveCommand implements Callable<Integer> {
   private static final Pattern DECISION_ID = Pattern.compile("dec_[0-9A-HJKMNP-TV-Z]{26}");

@@ -32,12 +32,13 @@ public final class DecisionsCommand implements Runnable {
       mixinStandardHelpOptions = true,
       sortOptions = false,
       description = {
-        "List the decisions that wait for approval (GET /v1/decisions?status=pending_authority):",
-        "a table of id, action class, tool, target, risk band, approvals (accepted of required) and expiry,",
-        "or with --json one decision JSON object per line, as the engine sent it.",
-        "The token comes from --token-file FILE (preferred), --token T, or the ARBITER_TOKEN environment variable.",
+        "List the decisions that wait for approval",
+        "(GET /v1/decisions?status=pending_authority): a table of id, action class,",
+        "tool, target, risk band, approvals (accepted of required) and expiry, or",
+        "with --json one decision JSON object per line, as the engine sent it.",
+        "Token: --token-file FILE (preferred), --token T, or env ARBITER_TOKEN.",
       },
-      footer = {"", "Exit codes: 0 ok, 1 refused (token), 2 bad arguments, 3 the engine is unreachable or unavailable."})
+      footer = {"", "Exit codes: 0 ok, 1 refused (token), 2 bad arguments,", "3 the engine is unreachable or unavailable."})
   public static final class ListPending implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -22,17 +22,20 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Enrol your public key with the engine (POST /v1/keys), so that approvals you sign with the",
-      "matching private key count as yours (the subject of your token). Prints the key id and subject.",
-      "The token comes from --token-file FILE (preferred), --token T, or the ARBITER_TOKEN environment variable.",
+      "Enrol your public key with the engine (POST /v1/keys), so that approvals",
+      "signed with the matching private key count as yours (your token's subject).",
+      "Prints the key id and subject.",
+      "Token: --token-file FILE (preferred), --token T, or env ARBITER_TOKEN.",
     },
     footer = {
       "",
       "Example:",
-      "  arbiter keys enrol --engine http://127.0.0.1:8080 --token-file ~/.arbiter/token --key ~/.arbiter/keys/alice.pub",
+      "  arbiter keys enrol --engine http://127.0.0.1:8080 \\",
+      "      --token-file ~/.arbiter/token --key ~/.arbiter/keys/alice.pub",
       "",
-      "Exit codes: 0 enrolled (or already enrolled by you), 1 refused (e.g. enrolled by another subject),",
-      "2 bad arguments or not a public key file, 3 the engine is unreachable or unavailable."
+      "Exit codes: 0 enrolled (or already enrolled by you); 1 refused (e.g. the",
+      "key is enrolled by another subject); 2 bad arguments or not a public key",
+      "file; 3 the engine is unreachable or unavailable."
     })
 public final class KeysEnrolCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
