@@ -22,7 +22,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * and {@link #burn} is one {@code INSERT … ON CONFLICT (grant_id) DO NOTHING}; the row count says who
  * won. There is no check-then-insert to race, within this process, across processes sharing the file,
  * or across restarts. Rows are never changed or removed: triggers abort UPDATE and DELETE, so a burned
- * grant stays burned (expired rows are kept; they are small and say when a grant was used).
+ * grant stays burned (expired rows are kept; they are small and say when a grant was used). A third
+ * trigger turns an insert of an already burned id into a no-op, so {@code INSERT OR REPLACE} cannot
+ * rewrite a row either.
  *
  * <p>Thread-safe: one connection, used under a lock (a {@link ReentrantLock}, which does not pin
  * virtual threads).
@@ -45,6 +47,12 @@ public final class BurnStore implements AutoCloseable {
     """
     CREATE TRIGGER IF NOT EXISTS burned_grants_no_delete BEFORE DELETE ON burned_grants
     BEGIN SELECT RAISE(ABORT, 'arbiter burn store is append-only: DELETE refused'); END""",
+    // INSERT OR REPLACE deletes the old row without firing DELETE triggers (unless recursive_triggers
+    // is on, which another connection need not set): ignore any insert of a burned id instead.
+    """
+    CREATE TRIGGER IF NOT EXISTS burned_grants_no_replace BEFORE INSERT ON burned_grants
+    WHEN EXISTS (SELECT 1 FROM burned_grants WHERE grant_id = NEW.grant_id)
+    BEGIN SELECT RAISE(IGNORE); END""",
   };
 
   private final Path file;
