@@ -1,0 +1,79 @@
+package dev.arbiter.gateway;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.arbiter.gateway.burn.BurnStore;
+import dev.arbiter.gateway.burn.BurnStoreUnavailableException;
+import dev.arbiter.gateway.http.HttpProblems;
+import dev.arbiter.gateway.http.ToolCallHandler;
+import dev.arbiter.gateway.verify.OfflineGrantCheck;
+import io.javalin.Javalin;
+
+/**
+ * The enforcement gateway: an HTTP proxy in front of tools. {@code POST /tools/{tool}} with an {@code
+ * Arbiter-Grant} header and the decision's {@code action.payload} as body is verified, burned,
+ * recorded and forwarded ({@link ToolCallHandler} has the order and the problem types); {@code GET
+ * /health} answers {@code {"status": "ok"}}.
+ *
+ * <pre>{@code
+ * try (GatewayServer gw = GatewayServer.start(GatewayConfig.load(path, recorder))) {
+ *   System.out.println("gateway on port " + gw.port());
+ *   ...
+ * }
+ * }</pre>
+ */
+public final class GatewayServer implements AutoCloseable {
+  private final Javalin app;
+  private final BurnStore burns;
+
+  private GatewayServer(Javalin app, BurnStore burns) {
+    this.app = app;
+    this.burns = burns;
+  }
+
+  /**
+   * Opens the burn store and starts listening on {@code config.host():config.port()}.
+   *
+   * @throws BurnStoreUnavailableException if the burn store cannot be opened (the gateway does not
+   *     start without one)
+   */
+  public static GatewayServer start(GatewayConfig config) throws BurnStoreUnavailableException {
+    BurnStore burns = BurnStore.open(config.burnStore(), config.clock());
+    try {
+      OfflineGrantCheck grants = new OfflineGrantCheck(config.trustedEngineKeys(), config.trustedLedgerKey(),
+          config.clock(), config.skew());
+      ToolCallHandler handler = new ToolCallHandler(config.toolsByName(), grants, burns, config.recorder(),
+          config.gatewayKey(), config.clock());
+      Javalin app = Javalin.create(cfg -> {
+        cfg.showJavalinBanner = false;
+        cfg.startupWatcherEnabled = false;
+        cfg.useVirtualThreads = true;
+        cfg.http.maxRequestSize = ToolCallHandler.MAX_BODY_BYTES;
+        cfg.http.prefer405over404 = true;
+      });
+      HttpProblems.requireLoopbackHost(app, config.host());
+      app.post("/tools/{tool}", handler::handle);
+      app.get("/health", ctx -> ctx.json(JsonNodeFactory.instance.objectNode().put("status", "ok")));
+      HttpProblems.install(app);
+      app.start(config.host(), config.port());
+      return new GatewayServer(app, burns);
+    } catch (RuntimeException e) {
+      burns.close();
+      throw e;
+    }
+  }
+
+  /** The port actually listened on (useful when configured with 0). */
+  public int port() {
+    return app.port();
+  }
+
+  /** Stops listening, then closes the burn store. */
+  @Override
+  public void close() {
+    try {
+      app.stop();
+    } finally {
+      burns.close();
+    }
+  }
+}

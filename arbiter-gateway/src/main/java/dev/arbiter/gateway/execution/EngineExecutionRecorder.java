@@ -1,0 +1,154 @@
+package dev.arbiter.gateway.execution;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arbiter.core.canonical.CanonicalJson;
+import dev.arbiter.core.canonical.StrictJson;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * Records executions through the engine's {@code POST /v1/executions} (docs/api-approvals-grants.md):
+ * {@code {"grant", "phase": "started"}} → 201 {@code {"execution_id", "receipt"}}; then {@code {"grant",
+ * "phase": "confirmed"|"failed", "execution_id", "upstream_status", "duration_ms", "response_hash"}} →
+ * 200. Every request carries {@code Authorization: Bearer <token>} (the gateway's token, role {@code
+ * arbiter-gateway}) and an {@code Idempotency-Key}.
+ *
+ * <p>Fail closed: a 409 {@code grant-already-used} is a {@link GrantAlreadyUsedException}; every
+ * other non-2xx answer, a timeout, a refused connection or an unreadable body is a {@link
+ * RecorderException}. Nothing is retried here.
+ *
+ * <p>Idempotency keys: {@code started} uses a fresh random key per call, on purpose. A key derived from
+ * the grant would let the engine answer a replayed grant from its idempotency cache with the first
+ * call's 201, i.e. let a second gateway execute a used grant. {@code finished} uses {@code
+ * <execution_id>:<phase>}, so a retried outcome is recorded once.
+ *
+ * <p>Thread-safe.
+ */
+public final class EngineExecutionRecorder implements ExecutionRecorder {
+  private static final String GRANT_ALREADY_USED = "https://arbiter.dev/problems/grant-already-used";
+  private static final int MAX_RESPONSE_CHARS = 64 * 1024;
+
+  private final URI executions;
+  private final Supplier<String> token;
+  private final Duration timeout;
+  private final HttpClient http;
+
+  /**
+   * @param engineBaseUrl e.g. {@code https://engine.internal:8443}; {@code /v1/executions} is appended
+   * @param bearerToken supplies the current access token for each request (refresh is the supplier's job)
+   * @param timeout per request, connect included
+   */
+  public EngineExecutionRecorder(URI engineBaseUrl, Supplier<String> bearerToken, Duration timeout) {
+    Objects.requireNonNull(engineBaseUrl, "engineBaseUrl");
+    String base = engineBaseUrl.toString();
+    this.executions = URI.create((base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/v1/executions");
+    this.token = Objects.requireNonNull(bearerToken, "bearerToken");
+    if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout must be positive");
+    }
+    this.timeout = timeout;
+    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
+        .followRedirects(HttpClient.Redirect.NEVER).build();
+  }
+
+  @Override
+  public String started(String grantCompact) throws RecorderException {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("grant", grantCompact);
+    body.put("phase", "started");
+    HttpResponse<String> r = post(body, "start-" + UUID.randomUUID());
+    if (r.statusCode() == 409 && GRANT_ALREADY_USED.equals(problemType(r))) {
+      throw new GrantAlreadyUsedException("the engine already recorded a use of this grant");
+    }
+    requireStatus(r, 201, "started");
+    JsonNode id = parse(r).get("execution_id");
+    if (id == null || !id.isTextual() || id.asText().isBlank()) {
+      throw new RecorderException("engine answered 201 without an execution_id");
+    }
+    return id.asText();
+  }
+
+  @Override
+  public void finished(String grantCompact, String executionId, boolean confirmed, int upstreamStatus, long durationMs,
+      String responseHash) throws RecorderException {
+    String phase = confirmed ? "confirmed" : "failed";
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("grant", grantCompact);
+    body.put("phase", phase);
+    body.put("execution_id", executionId);
+    body.put("upstream_status", upstreamStatus);
+    body.put("duration_ms", durationMs);
+    body.put("response_hash", responseHash);
+    requireStatus(post(body, executionId + ":" + phase), 200, phase);
+  }
+
+  private HttpResponse<String> post(ObjectNode body, String idempotencyKey) throws RecorderException {
+    String bearer;
+    try {
+      bearer = token.get();
+    } catch (RuntimeException e) {
+      throw new RecorderException("no access token for the engine: " + e.getMessage(), e);
+    }
+    if (bearer == null || bearer.isBlank()) {
+      throw new RecorderException("no access token for the engine");
+    }
+    HttpRequest request = HttpRequest.newBuilder(executions)
+        .timeout(timeout)
+        .header("Authorization", "Bearer " + bearer)
+        .header("Idempotency-Key", idempotencyKey)
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json, application/problem+json")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(CanonicalJson.encode(body)))
+        .build();
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new RecorderException("engine " + executions + " unreachable: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RecorderException("interrupted while recording on the engine", e);
+    }
+  }
+
+  private static void requireStatus(HttpResponse<String> r, int expected, String phase) throws RecorderException {
+    if (r.statusCode() != expected) {
+      String type = problemType(r);
+      throw new RecorderException("engine refused execution " + phase + ": HTTP " + r.statusCode()
+          + (type == null ? "" : " " + type));
+    }
+  }
+
+  private static JsonNode parse(HttpResponse<String> r) throws RecorderException {
+    try {
+      JsonNode n = StrictJson.parse(r.body().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      if (!n.isObject()) {
+        throw new RecorderException("engine answered a non-object body");
+      }
+      return n;
+    } catch (RuntimeException e) {
+      throw new RecorderException("engine answered an unreadable body", e);
+    }
+  }
+
+  private static String problemType(HttpResponse<String> r) {
+    String b = r.body();
+    if (b == null || b.isEmpty() || b.length() > MAX_RESPONSE_CHARS) {
+      return null;
+    }
+    try {
+      JsonNode t = StrictJson.parse(b.getBytes(java.nio.charset.StandardCharsets.UTF_8)).get("type");
+      return t != null && t.isTextual() ? t.asText() : null;
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,211 @@
+package dev.arbiter.gateway.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.arbiter.core.canonical.StrictJson;
+import dev.arbiter.core.grant.Grant;
+import dev.arbiter.core.grant.GrantRejectedException;
+import dev.arbiter.gateway.ToolRoute;
+import dev.arbiter.gateway.burn.BurnStore;
+import dev.arbiter.gateway.burn.BurnStoreUnavailableException;
+import dev.arbiter.gateway.execution.ExecutionRecorder;
+import dev.arbiter.gateway.execution.GrantAlreadyUsedException;
+import dev.arbiter.gateway.execution.RecorderException;
+import dev.arbiter.gateway.verify.GatewayProof;
+import dev.arbiter.gateway.verify.OfflineGrantCheck;
+import dev.arbiter.core.crypto.SigningKey;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /tools/{tool}}: the whole enforcement path, in this order, each step refusing before
+ * the next can run:
+ *
+ * <ol>
+ *   <li>the tool is configured ({@code unknown-tool}, 404);
+ *   <li>an {@code Arbiter-Grant} header is present ({@code grant-missing}, 403);
+ *   <li>the grant verifies offline: engine signature, validity window, ledger receipt ({@code
+ *       grant-invalid}, 403, {@code reason} = the verifier's code);
+ *   <li>the grant fits this request: tool, allowed action class, canonical payload hash, and the
+ *       {@code Arbiter-Target} header if sent ({@code grant-mismatch}, 403, {@code reason});
+ *   <li>the grant is burned, once ({@code grant-already-used}, 409; {@code burn-store-unavailable},
+ *       503);
+ *   <li>the start is durable on the ledger ({@code ledger-unavailable}, 503; {@code
+ *       grant-already-used}, 409 when the engine saw it before);
+ *   <li>the call is forwarded with the grant and a fresh gateway proof ({@code upstream-failed}, 502,
+ *       when the tool cannot be reached), and the outcome recorded.
+ * </ol>
+ *
+ * <p>A grant refused at step 6 stays burned: the gateway cannot know whether the start reached the
+ * ledger, so it never lets the same grant through twice; the proposer asks for a new grant.
+ * Logs name grants by {@code grant_id} only; the compact grant and tokens are never logged.
+ */
+public final class ToolCallHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(ToolCallHandler.class);
+  /** Largest request body forwarded. */
+  public static final int MAX_BODY_BYTES = 1024 * 1024;
+  public static final String TARGET_HEADER = "Arbiter-Target";
+  public static final String EXECUTION_ID_HEADER = "Arbiter-Execution-Id";
+
+  private final Map<String, ToolRoute> tools;
+  private final OfflineGrantCheck grants;
+  private final BurnStore burns;
+  private final ExecutionRecorder recorder;
+  private final SigningKey gatewayKey;
+  private final Clock clock;
+  private final SecureRandom random = new SecureRandom();
+  private final Upstream upstream = new Upstream();
+
+  public ToolCallHandler(Map<String, ToolRoute> tools, OfflineGrantCheck grants, BurnStore burns,
+      ExecutionRecorder recorder, SigningKey gatewayKey, Clock clock) {
+    this.tools = Map.copyOf(tools);
+    this.grants = grants;
+    this.burns = burns;
+    this.recorder = recorder;
+    this.gatewayKey = gatewayKey;
+    this.clock = clock;
+  }
+
+  public void handle(Context ctx) throws Refusal {
+    String name = ctx.pathParam("tool");
+    ToolRoute route = tools.get(name);
+    if (route == null) {
+      String shown = name.length() > 64 ? name.substring(0, 64) + "…" : name;
+      throw new Refusal(Refusal.Kind.UNKNOWN_TOOL, "no tool `" + shown + "` is behind this gateway", null);
+    }
+    String compact = ctx.header(GatewayProof.GRANT_HEADER);
+    if (compact == null || compact.isBlank()) {
+      throw refused(route, null, new Refusal(Refusal.Kind.GRANT_MISSING,
+          "a call to a governed tool needs an " + GatewayProof.GRANT_HEADER + " header", null));
+    }
+    byte[] body = HttpProblems.body(ctx, MAX_BODY_BYTES);
+    Grant grant;
+    try {
+      grant = grants.verify(compact);
+    } catch (GrantRejectedException e) {
+      throw refused(route, null, new Refusal(Refusal.Kind.GRANT_INVALID, e.getMessage(), e.code()));
+    }
+    requireMatch(route, grant, body, ctx.header(TARGET_HEADER));
+    burn(route, grant);
+    String executionId = start(route, grant, compact);
+    forward(ctx, route, grant, compact, executionId, body);
+  }
+
+  private void requireMatch(ToolRoute route, Grant grant, byte[] body, String targetHeader) throws Refusal {
+    if (!grant.tool().equals(route.name())) {
+      throw mismatch(route, grant, "tool_mismatch", "grant is for tool `" + grant.tool() + "`, not `" + route.name() + "`");
+    }
+    if (!route.allowedClasses().contains(grant.actionClass())) {
+      throw mismatch(route, grant, "action_class_not_allowed",
+          "action class `" + grant.actionClass() + "` is not allowed for tool `" + route.name() + "`");
+    }
+    String got;
+    try {
+      JsonNode payload = StrictJson.parse(body);
+      got = Grant.payloadHash(payload);
+    } catch (RuntimeException e) {
+      throw mismatch(route, grant, "payload_mismatch", "the body is not the canonicalisable JSON payload the grant authorises");
+    }
+    if (!got.equals(grant.payloadHash())) {
+      throw mismatch(route, grant, "payload_mismatch", "grant authorises payload " + grant.payloadHash() + ", the body is " + got);
+    }
+    if (targetHeader != null) {
+      String granted = grant.target().type() + "/" + grant.target().id();
+      if (!granted.equals(targetHeader.trim())) {
+        String shown = targetHeader.length() > 80 ? targetHeader.substring(0, 80) + "…" : targetHeader;
+        throw mismatch(route, grant, "target_mismatch", "grant is for target `" + granted + "`, the request names `" + shown + "`");
+      }
+    }
+  }
+
+  private void burn(ToolRoute route, Grant grant) throws Refusal {
+    boolean first;
+    try {
+      first = burns.burn(grant.grantId(), grant.decisionId(), grant.expiresAt());
+    } catch (BurnStoreUnavailableException e) {
+      LOG.error("burn store unavailable; refusing grant_id={}: {}", grant.grantId(), e.getMessage());
+      throw new Refusal(Refusal.Kind.BURN_STORE_UNAVAILABLE, "the gateway cannot record single use; nothing was forwarded", null);
+    }
+    if (!first) {
+      throw refused(route, grant, new Refusal(Refusal.Kind.GRANT_ALREADY_USED,
+          "grant " + grant.grantId() + " was already used", null));
+    }
+  }
+
+  private String start(ToolRoute route, Grant grant, String compact) throws Refusal {
+    try {
+      return recorder.started(compact);
+    } catch (GrantAlreadyUsedException e) {
+      throw refused(route, grant, new Refusal(Refusal.Kind.GRANT_ALREADY_USED,
+          "the ledger already records a use of grant " + grant.grantId(), null));
+    } catch (RecorderException e) {
+      LOG.error("execution start not recorded; refusing grant_id={}: {}", grant.grantId(), e.getMessage());
+      throw new Refusal(Refusal.Kind.LEDGER_UNAVAILABLE,
+          "the execution could not be recorded on the ledger; nothing was forwarded", null);
+    }
+  }
+
+  private void forward(Context ctx, ToolRoute route, Grant grant, String compact, String executionId, byte[] body)
+      throws Refusal {
+    GatewayProof proof = new GatewayProof(grant.grantId(), route.name(), "POST", route.upstreamPath(),
+        GatewayProof.bodyHash(body), clock.instant(), nonce());
+    long t0 = System.nanoTime();
+    Upstream.Answer answer;
+    try {
+      answer = upstream.forward(route, compact, proof.sign(gatewayKey), body, ctx.contentType());
+    } catch (IOException | InterruptedException e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      LOG.warn("tool `{}` unreachable for grant_id={} execution_id={}: {}", route.name(), grant.grantId(), executionId, e.toString());
+      finish(compact, grant, executionId, false, 0, ms, new byte[0]);
+      throw new Refusal(Refusal.Kind.UPSTREAM_FAILED, "tool `" + route.name() + "` could not be reached", null);
+    }
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    boolean confirmed = answer.status() >= 200 && answer.status() < 300;
+    finish(compact, grant, executionId, confirmed, answer.status(), ms, answer.body());
+    LOG.info("executed grant_id={} decision_id={} tool={} execution_id={} status={}", grant.grantId(), grant.decisionId(),
+        route.name(), executionId, answer.status());
+    ctx.status(answer.status());
+    ctx.header(EXECUTION_ID_HEADER, executionId);
+    if (answer.contentType() != null) {
+      ctx.contentType(answer.contentType());
+    }
+    ctx.result(answer.body());
+  }
+
+  /**
+   * Records the outcome. The call has happened by now, so a failure here is logged loudly and the
+   * tool's answer still returned: hiding it would invite a retry of a non-idempotent action, and the
+   * ledger already holds the start (the missing outcome is visible there).
+   */
+  private void finish(String compact, Grant grant, String executionId, boolean confirmed, int status, long ms, byte[] response) {
+    try {
+      recorder.finished(compact, executionId, confirmed, status, ms, GatewayProof.bodyHash(response));
+    } catch (RecorderException e) {
+      LOG.error("execution outcome NOT recorded for grant_id={} execution_id={}: {}", grant.grantId(), executionId, e.getMessage());
+    }
+  }
+
+  private Refusal mismatch(ToolRoute route, Grant grant, String reason, String detail) {
+    return refused(route, grant, new Refusal(Refusal.Kind.GRANT_MISMATCH, detail, reason));
+  }
+
+  private static Refusal refused(ToolRoute route, Grant grant, Refusal r) {
+    LOG.warn("refused call to tool={} grant_id={}: {} {}", route.name(), grant == null ? "-" : grant.grantId(),
+        r.kind().slug(), r.reason() == null ? "" : r.reason());
+    return r;
+  }
+
+  private String nonce() {
+    byte[] b = new byte[16];
+    random.nextBytes(b);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+  }
+}

@@ -1,0 +1,129 @@
+package dev.arbiter.gateway.sample;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arbiter.core.grant.GrantRejectedException;
+import dev.arbiter.gateway.http.HttpProblems;
+import dev.arbiter.gateway.http.Refusal;
+import dev.arbiter.gateway.verify.GrantVerifier;
+import dev.arbiter.gateway.verify.VerifiedCall;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A small governed tool (e.g. {@code deployer}) showing what a tool behind the gateway does: every
+ * {@code POST /execute} goes through {@link GrantVerifier}; anything without a valid gateway proof
+ * and grant for exactly this request is refused 403 {@code ungoverned-call} with the verifier's
+ * {@code reason}; a grant id executed before is refused 409 {@code grant-already-used}; otherwise it
+ * appends {@code {grant_id, decision_id, tool, payload, executed_at}} as one line to its execution
+ * log (fsync) and answers 200 {@code {"executed": true, "grant_id": ...}}. It "executes" nothing else.
+ *
+ * <pre>{@code
+ * try (SampleTool tool = SampleTool.start("127.0.0.1", 0, verifier, "deployer", Path.of("executions.jsonl"), Clock.systemUTC())) {
+ *   URI upstream = URI.create("http://127.0.0.1:" + tool.port() + SampleTool.PATH);
+ * }
+ * }</pre>
+ */
+public final class SampleTool implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SampleTool.class);
+  /** The path the tool executes on; the gateway's upstream URL for it ends with this. */
+  public static final String PATH = "/execute";
+  private static final int MAX_BODY_BYTES = 1024 * 1024;
+
+  private final Javalin app;
+  private final ExecutionLog log;
+  private final GrantVerifier verifier;
+  private final String toolName;
+  private final Clock clock;
+
+  private SampleTool(Javalin app, ExecutionLog log, GrantVerifier verifier, String toolName, Clock clock) {
+    this.app = app;
+    this.log = log;
+    this.verifier = verifier;
+    this.toolName = toolName;
+    this.clock = clock;
+  }
+
+  /**
+   * Starts the tool.
+   *
+   * @param verifier built with this tool's name and the pinned engine, ledger and gateway keys
+   * @param toolName the name written to the execution log (the verifier's tool name)
+   * @param executionLog the JSON-lines file executions are appended to (created if missing; grant ids
+   *     already in it are refused)
+   */
+  public static SampleTool start(String host, int port, GrantVerifier verifier, String toolName, Path executionLog,
+      Clock clock) throws IOException {
+    Objects.requireNonNull(verifier, "verifier");
+    Objects.requireNonNull(toolName, "toolName");
+    Objects.requireNonNull(clock, "clock");
+    ExecutionLog log = ExecutionLog.open(executionLog);
+    Javalin app = Javalin.create(cfg -> {
+      cfg.showJavalinBanner = false;
+      cfg.startupWatcherEnabled = false;
+      cfg.useVirtualThreads = true;
+      cfg.http.maxRequestSize = MAX_BODY_BYTES;
+    });
+    SampleTool tool = new SampleTool(app, log, verifier, toolName, clock);
+    HttpProblems.requireLoopbackHost(app, host);
+    app.post(PATH, tool::execute);
+    app.get("/health", ctx -> ctx.json(JsonNodeFactory.instance.objectNode().put("status", "ok")));
+    HttpProblems.install(app);
+    try {
+      app.start(host, port);
+    } catch (RuntimeException e) {
+      log.close();
+      throw e;
+    }
+    return tool;
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  public Path executionLog() {
+    return log.file();
+  }
+
+  private void execute(Context ctx) throws Refusal, IOException {
+    byte[] body = HttpProblems.body(ctx, MAX_BODY_BYTES);
+    VerifiedCall call;
+    try {
+      call = verifier.verify(ctx.method().name(), ctx.path(), ctx::header, body);
+    } catch (GrantRejectedException e) {
+      LOG.warn("refused ungoverned call to {}: {}", toolName, e.code());
+      throw new Refusal(Refusal.Kind.UNGOVERNED_CALL, e.getMessage(), e.code());
+    }
+    String grantId = call.grant().grantId();
+    ObjectNode entry = JsonNodeFactory.instance.objectNode();
+    entry.put("grant_id", grantId);
+    entry.put("decision_id", call.grant().decisionId());
+    entry.put("tool", toolName);
+    entry.set("payload", call.payload());
+    entry.put("executed_at", clock.instant().toString());
+    if (!log.append(grantId, entry)) {
+      throw new Refusal(Refusal.Kind.GRANT_ALREADY_USED, "grant " + grantId + " was already executed by this tool", null);
+    }
+    ctx.status(200).json(JsonNodeFactory.instance.objectNode().put("executed", true).put("grant_id", grantId));
+  }
+
+  @Override
+  public void close() {
+    try {
+      app.stop();
+    } finally {
+      try {
+        log.close();
+      } catch (IOException e) {
+        LOG.warn("closing the execution log failed: {}", e.toString());
+      }
+    }
+  }
+}

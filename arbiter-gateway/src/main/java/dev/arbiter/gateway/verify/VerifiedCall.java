@@ -1,0 +1,19 @@
+package dev.arbiter.gateway.verify;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.arbiter.core.grant.Grant;
+
+/**
+ * A request that {@link GrantVerifier} accepted: the verified grant, the verified gateway proof, and
+ * the parsed body (the payload the grant authorised).
+ *
+ * <p>What the tool must still do: refuse a {@code grant_id} it has already executed (the gateway burns
+ * grants, but a tool that de-duplicates survives a misconfigured or compromised second gateway).
+ */
+public record VerifiedCall(Grant grant, GatewayProof proof, JsonNode payload) {
+  /** A copy of the payload: the caller may modify it without changing this record. */
+  @Override
+  public JsonNode payload() {
+    return payload.deepCopy();
+  }
+}

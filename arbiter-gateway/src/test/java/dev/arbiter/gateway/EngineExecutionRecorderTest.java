@@ -1,0 +1,172 @@
+package dev.arbiter.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.arbiter.gateway.execution.EngineExecutionRecorder;
+import dev.arbiter.gateway.execution.GrantAlreadyUsedException;
+import dev.arbiter.gateway.execution.RecorderException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** {@link EngineExecutionRecorder} against a real HTTP endpoint standing in for the engine's {@code /v1/executions}. */
+class EngineExecutionRecorderTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String GRANT = "eyJhbGciOiJFZERTQSJ9.e30.c2ln";
+
+  record Seen(String authorization, String idempotencyKey, String contentType, JsonNode body) {}
+
+  final List<Seen> seen = new CopyOnWriteArrayList<>();
+  final CountDownLatch release = new CountDownLatch(1);
+  volatile Consumer<Context> answer;
+  Javalin engine;
+  EngineExecutionRecorder recorder;
+
+  @BeforeEach
+  void start() {
+    engine = Javalin.create(cfg -> {
+      cfg.showJavalinBanner = false;
+      cfg.startupWatcherEnabled = false;
+    });
+    engine.post("/v1/executions", ctx -> {
+      seen.add(new Seen(ctx.header("Authorization"), ctx.header("Idempotency-Key"), ctx.header("Content-Type"),
+          JSON.readTree(ctx.bodyAsBytes())));
+      answer.accept(ctx);
+    });
+    engine.start("127.0.0.1", 0);
+    recorder = new EngineExecutionRecorder(URI.create("http://127.0.0.1:" + engine.port() + "/"), () -> "tok-123",
+        Duration.ofSeconds(5));
+  }
+
+  @AfterEach
+  void stop() {
+    release.countDown();
+    engine.stop();
+  }
+
+  static void reply(Context ctx, int status, String json, String contentType) {
+    ctx.status(status).contentType(contentType).result(json);
+  }
+
+  @Test
+  void started_postsGrantAndPhase_withBearerAndFreshIdempotencyKeys() throws Exception {
+    answer = ctx -> reply(ctx, 201, "{\"execution_id\":\"exe_1\",\"receipt\":{}}", "application/json");
+
+    assertThat(recorder.started(GRANT)).isEqualTo("exe_1");
+    assertThat(recorder.started(GRANT)).isEqualTo("exe_1");
+
+    assertThat(seen).hasSize(2);
+    Seen s = seen.get(0);
+    assertThat(s.authorization()).isEqualTo("Bearer tok-123");
+    assertThat(s.contentType()).startsWith("application/json");
+    assertThat(s.body()).isEqualTo(JSON.readTree("{\"grant\":\"" + GRANT + "\",\"phase\":\"started\"}"));
+    assertThat(s.idempotencyKey()).isNotBlank();
+    assertThat(seen.get(1).idempotencyKey()).isNotEqualTo(s.idempotencyKey());
+  }
+
+  @Test
+  void finished_postsTheOutcome() throws Exception {
+    answer = ctx -> reply(ctx, 200, "{}", "application/json");
+
+    recorder.finished(GRANT, "exe_1", true, 200, 42, "sha256:" + "00".repeat(32));
+    recorder.finished(GRANT, "exe_2", false, 500, 7, "sha256:" + "11".repeat(32));
+
+    JsonNode confirmed = seen.get(0).body();
+    Set<String> fields = new TreeSet<>();
+    confirmed.fieldNames().forEachRemaining(fields::add);
+    assertThat(fields).containsExactlyInAnyOrder("grant", "phase", "execution_id", "upstream_status", "duration_ms", "response_hash");
+    assertThat(confirmed.path("phase").asText()).isEqualTo("confirmed");
+    assertThat(confirmed.path("execution_id").asText()).isEqualTo("exe_1");
+    assertThat(confirmed.path("upstream_status").asInt()).isEqualTo(200);
+    assertThat(confirmed.path("duration_ms").asLong()).isEqualTo(42);
+    assertThat(seen.get(0).idempotencyKey()).isEqualTo("exe_1:confirmed");
+    assertThat(seen.get(0).authorization()).isEqualTo("Bearer tok-123");
+    assertThat(seen.get(1).body().path("phase").asText()).isEqualTo("failed");
+    assertThat(seen.get(1).body().path("upstream_status").asInt()).isEqualTo(500);
+  }
+
+  @Test
+  void started_when409GrantAlreadyUsed_throwsGrantAlreadyUsed() {
+    answer = ctx -> reply(ctx, 409, "{\"type\":\"https://arbiter.dev/problems/grant-already-used\",\"status\":409}",
+        "application/problem+json");
+
+    assertThatThrownBy(() -> recorder.started(GRANT)).isInstanceOf(GrantAlreadyUsedException.class);
+  }
+
+  @Test
+  void started_whenAnyOtherRefusal_throwsRecorderException() {
+    for (Map.Entry<Integer, String> e : Map.of(
+        409, "{\"type\":\"https://arbiter.dev/problems/idempotency-conflict\"}",
+        503, "{\"type\":\"https://arbiter.dev/problems/governance-degraded\"}",
+        401, "{\"type\":\"https://arbiter.dev/problems/unauthenticated\"}",
+        200, "{\"execution_id\":\"exe_1\"}").entrySet()) {
+      answer = ctx -> reply(ctx, e.getKey(), e.getValue(), "application/json");
+      assertThatThrownBy(() -> recorder.started(GRANT)).as("HTTP %s", e.getKey()).isInstanceOf(RecorderException.class)
+          .isNotInstanceOf(GrantAlreadyUsedException.class);
+    }
+  }
+
+  @Test
+  void started_when201WithoutExecutionId_orNotJson_throwsRecorderException() {
+    answer = ctx -> reply(ctx, 201, "{\"receipt\":{}}", "application/json");
+    assertThatThrownBy(() -> recorder.started(GRANT)).isInstanceOf(RecorderException.class);
+    answer = ctx -> reply(ctx, 201, "<html>ok</html>", "text/html");
+    assertThatThrownBy(() -> recorder.started(GRANT)).isInstanceOf(RecorderException.class);
+  }
+
+  @Test
+  void finished_whenNot200_throwsRecorderException() {
+    answer = ctx -> reply(ctx, 500, "{}", "application/json");
+    assertThatThrownBy(() -> recorder.finished(GRANT, "exe_1", true, 200, 1, "sha256:x")).isInstanceOf(RecorderException.class);
+  }
+
+  @Test
+  void started_whenEngineUnreachable_throwsRecorderException() throws Exception {
+    int closedPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closedPort = s.getLocalPort();
+    }
+    EngineExecutionRecorder nowhere = new EngineExecutionRecorder(URI.create("http://127.0.0.1:" + closedPort),
+        () -> "tok", Duration.ofSeconds(2));
+    assertThatThrownBy(() -> nowhere.started(GRANT)).isInstanceOf(RecorderException.class).hasMessageContaining("unreachable");
+  }
+
+  @Test
+  void started_whenEngineDoesNotAnswerInTime_throwsRecorderException() {
+    answer = ctx -> {
+      try {
+        release.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      reply(ctx, 201, "{\"execution_id\":\"exe_late\"}", "application/json");
+    };
+    EngineExecutionRecorder impatient = new EngineExecutionRecorder(URI.create("http://127.0.0.1:" + engine.port()),
+        () -> "tok", Duration.ofMillis(300));
+    assertThatThrownBy(() -> impatient.started(GRANT)).isInstanceOf(RecorderException.class);
+  }
+
+  @Test
+  void started_whenNoToken_throwsWithoutCallingTheEngine() {
+    EngineExecutionRecorder tokenless = new EngineExecutionRecorder(URI.create("http://127.0.0.1:" + engine.port()),
+        () -> null, Duration.ofSeconds(2));
+    assertThatThrownBy(() -> tokenless.started(GRANT)).isInstanceOf(RecorderException.class);
+    assertThat(seen).isEmpty();
+  }
+}

@@ -1,0 +1,382 @@
+package dev.arbiter.gateway;
+
+import static dev.arbiter.gateway.GatewayHarness.assertProblem;
+import static dev.arbiter.gateway.GatewayHarness.toolLog;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arbiter.core.canonical.CanonicalJson;
+import dev.arbiter.core.decision.Target;
+import dev.arbiter.core.grant.Grant;
+import dev.arbiter.core.grant.GrantCodec;
+import dev.arbiter.core.crypto.SigningKey;
+import dev.arbiter.gateway.GovernedWorld.MintedGrant;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Each threat against the gateway attempted for real, through real servers, a real ledger and real
+ * SQLite files: the attack must be refused with the right problem, the tool must not have executed
+ * it, and the ledger must show no execution for it (or exactly one, for replays).
+ */
+class GatewayAttackTest {
+  @TempDir Path dir;
+  GatewayHarness h;
+  GovernedWorld world;
+
+  @BeforeEach
+  void start() throws Exception {
+    h = new GatewayHarness(dir);
+    world = h.world;
+  }
+
+  @AfterEach
+  void stop() {
+    h.close();
+  }
+
+  @Test
+  void happyPath_executesOnce_andLedgerHasStartedAndConfirmed() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "1.4.2");
+    MintedGrant g = world.mint("deployer", "deploy", payload);
+
+    HttpResponse<String> r = h.call("deployer", g.compact(), payload);
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonNode body = GatewayHarness.JSON.readTree(r.body());
+    assertThat(body.path("executed").asBoolean()).isTrue();
+    assertThat(body.path("grant_id").asText()).isEqualTo(g.grantId());
+    assertThat(r.headers().firstValue("Arbiter-Execution-Id")).isPresent();
+    List<JsonNode> log = toolLog(h.deployer);
+    assertThat(log).hasSize(1);
+    assertThat(log.get(0).path("grant_id").asText()).isEqualTo(g.grantId());
+    assertThat(log.get(0).path("decision_id").asText()).isEqualTo(g.grant().decisionId());
+    assertThat(log.get(0).path("tool").asText()).isEqualTo("deployer");
+    assertThat(log.get(0).path("payload")).isEqualTo(payload);
+    assertThat(log.get(0).path("executed_at").asText()).isNotBlank();
+    assertThat(h.recorder.eventTypes(g.grantId())).containsExactly("execution.started", "execution.confirmed");
+    String executionId = r.headers().firstValue("Arbiter-Execution-Id").orElseThrow();
+    assertThat(h.recorder.events()).allSatisfy(e -> assertThat(e.envelope().payload().path("execution_id").asText()).isEqualTo(executionId));
+  }
+
+  @Test
+  void noGrant_isRefused_403GrantMissing() throws Exception {
+    HttpResponse<String> r = h.call("deployer", null, CanonicalJson.encode(GovernedWorld.payload("a", "1")), Map.of());
+
+    assertProblem(r, 403, "grant-missing", null);
+    assertNothingExecuted();
+  }
+
+  @Test
+  void unknownTool_isRefused_404() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "1");
+    MintedGrant g = world.mint("deployer", "deploy", payload);
+
+    assertProblem(h.call("shell", g.compact(), payload), 404, "unknown-tool", null);
+    assertNothingExecuted();
+  }
+
+  @Test
+  void forgedGrant_claimingTheEngineKeyButSignedByAnother_isRefusedBadSignature() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "6.6.6");
+    Grant claims = world.grant("deployer", "deploy", new Target("service", "payments-api"), payload,
+        Instant.now().minusSeconds(5), Instant.now().plusSeconds(300));
+    SigningKey attacker = GovernedWorld.newKey();
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String header = b64.encodeToString(("{\"alg\":\"EdDSA\",\"kid\":\"" + world.engineKey.keyId().value()
+        + "\",\"typ\":\"arbiter-grant+jwt\"}").getBytes(StandardCharsets.UTF_8));
+    String body = b64.encodeToString(CanonicalJson.encode(claims.toJson()));
+    String input = header + "." + body;
+    String forged = input + "." + b64.encodeToString(attacker.sign(input.getBytes(StandardCharsets.US_ASCII)));
+
+    assertProblem(h.call("deployer", forged, payload), 403, "grant-invalid", "bad_signature");
+    assertNothingExecuted();
+  }
+
+  @Test
+  void validGrantWithSwappedClaims_isRefusedBadSignature() throws Exception {
+    ObjectNode granted = GovernedWorld.payload("payments-api", "1.0.0");
+    ObjectNode wanted = GovernedWorld.payload("payments-api", "9.9.9");
+    MintedGrant g = world.mint("deployer", "deploy", granted);
+    ObjectNode claims = g.grant().toJson().put("payload_hash", Grant.payloadHash(wanted));
+    String[] parts = g.compact().split("\\.");
+    String tampered = parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(CanonicalJson.encode(claims))
+        + "." + parts[2];
+
+    assertProblem(h.call("deployer", tampered, wanted), 403, "grant-invalid", "bad_signature");
+    assertNothingExecuted();
+  }
+
+  @Test
+  void grantSignedByUnknownKey_isRefusedUnknownKey() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "1");
+    MintedGrant g = world.mint("deployer", "deploy", new Target("service", "payments-api"), payload,
+        Instant.now().minusSeconds(5), Instant.now().plusSeconds(300), GovernedWorld.newKey());
+
+    assertProblem(h.call("deployer", g.compact(), payload), 403, "grant-invalid", "unknown_key");
+    assertNothingExecuted();
+  }
+
+  @Test
+  void expiredGrant_isRefusedExpired() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "1");
+    MintedGrant g = world.mint("deployer", "deploy", new Target("service", "payments-api"), payload,
+        Instant.now().minus(Duration.ofMinutes(20)), Instant.now().minus(Duration.ofMinutes(10)), world.engineKey);
+
+    assertProblem(h.call("deployer", g.compact(), payload), 403, "grant-invalid", "expired");
+    assertNothingExecuted();
+  }
+
+  @Test
+  void notYetValidGrant_isRefused() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "1");
+    MintedGrant g = world.mint("deployer", "deploy", new Target("service", "payments-api"), payload,
+        Instant.now().plus(Duration.ofMinutes(10)), Instant.now().plus(Duration.ofMinutes(20)), world.engineKey);
+
+    assertProblem(h.call("deployer", g.compact(), payload), 403, "grant-invalid", "not_yet_valid");
+    assertNothingExecuted();
+  }
+
+  @Test
+  void sameGrantTwice_secondIsRefused409_andToolRanOnce() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "2");
+    MintedGrant g = world.mint("deployer", "deploy", payload);
+
+    assertThat(h.call("deployer", g.compact(), payload).statusCode()).isEqualTo(200);
+    assertProblem(h.call("deployer", g.compact(), payload), 409, "grant-already-used", null);
+
+    assertThat(toolLog(h.deployer)).hasSize(1);
+    assertThat(h.recorder.eventTypes(g.grantId())).containsExactly("execution.started", "execution.confirmed");
+  }
+
+  @Test
+  void sameGrantConcurrently_exactlyOneSucceeds() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "3");
+    MintedGrant g = world.mint("deployer", "deploy", payload);
+    int threads = 16;
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<HttpResponse<String>>> futures = new ArrayList<>();
+    try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+      for (int i = 0; i < threads; i++) {
+        Callable<HttpResponse<String>> c = () -> {
+          go.await();
+          return h.call("deployer", g.compact(), payload);
+        };
+        futures.add(pool.submit(c));
+      }
+      go.countDown();
+      List<HttpResponse<String>> results = new ArrayList<>();
+      for (Future<HttpResponse<String>> f : futures) {
+        results.add(f.get());
+      }
+      assertThat(results).filteredOn(r -> r.statusCode() / 100 == 2).hasSize(1);
+      for (HttpResponse<String> r : results) {
+        if (r.statusCode() != 200) {
+          assertProblem(r, 409, "grant-already-used", null);
+        }
+      }
+    }
+    assertThat(toolLog(h.deployer)).hasSize(1);
+    assertThat(h.recorder.eventTypes(g.grantId())).containsExactly("execution.started", "execution.confirmed");
+  }
+
+  @Test
+  void grantForOneTool_usedForAnother_isRefusedToolMismatch() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "4");
+    MintedGrant g = world.mint("deployer", "refund", payload);
+
+    assertProblem(h.call("billing", g.compact(), payload), 403, "grant-mismatch", "tool_mismatch");
+    assertNothingExecuted();
+  }
+
+  @Test
+  void grantForAnActionClassTheToolDoesNotAllow_isRefused() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "4");
+    MintedGrant g = world.mint("deployer", "delete_database", payload);
+
+    assertProblem(h.call("deployer", g.compact(), payload), 403, "grant-mismatch", "action_class_not_allowed");
+    assertNothingExecuted();
+  }
+
+  @Test
+  void grantForOnePayload_usedWithAnother_isRefusedPayloadMismatch() throws Exception {
+    MintedGrant g = world.mint("deployer", "deploy", GovernedWorld.payload("payments-api", "5"));
+
+    assertProblem(h.call("deployer", g.compact(), GovernedWorld.payload("payments-api", "5-evil")), 403, "grant-mismatch",
+        "payload_mismatch");
+    assertNothingExecuted();
+  }
+
+  @Test
+  void sameJsonWithDifferentFormatting_isTheSamePayload() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "7");
+    MintedGrant g = world.mint("deployer", "deploy", payload);
+    byte[] pretty = GatewayHarness.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(payload);
+
+    assertThat(h.call("deployer", g.compact(), pretty, Map.of()).statusCode()).isEqualTo(200);
+    assertThat(toolLog(h.deployer)).hasSize(1);
+  }
+
+  @Test
+  void grantForOneTarget_usedForAnother_isRefusedTargetMismatch() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "6");
+    MintedGrant g = world.mint("deployer", "deploy", payload);
+
+    HttpResponse<String> r = h.call("deployer", g.compact(), CanonicalJson.encode(payload),
+        Map.of("Arbiter-Target", "service/ledger-db"));
+
+    assertProblem(r, 403, "grant-mismatch", "target_mismatch");
+    assertNothingExecuted();
+    // The matching target is accepted.
+    assertThat(h.call("deployer", g.compact(), CanonicalJson.encode(payload),
+        Map.of("Arbiter-Target", "service/payments-api")).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void grantWhoseReceiptEntryHashWasTampered_isRefusedReceiptInvalid() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "8");
+    Grant real = world.grant("deployer", "deploy", new Target("service", "payments-api"), payload,
+        Instant.now().minusSeconds(5), Instant.now().plusSeconds(300));
+    ObjectNode receipt = (ObjectNode) real.receipt().deepCopy();
+    String eh = receipt.path("entry_hash").asText();
+    receipt.put("entry_hash", (eh.charAt(0) == '0' ? "1" : "0") + eh.substring(1));
+    String compact = GrantCodec.sign(withReceipt(real, receipt), world.engineKey);
+
+    assertProblem(h.call("deployer", compact, payload), 403, "grant-invalid", "receipt_invalid");
+    assertNothingExecuted();
+  }
+
+  @Test
+  void grantWhoseReceiptCheckpointSignatureWasTampered_isRefusedReceiptInvalid() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "9");
+    Grant real = world.grant("deployer", "deploy", new Target("service", "payments-api"), payload,
+        Instant.now().minusSeconds(5), Instant.now().plusSeconds(300));
+    ObjectNode receipt = (ObjectNode) real.receipt().deepCopy();
+    ObjectNode cp = (ObjectNode) receipt.get("checkpoint");
+    byte[] sig = Base64.getDecoder().decode(cp.path("signature").asText());
+    sig[10] ^= 0x01;
+    cp.put("signature", Base64.getEncoder().encodeToString(sig));
+    String compact = GrantCodec.sign(withReceipt(real, receipt), world.engineKey);
+
+    assertProblem(h.call("deployer", compact, payload), 403, "grant-invalid", "receipt_invalid");
+    assertNothingExecuted();
+  }
+
+  @Test
+  void grantWithReceiptFromAnotherLedgerKey_isRefusedReceiptInvalid() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "10");
+    try (GovernedWorld rogue = new GovernedWorld(dir.resolve("rogue"))) {
+      Grant g = rogue.grant("deployer", "deploy", new Target("service", "payments-api"), payload,
+          Instant.now().minusSeconds(5), Instant.now().plusSeconds(300));
+      String compact = GrantCodec.sign(g, world.engineKey);
+
+      assertProblem(h.call("deployer", compact, payload), 403, "grant-invalid", "receipt_invalid");
+    }
+    assertNothingExecuted();
+  }
+
+  @Test
+  void ledgerDown_callIsRefused503_toolNotCalled_andGrantStaysBurned() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "11");
+    MintedGrant g = world.mint("deployer", "deploy", payload);
+    h.recorder.down(true);
+
+    assertProblem(h.call("deployer", g.compact(), payload), 503, "ledger-unavailable", null);
+    assertNothingExecuted();
+
+    // The ledger is back: the grant was burned before the start failed, so it is not honoured later.
+    h.recorder.down(false);
+    assertProblem(h.call("deployer", g.compact(), payload), 409, "grant-already-used", null);
+    assertNothingExecuted();
+  }
+
+  @Test
+  void toolCalledDirectlyWithAValidGrant_refusesUngovernedCall() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "12");
+    MintedGrant g = world.mint("deployer", "deploy", payload);
+    var request = java.net.http.HttpRequest.newBuilder(GatewayHarness.toolUri(h.deployer))
+        .header("Arbiter-Grant", g.compact()).header("Content-Type", "application/json")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(CanonicalJson.encode(payload))).build();
+
+    HttpResponse<String> r = h.http.send(request, HttpResponse.BodyHandlers.ofString());
+
+    assertProblem(r, 403, "ungoverned-call", "gateway_proof_missing");
+    assertThat(toolLog(h.deployer)).isEmpty();
+    // The grant was never burned nor recorded: it still works through the gateway.
+    assertThat(h.call("deployer", g.compact(), payload).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void gatewayRestartedBetweenTwoUses_secondIsRefused409() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "13");
+    MintedGrant g = world.mint("deployer", "deploy", payload);
+    assertThat(h.call("deployer", g.compact(), payload).statusCode()).isEqualTo(200);
+
+    h.restartGateway();
+
+    assertProblem(h.call("deployer", g.compact(), payload), 409, "grant-already-used", null);
+    assertThat(toolLog(h.deployer)).hasSize(1);
+    assertThat(h.recorder.eventTypes(g.grantId())).containsExactly("execution.started", "execution.confirmed");
+  }
+
+  @Test
+  void toolUnreachable_502_andTheLedgerRecordsTheFailure() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "14");
+    MintedGrant g = world.mint("deployer", "deploy", payload);
+    h.deployer.close();
+
+    assertProblem(h.call("deployer", g.compact(), payload), 502, "upstream-failed", null);
+    assertThat(h.recorder.eventTypes(g.grantId())).containsExactly("execution.started", "execution.failed");
+  }
+
+  @Test
+  void health_isOk() throws Exception {
+    var r = h.http.send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create("http://127.0.0.1:" + h.gateway.port() + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(GatewayHarness.JSON.readTree(r.body()).path("status").asText()).isEqualTo("ok");
+  }
+
+  @Test
+  void nonLoopbackHostHeader_isRefused421() throws Exception {
+    try (Socket s = new Socket("127.0.0.1", h.gateway.port())) {
+      OutputStream out = s.getOutputStream();
+      out.write(("GET /health HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      String status = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+      assertThat(status).contains(" 421 ");
+    }
+  }
+
+  private static Grant withReceipt(Grant g, JsonNode receipt) {
+    return new Grant(g.grantId(), g.decisionId(), g.actionClass(), g.tool(), g.target(), g.payloadHash(), g.policyHash(),
+        receipt, g.notBefore(), g.expiresAt(), g.nonce());
+  }
+
+  private void assertNothingExecuted() throws Exception {
+    assertThat(toolLog(h.deployer)).isEmpty();
+    assertThat(toolLog(h.billing)).isEmpty();
+    assertThat(h.recorder.events()).isEmpty();
+  }
+}

@@ -1,0 +1,98 @@
+package dev.arbiter.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.arbiter.gateway.execution.EngineExecutionRecorder;
+import dev.arbiter.gateway.execution.ExecutionRecorder;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GatewayConfigTest {
+  @TempDir Path dir;
+  final ExecutionRecorder recorder = new EngineExecutionRecorder(URI.create("http://127.0.0.1:1"), () -> "t", Duration.ofSeconds(1));
+
+
+  @BeforeEach
+  void keys() throws Exception {
+    Files.createDirectories(dir.resolve("keys"));
+    Files.writeString(dir.resolve("keys/engine.pub.pem"), GovernedWorld.newKey().verifyingKey().toSpkiPem());
+    Files.writeString(dir.resolve("keys/ledger.pub.pem"), GovernedWorld.newKey().verifyingKey().toSpkiPem());
+    Files.writeString(dir.resolve("keys/gateway.key.pem"), GovernedWorld.newKey().exportPkcs8PemDangerously());
+  }
+
+  Path write(String yaml) throws Exception {
+    Path f = dir.resolve("gateway.yaml");
+    Files.writeString(f, yaml);
+    return f;
+  }
+
+  static final String VALID = """
+      listen: {host: 127.0.0.1, port: 8081}
+      engine_keys: [keys/engine.pub.pem]
+      ledger_key: keys/ledger.pub.pem
+      gateway_key: keys/gateway.key.pem
+      burn_store: data/burned.db
+      tools:
+        - name: deployer
+          upstream: http://127.0.0.1:9001/execute
+          allowed_classes: [deploy, rollback]
+          timeout_ms: 5000
+      """;
+
+  @Test
+  void load_readsTheFile_resolvingPathsAgainstItsDirectory() throws Exception {
+    GatewayConfig c = GatewayConfig.load(write(VALID), recorder);
+
+    assertThat(c.host()).isEqualTo("127.0.0.1");
+    assertThat(c.port()).isEqualTo(8081);
+    assertThat(c.burnStore()).isEqualTo(dir.resolve("data/burned.db"));
+    assertThat(c.trustedEngineKeys()).hasSize(1);
+    assertThat(c.skew()).isEqualTo(GatewayConfig.DEFAULT_SKEW);
+    ToolRoute t = c.toolsByName().get("deployer");
+    assertThat(t.upstream()).isEqualTo(URI.create("http://127.0.0.1:9001/execute"));
+    assertThat(t.upstreamPath()).isEqualTo("/execute");
+    assertThat(t.allowedClasses()).isEqualTo(Set.of("deploy", "rollback"));
+    assertThat(t.timeout()).isEqualTo(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void load_readsJsonToo() throws Exception {
+    Path f = dir.resolve("gateway.json");
+    Files.writeString(f, """
+        {"listen": {"port": 0}, "engine_keys": ["keys/engine.pub.pem"], "ledger_key": "keys/ledger.pub.pem",
+         "gateway_key": "keys/gateway.key.pem", "burn_store": "b.db", "skew_seconds": 5,
+         "tools": [{"name": "deployer", "upstream": "https://tool.internal/run", "allowed_classes": ["deploy"], "timeout_ms": 100}]}
+        """);
+    GatewayConfig c = GatewayConfig.load(f, recorder);
+    assertThat(c.host()).isEqualTo("127.0.0.1");
+    assertThat(c.skew()).isEqualTo(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void load_refusesBadFiles_namingTheField() throws Exception {
+    assertError(VALID.replace("burn_store", "burn_stor"), "burn_stor: unknown field");
+    assertError(VALID.replace("burn_store: data/burned.db\n", ""), "burn_store: required");
+    assertError(VALID.replace("timeout_ms: 5000", "timeout_ms: -1"), "tools[0].timeout_ms: expected an integer");
+    assertError(VALID.replace("http://127.0.0.1:9001/execute", "ftp://x/y"), "upstream must be an absolute http(s) URL");
+    assertError(VALID.replace("allowed_classes: [deploy, rollback]", "allowed_classes: []"), "allowed_classes must name at least one");
+    assertError(VALID.replace("keys/engine.pub.pem", "keys/missing.pem"), "engine_keys[0]:");
+    assertError(VALID.replace("gateway_key: keys/gateway.key.pem", "gateway_key: keys/ledger.pub.pem"), "gateway_key:");
+    assertError(VALID.replace("port: 8081", "port: 70000"), "listen.port");
+    assertError(VALID + "  - name: deployer\n    upstream: http://h/x\n    allowed_classes: [a]\n    timeout_ms: 5\n",
+        "configured twice");
+    assertError("listen: {port: 1}\nlisten: {port: 2}\n", "gateway.yaml");
+  }
+
+  private void assertError(String yaml, String expected) throws Exception {
+    Path f = write(yaml);
+    assertThatThrownBy(() -> GatewayConfig.load(f, recorder)).isInstanceOf(GatewayConfigException.class)
+        .hasMessageContaining(expected).hasMessageContaining(f.toString());
+  }
+}

@@ -1,0 +1,95 @@
+package dev.arbiter.gateway;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arbiter.core.crypto.VerifyingKey;
+import dev.arbiter.core.grant.Grant;
+import dev.arbiter.core.grant.GrantCodec;
+import dev.arbiter.core.grant.GrantRejectedException;
+import dev.arbiter.core.id.Ulid;
+import dev.arbiter.gateway.execution.ExecutionRecorder;
+import dev.arbiter.gateway.execution.RecorderException;
+import dev.arbiter.ledger.AppendedEvent;
+import dev.arbiter.ledger.Ledger;
+import dev.arbiter.ledger.event.Actor;
+import dev.arbiter.ledger.event.EventDraft;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Test-only stand-in for the engine's {@code /v1/executions}: appends real {@code execution.started},
+ * {@code execution.confirmed} and {@code execution.failed} events to a real ledger on the grant's
+ * decision stream, and returns only once the append is durable. {@link #down(boolean)} makes every
+ * call fail as an unreachable engine would.
+ */
+final class LedgerRecorder implements ExecutionRecorder {
+  private final Ledger ledger;
+  private final VerifyingKey engineKey;
+  private final List<AppendedEvent> events = new ArrayList<>();
+  private volatile boolean down;
+
+  LedgerRecorder(Ledger ledger, VerifyingKey engineKey) {
+    this.ledger = ledger;
+    this.engineKey = engineKey;
+  }
+
+  void down(boolean down) {
+    this.down = down;
+  }
+
+  @Override
+  public String started(String grantCompact) throws RecorderException {
+    Grant g = grant(grantCompact);
+    String executionId = "exe_" + Ulid.system().next();
+    append(g, "execution.started", JsonNodeFactory.instance.objectNode().put("grant_id", g.grantId())
+        .put("execution_id", executionId));
+    return executionId;
+  }
+
+  @Override
+  public void finished(String grantCompact, String executionId, boolean confirmed, int upstreamStatus, long durationMs,
+      String responseHash) throws RecorderException {
+    Grant g = grant(grantCompact);
+    append(g, confirmed ? "execution.confirmed" : "execution.failed", JsonNodeFactory.instance.objectNode()
+        .put("grant_id", g.grantId()).put("execution_id", executionId).put("upstream_status", upstreamStatus)
+        .put("duration_ms", durationMs).put("response_hash", responseHash));
+  }
+
+  /** Event types recorded for {@code grantId}, in ledger order. */
+  synchronized List<String> eventTypes(String grantId) {
+    return events.stream().filter(e -> grantId.equals(e.envelope().payload().path("grant_id").asText()))
+        .map(e -> e.envelope().eventType()).toList();
+  }
+
+  synchronized List<AppendedEvent> events() {
+    return List.copyOf(events);
+  }
+
+  private void append(Grant g, String type, ObjectNode payload) throws RecorderException {
+    if (down) {
+      throw new RecorderException("ledger unreachable (test switch)");
+    }
+    try {
+      AppendedEvent e = ledger.append(new EventDraft(g.decisionId(), type, g.policyHash(), new Actor("gateway", "arbiter-gateway"),
+          payload)).join();
+      synchronized (this) {
+        events.add(e);
+      }
+    } catch (CompletionException e) {
+      throw new RecorderException("ledger append failed: " + e.getCause(), e);
+    }
+  }
+
+  private Grant grant(String compact) throws RecorderException {
+    try {
+      return GrantCodec.verify(compact, id -> id.equals(engineKey.keyId()) ? Optional.of(engineKey) : Optional.empty(),
+          Instant.now(), Duration.ofSeconds(30));
+    } catch (GrantRejectedException e) {
+      throw new RecorderException("engine would refuse this grant: " + e.code());
+    }
+  }
+}
