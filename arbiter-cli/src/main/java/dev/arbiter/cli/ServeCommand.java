@@ -162,11 +162,17 @@ public final class ServeCommand implements Callable<Integer> {
       LedgerKeyFile.Loaded engineKey, java.util.Optional<DevIssuer> devIssuer) {
     static Embedded start(Path dataDir, PolicyBundle bundle, PolicySource source, ServerConfig config,
         IdentityOptions identity) {
-      return startVerified(dataDir, bundle, source, config, identity);
+      return startVerified(dataDir, bundle, source, config, identity, 0);
+    }
+
+    /** As {@link #start}, with the development issuer (if one runs) on {@code devIssuerPort}. */
+    static Embedded start(Path dataDir, PolicyBundle bundle, PolicySource source, ServerConfig config,
+        IdentityOptions identity, int devIssuerPort) {
+      return startVerified(dataDir, bundle, source, config, identity, devIssuerPort);
     }
 
     private static Embedded startVerified(Path dataDir, PolicyBundle bundle, PolicySource source, ServerConfig config,
-        IdentityOptions identity) {
+        IdentityOptions identity, int devIssuerPort) {
       Path dir = dataDir.toAbsolutePath().normalize();
       try {
         if (!Files.exists(dir)) {
@@ -188,7 +194,7 @@ public final class ServeCommand implements Callable<Integer> {
       if (issuer == null) {
         local = new DevIssuer(dir.resolve("dev-issuer"), identity.audience, System.getenv(), Clock.systemUTC());
         try {
-          local.start(0);
+          local.start(devIssuerPort);
         } catch (dev.arbiter.server.identity.DevIssuerRefusedException e) {
           throw CliFailure.badInput("refusing to start the development issuer: " + e.getMessage()
               + " (give --oidc-issuer URL for a real identity provider)");
