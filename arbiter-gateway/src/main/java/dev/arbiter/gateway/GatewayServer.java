@@ -37,7 +37,11 @@ public final class GatewayServer implements AutoCloseable {
    *     start without one)
    */
   public static GatewayServer start(GatewayConfig config) throws BurnStoreUnavailableException {
-    BurnStore burns = BurnStore.open(config.burnStore(), config.clock());
+    return start(config, BurnStore.open(config.burnStore(), config.clock()));
+  }
+
+  /** Starts over an already open burn store (which the server then owns and closes). */
+  static GatewayServer start(GatewayConfig config, BurnStore burns) {
     try {
       OfflineGrantCheck grants = new OfflineGrantCheck(config.trustedEngineKeys(), config.trustedLedgerKey(),
           config.clock(), config.skew());

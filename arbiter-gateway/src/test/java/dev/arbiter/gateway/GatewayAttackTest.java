@@ -12,13 +12,18 @@ import dev.arbiter.core.grant.Grant;
 import dev.arbiter.core.grant.GrantCodec;
 import dev.arbiter.core.crypto.SigningKey;
 import dev.arbiter.gateway.GovernedWorld.MintedGrant;
+import dev.arbiter.gateway.burn.BurnStore;
+import dev.arbiter.gateway.sample.SampleTool;
+import dev.arbiter.gateway.verify.GatewayProof;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -348,6 +353,59 @@ class GatewayAttackTest {
 
     assertProblem(h.call("deployer", g.compact(), payload), 502, "upstream-failed", null);
     assertThat(h.recorder.eventTypes(g.grantId())).containsExactly("execution.started", "execution.failed");
+  }
+
+  @Test
+  void burnStoreUnavailable_callIsRefused503_andNothingRuns() throws Exception {
+    h.gateway.close();
+    BurnStore broken = BurnStore.open(dir.resolve("broken.db"), Clock.systemUTC());
+    broken.close(); // every burn now fails: the store cannot answer
+    h.gateway = GatewayServer.start(h.config(), broken);
+    ObjectNode payload = GovernedWorld.payload("payments-api", "15");
+    MintedGrant g = world.mint("deployer", "deploy", payload);
+
+    assertProblem(h.call("deployer", g.compact(), payload), 503, "burn-store-unavailable", null);
+    assertNothingExecuted();
+  }
+
+  @Test
+  void secondGatewayWithItsOwnBurnStore_cannotMakeTheToolRunAGrantTwice() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "16");
+    MintedGrant g = world.mint("deployer", "deploy", payload);
+    assertThat(h.call("deployer", g.compact(), payload).statusCode()).isEqualTo(200);
+    GatewayConfig c = h.config();
+    GatewayConfig misconfigured = new GatewayConfig(c.host(), 0, c.tools(), c.trustedEngineKeys(), c.trustedLedgerKey(),
+        c.gatewayKey(), dir.resolve("another-burn-store.db"), c.recorder(), c.clock(), c.skew());
+    h.gateway.close();
+    h.gateway = GatewayServer.start(misconfigured);
+
+    HttpResponse<String> r = h.call("deployer", g.compact(), payload);
+
+    // The tool's own de-duplication refuses it; the gateway passes the tool's answer on and records the failure.
+    assertProblem(r, 409, "grant-already-used", null);
+    assertThat(toolLog(h.deployer)).hasSize(1);
+    assertThat(h.recorder.eventTypes(g.grantId()))
+        .containsExactly("execution.started", "execution.confirmed", "execution.started", "execution.failed");
+  }
+
+  @Test
+  void sampleToolRestarted_stillRefusesGrantsItExecuted() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "17");
+    MintedGrant g = world.mint("deployer", "deploy", payload);
+    assertThat(h.call("deployer", g.compact(), payload).statusCode()).isEqualTo(200);
+    Path log = h.deployer.executionLog();
+    h.deployer.close();
+    try (SampleTool again = SampleTool.start("127.0.0.1", 0, h.verifier("deployer"), "deployer", log, Clock.systemUTC())) {
+      byte[] body = CanonicalJson.encode(payload);
+      String proof = new GatewayProof(g.grantId(), "deployer", "POST", SampleTool.PATH, GatewayProof.bodyHash(body),
+          Instant.now(), "bm9uY2U").sign(world.gatewayKey);
+      HttpRequest request = HttpRequest.newBuilder(GatewayHarness.toolUri(again))
+          .header(GatewayProof.GRANT_HEADER, g.compact()).header(GatewayProof.HEADER, proof)
+          .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+
+      assertProblem(h.http.send(request, HttpResponse.BodyHandlers.ofString()), 409, "grant-already-used", null);
+    }
+    assertThat(toolLog(h.deployer)).hasSize(1);
   }
 
   @Test
