@@ -49,6 +49,9 @@ public final class DecisionLoadBench {
 
   private DecisionLoadBench() {}
 
+  /** The bearer token of the in-process run (an external --url run reads ARBITER_TOKEN). */
+  private static volatile String token;
+
   public static void main(String[] args) throws Exception {
     String mode = arg(args, "--mode", "decisions");
     int rate = Integer.parseInt(arg(args, "--rate", "2500"));
@@ -71,12 +74,22 @@ public final class DecisionLoadBench {
         PolicyBundle bundle = PolicyBundles.loadDirectory(Path.of(arg(args, "--bundle", "examples/policy")));
         Ledger ledger = Ledger.open(SqliteLedgerStore.open(dir.resolve("ledger.db"), SqliteLedgerStore.Mode.CREATE_IF_MISSING),
             SigningKey.generate(KeyAlgorithm.ED25519, new SecureRandom()), Clock.systemUTC(), LedgerOptions.defaults());
+        // A real OIDC issuer (the development one) and a real token check on every request.
+        dev.arbiter.server.identity.DevIssuer issuer = new dev.arbiter.server.identity.DevIssuer(dir.resolve("issuer"),
+            "arbiter", java.util.Map.of(), Clock.systemUTC()).start(0);
+        var identity = dev.arbiter.server.identity.IdentityConfig.of(issuer.issuer(), "arbiter", "roles", java.util.Map.of(),
+            java.util.Map.of());
+        var security = dev.arbiter.server.config.SecurityConfig.of(
+            dev.arbiter.server.identity.TokenVerifier.discover(identity, Clock.systemUTC()),
+            SigningKey.generate(KeyAlgorithm.ED25519, new SecureRandom()), java.util.Map.of());
+        token = issuer.mint("agent_bench", java.util.List.of(), Duration.ofHours(1));
         ArbiterServer server = ArbiterServer.start(ServerConfig.defaults().withAddress("127.0.0.1", 0), ledger, bundle,
-            ArbiterServer.PolicySource.DEVELOPMENT, Clock.systemUTC());
+            ArbiterServer.PolicySource.DEVELOPMENT, Clock.systemUTC(), security);
         url = "http://127.0.0.1:" + server.port();
         target = () -> {
           server.close();
           ledger.close();
+          issuer.close();
         };
       }
     }
@@ -132,6 +145,7 @@ public final class DecisionLoadBench {
           ? HttpRequest.newBuilder(URI.create(url + "/")).timeout(Duration.ofSeconds(30)).GET().build()
           : HttpRequest.newBuilder(URI.create(url + "/v1/decisions")).timeout(Duration.ofSeconds(30))
               .header("Content-Type", "application/json").header("Idempotency-Key", "load-" + runId + "-" + i)
+              .header("Authorization", "Bearer " + (token == null ? System.getenv().getOrDefault("ARBITER_TOKEN", "") : token))
               .POST(HttpRequest.BodyPublishers.ofString(BODY)).build();
       int index = i;
       int expected = mode.equals("hello") ? 200 : 201;

@@ -36,7 +36,7 @@ final class IdentityOptions {
   URI issuer;
 
   @Option(names = "--oidc-audience", defaultValue = "arbiter", paramLabel = "AUD", description = "Required `aud` of access tokens (default arbiter).")
-  String audience;
+  String audience = DevIssuer.DEFAULT_AUDIENCE;
 
   @Option(names = "--identity", paramLabel = "FILE", description = "Role → level/domain mapping (YAML, see `arbiter serve --help`); default: the built-in development mapping.")
   Path identityFile;

@@ -13,17 +13,32 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
+import dev.arbiter.core.crypto.VerifyingKey;
+import dev.arbiter.gateway.GatewayConfig;
+import dev.arbiter.gateway.GatewayServer;
+import dev.arbiter.gateway.ToolRoute;
+import dev.arbiter.gateway.execution.EngineExecutionRecorder;
+import dev.arbiter.gateway.sample.SampleTool;
+import dev.arbiter.gateway.verify.GrantVerifier;
+import dev.arbiter.server.identity.DevIssuer;
+import dev.arbiter.server.identity.Principal;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code arbiter quickstart}: everything that exists today, on the embedded defaults, in one
- * foreground process: the decision engine and its HTTP API over a durable SQLite ledger, with the
- * example policy bundle. Writes {@code DIR/quickstart.json} once it is ready and prints a
- * walkthrough. The identity issuer, approvals and the gateway come with later issues; the file and
- * the walkthrough say so rather than pretend.
+ * {@code arbiter quickstart}: the governed path on the embedded defaults, in one foreground process:
+ * the engine over a durable SQLite ledger with the example bundle, a development OIDC issuer, the
+ * execution gateway and a sample tool ({@code deployer}) that refuses calls without gateway proof.
+ * Approvers' keys are generated and enrolled. Writes {@code DIR/quickstart.json} (mode 0600: it holds
+ * tokens) once everything is ready and prints a walkthrough.
  */
 @Command(
     name = "quickstart",
@@ -31,10 +46,10 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     description = {
       "Run Arbiter on its embedded defaults in the foreground (Ctrl-C or SIGTERM stops it cleanly):",
-      "the decision engine and /v1 HTTP API over a durable SQLite ledger, with the example policy",
-      "bundle (examples/policy, signed with a generated development policy key: not for production).",
-      "Once ready it writes DIR/quickstart.json (what runs where) and prints a walkthrough.",
-      "Not built yet: the development identity issuer, approvals and the execution gateway."
+      "  engine + ledger (SQLite) on P, gateway on P+1, development OIDC issuer on P+2, sample tool on P+3,",
+      "  with the example policy bundle (signed with a generated development policy key: not for production).",
+      "Once ready it writes DIR/quickstart.json (what runs where, identities with 24-hour dev tokens and",
+      "enrolled approver keys, two example requests) and prints a copy-paste walkthrough."
     })
 public final class QuickstartCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -44,7 +59,7 @@ public final class QuickstartCommand implements Callable<Integer> {
   Path dir;
 
   @Option(names = "--port-base", defaultValue = "8600", paramLabel = "P",
-      description = "First port to use: the engine listens on P (default 8600).")
+      description = "First of four ports: engine P, gateway P+1, dev issuer P+2, sample tool P+3 (default 8600).")
   int portBase;
 
   @Option(names = "--bundle", defaultValue = "examples/policy", paramLabel = "DIR",
@@ -54,6 +69,19 @@ public final class QuickstartCommand implements Callable<Integer> {
   @Option(names = "--examples", defaultValue = "examples/requests", paramLabel = "DIR",
       description = "Example decision requests (default examples/requests).")
   Path examplesDir;
+
+  /** One person or service of the quickstart: subject, IdP roles, level (for the file). */
+  private record Identity(String name, String subject, List<String> roles, String level, boolean human) {}
+
+  private static final List<Identity> IDENTITIES = List.of(
+      new Identity("agent", "ci_pipeline", List.of(), null, false),
+      new Identity("approver1", "approver1", List.of("supervisor"), "L2", true),
+      new Identity("approver2", "approver2", List.of("supervisor"), "L2", true),
+      new Identity("approver3", "approver3", List.of("manager"), "L3", true),
+      new Identity("security_officer", "security_officer", List.of("security-officer"), "L4", true),
+      new Identity("executive", "executive", List.of("executive"), "L5", true));
+  private static final Duration TOKEN_TTL = Duration.ofHours(24);
+  static final String TOOL = "deployer";
 
   @Override
   public Integer call() throws Exception {
@@ -72,37 +100,143 @@ public final class QuickstartCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw CliFailure.badInput(e.getMessage());
     }
+    // Ports: engine P, gateway P+1, development issuer P+2, sample tool P+3.
     ServeCommand.Embedded running = ServeCommand.Embedded.start(base.resolve("data"), bundle,
-        dev.arbiter.server.ArbiterServer.PolicySource.DEVELOPMENT, config, new IdentityOptions());
+        dev.arbiter.server.ArbiterServer.PolicySource.DEVELOPMENT, config, new IdentityOptions(), portBase + 2);
+    List<AutoCloseable> started = new ArrayList<>();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      err.println("arbiter quickstart: stopping; closing the ledger");
+      err.println("arbiter quickstart: stopping the gateway, the sample tool and the engine; closing the ledger");
       err.flush();
+      for (int i = started.size() - 1; i >= 0; i--) {
+        try {
+          started.get(i).close();
+        } catch (Exception e) {
+          err.println("arbiter quickstart: " + e.getMessage());
+        }
+      }
       running.stop();
       stopped.countDown();
     }, "arbiter-quickstart-shutdown"));
 
+    DevIssuer issuer = running.devIssuer().orElseThrow();
     String engineUrl = "http://127.0.0.1:" + running.server().port();
-    Path pub = running.dataDir().resolve("keys/ledger.pub");
+    Path keys = running.dataDir().resolve("keys");
+    Path ledgerPub = keys.resolve("ledger.pub");
+    Path enginePub = keys.resolve("engine.pub");
+    LedgerKeyFile.Loaded gatewayKey = LedgerKeyFile.loadOrCreate(keys, "gateway");
+    VerifyingKey engineKey = running.engineKey().key().verifyingKey();
+    VerifyingKey ledgerKey = running.key().key().verifyingKey();
+    Clock clock = Clock.systemUTC();
+
+    Path toolLog = base.resolve("tools").resolve(TOOL).resolve("executions.jsonl");
+    GrantVerifier verifier = new GrantVerifier(List.of(engineKey), ledgerKey, List.of(gatewayKey.key().verifyingKey()), TOOL,
+        clock, GatewayConfig.DEFAULT_SKEW);
+    SampleTool tool;
+    GatewayServer gateway;
+    try {
+      tool = SampleTool.start("127.0.0.1", portBase + 3, verifier, TOOL, toolLog, clock);
+      started.add(tool);
+      String toolUrl = "http://127.0.0.1:" + tool.port() + SampleTool.PATH;
+      gateway = GatewayServer.start(new GatewayConfig("127.0.0.1", portBase + 1,
+          List.of(new ToolRoute(TOOL, URI.create(toolUrl), Set.of("deploy"), Duration.ofSeconds(10))), List.of(engineKey),
+          ledgerKey, gatewayKey.key(), running.dataDir().resolve("gateway-burned.db"),
+          new EngineExecutionRecorder(URI.create(engineUrl), new GatewayToken(issuer), Duration.ofSeconds(5)), clock,
+          GatewayConfig.DEFAULT_SKEW));
+      started.add(gateway);
+    } catch (Exception e) {
+      throw CliFailure.unavailable("cannot start the gateway or the sample tool (ports " + (portBase + 1) + ", "
+          + (portBase + 3) + "): " + e.getMessage(), e);
+    }
+    String gatewayUrl = "http://127.0.0.1:" + gateway.port();
+
     ObjectNode qs = JsonNodeFactory.instance.objectNode();
     qs.put("engine_url", engineUrl);
+    qs.put("gateway_url", gatewayUrl);
+    qs.put("issuer_url", issuer.issuer().toString());
+    qs.put("issuer_notice", DevIssuer.NOTICE);
     qs.put("ledger_db", running.ledgerDb().toString());
-    qs.put("ledger_public_key", pub.toString());
+    qs.put("ledger_public_key", ledgerPub.toString());
+    qs.put("engine_public_key", enginePub.toString());
+    qs.put("gateway_public_key", keys.resolve("gateway.pub").toString());
     qs.put("policy", bundle.version() + " " + bundle.hash() + " (development bundle " + bundleDir + ", signed with the development policy key)");
+    ObjectNode t = qs.putArray("tools").addObject();
+    t.put("name", TOOL).put("direct_url", "http://127.0.0.1:" + tool.port() + SampleTool.PATH)
+        .put("execution_log", toolLog.toString()).put("gateway_url", gatewayUrl + "/tools/" + TOOL);
+    ObjectNode ids = qs.putObject("identities");
+    Path idDir = base.resolve("identities");
+    for (Identity who : IDENTITIES) {
+      ObjectNode n = ids.putObject(who.name());
+      n.put("subject", who.subject());
+      if (who.level() == null) {
+        n.putNull("level");
+      } else {
+        n.put("level", who.level());
+      }
+      who.roles().forEach(n.putArray("roles")::add);
+      n.put("token", issuer.mint(who.subject(), who.roles(), TOKEN_TTL));
+      if (who.human()) {
+        LedgerKeyFile.Loaded key = LedgerKeyFile.loadOrCreate(idDir, who.name());
+        enrol(running, who, key);
+        n.put("key", idDir.resolve(who.name() + ".key").toString());
+        n.put("public_key", idDir.resolve(who.name() + ".pub").toString());
+        n.put("key_id", key.key().keyId().value());
+      }
+    }
     ObjectNode examples = qs.putObject("examples");
     examples.set("auto_allow", autoAllow);
     examples.set("two_approvals", twoApprovals);
-    qs.putArray("not_built_yet")
-        .add("gateway_url, tools: the execution gateway and sample tool (issue 5)")
-        .add("issuer_url, identities, engine_public_key: the development identity issuer, approver keys and grants (issues 4, 5)");
-    writeAtomically(base.resolve("quickstart.json"), qs.toPrettyString() + "\n");
+    Path file = base.resolve("quickstart.json");
+    writeAtomically(file, qs.toPrettyString() + "\n");
+    setOwnerOnly(file); // it holds bearer tokens
 
-    out.println(walkthrough(engineUrl, base, running.ledgerDb(), pub));
+    out.println(walkthrough(engineUrl, gatewayUrl, issuer.issuer().toString(), base, running.ledgerDb(), ledgerPub, toolLog));
     out.flush();
-    err.println("arbiter quickstart: ready; wrote " + base.resolve("quickstart.json") + " (Ctrl-C stops everything)");
+    err.println("arbiter quickstart: ready; wrote " + file + " (Ctrl-C stops everything)");
+    err.println("arbiter quickstart: " + DevIssuer.NOTICE + " at " + issuer.issuer());
     err.flush();
     stopped.await();
     return ExitCodes.OK;
+  }
+
+  /** Enrols a quickstart approver's key as that approver would (the binding is a ledger event). */
+  private static void enrol(ServeCommand.Embedded running, Identity who, LedgerKeyFile.Loaded key) {
+    Principal p = new Principal(who.subject(), dev.arbiter.core.authority.AuthorityLevel.fromName(who.level()),
+        Set.of("*"), who.roles());
+    try {
+      running.server().engine().keys().enrol(p, key.key().verifyingKey().toSpkiPem());
+    } catch (dev.arbiter.server.engine.EngineException e) {
+      throw CliFailure.unavailable("cannot enrol the key of " + who.subject() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void setOwnerOnly(Path file) {
+    try {
+      Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    } catch (IOException | UnsupportedOperationException e) {
+      throw CliFailure.unavailable("cannot restrict " + file + " to its owner: " + e.getMessage(), e);
+    }
+  }
+
+  /** The gateway's own token from the development issuer, minted again before it expires. */
+  private static final class GatewayToken implements java.util.function.Supplier<String> {
+    private final DevIssuer issuer;
+    private String token;
+    private java.time.Instant renewAt = java.time.Instant.MIN;
+
+    GatewayToken(DevIssuer issuer) {
+      this.issuer = issuer;
+    }
+
+    @Override
+    public synchronized String get() {
+      java.time.Instant now = java.time.Instant.now();
+      if (now.isAfter(renewAt)) {
+        token = issuer.mint("gateway", List.of(dev.arbiter.server.config.SecurityConfig.DEFAULT_GATEWAY_ROLE), Duration.ofHours(1));
+        renewAt = now.plus(Duration.ofMinutes(50));
+      }
+      return token;
+    }
   }
 
   private JsonNode example(String name) {
@@ -127,29 +261,47 @@ public final class QuickstartCommand implements Callable<Integer> {
     }
   }
 
-  private static String walkthrough(String engine, Path base, Path db, Path pub) {
+  private static String walkthrough(String engine, String gateway, String issuer, Path base, Path db, Path pub,
+      Path toolLog) {
     String qs = base.resolve("quickstart.json").toString();
     return String.join("\n",
         "",
         "Arbiter quickstart is running.",
-        "  engine   " + engine + "/v1   (decisions; health: " + engine + "/v1/health)",
-        "  ledger   " + db,
-        "  key      " + pub,
+        "  engine    " + engine + "/v1   (decisions, approvals, grants)",
+        "  gateway   " + gateway + "/tools/" + TOOL + "   (the only way to the tool)",
+        "  tool      " + TOOL + " (sample deployer; writes what it executed to " + toolLog + ")",
+        "  issuer    " + issuer + "   (" + DevIssuer.NOTICE + ")",
+        "  ledger    " + db,
+        "  identities, tokens and keys: " + qs,
         "",
-        "1. An agent asks to deploy to dev: allowed at once, with the ledger's receipt.",
-        "   curl -s -X POST " + engine + "/v1/decisions -H 'Content-Type: application/json' \\",
-        "        -H 'Idempotency-Key: walkthrough-1' --data-binary \"$(jq -c .examples.auto_allow " + qs + ")\" | jq",
+        "0. In another shell, from the repository root:",
+        "   QS=" + qs,
+        "   AGENT=$(jq -r .identities.agent.token $QS)",
         "",
-        "2. The same agent asks to deploy to production: it waits for two approvers.",
-        "   curl -s -X POST " + engine + "/v1/decisions -H 'Content-Type: application/json' \\",
-        "        -H 'Idempotency-Key: walkthrough-2' --data-binary \"$(jq -c .examples.two_approvals " + qs + ")\" | jq",
-        "   (Approving with keys and executing through the gateway arrive with the next issues.)",
+        "1. The agent asks to deploy to production: it waits for two approvers.",
+        "   ID=$(curl -s -X POST " + engine + "/v1/decisions -H \"Authorization: Bearer $AGENT\" \\",
+        "        -H 'Content-Type: application/json' -H 'Idempotency-Key: walkthrough-1' \\",
+        "        --data-binary \"$(jq -c .examples.two_approvals $QS)\" | jq -r .decision_id); echo $ID",
+        "   ./arbiter decisions list --pending --engine " + engine + " --token \"$(jq -r .identities.approver1.token $QS)\"",
         "",
-        "3. Read the trail, then verify the whole ledger with the public key only.",
-        "   ./arbiter ledger show --db " + db + " --limit 20",
+        "2. Two approvers sign the challenge with their own keys.",
+        "   ./arbiter approve --engine " + engine + " --decision $ID --token \"$(jq -r .identities.approver1.token $QS)\" \\",
+        "        --key $(jq -r .identities.approver1.key $QS) --rationale 'change ticket reviewed' --yes",
+        "   ./arbiter approve --engine " + engine + " --decision $ID --token \"$(jq -r .identities.approver2.token $QS)\" \\",
+        "        --key $(jq -r .identities.approver2.key $QS) --rationale 'rollback plan ok' --yes",
+        "",
+        "3. The agent fetches its one-time grant and executes through the gateway, exactly once.",
+        "   GRANT=$(curl -s " + engine + "/v1/decisions/$ID/grant -H \"Authorization: Bearer $AGENT\" | jq -r .grant)",
+        "   curl -s -X POST " + gateway + "/tools/" + TOOL + " -H \"Arbiter-Grant: $GRANT\" -H 'Content-Type: application/json' \\",
+        "        --data-binary \"$(jq -c .examples.two_approvals.action.payload $QS)\"",
+        "   (run it again: 409 grant-already-used; call the tool directly: 403)",
+        "   cat " + toolLog,
+        "",
+        "4. Read the trail, then verify the whole ledger with the public key only.",
+        "   ./arbiter ledger show --db " + db + " --stream $ID",
         "   ./arbiter ledger verify --db " + db + " --key " + pub,
         "",
-        "4. Tamper with it by hand and watch verify name the entry (stop the quickstart first):",
+        "5. Tamper with it by hand and watch verify name the entry (stop the quickstart first):",
         "   sqlite3 " + db + " \"DROP TRIGGER entries_no_update; UPDATE entries SET envelope = replace(envelope, 'checkout', 'checkoot') WHERE leaf_index = 1;\"",
         "   ./arbiter ledger verify --db " + db + " --key " + pub,
         "");
