@@ -1,5 +1,8 @@
 package dev.arbiter.cli;
 
+import java.io.IOException;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -50,21 +53,73 @@ class QuickstartCommandTest {
       assertThat(Path.of(file.get("ledger_db").asText())).exists();
       assertThat(Path.of(file.get("ledger_public_key").asText())).exists();
 
+      assertThat(file.get("gateway_url").asText()).isEqualTo("http://127.0.0.1:" + (port + 1));
+      assertThat(file.get("issuer_url").asText()).isEqualTo("http://127.0.0.1:" + (port + 2));
+      assertThat(Path.of(file.get("engine_public_key").asText())).exists();
+      assertThat(Files.getPosixFilePermissions(qs.resolve("quickstart.json")))
+          .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+      for (String who : new String[] {"agent", "approver1", "approver2", "approver3", "security_officer", "executive"}) {
+        JsonNode id = file.get("identities").get(who);
+        assertThat(id.get("subject").asText()).isNotBlank();
+        assertThat(id.get("token").asText()).contains(".");
+        if (!who.equals("agent")) {
+          assertThat(Path.of(id.get("key").asText())).exists();
+          assertThat(Path.of(id.get("public_key").asText())).exists();
+        }
+      }
+      assertThat(file.get("identities").get("security_officer").get("level").asText()).isEqualTo("L4");
+      assertThat(file.get("identities").get("executive").get("level").asText()).isEqualTo("L5");
+      JsonNode tool = file.get("tools").get(0);
+
       HttpClient client = HttpClient.newHttpClient();
       JsonNode allowed = post(client, file, "auto_allow", "qs-1");
       assertThat(allowed.get("outcome").asText()).isEqualTo("allow");
+      assertThat(allowed.get("grant").asText()).contains(".");
       JsonNode pending = post(client, file, "two_approvals", "qs-2");
       assertThat(pending.get("outcome").asText()).isEqualTo("pending_authority");
       assertThat(pending.get("authority").get("min_signatures").asInt()).isEqualTo(2);
       assertThat(pending.get("authority").get("distinct").asBoolean()).isTrue();
+      String id = pending.get("decision_id").asText();
+
+      // Two approvers sign with their keys through the CLI, as the walkthrough says.
+      CliRun first = approve(file, "approver1", id);
+      assertThat(first.exitCode()).as(first.toString()).isZero();
+      assertThat(first.out()).contains("pending_authority");
+      CliRun second = approve(file, "approver2", id);
+      assertThat(second.exitCode()).as(second.toString()).isZero();
+      assertThat(second.out()).contains("authorized");
+
+      String grant = JSON.readTree(send(client, HttpRequest.newBuilder(URI.create(file.get("engine_url").asText()
+          + "/v1/decisions/" + id + "/grant")).header("Authorization", "Bearer " + token(file, "agent")).GET().build()).body())
+          .get("grant").asText();
+      String payload = file.get("examples").get("two_approvals").get("action").get("payload").toString();
+      HttpResponse<String> executed = execute(client, tool.get("gateway_url").asText(), grant, payload);
+      assertThat(executed.statusCode()).as(executed.body()).isEqualTo(200);
+      HttpResponse<String> replayed = execute(client, tool.get("gateway_url").asText(), grant, payload);
+      assertThat(replayed.statusCode()).isEqualTo(409);
+      HttpResponse<String> direct = execute(client, tool.get("direct_url").asText(), grant, payload);
+      assertThat(direct.statusCode()).isEqualTo(403);
+      assertThat(Files.readAllLines(Path.of(tool.get("execution_log").asText()))).hasSize(1).first().asString().contains(id);
     } finally {
       p.destroy(); // SIGTERM
       assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("quickstart did not stop on SIGTERM").isTrue();
     }
-    assertThat(Files.readString(out)).contains("Arbiter quickstart is running").contains("ledger verify");
+    assertThat(Files.readString(out)).contains("Arbiter quickstart is running").contains("ledger verify")
+        .contains("arbiter approve").contains("/tools/deployer");
     assertThat(Files.readString(err)).contains("closing the ledger");
     CliRun verify = CliRun.of("ledger", "verify", "--db", file.get("ledger_db").asText(), "--key", file.get("ledger_public_key").asText());
     assertThat(verify.exitCode()).as(verify.toString()).isZero();
+    CliRun trail = CliRun.of("ledger", "show", "--db", file.get("ledger_db").asText(), "--json", "--limit", "1000");
+    List<String> types = trail.out().lines().map(l -> {
+      try {
+        JsonNode e = JSON.readTree(l);
+        return e.path("envelope").path("event_type").asText(e.path("event_type").asText());
+      } catch (IOException ex) {
+        throw new IllegalStateException(ex);
+      }
+    }).toList();
+    assertThat(types).containsSubsequence("decision.created", "authority.required", "approval.added", "approval.added",
+        "enforcement.result", "grant.issued", "execution.started", "execution.confirmed");
   }
 
   @Test
@@ -74,9 +129,28 @@ class QuickstartCommandTest {
     assertThat(r.err()).contains("--examples");
   }
 
+  private static String token(JsonNode file, String who) {
+    return file.get("identities").get(who).get("token").asText();
+  }
+
+  private static CliRun approve(JsonNode file, String who, String decision) {
+    return CliRun.of("approve", "--engine", file.get("engine_url").asText(), "--token", token(file, who), "--decision", decision,
+        "--key", file.get("identities").get(who).get("key").asText(), "--rationale", "quickstart test", "--yes");
+  }
+
+  private static HttpResponse<String> execute(HttpClient client, String url, String grant, String payload) throws Exception {
+    return send(client, HttpRequest.newBuilder(URI.create(url)).header("Arbiter-Grant", grant)
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(payload)).build());
+  }
+
+  private static HttpResponse<String> send(HttpClient client, HttpRequest r) throws Exception {
+    return client.send(r, HttpResponse.BodyHandlers.ofString());
+  }
+
   private static JsonNode post(HttpClient client, JsonNode file, String example, String key) throws Exception {
     HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(file.get("engine_url").asText() + "/v1/decisions"))
         .header("Idempotency-Key", key).header("Content-Type", "application/json")
+        .header("Authorization", "Bearer " + token(file, "agent"))
         .POST(HttpRequest.BodyPublishers.ofString(file.get("examples").get(example).toString())).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
