@@ -45,8 +45,7 @@ final class GatewayRole {
     }
     URI engine = engineUri(options.engine);
     Path tokenFile = options.tokenFile;
-    readToken(tokenFile); // fail at start, not at the first call, when the token file is unusable
-    Supplier<String> token = () -> readToken(tokenFile);
+    Supplier<String> token = tokenSource(tokenFile);
     var recorder = new EngineExecutionRecorder(engine, token, ENGINE_TIMEOUT);
 
     GatewayConfig config;
@@ -114,6 +113,15 @@ final class GatewayRole {
           + " host other than loopback; use https");
     }
     return uri;
+  }
+
+  /**
+   * The gateway's token as {@code file} holds it at each call (so a rotated token is used without a
+   * restart). Reads it once now, so that an unusable file fails at start rather than at the first call.
+   */
+  static Supplier<String> tokenSource(Path file) {
+    readToken(file);
+    return () -> readToken(file);
   }
 
   /** The token as the file holds it now; never printed. */
