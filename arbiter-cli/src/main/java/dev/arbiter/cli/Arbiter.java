@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       DecisionsCommand.class,
       ServeCommand.class,
       QuickstartCommand.class,
+      SampleToolCommand.class,
       dev.arbiter.cli.ledger.LedgerCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -59,7 +59,7 @@ public final class EngineOptions {
     return uri;
   }
 
-  private static boolean isLoopback(String host) {
+  static boolean isLoopback(String host) {
     String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
     if (h.equalsIgnoreCase("localhost")) {
       return true;

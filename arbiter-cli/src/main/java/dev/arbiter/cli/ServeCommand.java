@@ -40,14 +40,26 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Run the decision engine and its HTTP API (/v1) over a durable SQLite ledger.",
+      "Run the decision engine and its HTTP API (/v1) over a durable SQLite ledger (--role all, the default),",
+      "or the enforcement gateway in front of tools (--role gateway).",
+      "",
+      "--role all:",
       "  DIR/ledger.db        the ledger (created on first start)",
       "  DIR/keys/ledger.key  the ledger signing key (generated on first start, mode 0600)",
       "  DIR/keys/ledger.pub  its public key: arbiter ledger verify --db DIR/ledger.db --key DIR/keys/ledger.pub",
       "Policy: --signed-bundle FILE --policy-key PUB (refuses to start unless it verifies), or",
       "--bundle DIR (default examples/policy): a development bundle, signed at start with a policy key generated",
       "in DIR/keys/policy-dev.key (the engine only ever runs verified, signed bundles; not for production).",
-      "Exit codes: 1 the signed bundle does not verify or the ledger fails its check, 2 bad arguments, 3 unavailable."
+      "",
+      "--role gateway: POST /tools/NAME with an Arbiter-Grant header is verified offline (engine and ledger public",
+      "keys), burned once, recorded on the engine (POST /v1/executions) and forwarded to the tool's upstream.",
+      "  --gateway-config FILE  listen, engine_keys, ledger_key, gateway_key, burn_store, skew_seconds, tools",
+      "  --engine URL           the engine executions are recorded on",
+      "  --engine-token-file F  the gateway's access token (role arbiter-gateway), re-read on every call",
+      "  --host/--port, when given, override the file's listen address.",
+      "",
+      "Exit codes: 1 the signed bundle does not verify or the ledger fails its check, 2 bad arguments or a bad",
+      "gateway configuration, 3 unavailable."
     })
 public final class ServeCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -70,16 +82,37 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "8080", description = "Port (default 8080; 0 picks a free one).")
   int port;
 
-  @Option(names = "--role", defaultValue = "all", description = "Process role; only `all` exists yet (engine + ledger in one process).")
+  @Option(names = "--role", defaultValue = "all", paramLabel = "ROLE",
+      description = "all (default: engine + ledger in one process) or gateway (the enforcement gateway).")
   String role;
 
   @CommandLine.Mixin IdentityOptions identity = new IdentityOptions();
 
+  @CommandLine.Mixin GatewayOptions gateway = new GatewayOptions();
+
+  /** Options of the engine roles, refused with --role gateway rather than silently ignored. */
+  private static final List<String> ENGINE_ONLY = List.of("--data-dir", "--bundle", "--signed-bundle", "--policy-key",
+      "--oidc-issuer", "--oidc-audience", "--identity");
+
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
+    CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+    if (role.equals("gateway")) {
+      for (String o : ENGINE_ONLY) {
+        if (parsed != null && parsed.hasMatchedOption(o)) {
+          throw CliFailure.badInput(o + " does not apply to --role gateway (the gateway reads --gateway-config)");
+        }
+      }
+      boolean hostGiven = parsed != null && parsed.hasMatchedOption("--host");
+      boolean portGiven = parsed != null && parsed.hasMatchedOption("--port");
+      return GatewayRole.run(gateway, hostGiven ? host : null, portGiven ? port : null, err);
+    }
     if (!role.equals("all")) {
-      throw CliFailure.badInput("--role `" + role + "` is not available yet; use --role all");
+      throw CliFailure.badInput("--role `" + Text.safe(role) + "` is not available yet; use --role all or --role gateway");
+    }
+    if (gateway.anyGiven()) {
+      throw CliFailure.badInput("--gateway-config, --engine and --engine-token-file apply to --role gateway only");
     }
     ServerConfig config;
     try {

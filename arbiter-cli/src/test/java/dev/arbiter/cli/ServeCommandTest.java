@@ -105,10 +105,33 @@ class ServeCommandTest {
 
   @Test
   void serve_rejectsAnUnknownRole_exit2() {
-    CliRun r = CliRun.of("serve", "--role", "gateway", "--data-dir", dir.toString());
+    CliRun r = CliRun.of("serve", "--role", "ledger", "--data-dir", dir.toString());
 
     assertThat(r.exitCode()).isEqualTo(2);
-    assertThat(r.err()).contains("--role all");
+    assertThat(r.err()).contains("--role all").contains("--role gateway");
+  }
+
+  @Test
+  void serveGateway_withoutItsOptions_orWithABadConfig_exit2() throws Exception {
+    CliRun missing = CliRun.of("serve", "--role", "gateway");
+    assertThat(missing.exitCode()).as(missing.toString()).isEqualTo(2);
+    assertThat(missing.err()).contains("--gateway-config");
+
+    Path token = Files.writeString(dir.resolve("token"), "abc.def.ghi");
+    Path config = Files.writeString(dir.resolve("gateway.yaml"), "listen: {port: 0}\nengine_keys: []\n");
+    CliRun bad = CliRun.of("serve", "--role", "gateway", "--gateway-config", config.toString(),
+        "--engine", "http://127.0.0.1:1", "--engine-token-file", token.toString());
+    assertThat(bad.exitCode()).as(bad.toString()).isEqualTo(2);
+    assertThat(bad.err()).contains("gateway.yaml").contains("engine_keys");
+
+    CliRun mixed = CliRun.of("serve", "--role", "gateway", "--bundle", "x", "--gateway-config", config.toString(),
+        "--engine", "http://127.0.0.1:1", "--engine-token-file", token.toString());
+    assertThat(mixed.exitCode()).as(mixed.toString()).isEqualTo(2);
+    assertThat(mixed.err()).contains("--bundle does not apply to --role gateway");
+
+    CliRun allWithGatewayOption = CliRun.of("serve", "--gateway-config", config.toString(), "--data-dir", dir.toString());
+    assertThat(allWithGatewayOption.exitCode()).as(allWithGatewayOption.toString()).isEqualTo(2);
+    assertThat(allWithGatewayOption.err()).contains("--role gateway only");
   }
 
   interface WhileRunning {
