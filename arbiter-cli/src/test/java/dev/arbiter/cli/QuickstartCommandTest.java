@@ -100,6 +100,27 @@ class QuickstartCommandTest {
       HttpResponse<String> direct = execute(client, tool.get("direct_url").asText(), grant, payload);
       assertThat(direct.statusCode()).isEqualTo(403);
       assertThat(Files.readAllLines(Path.of(tool.get("execution_log").asText()))).hasSize(1).first().asString().contains(id);
+
+      // A grant whose decision was cancelled after it was issued: the engine refuses it, so does the gateway.
+      String autoId = allowed.get("decision_id").asText();
+      HttpResponse<String> cancelled = send(client, HttpRequest.newBuilder(URI.create(file.get("engine_url").asText()
+          + "/v1/decisions/" + autoId + "/cancel")).header("Authorization", "Bearer " + token(file, "agent"))
+          .header("Idempotency-Key", "qs-cancel").POST(HttpRequest.BodyPublishers.ofString("{}")).build());
+      assertThat(cancelled.statusCode()).as(cancelled.body()).isEqualTo(200);
+      HttpResponse<String> stale = execute(client, tool.get("gateway_url").asText(), allowed.get("grant").asText(),
+          file.get("examples").get("auto_allow").get("action").get("payload").toString());
+      assertThat(stale.statusCode()).as(stale.body()).isEqualTo(403);
+      assertThat(JSON.readTree(stale.body()).get("type").asText()).isEqualTo("https://arbiter.dev/problems/grant-refused");
+      assertThat(Files.readAllLines(Path.of(tool.get("execution_log").asText()))).hasSize(1);
+
+      // The gateway's own refusals (the replay above) reach the ledger, recorded in the background.
+      String gatewayTrail = "";
+      for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+          !gatewayTrail.contains("grant-already-used") && System.nanoTime() < deadline; ) {
+        gatewayTrail = CliRun.of("ledger", "show", "--db", file.get("ledger_db").asText(), "--stream", "sys:gateway", "--json").out();
+        Thread.sleep(100);
+      }
+      assertThat(gatewayTrail).contains("execution.refused").contains("grant-already-used");
     } finally {
       p.destroy(); // SIGTERM
       assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("quickstart did not stop on SIGTERM").isTrue();

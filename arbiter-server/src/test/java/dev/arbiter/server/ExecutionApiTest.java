@@ -39,7 +39,7 @@ class ExecutionApiTest extends ServerTest {
         + exe + "\", \"upstream_status\": 200, \"duration_ms\": 3, \"response_hash\": \"sha256:00\"}");
     assertThat(done.status()).as(done.toString()).isEqualTo(200);
     assertThat(done.json().get("status").asText()).isEqualTo("executed");
-    assertThat(t.trail(id)).endsWith("grant.issued", "execution.started", "execution.confirmed");
+    assertThat(t.trail(id)).endsWith("grant.issued", "execution.started", "execution.refused", "execution.confirmed");
   }
 
   @Test
@@ -54,5 +54,34 @@ class ExecutionApiTest extends ServerTest {
     assertThat(bad.status()).isEqualTo(403);
     assertThat(bad.json().get("type").asText()).isEqualTo("https://arbiter.dev/problems/grant-invalid");
     assertThat(t.trail(d.get("decision_id").asText())).doesNotContain("execution.started");
+  }
+
+  @Test
+  void aGrantOfADecisionCancelledAfterItsGrant_isRefused_andTheRefusalIsOnTheDecisionsStream() throws Exception {
+    JsonNode d = t.post("/v1/decisions", "r-3", READ).json();
+    String id = d.get("decision_id").asText();
+    assertThat(t.post("/v1/decisions/" + id + "/cancel", "c-3", "{\"actor\": {\"id\": \"agent-7\"}}").status()).isEqualTo(200);
+
+    Response started = report(gateway, "s-3", "{\"grant\": \"" + d.get("grant").asText() + "\", \"phase\": \"started\"}");
+    assertThat(started.status()).isEqualTo(409);
+    assertThat(started.json().get("type").asText()).isEqualTo("https://arbiter.dev/problems/grant-not-available");
+    assertThat(t.trail(id)).endsWith("decision.cancelled", "execution.refused").doesNotContain("execution.started");
+    assertThat(t.payload(t.entries(id).get(t.entries(id).size() - 1)).get("reason").asText()).isEqualTo("decision_cancelled");
+  }
+
+  @Test
+  void refusalsTheGatewayMadeItself_areRecordedOnTheGatewayStream() throws Exception {
+    Response r = report(gateway, "f-1", "{\"phase\": \"refused\", \"tool\": \"deployer\", \"problem\": \"grant-invalid\", "
+        + "\"reason\": \"bad_signature\", \"grant_id\": null, \"decision_id\": null}");
+    assertThat(r.status()).as(r.toString()).isEqualTo(201);
+    var entries = t.entries(dev.arbiter.server.engine.Executions.GATEWAY_STREAM);
+    assertThat(entries).hasSize(1);
+    assertThat(entries.get(0).eventType()).isEqualTo("execution.refused");
+    assertThat(t.payload(entries.get(0)).get("reason").asText()).isEqualTo("bad_signature");
+    assertThat(t.payload(entries.get(0)).get("gateway").asText()).isEqualTo("gateway-1");
+
+    Response notGateway = report(TestIdentity.token("agent-7"), "f-2", "{\"phase\": \"refused\", \"tool\": \"x\"}");
+    assertThat(notGateway.status()).isEqualTo(403);
+    assertThat(t.entries(dev.arbiter.server.engine.Executions.GATEWAY_STREAM)).hasSize(1);
   }
 }

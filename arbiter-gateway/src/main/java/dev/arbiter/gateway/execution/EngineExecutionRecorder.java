@@ -34,6 +34,7 @@ import java.util.function.Supplier;
  * <p>Thread-safe.
  */
 public final class EngineExecutionRecorder implements ExecutionRecorder {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EngineExecutionRecorder.class);
   private static final String GRANT_ALREADY_USED = "https://arbiter.dev/problems/grant-already-used";
   private static final int MAX_RESPONSE_CHARS = 64 * 1024;
 
@@ -69,12 +70,36 @@ public final class EngineExecutionRecorder implements ExecutionRecorder {
     if (r.statusCode() == 409 && GRANT_ALREADY_USED.equals(problemType(r))) {
       throw new GrantAlreadyUsedException("the engine already recorded a use of this grant");
     }
+    if ((r.statusCode() == 403 || r.statusCode() == 409) && problemType(r) != null
+        && !problemType(r).endsWith("/forbidden")) {
+      // The engine verified the grant and refused it (decision no longer executable, grant not its own).
+      throw new GrantRefusedException("the engine refused the grant: " + problemType(r), problemType(r));
+    }
     requireStatus(r, 201, "started");
     JsonNode id = parse(r).get("execution_id");
     if (id == null || !id.isTextual() || id.asText().isBlank()) {
       throw new RecorderException("engine answered 201 without an execution_id");
     }
     return id.asText();
+  }
+
+  @Override
+  public void refused(String tool, String problem, String reason, String grantId, String decisionId) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("phase", "refused");
+    body.put("tool", tool);
+    body.put("problem", problem);
+    body.put("reason", reason);
+    body.put("grant_id", grantId);
+    body.put("decision_id", decisionId);
+    try {
+      HttpResponse<String> r = post(body, "refused-" + UUID.randomUUID());
+      if (r.statusCode() != 201) {
+        LOG.warn("refusal on tool {} not recorded by the engine: HTTP {}", tool, r.statusCode());
+      }
+    } catch (RecorderException e) {
+      LOG.warn("refusal on tool {} not recorded: {}", tool, e.getMessage());
+    }
   }
 
   @Override

@@ -29,4 +29,17 @@ public interface ExecutionRecorder {
    */
   void finished(String grantCompact, String executionId, boolean confirmed, int upstreamStatus, long durationMs,
       String responseHash) throws RecorderException;
+
+  /**
+   * Records, best effort, that the gateway refused a call, so that attacks on the gateway are visible
+   * in the ledger and not only in its log. Never throws; the refusal stands whether or not it is
+   * recorded.
+   *
+   * @param tool the tool named by the call
+   * @param problem the refusal's problem slug (e.g. {@code grant-invalid})
+   * @param reason the refusal's reason code, or null
+   * @param grantId the grant's id when the grant verified, else null (an unverified id is not trusted)
+   * @param decisionId the grant's decision when the grant verified, else null
+   */
+  default void refused(String tool, String problem, String reason, String grantId, String decisionId) {}
 }

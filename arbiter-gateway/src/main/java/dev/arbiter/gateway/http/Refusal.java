@@ -15,6 +15,7 @@ public final class Refusal extends Exception {
     GRANT_INVALID(403, "grant-invalid", "Grant invalid"),
     GRANT_MISMATCH(403, "grant-mismatch", "Grant does not match the request"),
     GRANT_ALREADY_USED(409, "grant-already-used", "Grant already used"),
+    GRANT_REFUSED(403, "grant-refused", "The engine refused this grant"),
     UNGOVERNED_CALL(403, "ungoverned-call", "Call did not come through the Arbiter gateway"),
     PAYLOAD_TOO_LARGE(413, "payload-too-large", "Request body too large"),
     BURN_STORE_UNAVAILABLE(503, "burn-store-unavailable", "Burn store unavailable: the call was refused"),

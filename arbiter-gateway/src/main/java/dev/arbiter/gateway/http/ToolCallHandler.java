@@ -143,6 +143,11 @@ public final class ToolCallHandler {
     } catch (GrantAlreadyUsedException e) {
       throw refused(route, grant, new Refusal(Refusal.Kind.GRANT_ALREADY_USED,
           "the ledger already records a use of grant " + grant.grantId(), null));
+    } catch (dev.arbiter.gateway.execution.GrantRefusedException e) {
+      // The engine recorded this refusal itself, on the decision's stream.
+      LOG.warn("engine refused grant_id={}: {}", grant.grantId(), e.problemType());
+      throw new Refusal(Refusal.Kind.GRANT_REFUSED, "the engine refused to execute grant " + grant.grantId()
+          + ": the decision is no longer executable", e.problemType().substring(e.problemType().lastIndexOf('/') + 1));
     } catch (RecorderException e) {
       LOG.error("execution start not recorded; refusing grant_id={}: {}", grant.grantId(), e.getMessage());
       throw new Refusal(Refusal.Kind.LEDGER_UNAVAILABLE,
@@ -197,9 +202,14 @@ public final class ToolCallHandler {
     return refused(route, grant, new Refusal(Refusal.Kind.GRANT_MISMATCH, detail, reason));
   }
 
-  private static Refusal refused(ToolRoute route, Grant grant, Refusal r) {
+  /** Logs a refusal and records it on the ledger in the background (best effort: the refusal stands). */
+  private Refusal refused(ToolRoute route, Grant grant, Refusal r) {
     LOG.warn("refused call to tool={} grant_id={}: {} {}", route.name(), grant == null ? "-" : grant.grantId(),
         r.kind().slug(), r.reason() == null ? "" : r.reason());
+    String grantId = grant == null ? null : grant.grantId();
+    String decisionId = grant == null ? null : grant.decisionId();
+    Thread.ofVirtual().name("refusal-recorder").start(
+        () -> recorder.refused(route.name(), r.kind().slug(), r.reason(), grantId, decisionId));
     return r;
   }
 

@@ -44,6 +44,7 @@ final class DecisionProjection {
   static final String EXECUTION_STARTED = "execution.started";
   static final String EXECUTION_CONFIRMED = "execution.confirmed";
   static final String EXECUTION_FAILED = "execution.failed";
+  static final String EXECUTION_REFUSED = "execution.refused";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 

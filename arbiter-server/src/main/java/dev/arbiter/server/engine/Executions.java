@@ -36,12 +36,14 @@ public final class Executions {
     lock.lock();
     try {
       engine.requireConfirmed(grant.decisionId());
-      DecisionState d = ownGrant(grant);
+      DecisionState d = ownGrant(gateway, grant);
       if (d.approvals().executionId().isPresent()) {
+        refuse(d, gateway, grant, "grant_already_used");
         throw new EngineException.Conflict("grant-already-used", "Grant already used",
             "decision `" + d.id() + "` already has an execution (" + d.approvals().executionId().get() + ")");
       }
       if (d.status() != DecisionStatus.AUTHORIZED) {
+        refuse(d, gateway, grant, "decision_" + d.status().wireName());
         throw new EngineException.Conflict("grant-not-available", "Decision not executable",
             "decision `" + d.id() + "` is " + d.status().wireName());
       }
@@ -64,7 +66,7 @@ public final class Executions {
     lock.lock();
     try {
       engine.requireConfirmed(grant.decisionId());
-      DecisionState d = ownGrant(grant);
+      DecisionState d = ownGrant(gateway, grant);
       if (d.approvals().executionId().filter(executionId::equals).isEmpty() || d.status() != DecisionStatus.AUTHORIZED) {
         throw new EngineException.Conflict("execution-not-started", "No such running execution",
             "execution `" + executionId + "` is not the running execution of decision `" + d.id() + "`");
@@ -81,10 +83,7 @@ public final class Executions {
   }
 
   private Grant verify(Principal gateway, String compactGrant, Duration skew) throws EngineException {
-    if (!gateway.roles().contains(engine.security().gatewayRole())) {
-      throw new EngineException.Forbidden("forbidden", "only a gateway (role `" + engine.security().gatewayRole()
-          + "`) may record executions");
-    }
+    requireGateway(gateway);
     try {
       return GrantCodec.verify(compactGrant, kid -> kid.equals(engine.security().engineKey().keyId())
           ? Optional.of(engine.security().engineKey().verifyingKey()) : Optional.empty(), engine.clock().instant(), skew);
@@ -93,13 +92,57 @@ public final class Executions {
     }
   }
 
-  private DecisionState ownGrant(Grant grant) throws EngineException {
+  private DecisionState ownGrant(Principal gateway, Grant grant) throws EngineException {
     DecisionState d = engine.find(grant.decisionId());
     if (!d.approvals().grantIds().contains(grant.grantId())) {
+      refuse(d, gateway, grant, "grant_not_issued_for_decision");
       throw new EngineException.Forbidden("grant-invalid", "grant " + grant.grantId() + " was not issued for decision `"
           + d.id() + "`");
     }
     return d;
+  }
+
+  /** A refused execution start, on the decision's stream (capped like every recorded refusal). */
+  private void refuse(DecisionState d, Principal gateway, Grant grant, String reason) {
+    engine.recordRefusal(d, DecisionProjection.EXECUTION_REFUSED, new Actor(gateway.subject(), "gateway"),
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("reason", reason)
+            .put("grant_id", grant.grantId()).put("tool", grant.tool()));
+  }
+
+  /** At most this many gateway refusals per minute reach {@code sys:gateway}; beyond it they are logged only. */
+  static final int MAX_GATEWAY_REFUSALS_PER_MINUTE = 600;
+  public static final String GATEWAY_STREAM = "sys:gateway";
+  private final RateLimiter refusalBudget = new RateLimiter();
+
+  /**
+   * Records a refusal the gateway made on its own (no grant, a forged or mismatched grant, a replay)
+   * on the {@code sys:gateway} stream: an attack on the gateway is visible in the ledger. The grant and
+   * decision ids are only those of grants the gateway verified.
+   */
+  public void gatewayRefused(Principal gateway, String tool, String problem, String reason, String grantId,
+      String decisionId) throws EngineException {
+    requireGateway(gateway);
+    if (!refusalBudget.tryAcquire("gateway", MAX_GATEWAY_REFUSALS_PER_MINUTE, engine.clock().instant())) {
+      org.slf4j.LoggerFactory.getLogger(Executions.class).warn("gateway refusal not recorded (over {} per minute): {} {}",
+          MAX_GATEWAY_REFUSALS_PER_MINUTE, problem, reason);
+      return;
+    }
+    ObjectNode payload = JsonNodeFactory.instance.objectNode().put("gateway", gateway.subject()).put("tool", clip(tool))
+        .put("problem", clip(problem)).put("reason", clip(reason)).put("grant_id", clip(grantId))
+        .put("decision_id", clip(decisionId));
+    engine.appendSystem(new dev.arbiter.ledger.event.EventDraft(GATEWAY_STREAM, DecisionProjection.EXECUTION_REFUSED,
+        engine.activePolicy().hash(), new Actor(gateway.subject(), "gateway"), payload));
+  }
+
+  private static String clip(String s) {
+    return s == null ? null : s.length() > 128 ? s.substring(0, 128) + "…" : s;
+  }
+
+  private void requireGateway(Principal gateway) throws EngineException.Forbidden {
+    if (!gateway.roles().contains(engine.security().gatewayRole())) {
+      throw new EngineException.Forbidden("forbidden", "only a gateway (role `" + engine.security().gatewayRole()
+          + "`) may record executions");
+    }
   }
 
   private static dev.arbiter.ledger.event.EventDraft draft(DecisionState d, String type, Principal gateway,

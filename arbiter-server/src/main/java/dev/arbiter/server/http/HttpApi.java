@@ -310,9 +310,15 @@ public final class HttpApi {
 
   private void execution(Context ctx) throws EngineException {
     JsonNode root = strictObject(storedBody(ctx), java.util.Set.of("grant", "phase", "execution_id", "upstream_status",
-        "duration_ms", "response_hash"));
+        "duration_ms", "response_hash", "tool", "problem", "reason", "grant_id", "decision_id"));
     String grant = root.path("grant").asText("");
     String phase = root.path("phase").asText("");
+    if (phase.equals("refused")) {
+      engine.executions().gatewayRefused(principal(ctx), text(root, "tool"), text(root, "problem"), text(root, "reason"),
+          text(root, "grant_id"), text(root, "decision_id"));
+      json(ctx, 201, JsonNodeFactory.instance.objectNode().put("recorded", true));
+      return;
+    }
     if (phase.equals("started")) {
       var started = engine.executions().started(principal(ctx), grant);
       var out = JsonNodeFactory.instance.objectNode().put("execution_id", started.executionId());
@@ -331,6 +337,11 @@ public final class HttpApi {
         .put("status", d.status().wireName());
     out.set("receipt", d.receipt().orElseThrow());
     json(ctx, 200, out);
+  }
+
+  private static String text(JsonNode root, String field) {
+    JsonNode n = root.get(field);
+    return n == null || !n.isTextual() ? null : n.asText();
   }
 
   private static JsonNode strictObject(byte[] body, java.util.Set<String> allowed) throws EngineException.InvalidInput {
