@@ -74,7 +74,7 @@ public final class QuickstartCommand implements Callable<Integer> {
   private record Identity(String name, String subject, List<String> roles, String level, boolean human) {}
 
   private static final List<Identity> IDENTITIES = List.of(
-      new Identity("agent", "ci_pipeline", List.of(), null, false),
+      new Identity("agent", "ci_pipeline", List.of("operator"), "L1", false),
       new Identity("approver1", "approver1", List.of("supervisor"), "L2", true),
       new Identity("approver2", "approver2", List.of("supervisor"), "L2", true),
       new Identity("approver3", "approver3", List.of("manager"), "L3", true),
