@@ -84,4 +84,21 @@ class ExecutionApiTest extends ServerTest {
     assertThat(notGateway.status()).isEqualTo(403);
     assertThat(t.entries(dev.arbiter.server.engine.Executions.GATEWAY_STREAM)).hasSize(1);
   }
+
+  @Test
+  void noGrantExistsForAPendingOrADeniedDecision() throws Exception {
+    String pending = t.post("/v1/decisions", "p-1", ApprovalTest.DEPLOY).json().get("decision_id").asText();
+    String denied = t.post("/v1/decisions", "d-1", """
+        {"action": {"class": "teleport", "tool": "x", "intent": "?", "target": {"type": "t", "id": "1"}, "payload": {}},
+         "context": {"actor": {"id": "agent-7"}, "environment": "dev"}}""").json().get("decision_id").asText();
+    String agent = TestIdentity.token("agent-7");
+
+    for (String id : new String[] {pending, denied}) {
+      Response r = t.getAs(agent, "/v1/decisions/" + id + "/grant");
+      assertThat(r.status()).as(r.toString()).isEqualTo(409);
+      assertThat(r.json().get("type").asText()).isEqualTo("https://arbiter.dev/problems/grant-not-available");
+      assertThat(t.trail(id)).doesNotContain("grant.issued");
+    }
+    assertThat(t.json(denied).get("status").asText()).isEqualTo("denied");
+  }
 }
