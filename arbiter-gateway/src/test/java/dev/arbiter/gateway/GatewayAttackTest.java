@@ -90,6 +90,7 @@ class GatewayAttackTest {
     HttpResponse<String> r = h.call("deployer", null, CanonicalJson.encode(GovernedWorld.payload("a", "1")), Map.of());
 
     assertProblem(r, 403, "grant-missing", null);
+    h.assertRefusalRecorded("grant-missing", null);
     assertNothingExecuted();
   }
 
@@ -116,6 +117,7 @@ class GatewayAttackTest {
     String forged = input + "." + b64.encodeToString(attacker.sign(input.getBytes(StandardCharsets.US_ASCII)));
 
     assertProblem(h.call("deployer", forged, payload), 403, "grant-invalid", "bad_signature");
+    h.assertRefusalRecorded("grant-invalid", "bad_signature");
     assertNothingExecuted();
   }
 
@@ -130,6 +132,7 @@ class GatewayAttackTest {
         + "." + parts[2];
 
     assertProblem(h.call("deployer", tampered, wanted), 403, "grant-invalid", "bad_signature");
+    h.assertRefusalRecorded("grant-invalid", "bad_signature");
     assertNothingExecuted();
   }
 
@@ -140,6 +143,7 @@ class GatewayAttackTest {
         Instant.now().minusSeconds(5), Instant.now().plusSeconds(300), GovernedWorld.newKey());
 
     assertProblem(h.call("deployer", g.compact(), payload), 403, "grant-invalid", "unknown_key");
+    h.assertRefusalRecorded("grant-invalid", "unknown_key");
     assertNothingExecuted();
   }
 
@@ -150,6 +154,7 @@ class GatewayAttackTest {
         Instant.now().minus(Duration.ofMinutes(20)), Instant.now().minus(Duration.ofMinutes(10)), world.engineKey);
 
     assertProblem(h.call("deployer", g.compact(), payload), 403, "grant-invalid", "expired");
+    h.assertRefusalRecorded("grant-invalid", "expired");
     assertNothingExecuted();
   }
 
@@ -160,6 +165,7 @@ class GatewayAttackTest {
         Instant.now().plus(Duration.ofMinutes(10)), Instant.now().plus(Duration.ofMinutes(20)), world.engineKey);
 
     assertProblem(h.call("deployer", g.compact(), payload), 403, "grant-invalid", "not_yet_valid");
+    h.assertRefusalRecorded("grant-invalid", "not_yet_valid");
     assertNothingExecuted();
   }
 
@@ -170,6 +176,7 @@ class GatewayAttackTest {
 
     assertThat(h.call("deployer", g.compact(), payload).statusCode()).isEqualTo(200);
     assertProblem(h.call("deployer", g.compact(), payload), 409, "grant-already-used", null);
+    h.assertRefusalRecorded("grant-already-used", null);
 
     assertThat(toolLog(h.deployer)).hasSize(1);
     assertThat(h.recorder.eventTypes(g.grantId())).containsExactly("execution.started", "execution.confirmed");
@@ -199,6 +206,7 @@ class GatewayAttackTest {
       for (HttpResponse<String> r : results) {
         if (r.statusCode() != 200) {
           assertProblem(r, 409, "grant-already-used", null);
+          h.assertRefusalRecorded("grant-already-used", null);
         }
       }
     }
@@ -212,6 +220,7 @@ class GatewayAttackTest {
     MintedGrant g = world.mint("deployer", "refund", payload);
 
     assertProblem(h.call("billing", g.compact(), payload), 403, "grant-mismatch", "tool_mismatch");
+    h.assertRefusalRecorded("grant-mismatch", "tool_mismatch");
     assertNothingExecuted();
   }
 
@@ -221,6 +230,7 @@ class GatewayAttackTest {
     MintedGrant g = world.mint("deployer", "delete_database", payload);
 
     assertProblem(h.call("deployer", g.compact(), payload), 403, "grant-mismatch", "action_class_not_allowed");
+    h.assertRefusalRecorded("grant-mismatch", "action_class_not_allowed");
     assertNothingExecuted();
   }
 
@@ -252,6 +262,7 @@ class GatewayAttackTest {
         Map.of("Arbiter-Target", "service/ledger-db"));
 
     assertProblem(r, 403, "grant-mismatch", "target_mismatch");
+    h.assertRefusalRecorded("grant-mismatch", "target_mismatch");
     assertNothingExecuted();
     // The matching target is accepted.
     assertThat(h.call("deployer", g.compact(), CanonicalJson.encode(payload),
@@ -269,6 +280,7 @@ class GatewayAttackTest {
     String compact = GrantCodec.sign(withReceipt(real, receipt), world.engineKey);
 
     assertProblem(h.call("deployer", compact, payload), 403, "grant-invalid", "receipt_invalid");
+    h.assertRefusalRecorded("grant-invalid", "receipt_invalid");
     assertNothingExecuted();
   }
 
@@ -285,6 +297,7 @@ class GatewayAttackTest {
     String compact = GrantCodec.sign(withReceipt(real, receipt), world.engineKey);
 
     assertProblem(h.call("deployer", compact, payload), 403, "grant-invalid", "receipt_invalid");
+    h.assertRefusalRecorded("grant-invalid", "receipt_invalid");
     assertNothingExecuted();
   }
 
@@ -297,6 +310,7 @@ class GatewayAttackTest {
       String compact = GrantCodec.sign(g, world.engineKey);
 
       assertProblem(h.call("deployer", compact, payload), 403, "grant-invalid", "receipt_invalid");
+      h.assertRefusalRecorded("grant-invalid", "receipt_invalid");
     }
     assertNothingExecuted();
   }
@@ -313,6 +327,7 @@ class GatewayAttackTest {
     // The ledger is back: the grant was burned before the start failed, so it is not honoured later.
     h.recorder.down(false);
     assertProblem(h.call("deployer", g.compact(), payload), 409, "grant-already-used", null);
+    h.assertRefusalRecorded("grant-already-used", null);
     assertNothingExecuted();
   }
 
@@ -341,6 +356,7 @@ class GatewayAttackTest {
     h.restartGateway();
 
     assertProblem(h.call("deployer", g.compact(), payload), 409, "grant-already-used", null);
+    h.assertRefusalRecorded("grant-already-used", null);
     assertThat(toolLog(h.deployer)).hasSize(1);
     assertThat(h.recorder.eventTypes(g.grantId())).containsExactly("execution.started", "execution.confirmed");
   }

@@ -96,6 +96,19 @@ final class GatewayHarness implements AutoCloseable {
     }).toList();
   }
 
+  /** The gateway reports refusals in the background: waits (at most 10 s) until this one is on the ledger. */
+  void assertRefusalRecorded(String slug, String reason) throws InterruptedException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      if (recorder.refusals().stream().anyMatch(r -> r.path("problem").asText().equals(slug)
+          && (reason == null || r.path("reason").asText().equals(reason)))) {
+        return;
+      }
+      Thread.sleep(20);
+    }
+    org.assertj.core.api.Assertions.fail("refusal " + slug + "/" + reason + " not recorded; recorded: " + recorder.refusals());
+  }
+
   static JsonNode assertProblem(HttpResponse<String> r, int status, String slug, String reason) throws IOException {
     assertThat(r.statusCode()).as("status; body %s", r.body()).isEqualTo(status);
     assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");

@@ -59,6 +59,24 @@ final class LedgerRecorder implements ExecutionRecorder {
         .put("duration_ms", durationMs).put("response_hash", responseHash));
   }
 
+  private final List<com.fasterxml.jackson.databind.JsonNode> refusals = new ArrayList<>();
+
+  /** As the engine does: the gateway's own refusals go to {@code sys:gateway}, durably. */
+  @Override
+  public void refused(String tool, String problem, String reason, String grantId, String decisionId) {
+    ObjectNode payload = JsonNodeFactory.instance.objectNode().put("tool", tool).put("problem", problem)
+        .put("reason", reason).put("grant_id", grantId).put("decision_id", decisionId);
+    AppendedEvent e = ledger.append(new EventDraft("sys:gateway", "execution.refused", "sha256:" + "0".repeat(64),
+        new Actor("gateway", "arbiter-gateway"), payload)).join();
+    synchronized (this) {
+      refusals.add(e.envelope().payload());
+    }
+  }
+
+  synchronized List<com.fasterxml.jackson.databind.JsonNode> refusals() {
+    return List.copyOf(refusals);
+  }
+
   /** Event types recorded for {@code grantId}, in ledger order. */
   synchronized List<String> eventTypes(String grantId) {
     return events.stream().filter(e -> grantId.equals(e.envelope().payload().path("grant_id").asText()))
