@@ -429,16 +429,16 @@ public final class DecisionEngine implements AutoCloseable {
     return await(published);
   }
 
-  /** Records a refusal that concerns an existing decision; best effort when the ledger is down. */
   /**
-   * At most this many refusals are recorded per decision and process: refusals come from
-   * unauthenticated callers until identity is wired in, and each one would otherwise grow the
-   * decision's append-only stream without bound. Beyond it the refusal still stands and is logged.
+   * At most this many refusals are recorded per decision and process: some come from callers whose
+   * token was refused, and each one would otherwise grow the decision's append-only stream without
+   * bound. Beyond it the refusal still stands and is logged.
    */
   static final int MAX_RECORDED_REFUSALS = 100;
 
   private final Map<String, java.util.concurrent.atomic.AtomicInteger> refusals = new ConcurrentHashMap<>();
 
+  /** Records a refusal that concerns an existing decision; best effort when the ledger is down. */
   void recordRefusal(DecisionState d, String eventType, Actor actor, ObjectNode payload) {
     int n = refusals.computeIfAbsent(d.id(), k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
     if (n > MAX_RECORDED_REFUSALS) {
