@@ -202,7 +202,7 @@ public final class QuickstartCommand implements Callable<Integer> {
   /** Enrols a quickstart approver's key as that approver would (the binding is a ledger event). */
   private static void enrol(ServeCommand.Embedded running, Identity who, LedgerKeyFile.Loaded key) {
     Principal p = new Principal(who.subject(), dev.arbiter.core.authority.AuthorityLevel.fromName(who.level()),
-        Set.of("*"), who.roles());
+        Set.of("*"), who.roles(), List.of());
     try {
       running.server().engine().keys().enrol(p, key.key().verifyingKey().toSpkiPem());
     } catch (dev.arbiter.server.engine.EngineException e) {

@@ -366,7 +366,7 @@ class ApprovalTest extends ServerTest {
 
   @Test
   void tooManyAttempts_are429_andRecorded() throws Exception {
-    t.security(t.security().withRateLimits(100, 3));
+    t.security(t.security().withRateLimits(4, 100)); // one challenge + three approval attempts per minute
     t.restart();
     enrol(alice, aliceKey);
     String id = pendingDeploy();

@@ -114,8 +114,9 @@ public final class TestServer implements AutoCloseable {
     return send(b.build());
   }
 
+  /** GETs as a reviewer who may read every decision (role {@code manager}, all domains). */
   public Response get(String path) throws IOException, InterruptedException {
-    return getAs(TestIdentity.token("agent-test"), path);
+    return getAs(TestIdentity.token("reviewer-test", "manager"), path);
   }
 
   public Response getAs(String token, String path) throws IOException, InterruptedException {

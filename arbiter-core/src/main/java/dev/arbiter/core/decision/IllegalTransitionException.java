@@ -17,6 +17,13 @@ public final class IllegalTransitionException extends Exception {
     this.to = to;
   }
 
+  /** A transition the table allows but the decision's state forbids, with the reason. */
+  public IllegalTransitionException(DecisionStatus from, DecisionStatus to, String why) {
+    super("illegal decision transition `" + from.wireName() + "` → `" + to.wireName() + "`: " + why);
+    this.from = from;
+    this.to = to;
+  }
+
   public DecisionStatus from() {
     return from;
   }

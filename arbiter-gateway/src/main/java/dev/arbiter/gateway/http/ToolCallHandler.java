@@ -208,9 +208,35 @@ public final class ToolCallHandler {
         r.kind().slug(), r.reason() == null ? "" : r.reason());
     String grantId = grant == null ? null : grant.grantId();
     String decisionId = grant == null ? null : grant.decisionId();
-    Thread.ofVirtual().name("refusal-recorder").start(
-        () -> recorder.refused(route.name(), r.kind().slug(), r.reason(), grantId, decisionId));
+    if (!refusals.offer(() -> recorder.refused(route.name(), r.kind().slug(), r.reason(), grantId, decisionId))) {
+      long dropped = droppedRefusals.incrementAndGet();
+      if (dropped % 1000 == 1) {
+        LOG.warn("refusal reports are backing up; {} not sent to the ledger so far", dropped);
+      }
+    }
     return r;
+  }
+
+  /**
+   * Refusal reports wait here for the one thread that sends them: bounded, so a flood of ungoverned
+   * calls can neither pile up threads nor memory; beyond it reports are dropped (and counted), the
+   * refusals themselves still stand.
+   */
+  private final java.util.concurrent.BlockingQueue<Runnable> refusals = new java.util.concurrent.ArrayBlockingQueue<>(1000);
+  private final java.util.concurrent.atomic.AtomicLong droppedRefusals = new java.util.concurrent.atomic.AtomicLong();
+
+  {
+    Thread.ofVirtual().name("refusal-reporter").start(() -> {
+      while (true) {
+        try {
+          refusals.take().run();
+        } catch (InterruptedException e) {
+          return;
+        } catch (RuntimeException e) {
+          LOG.warn("refusal report failed: {}", e.toString());
+        }
+      }
+    });
   }
 
   private String nonce() {

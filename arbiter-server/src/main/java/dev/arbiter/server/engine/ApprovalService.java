@@ -59,7 +59,7 @@ public final class ApprovalService {
   public void unauthenticated(String decisionId, String tokenReason) {
     try {
       DecisionState d = engine.stored(decisionId);
-      engine.recordRefusal(d, DecisionProjection.APPROVAL_REJECTED, new Actor("unauthenticated", "approver"),
+      engine.recordUnauthenticatedRefusal(d, DecisionProjection.APPROVAL_REJECTED, new Actor("unauthenticated", "approver"),
           F.objectNode().put("reason", "token_invalid").put("token_reason", tokenReason));
     } catch (EngineException e) {
       // no such decision (or the ledger is unreadable): nothing to attach the refusal to
@@ -79,11 +79,8 @@ public final class ApprovalService {
     Instant now = engine.clock().instant();
     DecisionState found = engine.stored(decisionId);
     Refusals refuse = new Refusals(found, caller, s);
-    if (!limiter.tryAcquire("approver:" + caller.subject(), engine.security().approverPerMinute(), now)
-        || !limiter.tryAcquire("decision:" + decisionId, engine.security().decisionPerMinute(), now)) {
-      refuse.record("rate_limited", "too many approval attempts");
-      throw new EngineException.RateLimited("too many approval attempts; retry in " + RateLimiter.secondsLeft(now) + " s",
-          java.time.Duration.ofSeconds(RateLimiter.secondsLeft(now)));
+    if (!limiter.tryAcquire("approver:" + caller.subject(), engine.security().approverPerMinute(), now)) {
+      throw rateLimited(refuse, now);
     }
     // 1. the key: enrolled, not revoked, the caller's own
     KeyRegistry.EnrolledKey key = engine.keys().find(s.keyId()).orElse(null);
@@ -102,6 +99,11 @@ public final class ApprovalService {
     } catch (SignatureVerificationException e) {
       throw refuse.as("bad_signature", "the signature does not verify over the challenge with key " + s.keyId());
     }
+    // Charged only now: a caller without an enrolled key and a valid signature cannot use up a
+    // decision's budget and lock its real approvers out.
+    if (!limiter.tryAcquire("decision:" + decisionId, engine.security().decisionPerMinute(), now)) {
+      throw rateLimited(refuse, now);
+    }
     // 3. the challenge: issued by this engine to this caller for this decision and intent, unused, in time
     Challenge c = s.challenge();
     if (!c.decisionId().equals(decisionId) || !c.intent().equals(intent)) {
@@ -111,8 +113,8 @@ public final class ApprovalService {
     if (found.approvals().usedNonces().contains(c.nonce()) || challenges.consumed(c.nonce())) {
       throw refuse.as("nonce_used", "this challenge was already used");
     }
-    ChallengeStore.Issued issued = challenges.take(c.nonce(), now).orElse(null);
-    if (issued == null || !issued.challenge().equals(c) || !issued.subject().equals(caller.subject())) {
+    ChallengeStore.Issued issued = challenges.take(c.nonce(), caller.subject(), c).orElse(null);
+    if (issued == null) {
       throw refuse.as("unknown_challenge", "this engine did not issue this challenge to the caller");
     }
     if (!now.isBefore(c.expiresAt())) {
@@ -135,20 +137,27 @@ public final class ApprovalService {
       }
       // 5. authority: level or role, and domain
       AuthorityRequirement requirement = EvaluationJson.authorityFromJson(d.evaluation().get("authority"));
-      Signer signer = new Signer(caller.subject(), caller.level(), caller.roles());
-      if (!Quorum.qualifies(requirement, signer)) {
+      if (!Quorum.qualifies(requirement, new Signer(caller.subject(), caller.level(), caller.roles()))) {
         throw refuse.as("insufficient_level", "approvals need " + describe(requirement) + "; the caller has "
             + caller.level().map(Enum::name).orElse("no level") + " " + caller.roles());
       }
+      // Authority counts per role: a level only in the domains of the role that grants it.
       String domain = engine.security().domainOf(d.actionClass());
-      if (!caller.coversDomain(domain)) {
-        throw refuse.as("wrong_domain", "the caller's authority covers " + caller.domains() + ", not `" + domain + "`");
+      Signer signer = new Signer(caller.subject(), caller.levelIn(domain), caller.rolesIn(domain));
+      if (!Quorum.qualifies(requirement, signer)) {
+        throw refuse.as("wrong_domain", "no role of the caller grants " + describe(requirement) + " in `" + domain
+            + "` (the caller's roles cover " + caller.domains() + ")");
+      }
+      // The key may have been revoked since it was checked (outside this lock).
+      if (engine.keys().find(s.keyId()).map(KeyRegistry.EnrolledKey::revoked).orElse(true)) {
+        throw refuse.as("key_revoked", "key " + s.keyId() + " was revoked");
       }
       // 6. people: never the requester, each one once
       if (d.proposer().filter(caller.subject()::equals).isPresent()) {
         throw refuse.as("self_approval", "the requester cannot approve or reject their own decision");
       }
-      if (d.approvals().signedBy(caller.subject())) {
+      if (d.approvals().accepted().stream().anyMatch(a -> a.signer().actor().equals(caller.subject())
+          && now.isBefore(a.signedAt().plus(requirement.approvalTtl())))) {
         throw refuse.as("already_signed", "the caller already approved this decision");
       }
       if (s.rationale().isEmpty() && (d.band().equals("high") || d.band().equals("critical"))) {
@@ -156,9 +165,9 @@ public final class ApprovalService {
       }
       List<EventDraft> drafts = new ArrayList<>();
       ObjectNode payload = F.objectNode().put("actor", caller.subject())
-          .put("role", caller.level().map(Enum::name).orElse(caller.roles().isEmpty() ? "none" : caller.roles().get(0)));
-      caller.level().ifPresentOrElse(l -> payload.put("level", l.name()), () -> payload.putNull("level"));
-      caller.roles().forEach(payload.putArray("roles")::add);
+          .put("role", signer.level().map(Enum::name).orElse(signer.roles().isEmpty() ? "none" : signer.roles().get(0)));
+      signer.level().ifPresentOrElse(l -> payload.put("level", l.name()), () -> payload.putNull("level"));
+      signer.roles().forEach(payload.putArray("roles")::add);
       payload.put("intent", intent).put("method", key.key().algorithm().wireName()).put("key_id", s.keyId().value())
           .put("signature_ref", Base64.getEncoder().encodeToString(s.signature()))
           .put("nonce", c.nonce()).put("signed_at", now.toString()).put("domain", domain);
@@ -176,7 +185,7 @@ public final class ApprovalService {
       }
       List<Signer> valid = new ArrayList<>();
       for (DecisionApprovals.Accepted a : d.approvals().accepted()) {
-        if (now.isBefore(a.signedAt().plus(requirement.approvalTtl()))) {
+        if (now.isBefore(a.signedAt().plus(requirement.approvalTtl())) && !a.signer().actor().equals(caller.subject())) {
           valid.add(a.signer()); // an approval older than approval_ttl no longer counts
         }
       }
@@ -203,6 +212,12 @@ public final class ApprovalService {
     List<Signer> valid = d.approvals().accepted().stream()
         .filter(a -> now.isBefore(a.signedAt().plus(requirement.approvalTtl()))).map(DecisionApprovals.Accepted::signer).toList();
     return Quorum.evaluate(requirement, valid);
+  }
+
+  private static EngineException.RateLimited rateLimited(Refusals refuse, Instant now) {
+    refuse.record("rate_limited", "too many approval attempts");
+    return new EngineException.RateLimited("too many approval attempts; retry in " + RateLimiter.secondsLeft(now) + " s",
+        java.time.Duration.ofSeconds(RateLimiter.secondsLeft(now)));
   }
 
   private static EventDraft result(DecisionState d, String outcome, DecisionStatus status) {

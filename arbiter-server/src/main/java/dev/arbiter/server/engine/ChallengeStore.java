@@ -42,13 +42,18 @@ final class ChallengeStore {
     return Optional.of(c);
   }
 
-  /** Removes and returns the challenge with this nonce; afterwards the nonce counts as used. */
-  Optional<Issued> take(String nonce, Instant now) {
-    Issued i = outstanding.remove(nonce);
-    if (i != null) {
-      consumed.put(nonce, i.challenge().expiresAt());
+  /**
+   * Removes and returns the challenge with this nonce if it was issued to {@code subject} and equals
+   * {@code echoed}; afterwards the nonce counts as used. Someone else who learned the nonce cannot
+   * burn the challenge.
+   */
+  Optional<Issued> take(String nonce, String subject, Challenge echoed) {
+    Issued i = outstanding.get(nonce);
+    if (i == null || !i.subject().equals(subject) || !i.challenge().equals(echoed) || !outstanding.remove(nonce, i)) {
+      return Optional.empty();
     }
-    return Optional.ofNullable(i);
+    consumed.put(nonce, i.challenge().expiresAt());
+    return Optional.of(i);
   }
 
   boolean consumed(String nonce) {

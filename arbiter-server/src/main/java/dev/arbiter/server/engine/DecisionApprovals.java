@@ -18,16 +18,21 @@ import java.util.Set;
  * @param executionId the execution a gateway started, if any (one per decision)
  * @param grant the latest grant issued by this process (compact JWS); never on the ledger, which only
  *     holds its id and hash: a grant is a bearer capability until burned
+ * @param executionFinished whether the execution's one outcome (confirmed or failed) is recorded
+ * @param authorizedAtLeaf the leaf of the {@code enforcement.result} that authorised the decision
+ *     (-1 until known): grants carry its receipt
  */
 public record DecisionApprovals(
     List<Accepted> accepted,
     Set<String> usedNonces,
     List<String> grantIds,
     Optional<String> executionId,
-    Optional<IssuedGrant> grant) {
+    Optional<IssuedGrant> grant,
+    boolean executionFinished,
+    long authorizedAtLeaf) {
 
   public static final DecisionApprovals NONE =
-      new DecisionApprovals(List.of(), Set.of(), List.of(), Optional.empty(), Optional.empty());
+      new DecisionApprovals(List.of(), Set.of(), List.of(), Optional.empty(), Optional.empty(), false, -1);
 
   public DecisionApprovals {
     accepted = List.copyOf(accepted);
@@ -44,25 +49,33 @@ public record DecisionApprovals(
   DecisionApprovals withApproval(Accepted a) {
     List<Accepted> next = new ArrayList<>(accepted);
     next.add(a);
-    return new DecisionApprovals(next, withNonce(a.nonce()), grantIds, executionId, grant);
+    return new DecisionApprovals(next, withNonce(a.nonce()), grantIds, executionId, grant, executionFinished, authorizedAtLeaf);
   }
 
   DecisionApprovals withNonceUsed(String nonce) {
-    return new DecisionApprovals(accepted, withNonce(nonce), grantIds, executionId, grant);
+    return new DecisionApprovals(accepted, withNonce(nonce), grantIds, executionId, grant, executionFinished, authorizedAtLeaf);
   }
 
   DecisionApprovals withGrantId(String grantId) {
     List<String> next = new ArrayList<>(grantIds);
     next.add(grantId);
-    return new DecisionApprovals(accepted, usedNonces, next, executionId, grant);
+    return new DecisionApprovals(accepted, usedNonces, next, executionId, grant, executionFinished, authorizedAtLeaf);
   }
 
   DecisionApprovals withGrant(IssuedGrant g) {
-    return new DecisionApprovals(accepted, usedNonces, grantIds, executionId, Optional.of(g));
+    return new DecisionApprovals(accepted, usedNonces, grantIds, executionId, Optional.of(g), executionFinished, authorizedAtLeaf);
   }
 
   DecisionApprovals withExecution(String id) {
-    return new DecisionApprovals(accepted, usedNonces, grantIds, Optional.of(id), grant);
+    return new DecisionApprovals(accepted, usedNonces, grantIds, Optional.of(id), grant, executionFinished, authorizedAtLeaf);
+  }
+
+  DecisionApprovals withExecutionFinished() {
+    return new DecisionApprovals(accepted, usedNonces, grantIds, executionId, grant, true, authorizedAtLeaf);
+  }
+
+  DecisionApprovals withAuthorizedAt(long leaf) {
+    return new DecisionApprovals(accepted, usedNonces, grantIds, executionId, grant, executionFinished, leaf);
   }
 
   /** Whether {@code actor} already has an accepted approval on this decision. */

@@ -222,7 +222,8 @@ public final class DecisionEngine implements AutoCloseable {
         }
         ledgerConfirming = true; // only a confirmed append says the ledger is back, never a replay
         AppendedEvent last = events.get(events.size() - 1);
-        DecisionState d = recorded.at(last.receipt().leafIndex(), Optional.of(last.receipt().toJson()));
+        DecisionState d = withAuthorizingLeaf(recorded.at(last.receipt().leafIndex(), Optional.of(last.receipt().toJson())),
+            events);
         cache.put(d);
         d.expiresAt().ifPresent(t -> pending.put(id, t));
         mine.result().complete(d);
@@ -276,7 +277,8 @@ public final class DecisionEngine implements AutoCloseable {
     CompletableFuture<DecisionState> published = ledger.appendAll(drafts).thenApply(events -> {
       ledgerConfirming = true;
       AppendedEvent last = events.get(events.size() - 1);
-      DecisionState s = folded.at(last.receipt().leafIndex(), Optional.of(last.receipt().toJson()));
+      DecisionState s = withAuthorizingLeaf(folded.at(last.receipt().leafIndex(), Optional.of(last.receipt().toJson())),
+          events);
       cache.put(s);
       if (s.status() != DecisionStatus.PENDING_AUTHORITY) {
         pending.remove(s.id());
@@ -286,6 +288,31 @@ public final class DecisionEngine implements AutoCloseable {
     unconfirmed.put(d.id(), published);
     published.whenComplete((s, err) -> unconfirmed.remove(d.id(), published));
     return await(published);
+  }
+
+  /** Notes which leaf authorised the decision when this batch did (the fold ran before leaves were known). */
+  private static DecisionState withAuthorizingLeaf(DecisionState s, List<AppendedEvent> events) {
+    if (s.status() != DecisionStatus.AUTHORIZED || s.approvals().authorizedAtLeaf() >= 0) {
+      return s;
+    }
+    for (AppendedEvent e : events) {
+      if (e.envelope().eventType().equals(DecisionProjection.RESULT)) {
+        return s.withApprovals(s.approvals().withAuthorizedAt(e.receipt().leafIndex()));
+      }
+    }
+    return s;
+  }
+
+  /** A receipt for one leaf against the latest checkpoint. */
+  ObjectNode receiptOf(long leaf) throws EngineException {
+    try {
+      Checkpoint cp = ledger.latestCheckpoint();
+      StoredEntry entry = ledger.store().entry(leaf)
+          .orElseThrow(() -> new IllegalStateException("leaf " + leaf + " is missing"));
+      return new Receipt(leaf, HashValue.of(entry.entryHash()), ledger.inclusionProof(leaf, cp.treeSize()), cp).toJson();
+    } catch (LedgerStoreException e) {
+      throw new EngineException.Degraded("the ledger cannot build a receipt: " + e.getMessage(), config.retryAfter());
+    }
   }
 
   /** Keeps a state that only changed in memory (an issued grant) in the cache. */
@@ -438,13 +465,28 @@ public final class DecisionEngine implements AutoCloseable {
 
   private final Map<String, java.util.concurrent.atomic.AtomicInteger> refusals = new ConcurrentHashMap<>();
 
+  /**
+   * Refusals of callers whose token was refused have their own, smaller budget per decision and
+   * process, so that anonymous noise can never use up the budget of authenticated refusals.
+   */
+  public static final int MAX_RECORDED_UNAUTHENTICATED_REFUSALS = 10;
+
   /** Records a refusal that concerns an existing decision; best effort when the ledger is down. */
   void recordRefusal(DecisionState d, String eventType, Actor actor, ObjectNode payload) {
-    int n = refusals.computeIfAbsent(d.id(), k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
-    if (n > MAX_RECORDED_REFUSALS) {
-      if (n == MAX_RECORDED_REFUSALS + 1) {
-        LOG.warn("decision {}: more than {} refusals; further ones are refused but no longer recorded", d.id(),
-            MAX_RECORDED_REFUSALS);
+    record(d, d.id(), MAX_RECORDED_REFUSALS, eventType, actor, payload);
+  }
+
+  /** As {@link #recordRefusal}, from a caller whose token was refused. */
+  void recordUnauthenticatedRefusal(DecisionState d, String eventType, Actor actor, ObjectNode payload) {
+    record(d, "unauthenticated:" + d.id(), MAX_RECORDED_UNAUTHENTICATED_REFUSALS, eventType, actor, payload);
+  }
+
+  private void record(DecisionState d, String budget, int cap, String eventType, Actor actor, ObjectNode payload) {
+    int n = refusals.computeIfAbsent(budget, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+    if (n > cap) {
+      if (n == cap + 1) {
+        LOG.warn("decision {}: more than {} refusals ({}); further ones are refused but no longer recorded", d.id(), cap,
+            budget.startsWith("unauthenticated:") ? "from refused tokens" : "from authenticated callers");
       }
       return;
     }

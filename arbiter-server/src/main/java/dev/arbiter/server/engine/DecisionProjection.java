@@ -80,9 +80,10 @@ final class DecisionProjection {
         Outcome outcome = Outcome.fromWireName(text(payload, "outcome", streamId))
             .orElseThrow(() -> new IllegalStateException(streamId + ": unknown outcome"));
         Optional<Instant> expiry = optionalText(payload, "expires_at").map(Instant::parse);
-        yield current.withResult(DecisionLifecycle.transition(current.status(), to), outcome, expiry);
+        DecisionState result = current.withResult(DecisionLifecycle.transition(current.status(), to), outcome, expiry);
+        yield to == DecisionStatus.AUTHORIZED ? result.withApprovals(result.approvals().withAuthorizedAt(leafIndex)) : result;
       }
-      case CANCELLED -> current.withResult(DecisionLifecycle.transition(current.status(), DecisionStatus.CANCELLED),
+      case CANCELLED -> refuseOnceExecuting(current, streamId).withResult(DecisionLifecycle.transition(current.status(), DecisionStatus.CANCELLED),
           current.outcome(), Optional.empty()).withCancelKey(optionalText(payload, "idempotency_key_hash").orElse(null));
       case EXPIRED -> current.withResult(DecisionLifecycle.transition(current.status(), DecisionStatus.EXPIRED),
           current.outcome(), Optional.empty());
@@ -95,8 +96,12 @@ final class DecisionProjection {
         }
         yield current.withApprovals(current.approvals().withExecution(text(payload, "execution_id", streamId)));
       }
-      case EXECUTION_CONFIRMED -> current.withResult(DecisionLifecycle.transition(current.status(), DecisionStatus.EXECUTED),
-          current.outcome(), Optional.empty());
+      case EXECUTION_CONFIRMED -> {
+        DecisionState done = current.withResult(DecisionLifecycle.transition(current.status(), DecisionStatus.EXECUTED),
+            current.outcome(), Optional.empty());
+        yield done.withApprovals(done.approvals().withExecutionFinished());
+      }
+      case EXECUTION_FAILED -> current.withApprovals(current.approvals().withExecutionFinished());
       default -> current;
     };
     return next.at(leafIndex, Optional.empty());
@@ -112,6 +117,15 @@ final class DecisionProjection {
     } catch (java.io.IOException e) {
       throw new IllegalStateException("canonical JSON did not parse", e);
     }
+  }
+
+  /** Once an execution started, the decision's outcome belongs to that execution: no cancel. */
+  private static DecisionState refuseOnceExecuting(DecisionState d, String streamId) throws IllegalTransitionException {
+    if (d.approvals().executionId().isPresent()) {
+      throw new IllegalTransitionException(d.status(), DecisionStatus.CANCELLED,
+          "an execution started (" + d.approvals().executionId().get() + "): its outcome, not a cancel, ends this decision");
+    }
+    return d;
   }
 
   private static DecisionApprovals.Accepted accepted(JsonNode p, String streamId) {

@@ -67,6 +67,10 @@ public final class Executions {
     try {
       engine.requireConfirmed(grant.decisionId());
       DecisionState d = ownGrant(gateway, grant);
+      if (d.approvals().executionId().filter(executionId::equals).isPresent() && d.approvals().executionFinished()) {
+        throw new EngineException.Conflict("execution-finished", "Execution outcome already recorded",
+            "execution `" + executionId + "` already has its outcome; it is recorded once");
+      }
       if (d.approvals().executionId().filter(executionId::equals).isEmpty() || d.status() != DecisionStatus.AUTHORIZED) {
         throw new EngineException.Conflict("execution-not-started", "No such running execution",
             "execution `" + executionId + "` is not the running execution of decision `" + d.id() + "`");
@@ -111,6 +115,8 @@ public final class Executions {
 
   /** At most this many gateway refusals per minute reach {@code sys:gateway}; beyond it they are logged only. */
   static final int MAX_GATEWAY_REFUSALS_PER_MINUTE = 600;
+  /** Refusals without a verified grant (no grant, a forged one): at most this many per minute. */
+  static final int MAX_UNVERIFIED_GATEWAY_REFUSALS_PER_MINUTE = 60;
   public static final String GATEWAY_STREAM = "sys:gateway";
   private final RateLimiter refusalBudget = new RateLimiter();
 
@@ -122,9 +128,13 @@ public final class Executions {
   public void gatewayRefused(Principal gateway, String tool, String problem, String reason, String grantId,
       String decisionId) throws EngineException {
     requireGateway(gateway);
-    if (!refusalBudget.tryAcquire("gateway", MAX_GATEWAY_REFUSALS_PER_MINUTE, engine.clock().instant())) {
+    // Refusals about grants the gateway verified and anonymous noise (no or forged grants) have
+    // separate budgets: a flood of the second kind cannot hide the first.
+    boolean verified = grantId != null;
+    int budget = verified ? MAX_GATEWAY_REFUSALS_PER_MINUTE : MAX_UNVERIFIED_GATEWAY_REFUSALS_PER_MINUTE;
+    if (!refusalBudget.tryAcquire(verified ? "verified" : "unverified", budget, engine.clock().instant())) {
       org.slf4j.LoggerFactory.getLogger(Executions.class).warn("gateway refusal not recorded (over {} per minute): {} {}",
-          MAX_GATEWAY_REFUSALS_PER_MINUTE, problem, reason);
+          budget, problem, reason);
       return;
     }
     ObjectNode payload = JsonNodeFactory.instance.objectNode().put("gateway", gateway.subject()).put("tool", clip(tool))

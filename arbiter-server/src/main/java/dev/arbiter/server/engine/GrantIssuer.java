@@ -53,14 +53,15 @@ public final class GrantIssuer {
       RANDOM.nextBytes(nonce);
       Grant grant = new Grant(engine.newId("gnt_"), d.id(), action.path("class").asText(), action.path("tool").asText(),
           new Target(action.path("target").path("type").asText(), action.path("target").path("id").asText()),
-          Grant.payloadHash(action.path("payload")), d.policyHash(), d.receipt().orElseThrow(), now,
+          Grant.payloadHash(action.path("payload")), d.policyHash(), authorisingReceipt(d), now,
           now.plus(engine.security().grantTtl()), Base64.getUrlEncoder().withoutPadding().encodeToString(nonce));
       String compact = GrantCodec.sign(grant, engine.security().engineKey());
+      // (the receipt is that of the enforcement.result which authorised the decision)
       ObjectNode payload = JsonNodeFactory.instance.objectNode().put("grant_id", grant.grantId())
           .put("grant_hash", Sha256.prefixed(Sha256.digest(compact.getBytes(StandardCharsets.US_ASCII))))
           .put("payload_hash", grant.payloadHash()).put("tool", grant.tool())
           .put("engine_key_id", engine.security().engineKey().keyId().value())
-          .put("receipt_leaf_index", d.lastLeafIndex())
+          .put("receipt_leaf_index", d.approvals().authorizedAtLeaf() >= 0 ? d.approvals().authorizedAtLeaf() : d.lastLeafIndex())
           .put("not_before", grant.notBefore().toString()).put("expires_at", grant.expiresAt().toString());
       DecisionState issued = engine.commit(d, List.of(DecisionTrail.engineEvent(d.id(), DecisionProjection.GRANT_ISSUED,
           d.policyHash(), payload)));
@@ -71,5 +72,11 @@ public final class GrantIssuer {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** The receipt of the event that authorised {@code d} (its latest event if that is unknown). */
+  private JsonNode authorisingReceipt(DecisionState d) throws EngineException {
+    long leaf = d.approvals().authorizedAtLeaf();
+    return leaf < 0 ? d.receipt().orElseThrow() : engine.receiptOf(leaf);
   }
 }

@@ -42,6 +42,9 @@ public final class KeyRegistry {
     }
   }
 
+  /** Each enrolment is a ledger event: a subject cannot grow the ledger by enrolling keys without bound. */
+  static final int MAX_ACTIVE_KEYS_PER_SUBJECT = 10;
+
   private final DecisionEngine engine;
   private final Map<KeyId, EnrolledKey> keys = new ConcurrentHashMap<>();
   private final ReentrantLock writes = new ReentrantLock();
@@ -113,6 +116,11 @@ public final class KeyRegistry {
           throw new EngineException.Conflict("key-revoked", "Key revoked", "key " + key.keyId() + " was revoked and cannot be enrolled again");
         }
         return new Enrolment(existing, true);
+      }
+      long active = keys.values().stream().filter(k -> k.subject().equals(caller.subject()) && !k.revoked()).count();
+      if (active >= MAX_ACTIVE_KEYS_PER_SUBJECT) {
+        throw new EngineException.Conflict("too-many-keys", "Too many enrolled keys",
+            "at most " + MAX_ACTIVE_KEYS_PER_SUBJECT + " active keys per subject; revoke one first");
       }
       Instant now = engine.clock().instant();
       ObjectNode payload = JsonNodeFactory.instance.objectNode().put("key_id", key.keyId().value())

@@ -228,7 +228,9 @@ public final class HttpApi {
     var body = JsonNodeFactory.instance.objectNode();
     var array = body.putArray("decisions");
     for (var d : engine.pendingDecisions(limit)) {
-      array.add(decisionJson(d, false));
+      if (mayRead(principal(ctx), d)) {
+        array.add(decisionJson(d, false));
+      }
     }
     json(ctx, 200, body);
   }
@@ -259,7 +261,9 @@ public final class HttpApi {
     var out = JsonNodeFactory.instance.objectNode();
     out.set("challenge", issued.challenge().toJson());
     out.put("signing_input", java.util.Base64.getEncoder().encodeToString(issued.challenge().signingInput()));
-    out.set("decision", decisionJson(issued.decision(), false));
+    if (mayRead(principal(ctx), issued.decision())) {
+      out.set("decision", decisionJson(issued.decision(), false));
+    }
     json(ctx, 201, out);
   }
 
@@ -391,7 +395,19 @@ public final class HttpApi {
   }
 
   private void get(Context ctx) throws EngineException {
-    json(ctx, 200, decisionJson(engine.find(decisionId(ctx)), false));
+    var d = engine.find(decisionId(ctx));
+    if (!mayRead(principal(ctx), d)) {
+      throw new EngineException.Forbidden("forbidden", "only the proposer, approvers whose roles cover the decision's domain"
+          + " and gateways may read decision `" + d.id() + "`");
+    }
+    json(ctx, 200, decisionJson(d, false));
+  }
+
+  /** Who may read a decision: its proposer, a gateway, or a caller with a mapped role in its domain. */
+  private boolean mayRead(Principal p, dev.arbiter.server.engine.DecisionState d) {
+    return d.proposer().filter(p.subject()::equals).isPresent()
+        || p.roles().contains(engine.security().gatewayRole())
+        || !p.rolesIn(engine.security().domainOf(d.actionClass())).isEmpty();
   }
 
   private static final java.util.regex.Pattern DECISION_ID = java.util.regex.Pattern.compile("dec_[0-9A-HJKMNP-TV-Z]{26}");

@@ -12,6 +12,10 @@ import java.util.Optional;
  */
 final class IdempotentResponses {
   static final int CAPACITY = 20_000;
+  /** And at most this many bytes of remembered bodies, whatever their number. */
+  static final long MAX_BYTES = 32L * 1024 * 1024;
+
+  private long bytes;
 
   /** A remembered answer. */
   record Answer(String bodyHash, int status, String contentType, byte[] body) {}
@@ -19,7 +23,7 @@ final class IdempotentResponses {
   private final Map<String, Answer> answers = new LinkedHashMap<>(1024, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, Answer> eldest) {
-      return size() > CAPACITY;
+      return false; // eviction is done in remember(), by count and by bytes
     }
   };
 
@@ -28,6 +32,12 @@ final class IdempotentResponses {
   }
 
   synchronized void remember(String key, Answer a) {
-    answers.put(key, a);
+    Answer old = answers.put(key, a);
+    bytes += a.body().length - (old == null ? 0 : old.body().length);
+    var it = answers.entrySet().iterator();
+    while ((answers.size() > CAPACITY || bytes > MAX_BYTES) && it.hasNext()) {
+      bytes -= it.next().getValue().body().length;
+      it.remove();
+    }
   }
 }

@@ -10,8 +10,9 @@ import java.util.Set;
 
 /**
  * Maps the verified roles/groups claim to an authority level and domains. Unmapped roles are kept
- * in {@link Principal#roles()} but grant nothing; the highest mapped level wins; domains are the
- * union over all roles.
+ * in {@link Principal#roles()} but grant nothing. {@link Principal#level()} and {@link
+ * Principal#domains()} summarise (highest level, union of domains); approvals use {@link
+ * Principal#scopes()}, where each role's level only counts in that role's domains.
  */
 final class RoleMapping {
 
@@ -29,14 +30,17 @@ final class RoleMapping {
     List<String> roles = roles(claimValue);
     Optional<AuthorityLevel> level = Optional.empty();
     Set<String> domains = new LinkedHashSet<>();
+    List<Principal.RoleScope> scopes = new ArrayList<>();
     for (String role : roles) {
       AuthorityLevel mapped = config.roleLevels().get(role);
       if (mapped != null && (level.isEmpty() || mapped.compareTo(level.get()) > 0)) {
         level = Optional.of(mapped);
       }
-      domains.addAll(config.roleDomains().getOrDefault(role, Set.of()));
+      Set<String> roleDomains = config.roleDomains().getOrDefault(role, Set.of());
+      domains.addAll(roleDomains);
+      scopes.add(new Principal.RoleScope(role, Optional.ofNullable(mapped), roleDomains));
     }
-    return new Principal(subject, level, domains, roles);
+    return new Principal(subject, level, domains, roles, scopes);
   }
 
   private List<String> roles(Object claimValue) throws TokenRejectedException {
