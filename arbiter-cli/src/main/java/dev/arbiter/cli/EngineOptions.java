@@ -36,10 +36,14 @@ public final class EngineOptions {
 
   /** The client for these options; {@code env} is the process environment. */
   EngineClient client(java.util.Map<String, String> env) {
-    return new EngineClient(engineUri(), resolveToken(env));
+    return new EngineClient(engineUri(engine), resolveToken(env));
   }
 
-  private URI engineUri() {
+  /**
+   * Parses {@code --engine}: an absolute http(s) URL without credentials, query or fragment; plain
+   * http only to loopback, since a bearer token goes with every call.
+   */
+  static URI engineUri(String engine) {
     URI uri;
     try {
       uri = new URI(engine);

@@ -43,7 +43,7 @@ final class GatewayRole {
     if (options.config == null || options.engine == null || options.tokenFile == null) {
       throw CliFailure.badInput("--role gateway needs --gateway-config FILE, --engine URL and --engine-token-file FILE");
     }
-    URI engine = engineUri(options.engine);
+    URI engine = EngineOptions.engineUri(options.engine);
     Path tokenFile = options.tokenFile;
     Supplier<String> token = tokenSource(tokenFile);
     var recorder = new EngineExecutionRecorder(engine, token, ENGINE_TIMEOUT);
@@ -93,26 +93,6 @@ final class GatewayRole {
     err.flush();
     stopped.await();
     return ExitCodes.OK;
-  }
-
-  private static URI engineUri(String engine) {
-    URI uri;
-    try {
-      uri = new URI(engine);
-    } catch (URISyntaxException e) {
-      throw CliFailure.badInput("--engine `" + Text.safe(engine) + "` is not a URL");
-    }
-    String scheme = uri.getScheme();
-    if (!uri.isAbsolute() || uri.getHost() == null || !("http".equals(scheme) || "https".equals(scheme))
-        || uri.getQuery() != null || uri.getFragment() != null || uri.getUserInfo() != null) {
-      throw CliFailure.badInput("--engine `" + Text.safe(engine)
-          + "` must be an absolute http(s) URL without credentials, query or fragment");
-    }
-    if ("http".equals(scheme) && !EngineOptions.isLoopback(uri.getHost())) {
-      throw CliFailure.badInput("--engine " + uri + ": refusing to send the gateway's token over plain http to a"
-          + " host other than loopback; use https");
-    }
-    return uri;
   }
 
   /**
