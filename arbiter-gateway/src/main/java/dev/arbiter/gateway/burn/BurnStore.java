@@ -10,8 +10,11 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -27,11 +30,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * rewrite a row either.
  *
  * <p>Thread-safe: one connection, used under a lock (a {@link ReentrantLock}, which does not pin
- * virtual threads).
+ * virtual threads). Concurrent burns are group-committed: one transaction and one fsync per group,
+ * each caller answered only after its group's commit (see {@link #burn}).
  */
 public final class BurnStore implements AutoCloseable {
   /** "ARBB" */
   static final int APPLICATION_ID = 0x41524242;
+  /** Most burns committed in one transaction. */
+  static final int MAX_GROUP = 512;
 
   private static final String[] SCHEMA = {
     """
@@ -58,8 +64,14 @@ public final class BurnStore implements AutoCloseable {
   private final Path file;
   private final Clock clock;
   private final Connection conn;
+  /** Guards the connection. */
   private final ReentrantLock lock = new ReentrantLock();
-  private boolean closed;
+  /** Guards {@link #queue}, {@link #committing}, {@link #closed} and every queued burn's outcome. */
+  private final ReentrantLock queueLock = new ReentrantLock();
+  private final Condition groupDone = queueLock.newCondition();
+  private final List<Burn> queue = new ArrayList<>();
+  private boolean committing;
+  private volatile boolean closed;
 
   private BurnStore(Path file, Clock clock, Connection conn) {
     this.file = file;
@@ -120,7 +132,17 @@ public final class BurnStore implements AutoCloseable {
 
   /**
    * Burns {@code grantId}: true exactly once per grant id for the life of the file, false when it was
-   * burned before (by any thread, process or earlier run).
+   * burned before (by any thread, process or earlier run). Returns only once the answer is durable:
+   * the row that made it true is committed ({@code synchronous=FULL}), or the row that makes it false
+   * was.
+   *
+   * <p>Group commit: concurrent calls share one transaction and one fsync. The first caller to find
+   * no commit in progress becomes the committer; it takes every burn queued so far (at most {@link
+   * #MAX_GROUP}), inserts them in arrival order in one transaction, commits, and hands each caller its
+   * row count. Callers arriving meanwhile queue for the next group. The primary key still decides:
+   * within a group the second insert of an id is a no-op like any other conflict. If the transaction
+   * fails, it is rolled back and every caller in the group gets {@link BurnStoreUnavailableException}
+   * (none was acknowledged).
    *
    * @throws BurnStoreUnavailableException if the store cannot durably answer; the caller must refuse
    */
@@ -128,24 +150,145 @@ public final class BurnStore implements AutoCloseable {
     Objects.requireNonNull(grantId, "grantId");
     Objects.requireNonNull(decisionId, "decisionId");
     Objects.requireNonNull(expiresAt, "expiresAt");
-    lock.lock();
+    Burn mine = new Burn(grantId, decisionId, clock.instant().toString(), expiresAt.toString());
+    queueLock.lock();
     try {
       if (closed) {
         throw new BurnStoreUnavailableException("burn store " + file + " is closed", null);
       }
-      try (PreparedStatement ps = conn.prepareStatement(
-          "INSERT INTO burned_grants (grant_id, decision_id, burned_at, expires_at) VALUES (?, ?, ?, ?)"
-              + " ON CONFLICT (grant_id) DO NOTHING")) {
-        ps.setString(1, grantId);
-        ps.setString(2, decisionId);
-        ps.setString(3, clock.instant().toString());
-        ps.setString(4, expiresAt.toString());
-        return ps.executeUpdate() == 1;
-      } catch (SQLException e) {
-        throw new BurnStoreUnavailableException("burn store " + file + " failed: " + e.getMessage(), e);
+      queue.add(mine);
+      while (!mine.done && committing) {
+        groupDone.awaitUninterruptibly();
+      }
+      if (mine.done) {
+        return mine.result();
+      }
+      committing = true;
+    } finally {
+      queueLock.unlock();
+    }
+    // This caller commits groups (oldest burns first) until its own is done, then hands the role on.
+    try {
+      while (true) {
+        List<Burn> group;
+        queueLock.lock();
+        try {
+          if (mine.done) {
+            break;
+          }
+          int n = Math.min(queue.size(), MAX_GROUP);
+          group = new ArrayList<>(queue.subList(0, n));
+          queue.subList(0, n).clear();
+        } finally {
+          queueLock.unlock();
+        }
+        commitGroup(group);
+      }
+    } finally {
+      queueLock.lock();
+      try {
+        committing = false;
+        groupDone.signalAll();
+      } finally {
+        queueLock.unlock();
+      }
+    }
+    return mine.result();
+  }
+
+  /** Inserts the group in one transaction and marks every burn done (with a row count or a failure). */
+  private void commitGroup(List<Burn> group) {
+    lock.lock();
+    try {
+      if (closed) {
+        fail(group, new BurnStoreUnavailableException("burn store " + file + " is closed", null));
+        return;
+      }
+      boolean[] won = new boolean[group.size()];
+      try {
+        conn.setAutoCommit(false);
+        try (PreparedStatement ps = conn.prepareStatement(
+            "INSERT INTO burned_grants (grant_id, decision_id, burned_at, expires_at) VALUES (?, ?, ?, ?)"
+                + " ON CONFLICT (grant_id) DO NOTHING")) {
+          for (int i = 0; i < group.size(); i++) {
+            Burn b = group.get(i);
+            ps.setString(1, b.grantId);
+            ps.setString(2, b.decisionId);
+            ps.setString(3, b.burnedAt);
+            ps.setString(4, b.expiresAt);
+            won[i] = ps.executeUpdate() == 1;
+          }
+        }
+        conn.commit();
+      } catch (SQLException | RuntimeException e) {
+        rollbackQuietly();
+        fail(group, new BurnStoreUnavailableException("burn store " + file + " failed: " + e.getMessage(), e));
+        return;
+      } finally {
+        try {
+          conn.setAutoCommit(true);
+        } catch (SQLException ignored) {
+          // the next group's setAutoCommit(false) reports a broken connection
+        }
+      }
+      queueLock.lock();
+      try {
+        for (int i = 0; i < group.size(); i++) {
+          group.get(i).won = won[i];
+          group.get(i).done = true;
+        }
+        groupDone.signalAll();
+      } finally {
+        queueLock.unlock();
       }
     } finally {
       lock.unlock();
+    }
+  }
+
+  private void fail(List<Burn> group, BurnStoreUnavailableException e) {
+    queueLock.lock();
+    try {
+      for (Burn b : group) {
+        b.failure = e;
+        b.done = true;
+      }
+      groupDone.signalAll();
+    } finally {
+      queueLock.unlock();
+    }
+  }
+
+  private void rollbackQuietly() {
+    try {
+      conn.rollback();
+    } catch (SQLException ignored) {
+      // the connection is unusable; the group fails either way
+    }
+  }
+
+  /** One queued burn; its fields after {@code done} are written and read under {@code queueLock}. */
+  private static final class Burn {
+    final String grantId;
+    final String decisionId;
+    final String burnedAt;
+    final String expiresAt;
+    boolean done;
+    boolean won;
+    BurnStoreUnavailableException failure;
+
+    Burn(String grantId, String decisionId, String burnedAt, String expiresAt) {
+      this.grantId = grantId;
+      this.decisionId = decisionId;
+      this.burnedAt = burnedAt;
+      this.expiresAt = expiresAt;
+    }
+
+    boolean result() throws BurnStoreUnavailableException {
+      if (failure != null) {
+        throw new BurnStoreUnavailableException(failure.getMessage(), failure);
+      }
+      return won;
     }
   }
 

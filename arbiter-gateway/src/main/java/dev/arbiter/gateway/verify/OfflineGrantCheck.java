@@ -5,6 +5,7 @@ import dev.arbiter.core.crypto.VerifyingKey;
 import dev.arbiter.core.grant.Grant;
 import dev.arbiter.core.grant.GrantCodec;
 import dev.arbiter.core.grant.GrantRejectedException;
+import dev.arbiter.ledger.checkpoint.CheckpointVerifier;
 import dev.arbiter.ledger.receipt.Receipt;
 import dev.arbiter.ledger.receipt.ReceiptVerificationException;
 import dev.arbiter.ledger.receipt.ReceiptVerifier;
@@ -28,6 +29,7 @@ import java.util.stream.Collectors;
  */
 public final class OfflineGrantCheck {
   private final Map<KeyId, VerifyingKey> engineKeys;
+  private final VerifiedCheckpoints checkpoints;
   private final ReceiptVerifier receipts;
   private final Clock clock;
   private final Duration skew;
@@ -48,7 +50,8 @@ public final class OfflineGrantCheck {
       throw new IllegalArgumentException("skew must be between 0 and 5 minutes, got " + skew);
     }
     this.engineKeys = trustedEngineKeys.stream().collect(Collectors.toUnmodifiableMap(VerifyingKey::keyId, k -> k, (a, b) -> a));
-    this.receipts = new ReceiptVerifier(trustedLedgerKey);
+    this.checkpoints = new VerifiedCheckpoints(new CheckpointVerifier(trustedLedgerKey), VerifiedCheckpoints.DEFAULT_MAX_ENTRIES);
+    this.receipts = new ReceiptVerifier(checkpoints);
     this.clock = Objects.requireNonNull(clock, "clock");
     this.skew = skew;
   }
@@ -76,6 +79,10 @@ public final class OfflineGrantCheck {
 
   Function<KeyId, Optional<VerifyingKey>> lookup() {
     return id -> Optional.ofNullable(engineKeys.get(id));
+  }
+
+  VerifiedCheckpoints checkpoints() {
+    return checkpoints;
   }
 
   Clock clock() {

@@ -18,10 +18,24 @@ import java.util.List;
  * it from the event it holds) and, if it cares about recency, the checkpoint's timestamp and size.
  */
 public final class ReceiptVerifier {
-  private final CheckpointVerifier checkpoints;
+  /**
+   * Checks a checkpoint's signature with a pinned ledger key: {@link CheckpointVerifier#verify}, or a
+   * wrapper that remembers checkpoints it already verified (the gateway's).
+   */
+  @FunctionalInterface
+  public interface CheckpointCheck {
+    void verify(dev.arbiter.ledger.checkpoint.Checkpoint untrusted) throws CheckpointVerificationException;
+  }
+
+  private final CheckpointCheck checkpoints;
 
   public ReceiptVerifier(VerifyingKey trustedLedgerKey) {
-    this.checkpoints = new CheckpointVerifier(trustedLedgerKey);
+    this(new CheckpointVerifier(trustedLedgerKey)::verify);
+  }
+
+  /** Verifies checkpoints with {@code checkpoints}, which must pin the ledger key. */
+  public ReceiptVerifier(CheckpointCheck checkpoints) {
+    this.checkpoints = java.util.Objects.requireNonNull(checkpoints, "checkpoints");
   }
 
   public void verify(Receipt untrusted) throws ReceiptVerificationException {

@@ -39,6 +39,7 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Verifies OIDC access tokens (JWS, compact form) from one configured issuer and turns them into a
@@ -62,6 +63,12 @@ import java.util.Objects;
  *       {@code iat} not in the future, all with the configured skew, against the injected clock;
  *   <li>{@code sub} present and non-blank.
  * </ol>
+ *
+ * <p>A token that passed all of these is remembered in a {@link VerifiedTokenCache} (by SHA-256 of
+ * the token; default 60 s and 50,000 tokens) and served from it, without the signature check, while
+ * the injected clock is before both its {@code exp} and the cache TTL. Consequence: a key removed
+ * from the JWKS keeps verifying tokens already cached for at most the TTL. {@link
+ * VerifiedTokenCache#DISABLED} turns this off.
  */
 public final class TokenVerifier implements Authenticator {
 
@@ -77,12 +84,15 @@ public final class TokenVerifier implements Authenticator {
   private final Clock clock;
   private final JWKSource<SecurityContext> trustedKeys;
   private final RoleMapping roles;
+  private final VerifiedTokenCache verifiedTokens;
 
-  private TokenVerifier(IdentityConfig config, Clock clock, JWKSource<SecurityContext> keys) {
+  private TokenVerifier(IdentityConfig config, Clock clock, JWKSource<SecurityContext> keys,
+      VerifiedTokenCache.Settings cache) {
     this.config = config;
     this.clock = clock;
     this.trustedKeys = keys;
     this.roles = new RoleMapping(config);
+    this.verifiedTokens = new VerifiedTokenCache(cache);
   }
 
   /**
@@ -105,7 +115,18 @@ public final class TokenVerifier implements Authenticator {
   /** As {@link #discover(IdentityConfig, Clock)} with the given client for discovery. */
   public static TokenVerifier discover(IdentityConfig config, Clock clock, HttpClient http)
       throws TokenRejectedException {
+    return discover(config, clock, http, VerifiedTokenCache.DEFAULTS);
+  }
+
+  /**
+   * As {@link #discover(IdentityConfig, Clock)} with the given client and verified-token cache
+   * settings ({@link VerifiedTokenCache#DEFAULTS}: 60 s, 50,000 tokens; {@link
+   * VerifiedTokenCache#DISABLED}: every token verified in full).
+   */
+  public static TokenVerifier discover(IdentityConfig config, Clock clock, HttpClient http,
+      VerifiedTokenCache.Settings cache) throws TokenRejectedException {
     Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(cache, "cache");
     Objects.requireNonNull(clock, "clock");
     OidcDiscovery.Metadata metadata = OidcDiscovery.fetch(config.issuer(), http);
     JWKSource<SecurityContext> keys;
@@ -125,7 +146,7 @@ public final class TokenVerifier implements Authenticator {
       throw new TokenRejectedException(
           Reason.IDP_UNAVAILABLE, "jwks_uri " + metadata.jwksUri() + " is not a URL", e);
     }
-    return new TokenVerifier(config, clock, keys);
+    return new TokenVerifier(config, clock, keys, cache);
   }
 
   /**
@@ -141,6 +162,14 @@ public final class TokenVerifier implements Authenticator {
   }
 
   public Principal verify(String bearerToken) throws TokenRejectedException {
+    if (bearerToken == null || bearerToken.isEmpty() || bearerToken.length() > MAX_TOKEN_CHARS) {
+      parse(bearerToken); // throws MALFORMED with the reason
+    }
+    java.nio.ByteBuffer key = VerifiedTokenCache.keyOf(bearerToken);
+    Optional<Principal> hit = verifiedTokens.get(key, clock.instant());
+    if (hit.isPresent()) {
+      return hit.get();
+    }
     SignedJWT jwt = parse(bearerToken);
     JWSHeader header = jwt.getHeader();
     JWSAlgorithm alg = header.getAlgorithm();
@@ -160,7 +189,14 @@ public final class TokenVerifier implements Authenticator {
     JWTClaimsSet verified = untrustedClaims;
     checkClaims(verified);
     Object roleClaim = verified.getClaim(config.rolesClaim());
-    return roles.principal(verified.getSubject(), roleClaim);
+    Principal principal = roles.principal(verified.getSubject(), roleClaim);
+    verifiedTokens.put(key, principal, verified.getExpirationTime().toInstant(), clock.instant());
+    return principal;
+  }
+
+  /** Tokens currently in the verified-token cache (tests, diagnostics). */
+  int cachedTokens() {
+    return verifiedTokens.size();
   }
 
   private static SignedJWT parse(String token) throws TokenRejectedException {
