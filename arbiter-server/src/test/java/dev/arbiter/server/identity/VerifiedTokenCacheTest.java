@@ -132,7 +132,7 @@ class VerifiedTokenCacheTest {
   @Test
   void get_isServedOnlyBeforeBothExpAndTtl() {
     VerifiedTokenCache cache = new VerifiedTokenCache(new VerifiedTokenCache.Settings(Duration.ofSeconds(60), 10));
-    Principal p = new Principal("alice", Optional.empty(), Set.of(), List.of());
+    Principal p = Principal.withoutAuthority("alice", List.of());
     Instant now = Instant.parse("2026-11-25T12:00:00Z");
     ByteBuffer longLived = VerifiedTokenCache.keyOf("a");
     ByteBuffer shortLived = VerifiedTokenCache.keyOf("b");
