@@ -1,21 +1,17 @@
 package dev.arbiter.server.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import static dev.arbiter.server.http.Requests.json;
+import static dev.arbiter.server.http.Requests.principal;
+import static dev.arbiter.server.http.Requests.write;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.arbiter.core.decision.DecisionRequest;
-import dev.arbiter.core.decision.DecisionRequests;
-import dev.arbiter.core.decision.InvalidRequestException;
 import dev.arbiter.server.config.ServerConfig;
-import dev.arbiter.server.engine.CancelRequest;
 import dev.arbiter.server.engine.DecisionEngine;
 import dev.arbiter.server.engine.EngineException;
 import dev.arbiter.server.engine.IdempotencyKey;
-import dev.arbiter.server.engine.Submission;
 import dev.arbiter.server.identity.Principal;
 import dev.arbiter.server.identity.TokenRejectedException;
-import dev.arbiter.core.decision.FieldError;
-import java.util.List;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -25,10 +21,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code /v1} HTTP API, wired explicitly: {@code POST /decisions}, {@code GET /decisions/{id}},
- * {@code POST /decisions/{id}/cancel}, {@code GET /health}, {@code GET /ready}. Handlers only read the
- * request, call the engine and render; every refusal is an {@link EngineException} turned into
- * problem+json in one place ({@link #problem}).
+ * The {@code /v1} HTTP API, wired explicitly here; the handlers are in {@link DecisionRoutes},
+ * {@link ApprovalRoutes} and {@link ExecutionRoutes}. This class owns what is common: the loopback
+ * Host check, authentication of every call, remembered answers for idempotent POSTs, the body limit,
+ * and problem+json for every refusal ({@link #problem}).
  */
 public final class HttpApi {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
@@ -69,18 +65,21 @@ public final class HttpApi {
       app.exception(HostNotAllowed.class, (e, ctx) -> problem(ctx,
           ProblemMapper.http(421, "this server answers only requests addressed to 127.0.0.1, localhost or [::1]"), null));
     }
+    DecisionRoutes decisions = new DecisionRoutes(engine, api);
+    ApprovalRoutes approvals = new ApprovalRoutes(engine, decisions);
+    ExecutionRoutes executions = new ExecutionRoutes(engine, decisions);
     app.before("/v1/*", api::authenticate);
-    app.post("/v1/decisions", api::submit);
-    app.get("/v1/decisions", api::list);
-    app.get("/v1/decisions/{id}", api::get);
-    app.post("/v1/decisions/{id}/cancel", api::cancel);
-    app.post("/v1/decisions/{id}/challenge", ctx -> api.idempotent(ctx, api::challenge));
-    app.post("/v1/decisions/{id}/approvals", ctx -> api.idempotent(ctx, c -> api.approval(c, false)));
-    app.post("/v1/decisions/{id}/rejections", ctx -> api.idempotent(ctx, c -> api.approval(c, true)));
-    app.get("/v1/decisions/{id}/grant", api::grant);
-    app.post("/v1/keys", ctx -> api.idempotent(ctx, api::enrol));
-    app.post("/v1/keys/revoke", ctx -> api.idempotent(ctx, api::revoke));
-    app.post("/v1/executions", ctx -> api.idempotent(ctx, api::execution));
+    app.post("/v1/decisions", decisions::submit);
+    app.get("/v1/decisions", decisions::list);
+    app.get("/v1/decisions/{id}", decisions::get);
+    app.post("/v1/decisions/{id}/cancel", decisions::cancel);
+    app.post("/v1/decisions/{id}/challenge", ctx -> api.idempotent(ctx, approvals::challenge));
+    app.post("/v1/decisions/{id}/approvals", ctx -> api.idempotent(ctx, c -> approvals.approval(c, false)));
+    app.post("/v1/decisions/{id}/rejections", ctx -> api.idempotent(ctx, c -> approvals.approval(c, true)));
+    app.get("/v1/decisions/{id}/grant", executions::grant);
+    app.post("/v1/keys", ctx -> api.idempotent(ctx, approvals::enrol));
+    app.post("/v1/keys/revoke", ctx -> api.idempotent(ctx, approvals::revoke));
+    app.post("/v1/executions", ctx -> api.idempotent(ctx, executions::execution));
     app.get("/v1/health", ctx -> json(ctx, 200, JsonNodeFactory.instance.objectNode().put("status", "ok")));
     app.get("/v1/ready", api::ready);
     app.exception(EngineException.class, (e, ctx) -> problem(ctx, ProblemMapper.of(e), e));
@@ -158,13 +157,6 @@ public final class HttpApi {
     }
   }
 
-  private static Principal principal(Context ctx) {
-    Principal p = ctx.attribute(PRINCIPAL);
-    if (p == null) {
-      throw new IllegalStateException("route reached without authentication");
-    }
-    return p;
-  }
 
   /** A handler whose answer is remembered for the caller's Idempotency-Key (see {@link IdempotentResponses}). */
   private void idempotent(Context ctx, EngineHandler handler) throws EngineException {
@@ -199,233 +191,26 @@ public final class HttpApi {
   }
 
   @FunctionalInterface
-  private interface EngineHandler {
+  interface EngineHandler {
     void handle(Context ctx) throws EngineException;
   }
 
-  private static byte[] storedBody(Context ctx) {
-    return ctx.attribute("arbiter.body");
-  }
 
-  private void list(Context ctx) throws EngineException {
-    String status = ctx.queryParam("status");
-    if (status != null && !status.equals("pending_authority")) {
-      throw new EngineException.InvalidInput(List.of(new FieldError("unsupported_value", "query.status", status,
-          "pending_authority")));
-    }
-    int limit = 100;
-    String l = ctx.queryParam("limit");
-    if (l != null) {
-      try {
-        limit = Integer.parseInt(l);
-      } catch (NumberFormatException e) {
-        limit = -1;
-      }
-      if (limit < 1 || limit > 1000) {
-        throw new EngineException.InvalidInput(List.of(new FieldError("out_of_range", "query.limit", l, "1 to 1000")));
-      }
-    }
-    var body = JsonNodeFactory.instance.objectNode();
-    var array = body.putArray("decisions");
-    for (var d : engine.pendingDecisions(limit)) {
-      if (mayRead(principal(ctx), d)) {
-        array.add(decisionJson(d, false));
-      }
-    }
-    json(ctx, 200, body);
-  }
 
-  private void challenge(Context ctx) throws EngineException {
-    byte[] body = storedBody(ctx);
-    String intent = dev.arbiter.core.approval.Challenge.APPROVE;
-    if (body.length > 0) {
-      JsonNode root;
-      try {
-        root = dev.arbiter.core.canonical.StrictJson.parse(body);
-      } catch (RuntimeException e) {
-        throw new EngineException.InvalidInput(List.of(new FieldError("invalid_json", "", "malformed JSON", "{\"intent\": \"approve\"|\"reject\"}")));
-      }
-      java.util.Set<String> names = new java.util.HashSet<>();
-      root.fieldNames().forEachRemaining(names::add);
-      JsonNode i = root.get("intent");
-      if (!root.isObject() || !java.util.Set.of("intent").containsAll(names) || (i != null && !(i.isTextual()
-          && (i.asText().equals("approve") || i.asText().equals("reject"))))) {
-        throw new EngineException.InvalidInput(List.of(new FieldError("invalid_field", "intent", "an unexpected body",
-            "{\"intent\": \"approve\"|\"reject\"} or an empty body")));
-      }
-      if (i != null) {
-        intent = i.asText();
-      }
-    }
-    var issued = engine.approvals().challenge(principal(ctx), decisionId(ctx), intent);
-    var out = JsonNodeFactory.instance.objectNode();
-    out.set("challenge", issued.challenge().toJson());
-    out.put("signing_input", java.util.Base64.getEncoder().encodeToString(issued.challenge().signingInput()));
-    if (mayRead(principal(ctx), issued.decision())) {
-      out.set("decision", decisionJson(issued.decision(), false));
-    }
-    json(ctx, 201, out);
-  }
 
-  private void approval(Context ctx, boolean reject) throws EngineException {
-    var submission = dev.arbiter.server.engine.ApprovalSubmission.parse(storedBody(ctx));
-    var d = reject ? engine.approvals().reject(principal(ctx), decisionId(ctx), submission)
-        : engine.approvals().approve(principal(ctx), decisionId(ctx), submission);
-    json(ctx, 200, decisionJson(d, false));
-  }
 
-  private void grant(Context ctx) throws EngineException {
-    Principal p = principal(ctx);
-    var d = engine.find(decisionId(ctx));
-    boolean gateway = p.roles().contains(engine.security().gatewayRole());
-    if (!gateway && d.proposer().filter(p.subject()::equals).isEmpty()) {
-      throw new EngineException.Forbidden("not-proposer", "only the proposer of decision `" + d.id() + "` may fetch its grant");
-    }
-    var issued = engine.grants().issue(d.id()).approvals().grant().orElseThrow();
-    json(ctx, 200, JsonNodeFactory.instance.objectNode().put("grant", issued.compact()).put("grant_id", issued.grantId())
-        .put("expires_at", issued.expiresAt().toString()));
-  }
 
-  private void enrol(Context ctx) throws EngineException {
-    JsonNode root = strictObject(storedBody(ctx), java.util.Set.of("public_key"));
-    JsonNode pem = root.get("public_key");
-    if (pem == null || !pem.isTextual()) {
-      throw new EngineException.InvalidInput(List.of(new FieldError("missing_field", "public_key", "nothing", "an SPKI PEM public key")));
-    }
-    var e = engine.keys().enrol(principal(ctx), pem.asText());
-    json(ctx, e.existing() ? 200 : 201, JsonNodeFactory.instance.objectNode().put("key_id", e.key().id().value())
-        .put("subject", e.key().subject()).put("algorithm", e.key().key().algorithm().wireName())
-        .put("enrolled_at", e.key().enrolledAt().toString()));
-  }
 
-  private void revoke(Context ctx) throws EngineException {
-    JsonNode root = strictObject(storedBody(ctx), java.util.Set.of("key_id"));
-    dev.arbiter.core.crypto.KeyId id;
-    try {
-      id = new dev.arbiter.core.crypto.KeyId(root.path("key_id").asText(""));
-    } catch (IllegalArgumentException e) {
-      throw new EngineException.InvalidInput(List.of(new FieldError("invalid_key_id", "key_id", "not a key id",
-          "`sha256:` + 64 lowercase hex digits")));
-    }
-    var k = engine.keys().revoke(principal(ctx), id);
-    json(ctx, 200, JsonNodeFactory.instance.objectNode().put("key_id", k.id().value())
-        .put("revoked_at", k.revokedAt().orElseThrow().toString()));
-  }
 
-  private void execution(Context ctx) throws EngineException {
-    JsonNode root = strictObject(storedBody(ctx), java.util.Set.of("grant", "phase", "execution_id", "upstream_status",
-        "duration_ms", "response_hash", "tool", "problem", "reason", "grant_id", "decision_id"));
-    String grant = root.path("grant").asText("");
-    String phase = root.path("phase").asText("");
-    if (phase.equals("refused")) {
-      engine.executions().gatewayRefused(principal(ctx), text(root, "tool"), text(root, "problem"), text(root, "reason"),
-          text(root, "grant_id"), text(root, "decision_id"));
-      json(ctx, 201, JsonNodeFactory.instance.objectNode().put("recorded", true));
-      return;
-    }
-    if (phase.equals("started")) {
-      var started = engine.executions().started(principal(ctx), grant);
-      var out = JsonNodeFactory.instance.objectNode().put("execution_id", started.executionId());
-      out.set("receipt", started.decision().receipt().orElseThrow());
-      json(ctx, 201, out);
-      return;
-    }
-    if (!phase.equals("confirmed") && !phase.equals("failed")) {
-      throw new EngineException.InvalidInput(List.of(new FieldError("invalid_field", "phase", "`" + phase + "`",
-          "started, confirmed or failed")));
-    }
-    var d = engine.executions().finished(principal(ctx), grant, root.path("execution_id").asText(""),
-        phase.equals("confirmed"), root.path("upstream_status").asInt(0), root.path("duration_ms").asLong(0),
-        java.util.Optional.ofNullable(root.get("response_hash")).filter(JsonNode::isTextual).map(JsonNode::asText));
-    var out = JsonNodeFactory.instance.objectNode().put("execution_id", root.path("execution_id").asText())
-        .put("status", d.status().wireName());
-    out.set("receipt", d.receipt().orElseThrow());
-    json(ctx, 200, out);
-  }
 
-  private static String text(JsonNode root, String field) {
-    JsonNode n = root.get(field);
-    return n == null || !n.isTextual() ? null : n.asText();
-  }
 
-  private static JsonNode strictObject(byte[] body, java.util.Set<String> allowed) throws EngineException.InvalidInput {
-    JsonNode root;
-    try {
-      root = dev.arbiter.core.canonical.StrictJson.parse(body);
-    } catch (RuntimeException e) {
-      throw new EngineException.InvalidInput(List.of(new FieldError("invalid_json", "", "malformed JSON", "a JSON object")));
-    }
-    if (!root.isObject()) {
-      throw new EngineException.InvalidInput(List.of(new FieldError("wrong_type", "", "not an object", "a JSON object")));
-    }
-    List<FieldError> errors = new java.util.ArrayList<>();
-    root.fieldNames().forEachRemaining(f -> {
-      if (!allowed.contains(f)) {
-        errors.add(new FieldError("unknown_field", f, "`" + f + "`", "one of " + new java.util.TreeSet<>(allowed)));
-      }
-    });
-    if (!errors.isEmpty()) {
-      throw new EngineException.InvalidInput(errors);
-    }
-    return root;
-  }
 
-  private com.fasterxml.jackson.databind.node.ObjectNode decisionJson(dev.arbiter.server.engine.DecisionState d,
-      boolean withGrant) {
-    return DecisionJson.of(d, engine.approvals().quorum(d), withGrant);
-  }
 
-  private void submit(Context ctx) throws EngineException {
-    IdempotencyKey key = IdempotencyKey.of(ctx.header(IDEMPOTENCY_KEY));
-    DecisionRequest request;
-    try {
-      request = DecisionRequests.parse(body(ctx));
-    } catch (InvalidRequestException e) {
-      throw new EngineException.InvalidInput(e.errors());
-    }
-    Principal caller = principal(ctx);
-    if (request.context().actorId().filter(a -> !a.equals(caller.subject())).isPresent()) {
-      throw new EngineException.Forbidden("actor-mismatch", "context.actor.id must be the authenticated caller's subject");
-    }
-    Submission s = engine.submit(request, key);
-    if (!s.replayed()) {
-      ctx.header("Location", "/v1/decisions/" + s.decision().id());
-    }
-    respond(ctx, s, s.replayed() ? 200 : 201);
-  }
 
-  private void get(Context ctx) throws EngineException {
-    var d = engine.find(decisionId(ctx));
-    if (!mayRead(principal(ctx), d)) {
-      throw new EngineException.Forbidden("forbidden", "only the proposer, approvers whose roles cover the decision's domain"
-          + " and gateways may read decision `" + d.id() + "`");
-    }
-    json(ctx, 200, decisionJson(d, false));
-  }
 
-  /** Who may read a decision: its proposer, a gateway, or a caller with a mapped role in its domain. */
-  private boolean mayRead(Principal p, dev.arbiter.server.engine.DecisionState d) {
-    return d.proposer().filter(p.subject()::equals).isPresent()
-        || p.roles().contains(engine.security().gatewayRole())
-        || !p.rolesIn(engine.security().domainOf(d.actionClass())).isEmpty();
-  }
 
-  private static final java.util.regex.Pattern DECISION_ID = java.util.regex.Pattern.compile("dec_[0-9A-HJKMNP-TV-Z]{26}");
 
-  /** Only decision streams are decisions: anything else (e.g. `sys:policy`) is not found. */
-  private static String decisionId(Context ctx) throws EngineException {
-    String id = ctx.pathParam("id");
-    if (!DECISION_ID.matcher(id).matches()) {
-      throw new EngineException.NotFound(id.length() > 64 ? id.substring(0, 64) + "…" : id);
-    }
-    return id;
-  }
 
-  private void cancel(Context ctx) throws EngineException {
-    IdempotencyKey key = IdempotencyKey.of(ctx.header(IDEMPOTENCY_KEY));
-    CancelRequest request = CancelRequest.parse(body(ctx), principal(ctx).subject());
-    respond(ctx, engine.cancel(decisionId(ctx), request, key), 200);
-  }
 
   private void ready(Context ctx) {
     boolean ready = engine.ready();
@@ -434,14 +219,9 @@ public final class HttpApi {
     json(ctx, ready ? 200 : 503, body);
   }
 
-  /** A proposer's own answer: it carries the grant of an allowed decision. */
-  private void respond(Context ctx, Submission s, int status) {
-    ctx.header("Idempotent-Replayed", Boolean.toString(s.replayed()));
-    json(ctx, status, decisionJson(s.decision(), true));
-  }
 
   /** Reads at most the configured limit (whatever Content-Length claims); more is a 413. */
-  private byte[] body(Context ctx) throws EngineException.TooLarge {
+  byte[] body(Context ctx) throws EngineException.TooLarge {
     long declared = ctx.contentLength();
     if (declared > config.maxBodyBytes()) {
       throw new EngineException.TooLarge(declared, config.maxBodyBytes());
@@ -471,17 +251,5 @@ public final class HttpApi {
     ctx.result(write(p.toJson()));
   }
 
-  private static void json(Context ctx, int status, JsonNode body) {
-    ctx.status(status);
-    ctx.contentType("application/json");
-    ctx.result(write(body));
-  }
 
-  private static byte[] write(JsonNode node) {
-    try {
-      return JSON.writeValueAsBytes(node);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -1,0 +1,113 @@
+package dev.arbiter.server.http;
+
+import static dev.arbiter.server.http.Requests.decisionId;
+import static dev.arbiter.server.http.Requests.json;
+import static dev.arbiter.server.http.Requests.principal;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.arbiter.core.decision.DecisionRequest;
+import dev.arbiter.core.decision.DecisionRequests;
+import dev.arbiter.core.decision.FieldError;
+import dev.arbiter.core.decision.InvalidRequestException;
+import dev.arbiter.server.engine.CancelRequest;
+import dev.arbiter.server.engine.DecisionEngine;
+import dev.arbiter.server.engine.EngineException;
+import dev.arbiter.server.engine.IdempotencyKey;
+import dev.arbiter.server.engine.Submission;
+import dev.arbiter.server.identity.Principal;
+import io.javalin.http.Context;
+import java.util.List;
+
+/**
+ * {@code POST /v1/decisions}, {@code GET /v1/decisions[/{id}]}, cancel; and who may read a decision
+ * (its proposer, gateways, callers with a mapped role in its domain).
+ */
+final class DecisionRoutes {
+  private final DecisionEngine engine;
+  private final HttpApi api;
+
+  DecisionRoutes(DecisionEngine engine, HttpApi api) {
+    this.engine = engine;
+    this.api = api;
+  }
+
+  void submit(Context ctx) throws EngineException {
+    IdempotencyKey key = IdempotencyKey.of(ctx.header(HttpApi.IDEMPOTENCY_KEY));
+    DecisionRequest request;
+    try {
+      request = DecisionRequests.parse(api.body(ctx));
+    } catch (InvalidRequestException e) {
+      throw new EngineException.InvalidInput(e.errors());
+    }
+    Principal caller = principal(ctx);
+    if (request.context().actorId().filter(a -> !a.equals(caller.subject())).isPresent()) {
+      throw new EngineException.Forbidden("actor-mismatch", "context.actor.id must be the authenticated caller's subject");
+    }
+    Submission s = engine.submit(request, key);
+    if (!s.replayed()) {
+      ctx.header("Location", "/v1/decisions/" + s.decision().id());
+    }
+    respond(ctx, s, s.replayed() ? 200 : 201);
+  }
+
+  void list(Context ctx) throws EngineException {
+    String status = ctx.queryParam("status");
+    if (status != null && !status.equals("pending_authority")) {
+      throw new EngineException.InvalidInput(List.of(new FieldError("unsupported_value", "query.status", status,
+          "pending_authority")));
+    }
+    int limit = 100;
+    String l = ctx.queryParam("limit");
+    if (l != null) {
+      try {
+        limit = Integer.parseInt(l);
+      } catch (NumberFormatException e) {
+        limit = -1;
+      }
+      if (limit < 1 || limit > 1000) {
+        throw new EngineException.InvalidInput(List.of(new FieldError("out_of_range", "query.limit", l, "1 to 1000")));
+      }
+    }
+    var body = JsonNodeFactory.instance.objectNode();
+    var array = body.putArray("decisions");
+    for (var d : engine.pendingDecisions(limit)) {
+      if (mayRead(principal(ctx), d)) {
+        array.add(decisionJson(d, false));
+      }
+    }
+    json(ctx, 200, body);
+  }
+
+  void get(Context ctx) throws EngineException {
+    var d = engine.find(decisionId(ctx));
+    if (!mayRead(principal(ctx), d)) {
+      throw new EngineException.Forbidden("forbidden", "only the proposer, approvers whose roles cover the decision's domain"
+          + " and gateways may read decision `" + d.id() + "`");
+    }
+    json(ctx, 200, decisionJson(d, false));
+  }
+
+  /** Who may read a decision: its proposer, a gateway, or a caller with a mapped role in its domain. */
+  boolean mayRead(Principal p, dev.arbiter.server.engine.DecisionState d) {
+    return d.proposer().filter(p.subject()::equals).isPresent()
+        || p.roles().contains(engine.security().gatewayRole())
+        || !p.rolesIn(engine.security().domainOf(d.actionClass())).isEmpty();
+  }
+
+  void cancel(Context ctx) throws EngineException {
+    IdempotencyKey key = IdempotencyKey.of(ctx.header(HttpApi.IDEMPOTENCY_KEY));
+    CancelRequest request = CancelRequest.parse(api.body(ctx), principal(ctx).subject());
+    respond(ctx, engine.cancel(decisionId(ctx), request, key), 200);
+  }
+
+  com.fasterxml.jackson.databind.node.ObjectNode decisionJson(dev.arbiter.server.engine.DecisionState d,
+      boolean withGrant) {
+    return DecisionJson.of(d, engine.approvals().quorum(d), withGrant);
+  }
+
+  /** A proposer's own answer: it carries the grant of an allowed decision. */
+  void respond(Context ctx, Submission s, int status) {
+    ctx.header("Idempotent-Replayed", Boolean.toString(s.replayed()));
+    json(ctx, status, decisionJson(s.decision(), true));
+  }
+}

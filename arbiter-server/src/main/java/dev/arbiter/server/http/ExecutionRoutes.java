@@ -1,0 +1,71 @@
+package dev.arbiter.server.http;
+
+import static dev.arbiter.server.http.Requests.decisionId;
+import static dev.arbiter.server.http.Requests.json;
+import static dev.arbiter.server.http.Requests.principal;
+import static dev.arbiter.server.http.Requests.storedBody;
+import static dev.arbiter.server.http.Requests.strictObject;
+import static dev.arbiter.server.http.Requests.text;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.arbiter.core.decision.FieldError;
+import dev.arbiter.server.engine.DecisionEngine;
+import dev.arbiter.server.engine.EngineException;
+import dev.arbiter.server.identity.Principal;
+import io.javalin.http.Context;
+import java.util.List;
+
+/** A decision's grant for its proposer, and what gateways report about executions. */
+final class ExecutionRoutes {
+  private final DecisionEngine engine;
+  private final DecisionRoutes decisions;
+
+  ExecutionRoutes(DecisionEngine engine, DecisionRoutes decisions) {
+    this.engine = engine;
+    this.decisions = decisions;
+  }
+
+  void grant(Context ctx) throws EngineException {
+    Principal p = principal(ctx);
+    var d = engine.find(decisionId(ctx));
+    boolean gateway = p.roles().contains(engine.security().gatewayRole());
+    if (!gateway && d.proposer().filter(p.subject()::equals).isEmpty()) {
+      throw new EngineException.Forbidden("not-proposer", "only the proposer of decision `" + d.id() + "` may fetch its grant");
+    }
+    var issued = engine.grants().issue(d.id()).approvals().grant().orElseThrow();
+    json(ctx, 200, JsonNodeFactory.instance.objectNode().put("grant", issued.compact()).put("grant_id", issued.grantId())
+        .put("expires_at", issued.expiresAt().toString()));
+  }
+
+  void execution(Context ctx) throws EngineException {
+    JsonNode root = strictObject(storedBody(ctx), java.util.Set.of("grant", "phase", "execution_id", "upstream_status",
+        "duration_ms", "response_hash", "tool", "problem", "reason", "grant_id", "decision_id"));
+    String grant = root.path("grant").asText("");
+    String phase = root.path("phase").asText("");
+    if (phase.equals("refused")) {
+      engine.executions().gatewayRefused(principal(ctx), text(root, "tool"), text(root, "problem"), text(root, "reason"),
+          text(root, "grant_id"), text(root, "decision_id"));
+      json(ctx, 201, JsonNodeFactory.instance.objectNode().put("recorded", true));
+      return;
+    }
+    if (phase.equals("started")) {
+      var started = engine.executions().started(principal(ctx), grant);
+      var out = JsonNodeFactory.instance.objectNode().put("execution_id", started.executionId());
+      out.set("receipt", started.decision().receipt().orElseThrow());
+      json(ctx, 201, out);
+      return;
+    }
+    if (!phase.equals("confirmed") && !phase.equals("failed")) {
+      throw new EngineException.InvalidInput(List.of(new FieldError("invalid_field", "phase", "`" + phase + "`",
+          "started, confirmed or failed")));
+    }
+    var d = engine.executions().finished(principal(ctx), grant, root.path("execution_id").asText(""),
+        phase.equals("confirmed"), root.path("upstream_status").asInt(0), root.path("duration_ms").asLong(0),
+        java.util.Optional.ofNullable(root.get("response_hash")).filter(JsonNode::isTextual).map(JsonNode::asText));
+    var out = JsonNodeFactory.instance.objectNode().put("execution_id", root.path("execution_id").asText())
+        .put("status", d.status().wireName());
+    out.set("receipt", d.receipt().orElseThrow());
+    json(ctx, 200, out);
+  }
+}
