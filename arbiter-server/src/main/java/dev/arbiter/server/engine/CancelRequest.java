@@ -12,8 +12,8 @@ import java.util.Set;
 
 /**
  * A proposer's request to cancel a decision: {@code {"actor": {"id": "..."}, "reason": "..."}};
- * {@code reason} is optional (at most 500 characters). Until authentication lands the actor id is a
- * claim that must match the decision's proposer, not a proof.
+ * {@code reason} is optional (at most 500 characters). The actor is the authenticated caller ({@link
+ * #parse(byte[], String)}): a body naming someone else is refused, and only the proposer may cancel.
  */
 public record CancelRequest(String actorId, Optional<String> reason) {
   private static final Set<String> TOP = Set.of("actor", "reason");
