@@ -28,39 +28,78 @@ public final class EnvelopeEncoder {
   private EnvelopeEncoder() {}
 
   public static byte[] encode(EventDraft d, String eventId, long leafIndex, long streamSeq, String at) {
-    byte[] eid = plainAscii(eventId, "event_id");
-    byte[] ts = plainAscii(at, "at");
-    byte[] leaf = ascii(Long.toString(leafIndex));
-    byte[] seq = ascii(Long.toString(streamSeq));
-    int n = ACTOR.length + d.canonicalActor.length + AT.length + ts.length + DECISION_ID.length
-        + d.canonicalStreamId.length + EVENT_ID.length + eid.length + EVENT_TYPE.length + d.canonicalEventType.length
-        + LEAF_INDEX.length + leaf.length + PAYLOAD.length + d.canonicalPayload.length + POLICY_VERSION.length
-        + d.canonicalPolicyVersion.length + SCHEMA_VERSION.length + seq.length + 1;
+    return encode(d, eventId, leafIndex, streamSeq, timestamp(at));
+  }
+
+  /**
+   * The {@code at} value checked once, for encoding many envelopes with the same timestamp (the
+   * sequencer stamps a whole batch with one time).
+   */
+  public static byte[] timestamp(String at) {
+    checkPlainAscii(at, "at");
+    return at.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /**
+   * As {@link #encode(EventDraft, String, long, long, String)}, with {@code at} already checked by
+   * {@link #timestamp}. Writes straight into the output array: no intermediate byte arrays.
+   */
+  public static byte[] encode(EventDraft d, String eventId, long leafIndex, long streamSeq, byte[] at) {
+    checkPlainAscii(eventId, "event_id");
+    int leafLen = digits(leafIndex);
+    int seqLen = digits(streamSeq);
+    int n = ACTOR.length + d.canonicalActor.length + AT.length + at.length + DECISION_ID.length
+        + d.canonicalStreamId.length + EVENT_ID.length + eventId.length() + EVENT_TYPE.length + d.canonicalEventType.length
+        + LEAF_INDEX.length + leafLen + PAYLOAD.length + d.canonicalPayload.length + POLICY_VERSION.length
+        + d.canonicalPolicyVersion.length + SCHEMA_VERSION.length + seqLen + 1;
     byte[] out = new byte[n];
     int p = 0;
     p = put(out, p, ACTOR);
     p = put(out, p, d.canonicalActor);
     p = put(out, p, AT);
-    p = put(out, p, ts);
+    p = put(out, p, at);
     p = put(out, p, DECISION_ID);
     p = put(out, p, d.canonicalStreamId);
     p = put(out, p, EVENT_ID);
-    p = put(out, p, eid);
+    for (int i = 0; i < eventId.length(); i++) {
+      out[p++] = (byte) eventId.charAt(i); // checked plain ASCII above
+    }
     p = put(out, p, EVENT_TYPE);
     p = put(out, p, d.canonicalEventType);
     p = put(out, p, LEAF_INDEX);
-    p = put(out, p, leaf);
+    p = putDecimal(out, p, leafIndex, leafLen);
     p = put(out, p, PAYLOAD);
     p = put(out, p, d.canonicalPayload);
     p = put(out, p, POLICY_VERSION);
     p = put(out, p, d.canonicalPolicyVersion);
     p = put(out, p, SCHEMA_VERSION);
-    p = put(out, p, seq);
+    p = putDecimal(out, p, streamSeq, seqLen);
     out[p++] = '}';
     if (p != n) {
       throw new IllegalStateException("envelope length mismatch");
     }
     return out;
+  }
+
+  /** Decimal digits of {@code v} (as {@link Long#toString}); leaf indices and sequences are never negative. */
+  private static int digits(long v) {
+    if (v < 0) {
+      throw new IllegalArgumentException("leaf_index and stream_seq must be >= 0, got " + v);
+    }
+    int n = 1;
+    while (v >= 10) {
+      v /= 10;
+      n++;
+    }
+    return n;
+  }
+
+  private static int putDecimal(byte[] out, int p, long v, int len) {
+    for (int i = p + len - 1; i >= p; i--) {
+      out[i] = (byte) ('0' + (v % 10));
+      v /= 10;
+    }
+    return p + len;
   }
 
   /** The envelope record for what {@link #encode} wrote. */
@@ -74,14 +113,13 @@ public final class EnvelopeEncoder {
     return p + src.length;
   }
 
-  private static byte[] plainAscii(String s, String field) {
+  private static void checkPlainAscii(String s, String field) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
         throw new IllegalArgumentException(field + " must be plain ASCII: `" + s + "`");
       }
     }
-    return s.getBytes(StandardCharsets.US_ASCII);
   }
 
   private static byte[] ascii(String s) {

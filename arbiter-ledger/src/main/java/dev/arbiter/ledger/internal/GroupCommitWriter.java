@@ -258,13 +258,14 @@ public final class GroupCommitWriter implements AutoCloseable {
       if (now.compareTo(lastTimestamp) < 0) {
         now = lastTimestamp; // the clock stepped back: checkpoints must not (verification requires order)
       }
+      byte[] nowBytes = EnvelopeEncoder.timestamp(now); // one time for the whole batch: checked once
       Map<String, StreamHead> local = new HashMap<>();
       List<Staged> staged = new ArrayList<>(batch.size());
       long leaf = tree.size();
       for (Pending p : batch) {
         Staged st;
         try {
-          st = stage(p, leaf, now, local);
+          st = stage(p, leaf, nowBytes, local);
         } catch (IllegalArgumentException e) {
           p.future().completeExceptionally(e); // this append alone is malformed
           continue;
@@ -288,11 +289,13 @@ public final class GroupCommitWriter implements AutoCloseable {
       lastTimestamp = now;
       List<Pending> pendings = new ArrayList<>(staged.size());
       List<List<AppendedEvent>> results = new ArrayList<>(staged.size());
+      long firstLeaf = rows.get(0).leafIndex();
+      List<List<byte[]>> paths = MerkleProofs.inclusionRange(tree, firstLeaf, rows.size(), cp.treeSize());
       for (Staged st : staged) {
         List<AppendedEvent> out = new ArrayList<>(st.rows().size());
         for (int i = 0; i < st.rows().size(); i++) {
           StoredEntry row = st.rows().get(i);
-          List<byte[]> path = MerkleProofs.inclusion(tree, row.leafIndex(), cp.treeSize());
+          List<byte[]> path = paths.get((int) (row.leafIndex() - firstLeaf));
           List<HashValue> proof = new ArrayList<>(path.size());
           for (byte[] h : path) {
             proof.add(HashValue.of(h));
@@ -313,7 +316,7 @@ public final class GroupCommitWriter implements AutoCloseable {
   }
 
   /** Builds the rows of one append; touches shared state only through {@code local}. */
-  private Staged stage(Pending p, long firstLeaf, String now, Map<String, StreamHead> local) throws LedgerStoreException {
+  private Staged stage(Pending p, long firstLeaf, byte[] now, Map<String, StreamHead> local) throws LedgerStoreException {
     Map<String, StreamHead> trial = new HashMap<>();
     int n = p.drafts().size();
     List<StoredEntry> rows = new ArrayList<>(n);

@@ -1,7 +1,9 @@
 package dev.arbiter.ledger.merkle;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -48,6 +50,50 @@ public final class MerkleProofs {
     List<byte[]> proof = new ArrayList<>(64);
     path(nodes, leafIndex, 0, treeSize, proof);
     return proof;
+  }
+
+  /**
+   * The inclusion proofs of the {@code count} consecutive leaves from {@code firstLeaf}, all in the
+   * tree of {@code treeSize} leaves: the same lists {@link #inclusion} returns one by one, but the
+   * hashes of the non-perfect ranges they share (the tree's right edge) are computed once.
+   */
+  public static List<List<byte[]>> inclusionRange(NodeSource nodes, long firstLeaf, int count, long treeSize) {
+    Objects.requireNonNull(nodes, "nodes");
+    if (count < 0 || firstLeaf < 0 || firstLeaf + count > treeSize) {
+      throw new IllegalArgumentException("leaves [" + firstLeaf + ", " + firstLeaf + "+" + count
+          + ") must lie in a tree of size " + treeSize);
+    }
+    Map<Range, byte[]> shared = new HashMap<>();
+    List<List<byte[]>> out = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      List<byte[]> proof = new ArrayList<>(64);
+      pathShared(nodes, firstLeaf + i, 0, treeSize, proof, shared);
+      out.add(proof);
+    }
+    return out;
+  }
+
+  private record Range(long start, long n) {}
+
+  /** {@link #path}, with non-perfect range hashes looked up in (and added to) {@code shared}. */
+  private static void pathShared(NodeSource nodes, long m, long start, long n, List<byte[]> out, Map<Range, byte[]> shared) {
+    if (n == 1) {
+      return;
+    }
+    long k = largestPowerOfTwoBelow(n);
+    if (m < k) {
+      pathShared(nodes, m, start, k, out, shared);
+      long rs = start + k;
+      long rn = n - k;
+      if (Long.bitCount(rn) == 1) {
+        out.add(perfect(nodes, rs, rn));
+      } else {
+        out.add(shared.computeIfAbsent(new Range(rs, rn), r -> rangeHash(nodes, r.start(), r.n())));
+      }
+    } else {
+      pathShared(nodes, m - k, start + k, n - k, out, shared);
+      out.add(perfect(nodes, start, k));
+    }
   }
 
   /**

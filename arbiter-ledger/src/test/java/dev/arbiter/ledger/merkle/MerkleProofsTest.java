@@ -103,6 +103,24 @@ class MerkleProofsTest {
   }
 
   @Test
+  void inclusionRange_isExactlyTheSingleLeafProofs() {
+    List<byte[]> leaves = TestTrees.leafHashes(7, 1025);
+    InMemoryNodes nodes = TestTrees.tree(leaves);
+    for (long size : new long[] {1, 2, 3, 7, 8, 9, 255, 256, 257, 600, 1023, 1025}) {
+      for (long first : new long[] {0, size / 3, size - 1}) {
+        int count = (int) Math.min(size - first, 300);
+        List<List<byte[]>> range = MerkleProofs.inclusionRange(nodes, first, count, size);
+        assertThat(range).hasSize(count);
+        for (int i = 0; i < count; i++) {
+          assertThat(hexes(range.get(i))).as("size %d leaf %d", size, first + i)
+              .isEqualTo(hexes(MerkleProofs.inclusion(nodes, first + i, size)));
+        }
+      }
+    }
+    assertThatThrownBy(() -> MerkleProofs.inclusionRange(nodes, 5, 4, 8)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void inclusion_ofOnlyLeaf_isEmptyAndRootIsTheLeaf() throws Exception {
     byte[] leaf = Rfc9162.hashLeaf(new byte[] {1});
     InMemoryNodes nodes = TestTrees.tree(List.of(leaf));

@@ -57,6 +57,8 @@ public final class SqliteLedgerStore implements LedgerStore {
   private PreparedStatement insertEntry;
   private PreparedStatement insertNode;
   private PreparedStatement insertCheckpoint;
+  /** {@link #STREAM_HEAD_SQL} prepared on {@link #readConn}; guarded by {@link #readLock}. */
+  private PreparedStatement streamHeadOnReadConn;
   private long size = -1;
 
   private SqliteLedgerStore(Path file, Connection conn, boolean readOnly) {
@@ -423,14 +425,29 @@ public final class SqliteLedgerStore implements LedgerStore {
   @Override
   public Optional<StreamHead> streamHead(String streamId) throws LedgerStoreException {
     return read("read stream head", c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT stream_seq, entry_hash FROM entries WHERE stream_id = ? AND leaf_index >= 0 ORDER BY stream_seq DESC LIMIT 1")) {
-        ps.setString(1, streamId);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() ? Optional.of(new StreamHead(rs.getLong(1), rs.getBytes(2))) : Optional.<StreamHead>empty();
+      if (c == readConn) {
+        // The writer asks this for every stream it has not cached (every new decision): compiling
+        // the statement each time cost more than the lookup. Kept prepared on the read connection,
+        // used only under readLock (held by read()).
+        if (streamHeadOnReadConn == null) {
+          streamHeadOnReadConn = c.prepareStatement(STREAM_HEAD_SQL);
         }
+        return streamHead(streamHeadOnReadConn, streamId);
+      }
+      try (PreparedStatement ps = c.prepareStatement(STREAM_HEAD_SQL)) {
+        return streamHead(ps, streamId);
       }
     });
+  }
+
+  private static final String STREAM_HEAD_SQL =
+      "SELECT stream_seq, entry_hash FROM entries WHERE stream_id = ? AND leaf_index >= 0 ORDER BY stream_seq DESC LIMIT 1";
+
+  private static Optional<StreamHead> streamHead(PreparedStatement ps, String streamId) throws SQLException {
+    ps.setString(1, streamId);
+    try (ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? Optional.of(new StreamHead(rs.getLong(1), rs.getBytes(2))) : Optional.<StreamHead>empty();
+    }
   }
 
   @Override
@@ -559,7 +576,12 @@ public final class SqliteLedgerStore implements LedgerStore {
       }
       conn.close();
       if (readConn != null) {
-        readConn.close();
+        synchronized (readLock) {
+          if (streamHeadOnReadConn != null) {
+            streamHeadOnReadConn.close();
+          }
+          readConn.close();
+        }
       }
     } catch (SQLException ignored) {
       // Closing: nothing left to report to.
