@@ -38,7 +38,7 @@ final class IdentityOptions {
   @Option(names = "--oidc-audience", defaultValue = "arbiter", paramLabel = "AUD", description = "Required `aud` of access tokens (default arbiter).")
   String audience = DevIssuer.DEFAULT_AUDIENCE;
 
-  @Option(names = "--identity", paramLabel = "FILE", description = "Role → level/domain mapping (YAML, see `arbiter serve --help`); default: the built-in development mapping.")
+  @Option(names = "--identity", paramLabel = "FILE", description = "IdP role → level/domains and class → domain mapping (YAML, format above); default: the development mapping.")
   Path identityFile;
 
   /** The built-in mapping used by the quickstart's development issuer. */
