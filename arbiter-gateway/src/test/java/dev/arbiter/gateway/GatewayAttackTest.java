@@ -137,6 +137,22 @@ class GatewayAttackTest {
   }
 
   @Test
+  void grantSignedByARevokedEngineKey_isRefusedOnceTheKeyLeftThePinnedSet() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "rv");
+    MintedGrant g = world.mint("deployer", "deploy", payload);
+    // Revoking an engine key means removing it from every gateway's pinned set (here: rotated to a new key).
+    GatewayConfig c = h.config();
+    GatewayConfig rotated = new GatewayConfig(c.host(), 0, c.tools(), java.util.List.of(GovernedWorld.newKey().verifyingKey()),
+        c.trustedLedgerKey(), c.gatewayKey(), c.burnStore(), c.recorder(), c.clock(), c.skew());
+    h.gateway.close();
+    h.gateway = GatewayServer.start(rotated);
+
+    assertProblem(h.call("deployer", g.compact(), payload), 403, "grant-invalid", "unknown_key");
+    h.assertRefusalRecorded("grant-invalid", "unknown_key");
+    assertNothingExecuted();
+  }
+
+  @Test
   void grantSignedByUnknownKey_isRefusedUnknownKey() throws Exception {
     ObjectNode payload = GovernedWorld.payload("payments-api", "1");
     MintedGrant g = world.mint("deployer", "deploy", new Target("service", "payments-api"), payload,
