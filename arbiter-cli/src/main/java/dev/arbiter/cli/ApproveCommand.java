@@ -224,6 +224,11 @@ public final class ApproveCommand implements Callable<Integer> {
     row(out, "requires", d.authority());
     row(out, "proposer", d.proposer());
     row(out, "expires", d.expires());
+    JsonNode payload = d.payload().orElseThrow(() -> refuse("the engine did not show the decision's payload, i.e."
+        + " what its grant would let run; not signing blind"));
+    // The payload, whole: it is what the grant binds (payload_hash) and the tool executes.
+    row(out, "payload", Text.safeWhole(new String(CanonicalJson.encode(payload), StandardCharsets.UTF_8)));
+    row(out, "payload hash", dev.arbiter.core.grant.Grant.payloadHash(payload));
     out.println();
     out.println("you are about to " + verb + " it. The signed bytes are " + Challenge.CONTEXT + " ‖ 0x00 ‖ this JSON:");
     out.println("  " + Text.safe(new String(CanonicalJson.encode(c.toJson()), StandardCharsets.UTF_8)));

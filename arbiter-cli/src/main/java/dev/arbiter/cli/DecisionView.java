@@ -101,6 +101,13 @@ final class DecisionView {
     return String.join(", ", parts);
   }
 
+  /** {@code action.payload} (top level or under {@code request}): what the grant would let run. */
+  java.util.Optional<JsonNode> payload() {
+    JsonNode top = d.path("action").get("payload");
+    JsonNode p = top != null ? top : d.path("request").path("action").get("payload");
+    return p == null || p.isNull() || p.isMissingNode() ? java.util.Optional.empty() : java.util.Optional.of(p);
+  }
+
   private String request(String fallback, String... path) {
     String top = Text.at(d, "", path);
     if (!top.isEmpty()) {

@@ -12,11 +12,20 @@ final class Text {
 
   /** Control, format (bidi) and line-breaking characters become {@code \\uXXXX}; at most 500 chars. */
   static String safe(String s) {
+    return safe(s, 500);
+  }
+
+  /** As {@link #safe(String)}, with no length limit: for what an approver must see whole. */
+  static String safeWhole(String s) {
+    return safe(s, Integer.MAX_VALUE);
+  }
+
+  private static String safe(String s, int limit) {
     if (s == null) {
       return "";
     }
-    StringBuilder out = new StringBuilder(Math.min(s.length(), 520));
-    s.codePoints().limit(500).forEach(cp -> {
+    StringBuilder out = new StringBuilder(Math.min(s.length(), limit) + 20);
+    s.codePoints().limit(limit).forEach(cp -> {
       int type = Character.getType(cp);
       if (Character.isISOControl(cp) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
           || type == Character.PARAGRAPH_SEPARATOR || type == Character.UNASSIGNED || type == Character.PRIVATE_USE
@@ -26,7 +35,7 @@ final class Text {
         out.appendCodePoint(cp);
       }
     });
-    if (s.codePointCount(0, s.length()) > 500) {
+    if (s.codePointCount(0, s.length()) > limit) {
       out.append('…');
     }
     return out.toString();

@@ -168,6 +168,19 @@ class ApproveCommandTest {
   }
 
   @Test
+  void theApproverIsShownThePayloadWhole_andItsHash_beforeSigning() throws Exception {
+    FakeEngine.Decision d = engine.pending("agent-7", 2);
+    Path key = newKey("alice", KeyAlgorithm.ED25519);
+    enrol("alice", key);
+
+    CliRun r = approve("alice", d, key, "--yes");
+
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("payload").contains("{\"image\":\"registry.internal/checkout:2.0.0\",\"replicas\":3}")
+        .containsPattern("payload hash +sha256:[0-9a-f]{64}");
+  }
+
+  @Test
   void approve_whenEngineRefuses_exits1WithReasonAndDetailOnStderr() throws Exception {
     FakeEngine.Decision own = engine.pending("alice", 1);
     Path key = newKey("alice", KeyAlgorithm.ED25519);

@@ -65,6 +65,7 @@ final class FakeEngine implements AutoCloseable {
       ObjectNode action = o.putObject("action");
       action.put("class", "deploy").put("tool", "k8s-deploy").put("intent", "roll out checkout v2");
       action.putObject("target").put("type", "service").put("id", "checkout");
+      action.putObject("payload").put("image", "registry.internal/checkout:2.0.0").put("replicas", 3);
       o.putObject("context").put("environment", "production");
       o.put("proposer", proposer);
       var recorded = o.putArray("approvals");
