@@ -55,12 +55,20 @@ final class IdentityOptions {
   record Mapping(Map<String, AuthorityLevel> levels, Map<String, Set<String>> domains, Map<String, String> classDomains) {}
 
   Mapping mapping() {
+    if (identityFile == null && issuer != null) {
+      // The development mapping trusts generic role names (manager, executive, ...) in all domains:
+      // never apply it to a real identity provider's tokens.
+      throw CliFailure.badInput("--oidc-issuer needs --identity FILE: the built-in role mapping is for the"
+          + " development issuer only (see `arbiter serve --help` for the file's format)");
+    }
     if (identityFile == null) {
       return new Mapping(DEFAULT_LEVELS, DEFAULT_DOMAINS, DEFAULT_CLASS_DOMAINS);
     }
     JsonNode root;
     try {
-      root = new ObjectMapper(new YAMLFactory()).readTree(identityFile.toFile());
+      root = new ObjectMapper(new YAMLFactory())
+          .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION.mappedFeature())
+          .readTree(identityFile.toFile());
     } catch (IOException e) {
       throw CliFailure.badInput("--identity " + identityFile + ": " + e.getMessage());
     }

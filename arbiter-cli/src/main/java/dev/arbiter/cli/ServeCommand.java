@@ -239,6 +239,10 @@ public final class ServeCommand implements Callable<Integer> {
       DevIssuer local = null;
       java.net.URI issuer = identity.issuer;
       if (issuer == null) {
+        if (!dev.arbiter.server.http.HttpApi.isLoopback(config.host())) {
+          throw CliFailure.badInput("refusing to run the development issuer behind a listener on " + config.host()
+              + ": beyond loopback, give --oidc-issuer URL and --identity FILE");
+        }
         local = new DevIssuer(dir.resolve("dev-issuer"), identity.audience, System.getenv(), Clock.systemUTC());
         try {
           local.start(devIssuerPort);

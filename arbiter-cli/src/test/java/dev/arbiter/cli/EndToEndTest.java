@@ -61,8 +61,10 @@ class EndToEndTest {
 
     // 1. ledger + engine
     Path data = dir.resolve("data");
+    // A real IdP needs an explicit role mapping: supervisors approve at L2 in every domain.
+    Path identity = Files.writeString(dir.resolve("identity.yaml"), "roles:\n  supervisor: {level: L2, domains: [\"*\"]}\n");
     Child engineProc = start("engine", "serve", "--data-dir", data.toString(), "--bundle", "../examples/policy",
-        "--port", "0", "--oidc-issuer", idp.issuer().toString());
+        "--port", "0", "--oidc-issuer", idp.issuer().toString(), "--identity", identity.toString());
     String engine = "http://127.0.0.1:" + engineProc.await(Pattern.compile("role all listening on http://127\\.0\\.0\\.1:(\\d+)/v1"));
     Path enginePub = data.resolve("keys/engine.pub");
     Path ledgerPub = data.resolve("keys/ledger.pub");

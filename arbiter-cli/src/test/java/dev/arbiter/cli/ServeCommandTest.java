@@ -138,13 +138,30 @@ class ServeCommandTest {
     void at(int port) throws Exception;
   }
 
+  private static Path identity(Path dir) throws java.io.IOException {
+    return Files.writeString(dir.resolve("identity.yaml"), "roles:\n  supervisor: {level: L2, domains: [\"*\"]}\n");
+  }
+
+  @Test
+  void serve_withARealIssuerButNoRoleMapping_orTheDevIssuerBeyondLoopback_refusesToStart_exit2() {
+    CliRun noMapping = CliRun.of("serve", "--data-dir", dir.resolve("d1").toString(), "--bundle", "../examples/policy",
+        "--port", "0", "--oidc-issuer", idp.issuer().toString());
+    assertThat(noMapping.exitCode()).as(noMapping.toString()).isEqualTo(2);
+    assertThat(noMapping.err()).contains("--identity");
+
+    CliRun exposed = CliRun.of("serve", "--data-dir", dir.resolve("d2").toString(), "--bundle", "../examples/policy",
+        "--port", "0", "--host", "0.0.0.0");
+    assertThat(exposed.exitCode()).as(exposed.toString()).isEqualTo(2);
+    assertThat(exposed.err()).contains("development issuer");
+  }
+
   /** Starts `arbiter serve` in a child JVM, runs {@code body}, sends SIGTERM; returns its stderr. */
   private static String runServer(Path data, WhileRunning body) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Path log = Files.createTempFile(data.getParent(), "serve", ".log");
     Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
         "dev.arbiter.cli.Arbiter", "serve", "--data-dir", data.toString(), "--bundle", "../examples/policy", "--port", "0",
-        "--oidc-issuer", idp.issuer().toString())
+        "--oidc-issuer", idp.issuer().toString(), "--identity", identity(data.getParent()).toString())
         .redirectError(log.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     try {
       Integer port = null;
