@@ -162,8 +162,8 @@ public final class ToolCallHandler {
     long t0 = System.nanoTime();
     Upstream.Answer answer;
     try {
-      answer = upstream.forward(route, compact, proof.sign(gatewayKey), body, ctx.contentType());
-    } catch (IOException | InterruptedException e) {
+      answer = upstream.forward(route, compact, proof.sign(gatewayKey), body);
+    } catch (IOException | InterruptedException | RuntimeException e) {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
