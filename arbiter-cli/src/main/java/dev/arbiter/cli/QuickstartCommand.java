@@ -174,7 +174,10 @@ public final class QuickstartCommand implements Callable<Integer> {
         n.put("level", who.level());
       }
       who.roles().forEach(n.putArray("roles")::add);
-      n.put("token", issuer.mint(who.subject(), who.roles(), TOKEN_TTL));
+      String token = issuer.mint(who.subject(), who.roles(), TOKEN_TTL);
+      n.put("token", token);
+      // The same token in its own 0600 file, for --token-file: an argument would show in `ps`.
+      n.put("token_file", writeOwnerOnly(idDir.resolve(who.name() + ".token"), token).toString());
       if (who.human()) {
         LedgerKeyFile.Loaded key = LedgerKeyFile.loadOrCreate(idDir, who.name());
         enrol(running, who, key);
@@ -207,6 +210,19 @@ public final class QuickstartCommand implements Callable<Integer> {
       running.server().engine().keys().enrol(p, key.key().verifyingKey().toSpkiPem());
     } catch (dev.arbiter.server.engine.EngineException e) {
       throw CliFailure.unavailable("cannot enrol the key of " + who.subject() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Path writeOwnerOnly(Path file, String text) {
+    try {
+      Files.createDirectories(file.getParent());
+      Files.deleteIfExists(file);
+      Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(file, text + "\n", StandardCharsets.UTF_8);
+      return file;
+    } catch (IOException e) {
+      throw CliFailure.unavailable("cannot write " + file + ": " + e.getMessage(), e);
     }
   }
 
@@ -282,12 +298,12 @@ public final class QuickstartCommand implements Callable<Integer> {
         "   ID=$(curl -s -X POST " + engine + "/v1/decisions -H \"Authorization: Bearer $AGENT\" \\",
         "        -H 'Content-Type: application/json' -H 'Idempotency-Key: walkthrough-1' \\",
         "        --data-binary \"$(jq -c .examples.two_approvals $QS)\" | jq -r .decision_id); echo $ID",
-        "   ./arbiter decisions list --pending --engine " + engine + " --token \"$(jq -r .identities.approver1.token $QS)\"",
+        "   ./arbiter decisions list --pending --engine " + engine + " --token-file \"$(jq -r .identities.approver1.token_file $QS)\"",
         "",
         "2. Two approvers sign the challenge with their own keys.",
-        "   ./arbiter approve --engine " + engine + " --decision $ID --token \"$(jq -r .identities.approver1.token $QS)\" \\",
+        "   ./arbiter approve --engine " + engine + " --decision $ID --token-file \"$(jq -r .identities.approver1.token_file $QS)\" \\",
         "        --key $(jq -r .identities.approver1.key $QS) --rationale 'change ticket reviewed' --yes",
-        "   ./arbiter approve --engine " + engine + " --decision $ID --token \"$(jq -r .identities.approver2.token $QS)\" \\",
+        "   ./arbiter approve --engine " + engine + " --decision $ID --token-file \"$(jq -r .identities.approver2.token_file $QS)\" \\",
         "        --key $(jq -r .identities.approver2.key $QS) --rationale 'rollback plan ok' --yes",
         "",
         "3. The agent fetches its one-time grant and executes through the gateway, exactly once.",

@@ -62,6 +62,9 @@ class QuickstartCommandTest {
         JsonNode id = file.get("identities").get(who);
         assertThat(id.get("subject").asText()).isNotBlank();
         assertThat(id.get("token").asText()).contains(".");
+        Path tokenFile = Path.of(id.get("token_file").asText());
+        assertThat(Files.readString(tokenFile).strip()).isEqualTo(id.get("token").asText());
+        assertThat(Files.getPosixFilePermissions(tokenFile)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
         if (!who.equals("agent")) {
           assertThat(Path.of(id.get("key").asText())).exists();
           assertThat(Path.of(id.get("public_key").asText())).exists();
@@ -155,7 +158,8 @@ class QuickstartCommandTest {
   }
 
   private static CliRun approve(JsonNode file, String who, String decision) {
-    return CliRun.of("approve", "--engine", file.get("engine_url").asText(), "--token", token(file, who), "--decision", decision,
+    return CliRun.of("approve", "--engine", file.get("engine_url").asText(), "--token-file",
+        file.get("identities").get(who).get("token_file").asText(), "--decision", decision,
         "--key", file.get("identities").get(who).get("key").asText(), "--rationale", "quickstart test", "--yes");
   }
 

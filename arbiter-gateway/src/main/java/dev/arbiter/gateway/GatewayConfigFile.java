@@ -133,8 +133,19 @@ final class GatewayConfigFile {
   }
 
   private SigningKey privateKey(String path, String field) throws GatewayConfigException {
+    java.nio.file.Path file = dir.resolve(path);
     try {
-      return SigningKey.load(dir.resolve(path));
+      // Whoever reads the gateway's key can sign gateway proofs: tools would run what they are sent.
+      var perms = java.nio.file.Files.getPosixFilePermissions(file);
+      if (perms.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
+        throw error(field + ": " + file + " is accessible by group or others ("
+            + java.nio.file.attribute.PosixFilePermissions.toString(perms) + "); run chmod 600 " + file, null);
+      }
+    } catch (UnsupportedOperationException | IOException e) {
+      // no POSIX permissions here (or unreadable: the load below names the problem)
+    }
+    try {
+      return SigningKey.load(file);
     } catch (KeyFormatException | IOException e) {
       throw error(field + ": " + e.getMessage(), e);
     }

@@ -25,6 +25,8 @@ class GatewayConfigTest {
     Files.writeString(dir.resolve("keys/engine.pub.pem"), GovernedWorld.newKey().verifyingKey().toSpkiPem());
     Files.writeString(dir.resolve("keys/ledger.pub.pem"), GovernedWorld.newKey().verifyingKey().toSpkiPem());
     Files.writeString(dir.resolve("keys/gateway.key.pem"), GovernedWorld.newKey().exportPkcs8PemDangerously());
+    Files.setPosixFilePermissions(dir.resolve("keys/gateway.key.pem"),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
   }
 
   Path write(String yaml) throws Exception {
@@ -88,6 +90,13 @@ class GatewayConfigTest {
     assertError(VALID + "  - name: deployer\n    upstream: http://h/x\n    allowed_classes: [a]\n    timeout_ms: 5\n",
         "configured twice");
     assertError("listen: {port: 1}\nlisten: {port: 2}\n", "gateway.yaml");
+  }
+
+  @Test
+  void aGatewayKeyOthersCanRead_isRefused() throws Exception {
+    Files.setPosixFilePermissions(dir.resolve("keys/gateway.key.pem"),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    assertError(VALID, "accessible by group or others");
   }
 
   private void assertError(String yaml, String expected) throws Exception {
