@@ -177,12 +177,23 @@ public final class BurnStore implements AutoCloseable {
             break;
           }
           int n = Math.min(queue.size(), MAX_GROUP);
+          if (n == 0) {
+            // Our burn left the queue in a group that did not finish (an Error): fail closed.
+            mine.failure = new BurnStoreUnavailableException("burn store " + file + ": the commit did not finish", null);
+            mine.done = true;
+            break;
+          }
           group = new ArrayList<>(queue.subList(0, n));
           queue.subList(0, n).clear();
         } finally {
           queueLock.unlock();
         }
-        commitGroup(group);
+        try {
+          commitGroup(group);
+        } catch (Error e) {
+          fail(group, new BurnStoreUnavailableException("burn store " + file + " failed: " + e, e));
+          throw e;
+        }
       }
     } finally {
       queueLock.lock();
