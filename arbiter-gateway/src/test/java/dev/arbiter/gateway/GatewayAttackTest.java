@@ -95,11 +95,11 @@ class GatewayAttackTest {
   }
 
   @Test
-  void unknownTool_isRefused_404() throws Exception {
+  void unknownTool_isRefused_403() throws Exception {
     ObjectNode payload = GovernedWorld.payload("payments-api", "1");
     MintedGrant g = world.mint("deployer", "deploy", payload);
 
-    assertProblem(h.call("shell", g.compact(), payload), 404, "unknown-tool", null);
+    assertProblem(h.call("shell", g.compact(), payload), 403, "unknown-tool", null);
     assertNothingExecuted();
   }
 

@@ -10,7 +10,7 @@ import java.util.Objects;
 public final class Refusal extends Exception {
   /** Every way a call is refused, with its HTTP status and problem slug. */
   public enum Kind {
-    UNKNOWN_TOOL(404, "unknown-tool", "Unknown tool"),
+    UNKNOWN_TOOL(403, "unknown-tool", "Unknown tool"),
     GRANT_MISSING(403, "grant-missing", "Grant required"),
     GRANT_INVALID(403, "grant-invalid", "Grant invalid"),
     GRANT_MISMATCH(403, "grant-mismatch", "Grant does not match the request"),

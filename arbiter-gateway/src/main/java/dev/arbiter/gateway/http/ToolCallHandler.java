@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * the next can run:
  *
  * <ol>
- *   <li>the tool is configured ({@code unknown-tool}, 404);
+ *   <li>the tool is configured ({@code unknown-tool}, 403: a refusal like every other);
  *   <li>an {@code Arbiter-Grant} header is present ({@code grant-missing}, 403);
  *   <li>the grant verifies offline: engine signature, validity window, ledger receipt ({@code
  *       grant-invalid}, 403, {@code reason} = the verifier's code);

@@ -44,7 +44,9 @@ public final class ApprovalService {
 
   public IssuedChallenge challenge(Principal caller, String decisionId, String intent) throws EngineException {
     Instant now = engine.clock().instant();
-    rateLimit(caller, decisionId, now);
+    if (!limiter.tryAcquire("approver:" + caller.subject(), engine.security().approverPerMinute(), now)) {
+      throw tooMany("requests by this approver", now);
+    }
     DecisionState d = engine.find(decisionId);
     if (d.status() != DecisionStatus.PENDING_AUTHORITY) {
       throw new EngineException.ApprovalRejected(decisionId, "decision_not_pending",
@@ -216,8 +218,13 @@ public final class ApprovalService {
 
   private static EngineException.RateLimited rateLimited(Refusals refuse, Instant now) {
     refuse.record("rate_limited", "too many approval attempts");
-    return new EngineException.RateLimited("too many approval attempts; retry in " + RateLimiter.secondsLeft(now) + " s",
-        java.time.Duration.ofSeconds(RateLimiter.secondsLeft(now)));
+    return tooMany("approval attempts", now);
+  }
+
+  private static EngineException.RateLimited tooMany(String what, Instant now) {
+    long seconds = RateLimiter.secondsLeft(now);
+    return new EngineException.RateLimited("too many " + what + "; retry in " + seconds + " s",
+        java.time.Duration.ofSeconds(seconds));
   }
 
   private static EventDraft result(DecisionState d, String outcome, DecisionStatus status) {
@@ -229,13 +236,6 @@ public final class ApprovalService {
   private static String describe(AuthorityRequirement r) {
     return (r.levels().isEmpty() ? "" : "a level in " + r.levels().stream().sorted().toList())
         + (r.roles().isEmpty() ? "" : (r.levels().isEmpty() ? "" : " or ") + "a role in " + r.roles());
-  }
-
-  private void rateLimit(Principal caller, String decisionId, Instant now) throws EngineException.RateLimited {
-    if (!limiter.tryAcquire("approver:" + caller.subject(), engine.security().approverPerMinute(), now)) {
-      throw new EngineException.RateLimited("too many requests by this approver; retry in " + RateLimiter.secondsLeft(now) + " s",
-          java.time.Duration.ofSeconds(RateLimiter.secondsLeft(now)));
-    }
   }
 
   /** Records and builds refusals for one submission. */

@@ -78,10 +78,6 @@ public record DecisionApprovals(
     return new DecisionApprovals(accepted, usedNonces, grantIds, executionId, grant, executionFinished, leaf);
   }
 
-  /** Whether {@code actor} already has an accepted approval on this decision. */
-  public boolean signedBy(String actor) {
-    return accepted.stream().anyMatch(a -> a.signer().actor().equals(actor));
-  }
 
   private Set<String> withNonce(String nonce) {
     Set<String> next = new HashSet<>(usedNonces);

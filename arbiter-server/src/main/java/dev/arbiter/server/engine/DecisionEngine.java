@@ -498,19 +498,7 @@ public final class DecisionEngine implements AutoCloseable {
   }
 
   DecisionState withReceipt(DecisionState d) throws EngineException {
-    if (d.receipt().isPresent()) {
-      return d;
-    }
-    try {
-      Checkpoint cp = ledger.latestCheckpoint();
-      StoredEntry entry = ledger.store().entry(d.lastLeafIndex())
-          .orElseThrow(() -> new IllegalStateException("leaf " + d.lastLeafIndex() + " is missing"));
-      Receipt r = new Receipt(d.lastLeafIndex(), HashValue.of(entry.entryHash()),
-          ledger.inclusionProof(d.lastLeafIndex(), cp.treeSize()), cp);
-      return d.at(d.lastLeafIndex(), Optional.of(r.toJson()));
-    } catch (LedgerStoreException e) {
-      throw new EngineException.Degraded("the ledger cannot build a receipt: " + e.getMessage(), config.retryAfter());
-    }
+    return d.receipt().isPresent() ? d : d.at(d.lastLeafIndex(), Optional.of(receiptOf(d.lastLeafIndex())));
   }
 
   <T> T await(CompletableFuture<T> f) throws EngineException.Degraded {

@@ -74,9 +74,15 @@ public final class GrantIssuer {
     }
   }
 
-  /** The receipt of the event that authorised {@code d} (its latest event if that is unknown). */
+  /**
+   * The receipt of the event that authorised {@code d} (its latest event if that is unknown). Right
+   * after the authorisation that event is the latest one, whose receipt the state already holds.
+   */
   private JsonNode authorisingReceipt(DecisionState d) throws EngineException {
     long leaf = d.approvals().authorizedAtLeaf();
-    return leaf < 0 ? d.receipt().orElseThrow() : engine.receiptOf(leaf);
+    if (leaf < 0 || (leaf == d.lastLeafIndex() && d.receipt().isPresent())) {
+      return d.receipt().orElseThrow();
+    }
+    return engine.receiptOf(leaf);
   }
 }
