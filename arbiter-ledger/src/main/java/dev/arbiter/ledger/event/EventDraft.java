@@ -166,6 +166,11 @@ public final class EventDraft {
     return payload.deepCopy();
   }
 
+  /** The payload's RFC 8785 bytes, as the ledger will record them (a copy). */
+  public byte[] canonicalPayload() {
+    return canonicalPayload.clone();
+  }
+
   /** The payload without copying; callers in this module never mutate it. */
   JsonNode payloadUnsafe() {
     return payload;

@@ -139,6 +139,7 @@ public final class ApprovalService {
       }
       // 5. authority: level or role, and domain
       AuthorityRequirement requirement = EvaluationJson.authorityFromJson(d.evaluation().get("authority"));
+      String band = d.evaluation().get("risk").path("band").asText("");
       if (!Quorum.qualifies(requirement, new Signer(caller.subject(), caller.level(), caller.roles()))) {
         throw refuse.as("insufficient_level", "approvals need " + describe(requirement) + "; the caller has "
             + caller.level().map(Enum::name).orElse("no level") + " " + caller.roles());
@@ -162,8 +163,8 @@ public final class ApprovalService {
           && now.isBefore(a.signedAt().plus(requirement.approvalTtl())))) {
         throw refuse.as("already_signed", "the caller already approved this decision");
       }
-      if (s.rationale().isEmpty() && (d.band().equals("high") || d.band().equals("critical"))) {
-        throw refuse.as("rationale_required", "a rationale is required for " + d.band() + "-risk decisions");
+      if (s.rationale().isEmpty() && (band.equals("high") || band.equals("critical"))) {
+        throw refuse.as("rationale_required", "a rationale is required for " + band + "-risk decisions");
       }
       List<EventDraft> drafts = new ArrayList<>();
       ObjectNode payload = F.objectNode().put("actor", caller.subject())
@@ -182,7 +183,7 @@ public final class ApprovalService {
         return engine.commit(d, drafts);
       }
       drafts.add(new EventDraft(decisionId, DecisionProjection.APPROVAL_ADDED, d.policyHash(), actor, payload));
-      for (ObjectNode signal : anomalies.signals(caller.subject(), domain, d.band(), c.issuedAt(), now)) {
+      for (ObjectNode signal : anomalies.signals(caller.subject(), domain, band, c.issuedAt(), now)) {
         drafts.add(DecisionTrail.engineEvent(decisionId, DecisionProjection.APPROVAL_ANOMALY, d.policyHash(), signal));
       }
       List<Signer> valid = new ArrayList<>();
@@ -206,10 +207,15 @@ public final class ApprovalService {
 
   /** What is still missing for this decision's quorum (for the API). */
   public Quorum.Result quorum(DecisionState d) {
-    if (d.evaluation() == null || d.evaluation().get("authority") == null || d.evaluation().get("authority").isNull()) {
+    return quorum(d, d.evaluation() == null ? null : d.evaluation().get("authority"));
+  }
+
+  /** {@link #quorum(DecisionState)} for a caller that already parsed the evaluation's {@code authority}. */
+  public Quorum.Result quorum(DecisionState d, com.fasterxml.jackson.databind.JsonNode authority) {
+    if (authority == null || !authority.isObject()) {
       return new Quorum.Result(false, 0, List.of());
     }
-    AuthorityRequirement requirement = EvaluationJson.authorityFromJson(d.evaluation().get("authority"));
+    AuthorityRequirement requirement = EvaluationJson.authorityFromJson(authority);
     Instant now = engine.clock().instant();
     List<Signer> valid = d.approvals().accepted().stream()
         .filter(a -> now.isBefore(a.signedAt().plus(requirement.approvalTtl()))).map(DecisionApprovals.Accepted::signer).toList();

@@ -211,7 +211,7 @@ public final class DecisionEngine implements AutoCloseable {
       List<EventDraft> drafts = DecisionTrail.of(id, recordable, evaluation, key, requestHash, expiry);
       DecisionState folded = null;
       for (EventDraft d : drafts) {
-        folded = DecisionProjection.apply(folded, id, d.eventType(), d.payload(), -1);
+        folded = DecisionProjection.apply(folded, id, d);
       }
       DecisionState recorded = folded;
       ledger.appendAll(drafts).whenComplete((events, err) -> {
@@ -267,7 +267,7 @@ public final class DecisionEngine implements AutoCloseable {
     DecisionState next = d;
     try {
       for (EventDraft draft : drafts) {
-        next = DecisionProjection.apply(next, d.id(), draft.eventType(), draft.payload(), -1);
+        next = DecisionProjection.apply(next, d.id(), draft);
       }
     } catch (IllegalTransitionException e) {
       throw new EngineException.TransitionRefused(d.id(), e.from(), e.to(), e.getMessage());

@@ -3,11 +3,11 @@ package dev.arbiter.server.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.arbiter.core.canonical.CanonicalJson;
 import dev.arbiter.core.decision.DecisionLifecycle;
 import dev.arbiter.core.decision.DecisionStatus;
 import dev.arbiter.core.decision.IllegalTransitionException;
 import dev.arbiter.core.decision.Outcome;
+import dev.arbiter.ledger.event.EventDraft;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Optional;
@@ -61,6 +61,22 @@ final class DecisionProjection {
    */
   static DecisionState apply(DecisionState current, String streamId, String eventType, JsonNode payload, long leafIndex)
       throws IllegalTransitionException {
+    return apply(current, streamId, eventType, payload, null, leafIndex);
+  }
+
+  /**
+   * Folds an event this engine is about to append: the draft already holds its payload's canonical
+   * bytes, which the evaluation keeps as they are (no second encoding).
+   */
+  static DecisionState apply(DecisionState current, String streamId, EventDraft draft) throws IllegalTransitionException {
+    if (draft.eventType().equals(EVALUATED)) {
+      return apply(current, streamId, EVALUATED, null, draft.canonicalPayload(), -1);
+    }
+    return apply(current, streamId, draft.eventType(), draft.payload(), null, -1);
+  }
+
+  private static DecisionState apply(DecisionState current, String streamId, String eventType, JsonNode payload,
+      byte[] canonicalPayload, long leafIndex) throws IllegalTransitionException {
     if (eventType.equals(CREATED)) {
       if (current != null) {
         throw new IllegalStateException(streamId + ": a second decision.created");
@@ -74,7 +90,8 @@ final class DecisionProjection {
       throw new IllegalStateException(streamId + ": " + eventType + " before decision.created");
     }
     DecisionState next = switch (eventType) {
-      case EVALUATED -> current.withEvaluation(canonical(payload));
+      case EVALUATED -> current.withEvaluation(canonicalPayload != null
+          ? RecordedEvaluation.ofCanonical(canonicalPayload) : RecordedEvaluation.of(payload));
       case RESULT -> {
         DecisionStatus to = status(text(payload, "status", streamId), streamId);
         Outcome outcome = Outcome.fromWireName(text(payload, "outcome", streamId))
@@ -105,18 +122,6 @@ final class DecisionProjection {
       default -> current;
     };
     return next.at(leafIndex, Optional.empty());
-  }
-
-  /**
-   * The evaluation as the ledger holds it (RFC 8785: sorted keys, {@code 0} not {@code 0.0}), so that
-   * a live answer and the answer after a replay are the same JSON.
-   */
-  private static ObjectNode canonical(JsonNode payload) {
-    try {
-      return (ObjectNode) JSON.readTree(CanonicalJson.encode(payload));
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException("canonical JSON did not parse", e);
-    }
   }
 
   /** Once an execution started, the decision's outcome belongs to that execution: no cancel. */

@@ -14,7 +14,7 @@ import java.util.Optional;
  * @param proposer the requesting actor id; empty when the request had none (it was denied)
  * @param idempotencyKeyHash hash of the Idempotency-Key that created it
  * @param requestHash {@code sha256:} of the canonical normalised request (idempotency comparison)
- * @param evaluation the {@code EvaluationJson} form of the evaluation (read only: never mutate)
+ * @param evaluation the evaluation as {@code decision.evaluated} recorded it
  * @param expiresAt when a pending decision expires; empty otherwise
  * @param cancelKeyHash the Idempotency-Key hash of the cancel that ended it, if cancelled
  * @param lastLeafIndex the ledger leaf of the stream's latest event
@@ -31,7 +31,7 @@ public record DecisionState(
     String idempotencyKeyHash,
     String requestHash,
     String policyHash,
-    ObjectNode evaluation,
+    RecordedEvaluation evaluation,
     Optional<Instant> expiresAt,
     Optional<String> cancelKeyHash,
     long lastLeafIndex,
@@ -55,7 +55,7 @@ public record DecisionState(
         expiresAt, cancelKeyHash, lastLeafIndex, receipt, request, approvals);
   }
 
-  DecisionState withEvaluation(ObjectNode json) {
+  DecisionState withEvaluation(RecordedEvaluation json) {
     return new DecisionState(id, status, outcome, proposer, idempotencyKeyHash, requestHash, policyHash, json,
         expiresAt, cancelKeyHash, lastLeafIndex, receipt, request, approvals);
   }
@@ -83,11 +83,6 @@ public record DecisionState(
   /** The action class of the request (the approval domain is derived from it). */
   public String actionClass() {
     return request.path("action").path("class").asText("");
-  }
-
-  /** The risk band of the evaluation ({@code low}, {@code medium}, {@code high}, {@code critical}). */
-  public String band() {
-    return evaluation == null ? "" : evaluation.path("risk").path("band").asText("");
   }
 
   /** Whether the whole evaluation trail has been applied (a state is only published when complete). */

@@ -2,6 +2,7 @@ package dev.arbiter.server.http;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arbiter.server.engine.ApprovalService;
 import dev.arbiter.server.engine.DecisionState;
 
 /**
@@ -15,13 +16,13 @@ import dev.arbiter.server.engine.DecisionState;
 final class DecisionJson {
   private DecisionJson() {}
 
-  static ObjectNode of(DecisionState d, dev.arbiter.core.approval.Quorum.Result quorum, boolean withGrant) {
+  static ObjectNode of(DecisionState d, ApprovalService approvalService, boolean withGrant) {
     ObjectNode o = JsonNodeFactory.instance.objectNode();
     o.put("decision_id", d.id());
     o.put("status", d.status().wireName());
     o.put("outcome", d.outcome().wireName());
     for (String field : new String[] {"reasons", "risk", "authority", "gates", "policy"}) {
-      o.set(field, d.evaluation().get(field)); // shared, read-only: serialised at once, never mutated
+      o.putRawValue(field, d.evaluation().raw(field)); // the recorded JSON as it is, not parsed again
     }
     d.expiresAt().ifPresentOrElse(t -> o.put("expires_at", t.toString()), () -> o.putNull("expires_at"));
     o.set("receipt", d.receipt().orElseThrow());
@@ -34,6 +35,7 @@ final class DecisionJson {
           .put("signed_at", a.signedAt().toString());
       a.signer().level().ifPresentOrElse(l -> n.put("level", l.name()), () -> n.putNull("level"));
     }
+    var quorum = approvalService.quorum(d);
     approvals.put("counted", quorum.counted());
     var missing = approvals.putArray("missing");
     if (d.status() == dev.arbiter.core.decision.DecisionStatus.PENDING_AUTHORITY) {

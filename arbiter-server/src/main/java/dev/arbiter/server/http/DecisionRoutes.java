@@ -102,7 +102,7 @@ final class DecisionRoutes {
 
   com.fasterxml.jackson.databind.node.ObjectNode decisionJson(dev.arbiter.server.engine.DecisionState d,
       boolean withGrant) {
-    return DecisionJson.of(d, engine.approvals().quorum(d), withGrant);
+    return DecisionJson.of(d, engine.approvals(), withGrant);
   }
 
   /** A proposer's own answer: it carries the grant of an allowed decision. */

@@ -1,0 +1,124 @@
+package dev.arbiter.server.engine;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arbiter.core.canonical.CanonicalJson;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import com.fasterxml.jackson.databind.util.RawValue;
+
+/**
+ * A decision's evaluation as its {@code decision.evaluated} event recorded it: the RFC 8785 bytes of
+ * that payload ({@code EvaluationJson} form: sorted keys, {@code 0} not {@code 0.0}), so that a live
+ * answer and the answer after a replay are the same JSON.
+ *
+ * <p>Kept as bytes, not as a tree: the engine holds up to {@code maxCachedDecisions} decisions, and
+ * an evaluation with all its gate results is ~5 KB as bytes but ~20 KB and ~150 objects as a Jackson
+ * tree, which the garbage collector would copy and trace for as long as the decision is cached. The
+ * tree is parsed when someone reads it (an approval); it is never kept. Answers copy the members'
+ * bytes as they are ({@link #raw}): the offsets of each top-level member are found once, here.
+ */
+public final class RecordedEvaluation {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final byte[] canonical;
+  /** Top-level member name → {start, end} of its value in {@link #canonical}. */
+  private final Map<String, int[]> members;
+
+  private RecordedEvaluation(byte[] canonical) {
+    this.canonical = canonical;
+    this.members = members(canonical);
+  }
+
+  private static Map<String, int[]> members(byte[] json) {
+    Map<String, int[]> out = new LinkedHashMap<>();
+    try (JsonParser p = JSON.getFactory().createParser(json)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new IllegalStateException("a recorded evaluation is not a JSON object");
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        int start = (int) p.currentTokenLocation().getByteOffset();
+        if (value.isStructStart()) {
+          p.skipChildren();
+        } else {
+          p.finishToken(); // a string is read lazily; its end is known only once it was
+        }
+        int end = (int) p.currentLocation().getByteOffset();
+        out.put(name, new int[] {start, end});
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("a recorded evaluation is not valid JSON", e);
+    }
+    return Map.copyOf(out);
+  }
+
+  /** From the canonical bytes of a {@code decision.evaluated} payload (taken as they are: the caller gives them up). */
+  static RecordedEvaluation ofCanonical(byte[] canonical) {
+    return new RecordedEvaluation(canonical);
+  }
+
+  /** From a {@code decision.evaluated} payload as a tree (a replay): canonicalised first. */
+  static RecordedEvaluation of(JsonNode payload) {
+    return new RecordedEvaluation(CanonicalJson.encode(payload));
+  }
+
+  /** A fresh tree of the evaluation; the caller may keep or change it. */
+  public ObjectNode tree() {
+    try {
+      return (ObjectNode) JSON.readTree(canonical);
+    } catch (IOException | ClassCastException e) {
+      throw new IllegalStateException("a recorded evaluation is not a JSON object", e);
+    }
+  }
+
+  /** One top-level member of the evaluation ({@code authority}, {@code risk}, …), parsed alone; missing node if absent. */
+  public JsonNode get(String field) {
+    int[] at = members.get(field);
+    if (at == null) {
+      return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+    }
+    try {
+      return JSON.readTree(canonical, at[0], at[1] - at[0]);
+    } catch (IOException e) {
+      throw new IllegalStateException("a recorded evaluation member is not valid JSON", e);
+    }
+  }
+
+  /**
+   * One top-level member's value as the ledger recorded it, to be written into an answer without
+   * parsing; {@code null} (the JSON literal) when the evaluation has no such member.
+   */
+  public RawValue raw(String field) {
+    int[] at = members.get(field);
+    return at == null ? RawJson.of(NULL, 0, NULL.length) : RawJson.of(canonical, at[0], at[1] - at[0]);
+  }
+
+  private static final byte[] NULL = {'n', 'u', 'l', 'l'};
+
+  /** The canonical bytes (a copy). */
+  public byte[] canonical() {
+    return canonical.clone();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof RecordedEvaluation r && Arrays.equals(canonical, r.canonical);
+  }
+
+  @Override
+  public int hashCode() {
+    return Arrays.hashCode(canonical);
+  }
+
+  @Override
+  public String toString() {
+    return "RecordedEvaluation[" + canonical.length + " bytes]";
+  }
+}
