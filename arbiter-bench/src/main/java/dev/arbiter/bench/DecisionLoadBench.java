@@ -11,15 +11,13 @@ import dev.arbiter.server.ArbiterServer;
 import dev.arbiter.server.config.ServerConfig;
 import io.javalin.Javalin;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +32,7 @@ import java.util.concurrent.locks.LockSupport;
  * <pre>
  * java -cp arbiter-bench/target/benchmarks.jar dev.arbiter.bench.DecisionLoadBench \
  *     --mode decisions|hello --rate 2500 --seconds 10 [--warmup 3 --warmup-rate R] [--url http://host:port] [--data-dir DIR]
+ * # -Dload.connections=128 (keep-alive connections), -Dload.actor=ID (with --url: the token's subject, token in ARBITER_TOKEN)
  * </pre>
  *
  * {@code decisions}: POST /v1/decisions, the low-risk auto-allow path (a dev read), a fresh
@@ -123,46 +122,164 @@ public final class DecisionLoadBench {
     }
   }
 
+  /**
+   * The generator: {@code connections} keep-alive HTTP/1.1 connections on virtual threads (plain
+   * sockets, so the generator costs little CPU beside the server). A scheduler releases request i at
+   * its due time into a queue; a free connection takes it. A request that waits for a connection
+   * waits on the clock: latency is measured from the due time, not from the send.
+   */
   static Result run(String mode, String url, int rate, int seconds) throws InterruptedException {
-    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5)).build();
+    int connections = Integer.parseInt(System.getProperty("load.connections", "128"));
+    URI base = URI.create(url);
     int total = rate * seconds;
     long[] latency = new long[total];
     AtomicLong ok = new AtomicLong();
     AtomicLong failed = new AtomicLong();
     java.util.Map<String, Long> failures = new java.util.concurrent.ConcurrentHashMap<>();
     CountDownLatch done = new CountDownLatch(total);
+    java.util.concurrent.LinkedBlockingQueue<long[]> due = new java.util.concurrent.LinkedBlockingQueue<>();
+    String runId = Long.toString(System.nanoTime(), 36);
+    String tokenValue = token == null ? System.getenv().getOrDefault("ARBITER_TOKEN", "") : token;
+    String body = BODY.replace("agent_bench", System.getProperty("load.actor", "agent_bench"));
+    byte[] bodyBytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    int expected = mode.equals("hello") ? 200 : 201;
+    List<Thread> workers = new java.util.ArrayList<>();
+    for (int c = 0; c < connections; c++) {
+      workers.add(Thread.ofVirtual().start(() -> {
+        java.net.Socket socket = null;
+        java.io.InputStream in = null;
+        while (true) {
+          long[] job;
+          try {
+            job = due.take();
+          } catch (InterruptedException e) {
+            break;
+          }
+          if (job[0] < 0) {
+            break;
+          }
+          int index = (int) job[0];
+          try {
+            if (socket == null) {
+              socket = new java.net.Socket(base.getHost(), base.getPort());
+              socket.setTcpNoDelay(true);
+              in = new java.io.BufferedInputStream(socket.getInputStream(), 64 * 1024);
+            }
+            String head = mode.equals("hello")
+                ? "GET / HTTP/1.1\r\nHost: " + base.getHost() + "\r\n\r\n"
+                : "POST /v1/decisions HTTP/1.1\r\nHost: " + base.getHost() + "\r\nContent-Type: application/json\r\n"
+                    + "Authorization: Bearer " + tokenValue + "\r\nIdempotency-Key: load-" + runId + "-" + index
+                    + "\r\nContent-Length: " + bodyBytes.length + "\r\n\r\n";
+            var out = socket.getOutputStream();
+            byte[] h = head.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            if (mode.equals("hello")) {
+              out.write(h);
+            } else {
+              byte[] all = new byte[h.length + bodyBytes.length];
+              System.arraycopy(h, 0, all, 0, h.length);
+              System.arraycopy(bodyBytes, 0, all, h.length, bodyBytes.length);
+              out.write(all);
+            }
+            out.flush();
+            int status = readResponse(in);
+            latency[index] = System.nanoTime() - job[1];
+            if (status == expected) {
+              ok.incrementAndGet();
+            } else {
+              failed.incrementAndGet();
+              failures.merge("http " + status, 1L, Long::sum);
+            }
+          } catch (java.io.IOException e) {
+            latency[index] = System.nanoTime() - job[1];
+            failed.incrementAndGet();
+            failures.merge(e.getClass().getSimpleName(), 1L, Long::sum);
+            try {
+              if (socket != null) {
+                socket.close();
+              }
+            } catch (java.io.IOException ignored) {
+              // already broken
+            }
+            socket = null;
+          }
+          done.countDown();
+        }
+        if (socket != null) {
+          try {
+            socket.close();
+          } catch (java.io.IOException ignored) {
+            // closing anyway
+          }
+        }
+      }));
+    }
     long interval = TimeUnit.SECONDS.toNanos(1) / rate;
     long start = System.nanoTime();
-    String runId = Long.toString(start, 36);
     for (int i = 0; i < total; i++) {
-      long due = start + i * interval;
-      long wait = due - System.nanoTime();
+      long at = start + i * interval;
+      long wait = at - System.nanoTime();
       if (wait > 0) {
         LockSupport.parkNanos(wait);
       }
-      HttpRequest request = mode.equals("hello")
-          ? HttpRequest.newBuilder(URI.create(url + "/")).timeout(Duration.ofSeconds(30)).GET().build()
-          : HttpRequest.newBuilder(URI.create(url + "/v1/decisions")).timeout(Duration.ofSeconds(30))
-              .header("Content-Type", "application/json").header("Idempotency-Key", "load-" + runId + "-" + i)
-              .header("Authorization", "Bearer " + (token == null ? System.getenv().getOrDefault("ARBITER_TOKEN", "") : token))
-              .POST(HttpRequest.BodyPublishers.ofString(BODY)).build();
-      int index = i;
-      int expected = mode.equals("hello") ? 200 : 201;
-      client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((res, err) -> {
-        latency[index] = System.nanoTime() - due;
-        if (err == null && res.statusCode() == expected) {
-          ok.incrementAndGet();
-        } else {
-          failed.incrementAndGet();
-          failures.merge(err == null ? "http " + res.statusCode() : (err.getCause() == null ? err : err.getCause()).getClass().getSimpleName(), 1L, Long::sum);
-        }
-        done.countDown();
-      });
+      due.add(new long[] {i, at});
     }
-    done.await(60, TimeUnit.SECONDS);
+    done.await(120, TimeUnit.SECONDS);
     double elapsed = (System.nanoTime() - start) / 1e9;
+    for (int c = 0; c < connections; c++) {
+      due.add(new long[] {-1, 0});
+    }
     return new Result(total, ok.get(), failed.get(), elapsed, latency, new java.util.TreeMap<>(failures));
+  }
+
+  /** Reads one HTTP/1.1 response (Content-Length or chunked body); returns its status. */
+  private static int readResponse(java.io.InputStream in) throws java.io.IOException {
+    int status = -1;
+    long length = 0;
+    boolean chunked = false;
+    boolean first = true;
+    while (true) {
+      String l = readLine(in);
+      if (l.isEmpty()) {
+        break;
+      }
+      if (first) {
+        status = Integer.parseInt(l.substring(9, 12));
+        first = false;
+      } else if (l.regionMatches(true, 0, "content-length:", 0, 15)) {
+        length = Long.parseLong(l.substring(15).trim());
+      } else if (l.regionMatches(true, 0, "transfer-encoding:", 0, 18) && l.toLowerCase(Locale.ROOT).contains("chunked")) {
+        chunked = true;
+      }
+    }
+    if (!chunked) {
+      in.skipNBytes(length);
+      return status;
+    }
+    while (true) {
+      long size = Long.parseLong(readLine(in).split(";")[0].trim(), 16);
+      if (size == 0) {
+        while (!readLine(in).isEmpty()) {
+          // trailers
+        }
+        return status;
+      }
+      in.skipNBytes(size);
+      readLine(in);
+    }
+  }
+
+  private static String readLine(java.io.InputStream in) throws java.io.IOException {
+    StringBuilder line = new StringBuilder();
+    int b;
+    while ((b = in.read()) != '\n') {
+      if (b < 0) {
+        throw new java.io.EOFException("connection closed");
+      }
+      if (b != '\r') {
+        line.append((char) b);
+      }
+    }
+    return line.toString();
   }
 
   private static String arg(String[] args, String name, String fallback) {

@@ -66,6 +66,23 @@ class LongStreamTest {
   }
 
   @Test
+  void theIdempotencyWindow_outlivesTheStateCache_replaysAndConflictsFromTheLedger() throws Exception {
+    t = TestServer.startWithCache(dir, 16, 1_000);
+    String first = t.post("/v1/decisions", "first", DecisionApiTest.READ_DEV).json().get("decision_id").asText();
+    for (int i = 0; i < 40; i++) { // the first decision's state leaves the 16-state cache; its key stays
+      assertThat(t.post("/v1/decisions", "later-" + i, DecisionApiTest.READ_DEV).status()).isEqualTo(201);
+    }
+    TestServer.Response retry = t.post("/v1/decisions", "first", DecisionApiTest.READ_DEV);
+    assertThat(retry.status()).as("a retry replays the decision re-read from the ledger").isEqualTo(200);
+    assertThat(retry.json().get("decision_id").asText()).isEqualTo(first);
+    assertThat(retry.json().get("gates").size()).as("with its whole evaluation").isGreaterThan(0);
+
+    TestServer.Response other = t.post("/v1/decisions", "first", DecisionApiTest.DEPLOY_PROD);
+    assertThat(other.status()).as("the same key for another request").isEqualTo(409);
+    assertThat(t.trail(first)).contains("decision.request_rejected");
+  }
+
+  @Test
   void unauthenticatedRefusals_areRecordedUpToACap_andStillRefusedAfterIt() throws Exception {
     t = TestServer.start(dir);
     String id = t.post("/v1/decisions", "cap-1", DecisionApiTest.DEPLOY_PROD).json().get("decision_id").asText();

@@ -60,9 +60,14 @@ public final class TestServer implements AutoCloseable {
 
   /** A server that keeps only {@code maxCachedDecisions} decisions in memory (to exercise re-reads from the ledger). */
   public static TestServer startWithCache(Path dir, int maxCachedDecisions) throws Exception {
+    return startWithCache(dir, maxCachedDecisions, maxCachedDecisions);
+  }
+
+  /** As above, with an idempotency window of {@code idempotencyWindow} keys. */
+  public static TestServer startWithCache(Path dir, int maxCachedDecisions, int idempotencyWindow) throws Exception {
     ServerConfig d = ServerConfig.defaults();
     return new TestServer(dir, new ServerConfig("127.0.0.1", 0, d.maxBodyBytes(), Duration.ofSeconds(3), d.retryAfter(),
-        maxCachedDecisions, d.expirySweep()));
+        maxCachedDecisions, idempotencyWindow, d.expirySweep()));
   }
 
   static synchronized PolicyBundle example() throws Exception {

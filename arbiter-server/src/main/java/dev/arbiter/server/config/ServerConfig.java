@@ -11,7 +11,10 @@ import java.time.Duration;
  * @param maxBodyBytes the largest accepted request body; larger ones get 413
  * @param ledgerTimeout how long a request waits for the ledger to confirm before answering {@code queue}
  * @param retryAfter the {@code Retry-After} a {@code queue} answer carries
- * @param maxCachedDecisions how many decisions (and their idempotency keys) stay in memory
+ * @param maxCachedDecisions how many decisions' states stay in memory (others are re-read from the
+ *     ledger on demand)
+ * @param idempotencyWindow how many {@code POST /v1/decisions} idempotency keys are remembered (each
+ *     a few hundred bytes: a key's hash, its request's hash and its decision's id)
  * @param expirySweep how often pending decisions are checked for expiry
  */
 public record ServerConfig(
@@ -21,6 +24,7 @@ public record ServerConfig(
     Duration ledgerTimeout,
     Duration retryAfter,
     int maxCachedDecisions,
+    int idempotencyWindow,
     Duration expirySweep) {
 
   public ServerConfig {
@@ -39,20 +43,26 @@ public record ServerConfig(
     if (maxCachedDecisions < 16) {
       throw new IllegalArgumentException("maxCachedDecisions must be >= 16, got " + maxCachedDecisions);
     }
+    if (idempotencyWindow < 16) {
+      throw new IllegalArgumentException("idempotencyWindow must be >= 16, got " + idempotencyWindow);
+    }
   }
 
-  /** 127.0.0.1:8080, 64 KiB bodies, 5 s ledger timeout, Retry-After 2 s, 100,000 cached decisions, 1 s sweep. */
+  /**
+   * 127.0.0.1:8080, 64 KiB bodies, 5 s ledger timeout, Retry-After 2 s, 10,000 decisions in memory,
+   * 100,000 idempotency keys, 1 s sweep.
+   */
   public static ServerConfig defaults() {
-    return new ServerConfig("127.0.0.1", 8080, 64 * 1024, Duration.ofSeconds(5), Duration.ofSeconds(2), 100_000,
-        Duration.ofSeconds(1));
+    return new ServerConfig("127.0.0.1", 8080, 64 * 1024, Duration.ofSeconds(5), Duration.ofSeconds(2), 10_000,
+        100_000, Duration.ofSeconds(1));
   }
 
   public ServerConfig withAddress(String host, int port) {
-    return new ServerConfig(host, port, maxBodyBytes, ledgerTimeout, retryAfter, maxCachedDecisions, expirySweep);
+    return new ServerConfig(host, port, maxBodyBytes, ledgerTimeout, retryAfter, maxCachedDecisions, idempotencyWindow, expirySweep);
   }
 
   public ServerConfig withLedgerTimeout(Duration timeout) {
-    return new ServerConfig(host, port, maxBodyBytes, timeout, retryAfter, maxCachedDecisions, expirySweep);
+    return new ServerConfig(host, port, maxBodyBytes, timeout, retryAfter, maxCachedDecisions, idempotencyWindow, expirySweep);
   }
 
   private static void requirePositive(Duration d, String name) {

@@ -86,7 +86,7 @@ public final class DecisionEngine implements AutoCloseable {
     this.security = security;
     this.identityHealth = new IdentityHealth(this);
     this.ids = Ulid.create(clock, new SecureRandom());
-    this.cache = new DecisionCache(config.maxCachedDecisions());
+    this.cache = new DecisionCache(config.maxCachedDecisions(), config.idempotencyWindow());
     for (int i = 0; i < locks.length; i++) {
       locks[i] = new java.util.concurrent.locks.ReentrantLock();
     }
@@ -198,7 +198,9 @@ public final class DecisionEngine implements AutoCloseable {
       throw new EngineException.InvalidInput(List.of(new dev.arbiter.core.decision.FieldError("not_canonical",
           e.path(), "a value with no RFC 8785 form", "integers within ±2^53 (send larger ids as strings), finite numbers, Unicode text")));
     }
-    DecisionCache.Slot mine = new DecisionCache.Slot(requestHash, new CompletableFuture<>());
+    CompletableFuture<DecisionState> result = new CompletableFuture<>();
+    // The slot keeps only the id (once done, the state is not referenced from the key window).
+    DecisionCache.Slot mine = new DecisionCache.Slot(requestHash, result.thenApply(DecisionState::id));
     DecisionCache.Slot prior = cache.claim(key.hash(), mine);
     if (prior != null) {
       return replay(prior, requestHash, key);
@@ -217,7 +219,7 @@ public final class DecisionEngine implements AutoCloseable {
       ledger.appendAll(drafts).whenComplete((events, err) -> {
         if (err != null) {
           cache.release(key.hash(), mine);
-          mine.result().completeExceptionally(err);
+          result.completeExceptionally(err);
           return;
         }
         ledgerConfirming = true; // only a confirmed append says the ledger is back, never a replay
@@ -226,21 +228,21 @@ public final class DecisionEngine implements AutoCloseable {
             events);
         cache.put(d);
         d.expiresAt().ifPresent(t -> pending.put(id, t));
-        mine.result().complete(d);
+        result.complete(d);
       });
     } catch (IllegalTransitionException | RuntimeException | Error e) {
       cache.release(key.hash(), mine);
-      mine.result().completeExceptionally(e);
+      result.completeExceptionally(e);
       if (e instanceof Error err) {
         throw err;
       }
       throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
     } catch (EngineException.Degraded e) {
       cache.release(key.hash(), mine);
-      mine.result().completeExceptionally(e);
+      result.completeExceptionally(e);
       throw e;
     }
-    DecisionState decided = withReceipt(await(mine.result()));
+    DecisionState decided = withReceipt(await(result));
     if (decided.status() == DecisionStatus.AUTHORIZED) {
       decided = grants.issue(decided.id());
     }
@@ -248,7 +250,7 @@ public final class DecisionEngine implements AutoCloseable {
   }
 
   private Submission replay(DecisionCache.Slot prior, String requestHash, IdempotencyKey key) throws EngineException {
-    DecisionState first = await(prior.result());
+    DecisionState first = find(await(prior.decisionId()));
     if (!prior.requestHash().equals(requestHash)) {
       ObjectNode payload = F.objectNode().put("reason", "idempotency_conflict")
           .put("idempotency_key_hash", key.hash()).put("request_hash", requestHash);

@@ -53,6 +53,9 @@ public final class HttpApi {
       cfg.useVirtualThreads = true;
       cfg.http.maxRequestSize = config.maxBodyBytes();
       cfg.http.prefer405over404 = true;
+      // Jetty's per-connection header cache matches each header line against earlier ones; with a
+      // ~1 KB bearer token on every request that lookup cost more than the rest of the parsing.
+      cfg.jetty.modifyHttpConfiguration(http -> http.setHeaderCacheSize(0));
     });
     if (isLoopback(config.host())) {
       // A listener on loopback answers only requests addressed to loopback: a web page that
