@@ -86,6 +86,20 @@ public final class Ledger implements AutoCloseable {
     return writer.submit(drafts);
   }
 
+  /**
+   * Appends {@code drafts} atomically and, in the same transaction, the events {@code then} builds
+   * from their receipts (for an event that must carry the receipt of an earlier one, such as a grant
+   * and its {@code grant.issued}). {@code then} runs on the ledger's sequencer thread: it must be
+   * quick and must not wait for the ledger. If it throws or returns nothing, only {@code drafts} are
+   * appended. Completes once durable with the results of {@code drafts}, then those of the follow-up.
+   * The follow-up comes after every first part sequenced with it: other appends to the same stream
+   * in the same commit may come between {@code drafts} and their follow-up.
+   */
+  public CompletableFuture<List<AppendedEvent>> appendAll(List<EventDraft> drafts,
+      java.util.function.Function<List<AppendedEvent>, List<EventDraft>> then) {
+    return writer.submit(drafts, java.util.Objects.requireNonNull(then, "then"));
+  }
+
   /** The latest checkpoint this ledger signed and committed. */
   public Checkpoint latestCheckpoint() {
     return writer.latestCheckpoint();

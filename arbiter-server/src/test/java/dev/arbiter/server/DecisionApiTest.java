@@ -52,6 +52,13 @@ class DecisionApiTest extends ServerTest {
     Receipt authorised = Receipt.fromJson(grant.receipt());
     new ReceiptVerifier(t.ledgerKey.verifyingKey()).verify(authorised);
     assertThat(authorised.leafIndex()).isEqualTo(t.entries(id).get(3).leafIndex());
+    // One durable write: grant.issued follows the trail in the same commit, and the grant's receipt
+    // is against the checkpoint signed right after the trail, stored with it.
+    assertThat(authorised.checkpoint().treeSize()).isEqualTo(t.entries(id).get(3).leafIndex() + 1);
+    assertThat(t.ledger.store().checkpoint(authorised.checkpoint().treeSize())).isPresent();
+    assertThat(t.entries(id).get(4).leafIndex()).isEqualTo(t.entries(id).get(3).leafIndex() + 1);
+    assertThat(TestServer.JSON.readTree(t.entries(id).get(4).envelope()).get("at"))
+        .as("sequenced in the same pass as the trail").isEqualTo(TestServer.JSON.readTree(t.entries(id).get(3).envelope()).get("at"));
     assertThat(t.payload(t.entries(id).get(4)).get("grant_id").asText()).isEqualTo(grant.grantId());
     assertThat(t.entries(id).get(4).envelope()).asString(java.nio.charset.StandardCharsets.UTF_8)
         .doesNotContain(d.get("grant").asText());

@@ -85,13 +85,22 @@ public final class GroupCommitWriter implements AutoCloseable {
   private String lastTimestamp;
   private int inFlight;
 
-  private record Pending(List<EventDraft> drafts, CompletableFuture<List<AppendedEvent>> future) {}
+  /**
+   * One atomic append; {@code then}, when not null, builds more events from the receipts of these
+   * (see {@link #submit(List, Function)}).
+   */
+  private record Pending(List<EventDraft> drafts, Function<List<AppendedEvent>, List<EventDraft>> then,
+      CompletableFuture<List<AppendedEvent>> future) {}
 
   private record Staged(Pending pending, List<StoredEntry> rows, List<String> eventIds, List<Long> seqs, List<byte[]> prevs) {}
 
-  private record Sequenced(CommitBatch batch, List<Pending> pendings, List<List<AppendedEvent>> results) {}
+  /** What one sequencer pass produced: one checkpointed batch, or two when continuations added events. */
+  private record Sequenced(List<CommitBatch> batches, List<Pending> pendings, List<List<AppendedEvent>> results) {}
 
-  private static final Sequenced END = new Sequenced(null, List.of(), List.of());
+  /** One checkpointed extension of the tree: its rows and nodes, and each append's results. */
+  private record Extension(CommitBatch batch, List<List<AppendedEvent>> results) {}
+
+  private static final Sequenced END = new Sequenced(List.of(), List.of(), List.of());
 
   public GroupCommitWriter(LedgerStore store, TiledTree tree, CheckpointSigner signer, LedgerIdentity identity,
       Clock clock, Ulid ulid, LedgerOptions options) throws LedgerStoreException {
@@ -112,11 +121,25 @@ public final class GroupCommitWriter implements AutoCloseable {
     };
     this.latest = store.latestCheckpoint().orElseThrow();
     this.lastTimestamp = latest.timestamp();
-    this.committer = Thread.ofPlatform().name("arbiter-ledger-committer").daemon(true).start(this::commitLoop);
-    this.sequencer = Thread.ofPlatform().name("arbiter-ledger-sequencer").daemon(true).start(this::sequenceLoop);
+    // Short names: the kernel keeps 15 characters, and top -H should tell the two apart.
+    this.committer = Thread.ofPlatform().name("ledger-commit").daemon(true).start(this::commitLoop);
+    this.sequencer = Thread.ofPlatform().name("ledger-sequence").daemon(true).start(this::sequenceLoop);
   }
 
   public CompletableFuture<List<AppendedEvent>> submit(List<EventDraft> drafts) {
+    return submit(drafts, null);
+  }
+
+  /**
+   * Appends {@code drafts} and, in the same transaction, the events {@code then} builds from their
+   * receipts: the receipts are against a checkpoint signed right after {@code drafts} (stored with
+   * the batch), and the follow-up events get their own checkpoint. {@code then} runs on the
+   * sequencer thread, so it must be quick and must not wait for the ledger; if it throws or returns
+   * nothing, only {@code drafts} are appended. Completes, once durable, with the results of {@code
+   * drafts} followed by those of the follow-up events.
+   */
+  public CompletableFuture<List<AppendedEvent>> submit(List<EventDraft> drafts,
+      Function<List<AppendedEvent>, List<EventDraft>> then) {
     CompletableFuture<List<AppendedEvent>> f = new CompletableFuture<>();
     if (drafts.isEmpty() || drafts.size() > options.maxBatchEvents()) {
       f.completeExceptionally(new IllegalArgumentException(
@@ -132,7 +155,7 @@ public final class GroupCommitWriter implements AutoCloseable {
       f.completeExceptionally(new LedgerUnavailableException("the ledger is closed", null));
       return f;
     }
-    Pending p = new Pending(List.copyOf(drafts), f);
+    Pending p = new Pending(List.copyOf(drafts), then, f);
     if (!queue.offer(p)) {
       f.completeExceptionally(new LedgerUnavailableException(
           "the ledger's append queue is full (" + options.queueCapacity() + "); retry later", null));
@@ -276,43 +299,119 @@ public final class GroupCommitWriter implements AutoCloseable {
       if (staged.isEmpty()) {
         return null;
       }
-      List<StoredEntry> rows = new ArrayList<>((int) (leaf - tree.size()));
-      List<StoredNode> nodes = new ArrayList<>();
-      for (Staged st : staged) {
-        for (StoredEntry row : st.rows()) {
-          nodes.addAll(tree.append(row.entryHash()));
-          rows.add(row);
-        }
-      }
       heads.putAll(local);
-      Checkpoint cp = signer.sign(identity.ledgerId(), tree.size(), HashValue.of(tree.root()), now);
-      lastTimestamp = now;
+      Extension first = extend(staged, now);
       List<Pending> pendings = new ArrayList<>(staged.size());
-      List<List<AppendedEvent>> results = new ArrayList<>(staged.size());
-      long firstLeaf = rows.get(0).leafIndex();
-      List<List<byte[]>> paths = MerkleProofs.inclusionRange(tree, firstLeaf, rows.size(), cp.treeSize());
-      for (Staged st : staged) {
-        List<AppendedEvent> out = new ArrayList<>(st.rows().size());
-        for (int i = 0; i < st.rows().size(); i++) {
-          StoredEntry row = st.rows().get(i);
-          List<byte[]> path = paths.get((int) (row.leafIndex() - firstLeaf));
-          List<HashValue> proof = new ArrayList<>(path.size());
-          for (byte[] h : path) {
-            proof.add(HashValue.of(h));
-          }
-          EventDraft d = st.pending().drafts().get(i);
-          out.add(new AppendedEvent(EnvelopeEncoder.envelope(d, st.eventIds().get(i), row.leafIndex(), st.seqs().get(i), now),
-              new Receipt(row.leafIndex(), HashValue.of(row.entryHash()), proof, cp, HashValue.of(st.prevs().get(i)))));
+      List<List<AppendedEvent>> results = new ArrayList<>(first.results());
+      staged.forEach(st -> pendings.add(st.pending()));
+      List<CommitBatch> batches = new ArrayList<>(2);
+      batches.add(first.batch());
+      // Continuations: follow-up events built from the receipts just made, in the same commit. They
+      // may sign (a grant per decision), so several run in parallel while the sequencer waits.
+      List<List<EventDraft>> built = followUps(staged, results);
+      List<Staged> more = new ArrayList<>();
+      List<Integer> owners = new ArrayList<>();
+      for (int i = 0; i < staged.size(); i++) {
+        List<EventDraft> next = built.get(i);
+        if (next == null || next.isEmpty()) {
+          continue;
         }
-        pendings.add(st.pending());
-        results.add(out);
+        try {
+          more.add(stage(new Pending(next, null, staged.get(i).pending().future()), leaf, nowBytes, local));
+        } catch (IllegalArgumentException e) {
+          warnFollowUp(e); // a malformed follow-up: the append stands alone
+          continue;
+        }
+        owners.add(i);
+        leaf += next.size();
       }
-      return new Sequenced(new CommitBatch(rows, nodes, cp), pendings, results);
+      if (!more.isEmpty()) {
+        heads.putAll(local);
+        Extension second = extend(more, now);
+        batches.add(second.batch());
+        for (int k = 0; k < more.size(); k++) {
+          List<AppendedEvent> all = new ArrayList<>(results.get(owners.get(k)));
+          all.addAll(second.results().get(k));
+          results.set(owners.get(k), all);
+        }
+      }
+      lastTimestamp = now;
+      return new Sequenced(batches, pendings, results);
     } catch (TiledTree.TreeReadException e) {
       throw e.getCause();
     } finally {
       treeLock.unlock();
     }
+  }
+
+  /** Each staged append's follow-up events (null when it has none or building them failed). */
+  private List<List<EventDraft>> followUps(List<Staged> staged, List<List<AppendedEvent>> results) {
+    List<Integer> with = new ArrayList<>();
+    for (int i = 0; i < staged.size(); i++) {
+      if (staged.get(i).pending().then() != null) {
+        with.add(i);
+      }
+    }
+    List<EventDraft>[] built = newDraftLists(staged.size());
+    java.util.function.IntConsumer build = i -> {
+      try {
+        List<EventDraft> next = staged.get(i).pending().then().apply(List.copyOf(results.get(i)));
+        if (next != null && next.size() > options.maxBatchEvents()) {
+          throw new IllegalArgumentException("a follow-up holds at most " + options.maxBatchEvents() + " events");
+        }
+        built[i] = next == null ? null : List.copyOf(next);
+      } catch (RuntimeException e) {
+        warnFollowUp(e); // the follow-up is the caller's to retry; the append itself stands
+      }
+    };
+    if (with.size() > 1) {
+      with.parallelStream().forEach(build::accept); // joined before returning: the writes are visible
+    } else {
+      with.forEach(build::accept);
+    }
+    return java.util.Arrays.asList(built);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<EventDraft>[] newDraftLists(int n) {
+    return (List<EventDraft>[]) new List<?>[n];
+  }
+
+  private static void warnFollowUp(RuntimeException e) {
+    System.getLogger(GroupCommitWriter.class.getName()).log(System.Logger.Level.WARNING,
+        "an append's follow-up events were not built; appending it alone: " + e);
+  }
+
+  /** Appends the staged rows to the tree, signs one checkpoint over them and builds their receipts. */
+  private Extension extend(List<Staged> staged, String now) {
+    List<StoredEntry> rows = new ArrayList<>();
+    List<StoredNode> nodes = new ArrayList<>();
+    for (Staged st : staged) {
+      for (StoredEntry row : st.rows()) {
+        nodes.addAll(tree.append(row.entryHash()));
+        rows.add(row);
+      }
+    }
+    Checkpoint cp = signer.sign(identity.ledgerId(), tree.size(), HashValue.of(tree.root()), now);
+    List<List<AppendedEvent>> results = new ArrayList<>(staged.size());
+    long firstLeaf = rows.get(0).leafIndex();
+    List<List<byte[]>> paths = MerkleProofs.inclusionRange(tree, firstLeaf, rows.size(), cp.treeSize());
+    for (Staged st : staged) {
+      List<AppendedEvent> out = new ArrayList<>(st.rows().size());
+      for (int i = 0; i < st.rows().size(); i++) {
+        StoredEntry row = st.rows().get(i);
+        List<byte[]> path = paths.get((int) (row.leafIndex() - firstLeaf));
+        List<HashValue> proof = new ArrayList<>(path.size());
+        for (byte[] h : path) {
+          proof.add(HashValue.of(h));
+        }
+        EventDraft d = st.pending().drafts().get(i);
+        out.add(new AppendedEvent(EnvelopeEncoder.envelope(d, st.eventIds().get(i), row.leafIndex(), st.seqs().get(i), now),
+            new Receipt(row.leafIndex(), HashValue.of(row.entryHash()), proof, cp, HashValue.of(st.prevs().get(i)))));
+      }
+      results.add(out);
+    }
+    return new Extension(new CommitBatch(rows, nodes, cp), results);
   }
 
   /** Builds the rows of one append; touches shared state only through {@code local}. */
@@ -417,7 +516,7 @@ public final class GroupCommitWriter implements AutoCloseable {
       return;
     }
     try {
-      store.commit(group.stream().map(Sequenced::batch).toList());
+      store.commit(group.stream().flatMap(s -> s.batches().stream()).toList());
     } catch (LedgerStoreException | RuntimeException | Error e) {
       commitFailed = true;
       for (Sequenced s : group) {
@@ -425,7 +524,8 @@ public final class GroupCommitWriter implements AutoCloseable {
       }
       return;
     }
-    latest = group.get(group.size() - 1).batch().checkpoint();
+    List<CommitBatch> last = group.get(group.size() - 1).batches();
+    latest = last.get(last.size() - 1).checkpoint();
     for (Sequenced s : group) {
       for (int i = 0; i < s.pendings().size(); i++) {
         s.pendings().get(i).future().complete(s.results().get(i));

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -216,7 +217,13 @@ public final class DecisionEngine implements AutoCloseable {
         folded = DecisionProjection.apply(folded, id, d);
       }
       DecisionState recorded = folded;
-      ledger.appendAll(drafts).whenComplete((events, err) -> {
+      // An auto-allowed decision's grant and its grant.issued go into the trail's commit (one durable
+      // write per decision); if that follow-up fails, the grant is issued on its own below.
+      AtomicReference<GrantIssuer.Prepared> grant = new AtomicReference<>();
+      var appended = recorded.status() == DecisionStatus.AUTHORIZED
+          ? ledger.appendAll(drafts, trail -> grants.followUp(recorded, trail, grant))
+          : ledger.appendAll(drafts);
+      appended.whenComplete((events, err) -> {
         if (err != null) {
           cache.release(key.hash(), mine);
           result.completeExceptionally(err);
@@ -224,8 +231,19 @@ public final class DecisionEngine implements AutoCloseable {
         }
         ledgerConfirming = true; // only a confirmed append says the ledger is back, never a replay
         AppendedEvent last = events.get(events.size() - 1);
-        DecisionState d = withAuthorizingLeaf(recorded.at(last.receipt().leafIndex(), Optional.of(last.receipt().toJson())),
-            events);
+        GrantIssuer.Prepared issued = events.size() > drafts.size() ? grant.get() : null;
+        DecisionState d;
+        try {
+          d = issued == null ? recorded : DecisionProjection.apply(recorded, id, issued.issued());
+        } catch (IllegalTransitionException e) {
+          cache.release(key.hash(), mine);
+          result.completeExceptionally(new IllegalStateException(e));
+          return;
+        }
+        d = withAuthorizingLeaf(d.at(last.receipt().leafIndex(), Optional.of(last.receipt().toJson())), events);
+        if (issued != null) {
+          d = d.withApprovals(d.approvals().withGrant(issued.issuedGrant()));
+        }
         cache.put(d);
         d.expiresAt().ifPresent(t -> pending.put(id, t));
         result.complete(d);
@@ -243,7 +261,7 @@ public final class DecisionEngine implements AutoCloseable {
       throw e;
     }
     DecisionState decided = withReceipt(await(result));
-    if (decided.status() == DecisionStatus.AUTHORIZED) {
+    if (decided.status() == DecisionStatus.AUTHORIZED && decided.approvals().grant().isEmpty()) {
       decided = grants.issue(decided.id());
     }
     return new Submission(decided, false);

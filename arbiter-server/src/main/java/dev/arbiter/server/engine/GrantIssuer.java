@@ -8,6 +8,8 @@ import dev.arbiter.core.decision.DecisionStatus;
 import dev.arbiter.core.decision.Target;
 import dev.arbiter.core.grant.Grant;
 import dev.arbiter.core.grant.GrantCodec;
+import dev.arbiter.ledger.AppendedEvent;
+import dev.arbiter.ledger.event.EventDraft;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -48,30 +50,63 @@ public final class GrantIssuer {
       if (d.approvals().grant().filter(g -> g.expiresAt().isAfter(now)).isPresent()) {
         return d;
       }
-      JsonNode action = d.request().path("action");
-      byte[] nonce = new byte[16];
-      RANDOM.nextBytes(nonce);
-      Grant grant = new Grant(engine.newId("gnt_"), d.id(), action.path("class").asText(), action.path("tool").asText(),
-          new Target(action.path("target").path("type").asText(), action.path("target").path("id").asText()),
-          Grant.payloadHash(action.path("payload")), d.policyHash(), authorisingReceipt(d), now,
-          now.plus(engine.security().grantTtl()), Base64.getUrlEncoder().withoutPadding().encodeToString(nonce));
-      String compact = GrantCodec.sign(grant, engine.security().engineKey());
-      // (the receipt is that of the enforcement.result which authorised the decision)
-      ObjectNode payload = JsonNodeFactory.instance.objectNode().put("grant_id", grant.grantId())
-          .put("grant_hash", Sha256.prefixed(Sha256.digest(compact.getBytes(StandardCharsets.US_ASCII))))
-          .put("payload_hash", grant.payloadHash()).put("tool", grant.tool())
-          .put("engine_key_id", engine.security().engineKey().keyId().value())
-          .put("receipt_leaf_index", d.approvals().authorizedAtLeaf() >= 0 ? d.approvals().authorizedAtLeaf() : d.lastLeafIndex())
-          .put("not_before", grant.notBefore().toString()).put("expires_at", grant.expiresAt().toString());
-      DecisionState issued = engine.commit(d, List.of(DecisionTrail.engineEvent(d.id(), DecisionProjection.GRANT_ISSUED,
-          d.policyHash(), payload)));
-      DecisionState withGrant = issued.withApprovals(issued.approvals()
-          .withGrant(new DecisionApprovals.IssuedGrant(grant.grantId(), compact, grant.expiresAt())));
+      long leaf = d.approvals().authorizedAtLeaf() >= 0 ? d.approvals().authorizedAtLeaf() : d.lastLeafIndex();
+      Prepared grant = prepare(d, authorisingReceipt(d), leaf);
+      DecisionState issued = engine.commit(d, List.of(grant.issued()));
+      DecisionState withGrant = issued.withApprovals(issued.approvals().withGrant(grant.issuedGrant()));
       engine.remember(withGrant);
       return withGrant;
     } finally {
       lock.unlock();
     }
+  }
+
+  /** A signed grant, ready to leave once its {@code grant.issued} event is durable. */
+  record Prepared(DecisionApprovals.IssuedGrant issuedGrant, EventDraft issued) {}
+
+  /**
+   * Builds and signs a grant for the authorised decision {@code d} and its {@code grant.issued}
+   * event; touches neither the ledger nor any lock (it also runs on the ledger's sequencer, as the
+   * follow-up of an auto-allowed decision's trail: {@link #followUp}).
+   *
+   * @param receipt the ledger receipt of the event that authorised {@code d}
+   * @param receiptLeaf that event's leaf
+   */
+  Prepared prepare(DecisionState d, JsonNode receipt, long receiptLeaf) {
+    Instant now = engine.clock().instant();
+    JsonNode action = d.request().path("action");
+    byte[] nonce = new byte[16];
+    RANDOM.nextBytes(nonce);
+    Grant grant = new Grant(engine.newId("gnt_"), d.id(), action.path("class").asText(), action.path("tool").asText(),
+        new Target(action.path("target").path("type").asText(), action.path("target").path("id").asText()),
+        Grant.payloadHash(action.path("payload")), d.policyHash(), receipt, now,
+        now.plus(engine.security().grantTtl()), Base64.getUrlEncoder().withoutPadding().encodeToString(nonce));
+    String compact = GrantCodec.sign(grant, engine.security().engineKey());
+    ObjectNode payload = JsonNodeFactory.instance.objectNode().put("grant_id", grant.grantId())
+        .put("grant_hash", Sha256.prefixed(Sha256.digest(compact.getBytes(StandardCharsets.US_ASCII))))
+        .put("payload_hash", grant.payloadHash()).put("tool", grant.tool())
+        .put("engine_key_id", engine.security().engineKey().keyId().value())
+        .put("receipt_leaf_index", receiptLeaf)
+        .put("not_before", grant.notBefore().toString()).put("expires_at", grant.expiresAt().toString());
+    return new Prepared(new DecisionApprovals.IssuedGrant(grant.grantId(), compact, grant.expiresAt()),
+        DecisionTrail.engineEvent(d.id(), DecisionProjection.GRANT_ISSUED, d.policyHash(), payload));
+  }
+
+  /**
+   * The ledger follow-up of an auto-allowed decision's trail: the grant, built from the receipt of the
+   * trail's {@code enforcement.result}, and its {@code grant.issued}, recorded in the same commit as
+   * the trail (one durable write per decision instead of two). {@code into} receives the grant; it
+   * leaves the engine only once the whole commit is durable.
+   */
+  List<EventDraft> followUp(DecisionState d, List<AppendedEvent> trail, java.util.concurrent.atomic.AtomicReference<Prepared> into) {
+    for (AppendedEvent e : trail) {
+      if (e.envelope().eventType().equals(DecisionProjection.RESULT)) {
+        Prepared p = prepare(d, e.receipt().toJson(), e.receipt().leafIndex());
+        into.set(p);
+        return List.of(p.issued());
+      }
+    }
+    return List.of();
   }
 
   /**
