@@ -240,7 +240,7 @@ public final class DecisionEngine implements AutoCloseable {
           result.completeExceptionally(new IllegalStateException(e));
           return;
         }
-        d = withAuthorizingLeaf(d.at(last.receipt().leafIndex(), Optional.of(last.receipt().toJson())), events);
+        d = withAuthorizingLeaf(d.at(last.receipt().leafIndex(), Optional.of(last.receipt())), events);
         if (issued != null) {
           d = d.withApprovals(d.approvals().withGrant(issued.issuedGrant()));
         }
@@ -297,7 +297,7 @@ public final class DecisionEngine implements AutoCloseable {
     CompletableFuture<DecisionState> published = ledger.appendAll(drafts).thenApply(events -> {
       ledgerConfirming = true;
       AppendedEvent last = events.get(events.size() - 1);
-      DecisionState s = withAuthorizingLeaf(folded.at(last.receipt().leafIndex(), Optional.of(last.receipt().toJson())),
+      DecisionState s = withAuthorizingLeaf(folded.at(last.receipt().leafIndex(), Optional.of(last.receipt())),
           events);
       cache.put(s);
       if (s.status() != DecisionStatus.PENDING_AUTHORITY) {
@@ -324,12 +324,12 @@ public final class DecisionEngine implements AutoCloseable {
   }
 
   /** A receipt for one leaf against the latest checkpoint. */
-  ObjectNode receiptOf(long leaf) throws EngineException {
+  Receipt receiptOf(long leaf) throws EngineException {
     try {
       Checkpoint cp = ledger.latestCheckpoint();
       StoredEntry entry = ledger.store().entry(leaf)
           .orElseThrow(() -> new IllegalStateException("leaf " + leaf + " is missing"));
-      return new Receipt(leaf, HashValue.of(entry.entryHash()), ledger.inclusionProof(leaf, cp.treeSize()), cp).toJson();
+      return new Receipt(leaf, HashValue.of(entry.entryHash()), ledger.inclusionProof(leaf, cp.treeSize()), cp);
     } catch (LedgerStoreException e) {
       throw new EngineException.Degraded("the ledger cannot build a receipt: " + e.getMessage(), config.retryAfter());
     }
@@ -462,7 +462,7 @@ public final class DecisionEngine implements AutoCloseable {
     CompletableFuture<AppendedEvent> append = ledger.append(new EventDraft(d.id(), eventType, d.policyHash(), actor, payload));
     CompletableFuture<DecisionState> published = append.thenApply(ev -> {
       ledgerConfirming = true;
-      DecisionState s = next.at(ev.receipt().leafIndex(), Optional.of(ev.receipt().toJson()));
+      DecisionState s = next.at(ev.receipt().leafIndex(), Optional.of(ev.receipt()));
       cache.put(s);
       if (s.status() != DecisionStatus.PENDING_AUTHORITY) {
         pending.remove(s.id());

@@ -3,6 +3,7 @@ package dev.arbiter.server.engine;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arbiter.core.decision.DecisionStatus;
 import dev.arbiter.core.decision.Outcome;
+import dev.arbiter.ledger.receipt.Receipt;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
@@ -18,7 +19,8 @@ import java.util.Optional;
  * @param expiresAt when a pending decision expires; empty otherwise
  * @param cancelKeyHash the Idempotency-Key hash of the cancel that ended it, if cancelled
  * @param lastLeafIndex the ledger leaf of the stream's latest event
- * @param receipt the receipt of that event when this process appended it; empty after a replay
+ * @param receipt the receipt of that event when this process appended it (kept as the ledger's
+ *     record, rendered to JSON only for an answer); empty after a replay
  *     (the engine rebuilds one on demand)
  * @param request the normalised (redacted) request as {@code decision.created} recorded it
  * @param approvals accepted approvals, consumed nonces, grants and execution
@@ -35,7 +37,7 @@ public record DecisionState(
     Optional<Instant> expiresAt,
     Optional<String> cancelKeyHash,
     long lastLeafIndex,
-    Optional<ObjectNode> receipt,
+    Optional<Receipt> receipt,
     ObjectNode request,
     DecisionApprovals approvals) {
 
@@ -70,7 +72,7 @@ public record DecisionState(
         expiresAt, Optional.ofNullable(keyHash), lastLeafIndex, receipt, request, approvals);
   }
 
-  DecisionState at(long leafIndex, Optional<ObjectNode> receiptOfLeaf) {
+  DecisionState at(long leafIndex, Optional<Receipt> receiptOfLeaf) {
     return new DecisionState(id, status, outcome, proposer, idempotencyKeyHash, requestHash, policyHash, evaluation,
         expiresAt, cancelKeyHash, leafIndex, receiptOfLeaf, request, approvals);
   }

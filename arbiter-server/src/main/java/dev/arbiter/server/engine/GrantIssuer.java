@@ -116,8 +116,8 @@ public final class GrantIssuer {
   private JsonNode authorisingReceipt(DecisionState d) throws EngineException {
     long leaf = d.approvals().authorizedAtLeaf();
     if (leaf < 0 || (leaf == d.lastLeafIndex() && d.receipt().isPresent())) {
-      return d.receipt().orElseThrow();
+      return d.receipt().orElseThrow().toJson();
     }
-    return engine.receiptOf(leaf);
+    return engine.receiptOf(leaf).toJson();
   }
 }

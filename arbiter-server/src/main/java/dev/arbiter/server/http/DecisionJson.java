@@ -25,7 +25,7 @@ final class DecisionJson {
       o.putRawValue(field, d.evaluation().raw(field)); // the recorded JSON as it is, not parsed again
     }
     d.expiresAt().ifPresentOrElse(t -> o.put("expires_at", t.toString()), () -> o.putNull("expires_at"));
-    o.set("receipt", d.receipt().orElseThrow());
+    o.set("receipt", d.receipt().orElseThrow().toJson());
     d.proposer().ifPresentOrElse(p -> o.put("proposer", p), () -> o.putNull("proposer"));
     o.set("request", d.request());
     ObjectNode approvals = o.putObject("approvals");

@@ -52,7 +52,7 @@ final class ExecutionRoutes {
     if (phase.equals("started")) {
       var started = engine.executions().started(principal(ctx), grant);
       var out = JsonNodeFactory.instance.objectNode().put("execution_id", started.executionId());
-      out.set("receipt", started.decision().receipt().orElseThrow());
+      out.set("receipt", started.decision().receipt().orElseThrow().toJson());
       json(ctx, 201, out);
       return;
     }
@@ -65,7 +65,7 @@ final class ExecutionRoutes {
         java.util.Optional.ofNullable(root.get("response_hash")).filter(JsonNode::isTextual).map(JsonNode::asText));
     var out = JsonNodeFactory.instance.objectNode().put("execution_id", root.path("execution_id").asText())
         .put("status", d.status().wireName());
-    out.set("receipt", d.receipt().orElseThrow());
+    out.set("receipt", d.receipt().orElseThrow().toJson());
     json(ctx, 200, out);
   }
 }
