@@ -72,7 +72,7 @@ public final class CanonicalJson {
   /** The canonical UTF-8 bytes of {@code node}. */
   public static byte[] encode(JsonNode node) {
     Objects.requireNonNull(node, "node");
-    ByteSink out = new ByteSink(256);
+    ByteSink out = new ByteSink(1024);
     try {
       write(node, out);
     } catch (PathedFailure f) {
@@ -165,6 +165,11 @@ public final class CanonicalJson {
     out.write(']');
   }
 
+  /**
+   * Invariant of the loop: before char {@code i} the sink has room for {@code n - i} more bytes plus
+   * the closing quote, so a plain ASCII char needs no check; a char that takes more than one byte
+   * makes room for itself and for the rest of the string again.
+   */
   private static void writeString(String s, ByteSink out) {
     int n = s.length();
     out.ensure(n + 2);
@@ -174,9 +179,9 @@ public final class CanonicalJson {
       if (c < 0x80) {
         byte esc = ESCAPE[c];
         if (esc == 0) {
-          out.write(c);
+          out.putUnchecked(c);
         } else if (esc == 'u') {
-          out.ensure(6);
+          out.ensure(6 + n - i);
           out.putUnchecked('\\');
           out.putUnchecked('u');
           out.putUnchecked('0');
@@ -184,12 +189,12 @@ public final class CanonicalJson {
           out.putUnchecked(HEX[c >> 4]);
           out.putUnchecked(HEX[c & 0xF]);
         } else {
-          out.ensure(2);
+          out.ensure(2 + n - i);
           out.putUnchecked('\\');
           out.putUnchecked(esc);
         }
       } else if (c < 0x800) {
-        out.ensure(2);
+        out.ensure(2 + n - i);
         out.putUnchecked(0xC0 | (c >> 6));
         out.putUnchecked(0x80 | (c & 0x3F));
       } else if (Character.isSurrogate(c)) {
@@ -197,7 +202,7 @@ public final class CanonicalJson {
         if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(low = s.charAt(i + 1))) {
           int cp = Character.toCodePoint(c, low);
           i++;
-          out.ensure(4);
+          out.ensure(4 + n - i);
           out.putUnchecked(0xF0 | (cp >> 18));
           out.putUnchecked(0x80 | ((cp >> 12) & 0x3F));
           out.putUnchecked(0x80 | ((cp >> 6) & 0x3F));
@@ -207,13 +212,13 @@ public final class CanonicalJson {
               String.format("string has a lone surrogate U+%04X at index %d; JSON text must be Unicode", (int) c, i));
         }
       } else {
-        out.ensure(3);
+        out.ensure(3 + n - i);
         out.putUnchecked(0xE0 | (c >> 12));
         out.putUnchecked(0x80 | ((c >> 6) & 0x3F));
         out.putUnchecked(0x80 | (c & 0x3F));
       }
     }
-    out.write('"');
+    out.putUnchecked('"');
   }
 
   private static void writeNumber(JsonNode node, ByteSink out) {

@@ -44,13 +44,28 @@ public final class CompactJws {
     }
   }
 
+  /** Headers by type and key id; a process signs with a handful of keys. */
+  private static final java.util.Map<String, JWSHeader> HEADERS = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static JWSHeader header(String type, SigningKey key) {
+    JWSHeader built = new JWSHeader.Builder(JWSAlgorithm.EdDSA).type(new JOSEObjectType(type))
+        .keyID(key.keyId().value()).build();
+    try {
+      return JWSHeader.parse(built.toBase64URL());
+    } catch (ParseException e) {
+      throw new IllegalStateException("a header Nimbus built did not parse", e);
+    }
+  }
+
   public static String sign(String type, byte[] payload, SigningKey key) {
     if (key.algorithm() != KeyAlgorithm.ED25519) {
       throw new IllegalArgumentException("compact JWS objects are signed with Ed25519 keys only, not " + key.algorithm().wireName());
     }
-    JWSHeader header = new JWSHeader.Builder(JWSAlgorithm.EdDSA).type(new JOSEObjectType(type))
-        .keyID(key.keyId().value()).build();
-    JWSObject jws = new JWSObject(header, new Payload(payload));
+    // The header of a (type, key) pair never changes: parsed once, it keeps its base64url form, and
+    // the payload is handed over already encoded (the JDK's encoder), so Nimbus only concatenates.
+    JWSHeader header = HEADERS.computeIfAbsent(type + "\n" + key.keyId().value(), k -> header(type, key));
+    JWSObject jws = new JWSObject(header,
+        new Payload(new Base64URL(java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(payload))));
     try {
       jws.sign(new Signer(key));
     } catch (JOSEException e) {

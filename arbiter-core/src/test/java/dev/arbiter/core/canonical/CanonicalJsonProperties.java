@@ -20,6 +20,56 @@ import net.jqwik.api.Provide;
 class CanonicalJsonProperties {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
+  /**
+   * Strings against an independent RFC 8785 string encoder, with escapes and multi-byte characters
+   * anywhere, also where the encoder's buffer has to grow (it checks room only for those).
+   */
+  @Property(tries = 500)
+  void strings_matchAReferenceEncoder(@ForAll("unicodeText") String text, @ForAll("padding") int pad) {
+    String s = "a".repeat(pad) + text;
+    assertThat(new String(CanonicalJson.encode(F.textNode(s)), java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo(reference(s));
+  }
+
+  private static String reference(String s) {
+    StringBuilder b = new StringBuilder("\"");
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> b.append("\\\"");
+        case '\\' -> b.append("\\\\");
+        case '\b' -> b.append("\\b");
+        case '\f' -> b.append("\\f");
+        case '\n' -> b.append("\\n");
+        case '\r' -> b.append("\\r");
+        case '\t' -> b.append("\\t");
+        default -> {
+          if (c < 0x20) {
+            b.append(String.format("\\u%04x", (int) c));
+          } else {
+            b.append(c);
+          }
+        }
+      }
+    }
+    return b.append('"').toString();
+  }
+
+  @Provide
+  Arbitrary<String> unicodeText() {
+    Arbitrary<String> pieces = Arbitraries.oneOf(
+        Arbitraries.chars().range((char) 0, (char) 0x1f).map(String::valueOf),
+        Arbitraries.of("\"", "\\", "é", "ß", "€", "☃", "\ud83d\ude00", "\uD800\uDC00", "\uffff"),
+        Arbitraries.strings().ascii().ofMaxLength(40));
+    return pieces.list().ofMaxSize(200).map(l -> String.join("", l));
+  }
+
+  @Provide
+  Arbitrary<Integer> padding() {
+    return Arbitraries.oneOf(Arbitraries.integers().between(0, 8), Arbitraries.integers().between(990, 1030),
+        Arbitraries.integers().between(2030, 2060));
+  }
+
   @Property(tries = 300)
   void encode_isIdempotentThroughStrictParse(@ForAll("json") JsonNode value) {
     byte[] once = CanonicalJson.encode(value);
