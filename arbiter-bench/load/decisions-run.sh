@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# POST /v1/decisions load against `arbiter quickstart` (engine + dev issuer + gateway, durable SQLite
+# ledger), with the agent's token and the auto-allowed dev read request; every request has its own
+# Idempotency-Key (a replayed key is answered from memory and writes nothing, which would flatter
+# the numbers).
+#
+#   arbiter-bench/load/decisions-run.sh closed SECONDS CONNECTIONS     # wrk, closed loop
+#   arbiter-bench/load/decisions-run.sh open RATE SECONDS [CONNECTIONS] # openloop.c, latency from due time
+#   arbiter-bench/load/decisions-run.sh hello SECONDS CONNECTIONS      # the same wrk run against HelloServer.java
+#
+# Each warms up for 20 s first (JIT), with its own keys. Needs wrk (closed, hello) or a C compiler
+# (open), JAVA_HOME at a JDK 21+ (hello), and the bench jar (./mvnw -q -pl arbiter-bench -am -DskipTests package).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+mode=${1:?closed|open}
+port=${PORT:-18700}
+dir=$(mktemp -d /tmp/arbiter-load.XXXXXX)
+trap 'kill $qs 2>/dev/null; wait $qs 2>/dev/null; rm -rf "$dir"' EXIT
+"$root/arbiter" quickstart --dir "$dir" --port-base "$port" > "$dir/quickstart.log" 2>&1 &
+qs=$!
+for _ in $(seq 1 240); do [[ -f "$dir/quickstart.json" ]] && break; sleep 0.5; done
+[[ -f "$dir/quickstart.json" ]] || { echo "quickstart did not start; see $dir/quickstart.log" >&2; exit 1; }
+token=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['identities']['agent']['token'])" "$dir/quickstart.json")
+subject=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['identities']['agent']['subject'])" "$dir/quickstart.json")
+body='{"action":{"class":"read","tool":"grafana","intent":"check error rate","target":{"type":"dashboard","id":"payments-slo"},"payload":{}},"context":{"actor":{"id":"'"$subject"'"},"environment":"dev"}}'
+printf '%s' "$body" > "$dir/body.json"
+wrk_script() { # a wrk script whose keys are unique to this call (Lua's math.random is not seeded)
+  cat > "$dir/post.lua" <<LUA
+local counter = 0
+local run_id = "$(date +%s%N)-$RANDOM"
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $token"
+wrk.body = '$body'
+request = function()
+  counter = counter + 1
+  wrk.headers["Idempotency-Key"] = "load-" .. run_id .. "-" .. counter
+  return wrk.format(nil, "/v1/decisions")
+end
+LUA
+}
+uptime
+case "$mode" in
+  closed)
+    seconds=${2:?seconds}; conns=${3:?connections}
+    wrk_script; wrk -t1 -c"$conns" -d20s -s "$dir/post.lua" "http://127.0.0.1:$port" > /dev/null
+    wrk_script; wrk -t1 -c"$conns" -d"${seconds}s" -s "$dir/post.lua" --latency "http://127.0.0.1:$port"
+    ;;
+  open)
+    rate=${2:?rate}; seconds=${3:?seconds}; conns=${4:-128}
+    cc -O2 -o "$dir/openloop" "$here/openloop.c"
+    "$dir/openloop" --host 127.0.0.1 --port "$port" --path /v1/decisions --rate "$rate" --seconds "$seconds" \
+      --warmup 20 --conns "$conns" --header "Authorization: Bearer $token" --body-file "$dir/body.json" \
+      --idempotency-prefix "load-$$" --expect 201
+    ;;
+  hello)
+    seconds=${2:?seconds}; conns=${3:?connections}
+    hp=$((port + 10))
+    "$JAVA_HOME/bin/java" -cp "$root/arbiter-bench/target/benchmarks.jar" "$here/HelloServer.java" "$hp" > "$dir/hello.log" 2>&1 &
+    hello=$!
+    for _ in $(seq 1 60); do curl -s -o /dev/null -X POST "http://127.0.0.1:$hp/v1/decisions" && break; sleep 0.5; done
+    wrk_script; wrk -t1 -c"$conns" -d20s -s "$dir/post.lua" "http://127.0.0.1:$hp" > /dev/null
+    wrk_script; wrk -t1 -c"$conns" -d"${seconds}s" -s "$dir/post.lua" --latency "http://127.0.0.1:$hp"
+    kill $hello
+    ;;
+  *) echo "usage: $0 closed SECONDS CONNECTIONS | open RATE SECONDS [CONNECTIONS] | hello SECONDS CONNECTIONS" >&2; exit 2 ;;
+esac
