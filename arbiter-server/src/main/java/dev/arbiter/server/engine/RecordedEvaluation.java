@@ -4,13 +4,12 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import dev.arbiter.core.canonical.CanonicalJson;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import com.fasterxml.jackson.databind.util.RawValue;
 
 /**
  * A decision's evaluation as its {@code decision.evaluated} event recorded it: the RFC 8785 bytes of
@@ -20,8 +19,8 @@ import com.fasterxml.jackson.databind.util.RawValue;
  * <p>Kept as bytes, not as a tree: the engine holds up to {@code maxCachedDecisions} decisions, and
  * an evaluation with all its gate results is ~5 KB as bytes but ~20 KB and ~150 objects as a Jackson
  * tree, which the garbage collector would copy and trace for as long as the decision is cached. The
- * tree is parsed when someone reads it (an approval); it is never kept. Answers copy the members'
- * bytes as they are ({@link #raw}): the offsets of each top-level member are found once, here.
+ * members an approval reads are parsed alone when it reads them ({@link #get}); answers copy the
+ * members' bytes as they are ({@link #raw}). The offsets of each top-level member are found once, here.
  */
 public final class RecordedEvaluation {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -67,15 +66,6 @@ public final class RecordedEvaluation {
   /** From a {@code decision.evaluated} payload as a tree (a replay): canonicalised first. */
   static RecordedEvaluation of(JsonNode payload) {
     return new RecordedEvaluation(CanonicalJson.encode(payload));
-  }
-
-  /** A fresh tree of the evaluation; the caller may keep or change it. */
-  public ObjectNode tree() {
-    try {
-      return (ObjectNode) JSON.readTree(canonical);
-    } catch (IOException | ClassCastException e) {
-      throw new IllegalStateException("a recorded evaluation is not a JSON object", e);
-    }
   }
 
   /** One top-level member of the evaluation ({@code authority}, {@code risk}, …), parsed alone; missing node if absent. */
