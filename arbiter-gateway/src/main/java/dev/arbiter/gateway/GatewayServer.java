@@ -23,10 +23,12 @@ import io.javalin.Javalin;
  */
 public final class GatewayServer implements AutoCloseable {
   private final Javalin app;
+  private final ToolCallHandler handler;
   private final BurnStore burns;
 
-  private GatewayServer(Javalin app, BurnStore burns) {
+  private GatewayServer(Javalin app, ToolCallHandler handler, BurnStore burns) {
     this.app = app;
+    this.handler = handler;
     this.burns = burns;
   }
 
@@ -42,10 +44,11 @@ public final class GatewayServer implements AutoCloseable {
 
   /** Starts over an already open burn store (which the server then owns and closes). */
   static GatewayServer start(GatewayConfig config, BurnStore burns) {
+    ToolCallHandler handler = null;
     try {
       OfflineGrantCheck grants = new OfflineGrantCheck(config.trustedEngineKeys(), config.trustedLedgerKey(),
           config.clock(), config.skew());
-      ToolCallHandler handler = new ToolCallHandler(config.toolsByName(), grants, burns, config.recorder(),
+      handler = new ToolCallHandler(config.toolsByName(), grants, burns, config.recorder(),
           config.gatewayKey(), config.clock());
       Javalin app = Javalin.create(cfg -> {
         cfg.showJavalinBanner = false;
@@ -59,8 +62,11 @@ public final class GatewayServer implements AutoCloseable {
       app.get("/health", ctx -> ctx.json(JsonNodeFactory.instance.objectNode().put("status", "ok")));
       HttpProblems.install(app);
       app.start(config.host(), config.port());
-      return new GatewayServer(app, burns);
+      return new GatewayServer(app, handler, burns);
     } catch (RuntimeException e) {
+      if (handler != null) {
+        handler.close();
+      }
       burns.close();
       throw e;
     }
@@ -71,13 +77,17 @@ public final class GatewayServer implements AutoCloseable {
     return app.port();
   }
 
-  /** Stops listening, then closes the burn store. */
+  /** Stops listening, then the upstream client, then closes the burn store. */
   @Override
   public void close() {
     try {
       app.stop();
     } finally {
-      burns.close();
+      try {
+        handler.close();
+      } finally {
+        burns.close();
+      }
     }
   }
 }

@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * ledger, so it never lets the same grant through twice; the proposer asks for a new grant.
  * Logs name grants by {@code grant_id} only; the compact grant and tokens are never logged.
  */
-public final class ToolCallHandler {
+public final class ToolCallHandler implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ToolCallHandler.class);
   /** Largest request body forwarded. */
   public static final int MAX_BODY_BYTES = 1024 * 1024;
@@ -237,6 +237,12 @@ public final class ToolCallHandler {
         }
       }
     });
+  }
+
+  /** Stops the upstream client (calls in flight fail and are recorded as failed). */
+  @Override
+  public void close() {
+    upstream.close();
   }
 
   private String nonce() {
