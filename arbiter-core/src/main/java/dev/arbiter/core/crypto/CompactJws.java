@@ -122,7 +122,15 @@ public final class CompactJws {
     if (!ok) {
       throw new Rejected("bad_signature", "the signature does not verify under " + kid);
     }
-    return new Verified(jws.getPayload().toBytes(), kid);
+    byte[] payload;
+    try {
+      // The JDK's decoder, not Nimbus' Payload.toBytes(): same bytes for well-formed input, strict
+      // about the alphabet, and several times faster on the ~1.5 KB grants a gateway decodes per call.
+      payload = java.util.Base64.getUrlDecoder().decode(jws.getParsedParts()[1].toString());
+    } catch (IllegalArgumentException e) {
+      throw new Rejected("malformed", "the payload is not base64url");
+    }
+    return new Verified(payload, kid);
   }
 
   private record Signer(SigningKey key) implements JWSSigner {

@@ -68,6 +68,17 @@ class CompactJwsTest {
     }
   }
 
+  /** Signed by a trusted key, but the payload part is standard base64 ('+', '/', '='): not a JWS. */
+  @Test
+  void aSignedPayloadOutsideTheBase64urlAlphabet_isMalformed() {
+    String header = CompactJws.sign(TYPE, new byte[0], KEY).split("\\.")[0];
+    for (String payloadPart : List.of("+/8=", "a b", "Zm9v=====")) {
+      String signingInput = header + "." + payloadPart;
+      String compact = signingInput + "." + B64URL.encodeToString(KEY.sign(signingInput.getBytes(UTF_8)));
+      assertThat(code(compact, TYPE, trusting(KEY))).as(payloadPart).isEqualTo("malformed");
+    }
+  }
+
   @Test
   void sign_isDeterministicForEd25519() {
     byte[] payload = "x".getBytes(UTF_8);
