@@ -78,6 +78,7 @@ final class GatewayRole {
       err.flush();
       try {
         server.close();
+        recorder.close();
       } finally {
         stopped.countDown();
       }

@@ -138,10 +138,12 @@ public final class QuickstartCommand implements Callable<Integer> {
       tool = SampleTool.start("127.0.0.1", portBase + 3, verifier, TOOL, toolLog, clock);
       started.add(tool);
       String toolUrl = "http://127.0.0.1:" + tool.port() + SampleTool.PATH;
+      EngineExecutionRecorder recorder =
+          new EngineExecutionRecorder(URI.create(engineUrl), new GatewayToken(issuer), Duration.ofSeconds(5));
+      started.add(recorder); // closed after the gateway: the list is closed newest first
       gateway = GatewayServer.start(new GatewayConfig("127.0.0.1", portBase + 1,
           List.of(new ToolRoute(TOOL, URI.create(toolUrl), Set.of("deploy"), Duration.ofSeconds(10))), List.of(engineKey),
-          ledgerKey, gatewayKey.key(), running.dataDir().resolve("gateway-burned.db"),
-          new EngineExecutionRecorder(URI.create(engineUrl), new GatewayToken(issuer), Duration.ofSeconds(5)), clock,
+          ledgerKey, gatewayKey.key(), running.dataDir().resolve("gateway-burned.db"), recorder, clock,
           GatewayConfig.DEFAULT_SKEW));
       started.add(gateway);
     } catch (Exception e) {

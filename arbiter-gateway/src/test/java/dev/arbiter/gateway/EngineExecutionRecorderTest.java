@@ -57,6 +57,7 @@ class EngineExecutionRecorderTest {
   @AfterEach
   void stop() {
     release.countDown();
+    recorder.close();
     engine.stop();
   }
 
@@ -130,6 +131,15 @@ class EngineExecutionRecorderTest {
     assertThatThrownBy(() -> recorder.started(GRANT)).isInstanceOf(RecorderException.class);
   }
 
+  /** A redirect would carry the grant and the gateway's token to an address nobody configured. */
+  @Test
+  void aRedirectFromTheEngine_isNotFollowed_andFailsClosed() {
+    answer = ctx -> ctx.status(307).header("Location", "/v1/executions-elsewhere").result("");
+
+    assertThatThrownBy(() -> recorder.started(GRANT)).isInstanceOf(RecorderException.class).hasMessageContaining("HTTP 307");
+    assertThat(seen).hasSize(1);
+  }
+
   @Test
   void finished_whenNot200_throwsRecorderException() {
     answer = ctx -> reply(ctx, 500, "{}", "application/json");
@@ -142,9 +152,10 @@ class EngineExecutionRecorderTest {
     try (ServerSocket s = new ServerSocket(0)) {
       closedPort = s.getLocalPort();
     }
-    EngineExecutionRecorder nowhere = new EngineExecutionRecorder(URI.create("http://127.0.0.1:" + closedPort),
-        () -> "tok", Duration.ofSeconds(2));
-    assertThatThrownBy(() -> nowhere.started(GRANT)).isInstanceOf(RecorderException.class).hasMessageContaining("unreachable");
+    try (EngineExecutionRecorder nowhere = new EngineExecutionRecorder(URI.create("http://127.0.0.1:" + closedPort),
+        () -> "tok", Duration.ofSeconds(2))) {
+      assertThatThrownBy(() -> nowhere.started(GRANT)).isInstanceOf(RecorderException.class).hasMessageContaining("unreachable");
+    }
   }
 
   @Test
@@ -157,16 +168,19 @@ class EngineExecutionRecorderTest {
       }
       reply(ctx, 201, "{\"execution_id\":\"exe_late\"}", "application/json");
     };
-    EngineExecutionRecorder impatient = new EngineExecutionRecorder(URI.create("http://127.0.0.1:" + engine.port()),
-        () -> "tok", Duration.ofMillis(300));
-    assertThatThrownBy(() -> impatient.started(GRANT)).isInstanceOf(RecorderException.class);
+    try (EngineExecutionRecorder impatient = new EngineExecutionRecorder(URI.create("http://127.0.0.1:" + engine.port()),
+        () -> "tok", Duration.ofMillis(300))) {
+      assertThatThrownBy(() -> impatient.started(GRANT)).isInstanceOf(RecorderException.class)
+          .hasMessageContaining("did not answer within");
+    }
   }
 
   @Test
   void started_whenNoToken_throwsWithoutCallingTheEngine() {
-    EngineExecutionRecorder tokenless = new EngineExecutionRecorder(URI.create("http://127.0.0.1:" + engine.port()),
-        () -> null, Duration.ofSeconds(2));
-    assertThatThrownBy(() -> tokenless.started(GRANT)).isInstanceOf(RecorderException.class);
-    assertThat(seen).isEmpty();
+    try (EngineExecutionRecorder tokenless = new EngineExecutionRecorder(URI.create("http://127.0.0.1:" + engine.port()),
+        () -> null, Duration.ofSeconds(2))) {
+      assertThatThrownBy(() -> tokenless.started(GRANT)).isInstanceOf(RecorderException.class);
+      assertThat(seen).isEmpty();
+    }
   }
 }

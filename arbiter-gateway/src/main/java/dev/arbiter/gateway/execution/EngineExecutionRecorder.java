@@ -5,15 +5,21 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arbiter.core.canonical.CanonicalJson;
 import dev.arbiter.core.canonical.StrictJson;
-import java.io.IOException;
+import dev.arbiter.gateway.http.StrictHttpClient;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.api.ContentResponse;
+import org.eclipse.jetty.client.api.Request;
+import org.eclipse.jetty.client.util.BytesRequestContent;
+import org.eclipse.jetty.client.util.FutureResponseListener;
+import org.eclipse.jetty.http.HttpMethod;
 
 /**
  * Records executions through the engine's {@code POST /v1/executions} (docs/api-approvals-grants.md):
@@ -31,12 +37,14 @@ import java.util.function.Supplier;
  * call's 201, i.e. let a second gateway execute a used grant. {@code finished} uses {@code
  * <execution_id>:<phase>}, so a retried outcome is recorded once.
  *
- * <p>Thread-safe.
+ * <p>Thread-safe. Holds an HTTP client ({@link StrictHttpClient}); {@link #close} stops it.
  */
-public final class EngineExecutionRecorder implements ExecutionRecorder {
+public final class EngineExecutionRecorder implements ExecutionRecorder, AutoCloseable {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EngineExecutionRecorder.class);
   private static final String GRANT_ALREADY_USED = "https://arbiter.dev/problems/grant-already-used";
-  private static final int MAX_RESPONSE_CHARS = 64 * 1024;
+  private static final int MAX_PROBLEM_BYTES = 64 * 1024;
+  /** An engine answer longer than this is not read (the call fails closed). */
+  private static final int MAX_RESPONSE_BYTES = 256 * 1024;
 
   private final URI executions;
   private final Supplier<String> token;
@@ -57,16 +65,18 @@ public final class EngineExecutionRecorder implements ExecutionRecorder {
       throw new IllegalArgumentException("timeout must be positive");
     }
     this.timeout = timeout;
-    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
-        .followRedirects(HttpClient.Redirect.NEVER).build();
+    this.http = StrictHttpClient.start("gateway-recorder", timeout.toMillis());
   }
+
+  /** An answer of the engine. */
+  private record Reply(int statusCode, byte[] body) {}
 
   @Override
   public String started(String grantCompact) throws RecorderException {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("grant", grantCompact);
     body.put("phase", "started");
-    HttpResponse<String> r = post(body, "start-" + UUID.randomUUID());
+    Reply r = post(body, "start-" + UUID.randomUUID());
     if (r.statusCode() == 409 && GRANT_ALREADY_USED.equals(problemType(r))) {
       throw new GrantAlreadyUsedException("the engine already recorded a use of this grant");
     }
@@ -93,7 +103,7 @@ public final class EngineExecutionRecorder implements ExecutionRecorder {
     body.put("grant_id", grantId);
     body.put("decision_id", decisionId);
     try {
-      HttpResponse<String> r = post(body, "refused-" + UUID.randomUUID());
+      Reply r = post(body, "refused-" + UUID.randomUUID());
       if (r.statusCode() != 201) {
         LOG.warn("refusal on tool {} not recorded by the engine: HTTP {}", tool, r.statusCode());
       }
@@ -116,7 +126,7 @@ public final class EngineExecutionRecorder implements ExecutionRecorder {
     requireStatus(post(body, executionId + ":" + phase), 200, phase);
   }
 
-  private HttpResponse<String> post(ObjectNode body, String idempotencyKey) throws RecorderException {
+  private Reply post(ObjectNode body, String idempotencyKey) throws RecorderException {
     String bearer;
     try {
       bearer = token.get();
@@ -126,25 +136,42 @@ public final class EngineExecutionRecorder implements ExecutionRecorder {
     if (bearer == null || bearer.isBlank()) {
       throw new RecorderException("no access token for the engine");
     }
-    HttpRequest request = HttpRequest.newBuilder(executions)
-        .timeout(timeout)
-        .header("Authorization", "Bearer " + bearer)
-        .header("Idempotency-Key", idempotencyKey)
-        .header("Content-Type", "application/json")
-        .header("Accept", "application/json, application/problem+json")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(CanonicalJson.encode(body)))
-        .build();
+    Request request = http.newRequest(executions)
+        .method(HttpMethod.POST)
+        .timeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
+        .headers(h -> h.put("Authorization", "Bearer " + bearer)
+            .put("Idempotency-Key", idempotencyKey)
+            .put("Accept", "application/json, application/problem+json"))
+        .body(new BytesRequestContent("application/json", CanonicalJson.encode(body)));
+    FutureResponseListener listener = new FutureResponseListener(request, MAX_RESPONSE_BYTES);
+    request.send(listener);
     try {
-      return http.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new RecorderException("engine " + executions + " unreachable: " + e, e);
+      // The request's own timeout aborts the exchange; this bound only guards against a listener never completed.
+      ContentResponse r = listener.get(timeout.toNanos() + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+      return new Reply(r.getStatus(), r.getContent());
+    } catch (TimeoutException e) {
+      request.abort(e);
+      throw new RecorderException("engine " + executions + " did not answer within " + timeout, e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof TimeoutException) {
+        throw new RecorderException("engine " + executions + " did not answer within " + timeout, cause);
+      }
+      throw new RecorderException("engine " + executions + " unreachable: " + cause, cause);
     } catch (InterruptedException e) {
+      request.abort(e);
       Thread.currentThread().interrupt();
       throw new RecorderException("interrupted while recording on the engine", e);
     }
   }
 
-  private static void requireStatus(HttpResponse<String> r, int expected, String phase) throws RecorderException {
+  /** Stops the HTTP client; calls in flight fail with a {@link RecorderException}. */
+  @Override
+  public void close() {
+    StrictHttpClient.stop(http);
+  }
+
+  private static void requireStatus(Reply r, int expected, String phase) throws RecorderException {
     if (r.statusCode() != expected) {
       String type = problemType(r);
       throw new RecorderException("engine refused execution " + phase + ": HTTP " + r.statusCode()
@@ -152,9 +179,9 @@ public final class EngineExecutionRecorder implements ExecutionRecorder {
     }
   }
 
-  private static JsonNode parse(HttpResponse<String> r) throws RecorderException {
+  private static JsonNode parse(Reply r) throws RecorderException {
     try {
-      JsonNode n = StrictJson.parse(r.body().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      JsonNode n = StrictJson.parse(r.body());
       if (!n.isObject()) {
         throw new RecorderException("engine answered a non-object body");
       }
@@ -164,13 +191,13 @@ public final class EngineExecutionRecorder implements ExecutionRecorder {
     }
   }
 
-  private static String problemType(HttpResponse<String> r) {
-    String b = r.body();
-    if (b == null || b.isEmpty() || b.length() > MAX_RESPONSE_CHARS) {
+  private static String problemType(Reply r) {
+    byte[] b = r.body();
+    if (b == null || b.length == 0 || b.length > MAX_PROBLEM_BYTES) {
       return null;
     }
     try {
-      JsonNode t = StrictJson.parse(b.getBytes(java.nio.charset.StandardCharsets.UTF_8)).get("type");
+      JsonNode t = StrictJson.parse(b).get("type");
       return t != null && t.isTextual() ? t.asText() : null;
     } catch (RuntimeException e) {
       return null;

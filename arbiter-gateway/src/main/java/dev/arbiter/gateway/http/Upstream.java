@@ -13,20 +13,12 @@ import org.eclipse.jetty.client.util.BytesRequestContent;
 import org.eclipse.jetty.client.util.FutureResponseListener;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
-import org.eclipse.jetty.util.HttpCookieStore;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * Forwards a verified, burned, recorded call to its tool: {@code POST <upstream>} with the same body
- * bytes, the grant and the gateway's proof, through Jetty's HTTP client (the same Jetty the gateway
- * serves with; the JDK {@code HttpClient} cost ~0.6 ms and a large share of the gateway's CPU per
- * call, see BENCHMARKS.md).
- *
- * <p>The client is set up for a proxy that carries credentials: no redirects are followed (a
- * redirect would send the grant somewhere the configuration did not name), no cookies are kept (one
- * call's answer must not ride along on the next call), and no content decoding is offered (a tool
- * answers what it answers, and the gateway hashes exactly that). The route's timeout bounds the
- * whole exchange, body included, and the answer is read up to {@link #MAX_ANSWER_BYTES}.
+ * bytes, the grant and the gateway's proof, through a {@link StrictHttpClient} (no redirects, no
+ * cookies, no content decoding). The route's timeout bounds the whole exchange, body included, and
+ * the answer is read up to {@link #MAX_ANSWER_BYTES}.
  */
 final class Upstream implements AutoCloseable {
   /** A tool's answer larger than this is not passed on (502): a tool cannot exhaust the gateway. */
@@ -35,21 +27,7 @@ final class Upstream implements AutoCloseable {
   private final HttpClient http;
 
   Upstream() {
-    QueuedThreadPool threads = new QueuedThreadPool(64, 2);
-    threads.setName("gateway-upstream");
-    threads.setDaemon(true);
-    http = new HttpClient();
-    http.setExecutor(threads);
-    http.setFollowRedirects(false);
-    http.setCookieStore(new HttpCookieStore.Empty());
-    http.setUserAgentField(null);
-    http.getContentDecoderFactories().clear();
-    http.setMaxConnectionsPerDestination(1024);
-    try {
-      http.start();
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot start the gateway's upstream HTTP client", e);
-    }
+    http = StrictHttpClient.start("gateway-upstream", 10_000);
   }
 
   /** The tool's answer. */
@@ -97,10 +75,6 @@ final class Upstream implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      http.stop();
-    } catch (Exception e) {
-      // stopping: nothing left to protect
-    }
+    StrictHttpClient.stop(http);
   }
 }

@@ -1,0 +1,91 @@
+package dev.arbiter.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arbiter.gateway.GovernedWorld.MintedGrant;
+import io.javalin.Javalin;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The gateway carries grants to tools, so its client must not carry anything else along: a tool's
+ * cookie never comes back on a later call, and a tool's redirect is not followed (it would take the
+ * grant and the gateway's proof somewhere the configuration did not name).
+ */
+class UpstreamHygieneTest {
+  @TempDir Path dir;
+  GatewayHarness h;
+  Javalin tool;
+  final List<String> cookiesSeen = new CopyOnWriteArrayList<>();
+  final AtomicInteger redirectTargetHits = new AtomicInteger();
+
+  @BeforeEach
+  void start() throws Exception {
+    h = new GatewayHarness(dir);
+    tool = Javalin.create(c -> {
+      c.showJavalinBanner = false;
+      c.startupWatcherEnabled = false;
+    });
+    tool.post("/sticky", ctx -> {
+      cookiesSeen.add(String.valueOf(ctx.header("Cookie")));
+      ctx.header("Set-Cookie", "session=from-the-tool; Path=/").contentType("application/json").result("{}");
+    });
+    tool.post("/moved", ctx -> ctx.status(307).header("Location", "/elsewhere").result(""));
+    tool.post("/elsewhere", ctx -> {
+      redirectTargetHits.incrementAndGet();
+      ctx.contentType("application/json").result("{}");
+    });
+    tool.start("127.0.0.1", 0);
+    h.gateway.close();
+    GatewayConfig c = h.config();
+    h.gateway = GatewayServer.start(new GatewayConfig("127.0.0.1", 0, List.of(
+        new ToolRoute("sticky", URI.create("http://127.0.0.1:" + tool.port() + "/sticky"), Set.of("deploy"), Duration.ofSeconds(5)),
+        new ToolRoute("moved", URI.create("http://127.0.0.1:" + tool.port() + "/moved"), Set.of("deploy"), Duration.ofSeconds(5))),
+        c.trustedEngineKeys(), c.trustedLedgerKey(), c.gatewayKey(), dir.resolve("b2.db"), c.recorder(), Clock.systemUTC(),
+        Duration.ofSeconds(30)));
+  }
+
+  @AfterEach
+  void stop() {
+    h.close();
+    tool.stop();
+  }
+
+  private HttpResponse<String> governedCall(String toolName) throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "1.0.0");
+    MintedGrant g = h.world.mint(toolName, "deploy", payload);
+    return h.call(toolName, g.compact(), payload);
+  }
+
+  @Test
+  void aToolsCookie_isNotSentOnTheNextCall() throws Exception {
+    assertThat(governedCall("sticky").statusCode()).isEqualTo(200);
+    assertThat(governedCall("sticky").statusCode()).isEqualTo(200);
+
+    assertThat(cookiesSeen).containsExactly("null", "null");
+  }
+
+  @Test
+  void aToolsRedirect_isNotFollowed_andTheExecutionIsRecordedFailed() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "1.0.0");
+    MintedGrant g = h.world.mint("moved", "deploy", payload);
+
+    HttpResponse<String> r = h.call("moved", g.compact(), payload);
+
+    assertThat(r.statusCode()).isEqualTo(307);
+    assertThat(redirectTargetHits).hasValue(0);
+    assertThat(h.recorder.eventTypes(g.grantId())).containsExactly("execution.started", "execution.failed");
+  }
+}
