@@ -1,7 +1,13 @@
 package dev.arbiter.ledger.store;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.arbiter.ledger.store.sqlite.SqliteLedgerStore;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SqliteLedgerStoreTest extends LedgerStoreContract {
@@ -10,5 +16,19 @@ class SqliteLedgerStoreTest extends LedgerStoreContract {
   @Override
   protected LedgerStore newStore() throws Exception {
     return SqliteLedgerStore.open(dir.resolve("contract.db"), SqliteLedgerStore.Mode.CREATE_IF_MISSING);
+  }
+
+  /** 32 KiB pages: a decision's entries fit without overflow chains (BENCHMARKS.md, the page size runs). */
+  @Test
+  void aNewLedgerFile_has32KiBPages_andReopensWithThem() throws Exception {
+    Path file = dir.resolve("pages.db");
+    SqliteLedgerStore.open(file, SqliteLedgerStore.Mode.CREATE_IF_MISSING).close();
+    SqliteLedgerStore.open(file, SqliteLedgerStore.Mode.CREATE_IF_MISSING).close();
+
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        ResultSet rs = c.createStatement().executeQuery("PRAGMA page_size")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getInt(1)).isEqualTo(32 * 1024);
+    }
   }
 }
