@@ -202,16 +202,20 @@ static void phase(const char *name, double secs, int last) {
           // the server closed the connection: count the request in flight as an error, reconnect
           epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
           close(c->fd);
-          if (c->busy) {
+          int was_busy = c->busy;
+          if (was_busy) {
             lat[done++] = now_ns() - due[c->req];
             errors++;
             c->busy = 0;
           }
           c->in_len = 0;
+          c->out_off = c->out_len = 0;
           c->fd = open_conn();
           struct epoll_event ev = {.events = EPOLLIN, .data.u32 = evs[k].data.u32};
           epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
-          idle[idle_n++] = (int)evs[k].data.u32;
+          // An idle connection the server timed out is already on the idle stack: pushing it again
+          // would hand it two requests at once and, eventually, write past the stack.
+          if (was_busy) idle[idle_n++] = (int)evs[k].data.u32;
           continue;
         }
         c->in_len += (size_t)r;
