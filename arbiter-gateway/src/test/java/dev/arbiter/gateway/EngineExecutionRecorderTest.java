@@ -175,6 +175,23 @@ class EngineExecutionRecorderTest {
     }
   }
 
+  /** Pooled connections close after a few idle seconds; a slow answer is bound by the recorder's timeout only. */
+  @Test
+  void started_whenTheEngineIsSlowerThanTheIdleTimeoutBetweenCalls_butWithinTheTimeout_succeeds() throws Exception {
+    answer = ctx -> {
+      try {
+        Thread.sleep(dev.arbiter.gateway.http.StrictHttpClient.IDLE_BETWEEN_CALLS_MILLIS + 1_500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      reply(ctx, 201, "{\"execution_id\":\"exe_slow\"}", "application/json");
+    };
+    try (EngineExecutionRecorder patient = new EngineExecutionRecorder(URI.create("http://127.0.0.1:" + engine.port()),
+        () -> "tok", Duration.ofSeconds(30))) {
+      assertThat(patient.started(GRANT)).isEqualTo("exe_slow");
+    }
+  }
+
   @Test
   void started_whenNoToken_throwsWithoutCallingTheEngine() {
     try (EngineExecutionRecorder tokenless = new EngineExecutionRecorder(URI.create("http://127.0.0.1:" + engine.port()),

@@ -42,6 +42,10 @@ class UpstreamHygieneTest {
       cookiesSeen.add(String.valueOf(ctx.header("Cookie")));
       ctx.header("Set-Cookie", "session=from-the-tool; Path=/").contentType("application/json").result("{}");
     });
+    tool.post("/slow", ctx -> {
+      Thread.sleep(dev.arbiter.gateway.http.StrictHttpClient.IDLE_BETWEEN_CALLS_MILLIS + 1_500);
+      ctx.contentType("application/json").result("{}");
+    });
     tool.post("/moved", ctx -> ctx.status(307).header("Location", "/elsewhere").result(""));
     tool.post("/elsewhere", ctx -> {
       redirectTargetHits.incrementAndGet();
@@ -52,7 +56,8 @@ class UpstreamHygieneTest {
     GatewayConfig c = h.config();
     h.gateway = GatewayServer.start(new GatewayConfig("127.0.0.1", 0, List.of(
         new ToolRoute("sticky", URI.create("http://127.0.0.1:" + tool.port() + "/sticky"), Set.of("deploy"), Duration.ofSeconds(5)),
-        new ToolRoute("moved", URI.create("http://127.0.0.1:" + tool.port() + "/moved"), Set.of("deploy"), Duration.ofSeconds(5))),
+        new ToolRoute("moved", URI.create("http://127.0.0.1:" + tool.port() + "/moved"), Set.of("deploy"), Duration.ofSeconds(5)),
+        new ToolRoute("slow", URI.create("http://127.0.0.1:" + tool.port() + "/slow"), Set.of("deploy"), Duration.ofSeconds(30))),
         c.trustedEngineKeys(), c.trustedLedgerKey(), c.gatewayKey(), dir.resolve("b2.db"), c.recorder(), Clock.systemUTC(),
         Duration.ofSeconds(30)));
   }
@@ -75,6 +80,18 @@ class UpstreamHygieneTest {
     assertThat(governedCall("sticky").statusCode()).isEqualTo(200);
 
     assertThat(cookiesSeen).containsExactly("null", "null");
+  }
+
+  /** Idle pooled connections close after a few seconds; a call that takes longer is bound by its route's timeout only. */
+  @Test
+  void aToolSlowerThanTheIdleTimeoutBetweenCalls_butWithinItsRouteTimeout_isConfirmed() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "1.0.0");
+    MintedGrant g = h.world.mint("slow", "deploy", payload);
+
+    HttpResponse<String> r = h.call("slow", g.compact(), payload);
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(h.recorder.eventTypes(g.grantId())).containsExactly("execution.started", "execution.confirmed");
   }
 
   @Test

@@ -139,6 +139,7 @@ public final class EngineExecutionRecorder implements ExecutionRecorder, AutoClo
     Request request = http.newRequest(executions)
         .method(HttpMethod.POST)
         .timeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
+        .idleTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
         .headers(h -> h.put("Authorization", "Bearer " + bearer)
             .put("Idempotency-Key", idempotencyKey)
             .put("Accept", "application/json, application/problem+json"))

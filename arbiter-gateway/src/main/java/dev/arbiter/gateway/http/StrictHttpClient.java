@@ -15,6 +15,14 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * large share of the gateway's CPU (BENCHMARKS.md, "Gateway executions").
  */
 public final class StrictHttpClient {
+  /**
+   * How long a pooled connection may sit idle before the client closes it: shorter than common
+   * server keep-alives (Node 5 s, Jetty 30 s), so that a call is not written down a connection the
+   * server is closing at that moment (a POST is never retried). Each exchange sets its own idle
+   * timeout to its whole timeout ({@link #IDLE_BETWEEN_CALLS_MILLIS} applies between calls only).
+   */
+  public static final long IDLE_BETWEEN_CALLS_MILLIS = 4_000;
+
   private StrictHttpClient() {}
 
   /**
@@ -34,6 +42,7 @@ public final class StrictHttpClient {
     http.setUserAgentField(null);
     http.getContentDecoderFactories().clear();
     http.setConnectTimeout(connectTimeoutMillis);
+    http.setIdleTimeout(IDLE_BETWEEN_CALLS_MILLIS);
     http.setMaxConnectionsPerDestination(1024);
     try {
       http.start();

@@ -44,6 +44,7 @@ final class Upstream implements AutoCloseable {
     Request request = http.newRequest(route.upstream())
         .method(HttpMethod.POST)
         .timeout(route.timeout().toNanos(), TimeUnit.NANOSECONDS)
+        .idleTimeout(route.timeout().toNanos(), TimeUnit.NANOSECONDS)
         .headers(h -> h.put(GatewayProof.GRANT_HEADER, grantCompact).put(GatewayProof.HEADER, proofCompact))
         .body(new BytesRequestContent("application/json", body));
     FutureResponseListener listener = new FutureResponseListener(request, MAX_ANSWER_BYTES);
