@@ -48,6 +48,47 @@ final class GatewayRole {
     Supplier<String> token = tokenSource(tokenFile);
     var recorder = new EngineExecutionRecorder(engine, token, ENGINE_TIMEOUT);
 
+    Started started;
+    try {
+      started = start(options, host, port, recorder);
+    } catch (RuntimeException e) {
+      recorder.close();
+      throw e;
+    }
+    GatewayConfig config = started.config();
+    GatewayServer server = started.server();
+
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      err.println("arbiter: stopping (signal received); closing the gateway and its burn store");
+      err.flush();
+      try {
+        try {
+          server.close();
+        } finally {
+          recorder.close();
+        }
+      } finally {
+        stopped.countDown();
+      }
+    }, "arbiter-gateway-shutdown"));
+
+    err.println("arbiter: role gateway listening on http://" + config.host() + ":" + server.port());
+    for (var t : config.tools()) {
+      err.println("arbiter: tool " + t.name() + " -> " + t.upstream() + " (classes " + String.join(", ",
+          new java.util.TreeSet<>(t.allowedClasses())) + ")");
+    }
+    err.println("arbiter: recording executions on " + engine + " (token from " + tokenFile + ", re-read per call)");
+    err.println("arbiter: burn store " + config.burnStore());
+    err.flush();
+    stopped.await();
+    return ExitCodes.OK;
+  }
+
+  private record Started(GatewayConfig config, GatewayServer server) {}
+
+  /** Loads the configuration and starts the server (the caller closes {@code recorder} if this throws). */
+  private static Started start(GatewayOptions options, String host, Integer port, EngineExecutionRecorder recorder) {
     GatewayConfig config;
     try {
       config = GatewayConfig.load(options.config, recorder);
@@ -71,29 +112,7 @@ final class GatewayRole {
       throw CliFailure.unavailable("cannot start the gateway on " + config.host() + ":" + config.port() + ": "
           + e.getMessage(), e);
     }
-
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      err.println("arbiter: stopping (signal received); closing the gateway and its burn store");
-      err.flush();
-      try {
-        server.close();
-        recorder.close();
-      } finally {
-        stopped.countDown();
-      }
-    }, "arbiter-gateway-shutdown"));
-
-    err.println("arbiter: role gateway listening on http://" + config.host() + ":" + server.port());
-    for (var t : config.tools()) {
-      err.println("arbiter: tool " + t.name() + " -> " + t.upstream() + " (classes " + String.join(", ",
-          new java.util.TreeSet<>(t.allowedClasses())) + ")");
-    }
-    err.println("arbiter: recording executions on " + engine + " (token from " + tokenFile + ", re-read per call)");
-    err.println("arbiter: burn store " + config.burnStore());
-    err.flush();
-    stopped.await();
-    return ExitCodes.OK;
+    return new Started(config, server);
   }
 
   /**

@@ -140,6 +140,16 @@ class EngineExecutionRecorderTest {
     assertThat(seen).hasSize(1);
   }
 
+  /** The engine's 401 (a rotated or wrong gateway token) carries no challenge header; it is reported as what it is. */
+  @Test
+  void started_whenTheEngineSays401_reportsTheStatus() {
+    answer = ctx -> reply(ctx, 401, "{\"type\":\"https://arbiter.dev/problems/unauthenticated\",\"status\":401}",
+        "application/problem+json");
+
+    assertThatThrownBy(() -> recorder.started(GRANT)).isInstanceOf(RecorderException.class)
+        .hasMessageContaining("HTTP 401").hasMessageContaining("unauthenticated");
+  }
+
   @Test
   void finished_whenNot200_throwsRecorderException() {
     answer = ctx -> reply(ctx, 500, "{}", "application/json");

@@ -4,20 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.arbiter.gateway.execution.EngineExecutionRecorder;
-import dev.arbiter.gateway.execution.ExecutionRecorder;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class GatewayConfigTest {
   @TempDir Path dir;
-  final ExecutionRecorder recorder = new EngineExecutionRecorder(URI.create("http://127.0.0.1:1"), () -> "t", Duration.ofSeconds(1));
+  final EngineExecutionRecorder recorder = new EngineExecutionRecorder(URI.create("http://127.0.0.1:1"), () -> "t", Duration.ofSeconds(1));
 
+  @AfterEach
+  void closeRecorder() {
+    recorder.close();
+  }
 
   @BeforeEach
   void keys() throws Exception {

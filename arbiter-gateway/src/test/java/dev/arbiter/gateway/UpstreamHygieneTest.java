@@ -29,6 +29,7 @@ class UpstreamHygieneTest {
   GatewayHarness h;
   Javalin tool;
   final List<String> cookiesSeen = new CopyOnWriteArrayList<>();
+  final List<String> acceptEncodingsSeen = new CopyOnWriteArrayList<>();
   final AtomicInteger redirectTargetHits = new AtomicInteger();
 
   @BeforeEach
@@ -40,12 +41,14 @@ class UpstreamHygieneTest {
     });
     tool.post("/sticky", ctx -> {
       cookiesSeen.add(String.valueOf(ctx.header("Cookie")));
+      acceptEncodingsSeen.add(String.valueOf(ctx.header("Accept-Encoding")));
       ctx.header("Set-Cookie", "session=from-the-tool; Path=/").contentType("application/json").result("{}");
     });
     tool.post("/slow", ctx -> {
       Thread.sleep(dev.arbiter.gateway.http.StrictHttpClient.IDLE_BETWEEN_CALLS_MILLIS + 1_500);
       ctx.contentType("application/json").result("{}");
     });
+    tool.post("/unauthorized", ctx -> ctx.status(401).contentType("application/json").result("{\"error\":\"no\"}"));
     tool.post("/moved", ctx -> ctx.status(307).header("Location", "/elsewhere").result(""));
     tool.post("/elsewhere", ctx -> {
       redirectTargetHits.incrementAndGet();
@@ -57,6 +60,8 @@ class UpstreamHygieneTest {
     h.gateway = GatewayServer.start(new GatewayConfig("127.0.0.1", 0, List.of(
         new ToolRoute("sticky", URI.create("http://127.0.0.1:" + tool.port() + "/sticky"), Set.of("deploy"), Duration.ofSeconds(5)),
         new ToolRoute("moved", URI.create("http://127.0.0.1:" + tool.port() + "/moved"), Set.of("deploy"), Duration.ofSeconds(5)),
+        new ToolRoute("unauthorized", URI.create("http://127.0.0.1:" + tool.port() + "/unauthorized"), Set.of("deploy"),
+            Duration.ofSeconds(5)),
         new ToolRoute("slow", URI.create("http://127.0.0.1:" + tool.port() + "/slow"), Set.of("deploy"), Duration.ofSeconds(30))),
         c.trustedEngineKeys(), c.trustedLedgerKey(), c.gatewayKey(), dir.resolve("b2.db"), c.recorder(), Clock.systemUTC(),
         Duration.ofSeconds(30)));
@@ -80,6 +85,40 @@ class UpstreamHygieneTest {
     assertThat(governedCall("sticky").statusCode()).isEqualTo(200);
 
     assertThat(cookiesSeen).containsExactly("null", "null");
+  }
+
+  /** The gateway hashes the bytes the tool sent: it never asks for a compressed answer. */
+  @Test
+  void theGateway_offersNoContentEncoding() throws Exception {
+    assertThat(governedCall("sticky").statusCode()).isEqualTo(200);
+
+    assertThat(acceptEncodingsSeen).containsExactly("null");
+  }
+
+  /** A tool's 401 without a challenge header is the tool's answer, not a failure of the gateway's client. */
+  @Test
+  void aToolsUnauthorizedAnswer_isPassedBack_andRecordedFailed() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "1.0.0");
+    MintedGrant g = h.world.mint("unauthorized", "deploy", payload);
+
+    HttpResponse<String> r = h.call("unauthorized", g.compact(), payload);
+
+    assertThat(r.statusCode()).isEqualTo(401);
+    assertThat(r.body()).isEqualTo("{\"error\":\"no\"}");
+    assertThat(h.recorder.eventTypes(g.grantId())).containsExactly("execution.started", "execution.failed");
+  }
+
+  /** The gateway accepts 8 KiB of request headers; what it forwards (the grant and its proof) must fit too. */
+  @Test
+  void aGrantWithALongTarget_isForwarded() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "1.0.0");
+    MintedGrant g = h.world.mint("sticky", "deploy", new dev.arbiter.core.decision.Target("service", "x".repeat(3_000)),
+        payload, java.time.Instant.now().minusSeconds(5), java.time.Instant.now().plusSeconds(300), h.world.engineKey);
+    assertThat(g.compact().length()).isGreaterThan(4_096);
+
+    HttpResponse<String> r = h.call("sticky", g.compact(), payload);
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
   }
 
   /** Idle pooled connections close after a few seconds; a call that takes longer is bound by its route's timeout only. */

@@ -158,7 +158,13 @@ public final class EngineExecutionRecorder implements ExecutionRecorder, AutoClo
       if (cause instanceof TimeoutException) {
         throw new RecorderException("engine " + executions + " did not answer within " + timeout, cause);
       }
-      throw new RecorderException("engine " + executions + " unreachable: " + cause, cause);
+      if (cause instanceof IllegalArgumentException && String.valueOf(cause.getMessage()).startsWith("Buffering capacity")) {
+        throw new RecorderException("engine " + executions + " answered more than " + MAX_RESPONSE_BYTES + " bytes", cause);
+      }
+      if (cause instanceof java.io.IOException) {
+        throw new RecorderException("engine " + executions + " unreachable: " + cause, cause);
+      }
+      throw new RecorderException("engine " + executions + " failed: " + cause, cause);
     } catch (InterruptedException e) {
       request.abort(e);
       Thread.currentThread().interrupt();

@@ -62,8 +62,7 @@ final class Upstream implements AutoCloseable {
         throw new java.net.http.HttpTimeoutException("tool `" + route.name() + "` did not finish its answer within "
             + route.timeout());
       }
-      if (cause instanceof IllegalArgumentException) {
-        // FutureResponseListener's "Buffering capacity exceeded"
+      if (cause instanceof IllegalArgumentException && String.valueOf(cause.getMessage()).startsWith("Buffering capacity")) {
         throw new IOException("tool `" + route.name() + "` answered more than " + MAX_ANSWER_BYTES + " bytes", cause);
       }
       throw cause instanceof IOException io ? io : new IOException("tool `" + route.name() + "` failed: " + cause, cause);
