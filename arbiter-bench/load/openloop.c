@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,6 +262,7 @@ static void phase(const char *name, double secs, int last) {
 }
 
 int main(int argc, char **argv) {
+  signal(SIGPIPE, SIG_IGN); // a write to a connection the server reset is an error to count, not the end of the run
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
