@@ -225,23 +225,22 @@ public final class ToolCallHandler implements AutoCloseable {
   private final java.util.concurrent.BlockingQueue<Runnable> refusals = new java.util.concurrent.ArrayBlockingQueue<>(1000);
   private final java.util.concurrent.atomic.AtomicLong droppedRefusals = new java.util.concurrent.atomic.AtomicLong();
 
-  {
-    Thread.ofVirtual().name("refusal-reporter").start(() -> {
-      while (true) {
-        try {
-          refusals.take().run();
-        } catch (InterruptedException e) {
-          return;
-        } catch (RuntimeException e) {
-          LOG.warn("refusal report failed: {}", e.toString());
-        }
+  private final Thread refusalReporter = Thread.ofVirtual().name("refusal-reporter").start(() -> {
+    while (true) {
+      try {
+        refusals.take().run();
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        LOG.warn("refusal report failed: {}", e.toString());
       }
-    });
-  }
+    }
+  });
 
-  /** Stops the upstream client (calls in flight fail and are recorded as failed). */
+  /** Stops the refusal reporter and the upstream client (calls in flight fail and are recorded as failed). */
   @Override
   public void close() {
+    refusalReporter.interrupt();
     upstream.close();
   }
 
