@@ -238,6 +238,48 @@ class DecisionApiTest extends ServerTest {
     assertThat(r.json().get("type").asText()).isEqualTo("https://arbiter.dev/problems/payload-too-large");
   }
 
+  /** A raw POST /v1/decisions as agent_smoke: {@code headers} are added, {@code body} sent as given, then EOF. */
+  private String rawPost(String key, String headers, byte[] body) throws Exception {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", t.server.port())) {
+      s.getOutputStream().write(("POST /v1/decisions HTTP/1.1\r\nHost: 127.0.0.1:" + t.server.port()
+          + "\r\nAuthorization: Bearer " + TestIdentity.token("agent_smoke")
+          + "\r\nContent-Type: application/json\r\nIdempotency-Key: " + key + "\r\nConnection: close\r\n" + headers
+          + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      s.getOutputStream().write(body);
+      s.shutdownOutput();
+      return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
+  private static byte[] chunked(String body) {
+    byte[] b = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return (Integer.toHexString(b.length) + "\r\n" + body + "\r\n0\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** Without a Content-Length the body is read up to the limit: a small one is decided, a large one is 413. */
+  @Test
+  void aChunkedBody_isReadUpToTheLimit() throws Exception {
+    assertThat(rawPost("chunked-small", "Transfer-Encoding: chunked\r\n", chunked(READ_DEV))).startsWith("HTTP/1.1 201");
+    String big = "{\"action\":{\"class\":\"read\",\"payload\":{\"blob\":\"" + "x".repeat(70 * 1024) + "\"}}}";
+    long size = t.ledgerSize();
+
+    assertThat(rawPost("chunked-big", "Transfer-Encoding: chunked\r\n", chunked(big))).startsWith("HTTP/1.1 413")
+        .contains("payload-too-large");
+    assertThat(t.ledgerSize()).isEqualTo(size);
+  }
+
+  /** A body that ends before its declared length is refused, and nothing is recorded. */
+  @Test
+  void aBodyShorterThanItsContentLength_is400_andNothingIsRecorded() throws Exception {
+    byte[] body = READ_DEV.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    long size = t.ledgerSize();
+
+    String answer = rawPost("short-body", "Content-Length: " + (body.length + 100) + "\r\n", body);
+
+    assertThat(answer).startsWith("HTTP/1.1 400");
+    assertThat(t.ledgerSize()).isEqualTo(size);
+  }
+
   @Test
   void unknownActionClass_isDeniedWithItsTrailOnTheLedger() throws Exception {
     Response r = t.post("/v1/decisions", "k-unknown", READ_DEV.replace("\"read\"", "\"teleport\""));
