@@ -73,16 +73,23 @@ class UpstreamHygieneTest {
     tool.stop();
   }
 
-  private HttpResponse<String> governedCall(String toolName) throws Exception {
+  private record Call(MintedGrant grant, HttpResponse<String> response) {
+    List<String> recorded(GatewayHarness h) {
+      return h.recorder.eventTypes(grant.grantId());
+    }
+  }
+
+  /** A governed call to {@code toolName} with a fresh valid grant. */
+  private Call governed(String toolName) throws Exception {
     ObjectNode payload = GovernedWorld.payload("payments-api", "1.0.0");
     MintedGrant g = h.world.mint(toolName, "deploy", payload);
-    return h.call(toolName, g.compact(), payload);
+    return new Call(g, h.call(toolName, g.compact(), payload));
   }
 
   @Test
   void aToolsCookie_isNotSentOnTheNextCall() throws Exception {
-    assertThat(governedCall("sticky").statusCode()).isEqualTo(200);
-    assertThat(governedCall("sticky").statusCode()).isEqualTo(200);
+    assertThat(governed("sticky").response().statusCode()).isEqualTo(200);
+    assertThat(governed("sticky").response().statusCode()).isEqualTo(200);
 
     assertThat(cookiesSeen).containsExactly("null", "null");
   }
@@ -90,7 +97,7 @@ class UpstreamHygieneTest {
   /** The gateway hashes the bytes the tool sent: it never asks for a compressed answer. */
   @Test
   void theGateway_offersNoContentEncoding() throws Exception {
-    assertThat(governedCall("sticky").statusCode()).isEqualTo(200);
+    assertThat(governed("sticky").response().statusCode()).isEqualTo(200);
 
     assertThat(acceptEncodingsSeen).containsExactly("null");
   }
@@ -98,14 +105,11 @@ class UpstreamHygieneTest {
   /** A tool's 401 without a challenge header is the tool's answer, not a failure of the gateway's client. */
   @Test
   void aToolsUnauthorizedAnswer_isPassedBack_andRecordedFailed() throws Exception {
-    ObjectNode payload = GovernedWorld.payload("payments-api", "1.0.0");
-    MintedGrant g = h.world.mint("unauthorized", "deploy", payload);
+    Call call = governed("unauthorized");
 
-    HttpResponse<String> r = h.call("unauthorized", g.compact(), payload);
-
-    assertThat(r.statusCode()).isEqualTo(401);
-    assertThat(r.body()).isEqualTo("{\"error\":\"no\"}");
-    assertThat(h.recorder.eventTypes(g.grantId())).containsExactly("execution.started", "execution.failed");
+    assertThat(call.response().statusCode()).isEqualTo(401);
+    assertThat(call.response().body()).isEqualTo("{\"error\":\"no\"}");
+    assertThat(call.recorded(h)).containsExactly("execution.started", "execution.failed");
   }
 
   /** The gateway accepts 8 KiB of request headers; what it forwards (the grant and its proof) must fit too. */
@@ -124,24 +128,18 @@ class UpstreamHygieneTest {
   /** Idle pooled connections close after a few seconds; a call that takes longer is bound by its route's timeout only. */
   @Test
   void aToolSlowerThanTheIdleTimeoutBetweenCalls_butWithinItsRouteTimeout_isConfirmed() throws Exception {
-    ObjectNode payload = GovernedWorld.payload("payments-api", "1.0.0");
-    MintedGrant g = h.world.mint("slow", "deploy", payload);
+    Call call = governed("slow");
 
-    HttpResponse<String> r = h.call("slow", g.compact(), payload);
-
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-    assertThat(h.recorder.eventTypes(g.grantId())).containsExactly("execution.started", "execution.confirmed");
+    assertThat(call.response().statusCode()).as(call.response().body()).isEqualTo(200);
+    assertThat(call.recorded(h)).containsExactly("execution.started", "execution.confirmed");
   }
 
   @Test
   void aToolsRedirect_isNotFollowed_andTheExecutionIsRecordedFailed() throws Exception {
-    ObjectNode payload = GovernedWorld.payload("payments-api", "1.0.0");
-    MintedGrant g = h.world.mint("moved", "deploy", payload);
+    Call call = governed("moved");
 
-    HttpResponse<String> r = h.call("moved", g.compact(), payload);
-
-    assertThat(r.statusCode()).isEqualTo(307);
+    assertThat(call.response().statusCode()).isEqualTo(307);
     assertThat(redirectTargetHits).hasValue(0);
-    assertThat(h.recorder.eventTypes(g.grantId())).containsExactly("execution.started", "execution.failed");
+    assertThat(call.recorded(h)).containsExactly("execution.started", "execution.failed");
   }
 }
