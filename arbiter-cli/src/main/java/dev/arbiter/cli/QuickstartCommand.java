@@ -319,8 +319,8 @@ public final class QuickstartCommand implements Callable<Integer> {
         "   ./arbiter ledger show --db " + db + " --stream $ID",
         "   ./arbiter ledger verify --db " + db + " --key " + pub,
         "",
-        "5. Tamper with it by hand and watch verify name the entry (stop the quickstart first):",
-        "   sqlite3 " + db + " \"DROP TRIGGER entries_no_update; UPDATE entries SET envelope = replace(envelope, 'checkout', 'checkoot') WHERE leaf_index = 1;\"",
+        "5. Tamper with it by hand (the decision's first entry) and watch verify name it (stop the quickstart first):",
+        "   sqlite3 " + db + " \"DROP TRIGGER entries_no_update; UPDATE entries SET envelope = replace(envelope, 'checkout', 'checkoot') WHERE stream_id = '$ID' AND stream_seq = 0;\"",
         "   ./arbiter ledger verify --db " + db + " --key " + pub,
         "");
   }

@@ -1,5 +1,11 @@
 package dev.arbiter.cli;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.io.IOException;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
@@ -39,6 +45,7 @@ class QuickstartCommandTest {
         "--bundle", "../examples/policy", "--examples", "../examples/requests")
         .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     JsonNode file = null;
+    String walkthroughDecision = null;
     try {
       Path ready = qs.resolve("quickstart.json");
       for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); System.nanoTime() < deadline && p.isAlive(); ) {
@@ -83,6 +90,7 @@ class QuickstartCommandTest {
       assertThat(pending.get("authority").get("min_signatures").asInt()).isEqualTo(2);
       assertThat(pending.get("authority").get("distinct").asBoolean()).isTrue();
       String id = pending.get("decision_id").asText();
+      walkthroughDecision = id;
 
       // Two approvers sign with their keys through the CLI, as the walkthrough says.
       CliRun first = approve(file, "approver1", id);
@@ -144,6 +152,31 @@ class QuickstartCommandTest {
     }).toList();
     assertThat(types).containsSubsequence("decision.created", "authority.required", "approval.added", "approval.added",
         "enforcement.result", "grant.issued", "execution.started", "execution.confirmed");
+
+    // Step 5 of the printed walkthrough, as printed (with $ID set): verify must fail and name that entry.
+    String printed = Files.readString(out);
+    Matcher m = Pattern.compile("sqlite3 \\S+ \"([^\"]+)\"").matcher(printed);
+    assertThat(m.find()).as("the walkthrough prints a tamper step:\n%s", printed).isTrue();
+    String tamper = m.group(1).replace("$ID", walkthroughDecision);
+    long leaf;
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.get("ledger_db").asText());
+        Statement st = c.createStatement()) {
+      try (ResultSet rs = st.executeQuery("SELECT leaf_index FROM entries WHERE stream_id = '" + walkthroughDecision
+          + "' AND stream_seq = 0")) {
+        assertThat(rs.next()).isTrue();
+        leaf = rs.getLong(1);
+      }
+      for (String sql : tamper.split(";")) {
+        if (!sql.isBlank()) {
+          st.executeUpdate(sql);
+        }
+      }
+      assertThat(st.getUpdateCount()).isLessThanOrEqualTo(1);
+    }
+    CliRun tampered = CliRun.of("ledger", "verify", "--db", file.get("ledger_db").asText(), "--key",
+        file.get("ledger_public_key").asText());
+    assertThat(tampered.exitCode()).as(tampered.toString()).isEqualTo(1);
+    assertThat(tampered.out() + tampered.err()).contains("leaf " + leaf);
   }
 
   @Test
