@@ -14,7 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
-import java.util.concurrent.locks.Condition;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -29,9 +31,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * trigger turns an insert of an already burned id into a no-op, so {@code INSERT OR REPLACE} cannot
  * rewrite a row either.
  *
- * <p>Thread-safe: one connection, used under a lock (a {@link ReentrantLock}, which does not pin
- * virtual threads). Concurrent burns are group-committed: one transaction and one fsync per group,
- * each caller answered only after its group's commit (see {@link #burn}).
+ * <p>Thread-safe: one connection, used under a lock (a {@link ReentrantLock}). Concurrent burns are
+ * group-committed by one platform thread ({@code burn-commit}): one transaction and one fsync per
+ * group, each caller answered only after its group's commit (see {@link #burn}). The SQLite calls
+ * never run on a caller's virtual thread: a native call with an fsync inside holds the virtual
+ * thread's carrier for its whole duration, and the gateway has only as many carriers as cores
+ * (with the commits on the callers' threads, gateway throughput was 30–50% lower; BENCHMARKS.md).
  */
 public final class BurnStore implements AutoCloseable {
   /** "ARBB" */
@@ -66,17 +71,17 @@ public final class BurnStore implements AutoCloseable {
   private final Connection conn;
   /** Guards the connection. */
   private final ReentrantLock lock = new ReentrantLock();
-  /** Guards {@link #queue}, {@link #committing}, {@link #closed} and every queued burn's outcome. */
+  /** Guards {@link #closed} against {@link #queue} additions: no burn is queued after close() drained it. */
   private final ReentrantLock queueLock = new ReentrantLock();
-  private final Condition groupDone = queueLock.newCondition();
-  private final List<Burn> queue = new ArrayList<>();
-  private boolean committing;
+  private final LinkedBlockingQueue<Burn> queue = new LinkedBlockingQueue<>();
   private volatile boolean closed;
+  private final Thread committer;
 
   private BurnStore(Path file, Clock clock, Connection conn) {
     this.file = file;
     this.clock = clock;
     this.conn = conn;
+    this.committer = Thread.ofPlatform().name("burn-commit").daemon(true).start(this::commitLoop);
   }
 
   /**
@@ -136,13 +141,12 @@ public final class BurnStore implements AutoCloseable {
    * the row that made it true is committed ({@code synchronous=FULL}), or the row that makes it false
    * was.
    *
-   * <p>Group commit: concurrent calls share one transaction and one fsync. The first caller to find
-   * no commit in progress becomes the committer; it takes every burn queued so far (at most {@link
-   * #MAX_GROUP}), inserts them in arrival order in one transaction, commits, and hands each caller its
-   * row count. Callers arriving meanwhile queue for the next group. The primary key still decides:
-   * within a group the second insert of an id is a no-op like any other conflict. If the transaction
-   * fails, it is rolled back and every caller in the group gets {@link BurnStoreUnavailableException}
-   * (none was acknowledged).
+   * <p>Group commit: the caller queues its burn and parks. The committer thread takes every burn
+   * queued so far (at most {@link #MAX_GROUP}), inserts them in arrival order in one transaction,
+   * commits, and hands each caller its row count; burns arriving meanwhile form the next group. The
+   * primary key still decides: within a group the second insert of an id is a no-op like any other
+   * conflict. If the transaction fails, it is rolled back and every caller in the group gets {@link
+   * BurnStoreUnavailableException} (none was acknowledged).
    *
    * @throws BurnStoreUnavailableException if the store cannot durably answer; the caller must refuse
    */
@@ -157,54 +161,59 @@ public final class BurnStore implements AutoCloseable {
         throw new BurnStoreUnavailableException("burn store " + file + " is closed", null);
       }
       queue.add(mine);
-      while (!mine.done && committing) {
-        groupDone.awaitUninterruptibly();
-      }
-      if (mine.done) {
-        return mine.result();
-      }
-      committing = true;
     } finally {
       queueLock.unlock();
     }
-    // This caller commits groups (oldest burns first) until its own is done, then hands the role on.
+    boolean interrupted = false;
     try {
       while (true) {
-        List<Burn> group;
-        queueLock.lock();
         try {
-          if (mine.done) {
-            break;
-          }
-          int n = Math.min(queue.size(), MAX_GROUP);
-          if (n == 0) {
-            // Our burn left the queue in a group that did not finish (an Error): fail closed.
-            mine.failure = new BurnStoreUnavailableException("burn store " + file + ": the commit did not finish", null);
-            mine.done = true;
-            break;
-          }
-          group = new ArrayList<>(queue.subList(0, n));
-          queue.subList(0, n).clear();
-        } finally {
-          queueLock.unlock();
-        }
-        try {
-          commitGroup(group);
-        } catch (Error e) {
-          fail(group, new BurnStoreUnavailableException("burn store " + file + " failed: " + e, e));
-          throw e;
+          return mine.outcome.get();
+        } catch (InterruptedException e) {
+          interrupted = true; // the answer is coming either way, and it must not be lost
+        } catch (ExecutionException e) {
+          Throwable cause = e.getCause();
+          throw new BurnStoreUnavailableException(cause.getMessage(), cause);
         }
       }
     } finally {
-      queueLock.lock();
-      try {
-        committing = false;
-        groupDone.signalAll();
-      } finally {
-        queueLock.unlock();
+      if (interrupted) {
+        Thread.currentThread().interrupt();
       }
     }
-    return mine.result();
+  }
+
+  /** The committer thread: one group per round, until the store is closed. */
+  private void commitLoop() {
+    List<Burn> group = new ArrayList<>(MAX_GROUP);
+    while (true) {
+      try {
+        group.add(queue.take());
+      } catch (InterruptedException e) {
+        return; // close(): whatever is still queued is failed there
+      }
+      queue.drainTo(group, MAX_GROUP - 1);
+      try {
+        commitGroup(group);
+      } catch (RuntimeException e) {
+        fail(group, new BurnStoreUnavailableException("burn store " + file + " failed: " + e, e));
+      } catch (Error e) {
+        // Fail closed for good: refuse every burn from now on rather than leave callers waiting.
+        BurnStoreUnavailableException broken = new BurnStoreUnavailableException("burn store " + file + " failed: " + e, e);
+        fail(group, broken);
+        queueLock.lock();
+        try {
+          closed = true;
+        } finally {
+          queueLock.unlock();
+        }
+        List<Burn> left = new ArrayList<>();
+        queue.drainTo(left);
+        fail(left, broken);
+        throw e;
+      }
+      group.clear();
+    }
   }
 
   /** Inserts the group in one transaction and marks every burn done (with a row count or a failure). */
@@ -242,31 +251,17 @@ public final class BurnStore implements AutoCloseable {
           // the next group's setAutoCommit(false) reports a broken connection
         }
       }
-      queueLock.lock();
-      try {
-        for (int i = 0; i < group.size(); i++) {
-          group.get(i).won = won[i];
-          group.get(i).done = true;
-        }
-        groupDone.signalAll();
-      } finally {
-        queueLock.unlock();
+      for (int i = 0; i < group.size(); i++) {
+        group.get(i).outcome.complete(won[i]);
       }
     } finally {
       lock.unlock();
     }
   }
 
-  private void fail(List<Burn> group, BurnStoreUnavailableException e) {
-    queueLock.lock();
-    try {
-      for (Burn b : group) {
-        b.failure = e;
-        b.done = true;
-      }
-      groupDone.signalAll();
-    } finally {
-      queueLock.unlock();
+  private static void fail(List<Burn> group, BurnStoreUnavailableException e) {
+    for (Burn b : group) {
+      b.outcome.completeExceptionally(e);
     }
   }
 
@@ -278,28 +273,19 @@ public final class BurnStore implements AutoCloseable {
     }
   }
 
-  /** One queued burn; its fields after {@code done} are written and read under {@code queueLock}. */
+  /** One queued burn and the answer its caller waits for. */
   private static final class Burn {
     final String grantId;
     final String decisionId;
     final String burnedAt;
     final String expiresAt;
-    boolean done;
-    boolean won;
-    BurnStoreUnavailableException failure;
+    final CompletableFuture<Boolean> outcome = new CompletableFuture<>();
 
     Burn(String grantId, String decisionId, String burnedAt, String expiresAt) {
       this.grantId = grantId;
       this.decisionId = decisionId;
       this.burnedAt = burnedAt;
       this.expiresAt = expiresAt;
-    }
-
-    boolean result() throws BurnStoreUnavailableException {
-      if (failure != null) {
-        throw new BurnStoreUnavailableException(failure.getMessage(), failure);
-      }
-      return won;
     }
   }
 
@@ -327,14 +313,30 @@ public final class BurnStore implements AutoCloseable {
     return file;
   }
 
+  /** Stops the committer (the group it is committing finishes), fails every burn still queued, closes the file. */
   @Override
   public void close() {
+    queueLock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    } finally {
+      queueLock.unlock();
+    }
+    committer.interrupt();
+    try {
+      committer.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    List<Burn> left = new ArrayList<>();
+    queue.drainTo(left);
+    fail(left, new BurnStoreUnavailableException("burn store " + file + " is closed", null));
     lock.lock();
     try {
-      if (!closed) {
-        closed = true;
-        closeQuietly(conn);
-      }
+      closeQuietly(conn);
     } finally {
       lock.unlock();
     }
