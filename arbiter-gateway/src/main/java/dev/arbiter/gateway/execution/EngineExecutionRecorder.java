@@ -8,18 +8,12 @@ import dev.arbiter.core.canonical.StrictJson;
 import dev.arbiter.gateway.http.StrictHttpClient;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.api.ContentResponse;
-import org.eclipse.jetty.client.api.Request;
-import org.eclipse.jetty.client.util.BytesRequestContent;
-import org.eclipse.jetty.client.util.FutureResponseListener;
-import org.eclipse.jetty.http.HttpMethod;
 
 /**
  * Records executions through the engine's {@code POST /v1/executions} (docs/api-approvals-grants.md):
@@ -136,41 +130,19 @@ public final class EngineExecutionRecorder implements ExecutionRecorder, AutoClo
     if (bearer == null || bearer.isBlank()) {
       throw new RecorderException("no access token for the engine");
     }
-    Request request = http.newRequest(executions)
-        .method(HttpMethod.POST)
-        .timeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
-        .idleTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
-        .headers(h -> h.put("Authorization", "Bearer " + bearer)
-            .put("Idempotency-Key", idempotencyKey)
-            .put("Accept", "application/json, application/problem+json"))
-        .body(new BytesRequestContent("application/json", CanonicalJson.encode(body)));
-    FutureResponseListener listener = new FutureResponseListener(request, MAX_RESPONSE_BYTES);
-    request.send(listener);
     try {
-      // The request's own timeout aborts the exchange; this bound only guards against a listener never completed.
-      ContentResponse r = listener.get(timeout.toNanos() + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+      ContentResponse r = StrictHttpClient.post(http, executions, Map.of("Authorization", "Bearer " + bearer,
+          "Idempotency-Key", idempotencyKey, "Accept", "application/json, application/problem+json"),
+          CanonicalJson.encode(body), timeout, MAX_RESPONSE_BYTES);
       return new Reply(r.getStatus(), r.getContent());
-    } catch (TimeoutException e) {
-      request.abort(e);
-      throw new RecorderException("engine " + executions + " did not answer within " + timeout, e);
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof TimeoutException) {
-        throw new RecorderException("engine " + executions + " did not answer within " + timeout, cause);
-      }
-      if (cause instanceof IllegalArgumentException && String.valueOf(cause.getMessage()).startsWith("Buffering capacity")) {
-        throw new RecorderException("engine " + executions + " answered more than " + MAX_RESPONSE_BYTES + " bytes", cause);
-      }
-      if (cause instanceof java.io.IOException) {
-        throw new RecorderException("engine " + executions + " unreachable: " + cause, cause);
-      }
-      throw new RecorderException("engine " + executions + " failed: " + cause, cause);
+    } catch (StrictHttpClient.ExchangeException e) {
+      throw new RecorderException("engine " + e.getMessage(), e);
     } catch (InterruptedException e) {
-      request.abort(e);
       Thread.currentThread().interrupt();
       throw new RecorderException("interrupted while recording on the engine", e);
     }
   }
+
 
   /** Stops the HTTP client; calls in flight fail with a {@link RecorderException}. */
   @Override

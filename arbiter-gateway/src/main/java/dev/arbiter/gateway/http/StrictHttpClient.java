@@ -1,6 +1,18 @@
 package dev.arbiter.gateway.http;
 
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.api.ContentResponse;
+import org.eclipse.jetty.client.api.Request;
+import org.eclipse.jetty.client.util.BytesRequestContent;
+import org.eclipse.jetty.client.util.FutureResponseListener;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.util.HttpCookieStore;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
@@ -63,6 +75,70 @@ public final class StrictHttpClient {
     http.getContentDecoderFactories().clear();
     http.getProtocolHandlers().clear();
     return http;
+  }
+
+  /** Why an exchange did not produce an answer. */
+  public static final class ExchangeException extends IOException {
+    /** What went wrong. */
+    public enum Kind {
+      /** No complete answer within the exchange's timeout. */
+      TIMEOUT,
+      /** The answer was longer than the caller accepts. */
+      TOO_LARGE,
+      /** The peer could not be reached, or the exchange broke. */
+      FAILED
+    }
+
+    private final Kind kind;
+
+    ExchangeException(Kind kind, String message, Throwable cause) {
+      super(message, cause);
+      this.kind = kind;
+    }
+
+    public Kind kind() {
+      return kind;
+    }
+  }
+
+  /**
+   * POSTs {@code body} as {@code application/json} with {@code headers} and waits for the whole
+   * answer: {@code timeout} bounds the exchange (connecting, sending, the answer's headers and body)
+   * and its idle time, and an answer longer than {@code maxAnswerBytes} is not read. An interrupt
+   * aborts the exchange.
+   *
+   * @throws ExchangeException with its {@link ExchangeException.Kind}; the message names {@code uri}
+   */
+  public static ContentResponse post(HttpClient http, URI uri, Map<String, String> headers, byte[] body, Duration timeout,
+      int maxAnswerBytes) throws ExchangeException, InterruptedException {
+    Request request = http.newRequest(uri)
+        .method(HttpMethod.POST)
+        .timeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
+        .idleTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
+        .headers(h -> headers.forEach(h::put))
+        .body(new BytesRequestContent("application/json", body));
+    FutureResponseListener listener = new FutureResponseListener(request, maxAnswerBytes);
+    request.send(listener);
+    try {
+      // The request's own timeout aborts the exchange; this bound only guards against a listener never completed.
+      return listener.get(timeout.toNanos() + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      request.abort(e);
+      throw new ExchangeException(ExchangeException.Kind.TIMEOUT, uri + " did not answer within " + timeout, e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof TimeoutException) {
+        throw new ExchangeException(ExchangeException.Kind.TIMEOUT, uri + " did not answer within " + timeout, cause);
+      }
+      if (cause instanceof IllegalArgumentException && String.valueOf(cause.getMessage()).startsWith("Buffering capacity")) {
+        throw new ExchangeException(ExchangeException.Kind.TOO_LARGE, uri + " answered more than " + maxAnswerBytes
+            + " bytes", cause);
+      }
+      throw new ExchangeException(ExchangeException.Kind.FAILED, uri + " unreachable: " + cause, cause);
+    } catch (InterruptedException e) {
+      request.abort(e);
+      throw e;
+    }
   }
 
   /** Stops {@code http}; calls in flight fail. */

@@ -3,16 +3,10 @@ package dev.arbiter.gateway.http;
 import dev.arbiter.gateway.ToolRoute;
 import dev.arbiter.gateway.verify.GatewayProof;
 import java.io.IOException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.Map;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.api.ContentResponse;
-import org.eclipse.jetty.client.api.Request;
-import org.eclipse.jetty.client.util.BytesRequestContent;
-import org.eclipse.jetty.client.util.FutureResponseListener;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpMethod;
 
 /**
  * Forwards a verified, burned, recorded call to its tool: {@code POST <upstream>} with the same body
@@ -41,37 +35,17 @@ final class Upstream implements AutoCloseable {
    */
   Answer forward(ToolRoute route, String grantCompact, String proofCompact, byte[] body)
       throws IOException, InterruptedException {
-    Request request = http.newRequest(route.upstream())
-        .method(HttpMethod.POST)
-        .timeout(route.timeout().toNanos(), TimeUnit.NANOSECONDS)
-        .idleTimeout(route.timeout().toNanos(), TimeUnit.NANOSECONDS)
-        .headers(h -> h.put(GatewayProof.GRANT_HEADER, grantCompact).put(GatewayProof.HEADER, proofCompact))
-        .body(new BytesRequestContent("application/json", body));
-    FutureResponseListener listener = new FutureResponseListener(request, MAX_ANSWER_BYTES);
-    request.send(listener);
     ContentResponse r;
     try {
-      // The request's own timeout aborts the exchange; this bound only guards against a listener never completed.
-      r = listener.get(route.timeout().toNanos() + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      request.abort(e);
-      throw new java.net.http.HttpTimeoutException("tool `" + route.name() + "` did not answer within " + route.timeout());
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof TimeoutException) {
-        throw new java.net.http.HttpTimeoutException("tool `" + route.name() + "` did not finish its answer within "
-            + route.timeout());
-      }
-      if (cause instanceof IllegalArgumentException && String.valueOf(cause.getMessage()).startsWith("Buffering capacity")) {
-        throw new IOException("tool `" + route.name() + "` answered more than " + MAX_ANSWER_BYTES + " bytes", cause);
-      }
-      throw cause instanceof IOException io ? io : new IOException("tool `" + route.name() + "` failed: " + cause, cause);
-    } catch (InterruptedException e) {
-      request.abort(e);
-      throw e;
+      r = StrictHttpClient.post(http, route.upstream(),
+          Map.of(GatewayProof.GRANT_HEADER, grantCompact, GatewayProof.HEADER, proofCompact), body, route.timeout(),
+          MAX_ANSWER_BYTES);
+    } catch (StrictHttpClient.ExchangeException e) {
+      throw new IOException("tool `" + route.name() + "`: " + e.getMessage(), e);
     }
     return new Answer(r.getStatus(), r.getContent(), r.getHeaders().get(HttpHeader.CONTENT_TYPE));
   }
+
 
   @Override
   public void close() {
