@@ -42,6 +42,27 @@ public final class CompactRange {
    * @throws IllegalArgumentException if {@code leafHash} is not 32 bytes
    */
   public void append(byte[] leafHash) {
+    append(leafHash, null);
+  }
+
+  /** Receives the interior nodes an {@link #append} completes. */
+  @FunctionalInterface
+  public interface NodeSink {
+    /**
+     * The root of the perfect subtree over leaves {@code [index << level, (index + 1) << level)}.
+     * {@code hash} is the range's own buffer: read it during the call, do not keep it.
+     */
+    void node(int level, long index, byte[] hash);
+  }
+
+  /**
+   * Appends the next leaf hash like {@link #append(byte[])} and hands {@code sink} (if not null) each
+   * interior node the append completes, lowest level first: the same nodes a tree stored in full
+   * would hold, computed once (a verifier checks stored nodes against them without hashing again).
+   *
+   * @throws IllegalArgumentException if {@code leafHash} is not 32 bytes
+   */
+  public void append(byte[] leafHash, NodeSink sink) {
     Objects.requireNonNull(leafHash, "leafHash");
     if (leafHash.length != Rfc9162.HASH_SIZE) {
       throw new IllegalArgumentException(
@@ -55,6 +76,9 @@ public final class CompactRange {
     while (((size >>> level) & 1) == 1) {
       hashChildrenInto(peaks[level], carry, carry);
       level++;
+      if (sink != null) {
+        sink.node(level, size >>> level, carry);
+      }
     }
     byte[] peak = peaks[level];
     if (peak == null) {

@@ -44,6 +44,17 @@ public final class Rfc9162 {
     return md.digest();
   }
 
+  /** {@link #hashLeaf(byte[])} with the caller's own SHA-256 instance, into {@code out} (32 bytes; may alias {@code data}). */
+  public static void hashLeaf(MessageDigest sha256, byte[] data, byte[] out) {
+    sha256.update(LEAF_PREFIX);
+    sha256.update(data);
+    try {
+      sha256.digest(out, 0, HASH_SIZE);
+    } catch (java.security.DigestException e) {
+      throw new IllegalArgumentException("the output must hold 32 bytes", e);
+    }
+  }
+
   /** {@code SHA-256(0x01 ‖ left ‖ right)}: the hash of an interior node from its children. */
   public static byte[] hashChildren(byte[] left, byte[] right) {
     MessageDigest md = SHA256.get();
@@ -59,7 +70,7 @@ public final class Rfc9162 {
   }
 
   /** A new, unshared SHA-256 instance, for single-threaded owners that hash into their own buffers. */
-  static MessageDigest newSha256() {
+  public static MessageDigest newSha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {

@@ -21,9 +21,6 @@ final class EntryReader implements AutoCloseable {
     byte[] resolve(StoredEntry e, long n) throws LedgerVerificationException, LedgerStoreException;
   }
 
-  /** An entry and the previous hash of its stream. */
-  record Resolved(StoredEntry entry, byte[] prev) {}
-
   private static final int CHUNK = 1024;
 
   private record Chunk(StoredEntry[] entries, byte[][] prevs, int count, Exception failure, boolean last) {}
@@ -32,7 +29,7 @@ final class EntryReader implements AutoCloseable {
   private final Thread thread;
   private volatile boolean closed;
   private Chunk chunk;
-  private int pos;
+  private int pos = -1;
 
   EntryReader(LedgerStore store, Resolver resolver) throws LedgerStoreException {
     Cursor<StoredEntry> cursor = store.scanEntries(Long.MIN_VALUE); // every row, so an inserted negative index is seen
@@ -72,9 +69,10 @@ final class EntryReader implements AutoCloseable {
     }
   }
 
-  /** The next entry, or null at the end; throws the reader's failure when it is reached. */
-  Resolved next() throws LedgerVerificationException, LedgerStoreException {
-    while (chunk == null || pos == chunk.count()) {
+  /** Moves to the next entry; false at the end. Throws the reader's failure when it is reached. */
+  boolean advance() throws LedgerVerificationException, LedgerStoreException {
+    pos++;
+    while (chunk == null || pos >= chunk.count()) {
       if (chunk != null && chunk.last()) {
         Exception f = chunk.failure();
         if (f instanceof LedgerVerificationException lve) {
@@ -86,7 +84,7 @@ final class EntryReader implements AutoCloseable {
         if (f instanceof RuntimeException re) {
           throw new LedgerStoreException("reading entries failed: " + re.getMessage(), re);
         }
-        return null;
+        return false;
       }
       try {
         chunk = queue.take();
@@ -96,8 +94,17 @@ final class EntryReader implements AutoCloseable {
       }
       pos = 0;
     }
-    int i = pos++;
-    return new Resolved(chunk.entries()[i], chunk.prevs()[i]);
+    return true;
+  }
+
+  /** The current entry (after {@link #advance} returned true). */
+  StoredEntry entry() {
+    return chunk.entries()[pos];
+  }
+
+  /** The previous entry hash of the current entry's stream. */
+  byte[] prev() {
+    return chunk.prevs()[pos];
   }
 
   @Override

@@ -23,8 +23,6 @@ final class FastEnvelopeCheck {
   private static final byte[] LEAF_INDEX = ascii("\",\"leaf_index\":");
   private static final byte[] PAYLOAD = ascii(",\"payload\":");
   private static final byte[] STREAM_SEQ = ascii(",\"schema_version\":1,\"stream_seq\":");
-  private static final String DECISION_ID_S = new String(DECISION_ID, StandardCharsets.ISO_8859_1);
-  private static final String EVENT_TYPE_S = new String(EVENT_TYPE, StandardCharsets.ISO_8859_1);
   /** The header members all precede the payload; actor ids and stream ids are short. */
   private static final int HEAD = 1024;
 
@@ -38,9 +36,8 @@ final class FastEnvelopeCheck {
     if (env == null || stream == null || type == null || e.leafIndex() != n || env.length < 16 || env[0] != '{') {
       return false;
     }
-    // A Latin-1 view of the header region: String.indexOf is vectorised by the JIT.
-    String head = new String(env, 0, Math.min(env.length, HEAD), StandardCharsets.ISO_8859_1);
-    int p = head.indexOf(DECISION_ID_S, 1);
+    int head = Math.min(env.length, HEAD);
+    int p = indexOf(env, DECISION_ID, 1, head);
     if (p < 0) {
       return false;
     }
@@ -49,7 +46,7 @@ final class FastEnvelopeCheck {
     if (p < 0 || !startsWith(env, p, EVENT_ID)) {
       return false;
     }
-    int q = head.indexOf(EVENT_TYPE_S, p + EVENT_ID.length);
+    int q = indexOf(env, EVENT_TYPE, p + EVENT_ID.length, head);
     if (q < 0) {
       return false;
     }
@@ -102,6 +99,17 @@ final class FastEnvelopeCheck {
       }
     }
     return p + n;
+  }
+
+  /** The first position in {@code [from, limit)} where {@code needle} starts and fits before {@code limit}, or -1. */
+  private static int indexOf(byte[] b, byte[] needle, int from, int limit) {
+    byte first = needle[0];
+    for (int i = from, last = limit - needle.length; i <= last; i++) {
+      if (b[i] == first && startsWith(b, i, needle)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static boolean startsWith(byte[] b, int p, byte[] prefix) {

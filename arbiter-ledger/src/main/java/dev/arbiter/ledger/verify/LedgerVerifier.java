@@ -18,6 +18,7 @@ import dev.arbiter.ledger.store.LedgerStore;
 import dev.arbiter.ledger.store.LedgerStoreException;
 import dev.arbiter.ledger.store.StoredEntry;
 import dev.arbiter.ledger.verify.IntegrityFailure.Kind;
+import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -107,6 +108,7 @@ public final class LedgerVerifier {
       NodeCheck nodes, CompactRange range, String ledgerId, long started)
       throws LedgerVerificationException, LedgerStoreException {
     boolean trustedMatched = false;
+    EntryHashing hashing = new EntryHashing();
     long n = 0;
     Checkpoint cp = cps.next();
     try {
@@ -130,11 +132,10 @@ public final class LedgerVerifier {
           }
           trustedMatched = true;
         }
-        EntryReader.Resolved r = reader.next();
-        if (r == null) {
+        if (!reader.advance()) {
           break;
         }
-        nodes.accept(hashAndAppend(r.entry(), n, r.prev(), range), n);
+        nodes.append(range, hashing.leafOf(reader.entry(), n, reader.prev()), n);
         n++;
         if ((n & 0xffff) == 0) {
           progress.accept(n);
@@ -257,21 +258,29 @@ public final class LedgerVerifier {
     return prev;
   }
 
-  /** Recomputes the entry hash from its stream's previous entry and extends the Merkle range. */
-  private static byte[] hashAndAppend(StoredEntry e, long n, byte[] prev, CompactRange range)
-      throws LedgerVerificationException {
-    byte[] computed = EntryHash.compute(prev, e.envelope());
-    if (!java.security.MessageDigest.isEqual(computed, e.entryHash())) {
-      // The index columns were checked against the envelope's header already: name the entry by them.
-      throw new LedgerVerificationException(atEntry(Kind.ENTRY_HASH_MISMATCH, n, e.streamId(), e.streamSeq(),
-          HashValue.of(computed).hex(), HashValue.of(e.entryHash()).hex(),
-          "entry at leaf " + n + " (stream " + e.streamId() + ", seq " + e.streamSeq() + ", " + e.eventType()
-              + ") was altered: its envelope and chain hash to " + HashValue.of(computed).hex()
-              + " but the recorded entry hash is " + HashValue.of(e.entryHash()).hex()), n);
+  /** The hashing half of the scan, on the scanning thread: its own SHA-256 and buffers, nothing allocated per entry. */
+  private static final class EntryHashing {
+    private final MessageDigest sha256 = Rfc9162.newSha256();
+    private final byte[] computed = new byte[HashValue.SIZE];
+    private final byte[] leaf = new byte[HashValue.SIZE];
+
+    /**
+     * Recomputes entry {@code n}'s hash from its stream's previous entry hash and checks it against
+     * the stored one; returns its Merkle leaf hash (a buffer the next call reuses).
+     */
+    byte[] leafOf(StoredEntry e, long n, byte[] prev) throws LedgerVerificationException {
+      EntryHash.compute(sha256, prev, e.envelope(), computed);
+      if (!MessageDigest.isEqual(computed, e.entryHash())) {
+        // The index columns were checked against the envelope's header already: name the entry by them.
+        throw new LedgerVerificationException(atEntry(Kind.ENTRY_HASH_MISMATCH, n, e.streamId(), e.streamSeq(),
+            HashValue.of(computed).hex(), HashValue.of(e.entryHash()).hex(),
+            "entry at leaf " + n + " (stream " + e.streamId() + ", seq " + e.streamSeq() + ", " + e.eventType()
+                + ") was altered: its envelope and chain hash to " + HashValue.of(computed).hex()
+                + " but the recorded entry hash is " + HashValue.of(e.entryHash()).hex()), n);
+      }
+      Rfc9162.hashLeaf(sha256, computed, leaf);
+      return leaf;
     }
-    byte[] leaf = Rfc9162.hashLeaf(computed);
-    range.append(leaf);
-    return leaf;
   }
 
   private byte[] previousHash(String streamId, long streamSeq, long n, Map<String, Head> heads)

@@ -15,42 +15,39 @@ import java.util.List;
 
 /**
  * Checks the stored Merkle nodes ({@code merkle_nodes}: one level-8b node per complete tile of 256)
- * against the nodes recomputed from the entries, as the scan goes: a wrong node would make every
- * proof served for its leaves wrong, and an extra one would jam the writer. Constant memory: one
- * 256-wide accumulator and one cursor per band.
+ * against the nodes the scan's own {@link CompactRange} computes anyway: a wrong node would make
+ * every proof served for its leaves wrong, and an extra one would jam the writer. The range hands
+ * over each node it completes ({@link CompactRange.NodeSink}), so nothing is hashed twice. Constant
+ * memory: one cursor per band.
  */
 final class NodeCheck implements AutoCloseable {
-  private static final int WIDTH = 1 << TiledTree.TILE_HEIGHT;
+  private record Node(int level, long index, byte[] hash) {}
 
   private final LedgerStore store;
-  private final List<CompactRange> bands = new ArrayList<>();
   private final List<Cursor<StoredNode>> cursors = new ArrayList<>();
-  private final List<Long> counts = new ArrayList<>();
+  /** Tile nodes completed by the current append (at most one per band), checked once it returns. */
+  private final List<Node> completed = new ArrayList<>();
+  private final CompactRange.NodeSink sink = (level, index, hash) -> {
+    if (level % TiledTree.TILE_HEIGHT == 0) {
+      completed.add(new Node(level, index, hash.clone()));
+    }
+  };
 
   NodeCheck(LedgerStore store) {
     this.store = store;
   }
 
-  /** Feeds the leaf hash of entry {@code n}; checks every node that leaf completes. */
-  void accept(byte[] leafHash, long n) throws LedgerVerificationException, LedgerStoreException {
-    byte[] hash = leafHash;
-    for (int band = 0; ; band++) {
-      if (band == bands.size()) {
-        bands.add(new CompactRange());
-        counts.add(0L);
+  /** Appends the leaf hash of entry {@code n} to {@code range}, checking every stored node it completes. */
+  void append(CompactRange range, byte[] leafHash, long n) throws LedgerVerificationException, LedgerStoreException {
+    range.append(leafHash, sink);
+    if (!completed.isEmpty()) {
+      try {
+        for (Node node : completed) {
+          compare(node.level(), node.index(), node.hash(), n);
+        }
+      } finally {
+        completed.clear();
       }
-      CompactRange range = bands.get(band);
-      range.append(hash);
-      if (range.size() < WIDTH) {
-        return;
-      }
-      byte[] node = range.root();
-      bands.set(band, new CompactRange());
-      int level = (band + 1) * TiledTree.TILE_HEIGHT;
-      long index = counts.get(band);
-      counts.set(band, index + 1);
-      compare(level, index, node, n);
-      hash = node;
     }
   }
 
@@ -78,8 +75,8 @@ final class NodeCheck implements AutoCloseable {
   /** At the end of the scan: no stored node beyond the ones the entries complete. */
   void finish(long n) throws LedgerVerificationException, LedgerStoreException {
     long expected = 0;
-    for (long c : counts) {
-      expected += c;
+    for (int level = TiledTree.TILE_HEIGHT; level < Long.SIZE; level += TiledTree.TILE_HEIGHT) {
+      expected += n >>> level;
     }
     long stored = store.nodeCount();
     if (stored != expected) {

@@ -47,6 +47,31 @@ class CompactRangeTest {
   }
 
   @Test
+  void appendWithSink_reportsEveryPerfectSubtreeOnceWithItsReferenceRoot() {
+    int n = 1_100; // past 2^10, with ragged right edges at every level
+    List<byte[]> leaves = TestTrees.leafHashes(11, n);
+    CompactRange range = new CompactRange();
+    java.util.Map<String, byte[]> reported = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < n; i++) {
+      int leaf = i;
+      range.append(leaves.get(i), (level, index, hash) -> {
+        assertThat((index + 1) << level).as("a node is reported by the append that completes it").isEqualTo(leaf + 1L);
+        assertThat(reported.put(level + "/" + index, hash.clone())).as("reported twice: %d/%d", level, index).isNull();
+      });
+    }
+    int expected = 0;
+    for (int level = 1; (1 << level) <= n; level++) {
+      for (int index = 0; (index + 1) << level <= n; index++) {
+        expected++;
+        assertThat(reported.get(level + "/" + index)).as("node %d/%d", level, index)
+            .isEqualTo(TestTrees.referenceRoot(leaves.subList(index << level, (index + 1) << level)));
+      }
+    }
+    assertThat(reported).hasSize(expected);
+    assertThat(range.root()).isEqualTo(TestTrees.referenceRoot(leaves));
+  }
+
+  @Test
   void root_isRepeatableAndDoesNotDisturbLaterAppends() {
     List<byte[]> leaves = TestTrees.leafHashes(3, 100);
     CompactRange range = new CompactRange();
