@@ -49,12 +49,12 @@ public record ServerConfig(
   }
 
   /**
-   * 127.0.0.1:8080, 64 KiB bodies, 5 s ledger timeout, Retry-After 2 s, 512 decision states in memory
+   * 127.0.0.1:8080, 64 KiB bodies, 5 s ledger timeout, Retry-After 2 s, 128 decision states in memory
    * (see docs/design.md, "Bounded memory"),
    * 100,000 idempotency keys, 1 s sweep.
    */
   public static ServerConfig defaults() {
-    return new ServerConfig("127.0.0.1", 8080, 64 * 1024, Duration.ofSeconds(5), Duration.ofSeconds(2), 512,
+    return new ServerConfig("127.0.0.1", 8080, 64 * 1024, Duration.ofSeconds(5), Duration.ofSeconds(2), 128,
         100_000, Duration.ofSeconds(1));
   }
 
