@@ -6,6 +6,7 @@
 #
 #   arbiter-bench/load/decisions-run.sh closed SECONDS CONNECTIONS     # wrk, closed loop
 #   arbiter-bench/load/decisions-run.sh open RATE SECONDS [CONNECTIONS] # openloop.c, latency from due time
+#                                         (TRACE=FILE: one line per answer, due time and latency)
 #   arbiter-bench/load/decisions-run.sh hello SECONDS CONNECTIONS      # the same wrk run against HelloServer.java
 #
 # Each warms up for 20 s first (JIT), with its own keys. Needs wrk (closed, hello) or a C compiler
@@ -52,7 +53,7 @@ case "$mode" in
     cc -O2 -o "$dir/openloop" "$here/openloop.c"
     "$dir/openloop" --host 127.0.0.1 --port "$port" --path /v1/decisions --rate "$rate" --seconds "$seconds" \
       --warmup 20 --conns "$conns" --header "Authorization: Bearer $token" --body-file "$dir/body.json" \
-      --idempotency-prefix "load-$$" --expect 201
+      --idempotency-prefix "load-$$" --expect 201 ${TRACE:+--trace "$TRACE"}
     ;;
   hello)
     seconds=${2:?seconds}; conns=${3:?connections}

@@ -7,11 +7,13 @@
 //   cc -O2 -o openloop openloop.c
 //   ./openloop --host 127.0.0.1 --port 18700 --path /v1/decisions --rate 2500 --seconds 60
 //       --conns 256 --header "Authorization: Bearer $TOKEN" --body-file body.json --expect 201
-//       [--idempotency-prefix run1] [--warmup 10]
+//       [--idempotency-prefix run1] [--warmup 10] [--trace FILE]
 //
 // With --body-file the request is a POST with Content-Type: application/json; with
 // --idempotency-prefix each request carries Idempotency-Key: PREFIX-<i>. Prints one summary line
-// per phase (warm-up first, if any) and a JSON object on the last line.
+// per phase (warm-up first, if any) and a JSON object on the last line. --trace writes one line per
+// answer of the measured phase, "<due time, s from its start> <latency, ms>", to see when the slow
+// ones happened.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,7 +43,7 @@ typedef struct {
   size_t in_len;
 } conn;
 
-static const char *host = "127.0.0.1", *path = "/", *body_file = NULL, *idem = NULL;
+static const char *host = "127.0.0.1", *path = "/", *body_file = NULL, *idem = NULL, *trace = NULL;
 static int port = 80, conns_n = 128, expect = 200, warmup = 0;
 static double rate = 1000, seconds = 10;
 static const char *headers[MAX_HEADERS];
@@ -139,6 +141,7 @@ static double pct(uint64_t *s, long n, double p) {
 static void phase(const char *name, double secs, int last) {
   long total = (long)(rate * secs);
   uint64_t *lat = calloc((size_t)total, sizeof *lat);
+  uint64_t *lat_due = calloc((size_t)total, sizeof *lat_due); // due time of lat[i], for --trace
   uint64_t *due = calloc((size_t)total, sizeof *due);
   long *queue = calloc((size_t)total, sizeof *queue);
   long qhead = 0, qtail = 0, next = 0, done = 0, ok = 0, bad = 0, errors = 0;
@@ -205,6 +208,7 @@ static void phase(const char *name, double secs, int last) {
           close(c->fd);
           int was_busy = c->busy;
           if (was_busy) {
+            lat_due[done] = due[c->req];
             lat[done++] = now_ns() - due[c->req];
             errors++;
             c->busy = 0;
@@ -223,6 +227,7 @@ static void phase(const char *name, double secs, int last) {
         int status = 0;
         size_t used = complete(c->in, c->in_len, &status);
         if (used > 0 && c->busy) {
+          lat_due[done] = due[c->req];
           lat[done++] = now_ns() - due[c->req];
           if (status == expect) ok++; else bad++;
           memmove(c->in, c->in + used, c->in_len - used);
@@ -237,6 +242,13 @@ static void phase(const char *name, double secs, int last) {
     }
   }
   double elapsed = (now_ns() - start) / 1e9;
+  if (last && trace) { // one line per answer of the measured phase: due time (s from start), latency (ms)
+    FILE *f = fopen(trace, "w");
+    if (!f) die("cannot write the --trace file");
+    for (long i = 0; i < done; i++) fprintf(f, "%.6f %.3f\n", (lat_due[i] - start) / 1e9, lat[i] / 1e6);
+    fclose(f);
+  }
+  free(lat_due);
   qsort(lat, (size_t)done, sizeof *lat, cmp);
   printf("%s: offered=%.0f/s seconds=%.0f sent=%ld done=%ld ok=%ld unexpected_status=%ld errors=%ld achieved=%.0f/s "
          "p50=%.2fms p90=%.2fms p99=%.2fms p99.9=%.2fms max=%.2fms\n",
@@ -281,6 +293,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--body-file")) body_file = v;
     else if (!strcmp(a, "--idempotency-prefix")) idem = v;
     else if (!strcmp(a, "--header") && headers_n < MAX_HEADERS) headers[headers_n++] = v;
+    else if (!strcmp(a, "--trace")) trace = v;
     else {
       fprintf(stderr, "openloop: unknown option %s\n", a);
       return 2;
