@@ -41,13 +41,13 @@ import java.util.Properties;
  */
 public final class SqliteLedgerStore implements LedgerStore {
   /**
-   * Page size of a new ledger file (an existing file keeps its own). Entries are 0.4–6 KB (a
-   * decision's {@code decision.evaluated} is ~6 KB): with SQLite's default 4 KiB pages they spill into
-   * overflow pages and every commit writes many small WAL frames. Measured (BENCHMARKS.md): decisions
-   * over HTTP 4,352–4,508/s with 4 KiB pages, ~4,900/s with 16 KiB, 5,101/s with 32 KiB, 5,086/s with
-   * 64 KiB; the cost is a larger write per small commit (a lone append ~0.15 ms slower).
+   * Page size of a new ledger file (an existing file keeps its own): 4 KiB, SQLite's default. Larger
+   * pages hold a decision's ~6 KB {@code decision.evaluated} without overflow chains and gave ~11%
+   * more decisions/s on a fresh ledger (5,009 against 4,479/s, BENCHMARKS.md), but every commit writes
+   * whole pages: ~2.3× the bytes. Once the file is large (5M entries) the kernel throttles those
+   * writes and p99 at 2,500 decisions/s was 62–95 ms with 32 KiB pages against 34 ms with 4 KiB.
    */
-  static final int PAGE_SIZE = 32 * 1024;
+  static final int PAGE_SIZE = 4 * 1024;
 
   /** How the store is opened. */
   public enum Mode {
