@@ -56,6 +56,7 @@ public final class GatewayServer implements AutoCloseable {
         cfg.useVirtualThreads = true;
         cfg.http.maxRequestSize = ToolCallHandler.MAX_BODY_BYTES;
         cfg.http.prefer405over404 = true;
+        cfg.http.responseBufferSize = 4096; // the per-response copy buffer; unset it is 32 KiB (see HttpApi)
       });
       HttpProblems.requireLoopbackHost(app, config.host());
       app.post("/tools/{tool}", handler::handle);
