@@ -2,6 +2,7 @@ package dev.arbiter.server.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arbiter.core.decision.DecisionLifecycle;
 import dev.arbiter.core.decision.DecisionStatus;
@@ -11,6 +12,7 @@ import dev.arbiter.ledger.event.EventDraft;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Folds one decision stream's ledger events into a {@link DecisionState}. The one place where the
@@ -46,6 +48,10 @@ final class DecisionProjection {
   static final String EXECUTION_FAILED = "execution.failed";
   static final String EXECUTION_REFUSED = "execution.refused";
 
+  /** The event types whose payload the fold reads; every other type is evidence only. */
+  private static final Set<String> READS_PAYLOAD = Set.of(CREATED, RESULT, CANCELLED, APPROVAL_ADDED, REJECTION_ADDED,
+      GRANT_ISSUED, EXECUTION_STARTED);
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private DecisionProjection() {}
@@ -69,10 +75,13 @@ final class DecisionProjection {
    * bytes, which the evaluation keeps as they are (no second encoding).
    */
   static DecisionState apply(DecisionState current, String streamId, EventDraft draft) throws IllegalTransitionException {
-    if (draft.eventType().equals(EVALUATED)) {
+    String type = draft.eventType();
+    if (type.equals(EVALUATED)) {
       return apply(current, streamId, EVALUATED, null, draft.canonicalPayload(), -1);
     }
-    return apply(current, streamId, draft.eventType(), draft.payload(), null, -1);
+    // Evidence-only events (a gate, the risk score: ~2 KB) leave the state as it is: no copy of their payload.
+    JsonNode payload = READS_PAYLOAD.contains(type) ? draft.payload() : MissingNode.getInstance();
+    return apply(current, streamId, type, payload, null, -1);
   }
 
   private static DecisionState apply(DecisionState current, String streamId, String eventType, JsonNode payload,

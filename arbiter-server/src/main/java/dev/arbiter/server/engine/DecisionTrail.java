@@ -61,7 +61,9 @@ final class DecisionTrail {
   static List<EventDraft> of(String decisionId, DecisionRequest request, Evaluation e, IdempotencyKey key,
       String requestHash, Optional<Instant> expiresAt) {
     String policy = e.policy().hash();
-    ObjectNode evaluation = EvaluationJson.toJson(e); // EventDraft copies what it is given
+    // Built here for these drafts alone and never changed after: the drafts own their trees (no
+    // copies), and the gate, risk and authority events share the evaluation's nodes.
+    ObjectNode evaluation = EvaluationJson.toJson(e);
     List<EventDraft> drafts = new ArrayList<>();
 
     ObjectNode created = F.objectNode();
@@ -71,7 +73,7 @@ final class DecisionTrail {
     created.put("request_hash", requestHash);
     created.put("policy_hash", policy);
     Actor proposer = new Actor(request.context().actorId().filter(s -> !s.isBlank()).orElse(ANONYMOUS), "proposer");
-    drafts.add(new EventDraft(decisionId, DecisionProjection.CREATED, policy, proposer, created));
+    drafts.add(EventDraft.owning(decisionId, DecisionProjection.CREATED, policy, proposer, created));
 
     List<GateResult> gates = e.gates();
     for (int i = 0; i < gates.size(); i++) {
@@ -97,7 +99,8 @@ final class DecisionTrail {
     return drafts;
   }
 
+  /** An engine event whose payload was built for it: the draft owns the tree (see {@link EventDraft#owning}). */
   static EventDraft engineEvent(String decisionId, String type, String policy, JsonNode payload) {
-    return new EventDraft(decisionId, type, policy, ENGINE, payload);
+    return EventDraft.owning(decisionId, type, policy, ENGINE, payload);
   }
 }

@@ -1,0 +1,83 @@
+package dev.arbiter.server.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.arbiter.core.decision.DecisionStatus;
+import dev.arbiter.ledger.event.EventDraft;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The live fold (of drafts, before they are appended) and the replay fold (of the payloads read back
+ * from the ledger) must agree on every event, whichever payloads the live fold skips.
+ */
+class DecisionProjectionTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String ID = "dec_01JDX0000000000000000000AB";
+  private static final String POLICY = "sha256:" + "ab".repeat(32);
+
+  private static EventDraft draft(String type, String payload) throws Exception {
+    return DecisionTrail.engineEvent(ID, type, POLICY, JSON.readTree(payload));
+  }
+
+  private static List<EventDraft> allowedThenExecuted() throws Exception {
+    return List.of(
+        draft(DecisionProjection.CREATED, "{\"request\":{\"action\":{\"class\":\"read\"}},\"proposer\":\"agent\","
+            + "\"idempotency_key_hash\":\"sha256:01\",\"request_hash\":\"sha256:02\",\"policy_hash\":\"" + POLICY + "\"}"),
+        draft(DecisionProjection.GATE, "{\"id\":\"g1\",\"status\":\"matched\",\"reason\":\"a gate's evidence\"}"),
+        draft(DecisionProjection.RISK, "{\"score\":0.2,\"band\":\"low\",\"factors\":[{\"id\":\"f1\",\"weight\":0.2}]}"),
+        draft(DecisionProjection.EVALUATED, "{\"outcome\":\"allow\",\"risk\":{\"band\":\"low\",\"score\":0.2},\"gates\":[]}"),
+        draft(DecisionProjection.RESULT, "{\"outcome\":\"allow\",\"status\":\"authorized\",\"expires_at\":null}"),
+        draft(DecisionProjection.GRANT_ISSUED, "{\"grant_id\":\"gnt_01\",\"tool\":\"grafana\"}"),
+        draft(DecisionProjection.EXECUTION_STARTED, "{\"execution_id\":\"exe_01\"}"),
+        draft(DecisionProjection.EXECUTION_CONFIRMED, "{\"execution_id\":\"exe_01\",\"status\":200}"));
+  }
+
+  private static List<EventDraft> pendingThenCancelled() throws Exception {
+    return List.of(
+        draft(DecisionProjection.CREATED, "{\"request\":{},\"proposer\":null,\"idempotency_key_hash\":\"sha256:03\","
+            + "\"request_hash\":\"sha256:04\",\"policy_hash\":\"" + POLICY + "\"}"),
+        draft(DecisionProjection.AUTHORITY, "{\"requirement\":{\"level\":\"L3\"},\"expires_at\":\"2026-11-26T10:00:00Z\"}"),
+        draft(DecisionProjection.EVALUATED, "{\"outcome\":\"pending_authority\"}"),
+        draft(DecisionProjection.RESULT, "{\"outcome\":\"pending_authority\",\"status\":\"pending_authority\","
+            + "\"expires_at\":\"2026-11-26T10:00:00Z\"}"),
+        draft(DecisionProjection.REJECTION_ADDED, "{\"nonce\":\"n-1\"}"),
+        draft(DecisionProjection.CANCELLED, "{\"idempotency_key_hash\":\"sha256:05\"}"));
+  }
+
+  @Test
+  void foldingTheDrafts_givesTheStateThatReplayingTheirPayloadsGives() throws Exception {
+    for (List<EventDraft> stream : List.of(allowedThenExecuted(), pendingThenCancelled())) {
+      DecisionState live = null;
+      DecisionState replayed = null;
+      for (EventDraft d : stream) {
+        live = DecisionProjection.apply(live, ID, d);
+        JsonNode recorded = JSON.readTree(d.canonicalPayload());
+        replayed = DecisionProjection.apply(replayed, ID, d.eventType(), recorded, -1);
+        assertThat(live).as(d.eventType()).isEqualTo(replayed);
+      }
+    }
+  }
+
+  @Test
+  void theFoldReadsWhatEachStateChangingEventCarries() throws Exception {
+    DecisionState executed = null;
+    for (EventDraft d : allowedThenExecuted()) {
+      executed = DecisionProjection.apply(executed, ID, d);
+    }
+    assertThat(executed.status()).isEqualTo(DecisionStatus.EXECUTED);
+    assertThat(executed.proposer()).contains("agent");
+    assertThat(executed.approvals().grantIds()).containsExactly("gnt_01");
+    assertThat(executed.approvals().executionId()).contains("exe_01");
+
+    DecisionState cancelled = null;
+    for (EventDraft d : pendingThenCancelled()) {
+      cancelled = DecisionProjection.apply(cancelled, ID, d);
+    }
+    assertThat(cancelled.status()).isEqualTo(DecisionStatus.CANCELLED);
+    assertThat(cancelled.approvals().usedNonces()).containsExactly("n-1");
+    assertThat(cancelled.cancelKeyHash()).contains("sha256:05");
+  }
+}
