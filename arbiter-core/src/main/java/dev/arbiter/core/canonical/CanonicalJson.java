@@ -72,7 +72,7 @@ public final class CanonicalJson {
   /** The canonical UTF-8 bytes of {@code node}. */
   public static byte[] encode(JsonNode node) {
     Objects.requireNonNull(node, "node");
-    ByteSink out = new ByteSink(1024);
+    ByteSink out = new ByteSink(256); // most payloads are small; a large one adds chunks (see ByteSink)
     try {
       write(node, out);
     } catch (PathedFailure f) {
