@@ -84,7 +84,7 @@ final class DecisionRoutes {
       throw new EngineException.Forbidden("forbidden", "only the proposer, approvers whose roles cover the decision's domain"
           + " and gateways may read decision `" + d.id() + "`");
     }
-    json(ctx, 200, decisionJson(d, false));
+    Requests.stream(ctx, 200, decisionJson(d, false));
   }
 
   /** Who may read a decision: its proposer, a gateway, or a caller with a mapped role in its domain. */
@@ -108,6 +108,6 @@ final class DecisionRoutes {
   /** A proposer's own answer: it carries the grant of an allowed decision. */
   void respond(Context ctx, Submission s, int status) {
     ctx.header("Idempotent-Replayed", Boolean.toString(s.replayed()));
-    json(ctx, status, decisionJson(s.decision(), true));
+    Requests.stream(ctx, status, decisionJson(s.decision(), true));
   }
 }
