@@ -12,20 +12,21 @@ public final class Sha256 {
 
   private static final HexFormat HEX = HexFormat.of();
   private static final ThreadLocal<MessageDigest> DIGEST = ThreadLocal.withInitial(Sha256::newDigest);
+  /** Cloned for virtual threads: each request runs on a new one, so a per-thread instance is never reused. */
+  private static final MessageDigest PROTOTYPE = newDigest();
 
   private Sha256() {}
 
   public static byte[] digest(byte[] data) {
     Objects.requireNonNull(data, "data");
-    MessageDigest md = DIGEST.get();
-    return md.digest(data); // digest() resets the instance
+    return digester().digest(data); // digest() resets the instance
   }
 
   /** SHA-256 of the concatenation {@code a ‖ b}, without building it. */
   public static byte[] digest(byte[] a, byte[] b) {
     Objects.requireNonNull(a, "a");
     Objects.requireNonNull(b, "b");
-    MessageDigest md = DIGEST.get();
+    MessageDigest md = digester();
     md.update(a);
     md.update(b);
     return md.digest();
@@ -56,6 +57,21 @@ public final class Sha256 {
       throw new IllegalArgumentException("a SHA-256 digest is 32 bytes, got " + digest.length);
     }
     return "sha256:" + hex(digest);
+  }
+
+  /**
+   * A reset digest for this thread: the platform thread's own, or a clone of the prototype on a
+   * virtual thread (cheaper than a provider lookup, and it leaves no thread-local behind).
+   */
+  private static MessageDigest digester() {
+    if (!Thread.currentThread().isVirtual()) {
+      return DIGEST.get();
+    }
+    try {
+      return (MessageDigest) PROTOTYPE.clone();
+    } catch (CloneNotSupportedException e) {
+      return newDigest();
+    }
   }
 
   private static MessageDigest newDigest() {

@@ -23,7 +23,9 @@ import java.util.Map;
  * members' bytes as they are ({@link #raw}). The offsets of each top-level member are found once, here.
  */
 public final class RecordedEvaluation {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Buffers from a pool all threads share: a per-thread pool reuses nothing on a new virtual thread per request. */
+  private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+      .recyclerPool(com.fasterxml.jackson.core.util.JsonRecyclerPools.newConcurrentDequePool()).build());
 
   private final byte[] canonical;
   /** Top-level member name → {start, end} of its value in {@link #canonical}. */
