@@ -2,11 +2,18 @@ package dev.arbiter.ledger.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.arbiter.core.crypto.SigningKey;
+import dev.arbiter.ledger.HashValue;
+import dev.arbiter.ledger.TestLedgers;
+import dev.arbiter.ledger.checkpoint.CheckpointSigner;
 import dev.arbiter.ledger.store.sqlite.SqliteLedgerStore;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,6 +36,45 @@ class SqliteLedgerStoreTest extends LedgerStoreContract {
         ResultSet rs = c.createStatement().executeQuery("PRAGMA page_size")) {
       assertThat(rs.next()).isTrue();
       assertThat(rs.getInt(1)).isEqualTo(4 * 1024);
+    }
+  }
+
+  /**
+   * The store copies the WAL into the database file soon after commits, not only when the WAL
+   * passes SQLite's 1,000-page automatic checkpoint: 1 MB of commits (~260 pages of 4 KiB) reaches
+   * the database file (which in WAL mode only a checkpoint writes) while the writer's own
+   * checkpoint would not have run yet.
+   */
+  @Test
+  void commitsReachTheDatabaseFileBeforeTheWalFillsUp() throws Exception {
+    Path file = dir.resolve("wal.db");
+    SigningKey key = TestLedgers.newKey();
+    CheckpointSigner signer = new CheckpointSigner(key);
+    byte[] envelope = new byte[16 * 1024];
+    java.util.Arrays.fill(envelope, (byte) 'x');
+    int rows = 64;
+    try (SqliteLedgerStore store = SqliteLedgerStore.open(file, SqliteLedgerStore.Mode.CREATE_IF_MISSING)) {
+      store.initialize(new LedgerIdentity("ldg_test", key.keyId()),
+          signer.sign("ldg_test", 0, HashValue.of(new byte[32]), "2026-11-26T00:00:00.000000Z"));
+      long before = Files.size(file);
+      for (long leaf = 0; leaf < rows; leaf += 8) {
+        List<StoredEntry> batch = new ArrayList<>();
+        for (long l = leaf; l < leaf + 8; l++) {
+          byte[] hash = new byte[32];
+          hash[0] = (byte) l;
+          batch.add(new StoredEntry(l, "dec_" + l, 0, "decision.created", hash, envelope));
+        }
+        store.commit(List.of(new CommitBatch(batch, List.of(),
+            signer.sign("ldg_test", leaf + 8, HashValue.of(new byte[32]), "2026-11-26T00:00:00.000000Z"))));
+      }
+      long expected = before + (long) rows * envelope.length;
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+      while (Files.size(file) < expected && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(Files.size(file)).as("database file after %d bytes were committed", rows * envelope.length)
+          .isGreaterThanOrEqualTo(expected);
+      assertThat(store.size()).isEqualTo(rows);
     }
   }
 }

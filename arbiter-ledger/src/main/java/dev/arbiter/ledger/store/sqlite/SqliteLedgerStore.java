@@ -61,6 +61,8 @@ public final class SqliteLedgerStore implements LedgerStore {
   private final Connection conn;
   /** A second connection for the writer's point reads, so they never wait behind a commit (WAL readers). */
   private Connection readConn;
+  /** Copies the WAL into the database file off the commit path (writable stores only). */
+  private WalCheckpointer checkpointer;
   private final Object readLock = new Object();
   private final boolean readOnly;
   private PreparedStatement insertEntry;
@@ -162,6 +164,7 @@ public final class SqliteLedgerStore implements LedgerStore {
         try (Statement rs = readConn.createStatement()) {
           rs.execute("PRAGMA query_only=1");
         }
+        checkpointer = WalCheckpointer.start(file);
       }
       // Probe the tables so a file with our application_id but a broken schema fails here.
       try (ResultSet rs = st.executeQuery("SELECT count(*) FROM ledger_meta")) {
@@ -538,6 +541,7 @@ public final class SqliteLedgerStore implements LedgerStore {
       insertNode.executeBatch();
       insertCheckpoint.executeBatch();
       conn.commit();
+      checkpointer.committed();
       size = expected;
     } catch (SQLException | LedgerStoreException e) {
       try {
@@ -580,6 +584,9 @@ public final class SqliteLedgerStore implements LedgerStore {
 
   @Override
   public synchronized void close() {
+    if (checkpointer != null) {
+      checkpointer.close();
+    }
     try {
       if (!readOnly && !conn.isClosed()) {
         conn.commit();
