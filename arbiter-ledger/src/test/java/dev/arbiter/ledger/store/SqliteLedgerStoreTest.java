@@ -40,10 +40,9 @@ class SqliteLedgerStoreTest extends LedgerStoreContract {
   }
 
   /**
-   * The store copies the WAL into the database file soon after commits, not only when the WAL
-   * passes SQLite's 1,000-page automatic checkpoint: 1 MB of commits (~260 pages of 4 KiB) reaches
-   * the database file (which in WAL mode only a checkpoint writes) while the writer's own
-   * checkpoint would not have run yet.
+   * The store copies the WAL into the database file beside the commits, well before the writer's own
+   * automatic checkpoint (4,000 pages, ~16 MB) would: 3 MB of commits reach the database file, which
+   * in WAL mode only a checkpoint writes.
    */
   @Test
   void commitsReachTheDatabaseFileBeforeTheWalFillsUp() throws Exception {
@@ -52,7 +51,7 @@ class SqliteLedgerStoreTest extends LedgerStoreContract {
     CheckpointSigner signer = new CheckpointSigner(key);
     byte[] envelope = new byte[16 * 1024];
     java.util.Arrays.fill(envelope, (byte) 'x');
-    int rows = 64;
+    int rows = 192;
     try (SqliteLedgerStore store = SqliteLedgerStore.open(file, SqliteLedgerStore.Mode.CREATE_IF_MISSING)) {
       store.initialize(new LedgerIdentity("ldg_test", key.keyId()),
           signer.sign("ldg_test", 0, HashValue.of(new byte[32]), "2026-11-26T00:00:00.000000Z"));
@@ -67,7 +66,7 @@ class SqliteLedgerStoreTest extends LedgerStoreContract {
         store.commit(List.of(new CommitBatch(batch, List.of(),
             signer.sign("ldg_test", leaf + 8, HashValue.of(new byte[32]), "2026-11-26T00:00:00.000000Z"))));
       }
-      long expected = before + (long) rows * envelope.length;
+      long expected = before + (2L << 20); // the checkpointer runs once 2 MB were committed
       long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
       while (Files.size(file) < expected && System.nanoTime() < deadline) {
         Thread.sleep(10);

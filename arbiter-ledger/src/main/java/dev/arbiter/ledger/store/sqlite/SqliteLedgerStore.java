@@ -152,6 +152,7 @@ public final class SqliteLedgerStore implements LedgerStore {
         }
         st.execute("PRAGMA synchronous=FULL");
         st.execute("PRAGMA cache_size=-65536");
+        st.execute("PRAGMA wal_autocheckpoint=" + WalCheckpointer.WRITER_PAGES); // see WalCheckpointer
         conn.setAutoCommit(false);
         insertEntry = conn.prepareStatement(
             "INSERT INTO entries (leaf_index, stream_id, stream_seq, event_type, entry_hash, envelope) VALUES (?,?,?,?,?,?)");
@@ -500,6 +501,7 @@ public final class SqliteLedgerStore implements LedgerStore {
     requireWritable();
     long expected = size();
     int rows = 0;
+    long bytes = 0; // about what the commit writes, for the checkpointer
     try {
       for (CommitBatch batch : batches) {
         for (StoredEntry e : batch.entries()) {
@@ -514,6 +516,7 @@ public final class SqliteLedgerStore implements LedgerStore {
           insertEntry.setBytes(5, e.entryHash());
           insertEntry.setBytes(6, e.envelope());
           insertEntry.addBatch();
+          bytes += e.envelope().length + 100;
           rows++;
         }
         if (batch.checkpoint().treeSize() != expected) {
@@ -541,7 +544,7 @@ public final class SqliteLedgerStore implements LedgerStore {
       insertNode.executeBatch();
       insertCheckpoint.executeBatch();
       conn.commit();
-      checkpointer.committed();
+      checkpointer.committed(bytes);
       size = expected;
     } catch (SQLException | LedgerStoreException e) {
       try {
