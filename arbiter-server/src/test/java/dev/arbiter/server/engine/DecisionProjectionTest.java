@@ -22,10 +22,15 @@ class DecisionProjectionTest {
     return DecisionTrail.engineEvent(ID, type, POLICY, JSON.readTree(payload));
   }
 
+  /** A {@code decision.created} draft; {@code proposer} is JSON ({@code "\"agent\""} or {@code "null"}). */
+  private static EventDraft created(String request, String proposer, String keyHash) throws Exception {
+    return draft(DecisionProjection.CREATED, "{\"request\":" + request + ",\"proposer\":" + proposer
+        + ",\"idempotency_key_hash\":\"" + keyHash + "\",\"request_hash\":\"sha256:02\",\"policy_hash\":\"" + POLICY + "\"}");
+  }
+
   private static List<EventDraft> allowedThenExecuted() throws Exception {
     return List.of(
-        draft(DecisionProjection.CREATED, "{\"request\":{\"action\":{\"class\":\"read\"}},\"proposer\":\"agent\","
-            + "\"idempotency_key_hash\":\"sha256:01\",\"request_hash\":\"sha256:02\",\"policy_hash\":\"" + POLICY + "\"}"),
+        created("{\"action\":{\"class\":\"read\"}}", "\"agent\"", "sha256:01"),
         draft(DecisionProjection.GATE, "{\"id\":\"g1\",\"status\":\"matched\",\"reason\":\"a gate's evidence\"}"),
         draft(DecisionProjection.RISK, "{\"score\":0.2,\"band\":\"low\",\"factors\":[{\"id\":\"f1\",\"weight\":0.2}]}"),
         draft(DecisionProjection.EVALUATED, "{\"outcome\":\"allow\",\"risk\":{\"band\":\"low\",\"score\":0.2},\"gates\":[]}"),
@@ -37,8 +42,7 @@ class DecisionProjectionTest {
 
   private static List<EventDraft> pendingThenCancelled() throws Exception {
     return List.of(
-        draft(DecisionProjection.CREATED, "{\"request\":{},\"proposer\":null,\"idempotency_key_hash\":\"sha256:03\","
-            + "\"request_hash\":\"sha256:04\",\"policy_hash\":\"" + POLICY + "\"}"),
+        created("{}", "null", "sha256:03"),
         draft(DecisionProjection.AUTHORITY, "{\"requirement\":{\"level\":\"L3\"},\"expires_at\":\"2026-11-26T10:00:00Z\"}"),
         draft(DecisionProjection.EVALUATED, "{\"outcome\":\"pending_authority\"}"),
         draft(DecisionProjection.RESULT, "{\"outcome\":\"pending_authority\",\"status\":\"pending_authority\","
