@@ -1,79 +1,79 @@
 package dev.arbiter.server.engine;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The engine's bounded memory: the latest {@code maxDecisions} decision states by id, and,
- * separately, the idempotency slots of the latest {@code maxKeys} keys by first use (plus the ones
+ * separately, the idempotency keys of the latest {@code maxKeys} recorded decisions (plus the ones
  * still being recorded). An evicted decision is re-read from the ledger on demand; reads never evict
  * a key, so the idempotency window is the latest {@code maxKeys} keys whatever else is read
  * (docs/design.md).
  *
- * <p>A slot holds its decision's id, not its state: a state with its evaluation is kilobytes, a slot
- * a few hundred bytes, so the window can be ten times longer than the state cache without holding
- * what the garbage collector would have to trace.
+ * <p>A key in flight is a {@link Slot} whose future other requests with the key wait on; once its
+ * decision is recorded it moves into the {@link KeyWindow}, which holds its request's hash and its
+ * decision's id in primitive arrays, not the state: the window can be far longer than the state
+ * cache without holding anything the garbage collector would have to trace.
  */
 final class DecisionCache {
   /** An idempotency key's claim: the request it was first used for, and that request's decision id. */
   record Slot(String requestHash, CompletableFuture<String> decisionId) {}
 
   private final int maxDecisions;
-  private final int maxKeys;
-  private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+  /** Claims whose decision is still being recorded; the key moves to {@link #window} once it is. */
+  private final Map<String, Slot> inFlight = new HashMap<>();
+  /** Guarded by {@link #inFlight}, as is that map. */
+  private final KeyWindow window;
+  /** Guarded by this. */
   private final LinkedHashMap<String, DecisionState> byId = new LinkedHashMap<>(1024, 0.75f, false);
-  /** Keys in order of first use; guarded by this. */
-  private final LinkedHashMap<String, Boolean> slotOrder = new LinkedHashMap<>(1024, 0.75f, false);
 
   DecisionCache(int maxDecisions, int maxKeys) {
     this.maxDecisions = maxDecisions;
-    this.maxKeys = maxKeys;
+    this.window = new KeyWindow(maxKeys);
   }
 
   /** Claims {@code keyHash} for a new request; returns the earlier claim if there is one. */
   Slot claim(String keyHash, Slot mine) {
-    Slot prior = slots.putIfAbsent(keyHash, mine);
-    if (prior == null) {
-      remember(keyHash);
-    }
-    return prior;
-  }
-
-  /** Records a key's use and forgets the oldest finished keys beyond the window. */
-  private synchronized void remember(String keyHash) {
-    slotOrder.remove(keyHash);
-    slotOrder.put(keyHash, Boolean.TRUE);
-    var it = slotOrder.entrySet().iterator();
-    while (slotOrder.size() > maxKeys && it.hasNext()) {
-      String oldest = it.next().getKey();
-      Slot s = slots.get(oldest);
-      if (s != null && !s.decisionId().isDone()) {
-        continue; // still being recorded: never forget a key in flight
+    synchronized (inFlight) {
+      KeyWindow.Remembered done = window.find(keyHash);
+      if (done != null) {
+        return new Slot(done.requestHash(), CompletableFuture.completedFuture(done.decisionId()));
       }
-      it.remove();
-      if (s != null) {
-        slots.remove(oldest, s);
+      Slot prior = inFlight.putIfAbsent(keyHash, mine);
+      if (prior != null) {
+        return prior;
       }
     }
+    mine.decisionId().whenComplete((id, err) -> {
+      synchronized (inFlight) {
+        if (inFlight.remove(keyHash, mine) && err == null) {
+          window.add(keyHash, mine.requestHash(), id);
+        }
+      }
+    });
+    return null;
   }
 
   /** Gives up a claim whose request was not recorded, so that a retry can record it. */
   void release(String keyHash, Slot mine) {
-    slots.remove(keyHash, mine);
+    synchronized (inFlight) {
+      inFlight.remove(keyHash, mine);
+    }
   }
 
   synchronized Optional<DecisionState> get(String id) {
     return Optional.ofNullable(byId.get(id));
   }
 
-  /** Stores the latest state of a decision, and its key's slot (replay at startup). */
+  /** Stores the latest state of a decision, and its key (replay at startup, oldest first). */
   void putWithSlot(DecisionState d) {
-    // Replay runs oldest first: a key reused after it left the window resolves to its newest decision.
-    slots.put(d.idempotencyKeyHash(), new Slot(d.requestHash(), CompletableFuture.completedFuture(d.id())));
-    remember(d.idempotencyKeyHash());
+    synchronized (inFlight) {
+      // A key reused after it left the window resolves to its newest decision.
+      window.add(d.idempotencyKeyHash(), d.requestHash(), d.id());
+    }
     put(d);
   }
 
