@@ -64,6 +64,21 @@ public final class Rfc9162 {
     return md.digest();
   }
 
+  /**
+   * {@link #hashChildren(byte[], byte[])} of two children stored side by side in {@code pair} (left at
+   * {@code offset}, right right after it), into {@code out[outOffset..outOffset+32)}.
+   */
+  public static void hashChildren(byte[] pair, int offset, byte[] out, int outOffset) {
+    MessageDigest md = SHA256.get();
+    md.update(NODE_PREFIX);
+    md.update(pair, offset, 2 * HASH_SIZE);
+    try {
+      md.digest(out, outOffset, HASH_SIZE);
+    } catch (java.security.DigestException e) {
+      throw new IllegalArgumentException("the output must hold 32 bytes at " + outOffset, e);
+    }
+  }
+
   /** {@code SHA-256("")}: the root of the tree of size 0 (a fresh copy). */
   public static byte[] emptyRoot() {
     return EMPTY_ROOT.clone();
