@@ -9,10 +9,11 @@ import java.util.Arrays;
  * bottoms never change once set, so memoised nodes stay valid.
  *
  * <p>All 511 hashes live in one byte array, level after level, and a bitmap marks the memoised ones.
- * As one object per hash, the ~500 hashes of each recent tile (the tree caches 512 tiles, the last
- * ~130,000 leaves) were what the young collector copied most under load: at 50,000 appends/s about
- * 6 MB of 48-byte objects per collection (BENCHMARKS.md). A byte array is copied in one move and
- * holds no references to scan. {@link #node} hands out copies, so no caller can change a memo.
+ * As one object per hash, the ~500 hashes of each tile completed since the last young collection
+ * (the tree caches 512 tiles, the last ~130,000 leaves) were copied one by one into the old
+ * generation: at 50,000 appends/s ~2 of the ~7 MB promoted per collection (BENCHMARKS.md). A byte
+ * array is copied in one move and holds no references to scan; a cached tile takes 16 KB, not
+ * ~28 KB. {@link #node} hands out copies, so no caller can change a memo.
  */
 final class Tile {
   static final int WIDTH = 256;
