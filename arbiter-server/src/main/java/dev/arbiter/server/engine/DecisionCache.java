@@ -85,6 +85,13 @@ final class DecisionCache {
     }
   }
 
+  /** Keys whose decision is still being recorded (tests: the map must not outlive its claims). */
+  int inFlight() {
+    synchronized (inFlight) {
+      return inFlight.size();
+    }
+  }
+
   synchronized int size() {
     return byId.size();
   }
