@@ -16,7 +16,7 @@ import java.util.Map;
  * <p>Kept in primitive arrays, not as objects: the window is long (100,000 keys by default) and gains
  * a key with every decision, so as objects it would be ~10 small objects per key for the young
  * collector to copy into the old generation and, once there, a map whose buckets it would rescan
- * after every insert. Measured at 2,500 decisions/s: the median young pause fell from ~9 to ~6 ms
+ * after every insert. Measured at 2,500 decisions/s: the median young pause fell from ~10 to ~7 ms
  * with those objects gone (BENCHMARKS.md). Each key takes one 128-byte record in a ring and one slot
  * in an open-addressing index (linear probing, at most half full, backward-shift deletion).
  *
