@@ -14,7 +14,7 @@ import java.time.Duration;
  * @param maxCachedDecisions how many decisions' states stay in memory (others are re-read from the
  *     ledger on demand)
  * @param idempotencyWindow how many {@code POST /v1/decisions} idempotency keys are remembered (each
- *     a few hundred bytes: a key's hash, its request's hash and its decision's id)
+ *     128 bytes: a key's hash, its request's hash and its decision's id; at most 16,000,000)
  * @param expirySweep how often pending decisions are checked for expiry
  */
 public record ServerConfig(
@@ -43,8 +43,8 @@ public record ServerConfig(
     if (maxCachedDecisions < 16) {
       throw new IllegalArgumentException("maxCachedDecisions must be >= 16, got " + maxCachedDecisions);
     }
-    if (idempotencyWindow < 16) {
-      throw new IllegalArgumentException("idempotencyWindow must be >= 16, got " + idempotencyWindow);
+    if (idempotencyWindow < 16 || idempotencyWindow > 16_000_000) {
+      throw new IllegalArgumentException("idempotencyWindow must be 16..16,000,000, got " + idempotencyWindow);
     }
   }
 

@@ -42,6 +42,8 @@ final class KeyWindow {
   /** In {@code ID_LENGTH}: this record's request hash and id are in {@link #odd}. */
   private static final byte IN_SIDE_MAP = (byte) 0xFF;
   private static final int INITIAL_RECORDS = 1024;
+  /** 2 GB of records: one byte array (and its int index) must stay addressable. */
+  static final int MAX_CAPACITY = 16_000_000;
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   private final int capacity;
@@ -55,8 +57,8 @@ final class KeyWindow {
   private int indexBits;
 
   KeyWindow(int capacity) {
-    if (capacity < 1) {
-      throw new IllegalArgumentException("capacity must be >= 1, got " + capacity);
+    if (capacity < 1 || capacity > MAX_CAPACITY) {
+      throw new IllegalArgumentException("capacity must be 1.." + MAX_CAPACITY + ", got " + capacity);
     }
     this.capacity = capacity;
     allocate(Math.min(capacity, INITIAL_RECORDS));

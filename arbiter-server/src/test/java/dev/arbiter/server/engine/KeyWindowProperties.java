@@ -137,8 +137,9 @@ class KeyWindowProperties {
   }
 
   @Test
-  void refusesAnEmptyWindow() {
+  void refusesAnEmptyOrUnaddressableWindow() {
     assertThatThrownBy(() -> new KeyWindow(0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new KeyWindow(KeyWindow.MAX_CAPACITY + 1)).isInstanceOf(IllegalArgumentException.class);
   }
 
   static String key(int n) {
