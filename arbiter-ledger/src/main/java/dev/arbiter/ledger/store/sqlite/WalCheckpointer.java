@@ -70,11 +70,12 @@ final class WalCheckpointer implements AutoCloseable {
 
   private void loop() {
     while (running) {
-      if (pending.get() < EVERY_BYTES) {
+      long seen = pending.get();
+      if (seen < EVERY_BYTES) {
         LockSupport.park(this);
         continue;
       }
-      pending.set(0);
+      pending.addAndGet(-seen); // bytes committed meanwhile count towards the next checkpoint
       checkpoint();
     }
   }
