@@ -22,6 +22,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -226,6 +230,50 @@ class LedgerAppendTest {
       assertThat(next.receipt().leafIndex()).isEqualTo(5);
       assertThat(next.envelope().streamSeq()).isZero();
       new ReceiptVerifier(key.verifyingKey()).verify(next.receipt());
+    }
+  }
+
+  @Test
+  void aCommitThatWaitsHalfASecond_isReportedInTheLog_andStillAcknowledged() throws Exception {
+    Path db = dir.resolve("l.db");
+    SigningKey key = TestLedgers.newKey();
+    List<LogRecord> warnings = Collections.synchronizedList(new ArrayList<>());
+    Handler capture = new Handler() {
+      @Override
+      public void publish(LogRecord r) {
+        if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+          warnings.add(r);
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    Logger log = Logger.getLogger("dev.arbiter.ledger.internal.GroupCommitWriter");
+    log.addHandler(capture);
+    try (Ledger ledger = TestLedgers.open(db, key)) {
+      TestLedgers.fill(ledger, 3, 4, 2);
+      assertThat(warnings).isEmpty(); // quick commits say nothing
+      // Another process holds the write lock for 700 ms: our commit waits for it (busy timeout),
+      // as it would behind a disk that stalls, and the wait must show up in the log.
+      CompletableFuture<AppendedEvent> appended;
+      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+        st.execute("BEGIN IMMEDIATE");
+        appended = ledger.append(TestLedgers.draft("dec_slow", "decision.created", 1));
+        Thread.sleep(700);
+        st.execute("ROLLBACK");
+      }
+      assertThat(appended.join().receipt().leafIndex()).isEqualTo(12);
+      assertThat(warnings).hasSize(1);
+      String message = java.text.MessageFormat.format(warnings.get(0).getMessage(), warnings.get(0).getParameters());
+      assertThat(message).startsWith("slow ledger commit: ").contains(" to write and sync 1 event(s)");
+      long ms = Long.parseLong(message.replaceAll("^slow ledger commit: (\\d+) ms .*", "$1"));
+      assertThat(ms).isBetween(500L, 10_000L);
+    } finally {
+      log.removeHandler(capture);
     }
   }
 

@@ -103,6 +103,8 @@ public final class GroupCommitWriter implements AutoCloseable {
   private record Extension(CommitBatch batch, List<List<AppendedEvent>> results) {}
 
   private static final Sequenced END = new Sequenced(List.of(), List.of(), List.of());
+  /** A commit at least this long is logged (see {@link #reportIfSlow}). */
+  static final long SLOW_COMMIT_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
   public GroupCommitWriter(LedgerStore store, TiledTree tree, CheckpointSigner signer, LedgerIdentity identity,
       Clock clock, Ulid ulid, LedgerOptions options) throws LedgerStoreException {
@@ -535,8 +537,10 @@ public final class GroupCommitWriter implements AutoCloseable {
       }
       return;
     }
+    List<CommitBatch> batches = group.stream().flatMap(s -> s.batches().stream()).toList();
+    long started = System.nanoTime();
     try {
-      store.commit(group.stream().flatMap(s -> s.batches().stream()).toList());
+      store.commit(batches);
     } catch (LedgerStoreException | RuntimeException | Error e) {
       commitFailed = true;
       for (Sequenced s : group) {
@@ -544,6 +548,7 @@ public final class GroupCommitWriter implements AutoCloseable {
       }
       return;
     }
+    reportIfSlow(System.nanoTime() - started, batches);
     List<CommitBatch> last = group.get(group.size() - 1).batches();
     latest = last.get(last.size() - 1).checkpoint();
     for (Sequenced s : group) {
@@ -551,6 +556,24 @@ public final class GroupCommitWriter implements AutoCloseable {
         s.pendings().get(i).future().complete(s.results().get(i));
       }
     }
+  }
+
+  /**
+   * Says so when a commit took half a second or more: every append in it (and every caller waiting
+   * on one) waited that long, and the usual cause, a disk whose fsync stalls or another process
+   * holding the write lock, is otherwise invisible. At most one line per slow commit.
+   */
+  private static void reportIfSlow(long nanos, List<CommitBatch> batches) {
+    if (nanos < SLOW_COMMIT_NANOS) {
+      return;
+    }
+    int events = 0;
+    for (CommitBatch b : batches) {
+      events += b.entries().size();
+    }
+    System.getLogger(GroupCommitWriter.class.getName()).log(System.Logger.Level.WARNING,
+        "slow ledger commit: {0} ms to write and sync {1} event(s); every append in it waited as long",
+        String.valueOf(nanos / 1_000_000), String.valueOf(events));
   }
 
   private void done(int batches) {
