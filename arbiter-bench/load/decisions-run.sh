@@ -8,7 +8,11 @@
 #   arbiter-bench/load/decisions-run.sh open RATE SECONDS [CONNECTIONS] # openloop.c, latency from due time
 #                                         (TRACE=FILE: one line per answer, due time and latency)
 #   arbiter-bench/load/decisions-run.sh hello SECONDS CONNECTIONS      # the same wrk run against HelloServer.java
+#   arbiter-bench/load/decisions-run.sh fill ENTRIES                   # closed loop (wrk, 128 connections, 30 s
+#                                         rounds) until the ledger holds ENTRIES entries
 #
+# DIR=PATH runs the quickstart on that data directory and keeps it (a ledger to fill once, then measure
+# again and again: each start replays it); without DIR every run gets a new, empty one, removed after.
 # Each warms up for 20 s first (JIT), with its own keys. Needs wrk (closed, hello) or a C compiler
 # (open), JAVA_HOME at a JDK 21+ (hello), and the bench jar (./mvnw -q -pl arbiter-bench -am -DskipTests package).
 set -euo pipefail
@@ -16,11 +20,17 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 mode=${1:?closed|open}
 port=${PORT:-18700}
-dir=$(mktemp -d /tmp/arbiter-load.XXXXXX)
-trap 'kill $qs 2>/dev/null; wait $qs 2>/dev/null; rm -rf "$dir"' EXIT
+if [[ -n "${DIR:-}" ]]; then
+  dir=$DIR; mkdir -p "$dir"; rm -f "$dir/quickstart.json"
+  trap 'kill $qs 2>/dev/null; wait $qs 2>/dev/null' EXIT
+else
+  dir=$(mktemp -d /tmp/arbiter-load.XXXXXX)
+  trap 'kill $qs 2>/dev/null; wait $qs 2>/dev/null; rm -rf "$dir"' EXIT
+fi
 "$root/arbiter" quickstart --dir "$dir" --port-base "$port" > "$dir/quickstart.log" 2>&1 &
 qs=$!
-for _ in $(seq 1 240); do [[ -f "$dir/quickstart.json" ]] && break; sleep 0.5; done
+# A large ledger is replayed before the engine answers (~60 s for 10M entries here).
+for _ in $(seq 1 1200); do [[ -f "$dir/quickstart.json" ]] && break; sleep 0.5; done
 [[ -f "$dir/quickstart.json" ]] || { echo "quickstart did not start; see $dir/quickstart.log" >&2; exit 1; }
 token=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['identities']['agent']['token'])" "$dir/quickstart.json")
 subject=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['identities']['agent']['subject'])" "$dir/quickstart.json")
@@ -41,7 +51,13 @@ request = function()
 end
 LUA
 }
+leaves() { # the ledger's size: the leaf index of one more decision's receipt, plus one
+  curl -s -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -H "Idempotency-Key: size-$$-$RANDOM$RANDOM" --data-binary @"$dir/body.json" "http://127.0.0.1:$port/v1/decisions" |
+    python3 -c "import json,sys;print(json.load(sys.stdin)['receipt']['leaf_index'] + 1)"
+}
 uptime
+echo "ledger entries at start: $(leaves)"
 case "$mode" in
   closed)
     seconds=${2:?seconds}; conns=${3:?connections}
@@ -65,5 +81,12 @@ case "$mode" in
     wrk_script; wrk -t1 -c"$conns" -d"${seconds}s" -s "$dir/post.lua" --latency "http://127.0.0.1:$hp"
     kill $hello
     ;;
-  *) echo "usage: $0 closed SECONDS CONNECTIONS | open RATE SECONDS [CONNECTIONS] | hello SECONDS CONNECTIONS" >&2; exit 2 ;;
+  fill)
+    entries=${2:?entries}
+    while (( $(leaves) < entries )); do
+      wrk_script; wrk -t1 -c128 -d30s -s "$dir/post.lua" "http://127.0.0.1:$port" | grep -E 'Requests/sec|Non-2xx'
+      echo "ledger entries: $(leaves)"
+    done
+    ;;
+  *) echo "usage: $0 closed SECONDS CONNECTIONS | open RATE SECONDS [CONNECTIONS] | hello SECONDS CONNECTIONS | fill ENTRIES" >&2; exit 2 ;;
 esac
