@@ -104,7 +104,7 @@ public final class GroupCommitWriter implements AutoCloseable {
 
   private static final Sequenced END = new Sequenced(List.of(), List.of(), List.of());
   /** A commit at least this long is logged (see {@link #reportIfSlow}). */
-  static final long SLOW_COMMIT_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+  private static final long SLOW_COMMIT_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
   public GroupCommitWriter(LedgerStore store, TiledTree tree, CheckpointSigner signer, LedgerIdentity identity,
       Clock clock, Ulid ulid, LedgerOptions options) throws LedgerStoreException {
