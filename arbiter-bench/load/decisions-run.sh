@@ -30,7 +30,7 @@ fi
 cd "$root" # the quickstart reads examples/ from the repository root
 "$root/arbiter" quickstart --dir "$dir" --port-base "$port" > "$dir/quickstart.log" 2>&1 &
 qs=$!
-# A large ledger is replayed before the engine answers (~60 s for 10M entries here).
+# A large ledger is replayed before the engine answers (~2 min for 12M entries here).
 for _ in $(seq 1 1200); do [[ -f "$dir/quickstart.json" ]] || ! kill -0 $qs 2>/dev/null && break; sleep 0.5; done
 [[ -f "$dir/quickstart.json" ]] || { echo "quickstart did not start; see $dir/quickstart.log" >&2; exit 1; }
 token=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['identities']['agent']['token'])" "$dir/quickstart.json")
