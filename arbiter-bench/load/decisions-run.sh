@@ -22,10 +22,10 @@ mode=${1:?closed|open}
 port=${PORT:-18700}
 if [[ -n "${DIR:-}" ]]; then
   dir=$DIR; mkdir -p "$dir"; rm -f "$dir/quickstart.json"
-  trap 'kill $qs 2>/dev/null; wait $qs 2>/dev/null' EXIT
+  trap 'kill $qs 2>/dev/null || true; wait $qs 2>/dev/null || true' EXIT
 else
   dir=$(mktemp -d /tmp/arbiter-load.XXXXXX)
-  trap 'kill $qs 2>/dev/null; wait $qs 2>/dev/null; rm -rf "$dir"' EXIT
+  trap 'kill $qs 2>/dev/null || true; wait $qs 2>/dev/null || true; rm -rf "$dir"' EXIT
 fi
 cd "$root" # the quickstart reads examples/ from the repository root
 "$root/arbiter" quickstart --dir "$dir" --port-base "$port" > "$dir/quickstart.log" 2>&1 &
