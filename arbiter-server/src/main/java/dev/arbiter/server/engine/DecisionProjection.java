@@ -1,5 +1,7 @@
 package dev.arbiter.server.engine;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
@@ -9,6 +11,7 @@ import dev.arbiter.core.decision.DecisionStatus;
 import dev.arbiter.core.decision.IllegalTransitionException;
 import dev.arbiter.core.decision.Outcome;
 import dev.arbiter.ledger.event.EventDraft;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Optional;
@@ -82,6 +85,58 @@ final class DecisionProjection {
     // Evidence-only events (a gate, the risk score: ~2 KB) leave the state as it is: no copy of their payload.
     JsonNode payload = READS_PAYLOAD.contains(type) ? draft.payload() : MissingNode.getInstance();
     return apply(current, streamId, type, payload, null, -1);
+  }
+
+  /**
+   * Folds a stored event, reading no more of its canonical envelope than the live path would: the
+   * evaluation's payload is kept as the bytes it was written as (sliced out of the envelope, not
+   * parsed and re-encoded), evidence-only events are not parsed at all, and only the types in
+   * {@link #READS_PAYLOAD} become a tree. This is what makes start-up replay cheap per entry.
+   *
+   * @throws IOException when the envelope is not JSON or has no payload object
+   */
+  static DecisionState applyStored(DecisionState current, String streamId, String eventType, byte[] envelope,
+      long leafIndex) throws IllegalTransitionException, IOException {
+    if (eventType.equals(EVALUATED)) {
+      return apply(current, streamId, EVALUATED, null, payloadBytes(envelope), leafIndex);
+    }
+    JsonNode payload = READS_PAYLOAD.contains(eventType) ? envelopePayload(envelope) : MissingNode.getInstance();
+    return apply(current, streamId, eventType, payload, null, leafIndex);
+  }
+
+  private static JsonNode envelopePayload(byte[] envelope) throws IOException {
+    JsonNode payload = JSON.readTree(envelope).get("payload");
+    if (payload == null) {
+      throw new IOException("envelope without a payload");
+    }
+    return payload;
+  }
+
+  /**
+   * The bytes of the envelope's {@code payload} member, as written. The envelope is canonical JSON
+   * built from the draft's canonical payload bytes, so this slice is those bytes exactly.
+   */
+  static byte[] payloadBytes(byte[] envelope) throws IOException {
+    try (JsonParser p = JSON.getFactory().createParser(envelope)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new IOException("envelope is not a JSON object");
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if (name.equals("payload")) {
+          if (value != JsonToken.START_OBJECT) {
+            throw new IOException("envelope payload is not an object");
+          }
+          int start = (int) p.currentTokenLocation().getByteOffset();
+          p.skipChildren();
+          int end = (int) p.currentTokenLocation().getByteOffset() + 1;
+          return Arrays.copyOfRange(envelope, start, end);
+        }
+        p.skipChildren();
+      }
+      throw new IOException("envelope without a payload");
+    }
   }
 
   private static DecisionState apply(DecisionState current, String streamId, String eventType, JsonNode payload,

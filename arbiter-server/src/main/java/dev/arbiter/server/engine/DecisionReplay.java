@@ -1,7 +1,5 @@
 package dev.arbiter.server.engine;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.arbiter.core.decision.DecisionStatus;
 import dev.arbiter.core.decision.IllegalTransitionException;
 import dev.arbiter.ledger.Ledger;
@@ -24,7 +22,6 @@ import java.util.Optional;
  * DecisionProjection}, the same code the live path uses.
  */
 final class DecisionReplay {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_STREAM_EVENTS = 10_000;
 
   private DecisionReplay() {}
@@ -91,14 +88,10 @@ final class DecisionReplay {
   }
 
   private static DecisionState fold(DecisionState current, StoredEntry e) {
-    JsonNode envelope;
     try {
-      envelope = JSON.readTree(e.envelope());
+      return DecisionProjection.applyStored(current, e.streamId(), e.eventType(), e.envelope(), e.leafIndex());
     } catch (IOException ex) {
       throw new UncheckedIOException("leaf " + e.leafIndex() + ": unreadable envelope", ex);
-    }
-    try {
-      return DecisionProjection.apply(current, e.streamId(), e.eventType(), envelope.get("payload"), e.leafIndex());
     } catch (IllegalTransitionException ex) {
       throw new IllegalStateException("leaf " + e.leafIndex() + " of " + e.streamId() + ": " + ex.getMessage(), ex);
     }

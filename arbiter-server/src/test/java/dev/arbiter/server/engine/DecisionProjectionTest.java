@@ -1,10 +1,12 @@
 package dev.arbiter.server.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.arbiter.core.decision.DecisionStatus;
+import dev.arbiter.ledger.event.EnvelopeEncoder;
 import dev.arbiter.ledger.event.EventDraft;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -62,6 +64,45 @@ class DecisionProjectionTest {
         replayed = DecisionProjection.apply(replayed, ID, d.eventType(), recorded, -1);
         assertThat(live).as(d.eventType()).isEqualTo(replayed);
       }
+    }
+  }
+
+  @Test
+  void replayingTheStoredEnvelopes_givesTheLiveState_afterEveryEvent() throws Exception {
+    for (List<EventDraft> stream : List.of(allowedThenExecuted(), pendingThenCancelled())) {
+      DecisionState live = null;
+      DecisionState replayed = null;
+      long leaf = 41;
+      for (EventDraft d : stream) {
+        live = DecisionProjection.apply(live, ID, d);
+        byte[] envelope = EnvelopeEncoder.encode(d, "evt_01JDX0000000000000000000" + leaf, leaf, leaf - 41,
+            "2026-11-26T10:00:00.000Z");
+        // -1 as in the test above: the live fold runs before the leaf is known (the engine sets it after)
+        replayed = DecisionProjection.applyStored(replayed, ID, d.eventType(), envelope, -1);
+        assertThat(replayed).as(d.eventType()).isEqualTo(live);
+        leaf++;
+      }
+    }
+  }
+
+  @Test
+  void thePayloadSlice_isTheCanonicalPayloadExactly_whateverSurroundsIt() throws Exception {
+    String payload = "{\"gates\":[{\"id\":\"g}1\",\"payload\":{\"x\":\"\\\"}\"}}],\"note\":\"ünïcödé ✓ 𝄞\"}";
+    String envelope = "{\"actor\":{\"id\":\"agënt ✓ 𝄞\",\"payload\":\"not this one\"},\"event_type\":\"decision.evaluated\","
+        + "\"payload\":" + payload + ",\"stream_id\":\"" + ID + "\"}";
+    byte[] bytes = envelope.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(new String(DecisionProjection.payloadBytes(bytes), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(payload);
+
+    EventDraft evaluated = draft(DecisionProjection.EVALUATED, "{\"outcome\":\"allow\",\"why\":\"ẞ → ok\",\"gates\":[]}");
+    byte[] real = EnvelopeEncoder.encode(evaluated, "evt_01JDX00000000000000000000A", 7, 0, "2026-11-26T10:00:00.000Z");
+    assertThat(DecisionProjection.payloadBytes(real)).isEqualTo(evaluated.canonicalPayload());
+  }
+
+  @Test
+  void anEnvelopeWithoutAPayloadObject_isRefused() {
+    for (String bad : List.of("{\"event_type\":\"decision.evaluated\"}", "{\"payload\":[1]}", "[1]", "{\"payload\":")) {
+      assertThatThrownBy(() -> DecisionProjection.payloadBytes(bad.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+          .as(bad).isInstanceOf(java.io.IOException.class);
     }
   }
 
