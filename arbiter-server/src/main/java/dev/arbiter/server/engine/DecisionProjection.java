@@ -1,7 +1,5 @@
 package dev.arbiter.server.engine;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
@@ -117,26 +115,11 @@ final class DecisionProjection {
    * built from the draft's canonical payload bytes, so this slice is those bytes exactly.
    */
   static byte[] payloadBytes(byte[] envelope) throws IOException {
-    try (JsonParser p = JSON.getFactory().createParser(envelope)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        throw new IOException("envelope is not a JSON object");
-      }
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
-        JsonToken value = p.nextToken();
-        if (name.equals("payload")) {
-          if (value != JsonToken.START_OBJECT) {
-            throw new IOException("envelope payload is not an object");
-          }
-          int start = (int) p.currentTokenLocation().getByteOffset();
-          p.skipChildren();
-          int end = (int) p.currentTokenLocation().getByteOffset() + 1;
-          return Arrays.copyOfRange(envelope, start, end);
-        }
-        p.skipChildren();
-      }
-      throw new IOException("envelope without a payload");
+    int[] span = JsonSpans.of(envelope).get("payload");
+    if (span == null || envelope[span[0]] != '{') {
+      throw new IOException("envelope without a payload object");
     }
+    return Arrays.copyOfRange(envelope, span[0], span[1]);
   }
 
   private static DecisionState apply(DecisionState current, String streamId, String eventType, JsonNode payload,

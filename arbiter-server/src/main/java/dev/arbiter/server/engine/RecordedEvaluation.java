@@ -1,14 +1,11 @@
 package dev.arbiter.server.engine;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.util.RawValue;
 import dev.arbiter.core.canonical.CanonicalJson;
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -37,27 +34,11 @@ public final class RecordedEvaluation {
   }
 
   private static Map<String, int[]> members(byte[] json) {
-    Map<String, int[]> out = new LinkedHashMap<>();
-    try (JsonParser p = JSON.getFactory().createParser(json)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        throw new IllegalStateException("a recorded evaluation is not a JSON object");
-      }
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
-        JsonToken value = p.nextToken();
-        int start = (int) p.currentTokenLocation().getByteOffset();
-        if (value.isStructStart()) {
-          p.skipChildren();
-        } else {
-          p.finishToken(); // a string is read lazily; its end is known only once it was
-        }
-        int end = (int) p.currentLocation().getByteOffset();
-        out.put(name, new int[] {start, end});
-      }
+    try {
+      return Map.copyOf(JsonSpans.of(json));
     } catch (IOException e) {
-      throw new IllegalStateException("a recorded evaluation is not valid JSON", e);
+      throw new IllegalStateException("a recorded evaluation is not a valid JSON object", e);
     }
-    return Map.copyOf(out);
   }
 
   /** From the canonical bytes of a {@code decision.evaluated} payload (taken as they are: the caller gives them up). */
