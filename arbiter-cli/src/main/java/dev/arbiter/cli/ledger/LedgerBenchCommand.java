@@ -15,18 +15,23 @@ import dev.arbiter.ledger.store.sqlite.SqliteLedgerStore;
 import dev.arbiter.ledger.verify.LedgerVerificationException;
 import dev.arbiter.ledger.verify.LedgerVerifier;
 import dev.arbiter.ledger.verify.VerificationReport;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -41,10 +46,14 @@ import picocli.CommandLine.Spec;
       "Closed loop by default: W concurrent appenders, each waiting for its own durable receipt.",
       "With --rate R: open loop, events offered at R/s regardless of completions; latency is measured",
       "from each event's scheduled time (no coordinated omission).",
-      "With --json the last line is one JSON object: events, seconds, events_per_second, p50_ms,",
-      "p99_ms, max_ms, verify_entries, verify_seconds, verify_events_per_second."
+      "A warm-up on a scratch ledger comes first and is not counted (see --warmup-events).",
+      "With --json the last line is one JSON object: events, warmup_events, seconds, events_per_second,",
+      "p50_ms, p99_ms, max_ms, verify_entries, verify_seconds, verify_events_per_second."
     })
 public final class LedgerBenchCommand implements Callable<Integer> {
+  /** About three seconds of appends here: enough for the JIT to compile the write and verify paths. */
+  static final long MAX_DEFAULT_WARMUP = 200_000;
+
   @Spec CommandSpec spec;
 
   @Option(names = "--db", required = true, paramLabel = "FILE", description = "Ledger database (created if missing).")
@@ -65,9 +74,11 @@ public final class LedgerBenchCommand implements Callable<Integer> {
   @Option(names = "--rate", paramLabel = "R", description = "Open loop: offer R events/s instead of W closed-loop appenders.")
   Double rate;
 
-  @Option(names = "--warmup-events", paramLabel = "N", defaultValue = "0",
-      description = "Append N events first, the same way, and leave them out of the figures (JIT warm-up).")
-  long warmupEvents;
+  @Option(names = "--warmup-events", paramLabel = "N",
+      description = "First append N events the same way to a scratch ledger beside --db, verify it and delete it, so"
+          + " that the figures measure the disk and the write path, not the JIT compiler warming up. Default: as many"
+          + " as --events, at most " + MAX_DEFAULT_WARMUP + "; 0 skips it.")
+  Long warmupEvents;
 
   @Option(names = "--events-per-stream", paramLabel = "K", defaultValue = "8",
       description = "Events per decision stream (default ${DEFAULT-VALUE}, about one decision's trail).")
@@ -87,8 +98,9 @@ public final class LedgerBenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (warmupEvents < 0 || warmupEvents > 10_000_000) {
-      throw CliFailure.badInput("--warmup-events must be in [0, 10000000], got " + warmupEvents);
+    long warmup = warmupEvents != null ? warmupEvents : Math.min(events, MAX_DEFAULT_WARMUP);
+    if (warmup < 0 || warmup > 10_000_000) {
+      throw CliFailure.badInput("--warmup-events must be in [0, 10000000], got " + warmup);
     }
     if (events < 1 || events > 100_000_000) {
       throw CliFailure.badInput("--events must be in [1, 100000000], got " + events);
@@ -126,42 +138,20 @@ public final class LedgerBenchCommand implements Callable<Integer> {
     String data = payload(payloadBytes);
     AtomicLong done = new AtomicLong();
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    Progress progress = new Progress(err, "appended", events);
-    Thread ticker = Thread.ofPlatform().daemon(true).start(() -> {
-      while (!Thread.currentThread().isInterrupted()) {
-        try {
-          Thread.sleep(250);
-        } catch (InterruptedException e) {
-          return;
-        }
-        progress.accept(done.get());
-      }
-    });
-    if (warmupEvents > 0) {
-      long measured = events;
-      events = warmupEvents;
-      long[] scratch = new long[(int) warmupEvents];
-      try {
-        if (rate == null) {
-          closedLoop(ledger, run + "w", data, scratch, new AtomicLong(), failure);
-        } else {
-          openLoop(ledger, run + "w", data, scratch, new AtomicLong(), failure);
-        }
-      } finally {
-        events = measured;
-      }
-      err.printf("warm-up: %d events appended (not counted)%n", warmupEvents);
-    }
-    long start = System.nanoTime();
     try {
-      if (rate == null) {
-        closedLoop(ledger, run, data, latencies, done, failure);
-      } else {
-        openLoop(ledger, run, data, latencies, done, failure);
+      if (warmup > 0) {
+        warmUp(key, warmup, run + "w", data, err);
       }
-      seconds = (System.nanoTime() - start) / 1e9;
+      Progress progress = new Progress(err, "appended", events);
+      Thread ticker = ticker(progress, done);
+      long start = System.nanoTime();
+      try {
+        load(ledger, events, run, data, latencies, done, failure);
+        seconds = (System.nanoTime() - start) / 1e9;
+      } finally {
+        ticker.interrupt();
+      }
     } finally {
-      ticker.interrupt();
       ledger.close();
     }
     if (failure.get() != null) {
@@ -177,6 +167,7 @@ public final class LedgerBenchCommand implements Callable<Integer> {
 
     ObjectNode o = JsonNodeFactory.instance.objectNode();
     o.put("events", events);
+    o.put("warmup_events", warmup);
     o.put("writers", rate == null ? writers : 0);
     if (rate != null) {
       o.put("offered_rate", rate);
@@ -234,15 +225,98 @@ public final class LedgerBenchCommand implements Callable<Integer> {
         new Actor("arbiter-bench", "system"), payload);
   }
 
-  private void closedLoop(Ledger ledger, String run, String data, long[] lat, AtomicLong done, AtomicReference<Throwable> failure)
+  /**
+   * Appends {@code n} events to a scratch ledger in a new directory beside {@code --db}, the same way
+   * as the measured run, verifies it when the run will verify, and deletes it. The first seconds of
+   * a JVM run the write path interpreted and compile it (~4 s of CPU on two cores); measured, they
+   * would halve the figure of a 200k-event run.
+   */
+  private void warmUp(SigningKey key, long n, String run, String data, PrintWriter err) throws Exception {
+    Path parent = db.toAbsolutePath().getParent();
+    Path dir;
+    try {
+      dir = Files.createTempDirectory(parent, ".arbiter-bench-warmup-");
+    } catch (IOException e) {
+      throw CliFailure.unavailable("cannot create the warm-up ledger beside " + db + ": " + e.getMessage(), e);
+    }
+    try {
+      Path scratch = dir.resolve("warmup.db");
+      long start = System.nanoTime();
+      AtomicLong done = new AtomicLong();
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      Ledger ledger;
+      try {
+        ledger = Ledger.open(LedgerFiles.openForAppend(scratch), key, Clock.systemUTC(), LedgerOptions.defaults());
+      } catch (LedgerIntegrityException e) {
+        throw CliFailure.verification("the new warm-up ledger did not open: " + e.getMessage());
+      } catch (LedgerStoreException e) {
+        throw LedgerFiles.storeFailure(e);
+      }
+      Thread ticker = ticker(new Progress(err, "warm-up appended", n), done);
+      try {
+        load(ledger, n, run, data, new long[(int) n], done, failure);
+      } finally {
+        ticker.interrupt();
+        ledger.close();
+      }
+      if (failure.get() != null) {
+        throw CliFailure.unavailable("warm-up append failed: " + failure.get().getMessage(), failure.get());
+      }
+      if (!noVerify) {
+        try (SqliteLedgerStore ro = LedgerFiles.openReadOnly(scratch)) {
+          new LedgerVerifier(ro, key.verifyingKey(), null, ignored -> {}).verify();
+        } catch (LedgerVerificationException e) {
+          throw CliFailure.verification("the warm-up ledger did not verify: " + e.getMessage());
+        }
+      }
+      err.printf("warm-up: %d events appended to a scratch ledger%s in %.1f s, not counted (--warmup-events 0 skips it)%n",
+          n, noVerify ? "" : " and verified", (System.nanoTime() - start) / 1e9);
+    } finally {
+      deleteTree(dir, err);
+    }
+  }
+
+  private void load(Ledger ledger, long n, String run, String data, long[] lat, AtomicLong done, AtomicReference<Throwable> failure)
       throws InterruptedException {
+    if (rate == null) {
+      closedLoop(ledger, n, run, data, lat, done, failure);
+    } else {
+      openLoop(ledger, n, run, data, lat, done, failure);
+    }
+  }
+
+  private static Thread ticker(Progress progress, AtomicLong done) {
+    return Thread.ofPlatform().daemon(true).start(() -> {
+      while (!Thread.currentThread().isInterrupted()) {
+        try {
+          Thread.sleep(250);
+        } catch (InterruptedException e) {
+          return;
+        }
+        progress.accept(done.get());
+      }
+    });
+  }
+
+  private static void deleteTree(Path dir, PrintWriter err) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(f);
+      }
+    } catch (IOException | UncheckedIOException e) {
+      err.printf("warning: could not delete the warm-up ledger %s: %s%n", dir, e.getMessage());
+    }
+  }
+
+  private void closedLoop(Ledger ledger, long n, String run, String data, long[] lat, AtomicLong done,
+      AtomicReference<Throwable> failure) throws InterruptedException {
     AtomicLong next = new AtomicLong();
     CountDownLatch finished = new CountDownLatch(writers);
     for (int w = 0; w < writers; w++) {
       Thread.ofVirtual().start(() -> {
         try {
           long i;
-          while (failure.get() == null && (i = next.getAndIncrement()) < events) {
+          while (failure.get() == null && (i = next.getAndIncrement()) < n) {
             long t0 = System.nanoTime();
             ledger.append(draft(run, data, i)).join();
             lat[(int) i] = System.nanoTime() - t0;
@@ -258,12 +332,12 @@ public final class LedgerBenchCommand implements Callable<Integer> {
     finished.await();
   }
 
-  private void openLoop(Ledger ledger, String run, String data, long[] lat, AtomicLong done, AtomicReference<Throwable> failure)
-      throws InterruptedException {
+  private void openLoop(Ledger ledger, long n, String run, String data, long[] lat, AtomicLong done,
+      AtomicReference<Throwable> failure) throws InterruptedException {
     double interval = 1e9 / rate;
-    CountDownLatch finished = new CountDownLatch((int) events);
+    CountDownLatch finished = new CountDownLatch((int) n);
     long start = System.nanoTime();
-    for (long i = 0; i < events && failure.get() == null; i++) {
+    for (long i = 0; i < n && failure.get() == null; i++) {
       long intended = start + (long) (i * interval);
       long wait;
       while ((wait = intended - System.nanoTime()) > 0) {

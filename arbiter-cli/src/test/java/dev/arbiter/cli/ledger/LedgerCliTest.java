@@ -50,6 +50,27 @@ class LedgerCliTest {
     }
     assertThat(json.get("events").asLong()).isEqualTo(600);
     assertThat(json.get("verify_entries").asLong()).isEqualTo(600);
+    // The default warm-up ran on a scratch ledger beside it, which is gone: the measured ledger
+    // holds exactly the measured events (checked above) and nothing else was left behind.
+    assertThat(json.get("warmup_events").asLong()).isEqualTo(600);
+    assertThat(r.err()).contains("warm-up: 600 events appended to a scratch ledger and verified");
+    try (var files = Files.list(dir)) {
+      assertThat(files.map(f -> f.getFileName().toString())).allMatch(n -> n.startsWith("l.db") || n.startsWith("ledger."));
+    }
+  }
+
+  @Test
+  void bench_withoutWarmUp_appendsOnlyTheMeasuredEvents() throws Exception {
+    Path fresh = dir.resolve("cold.db");
+    CliRun r = CliRun.of("ledger", "bench", "--db", fresh.toString(), "--ledger-key", priv.toString(), "--events", "50",
+        "--warmup-events", "0", "--json");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    JsonNode json = json(r.lastOutLine());
+    assertThat(json.get("warmup_events").asLong()).isZero();
+    assertThat(json.get("verify_entries").asLong()).isEqualTo(50);
+    assertThat(r.err()).doesNotContain("warm-up");
+    assertThat(CliRun.of("ledger", "bench", "--db", fresh.toString(), "--ledger-key", priv.toString(), "--events", "5",
+        "--warmup-events", "-1").exitCode()).isEqualTo(2);
   }
 
   @Test
