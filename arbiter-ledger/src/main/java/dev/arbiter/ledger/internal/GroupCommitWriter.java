@@ -26,6 +26,7 @@ import dev.arbiter.ledger.tree.TiledTree;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -400,8 +401,12 @@ public final class GroupCommitWriter implements AutoCloseable {
 
   /** Appends the staged rows to the tree, signs one checkpoint over them and builds their receipts. */
   private Extension extend(List<Staged> staged, String now) {
-    List<StoredEntry> rows = new ArrayList<>();
-    List<StoredNode> nodes = new ArrayList<>();
+    int count = 0;
+    for (Staged st : staged) {
+      count += st.rows().size();
+    }
+    List<StoredEntry> rows = new ArrayList<>(count);
+    List<StoredNode> nodes = new ArrayList<>(count / 256 + 2);
     for (Staged st : staged) {
       for (StoredEntry row : st.rows()) {
         nodes.addAll(tree.append(row.entryHash()));
@@ -412,18 +417,20 @@ public final class GroupCommitWriter implements AutoCloseable {
     List<List<AppendedEvent>> results = new ArrayList<>(staged.size());
     long firstLeaf = rows.get(0).leafIndex();
     List<List<byte[]>> paths = MerkleProofs.inclusionRange(tree, firstLeaf, rows.size(), cp.treeSize());
+    // The batch's proofs share most of their hashes (the same array, see inclusionRange): wrap each once.
+    Map<byte[], HashValue> wrapped = new IdentityHashMap<>(2 * count + 64);
     for (Staged st : staged) {
       List<AppendedEvent> out = new ArrayList<>(st.rows().size());
       for (int i = 0; i < st.rows().size(); i++) {
         StoredEntry row = st.rows().get(i);
         List<byte[]> path = paths.get((int) (row.leafIndex() - firstLeaf));
-        List<HashValue> proof = new ArrayList<>(path.size());
-        for (byte[] h : path) {
-          proof.add(HashValue.of(h));
+        HashValue[] proof = new HashValue[path.size()];
+        for (int k = 0; k < proof.length; k++) {
+          proof[k] = wrapped.computeIfAbsent(path.get(k), HashValue::of);
         }
         EventDraft d = st.pending().drafts().get(i);
         out.add(new AppendedEvent(EnvelopeEncoder.envelope(d, st.eventIds().get(i), row.leafIndex(), st.seqs().get(i), now),
-            new Receipt(row.leafIndex(), HashValue.of(row.entryHash()), proof, cp, HashValue.of(st.prevs().get(i)))));
+            new Receipt(row.leafIndex(), HashValue.of(row.entryHash()), List.of(proof), cp, HashValue.of(st.prevs().get(i)))));
       }
       results.add(out);
     }

@@ -1,9 +1,7 @@
 package dev.arbiter.ledger.merkle;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -54,8 +52,10 @@ public final class MerkleProofs {
 
   /**
    * The inclusion proofs of the {@code count} consecutive leaves from {@code firstLeaf}, all in the
-   * tree of {@code treeSize} leaves: the same lists {@link #inclusion} returns one by one, but the
-   * hashes of the non-perfect ranges they share (the tree's right edge) are computed once.
+   * tree of {@code treeSize} leaves: the same lists {@link #inclusion} returns one by one, but built
+   * in one walk down the tree, so each sibling hash is computed once and the leaves it serves share
+   * the same array (O(count + log n) node reads, not O(count log n)). Callers must not modify the
+   * arrays.
    */
   public static List<List<byte[]>> inclusionRange(NodeSource nodes, long firstLeaf, int count, long treeSize) {
     Objects.requireNonNull(nodes, "nodes");
@@ -63,36 +63,40 @@ public final class MerkleProofs {
       throw new IllegalArgumentException("leaves [" + firstLeaf + ", " + firstLeaf + "+" + count
           + ") must lie in a tree of size " + treeSize);
     }
-    Map<Range, byte[]> shared = new HashMap<>();
+    int depth = treeSize <= 1 ? 0 : 64 - Long.numberOfLeadingZeros(treeSize - 1); // a path's length at most
     List<List<byte[]>> out = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
-      List<byte[]> proof = new ArrayList<>(64);
-      pathShared(nodes, firstLeaf + i, 0, treeSize, proof, shared);
-      out.add(proof);
+      out.add(new ArrayList<>(depth));
     }
+    paths(nodes, firstLeaf, firstLeaf + count, 0, treeSize, out, firstLeaf);
     return out;
   }
 
-  private record Range(long start, long n) {}
-
-  /** {@link #path}, with non-perfect range hashes looked up in (and added to) {@code shared}. */
-  private static void pathShared(NodeSource nodes, long m, long start, long n, List<byte[]> out, Map<Range, byte[]> shared) {
-    if (n == 1) {
+  /**
+   * Appends to {@code out} (indexed from leaf {@code base}) the PATH within D[start : start+n] of
+   * every leaf in [lo, hi), lowest level first: each part's own path, then its sibling, as in
+   * {@link #path}.
+   */
+  private static void paths(NodeSource nodes, long lo, long hi, long start, long n, List<List<byte[]>> out, long base) {
+    if (n == 1 || lo >= hi) {
       return;
     }
-    long k = largestPowerOfTwoBelow(n);
-    if (m < k) {
-      pathShared(nodes, m, start, k, out, shared);
-      long rs = start + k;
-      long rn = n - k;
-      if (Long.bitCount(rn) == 1) {
-        out.add(perfect(nodes, rs, rn));
-      } else {
-        out.add(shared.computeIfAbsent(new Range(rs, rn), r -> rangeHash(nodes, r.start(), r.n())));
+    long mid = start + largestPowerOfTwoBelow(n);
+    if (lo < mid) {
+      long end = Math.min(hi, mid);
+      paths(nodes, lo, end, start, mid - start, out, base);
+      byte[] right = rangeHash(nodes, mid, start + n - mid);
+      for (long m = lo; m < end; m++) {
+        out.get((int) (m - base)).add(right);
       }
-    } else {
-      pathShared(nodes, m - k, start + k, n - k, out, shared);
-      out.add(perfect(nodes, start, k));
+    }
+    if (hi > mid) {
+      long from = Math.max(lo, mid);
+      paths(nodes, from, hi, mid, start + n - mid, out, base);
+      byte[] left = perfect(nodes, start, mid - start);
+      for (long m = from; m < hi; m++) {
+        out.get((int) (m - base)).add(left);
+      }
     }
   }
 

@@ -121,6 +121,28 @@ class MerkleProofsTest {
   }
 
   @Test
+  void inclusionRange_readsEachSiblingOnce() {
+    InMemoryNodes nodes = TestTrees.tree(TestTrees.leafHashes(9, 1025));
+    java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+    NodeSource counting = (level, index) -> {
+      reads.incrementAndGet();
+      return nodes.completeNode(level, index);
+    };
+    int count = 300;
+    List<List<byte[]>> range = MerkleProofs.inclusionRange(counting, 700, count, 1025);
+    int perLeaf = 0;
+    for (List<byte[]> p : range) {
+      perLeaf += p.size();
+    }
+    // One proof at a time reads every sibling of every leaf (~11 per leaf here); one walk reads a
+    // node once for all the leaves under it: count/2 + count/4 + ... siblings per side, plus the edge.
+    assertThat(perLeaf).isGreaterThan(10 * count);
+    assertThat(reads.get()).isLessThanOrEqualTo(2 * count + 4 * 11);
+    // Leaves under the same sibling share its array (the lists are the caller's to read, not to change).
+    assertThat(range.get(0).get(range.get(0).size() - 1)).isSameAs(range.get(count - 1).get(range.get(count - 1).size() - 1));
+  }
+
+  @Test
   void inclusion_ofOnlyLeaf_isEmptyAndRootIsTheLeaf() throws Exception {
     byte[] leaf = Rfc9162.hashLeaf(new byte[] {1});
     InMemoryNodes nodes = TestTrees.tree(List.of(leaf));
