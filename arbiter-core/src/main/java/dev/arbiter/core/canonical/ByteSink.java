@@ -12,9 +12,9 @@ import java.util.Arrays;
 final class ByteSink {
   private byte[] buf;
   private int size;
-  /** Chunks filled before {@link #buf}, and how many bytes of each are used. */
-  private byte[][] done = new byte[4][];
-  private int[] doneLength = new int[4];
+  /** Chunks filled before {@link #buf}, and how many bytes of each are used (made on the first grow). */
+  private byte[][] done;
+  private int[] doneLength;
   private int doneCount;
   private int doneBytes;
 
@@ -74,7 +74,10 @@ final class ByteSink {
     if (total > Integer.MAX_VALUE - 8) {
       throw new OutOfMemoryError("canonical JSON larger than 2 GiB");
     }
-    if (doneCount == done.length) {
+    if (done == null) {
+      done = new byte[4][];
+      doneLength = new int[4];
+    } else if (doneCount == done.length) {
       done = Arrays.copyOf(done, doneCount * 2);
       doneLength = Arrays.copyOf(doneLength, doneCount * 2);
     }
@@ -82,7 +85,9 @@ final class ByteSink {
     doneLength[doneCount++] = size;
     doneBytes += size;
     int next = buf.length <= (1 << 20) ? buf.length << 1 : buf.length; // chunks stop growing at 2 MiB
-    buf = new byte[Math.max(n, next)];
+    // Room for n and then as much again as the last chunk held: a long string followed by a few
+    // short members (a typical payload) then needs one new chunk, not two.
+    buf = new byte[(int) Math.min(Integer.MAX_VALUE - 8, Math.max((long) n + buf.length, next))];
     size = 0;
   }
 }
