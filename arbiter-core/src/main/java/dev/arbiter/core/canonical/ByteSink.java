@@ -54,6 +54,18 @@ final class ByteSink {
     }
   }
 
+  /**
+   * Copies chars [from, to) of {@code s} as one byte each, into room the caller ensured. Only for
+   * chars the caller checked are ASCII: {@code String.getBytes(int, int, byte[], int)} keeps each
+   * char's low byte, which for ASCII is the char itself (and for the JDK's one-byte strings the copy
+   * is one array copy).
+   */
+  @SuppressWarnings("deprecation")
+  void putAsciiUnchecked(String s, int from, int to) {
+    s.getBytes(from, to, buf, size);
+    size += to - from;
+  }
+
   byte[] toByteArray() {
     if (doneCount == 0) {
       return Arrays.copyOf(buf, size);

@@ -174,7 +174,17 @@ public final class CanonicalJson {
     int n = s.length();
     out.ensure(n + 2);
     out.putUnchecked('"');
-    for (int i = 0; i < n; i++) {
+    // Most strings are printable ASCII with nothing to escape: find how far that goes, copy it at once.
+    int plain = 0;
+    while (plain < n) {
+      char c = s.charAt(plain);
+      if (c >= 0x80 || ESCAPE[c] != 0) {
+        break;
+      }
+      plain++;
+    }
+    out.putAsciiUnchecked(s, 0, plain);
+    for (int i = plain; i < n; i++) {
       char c = s.charAt(i);
       if (c < 0x80) {
         byte esc = ESCAPE[c];
