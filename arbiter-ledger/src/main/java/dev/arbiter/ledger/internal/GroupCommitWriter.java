@@ -26,7 +26,6 @@ import dev.arbiter.ledger.tree.TiledTree;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -416,21 +415,16 @@ public final class GroupCommitWriter implements AutoCloseable {
     Checkpoint cp = signer.sign(identity.ledgerId(), tree.size(), HashValue.of(tree.root()), now);
     List<List<AppendedEvent>> results = new ArrayList<>(staged.size());
     long firstLeaf = rows.get(0).leafIndex();
-    List<List<byte[]>> paths = MerkleProofs.inclusionRange(tree, firstLeaf, rows.size(), cp.treeSize());
-    // The batch's proofs share most of their hashes (the same array, see inclusionRange): wrap each once.
-    Map<byte[], HashValue> wrapped = new IdentityHashMap<>(2 * count + 64);
+    // The batch's proofs share most of their hashes: each is wrapped once (see inclusionRange).
+    List<List<HashValue>> paths = MerkleProofs.inclusionRange(tree, firstLeaf, rows.size(), cp.treeSize(), HashValue::of);
     for (Staged st : staged) {
       List<AppendedEvent> out = new ArrayList<>(st.rows().size());
       for (int i = 0; i < st.rows().size(); i++) {
         StoredEntry row = st.rows().get(i);
-        List<byte[]> path = paths.get((int) (row.leafIndex() - firstLeaf));
-        HashValue[] proof = new HashValue[path.size()];
-        for (int k = 0; k < proof.length; k++) {
-          proof[k] = wrapped.computeIfAbsent(path.get(k), HashValue::of);
-        }
+        List<HashValue> proof = paths.get((int) (row.leafIndex() - firstLeaf));
         EventDraft d = st.pending().drafts().get(i);
         out.add(new AppendedEvent(EnvelopeEncoder.envelope(d, st.eventIds().get(i), row.leafIndex(), st.seqs().get(i), now),
-            new Receipt(row.leafIndex(), HashValue.of(row.entryHash()), List.of(proof), cp, HashValue.of(st.prevs().get(i)))));
+            new Receipt(row.leafIndex(), HashValue.of(row.entryHash()), proof, cp, HashValue.of(st.prevs().get(i)))));
       }
       results.add(out);
     }

@@ -3,6 +3,7 @@ package dev.arbiter.ledger.merkle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Builds RFC 9162 tree heads and proofs from the complete subtrees of a tree.
@@ -58,17 +59,27 @@ public final class MerkleProofs {
    * arrays.
    */
   public static List<List<byte[]>> inclusionRange(NodeSource nodes, long firstLeaf, int count, long treeSize) {
+    return inclusionRange(nodes, firstLeaf, count, treeSize, Function.identity());
+  }
+
+  /**
+   * {@link #inclusionRange(NodeSource, long, int, long)} with each distinct sibling hash passed
+   * through {@code wrap} once; leaves under the same sibling share the wrapped value.
+   */
+  public static <T> List<List<T>> inclusionRange(NodeSource nodes, long firstLeaf, int count, long treeSize,
+      Function<byte[], T> wrap) {
     Objects.requireNonNull(nodes, "nodes");
+    Objects.requireNonNull(wrap, "wrap");
     if (count < 0 || firstLeaf < 0 || firstLeaf + count > treeSize) {
       throw new IllegalArgumentException("leaves [" + firstLeaf + ", " + firstLeaf + "+" + count
           + ") must lie in a tree of size " + treeSize);
     }
     int depth = treeSize <= 1 ? 0 : 64 - Long.numberOfLeadingZeros(treeSize - 1); // a path's length at most
-    List<List<byte[]>> out = new ArrayList<>(count);
+    List<List<T>> out = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       out.add(new ArrayList<>(depth));
     }
-    paths(nodes, firstLeaf, firstLeaf + count, 0, treeSize, out, firstLeaf);
+    paths(nodes, firstLeaf, firstLeaf + count, 0, treeSize, out, firstLeaf, wrap);
     return out;
   }
 
@@ -77,23 +88,24 @@ public final class MerkleProofs {
    * every leaf in [lo, hi), lowest level first: each part's own path, then its sibling, as in
    * {@link #path}.
    */
-  private static void paths(NodeSource nodes, long lo, long hi, long start, long n, List<List<byte[]>> out, long base) {
+  private static <T> void paths(NodeSource nodes, long lo, long hi, long start, long n, List<List<T>> out, long base,
+      Function<byte[], T> wrap) {
     if (n == 1 || lo >= hi) {
       return;
     }
     long mid = start + largestPowerOfTwoBelow(n);
     if (lo < mid) {
       long end = Math.min(hi, mid);
-      paths(nodes, lo, end, start, mid - start, out, base);
-      byte[] right = rangeHash(nodes, mid, start + n - mid);
+      paths(nodes, lo, end, start, mid - start, out, base, wrap);
+      T right = wrap.apply(rangeHash(nodes, mid, start + n - mid));
       for (long m = lo; m < end; m++) {
         out.get((int) (m - base)).add(right);
       }
     }
     if (hi > mid) {
       long from = Math.max(lo, mid);
-      paths(nodes, from, hi, mid, start + n - mid, out, base);
-      byte[] left = perfect(nodes, start, mid - start);
+      paths(nodes, from, hi, mid, start + n - mid, out, base, wrap);
+      T left = wrap.apply(perfect(nodes, start, mid - start));
       for (long m = from; m < hi; m++) {
         out.get((int) (m - base)).add(left);
       }

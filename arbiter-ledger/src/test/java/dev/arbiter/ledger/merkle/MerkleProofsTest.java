@@ -140,6 +140,17 @@ class MerkleProofsTest {
     assertThat(reads.get()).isLessThanOrEqualTo(2 * count + 4 * 11);
     // Leaves under the same sibling share its array (the lists are the caller's to read, not to change).
     assertThat(range.get(0).get(range.get(0).size() - 1)).isSameAs(range.get(count - 1).get(range.get(count - 1).size() - 1));
+
+    // Wrapped (as the ledger's writer does), each distinct sibling is wrapped once, with the same result.
+    java.util.concurrent.atomic.AtomicInteger wraps = new java.util.concurrent.atomic.AtomicInteger();
+    List<List<String>> wrapped = MerkleProofs.inclusionRange(nodes, 700, count, 1025, h -> {
+      wraps.incrementAndGet();
+      return java.util.HexFormat.of().formatHex(h);
+    });
+    assertThat(wraps.get()).isLessThanOrEqualTo(2 * count + 4 * 11);
+    for (int i = 0; i < count; i++) {
+      assertThat(wrapped.get(i)).isEqualTo(hexes(range.get(i)));
+    }
   }
 
   @Test
