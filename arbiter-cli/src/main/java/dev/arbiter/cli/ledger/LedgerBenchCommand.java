@@ -251,6 +251,9 @@ public final class LedgerBenchCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw CliFailure.unavailable("cannot create the warm-up ledger beside " + db + ": " + e.getMessage(), e);
     }
+    // Stopped (Ctrl-C, SIGTERM) during the warm-up, the scratch ledger must not stay behind.
+    Thread cleanup = new Thread(() -> deleteTree(dir, err), "bench-warmup-cleanup");
+    Runtime.getRuntime().addShutdownHook(cleanup);
     try {
       Path scratch = dir.resolve("warmup.db");
       long start = System.nanoTime();
@@ -285,6 +288,11 @@ public final class LedgerBenchCommand implements Callable<Integer> {
           n, noVerify ? "" : " and verified", (System.nanoTime() - start) / 1e9);
     } finally {
       deleteTree(dir, err);
+      try {
+        Runtime.getRuntime().removeShutdownHook(cleanup);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook runs (or ran) anyway; deleting twice is harmless
+      }
     }
   }
 
@@ -311,6 +319,9 @@ public final class LedgerBenchCommand implements Callable<Integer> {
   }
 
   private static void deleteTree(Path dir, PrintWriter err) {
+    if (!Files.exists(dir)) {
+      return;
+    }
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(f);

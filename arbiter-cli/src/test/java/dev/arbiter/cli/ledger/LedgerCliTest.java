@@ -23,6 +23,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,6 +57,35 @@ class LedgerCliTest {
     assertThat(r.err()).contains("warm-up: 600 events appended to a scratch ledger and verified");
     try (var files = Files.list(dir)) {
       assertThat(files.map(f -> f.getFileName().toString())).allMatch(n -> n.startsWith("l.db") || n.startsWith("ledger."));
+    }
+  }
+
+  @Test
+  void bench_stoppedDuringItsWarmUp_leavesNoScratchLedgerBehind() throws Exception {
+    Path work = Files.createDirectory(dir.resolve("stopped"));
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+        "dev.arbiter.cli.Arbiter", "ledger", "bench", "--db", work.resolve("b.db").toString(), "--ledger-key", priv.toString(),
+        "--events", "10", "--warmup-events", "10000000", "--writers", "4")
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      Path scratch = null;
+      for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+          scratch == null && p.isAlive() && System.nanoTime() < deadline; ) {
+        try (var files = Files.list(work)) {
+          scratch = files.filter(f -> f.getFileName().toString().startsWith(".arbiter-bench-warmup-")
+              && Files.exists(f.resolve("warmup.db"))).findFirst().orElse(null);
+        }
+        Thread.sleep(20);
+      }
+      assertThat(scratch).as("the warm-up never started").isNotNull();
+      Thread.sleep(300); // appending to it
+    } finally {
+      p.destroy(); // SIGTERM, as Ctrl-C's SIGINT: shutdown hooks run
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("bench did not stop").isTrue();
+    }
+    try (var files = Files.list(work)) {
+      assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith(".arbiter-bench-warmup-"));
     }
   }
 
