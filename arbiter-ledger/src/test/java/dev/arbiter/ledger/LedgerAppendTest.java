@@ -58,6 +58,34 @@ class LedgerAppendTest {
         IntStream.range(0, 35).mapToObj(i -> (long) i).toList());
   }
 
+  /**
+   * The writer lets go of the Merkle tiles a batch completed before the next batch (so they do not
+   * outlive a young collection): receipts of a batch that completes tiles must still verify, and
+   * proofs for leaves in those tiles, asked later, come back from the store and verify too.
+   */
+  @Test
+  void receiptsAcrossTileBoundaries_andLaterProofsOfThoseLeaves_verify() throws Exception {
+    SigningKey key = TestLedgers.newKey();
+    ReceiptVerifier verifier = new ReceiptVerifier(key.verifyingKey());
+    try (Ledger ledger = TestLedgers.open(dir.resolve("l.db"), key)) {
+      List<AppendedEvent> first = TestLedgers.fill(ledger, 1, 700, 5); // one batch: completes tiles 0 and 1
+      for (AppendedEvent e : first) {
+        verifier.verify(e.receipt());
+      }
+      List<AppendedEvent> later = TestLedgers.fill(ledger, 3, 300, 7); // more batches, completing tiles 2..5
+      for (AppendedEvent e : later) {
+        verifier.verify(e.receipt());
+      }
+      Checkpoint cp = ledger.latestCheckpoint();
+      assertThat(cp.treeSize()).isEqualTo(1600);
+      for (long leaf : new long[] {0, 1, 255, 256, 511, 512, 699, 700, 1023, 1024, 1535, 1536, 1599}) {
+        AppendedEvent e = leaf < 700 ? first.get((int) leaf) : later.get((int) leaf - 700);
+        Receipt again = new Receipt(leaf, e.receipt().entryHash(), ledger.inclusionProof(leaf, cp.treeSize()), cp);
+        verifier.verify(again);
+      }
+    }
+  }
+
   @Test
   void append_assignsStreamSequencesAndChainsEachStream() throws Exception {
     SigningKey key = TestLedgers.newKey();

@@ -406,6 +406,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     }
     List<StoredEntry> rows = new ArrayList<>(count);
     List<StoredNode> nodes = new ArrayList<>(count / 256 + 2);
+    tree.releaseCompleted(); // these receipts need only the tiles these rows complete (see there)
     for (Staged st : staged) {
       for (StoredEntry row : st.rows()) {
         nodes.addAll(tree.append(row.entryHash()));
