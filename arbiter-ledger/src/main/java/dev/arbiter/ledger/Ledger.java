@@ -109,14 +109,28 @@ public final class Ledger implements AutoCloseable {
     return writer.identity();
   }
 
-  /** Inclusion proof for {@code leafIndex} in the tree of {@code treeSize} (≤ current size). */
+  /**
+   * Inclusion proof for {@code leafIndex} in the tree of {@code treeSize}, which must not exceed the
+   * latest checkpoint's: a proof is only worth something against a signed, committed root (and the
+   * tree reads tiles of committed leaves from the store).
+   */
   public List<HashValue> inclusionProof(long leafIndex, long treeSize) throws LedgerStoreException {
+    requireCommitted(treeSize);
     return writer.withTree(tree -> MerkleProofs.inclusion(tree, leafIndex, treeSize));
   }
 
-  /** Consistency proof between two tree sizes (≤ current size). */
+  /** Consistency proof between two tree sizes, neither beyond the latest checkpoint's. */
   public List<HashValue> consistencyProof(long size1, long size2) throws LedgerStoreException {
+    requireCommitted(size2);
     return writer.withTree(tree -> MerkleProofs.consistency(tree, size1, size2));
+  }
+
+  private void requireCommitted(long treeSize) {
+    long committed = writer.latestCheckpoint().treeSize();
+    if (treeSize > committed) {
+      throw new IllegalArgumentException("tree size " + treeSize + " is beyond the latest checkpoint (" + committed
+          + " entries): proofs are against signed, committed checkpoints");
+    }
   }
 
   public LedgerStore store() {

@@ -83,6 +83,10 @@ class LedgerAppendTest {
         Receipt again = new Receipt(leaf, e.receipt().entryHash(), ledger.inclusionProof(leaf, cp.treeSize()), cp);
         verifier.verify(again);
       }
+      // Nothing is proved against a size no checkpoint signed.
+      assertThatThrownBy(() -> ledger.inclusionProof(0, cp.treeSize() + 1)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("beyond the latest checkpoint");
+      assertThatThrownBy(() -> ledger.consistencyProof(1, cp.treeSize() + 1)).isInstanceOf(IllegalArgumentException.class);
     }
   }
 

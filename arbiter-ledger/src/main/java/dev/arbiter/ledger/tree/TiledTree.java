@@ -38,20 +38,20 @@ public final class TiledTree implements NodeSource {
   /**
    * Band-0 tiles completed since the last {@link #releaseCompleted}, by tile index. Their leaves may
    * not be committed yet, so they cannot be read back from the store; the receipts of the appends
-   * that completed them need them. At most {@link #MAX_COMPLETED}: past that, the oldest move to
+   * that completed them need them. At most {@link #MAX_UNRELEASED}: past that, the oldest move to
    * the cache (for a caller that never releases).
    */
-  private final Map<Long, Tile> completed = new LinkedHashMap<>(16, 0.75f, false) {
+  private final Map<Long, Tile> unreleased = new LinkedHashMap<>(16, 0.75f, false) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<Long, Tile> eldest) {
-      if (size() <= MAX_COMPLETED) {
+      if (size() <= MAX_UNRELEASED) {
         return false;
       }
       cache.put(eldest.getKey(), eldest.getValue());
       return true;
     }
   };
-  private static final int MAX_COMPLETED = 1024;
+  private static final int MAX_UNRELEASED = 1024;
   private long size;
 
   private TiledTree(LedgerStore store) {
@@ -100,7 +100,7 @@ public final class TiledTree implements NodeSource {
       }
       completed.add(new StoredNode((band + 1) * TILE_HEIGHT, tileIndex, root));
       if (band == 0) {
-        this.completed.put(key(band, tileIndex), edge);
+        unreleased.put(key(band, tileIndex), edge);
       } else {
         cache.put(key(band, tileIndex), edge); // one per 65,536 leaves
       }
@@ -119,10 +119,11 @@ public final class TiledTree implements NodeSource {
    * bands, so a batch's receipts never need a band-0 tile an earlier batch completed. Later reads
    * of such a tile (proofs against a committed checkpoint) load it from the store. Why: kept in the
    * cache as they completed, ~200 tiles a second (16 KB each) at 50,000 appends/s were all still
-   * reachable at every young collection, and copying them was ~60% of each pause.
+   * reachable at every young collection, which copied and promoted them (the heap after each pause
+   * grew ~6 MB instead of ~1.7 MB).
    */
   public void releaseCompleted() {
-    completed.clear();
+    unreleased.clear();
   }
 
   /** The root over all appended leaves. */
@@ -146,7 +147,7 @@ public final class TiledTree implements NodeSource {
       return edges.get(band);
     }
     Long k = key(band, tileIndex);
-    Tile t = band == 0 ? completed.get(k) : null;
+    Tile t = band == 0 ? unreleased.get(k) : null;
     if (t == null) {
       t = cache.get(k);
     }
