@@ -44,6 +44,8 @@ public final class Arbiter implements Runnable {
     return commandLine().execute(args);
   }
 
+  static final int HELP_WIDTH = 110;
+
   public static CommandLine commandLine() {
     return commandLine(CommandLine.defaultFactory());
   }
@@ -51,6 +53,9 @@ public final class Arbiter implements Runnable {
   /** The CLI with commands made by {@code factory} (tests inject a scripted console this way). */
   static CommandLine commandLine(CommandLine.IFactory factory) {
     CommandLine cli = new CommandLine(new Arbiter(), factory);
+    // The commands' descriptions are written as lines of up to ~100 characters; at picocli's
+    // default of 80 it re-wrapped each one and left half-lines behind.
+    cli.setUsageHelpWidth(HELP_WIDTH);
     cli.setExitCodeExceptionMapper(ExitCodes::forException);
     cli.setParameterExceptionHandler(ExitCodes::onParameterException);
     cli.setExecutionExceptionHandler(ExitCodes::onExecutionException);

@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
 /** {@code arbiter keys}: signing key management. */
 @Command(
     name = "keys",
-    description = "Create signing keys for approvers, policy bundles, the engine and the ledger; enrol approver keys with the engine.",
+    description = {"Create signing keys for approvers, policy bundles, the engine and the ledger;",
+        "enrol approver keys with the engine."},
     subcommands = {KeysCommand.Generate.class, KeysEnrolCommand.class, CommandLine.HelpCommand.class})
 public final class KeysCommand implements Runnable {
   @Spec CommandSpec spec;

@@ -41,14 +41,18 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
-      "Append N synthetic events through the normal, durable append path and measure it, then verify",
-      "the whole ledger and measure that. Use it to size disks; a fresh --db path creates a ledger.",
-      "Closed loop by default: W concurrent appenders, each waiting for its own durable receipt.",
-      "With --rate R: open loop, events offered at R/s regardless of completions; latency is measured",
-      "from each event's scheduled time (no coordinated omission).",
-      "A warm-up on a scratch ledger comes first and is not counted (see --warmup-events).",
-      "With --json the last line is one JSON object: events, warmup_events, seconds, events_per_second,",
-      "p50_ms, p99_ms, max_ms, verify_entries, verify_seconds, verify_events_per_second."
+      "Append N synthetic events through the normal, durable append path and",
+      "measure it, then verify the whole ledger and measure that. Use it to size",
+      "disks; a fresh --db path creates a ledger.",
+      "Closed loop by default: W concurrent appenders, each waiting for its own",
+      "durable receipt. With --rate R: open loop, events offered at R/s whatever",
+      "the completions; latency is measured from each event's scheduled time (no",
+      "coordinated omission).",
+      "A warm-up on a scratch ledger comes first and is not counted (see",
+      "--warmup-events).",
+      "With --json the last line is one JSON object: events, warmup_events,",
+      "seconds, events_per_second, p50_ms, p99_ms, max_ms, verify_entries,",
+      "verify_seconds, verify_events_per_second."
     })
 public final class LedgerBenchCommand implements Callable<Integer> {
   /** About three seconds of appends here: enough for the JIT to compile the write and verify paths. */
@@ -88,9 +92,9 @@ public final class LedgerBenchCommand implements Callable<Integer> {
   boolean noVerify;
 
   @Option(names = "--baseline",
-      description = {"Also measure, in the same run, the raw limits: SQLite batched insert of rows shaped like these",
-          "entries (same table, WAL, synchronous=FULL, 256 rows per transaction) and single-thread SHA-256 over the",
-          "same envelope bytes; report the ratios."})
+      description = "Also measure, in the same run, the raw limits: SQLite batched insert of rows shaped like these"
+          + " entries (same table, WAL, synchronous=FULL, 256 rows per transaction) and single-thread SHA-256 over the"
+          + " same envelope bytes; report the ratios.")
   boolean baseline;
 
   @Option(names = "--json", description = "Print the result as one JSON object on the last line.")
