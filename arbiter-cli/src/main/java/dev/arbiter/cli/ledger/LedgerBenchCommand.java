@@ -283,7 +283,7 @@ public final class LedgerBenchCommand implements Callable<Integer> {
       }
       if (!noVerify) {
         try (SqliteLedgerStore ro = LedgerFiles.openReadOnly(scratch)) {
-          new LedgerVerifier(ro, key.verifyingKey(), null, ignored -> {}).verify();
+          new LedgerVerifier(ro, key.verifyingKey(), null, new Progress(err, "warm-up verified", n)).verify();
         } catch (LedgerVerificationException e) {
           throw CliFailure.verification("the warm-up ledger did not verify: " + e.getMessage());
         }
