@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arbiter.core.canonical.CanonicalJson;
+import dev.arbiter.core.canonical.StrictJson;
 import dev.arbiter.core.crypto.SigningKey;
+import dev.arbiter.core.grant.Grant;
 import dev.arbiter.core.grant.GrantRejectedException;
 import dev.arbiter.gateway.GovernedWorld.MintedGrant;
 import dev.arbiter.gateway.verify.GatewayProof;
 import dev.arbiter.gateway.verify.GrantVerifier;
 import dev.arbiter.gateway.verify.VerifiedCall;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -166,6 +169,22 @@ class GrantVerifierTest {
 
     assertThat(code(verifier, "POST", PATH, headers(grant.compact(), proof), evil)).isEqualTo("payload_mismatch");
     assertThat(code(verifier, "POST", PATH, headers(grant.compact(), proofNotJson), notJson)).isEqualTo("payload_mismatch");
+  }
+
+  @Test
+  void verify_whenBodyIsAnotherSpellingOfTheGrantedPayload_throwsPayloadMismatch() {
+    // Same canonical hash as the grant's payload, but not the canonical bytes: a gateway proof over
+    // these bytes means they were not forwarded as the gateway forwards (canonical form only).
+    byte[] reordered = ("{\"version\":\"1.0.0\",\"regions\":[\"eu-west-1\",\"us-east-1\"],\"service\":\"payments-api\"}")
+        .getBytes(StandardCharsets.UTF_8);
+    byte[] escaped = new String(body, StandardCharsets.UTF_8).replace("payments", "p\\u0061yments")
+        .getBytes(StandardCharsets.UTF_8);
+    for (byte[] spelling : List.of(reordered, escaped)) {
+      assertThat(Grant.payloadHash(StrictJson.parse(spelling))).isEqualTo(grant.grant().payloadHash());
+      String proof = proof(grant.grantId(), "deployer", "POST", PATH, spelling, now).sign(world.gatewayKey);
+
+      assertThat(code(verifier, "POST", PATH, headers(grant.compact(), proof), spelling)).isEqualTo("payload_mismatch");
+    }
   }
 
   @Test

@@ -2,15 +2,20 @@ package dev.arbiter.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arbiter.core.canonical.StrictJson;
+import dev.arbiter.core.grant.Grant;
 import dev.arbiter.gateway.GovernedWorld.MintedGrant;
 import io.javalin.Javalin;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The gateway carries grants to tools, so its client must not carry anything else along: a tool's
- * cookie never comes back on a later call, and a tool's redirect is not followed (it would take the
- * grant and the gateway's proof somewhere the configuration did not name).
+ * cookie never comes back on a later call, a tool's redirect is not followed (it would take the
+ * grant and the gateway's proof somewhere the configuration did not name), and the body a tool
+ * receives is the canonical payload the grant binds, not the caller's spelling of it.
  */
 class UpstreamHygieneTest {
   @TempDir Path dir;
@@ -30,6 +36,7 @@ class UpstreamHygieneTest {
   Javalin tool;
   final List<String> cookiesSeen = new CopyOnWriteArrayList<>();
   final List<String> acceptEncodingsSeen = new CopyOnWriteArrayList<>();
+  final List<String> bodiesSeen = new CopyOnWriteArrayList<>();
   final AtomicInteger redirectTargetHits = new AtomicInteger();
 
   @BeforeEach
@@ -42,6 +49,7 @@ class UpstreamHygieneTest {
     tool.post("/sticky", ctx -> {
       cookiesSeen.add(String.valueOf(ctx.header("Cookie")));
       acceptEncodingsSeen.add(String.valueOf(ctx.header("Accept-Encoding")));
+      bodiesSeen.add(new String(ctx.bodyAsBytes(), StandardCharsets.UTF_8));
       ctx.header("Set-Cookie", "session=from-the-tool; Path=/").contentType("application/json").result("{}");
     });
     tool.post("/slow", ctx -> {
@@ -100,6 +108,26 @@ class UpstreamHygieneTest {
     assertThat(governed("sticky").response().statusCode()).isEqualTo(200);
 
     assertThat(acceptEncodingsSeen).containsExactly("null");
+  }
+
+  /**
+   * A body with the grant's canonical hash but another spelling (key order, whitespace, an escape, a
+   * decimal with more digits than a double holds) is accepted, and the tool receives the canonical
+   * bytes: what the engine signed, not digits its own parser might read as another amount.
+   */
+  @Test
+  void theToolReceivesTheCanonicalPayload_notTheCallersSpelling() throws Exception {
+    ObjectNode payload = JsonNodeFactory.instance.objectNode().put("service", "payments-api").put("note", "é")
+        .put("amount", 100.5);
+    MintedGrant g = h.world.mint("sticky", "deploy", payload);
+    String spelled = "{ \"service\" : \"payments-api\", \"note\": \"\\u00e9\", \"amount\": 100.50000000000000001 }";
+    assertThat(Grant.payloadHash(StrictJson.parse(spelled.getBytes(StandardCharsets.UTF_8)))).isEqualTo(g.grant().payloadHash());
+
+    HttpResponse<String> r = h.call("sticky", g.compact(), spelled.getBytes(StandardCharsets.UTF_8), Map.of());
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(bodiesSeen).containsExactly("{\"amount\":100.5,\"note\":\"é\",\"service\":\"payments-api\"}");
+    assertThat(h.recorder.eventTypes(g.grantId())).containsExactly("execution.started", "execution.confirmed");
   }
 
   /** A tool's 401 without a challenge header is the tool's answer, not a failure of the gateway's client. */

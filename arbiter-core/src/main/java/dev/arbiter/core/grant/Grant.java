@@ -50,7 +50,12 @@ public record Grant(
 
   /** {@code sha256:} + hex of the canonical JSON of {@code payload}: what a grant binds. */
   public static String payloadHash(JsonNode payload) {
-    return Sha256.prefixed(Sha256.digest(CanonicalJson.encode(payload)));
+    return canonicalPayloadHash(CanonicalJson.encode(payload));
+  }
+
+  /** {@link #payloadHash(JsonNode)} of a payload whose canonical JSON bytes the caller already holds. */
+  public static String canonicalPayloadHash(byte[] canonicalPayload) {
+    return Sha256.prefixed(Sha256.digest(canonicalPayload));
   }
 
   public ObjectNode toJson() {

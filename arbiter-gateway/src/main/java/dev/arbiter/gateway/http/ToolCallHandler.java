@@ -1,6 +1,6 @@
 package dev.arbiter.gateway.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.arbiter.core.canonical.CanonicalJson;
 import dev.arbiter.core.canonical.StrictJson;
 import dev.arbiter.core.grant.Grant;
 import dev.arbiter.core.grant.GrantRejectedException;
@@ -40,6 +40,11 @@ import org.slf4j.LoggerFactory;
  *   <li>the call is forwarded with the grant and a fresh gateway proof ({@code upstream-failed}, 502,
  *       when the tool cannot be reached), and the outcome recorded.
  * </ol>
+ *
+ * <p>What is forwarded is the canonical (RFC 8785) form of the body, not the caller's bytes: the grant
+ * binds the canonical form, and two bodies with one canonical form can still differ for a tool's own
+ * parser (a decimal with more digits than a double holds, {@code 1.0} against {@code 1}, escapes).
+ * The tool executes exactly the bytes whose hash the engine signed.
  *
  * <p>A grant refused at step 6 stays burned: the gateway cannot know whether the start reached the
  * ledger, so it never lets the same grant through twice; the proposer asks for a new grant.
@@ -90,13 +95,14 @@ public final class ToolCallHandler implements AutoCloseable {
     } catch (GrantRejectedException e) {
       throw refused(route, null, new Refusal(Refusal.Kind.GRANT_INVALID, e.getMessage(), e.code()));
     }
-    requireMatch(route, grant, body, ctx.header(TARGET_HEADER));
+    byte[] payload = requireMatch(route, grant, body, ctx.header(TARGET_HEADER));
     burn(route, grant);
     String executionId = start(route, grant, compact);
-    forward(ctx, route, grant, compact, executionId, body);
+    forward(ctx, route, grant, compact, executionId, payload);
   }
 
-  private void requireMatch(ToolRoute route, Grant grant, byte[] body, String targetHeader) throws Refusal {
+  /** Checks that the grant fits this request; returns the canonical form of the body, the bytes to forward. */
+  private byte[] requireMatch(ToolRoute route, Grant grant, byte[] body, String targetHeader) throws Refusal {
     if (!grant.tool().equals(route.name())) {
       throw mismatch(route, grant, "tool_mismatch", "grant is for tool `" + grant.tool() + "`, not `" + route.name() + "`");
     }
@@ -104,13 +110,13 @@ public final class ToolCallHandler implements AutoCloseable {
       throw mismatch(route, grant, "action_class_not_allowed",
           "action class `" + grant.actionClass() + "` is not allowed for tool `" + route.name() + "`");
     }
-    String got;
+    byte[] canonical;
     try {
-      JsonNode payload = StrictJson.parse(body);
-      got = Grant.payloadHash(payload);
+      canonical = CanonicalJson.encode(StrictJson.parse(body));
     } catch (RuntimeException e) {
       throw mismatch(route, grant, "payload_mismatch", "the body is not the canonicalisable JSON payload the grant authorises");
     }
+    String got = Grant.canonicalPayloadHash(canonical);
     if (!got.equals(grant.payloadHash())) {
       throw mismatch(route, grant, "payload_mismatch", "grant authorises payload " + grant.payloadHash() + ", the body is " + got);
     }
@@ -121,6 +127,7 @@ public final class ToolCallHandler implements AutoCloseable {
         throw mismatch(route, grant, "target_mismatch", "grant is for target `" + granted + "`, the request names `" + shown + "`");
       }
     }
+    return canonical;
   }
 
   private void burn(ToolRoute route, Grant grant) throws Refusal {

@@ -1,6 +1,7 @@
 package dev.arbiter.gateway.verify;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.arbiter.core.canonical.CanonicalJson;
 import dev.arbiter.core.canonical.StrictJson;
 import dev.arbiter.core.crypto.KeyId;
 import dev.arbiter.core.crypto.VerifyingKey;
@@ -9,6 +10,7 @@ import dev.arbiter.core.grant.GrantRejectedException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
@@ -59,7 +61,9 @@ import java.util.stream.Collectors;
  *       exactly these body bytes;
  *   <li>{@code proof_stale}: the proof was issued within ±{@value #PROOF_WINDOW_SECONDS} s of now;
  *   <li>{@code payload_mismatch}: the body is strict JSON whose canonical hash is the grant's {@code
- *       payload_hash}.
+ *       payload_hash}, and is that canonical (RFC 8785) form byte for byte, as the gateway forwards it:
+ *       the tool parses exactly the bytes the grant binds, never another spelling of them that its
+ *       own parser might read differently.
  * </ol>
  *
  * <p>What the caller must still do: de-duplicate {@code grant_id}s (see {@link VerifiedCall}).
@@ -138,15 +142,20 @@ public final class GrantVerifier {
     } catch (RuntimeException e) {
       throw new GrantRejectedException("payload_mismatch", "the body is not strict JSON: " + e.getMessage());
     }
-    String got;
+    byte[] canonical;
     try {
-      got = Grant.payloadHash(payload);
+      canonical = CanonicalJson.encode(payload);
     } catch (RuntimeException e) { // no canonical form (e.g. a number outside IEEE 754 double)
       throw new GrantRejectedException("payload_mismatch", "the body has no canonical JSON form: " + e.getMessage());
     }
+    String got = Grant.canonicalPayloadHash(canonical);
     if (!got.equals(grant.payloadHash())) {
       throw new GrantRejectedException("payload_mismatch", "grant " + grant.grantId() + " authorises payload "
           + grant.payloadHash() + ", the body is " + got);
+    }
+    if (!Arrays.equals(canonical, body)) {
+      throw new GrantRejectedException("payload_mismatch", "the body is not in canonical (RFC 8785) form; the gateway "
+          + "forwards exactly the canonical bytes the grant binds");
     }
     return new VerifiedCall(grant, proof, payload);
   }
