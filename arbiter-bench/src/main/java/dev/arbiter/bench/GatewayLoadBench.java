@@ -71,8 +71,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Grants are minted before the run the way the engine mints them: one {@code decision.evaluated}
  * event appended to the ledger per grant (its receipt goes into the grant), signed with the engine
  * key. The recorder stands in for the engine's {@code /v1/executions} as the gateway tests' {@code
- * LedgerRecorder} does: it appends real events to the real ledger (durable SQLite, {@code
- * synchronous=FULL}) on the grant's decision stream and returns only once the append is confirmed;
+ * LedgerRecorder} does: it appends real events to the real ledger (durable SQLite: acknowledged after
+ * fsync) on the grant's decision stream and returns only once the append is confirmed;
  * it looks the grant's claims up in the minted set instead of verifying the grant a second time (the
  * engine's own checks are not the gateway's cost). Latency is measured from each call's scheduled
  * send time (no coordinated omission). Everything (load generator, gateway, ledger, upstream) shares

@@ -38,24 +38,30 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
- * The write path behind {@link dev.arbiter.ledger.Ledger}, as a two-stage pipeline:
+ * The write path behind {@link dev.arbiter.ledger.Ledger}, as a three-stage pipeline:
  *
  * <ol>
  *   <li><b>sequencer</b> thread: drains every waiting append into one batch, assigns leaf indices,
  *       stream sequences, ids and the time, hashes the chains, extends the Merkle tree, signs one
  *       checkpoint and builds every receipt;
- *   <li><b>committer</b> thread: writes the batch in one transaction (one fsync) and only then
- *       completes the callers' futures.
+ *   <li><b>committer</b> thread: writes the batches handed to it in one transaction;
+ *   <li><b>syncer</b> thread: makes every transaction committed so far durable ({@link
+ *       LedgerStore#sync}, one fsync) and only then completes the callers' futures and publishes the
+ *       new latest checkpoint.
  * </ol>
  *
- * While the committer waits for the disk, the sequencer prepares the next batch (at most two are in
- * flight). A batch is never acknowledged before its commit returned. If a commit fails, that batch
- * and every batch sequenced on top of it fail with {@link LedgerUnavailableException}; the sequencer
- * waits for the pipeline to drain and rebuilds its tree and stream heads from the store before it
- * sequences anything else. An append is either committed and acknowledged or failed back to its
- * caller: never dropped.
+ * While the syncer waits for the disk, the committer writes the next group and the sequencer
+ * prepares the one after. A batch is never acknowledged, and its checkpoint never becomes {@link
+ * #latestCheckpoint()}, before a sync that started after its commit returned. If a commit fails, that
+ * batch and every batch sequenced on top of it fail with {@link LedgerUnavailableException}; the
+ * sequencer waits for the pipeline to drain and rebuilds its tree and stream heads from the store
+ * before it sequences anything else. If a sync fails, what was committed since the last good sync
+ * may or may not be on disk: those appends fail, and the writer stops for good (every later append
+ * fails) until the ledger is reopened and reloads what the disk holds; retrying an fsync after a
+ * failure can report success for data the kernel already dropped. An append is either durable and
+ * acknowledged or failed back to its caller: never dropped.
  *
- * <p>Why one class past 400 lines: the two threads share one failure protocol (the commit-failed
+ * <p>Why one class past 400 lines: the three threads share one failure protocol (the commit-failed
  * flag, the in-flight count, the resync); split apart, that protocol would be spread over files.
  */
 public final class GroupCommitWriter implements AutoCloseable {
@@ -68,6 +74,8 @@ public final class GroupCommitWriter implements AutoCloseable {
   private final LedgerOptions options;
   private final BlockingQueue<Pending> queue;
   private final BlockingQueue<Sequenced> handoff = new ArrayBlockingQueue<>(64);
+  /** Committed groups waiting for the syncer; bounded by the in-flight batches, themselves bounded by the hand-off. */
+  private final BlockingQueue<List<Sequenced>> committed = new java.util.concurrent.LinkedBlockingQueue<>();
   private final Map<String, StreamHead> heads;
   private final ReentrantLock treeLock = new ReentrantLock();
   private final ReentrantLock pipeLock = new ReentrantLock();
@@ -76,6 +84,7 @@ public final class GroupCommitWriter implements AutoCloseable {
   private final Condition taken = pipeLock.newCondition();
   private final Thread sequencer;
   private final Thread committer;
+  private final Thread syncer;
   private TiledTree tree;
   private volatile Checkpoint latest;
   private volatile boolean running = true;
@@ -83,6 +92,8 @@ public final class GroupCommitWriter implements AutoCloseable {
   private boolean sequencerBroken;
   /** Set when a reload found the stored tree not matching its signed checkpoint: the writer stops for good. */
   private volatile LedgerIntegrityException integrityFailure;
+  /** Set when a sync failed: what the disk holds is unknown until the ledger is reopened; the writer stops for good. */
+  private volatile LedgerStoreException syncFailure;
   /** The last checkpoint timestamp: timestamps never go backwards, whatever the clock does. */
   private String lastTimestamp;
   private int inFlight;
@@ -126,6 +137,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     this.latest = store.latestCheckpoint().orElseThrow();
     this.lastTimestamp = latest.timestamp();
     // Short names: the kernel keeps 15 characters, and top -H should tell the two apart.
+    this.syncer = Thread.ofPlatform().name("ledger-sync").daemon(true).start(this::syncLoop);
     this.committer = Thread.ofPlatform().name("ledger-commit").daemon(true).start(this::commitLoop);
     this.sequencer = Thread.ofPlatform().name("ledger-sequence").daemon(true).start(this::sequenceLoop);
   }
@@ -153,6 +165,11 @@ public final class GroupCommitWriter implements AutoCloseable {
     LedgerIntegrityException broken = integrityFailure;
     if (broken != null) {
       f.completeExceptionally(new LedgerUnavailableException("the ledger refuses to extend: " + broken.getMessage(), broken));
+      return f;
+    }
+    LedgerStoreException unsynced = syncFailure;
+    if (unsynced != null) {
+      f.completeExceptionally(stoppedBy(unsynced));
       return f;
     }
     if (!running) {
@@ -214,6 +231,11 @@ public final class GroupCommitWriter implements AutoCloseable {
           && events + next.drafts().size() <= options.maxBatchEvents()) {
         batch.add(queue.poll());
         events += next.drafts().size();
+      }
+      if (syncFailure != null) {
+        failAll(batch, stoppedBy(syncFailure));
+        batch.clear();
+        continue;
       }
       Sequenced s = null;
       try {
@@ -512,8 +534,9 @@ public final class GroupCommitWriter implements AutoCloseable {
         group.remove(group.size() - 1);
         end = true;
       }
+      boolean toSync = false;
       try {
-        commitGroup(group);
+        toSync = commitGroup(group);
       } catch (Throwable t) {
         // Never leave a caller waiting, whatever went wrong; and rebuild before the next batch.
         commitFailed = true;
@@ -521,23 +544,31 @@ public final class GroupCommitWriter implements AutoCloseable {
           failAll(s.pendings(), new LedgerUnavailableException("ledger committer failed: " + t, t));
         }
       } finally {
-        done(group.size() + (end ? 1 : 0));
+        if (toSync) {
+          committed.add(List.copyOf(group)); // the syncer acknowledges them and counts them done
+        } else {
+          done(group.size());
+        }
         group.clear();
       }
     }
+    committed.add(List.of(END));
   }
 
-  /** Commits every batch sequenced so far in one transaction (one fsync), then acknowledges them. */
-  private void commitGroup(List<Sequenced> group) {
+  /**
+   * Commits every batch sequenced so far in one transaction. Returns true when it committed them
+   * (they go to the syncer), false when it failed them.
+   */
+  private boolean commitGroup(List<Sequenced> group) {
     if (group.isEmpty()) {
-      return;
+      return false;
     }
-    if (commitFailed) {
+    if (commitFailed || syncFailure != null) {
       for (Sequenced s : group) {
-        failAll(s.pendings(), new LedgerUnavailableException(
+        failAll(s.pendings(), syncFailure != null ? stoppedBy(syncFailure) : new LedgerUnavailableException(
             "the ledger could not confirm an earlier write this batch depends on; retry", null));
       }
-      return;
+      return false;
     }
     List<CommitBatch> batches = group.stream().flatMap(s -> s.batches().stream()).toList();
     long started = System.nanoTime();
@@ -548,16 +579,88 @@ public final class GroupCommitWriter implements AutoCloseable {
       for (Sequenced s : group) {
         failAll(s.pendings(), new LedgerUnavailableException("the ledger could not confirm the write: " + e.getMessage(), e));
       }
+      return false;
+    }
+    reportIfSlow(System.nanoTime() - started, batches, "write");
+    return true;
+  }
+
+  // ------------------------------------------------------------------------------ syncer
+
+  private void syncLoop() {
+    List<List<Sequenced>> groups = new ArrayList<>();
+    boolean end = false;
+    while (!end) {
+      try {
+        groups.add(committed.take());
+      } catch (InterruptedException e) {
+        continue;
+      }
+      committed.drainTo(groups);
+      List<Sequenced> batches = new ArrayList<>();
+      for (List<Sequenced> g : groups) {
+        for (Sequenced s : g) {
+          if (s == END) {
+            end = true;
+          } else {
+            batches.add(s);
+          }
+        }
+      }
+      try {
+        syncAndAcknowledge(batches);
+      } catch (Throwable t) {
+        syncFailure = new LedgerStoreException("ledger syncer failed: " + t, t);
+        commitFailed = true;
+        for (Sequenced s : batches) {
+          failAll(s.pendings(), stoppedBy(syncFailure));
+        }
+      } finally {
+        done(batches.size() + (end ? 1 : 0));
+        groups.clear();
+      }
+    }
+  }
+
+  /**
+   * One fsync for every group committed so far, then the acknowledgements. A failed sync fails them
+   * all and stops the writer: the kernel may already have dropped the pages it could not write, so a
+   * later sync that succeeds proves nothing about these.
+   */
+  private void syncAndAcknowledge(List<Sequenced> batches) {
+    if (batches.isEmpty()) {
       return;
     }
-    reportIfSlow(System.nanoTime() - started, batches);
-    List<CommitBatch> last = group.get(group.size() - 1).batches();
-    latest = last.get(last.size() - 1).checkpoint();
-    for (Sequenced s : group) {
+    long started = System.nanoTime();
+    try {
+      store.sync();
+    } catch (LedgerStoreException | RuntimeException e) {
+      LedgerStoreException failure = e instanceof LedgerStoreException lse ? lse : new LedgerStoreException(e.toString(), e);
+      syncFailure = failure;
+      commitFailed = true;
+      System.getLogger(GroupCommitWriter.class.getName()).log(System.Logger.Level.ERROR,
+          "ledger sync failed; the writer stops and refuses every append until the ledger is reopened: " + e.getMessage());
+      for (Sequenced s : batches) {
+        failAll(s.pendings(), stoppedBy(failure));
+      }
+      return;
+    }
+    List<CommitBatch> all = new ArrayList<>();
+    for (Sequenced s : batches) {
+      all.addAll(s.batches());
+    }
+    reportIfSlow(System.nanoTime() - started, all, "sync");
+    latest = all.get(all.size() - 1).checkpoint();
+    for (Sequenced s : batches) {
       for (int i = 0; i < s.pendings().size(); i++) {
         s.pendings().get(i).future().complete(s.results().get(i));
       }
     }
+  }
+
+  private static LedgerUnavailableException stoppedBy(LedgerStoreException syncFailure) {
+    return new LedgerUnavailableException("the ledger could not make its writes durable and stopped; appends since the last"
+        + " good sync may or may not be recorded; reopen the ledger: " + syncFailure.getMessage(), syncFailure);
   }
 
   /**
@@ -565,7 +668,7 @@ public final class GroupCommitWriter implements AutoCloseable {
    * on one) waited that long, and the usual cause, a disk whose fsync stalls or another process
    * holding the write lock, is otherwise invisible. At most one line per slow commit.
    */
-  private static void reportIfSlow(long nanos, List<CommitBatch> batches) {
+  private static void reportIfSlow(long nanos, List<CommitBatch> batches, String step) {
     if (nanos < SLOW_COMMIT_NANOS) {
       return;
     }
@@ -574,8 +677,8 @@ public final class GroupCommitWriter implements AutoCloseable {
       events += b.entries().size();
     }
     System.getLogger(GroupCommitWriter.class.getName()).log(System.Logger.Level.WARNING,
-        "slow ledger commit: {0} ms to write and sync {1} event(s); every append in it waited as long",
-        String.valueOf(nanos / 1_000_000), String.valueOf(events));
+        "slow ledger commit: {0} ms to {1} {2} event(s); every append in it waited as long",
+        String.valueOf(nanos / 1_000_000), step, String.valueOf(events));
   }
 
   private void done(int batches) {
@@ -600,6 +703,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     try {
       sequencer.join(30_000);
       committer.join(30_000);
+      syncer.join(30_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -9,8 +9,8 @@ import java.util.Optional;
  * computed; it never assigns indices, hashes or signatures itself. Every implementation must:
  *
  * <ul>
- *   <li>make {@link #commit} atomic and durable before it returns (fsync'd; never acknowledge what a
- *       crash could still lose);
+ *   <li>make {@link #commit} atomic, and everything committed durable once {@link #sync} returns
+ *       (fsync'd: the writer acknowledges nothing before that);
  *   <li>refuse UPDATE and DELETE of committed rows at the database level;
  *   <li>return reads in leaf order.
  * </ul>
@@ -64,16 +64,27 @@ public interface LedgerStore extends AutoCloseable {
   /** Stored Merkle nodes of {@code level}, indices {@code [from, from + count)}. */
   List<byte[]> nodes(int level, long from, int count) throws LedgerStoreException;
 
-  /** Atomically and durably appends the batch. */
+  /** Atomically appends the batch; durable once {@link #sync} returns. */
   default void commit(CommitBatch batch) throws LedgerStoreException {
     commit(List.of(batch));
   }
 
   /**
-   * Atomically and durably appends consecutive batches in one transaction (one fsync): either all of
-   * them are stored or none.
+   * Atomically appends consecutive batches in one transaction: either all of them are stored or none.
+   * What it stored is durable once a {@link #sync} that started after this returned has returned; a
+   * crash before that may lose it (a store whose commits are durable on return syncs as a no-op).
    */
   void commit(List<CommitBatch> batches) throws LedgerStoreException;
+
+  /**
+   * Makes every commit that returned before this call durable (fsync). May run on another thread
+   * while the next {@link #commit} is in progress; that is its point: the disk flush of one group
+   * overlaps the writing of the next.
+   *
+   * @throws LedgerStoreException when the flush failed: what was committed since the last successful
+   *     sync may or may not survive a crash, and the caller must not acknowledge it
+   */
+  void sync() throws LedgerStoreException;
 
   @Override
   void close();

@@ -76,4 +76,43 @@ class SqliteLedgerStoreTest extends LedgerStoreContract {
       assertThat(store.size()).isEqualTo(rows);
     }
   }
+
+  /**
+   * Commits are written with {@code synchronous=NORMAL} and made durable by {@link
+   * SqliteLedgerStore#sync}, which flushes the WAL file SQLite writes to. If that path names another
+   * file (the WAL was deleted or replaced under the open ledger), the sync refuses instead of
+   * flushing the wrong file and letting the writer acknowledge what is not on disk.
+   */
+  @Test
+  void sync_refusesWhenTheWalFileWasReplacedUnderTheOpenLedger() throws Exception {
+    Path file = dir.resolve("sync.db");
+    SigningKey key = TestLedgers.newKey();
+    CheckpointSigner signer = new CheckpointSigner(key);
+    try (SqliteLedgerStore store = SqliteLedgerStore.open(file, SqliteLedgerStore.Mode.CREATE_IF_MISSING)) {
+      store.initialize(new LedgerIdentity("ldg_test", key.keyId()),
+          signer.sign("ldg_test", 0, HashValue.of(new byte[32]), "2026-11-26T00:00:00.000000Z"));
+      store.commit(List.of(new CommitBatch(List.of(new StoredEntry(0, "dec_a", 0, "decision.created", new byte[32],
+          "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8))), List.of(),
+          signer.sign("ldg_test", 1, HashValue.of(new byte[32]), "2026-11-26T00:00:00.000000Z"))));
+      store.sync();
+
+      Path wal = Path.of(file + "-wal");
+      Files.move(wal, dir.resolve("elsewhere-wal"));
+      Files.write(wal, new byte[0]);
+
+      org.assertj.core.api.Assertions.assertThatThrownBy(store::sync)
+          .isInstanceOf(LedgerStoreException.class)
+          .hasMessageContaining("was replaced");
+    }
+  }
+
+  @Test
+  void sync_onAReadOnlyStore_isRefused() throws Exception {
+    Path file = dir.resolve("ro.db");
+    SqliteLedgerStore.open(file, SqliteLedgerStore.Mode.CREATE_IF_MISSING).close();
+    try (SqliteLedgerStore store = SqliteLedgerStore.open(file, SqliteLedgerStore.Mode.READ_ONLY)) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(store::sync).isInstanceOf(LedgerStoreException.class)
+          .hasMessageContaining("read-only");
+    }
+  }
 }

@@ -1,0 +1,214 @@
+package dev.arbiter.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.arbiter.core.crypto.SigningKey;
+import dev.arbiter.ledger.checkpoint.Checkpoint;
+import dev.arbiter.ledger.receipt.ReceiptVerifier;
+import dev.arbiter.ledger.store.CommitBatch;
+import dev.arbiter.ledger.store.Cursor;
+import dev.arbiter.ledger.store.EntryQuery;
+import dev.arbiter.ledger.store.LedgerIdentity;
+import dev.arbiter.ledger.store.LedgerStore;
+import dev.arbiter.ledger.store.LedgerStoreException;
+import dev.arbiter.ledger.store.StoredEntry;
+import dev.arbiter.ledger.store.StoredNode;
+import dev.arbiter.ledger.store.StreamHead;
+import dev.arbiter.ledger.store.sqlite.SqliteLedgerStore;
+import dev.arbiter.ledger.verify.LedgerVerifier;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The writer acknowledges an append only after the store's {@link LedgerStore#sync} covering its
+ * commit returned, and stops for good when a sync fails. The store is the real SQLite store behind a
+ * wrapper that can hold or fail {@code sync}.
+ */
+class LedgerSyncTest {
+  @TempDir Path dir;
+
+  @Test
+  void anAppend_isCommittedBeforeItsSync_butAcknowledgedAndCheckpointedOnlyAfterIt() throws Exception {
+    SigningKey key = TestLedgers.newKey();
+    HeldSyncStore store = new HeldSyncStore(SqliteLedgerStore.open(dir.resolve("l.db"), SqliteLedgerStore.Mode.CREATE_IF_MISSING));
+    try (Ledger ledger = Ledger.open(store, key, Clock.systemUTC(), LedgerOptions.defaults())) {
+      TestLedgers.fill(ledger, 1, 3, 1);
+      store.hold = new CountDownLatch(1);
+      int syncsBefore = store.syncs.get();
+
+      CompletableFuture<AppendedEvent> f = ledger.append(TestLedgers.draft("dec_s", "decision.created", 1));
+
+      assertThat(store.syncEntered.await(10, TimeUnit.SECONDS)).as("the writer asked for a sync").isTrue();
+      assertThat(store.size()).as("committed: the row is in the store").isEqualTo(4);
+      Thread.sleep(200); // time enough for a wrong acknowledgement to show
+      assertThat(f).as("not acknowledged while the sync is held").isNotDone();
+      assertThat(ledger.latestCheckpoint().treeSize()).as("checkpoint not published before it is durable").isEqualTo(3);
+
+      store.hold.countDown();
+      AppendedEvent e = f.get(10, TimeUnit.SECONDS);
+      assertThat(e.receipt().leafIndex()).isEqualTo(3);
+      assertThat(ledger.latestCheckpoint().treeSize()).isEqualTo(4);
+      assertThat(store.syncs.get()).isGreaterThan(syncsBefore);
+      new ReceiptVerifier(key.verifyingKey()).verify(e.receipt());
+    }
+  }
+
+  @Test
+  void aFailedSync_failsItsAppends_andStopsTheWriterUntilTheLedgerIsReopened() throws Exception {
+    Path db = dir.resolve("l.db");
+    SigningKey key = TestLedgers.newKey();
+    HeldSyncStore store = new HeldSyncStore(SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.CREATE_IF_MISSING));
+    try (Ledger ledger = Ledger.open(store, key, Clock.systemUTC(), LedgerOptions.defaults())) {
+      TestLedgers.fill(ledger, 1, 2, 1);
+      store.failNext = true;
+
+      assertThatThrownBy(() -> ledger.append(TestLedgers.draft("dec_f", "decision.created", 1)).join())
+          .hasCauseInstanceOf(LedgerUnavailableException.class)
+          .hasMessageContaining("could not make its writes durable")
+          .hasMessageContaining("reopen");
+      assertThat(ledger.latestCheckpoint().treeSize()).isEqualTo(2);
+      // The next sync would succeed; the writer still refuses: a good fsync after a failed one
+      // proves nothing about the pages the kernel could not write.
+      assertThat(store.failNext).isFalse();
+      assertThatThrownBy(() -> ledger.append(TestLedgers.draft("dec_f", "decision.created", 2)).join())
+          .hasCauseInstanceOf(LedgerUnavailableException.class)
+          .hasMessageContaining("could not make its writes durable");
+    }
+    // Reopened: the ledger loads what the store holds (the unacknowledged append is there: only the
+    // sync failed), checks it against its signed checkpoint, and extends it.
+    try (Ledger ledger = TestLedgers.open(db, key)) {
+      AppendedEvent next = ledger.append(TestLedgers.draft("dec_g", "decision.created", 1)).join();
+      assertThat(next.receipt().leafIndex()).isEqualTo(ledger.latestCheckpoint().treeSize() - 1);
+      new ReceiptVerifier(key.verifyingKey()).verify(next.receipt());
+    }
+    try (SqliteLedgerStore reader = SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.READ_ONLY)) {
+      assertThat(new LedgerVerifier(reader, key.verifyingKey(), null, null).verify().entries()).isEqualTo(4);
+    }
+  }
+
+  /** The real store; {@code sync} can be held on a latch or made to fail once. */
+  static final class HeldSyncStore implements LedgerStore {
+    final SqliteLedgerStore inner;
+    volatile CountDownLatch hold;
+    final CountDownLatch syncEntered = new CountDownLatch(1);
+    volatile boolean failNext;
+    final AtomicInteger syncs = new AtomicInteger();
+
+    HeldSyncStore(SqliteLedgerStore inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public void sync() throws LedgerStoreException {
+      CountDownLatch h = hold;
+      if (h != null) {
+        syncEntered.countDown();
+        try {
+          h.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      if (failNext) {
+        failNext = false;
+        throw new LedgerStoreException("fsync: EIO (test)");
+      }
+      inner.sync();
+      syncs.incrementAndGet();
+    }
+
+    @Override
+    public void commit(List<CommitBatch> batches) throws LedgerStoreException {
+      inner.commit(batches);
+    }
+
+    @Override
+    public Optional<LedgerIdentity> identity() throws LedgerStoreException {
+      return inner.identity();
+    }
+
+    @Override
+    public void initialize(LedgerIdentity identity, Checkpoint emptyTree) throws LedgerStoreException {
+      inner.initialize(identity, emptyTree);
+    }
+
+    @Override
+    public long size() throws LedgerStoreException {
+      return inner.size();
+    }
+
+    @Override
+    public Optional<Checkpoint> latestCheckpoint() throws LedgerStoreException {
+      return inner.latestCheckpoint();
+    }
+
+    @Override
+    public Optional<Checkpoint> checkpoint(long treeSize) throws LedgerStoreException {
+      return inner.checkpoint(treeSize);
+    }
+
+    @Override
+    public Cursor<Checkpoint> scanCheckpoints() throws LedgerStoreException {
+      return inner.scanCheckpoints();
+    }
+
+    @Override
+    public Cursor<StoredEntry> scanEntries(long fromLeaf) throws LedgerStoreException {
+      return inner.scanEntries(fromLeaf);
+    }
+
+    @Override
+    public Cursor<StoredNode> scanNodes(int level) throws LedgerStoreException {
+      return inner.scanNodes(level);
+    }
+
+    @Override
+    public long nodeCount() throws LedgerStoreException {
+      return inner.nodeCount();
+    }
+
+    @Override
+    public List<StoredEntry> query(EntryQuery query) throws LedgerStoreException {
+      return inner.query(query);
+    }
+
+    @Override
+    public Optional<StoredEntry> entry(long leafIndex) throws LedgerStoreException {
+      return inner.entry(leafIndex);
+    }
+
+    @Override
+    public Optional<StoredEntry> streamEntry(String streamId, long streamSeq) throws LedgerStoreException {
+      return inner.streamEntry(streamId, streamSeq);
+    }
+
+    @Override
+    public Optional<StreamHead> streamHead(String streamId) throws LedgerStoreException {
+      return inner.streamHead(streamId);
+    }
+
+    @Override
+    public List<byte[]> entryHashes(long from, int count) throws LedgerStoreException {
+      return inner.entryHashes(from, count);
+    }
+
+    @Override
+    public List<byte[]> nodes(int level, long from, int count) throws LedgerStoreException {
+      return inner.nodes(level, from, count);
+    }
+
+    @Override
+    public void close() {
+      inner.close();
+    }
+  }
+}
