@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -74,8 +75,8 @@ public final class GroupCommitWriter implements AutoCloseable {
   private final LedgerOptions options;
   private final BlockingQueue<Pending> queue;
   private final BlockingQueue<Sequenced> handoff = new ArrayBlockingQueue<>(64);
-  /** Committed groups waiting for the syncer; bounded by the in-flight batches, themselves bounded by the hand-off. */
-  private final BlockingQueue<List<Sequenced>> committed = new java.util.concurrent.LinkedBlockingQueue<>();
+  /** Committed batches waiting for the syncer (as many as are in flight: the sequencer waits on the hand-off). */
+  private final BlockingQueue<Sequenced> committed = new LinkedBlockingQueue<>();
   private final Map<String, StreamHead> heads;
   private final ReentrantLock treeLock = new ReentrantLock();
   private final ReentrantLock pipeLock = new ReentrantLock();
@@ -518,21 +519,12 @@ public final class GroupCommitWriter implements AutoCloseable {
     List<Sequenced> group = new ArrayList<>();
     boolean end = false;
     while (!end) {
-      try {
-        group.add(handoff.take());
-      } catch (InterruptedException e) {
-        continue;
-      }
-      handoff.drainTo(group);
+      end = takeAll(handoff, group);
       pipeLock.lock();
       try {
         taken.signalAll();
       } finally {
         pipeLock.unlock();
-      }
-      if (group.get(group.size() - 1) == END) {
-        group.remove(group.size() - 1);
-        end = true;
       }
       boolean toSync = false;
       try {
@@ -545,14 +537,31 @@ public final class GroupCommitWriter implements AutoCloseable {
         }
       } finally {
         if (toSync) {
-          committed.add(List.copyOf(group)); // the syncer acknowledges them and counts them done
+          committed.addAll(group); // the syncer acknowledges them and counts them done
         } else {
           done(group.size());
         }
         group.clear();
       }
     }
-    committed.add(List.of(END));
+    committed.add(END);
+  }
+
+  /** Waits for one item, then takes every waiting one; true when the last was {@link #END} (not kept). */
+  private static boolean takeAll(BlockingQueue<Sequenced> from, List<Sequenced> into) {
+    while (into.isEmpty()) {
+      try {
+        into.add(from.take());
+      } catch (InterruptedException e) {
+        // nobody interrupts the pipeline's threads; only END stops them
+      }
+    }
+    from.drainTo(into);
+    if (into.get(into.size() - 1) == END) {
+      into.remove(into.size() - 1);
+      return true;
+    }
+    return false;
   }
 
   /**
@@ -588,63 +597,28 @@ public final class GroupCommitWriter implements AutoCloseable {
   // ------------------------------------------------------------------------------ syncer
 
   private void syncLoop() {
-    List<List<Sequenced>> groups = new ArrayList<>();
+    List<Sequenced> batches = new ArrayList<>();
     boolean end = false;
     while (!end) {
-      try {
-        groups.add(committed.take());
-      } catch (InterruptedException e) {
-        continue;
-      }
-      committed.drainTo(groups);
-      List<Sequenced> batches = new ArrayList<>();
-      for (List<Sequenced> g : groups) {
-        for (Sequenced s : g) {
-          if (s == END) {
-            end = true;
-          } else {
-            batches.add(s);
-          }
-        }
-      }
+      end = takeAll(committed, batches);
       try {
         syncAndAcknowledge(batches);
-      } catch (Throwable t) {
-        syncFailure = new LedgerStoreException("ledger syncer failed: " + t, t);
-        commitFailed = true;
-        for (Sequenced s : batches) {
-          failAll(s.pendings(), stoppedBy(syncFailure));
-        }
+      } catch (LedgerStoreException | RuntimeException | Error e) {
+        stop(e, batches);
       } finally {
         done(batches.size() + (end ? 1 : 0));
-        groups.clear();
+        batches.clear();
       }
     }
   }
 
-  /**
-   * One fsync for every group committed so far, then the acknowledgements. A failed sync fails them
-   * all and stops the writer: the kernel may already have dropped the pages it could not write, so a
-   * later sync that succeeds proves nothing about these.
-   */
-  private void syncAndAcknowledge(List<Sequenced> batches) {
+  /** One fsync for every batch committed so far, then their acknowledgements and their checkpoint. */
+  private void syncAndAcknowledge(List<Sequenced> batches) throws LedgerStoreException {
     if (batches.isEmpty()) {
       return;
     }
     long started = System.nanoTime();
-    try {
-      store.sync();
-    } catch (LedgerStoreException | RuntimeException e) {
-      LedgerStoreException failure = e instanceof LedgerStoreException lse ? lse : new LedgerStoreException(e.toString(), e);
-      syncFailure = failure;
-      commitFailed = true;
-      System.getLogger(GroupCommitWriter.class.getName()).log(System.Logger.Level.ERROR,
-          "ledger sync failed; the writer stops and refuses every append until the ledger is reopened: " + e.getMessage());
-      for (Sequenced s : batches) {
-        failAll(s.pendings(), stoppedBy(failure));
-      }
-      return;
-    }
+    store.sync();
     List<CommitBatch> all = new ArrayList<>();
     for (Sequenced s : batches) {
       all.addAll(s.batches());
@@ -655,6 +629,23 @@ public final class GroupCommitWriter implements AutoCloseable {
       for (int i = 0; i < s.pendings().size(); i++) {
         s.pendings().get(i).future().complete(s.results().get(i));
       }
+    }
+  }
+
+  /**
+   * After a failed sync: fails the batches it covered and stops the writer. The kernel may already
+   * have dropped the pages it could not write, so a later sync that succeeds proves nothing about
+   * these; only reopening the ledger (which reloads and checks what the disk holds) starts it again.
+   */
+  private void stop(Throwable cause, List<Sequenced> batches) {
+    LedgerStoreException failure = cause instanceof LedgerStoreException lse ? lse
+        : new LedgerStoreException("ledger syncer failed: " + cause, cause);
+    syncFailure = failure;
+    commitFailed = true;
+    System.getLogger(GroupCommitWriter.class.getName()).log(System.Logger.Level.ERROR,
+        "ledger sync failed; the writer stops and refuses every append until the ledger is reopened: " + failure.getMessage());
+    for (Sequenced s : batches) {
+      failAll(s.pendings(), stoppedBy(failure));
     }
   }
 
