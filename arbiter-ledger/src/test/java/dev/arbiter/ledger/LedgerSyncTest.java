@@ -95,6 +95,70 @@ class LedgerSyncTest {
     }
   }
 
+  /**
+   * While a sync stalls (a disk that stops answering), the committer writes at most a bounded number
+   * of batches ahead of it; then the pipeline backs up and new appends fail fast at the full queue,
+   * instead of piling up committed-but-unacknowledged batches in memory without limit.
+   */
+  @Test
+  void whileASyncStalls_committedBatchesAreBounded_andNewAppendsFailFast() throws Exception {
+    SigningKey key = TestLedgers.newKey();
+    HeldSyncStore store = new HeldSyncStore(SqliteLedgerStore.open(dir.resolve("l.db"), SqliteLedgerStore.Mode.CREATE_IF_MISSING));
+    LedgerOptions small = new LedgerOptions(1024, 16, 8192, new java.security.SecureRandom());
+    try (Ledger ledger = Ledger.open(store, key, Clock.systemUTC(), small)) {
+      store.hold = new CountDownLatch(1);
+      try {
+        appendWhileTheSyncIsHeld(ledger, store, key);
+      } finally {
+        store.hold.countDown(); // also when an assertion failed: close() would wait for the held sync
+      }
+    }
+  }
+
+  private static void appendWhileTheSyncIsHeld(Ledger ledger, HeldSyncStore store, SigningKey key) throws Exception {
+    List<CompletableFuture<AppendedEvent>> accepted = new java.util.ArrayList<>();
+    // One append at a time, each its own batch: wait until it is committed before the next.
+    long size = store.size();
+    for (int i = 0; i < 200; i++) {
+      accepted.add(ledger.append(TestLedgers.draft("dec_" + i, "decision.created", 1)));
+      if (!waitForSize(store, size + 1)) {
+        break; // this one was sequenced, but the committer no longer takes batches
+      }
+      size++;
+    }
+    assertThat(size).as("batches committed while the sync is held").isBetween(60L, 70L);
+    // The pipeline is full: appends queue up to the queue's capacity, then fail fast.
+    Throwable refused = null;
+    for (int i = 0; i < 100 && refused == null; i++) {
+      CompletableFuture<AppendedEvent> f = ledger.append(TestLedgers.draft("dec_more_" + i, "decision.created", 1));
+      if (f.isCompletedExceptionally()) {
+        refused = f.handle((ok, err) -> err).join();
+      } else {
+        accepted.add(f);
+      }
+    }
+    assertThat(refused).as("an append refused at the full queue").isNotNull()
+        .hasCauseInstanceOf(LedgerUnavailableException.class).hasMessageContaining("queue is full");
+    assertThat(accepted).noneMatch(CompletableFuture::isDone);
+
+    store.hold.countDown();
+    for (CompletableFuture<AppendedEvent> f : accepted) {
+      new ReceiptVerifier(key.verifyingKey()).verify(f.get(30, TimeUnit.SECONDS).receipt());
+    }
+  }
+
+  /** Waits (up to 2 s) until the store holds {@code size} entries; false if it does not. */
+  private static boolean waitForSize(LedgerStore store, long size) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    while (store.size() < size) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(1);
+    }
+    return true;
+  }
+
   /** The real store; {@code sync} can be held on a latch or made to fail once. */
   static final class HeldSyncStore implements LedgerStore {
     final SqliteLedgerStore inner;

@@ -32,7 +32,6 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -75,8 +74,12 @@ public final class GroupCommitWriter implements AutoCloseable {
   private final LedgerOptions options;
   private final BlockingQueue<Pending> queue;
   private final BlockingQueue<Sequenced> handoff = new ArrayBlockingQueue<>(64);
-  /** Committed batches waiting for the syncer (as many as are in flight: the sequencer waits on the hand-off). */
-  private final BlockingQueue<Sequenced> committed = new LinkedBlockingQueue<>();
+  /**
+   * Committed batches waiting for the syncer. Bounded like the hand-off: while a sync stalls, the
+   * committer stops after this many, the sequencer behind it, and new appends fail fast once the
+   * queue is full, as they did when the fsync was inside the commit.
+   */
+  private final BlockingQueue<Sequenced> committed = new ArrayBlockingQueue<>(64);
   private final Map<String, StreamHead> heads;
   private final ReentrantLock treeLock = new ReentrantLock();
   private final ReentrantLock pipeLock = new ReentrantLock();
@@ -137,7 +140,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     };
     this.latest = store.latestCheckpoint().orElseThrow();
     this.lastTimestamp = latest.timestamp();
-    // Short names: the kernel keeps 15 characters, and top -H should tell the two apart.
+    // Short names: the kernel keeps 15 characters, and top -H should tell the three apart.
     this.syncer = Thread.ofPlatform().name("ledger-sync").daemon(true).start(this::syncLoop);
     this.committer = Thread.ofPlatform().name("ledger-commit").daemon(true).start(this::commitLoop);
     this.sequencer = Thread.ofPlatform().name("ledger-sequence").daemon(true).start(this::sequenceLoop);
@@ -273,12 +276,17 @@ public final class GroupCommitWriter implements AutoCloseable {
     } finally {
       pipeLock.unlock();
     }
+    put(handoff, s); // the batch must reach the committer or be failed there
+  }
+
+  /** Puts {@code s} on {@code q}, waiting for room however often the thread is interrupted. */
+  private static void put(BlockingQueue<Sequenced> q, Sequenced s) {
     while (true) {
       try {
-        handoff.put(s);
+        q.put(s);
         return;
       } catch (InterruptedException e) {
-        // keep trying: the batch must reach the committer or be failed there
+        // keep trying: a sequenced batch must reach the next stage to be acknowledged or failed
       }
     }
   }
@@ -537,14 +545,14 @@ public final class GroupCommitWriter implements AutoCloseable {
         }
       } finally {
         if (toSync) {
-          committed.addAll(group); // the syncer acknowledges them and counts them done
+          group.forEach(s -> put(committed, s)); // the syncer acknowledges them and counts them done
         } else {
           done(group.size());
         }
         group.clear();
       }
     }
-    committed.add(END);
+    put(committed, END);
   }
 
   /** Waits for one item, then takes every waiting one; true when the last was {@link #END} (not kept). */
