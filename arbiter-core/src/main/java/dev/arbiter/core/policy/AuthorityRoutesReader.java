@@ -102,6 +102,10 @@ final class AuthorityRoutesReader {
       Optional<AuthorityLevel> lvl = r.string(cm.get(), "level", true, subject).flatMap(l -> level(r, cm.get(), l, subject));
       int count = r.integer(cm.get(), "count", false, subject).orElse(1);
       lvl.ifPresent(l -> coSign.add(new CoSign(l, Math.max(1, count))));
+      lvl.filter(l -> roles.isEmpty() && levels.stream().noneMatch(a -> a.compareTo(l) >= 0))
+          .ifPresent(l -> r.error(cm.get(), subject, "co_sign", "co_sign at " + l + " can never be met: a co-signer must"
+              + " also be an accepted approver, and no accepted level is " + l + " or above (levels: " + sorted(levels) + ")",
+              Optional.of("accept " + l + " in `levels`, or use `min_level` (that level and above)")));
     }
     Duration aTtl = r.duration(q, "approval_ttl", subject).orElse(approvalTtl);
     Duration dTtl = r.duration(q, "decision_ttl", subject).orElse(decisionTtl);
@@ -117,6 +121,10 @@ final class AuthorityRoutesReader {
       r.error(q, subject, "require", e.getMessage(), Optional.of(min > 0 ? "name who may approve with `min_level`, `levels` or `roles`" : "co-signers count toward `min_signatures`"));
       return Optional.empty();
     }
+  }
+
+  private static List<AuthorityLevel> sorted(Set<AuthorityLevel> levels) {
+    return levels.stream().sorted().toList();
   }
 
   private static Optional<AuthorityLevel> level(YamlReader r, YamlNode at, String name, String subject) {

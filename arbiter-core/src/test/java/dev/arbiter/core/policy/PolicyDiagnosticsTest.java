@@ -198,6 +198,43 @@ class PolicyDiagnosticsTest {
                 .containsExactly("weight `1.5` is outside [0, 1]", "unknown action class `deplyo`"));
   }
 
+  /** A co-signer must also qualify as an approver: a co_sign level above every accepted level can never be met. */
+  @Test
+  void check_whenCoSignLevelIsAboveEveryAcceptedLevel_reportsTheUnmeetableRoute() {
+    List<PolicyDiagnostic> d = diagnostics("authority.yaml", """
+        routes:
+          - id: prod-deploy
+            match: {classes: [deploy]}
+            require:
+              levels: [L2, L3]
+              min_signatures: 2
+              co_sign:
+                - level: L4
+        """);
+
+    assertThat(d).hasSize(1);
+    PolicyDiagnostic diag = d.get(0);
+    assertThat(diag.message()).isEqualTo("co_sign at L4 can never be met: a co-signer must also be an accepted approver,"
+        + " and no accepted level is L4 or above (levels: [L2, L3])");
+    assertThat(diag.hint()).contains("accept L4 in `levels`, or use `min_level` (that level and above)");
+    assertThat(diag.file()).isEqualTo("authority.yaml");
+    assertThat(diag.subject()).isEqualTo("route `prod-deploy`");
+    assertThat(diag.field()).isEqualTo("co_sign");
+    assertThat(diag.line()).isEqualTo(8);
+  }
+
+  @Test
+  void check_whenCoSignLevelIsReachable_byMinLevelOrByRole_compiles() throws Exception {
+    for (String require : List.of(
+        "{min_level: L3, min_signatures: 2, co_sign: [{level: L4}]}",
+        "{levels: [L3], roles: [release-manager], min_signatures: 2, co_sign: [{level: L4}]}")) {
+      TestBundles.write(dir, Map.of("bundle.yaml", TestBundles.BUNDLE_YAML,
+          "authority.yaml", "routes:\n  - id: r\n    match: {classes: [deploy]}\n    require: " + require + "\n"));
+
+      assertThat(PolicyBundles.loadDirectory(dir).authorityMap().routes()).as(require).hasSize(1);
+    }
+  }
+
   @Test
   void load_whenYamlMalformed_isReadErrorNotPolicyError() {
     TestBundles.write(dir, Map.of("bundle.yaml", "version: [unclosed\n"));
