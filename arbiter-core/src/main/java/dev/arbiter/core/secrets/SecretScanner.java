@@ -35,7 +35,17 @@ public final class SecretScanner {
       new Detector("stripe_secret_key", Pattern.compile("\\b[rs]k_live_[A-Za-z0-9]{16,}")),
       new Detector("google_api_key", Pattern.compile("\\bAIza[0-9A-Za-z_-]{35}\\b")),
       new Detector("jwt", Pattern.compile("\\beyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}")),
-      new Detector("bearer_token", Pattern.compile("(?i)\\bbearer\\s+[A-Za-z0-9._~+/-]{20,}=*")));
+      new Detector("bearer_token", Pattern.compile("(?i)\\bbearer\\s+[A-Za-z0-9._~+/-]{20,}=*")),
+      new Detector("gitlab_token", Pattern.compile("\\bglpat-[A-Za-z0-9_-]{20,}")),
+      new Detector("npm_token", Pattern.compile("\\bnpm_[A-Za-z0-9]{36}\\b")),
+      new Detector("sk_api_key", Pattern.compile("\\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{32,}")),
+      new Detector("slack_webhook", Pattern.compile("https://hooks\\.slack\\.com/services/T[A-Za-z0-9]+/B[A-Za-z0-9]+/[A-Za-z0-9]+")),
+      // scheme://user:password@host; not a placeholder such as ${DB_PASSWORD} or <password>. Starts at
+      // the literal "://" and every run is bounded: no input makes a match attempt scan far.
+      new Detector("url_credentials", Pattern.compile("://[^/\\s:@]{1,256}:(?![$<{*])[^/\\s@]{1,256}@")),
+      // ADO.NET / ODBC / JDBC-style key=value connection strings
+      new Detector("connection_string_password",
+          Pattern.compile("(?i)(?:^|[;\\s])(?:password|pwd|accountkey)\\s{0,16}=\\s{0,16}(?![$<{*])[^;\\s]{3,}")));
 
   private static final Set<String> CREDENTIAL_FIELDS = Set.of(
       "password", "passwd", "passphrase", "secret", "client_secret", "api_key", "apikey", "access_token",
@@ -102,8 +112,39 @@ public final class SecretScanner {
     }
   }
 
+  /**
+   * Suffixes that make a field a credential by name: {@code db_password}, {@code dbPassword}, {@code
+   * WEBHOOK_SECRET}, {@code github-api-key}. Not a bare {@code token} suffix: {@code page_token} and
+   * {@code csrf_token} name opaque values that are not credentials often enough to deny for.
+   */
+  private static final List<String> CREDENTIAL_SUFFIXES = List.of(
+      "_password", "_passwd", "_passphrase", "_secret", "_api_key", "_apikey", "_private_key", "_secret_key",
+      "_access_token", "_refresh_token", "_auth_token");
+
   private static boolean isCredentialField(String key) {
-    return CREDENTIAL_FIELDS.contains(key.toLowerCase(Locale.ROOT).replace('-', '_'));
+    String k = snake(key);
+    if (CREDENTIAL_FIELDS.contains(k)) {
+      return true;
+    }
+    for (String suffix : CREDENTIAL_SUFFIXES) {
+      if (k.endsWith(suffix)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** {@code dbPassword}, {@code DB-PASSWORD}, {@code db.password} → {@code db_password}. */
+  private static String snake(String key) {
+    StringBuilder b = new StringBuilder(key.length() + 4);
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (Character.isUpperCase(c) && i > 0 && (Character.isLowerCase(key.charAt(i - 1)) || Character.isDigit(key.charAt(i - 1)))) {
+        b.append('_');
+      }
+      b.append(c == '-' || c == '.' || c == ' ' ? '_' : Character.toLowerCase(c));
+    }
+    return b.toString();
   }
 
   private static Object redactValue(Object value, String path, Map<String, String> byPath) {

@@ -29,6 +29,16 @@ class SecretScannerTest {
       "jwt|{\"auth\":\"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U\"}|action.payload.auth",
       "credential_field|{\"db\":{\"password\":\"hunter2\"}}|action.payload.db.password",
       "credential_field|{\"API-KEY\":\"abc\"}|action.payload.API-KEY",
+      "credential_field|{\"dbPassword\":\"hunter2\"}|action.payload.dbPassword",
+      "credential_field|{\"WEBHOOK_SECRET\":\"abc\"}|action.payload.WEBHOOK_SECRET",
+      "credential_field|{\"github-api-key\":\"abc\"}|action.payload.github-api-key",
+      "url_credentials|{\"db\":\"postgres://orders:hunter2hunter2@db.internal:5432/orders\"}|action.payload.db",
+      "connection_string_password|{\"conn\":\"Server=db;Database=orders;User Id=app;Password=hunter2;\"}|action.payload.conn",
+      "connection_string_password|{\"blob\":\"DefaultEndpointsProtocol=https;AccountName=x;AccountKey=YWJjZGVmZ2hpamtsbW5vcA==\"}|action.payload.blob",
+      "gitlab_token|{\"t\":\"glpat-abcdefghij0123456789\"}|action.payload.t",
+      "npm_token|{\"t\":\"npm_abcdefghijklmnopqrstuvwxyz0123456789\"}|action.payload.t",
+      "sk_api_key|{\"llm\":\"sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD\"}|action.payload.llm",
+      "slack_webhook|{\"notify\":\"https://hooks.slack.com/services/T0123ABCD/B0123ABCD/abcdefghijklmnop\"}|action.payload.notify",
   })
   void scan_findsTheSecret_andSaysWhereButNotWhat(String detector, String payload, String path) throws Exception {
     DecisionRequest r = request(payload, "release");
@@ -52,7 +62,10 @@ class SecretScannerTest {
   @Test
   void scan_leavesOrdinaryPayloadsAlone() throws Exception {
     DecisionRequest r = request("{\"image\":\"registry.internal/checkout:1.42.0\",\"change_ticket\":\"CHG-2291\","
-        + "\"token_count\":12,\"password_policy\":\"strict\",\"password\":\"\",\"amount\":1500}", "release checkout 1.42.0");
+        + "\"token_count\":12,\"password_policy\":\"strict\",\"password\":\"\",\"amount\":1500,"
+        + "\"repo\":\"https://github.com/acme/checkout.git\",\"db\":\"postgres://db.internal:5432/orders\","
+        + "\"db_template\":\"postgres://orders:${DB_PASSWORD}@db.internal/orders\",\"next_page_token\":\"c2VjcmV0LWN1cnNvcg\","
+        + "\"sku\":\"sk-small-blue-widget\",\"conn\":\"Server=db;Database=orders;Password=<from vault>;\"}", "release checkout 1.42.0");
     assertThat(SecretScanner.scan(r)).isEmpty();
     assertThat(SecretScanner.redact(r, List.of())).isSameAs(r);
   }
