@@ -96,6 +96,74 @@ class LedgerSyncTest {
   }
 
   /**
+   * A group committed behind a sync that then fails is failed too, not acknowledged by the next sync:
+   * Linux reports a write-back error once, so that sync may succeed, yet the group's WAL frames follow
+   * the lost ones and crash recovery stops before them.
+   */
+  @Test
+  void aGroupCommittedBehindAFailedSync_isFailed_notAcknowledgedByTheNextSync() throws Exception {
+    SigningKey key = TestLedgers.newKey();
+    HeldSyncStore store = new HeldSyncStore(SqliteLedgerStore.open(dir.resolve("l.db"), SqliteLedgerStore.Mode.CREATE_IF_MISSING));
+    try (Ledger ledger = Ledger.open(store, key, Clock.systemUTC(), LedgerOptions.defaults())) {
+      TestLedgers.fill(ledger, 1, 2, 1);
+      store.hold = new CountDownLatch(1);
+      try {
+        CompletableFuture<AppendedEvent> first = ledger.append(TestLedgers.draft("dec_a", "decision.created", 1));
+        assertThat(store.syncEntered.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<AppendedEvent> behind = ledger.append(TestLedgers.draft("dec_b", "decision.created", 1));
+        assertThat(waitForSize(store, 4)).as("the second group is committed while the first one's sync is held").isTrue();
+        store.failNext = true;
+        store.hold.countDown();
+
+        assertThatThrownBy(first::join).hasCauseInstanceOf(LedgerUnavailableException.class);
+        assertThatThrownBy(behind::join).hasCauseInstanceOf(LedgerUnavailableException.class)
+            .hasMessageContaining("could not make its writes durable");
+        assertThat(ledger.latestCheckpoint().treeSize()).isEqualTo(2);
+      } finally {
+        store.hold.countDown();
+      }
+    }
+  }
+
+  /**
+   * A commit fails while an earlier group's sync is held; the sequencer waits for the pipeline to
+   * drain before it reloads; meanwhile the held sync fails. The reload must not run and publish the
+   * unsynced group's checkpoint as the latest.
+   */
+  @Test
+  void aSyncThatFailsWhileTheWriterWaitsToReload_leavesTheLatestCheckpointAlone() throws Exception {
+    Path db = dir.resolve("l.db");
+    SigningKey key = TestLedgers.newKey();
+    HeldSyncStore store = new HeldSyncStore(SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.CREATE_IF_MISSING));
+    try (Ledger ledger = Ledger.open(store, key, Clock.systemUTC(), LedgerOptions.defaults())) {
+      TestLedgers.fill(ledger, 1, 2, 1);
+      store.hold = new CountDownLatch(1);
+      try {
+        CompletableFuture<AppendedEvent> a = ledger.append(TestLedgers.draft("dec_a", "decision.created", 1));
+        assertThat(store.syncEntered.await(10, TimeUnit.SECONDS)).isTrue();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+            java.sql.Statement st = c.createStatement()) {
+          st.execute("CREATE TRIGGER refuse BEFORE INSERT ON entries BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+          assertThatThrownBy(() -> ledger.append(TestLedgers.draft("dec_b", "decision.created", 1)).join())
+              .hasMessageContaining("could not confirm");
+          st.execute("DROP TRIGGER refuse");
+        }
+        CompletableFuture<AppendedEvent> c = ledger.append(TestLedgers.draft("dec_c", "decision.created", 1));
+        Thread.sleep(100); // the sequencer now waits for the held group before it reloads
+        store.failNext = true;
+        store.hold.countDown();
+
+        assertThatThrownBy(a::join).hasCauseInstanceOf(LedgerUnavailableException.class);
+        assertThatThrownBy(c::join).hasCauseInstanceOf(LedgerUnavailableException.class)
+            .hasMessageContaining("could not make its writes durable");
+        assertThat(ledger.latestCheckpoint().treeSize()).isEqualTo(2);
+      } finally {
+        store.hold.countDown();
+      }
+    }
+  }
+
+  /**
    * While a sync stalls (a disk that stops answering), the committer writes at most a bounded number
    * of batches ahead of it; then the pipeline backs up and new appends fail fast at the full queue,
    * instead of piling up committed-but-unacknowledged batches in memory without limit.

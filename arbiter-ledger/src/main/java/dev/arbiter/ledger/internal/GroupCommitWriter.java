@@ -138,6 +138,9 @@ public final class GroupCommitWriter implements AutoCloseable {
         return size() > cacheSize;
       }
     };
+    // A previous process may have committed without syncing (it died between the two): make that
+    // durable before its checkpoint is published again.
+    store.sync();
     this.latest = store.latestCheckpoint().orElseThrow();
     this.lastTimestamp = latest.timestamp();
     // Short names: the kernel keeps 15 characters, and top -H should tell the three apart.
@@ -236,6 +239,9 @@ public final class GroupCommitWriter implements AutoCloseable {
         batch.add(queue.poll());
         events += next.drafts().size();
       }
+      if (commitFailed || sequencerBroken) {
+        awaitDrained(); // after this, a sync that failed in the meantime has set syncFailure
+      }
       if (syncFailure != null) {
         failAll(batch, stoppedBy(syncFailure));
         batch.clear();
@@ -247,7 +253,6 @@ public final class GroupCommitWriter implements AutoCloseable {
           throw new LedgerStoreException("the ledger refuses to extend: " + integrityFailure.getMessage(), integrityFailure);
         }
         if (commitFailed || sequencerBroken) {
-          awaitDrained();
           resync();
         }
         s = sequence(batch);
@@ -256,7 +261,8 @@ public final class GroupCommitWriter implements AutoCloseable {
         failAll(batch, new LedgerUnavailableException("the ledger refuses to extend: " + e.getMessage(), e));
       } catch (LedgerStoreException e) {
         sequencerBroken = true;
-        failAll(batch, new LedgerUnavailableException("the ledger store is unavailable: " + e.getMessage(), e));
+        failAll(batch, syncFailure != null ? stoppedBy(syncFailure)
+            : new LedgerUnavailableException("the ledger store is unavailable: " + e.getMessage(), e));
       } catch (RuntimeException | Error e) {
         sequencerBroken = true;
         failAll(batch, new LedgerUnavailableException("ledger writer failed: " + e, e));
@@ -504,6 +510,14 @@ public final class GroupCommitWriter implements AutoCloseable {
    * reloaded without checking.
    */
   private void resync() throws LedgerStoreException, LedgerIntegrityException {
+    // What the store holds may include a commit whose group failed after it was written: make it
+    // durable before the reloaded checkpoint is published, or stop.
+    try {
+      store.sync();
+    } catch (LedgerStoreException e) {
+      markSyncFailed(e);
+      throw e;
+    }
     treeLock.lock();
     try {
       heads.clear();
@@ -610,7 +624,15 @@ public final class GroupCommitWriter implements AutoCloseable {
     while (!end) {
       end = takeAll(committed, batches);
       try {
-        syncAndAcknowledge(batches);
+        if (syncFailure != null) {
+          // Committed behind the failed sync. A sync now may succeed (Linux reports a write error
+          // once) though these frames follow the lost ones in the WAL, where recovery stops.
+          for (Sequenced s : batches) {
+            failAll(s.pendings(), stoppedBy(syncFailure));
+          }
+        } else {
+          syncAndAcknowledge(batches);
+        }
       } catch (LedgerStoreException | RuntimeException | Error e) {
         stop(e, batches);
       } finally {
@@ -648,13 +670,17 @@ public final class GroupCommitWriter implements AutoCloseable {
   private void stop(Throwable cause, List<Sequenced> batches) {
     LedgerStoreException failure = cause instanceof LedgerStoreException lse ? lse
         : new LedgerStoreException("ledger syncer failed: " + cause, cause);
+    markSyncFailed(failure);
+    for (Sequenced s : batches) {
+      failAll(s.pendings(), stoppedBy(failure));
+    }
+  }
+
+  private void markSyncFailed(LedgerStoreException failure) {
     syncFailure = failure;
     commitFailed = true;
     System.getLogger(GroupCommitWriter.class.getName()).log(System.Logger.Level.ERROR,
         "ledger sync failed; the writer stops and refuses every append until the ledger is reopened: " + failure.getMessage());
-    for (Sequenced s : batches) {
-      failAll(s.pendings(), stoppedBy(failure));
-    }
   }
 
   private static LedgerUnavailableException stoppedBy(LedgerStoreException syncFailure) {

@@ -187,6 +187,9 @@ public final class SqliteLedgerStore implements LedgerStore {
       try (ResultSet rs = st.executeQuery("SELECT count(*) FROM ledger_meta")) {
         rs.next();
       }
+      if (!readOnly) {
+        openWal();
+      }
       if (!existed && readOnly) {
         throw new NotALedgerException("no ledger at " + file);
       }
@@ -590,12 +593,6 @@ public final class SqliteLedgerStore implements LedgerStore {
     requireWritable();
     synchronized (syncLock) {
       try {
-        if (wal == null) {
-          Path path = walFile();
-          walKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
-          wal = FileChannel.open(path, StandardOpenOption.READ);
-          syncDirectory(path.toAbsolutePath().getParent()); // the WAL's own name must survive a crash too
-        }
         wal.force(false);
         // SQLite keeps one WAL file for as long as a connection is open, and the writer's is. If the
         // path names another file now (someone deleted or replaced it), the flush above missed
@@ -608,6 +605,23 @@ public final class SqliteLedgerStore implements LedgerStore {
       } catch (java.io.IOException | RuntimeException e) {
         throw new LedgerStoreException("cannot sync the ledger's write-ahead log " + walFile() + ": " + e, e);
       }
+    }
+  }
+
+  /**
+   * Opens the descriptor {@link #sync} flushes, at open and not at the first sync: Linux reports a
+   * failed write-back once, to descriptors open when it happened, and the checkpointer's or SQLite's
+   * own fsync could take that report first. Also fsyncs the directory, so the WAL's name survives a
+   * crash.
+   */
+  private void openWal() throws LedgerStoreException {
+    Path path = walFile();
+    try {
+      walKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+      wal = FileChannel.open(path, StandardOpenOption.READ);
+      syncDirectory(path.toAbsolutePath().getParent());
+    } catch (java.io.IOException e) {
+      throw new LedgerStoreException("cannot open the ledger's write-ahead log " + path + " for syncing: " + e, e);
     }
   }
 
