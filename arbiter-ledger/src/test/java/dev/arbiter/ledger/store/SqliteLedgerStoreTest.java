@@ -106,6 +106,29 @@ class SqliteLedgerStoreTest extends LedgerStoreContract {
     }
   }
 
+  /**
+   * {@code sync} really flushes the WAL file: JFR records every {@code FileChannel.force} with its
+   * path. (A crash test cannot show this: a killed process leaves its writes in the page cache.)
+   */
+  @Test
+  void sync_forcesTheWalFileToDisk() throws Exception {
+    Path file = dir.resolve("force.db");
+    try (SqliteLedgerStore store = SqliteLedgerStore.open(file, SqliteLedgerStore.Mode.CREATE_IF_MISSING);
+        jdk.jfr.Recording recording = new jdk.jfr.Recording()) {
+      recording.enable("jdk.FileForce").withThreshold(java.time.Duration.ZERO);
+      recording.start();
+      store.sync();
+      recording.stop();
+      Path jfr = dir.resolve("force.jfr");
+      recording.dump(jfr);
+
+      List<String> forced = jdk.jfr.consumer.RecordingFile.readAllEvents(jfr).stream()
+          .filter(e -> e.getEventType().getName().equals("jdk.FileForce"))
+          .map(e -> e.getString("path")).toList();
+      assertThat(forced).contains(file + "-wal");
+    }
+  }
+
   @Test
   void sync_onAReadOnlyStore_isRefused() throws Exception {
     Path file = dir.resolve("ro.db");
