@@ -127,17 +127,7 @@ public final class LedgerBenchCommand implements Callable<Integer> {
 
     long[] latencies = new long[(int) events];
     double seconds;
-    SqliteLedgerStore store = LedgerFiles.openForAppend(db);
-    Ledger ledger;
-    try {
-      ledger = Ledger.open(store, key, Clock.systemUTC(), LedgerOptions.defaults());
-    } catch (LedgerIntegrityException e) {
-      store.close();
-      throw CliFailure.verification("refusing to extend this ledger: " + e.getMessage());
-    } catch (LedgerStoreException e) {
-      store.close();
-      throw LedgerFiles.storeFailure(e);
-    }
+    Ledger ledger = openForAppend(db, key, "refusing to extend this ledger: ");
     String run = Long.toString(System.currentTimeMillis(), 36);
     String data = payload(payloadBytes);
     AtomicLong done = new AtomicLong();
@@ -263,14 +253,7 @@ public final class LedgerBenchCommand implements Callable<Integer> {
       long start = System.nanoTime();
       AtomicLong done = new AtomicLong();
       AtomicReference<Throwable> failure = new AtomicReference<>();
-      Ledger ledger;
-      try {
-        ledger = Ledger.open(LedgerFiles.openForAppend(scratch), key, Clock.systemUTC(), LedgerOptions.defaults());
-      } catch (LedgerIntegrityException e) {
-        throw CliFailure.verification("the new warm-up ledger did not open: " + e.getMessage());
-      } catch (LedgerStoreException e) {
-        throw LedgerFiles.storeFailure(e);
-      }
+      Ledger ledger = openForAppend(scratch, key, "the new warm-up ledger did not open: ");
       Thread ticker = ticker(new Progress(err, "warm-up appended", n), done);
       try {
         load(ledger, n, run, data, new long[(int) n], done, failure);
@@ -306,6 +289,20 @@ public final class LedgerBenchCommand implements Callable<Integer> {
       closedLoop(ledger, n, run, data, lat, done, failure);
     } else {
       openLoop(ledger, n, run, data, lat, done, failure);
+    }
+  }
+
+  /** The ledger at {@code db}, opened to append; its store is closed again if the ledger refuses to open. */
+  private static Ledger openForAppend(Path db, SigningKey key, String refusal) {
+    SqliteLedgerStore store = LedgerFiles.openForAppend(db);
+    try {
+      return Ledger.open(store, key, Clock.systemUTC(), LedgerOptions.defaults());
+    } catch (LedgerIntegrityException e) {
+      store.close();
+      throw CliFailure.verification(refusal + e.getMessage());
+    } catch (LedgerStoreException e) {
+      store.close();
+      throw LedgerFiles.storeFailure(e);
     }
   }
 

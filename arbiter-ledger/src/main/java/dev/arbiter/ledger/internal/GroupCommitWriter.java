@@ -239,7 +239,10 @@ public final class GroupCommitWriter implements AutoCloseable {
         batch.add(queue.poll());
         events += next.drafts().size();
       }
-      if (commitFailed || sequencerBroken) {
+      // Read once: a sync that fails from here on sets commitFailed too, and a reload decided after
+      // this point would run without the wait below (and could publish what that sync lost).
+      boolean rebuild = commitFailed || sequencerBroken;
+      if (rebuild) {
         awaitDrained(); // after this, a sync that failed in the meantime has set syncFailure
       }
       if (syncFailure != null) {
@@ -252,7 +255,7 @@ public final class GroupCommitWriter implements AutoCloseable {
         if (integrityFailure != null) {
           throw new LedgerStoreException("the ledger refuses to extend: " + integrityFailure.getMessage(), integrityFailure);
         }
-        if (commitFailed || sequencerBroken) {
+        if (rebuild) {
           resync();
         }
         s = sequence(batch);
@@ -518,6 +521,10 @@ public final class GroupCommitWriter implements AutoCloseable {
       markSyncFailed(e);
       throw e;
     }
+    LedgerStoreException failed = syncFailure;
+    if (failed != null) { // the syncer's sync failed meanwhile; this one may have succeeded over lost pages
+      throw failed;
+    }
     treeLock.lock();
     try {
       heads.clear();
@@ -649,6 +656,10 @@ public final class GroupCommitWriter implements AutoCloseable {
     }
     long started = System.nanoTime();
     store.sync();
+    LedgerStoreException failed = syncFailure;
+    if (failed != null) { // another sync (a reload's) failed meanwhile: this one proves nothing
+      throw failed;
+    }
     List<CommitBatch> all = new ArrayList<>();
     for (Sequenced s : batches) {
       all.addAll(s.batches());

@@ -665,13 +665,12 @@ public final class SqliteLedgerStore implements LedgerStore {
     if (checkpointer != null) {
       checkpointer.close();
     }
-    synchronized (syncLock) {
-      if (wal != null) {
-        try {
-          wal.close();
-        } catch (java.io.IOException ignored) {
-          // closing a read-only descriptor: nothing was buffered in it
-        }
+    // Not under syncLock: a sync hung in force() holds it, and closing the channel is what ends that wait.
+    if (wal != null) {
+      try {
+        wal.close();
+      } catch (java.io.IOException ignored) {
+        // closing a read-only descriptor: nothing was buffered in it
       }
     }
     try {
