@@ -35,14 +35,36 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LedgerSyncTest {
   @TempDir Path dir;
+  final SigningKey key = TestLedgers.newKey();
+
+  /** What runs while the store's syncs are held (until {@code store.hold} is counted down). */
+  private interface HeldScenario {
+    void run(Ledger ledger, HeldSyncStore store) throws Exception;
+  }
+
+  /**
+   * Opens a ledger on {@code l.db} behind a {@link HeldSyncStore}, appends {@code prefill} events,
+   * then holds every sync and runs {@code scenario}; releases the syncs afterwards whatever happened
+   * (close() would otherwise wait for a held sync).
+   */
+  private void withSyncsHeld(LedgerOptions options, int prefill, HeldScenario scenario) throws Exception {
+    HeldSyncStore store = new HeldSyncStore(SqliteLedgerStore.open(dir.resolve("l.db"), SqliteLedgerStore.Mode.CREATE_IF_MISSING));
+    try (Ledger ledger = Ledger.open(store, key, Clock.systemUTC(), options)) {
+      if (prefill > 0) {
+        TestLedgers.fill(ledger, 1, prefill, 1);
+      }
+      store.hold = new CountDownLatch(1);
+      try {
+        scenario.run(ledger, store);
+      } finally {
+        store.hold.countDown();
+      }
+    }
+  }
 
   @Test
   void anAppend_isCommittedBeforeItsSync_butAcknowledgedAndCheckpointedOnlyAfterIt() throws Exception {
-    SigningKey key = TestLedgers.newKey();
-    HeldSyncStore store = new HeldSyncStore(SqliteLedgerStore.open(dir.resolve("l.db"), SqliteLedgerStore.Mode.CREATE_IF_MISSING));
-    try (Ledger ledger = Ledger.open(store, key, Clock.systemUTC(), LedgerOptions.defaults())) {
-      TestLedgers.fill(ledger, 1, 3, 1);
-      store.hold = new CountDownLatch(1);
+    withSyncsHeld(LedgerOptions.defaults(), 3, (ledger, store) -> {
       int syncsBefore = store.syncs.get();
 
       CompletableFuture<AppendedEvent> f = ledger.append(TestLedgers.draft("dec_s", "decision.created", 1));
@@ -59,13 +81,12 @@ class LedgerSyncTest {
       assertThat(ledger.latestCheckpoint().treeSize()).isEqualTo(4);
       assertThat(store.syncs.get()).isGreaterThan(syncsBefore);
       new ReceiptVerifier(key.verifyingKey()).verify(e.receipt());
-    }
+    });
   }
 
   @Test
   void aFailedSync_failsItsAppends_andStopsTheWriterUntilTheLedgerIsReopened() throws Exception {
     Path db = dir.resolve("l.db");
-    SigningKey key = TestLedgers.newKey();
     HeldSyncStore store = new HeldSyncStore(SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.CREATE_IF_MISSING));
     try (Ledger ledger = Ledger.open(store, key, Clock.systemUTC(), LedgerOptions.defaults())) {
       TestLedgers.fill(ledger, 1, 2, 1);
@@ -102,27 +123,19 @@ class LedgerSyncTest {
    */
   @Test
   void aGroupCommittedBehindAFailedSync_isFailed_notAcknowledgedByTheNextSync() throws Exception {
-    SigningKey key = TestLedgers.newKey();
-    HeldSyncStore store = new HeldSyncStore(SqliteLedgerStore.open(dir.resolve("l.db"), SqliteLedgerStore.Mode.CREATE_IF_MISSING));
-    try (Ledger ledger = Ledger.open(store, key, Clock.systemUTC(), LedgerOptions.defaults())) {
-      TestLedgers.fill(ledger, 1, 2, 1);
-      store.hold = new CountDownLatch(1);
-      try {
-        CompletableFuture<AppendedEvent> first = ledger.append(TestLedgers.draft("dec_a", "decision.created", 1));
-        assertThat(store.syncEntered.await(10, TimeUnit.SECONDS)).isTrue();
-        CompletableFuture<AppendedEvent> behind = ledger.append(TestLedgers.draft("dec_b", "decision.created", 1));
-        assertThat(waitForSize(store, 4)).as("the second group is committed while the first one's sync is held").isTrue();
-        store.failNext = true;
-        store.hold.countDown();
+    withSyncsHeld(LedgerOptions.defaults(), 2, (ledger, store) -> {
+      CompletableFuture<AppendedEvent> first = ledger.append(TestLedgers.draft("dec_a", "decision.created", 1));
+      assertThat(store.syncEntered.await(10, TimeUnit.SECONDS)).isTrue();
+      CompletableFuture<AppendedEvent> behind = ledger.append(TestLedgers.draft("dec_b", "decision.created", 1));
+      assertThat(waitForSize(store, 4)).as("the second group is committed while the first one's sync is held").isTrue();
+      store.failNext = true;
+      store.hold.countDown();
 
-        assertThatThrownBy(first::join).hasCauseInstanceOf(LedgerUnavailableException.class);
-        assertThatThrownBy(behind::join).hasCauseInstanceOf(LedgerUnavailableException.class)
-            .hasMessageContaining("could not make its writes durable");
-        assertThat(ledger.latestCheckpoint().treeSize()).isEqualTo(2);
-      } finally {
-        store.hold.countDown();
-      }
-    }
+      assertThatThrownBy(first::join).hasCauseInstanceOf(LedgerUnavailableException.class);
+      assertThatThrownBy(behind::join).hasCauseInstanceOf(LedgerUnavailableException.class)
+          .hasMessageContaining("could not make its writes durable");
+      assertThat(ledger.latestCheckpoint().treeSize()).isEqualTo(2);
+    });
   }
 
   /**
@@ -132,35 +145,26 @@ class LedgerSyncTest {
    */
   @Test
   void aSyncThatFailsWhileTheWriterWaitsToReload_leavesTheLatestCheckpointAlone() throws Exception {
-    Path db = dir.resolve("l.db");
-    SigningKey key = TestLedgers.newKey();
-    HeldSyncStore store = new HeldSyncStore(SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.CREATE_IF_MISSING));
-    try (Ledger ledger = Ledger.open(store, key, Clock.systemUTC(), LedgerOptions.defaults())) {
-      TestLedgers.fill(ledger, 1, 2, 1);
-      store.hold = new CountDownLatch(1);
-      try {
-        CompletableFuture<AppendedEvent> a = ledger.append(TestLedgers.draft("dec_a", "decision.created", 1));
-        assertThat(store.syncEntered.await(10, TimeUnit.SECONDS)).isTrue();
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
-            java.sql.Statement st = c.createStatement()) {
-          st.execute("CREATE TRIGGER refuse BEFORE INSERT ON entries BEGIN SELECT RAISE(ABORT, 'disk full'); END");
-          assertThatThrownBy(() -> ledger.append(TestLedgers.draft("dec_b", "decision.created", 1)).join())
-              .hasMessageContaining("could not confirm");
-          st.execute("DROP TRIGGER refuse");
-        }
-        CompletableFuture<AppendedEvent> c = ledger.append(TestLedgers.draft("dec_c", "decision.created", 1));
-        Thread.sleep(100); // the sequencer now waits for the held group before it reloads
-        store.failNext = true;
-        store.hold.countDown();
-
-        assertThatThrownBy(a::join).hasCauseInstanceOf(LedgerUnavailableException.class);
-        assertThatThrownBy(c::join).hasCauseInstanceOf(LedgerUnavailableException.class)
-            .hasMessageContaining("could not make its writes durable");
-        assertThat(ledger.latestCheckpoint().treeSize()).isEqualTo(2);
-      } finally {
-        store.hold.countDown();
+    withSyncsHeld(LedgerOptions.defaults(), 2, (ledger, store) -> {
+      CompletableFuture<AppendedEvent> a = ledger.append(TestLedgers.draft("dec_a", "decision.created", 1));
+      assertThat(store.syncEntered.await(10, TimeUnit.SECONDS)).isTrue();
+      try (java.sql.Connection conn = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("l.db"));
+          java.sql.Statement st = conn.createStatement()) {
+        st.execute("CREATE TRIGGER refuse BEFORE INSERT ON entries BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+        assertThatThrownBy(() -> ledger.append(TestLedgers.draft("dec_b", "decision.created", 1)).join())
+            .hasMessageContaining("could not confirm");
+        st.execute("DROP TRIGGER refuse");
       }
-    }
+      CompletableFuture<AppendedEvent> c = ledger.append(TestLedgers.draft("dec_c", "decision.created", 1));
+      Thread.sleep(100); // the sequencer now waits for the held group before it reloads
+      store.failNext = true;
+      store.hold.countDown();
+
+      assertThatThrownBy(a::join).hasCauseInstanceOf(LedgerUnavailableException.class);
+      assertThatThrownBy(c::join).hasCauseInstanceOf(LedgerUnavailableException.class)
+          .hasMessageContaining("could not make its writes durable");
+      assertThat(ledger.latestCheckpoint().treeSize()).isEqualTo(2);
+    });
   }
 
   /**
@@ -170,17 +174,8 @@ class LedgerSyncTest {
    */
   @Test
   void whileASyncStalls_committedBatchesAreBounded_andNewAppendsFailFast() throws Exception {
-    SigningKey key = TestLedgers.newKey();
-    HeldSyncStore store = new HeldSyncStore(SqliteLedgerStore.open(dir.resolve("l.db"), SqliteLedgerStore.Mode.CREATE_IF_MISSING));
-    LedgerOptions small = new LedgerOptions(1024, 16, 8192, new java.security.SecureRandom());
-    try (Ledger ledger = Ledger.open(store, key, Clock.systemUTC(), small)) {
-      store.hold = new CountDownLatch(1);
-      try {
-        appendWhileTheSyncIsHeld(ledger, store, key);
-      } finally {
-        store.hold.countDown(); // also when an assertion failed: close() would wait for the held sync
-      }
-    }
+    withSyncsHeld(new LedgerOptions(1024, 16, 8192, new java.security.SecureRandom()), 0,
+        (ledger, store) -> appendWhileTheSyncIsHeld(ledger, store, key));
   }
 
   private static void appendWhileTheSyncIsHeld(Ledger ledger, HeldSyncStore store, SigningKey key) throws Exception {

@@ -98,6 +98,8 @@ public final class GroupCommitWriter implements AutoCloseable {
   private volatile LedgerIntegrityException integrityFailure;
   /** Set when a sync failed: what the disk holds is unknown until the ledger is reopened; the writer stops for good. */
   private volatile LedgerStoreException syncFailure;
+  /** The batches the syncer is syncing now (for {@link #close} when that sync never returns). */
+  private volatile List<Sequenced> syncing;
   /** The last checkpoint timestamp: timestamps never go backwards, whatever the clock does. */
   private String lastTimestamp;
   private int inFlight;
@@ -518,7 +520,9 @@ public final class GroupCommitWriter implements AutoCloseable {
     try {
       store.sync();
     } catch (LedgerStoreException e) {
-      markSyncFailed(e);
+      syncFailure = e;
+      commitFailed = true;
+      logStopped(e);
       throw e;
     }
     LedgerStoreException failed = syncFailure;
@@ -630,6 +634,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     boolean end = false;
     while (!end) {
       end = takeAll(committed, batches);
+      syncing = List.copyOf(batches);
       try {
         if (syncFailure != null) {
           // Committed behind the failed sync. A sync now may succeed (Linux reports a write error
@@ -643,6 +648,7 @@ public final class GroupCommitWriter implements AutoCloseable {
       } catch (LedgerStoreException | RuntimeException | Error e) {
         stop(e, batches);
       } finally {
+        syncing = null;
         done(batches.size() + (end ? 1 : 0));
         batches.clear();
       }
@@ -681,15 +687,15 @@ public final class GroupCommitWriter implements AutoCloseable {
   private void stop(Throwable cause, List<Sequenced> batches) {
     LedgerStoreException failure = cause instanceof LedgerStoreException lse ? lse
         : new LedgerStoreException("ledger syncer failed: " + cause, cause);
-    markSyncFailed(failure);
+    syncFailure = failure;
+    commitFailed = true;
     for (Sequenced s : batches) {
       failAll(s.pendings(), stoppedBy(failure));
     }
+    logStopped(failure); // after the callers are answered: nothing here may leave them waiting
   }
 
-  private void markSyncFailed(LedgerStoreException failure) {
-    syncFailure = failure;
-    commitFailed = true;
+  private static void logStopped(LedgerStoreException failure) {
     System.getLogger(GroupCommitWriter.class.getName()).log(System.Logger.Level.ERROR,
         "ledger sync failed; the writer stops and refuses every append until the ledger is reopened: " + failure.getMessage());
   }
@@ -746,6 +752,19 @@ public final class GroupCommitWriter implements AutoCloseable {
     Pending p;
     while ((p = queue.poll()) != null) {
       p.future().completeExceptionally(new LedgerUnavailableException("the ledger is closed", null));
+    }
+    // Threads still alive after their joins are stuck (a sync that never returns): answer the appends
+    // they hold. A later completion by such a thread is then a no-op.
+    List<Sequenced> stuck = new ArrayList<>();
+    handoff.drainTo(stuck);
+    committed.drainTo(stuck);
+    List<Sequenced> inSync = syncing;
+    if (inSync != null) {
+      stuck.addAll(inSync);
+    }
+    for (Sequenced s : stuck) {
+      failAll(s.pendings(), new LedgerUnavailableException("the ledger closed while this append waited for the disk;"
+          + " it may or may not be recorded", null));
     }
   }
 }

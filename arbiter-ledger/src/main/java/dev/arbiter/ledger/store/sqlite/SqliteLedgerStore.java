@@ -82,11 +82,11 @@ public final class SqliteLedgerStore implements LedgerStore {
   /** {@link #STREAM_HEAD_SQL} prepared on {@link #readConn}; guarded by {@link #readLock}. */
   private PreparedStatement streamHeadOnReadConn;
   private long size = -1;
-  /** The WAL file, opened for fsync only; guarded by {@link #syncLock}, which {@link #commit} never takes. */
+  /** The WAL file, opened for fsync only; its syncs hold {@link #syncLock}, which {@link #commit} never takes. */
   private FileChannel wal;
   /** The WAL's identity when {@link #wal} was opened: a sync must flush the file SQLite writes to. */
   private Object walKey;
-  private final Object syncLock = new Object();
+  private final java.util.concurrent.locks.ReentrantLock syncLock = new java.util.concurrent.locks.ReentrantLock();
 
   private SqliteLedgerStore(Path file, Connection conn, boolean readOnly) {
     this.file = file;
@@ -591,7 +591,8 @@ public final class SqliteLedgerStore implements LedgerStore {
   @Override
   public void sync() throws LedgerStoreException {
     requireWritable();
-    synchronized (syncLock) {
+    syncLock.lock();
+    try {
       try {
         wal.force(false);
         // SQLite keeps one WAL file for as long as a connection is open, and the writer's is. If the
@@ -605,6 +606,8 @@ public final class SqliteLedgerStore implements LedgerStore {
       } catch (java.io.IOException | RuntimeException e) {
         throw new LedgerStoreException("cannot sync the ledger's write-ahead log " + walFile() + ": " + e, e);
       }
+    } finally {
+      syncLock.unlock();
     }
   }
 
@@ -665,12 +668,15 @@ public final class SqliteLedgerStore implements LedgerStore {
     if (checkpointer != null) {
       checkpointer.close();
     }
-    // Not under syncLock: a sync hung in force() holds it, and closing the channel is what ends that wait.
-    if (wal != null) {
+    // A sync hung in force() (a disk that stopped answering) holds syncLock, and closing the channel
+    // would wait for it: cannot be interrupted. Then leave the descriptor to the process's exit.
+    if (wal != null && syncLock.tryLock()) {
       try {
         wal.close();
       } catch (java.io.IOException ignored) {
         // closing a read-only descriptor: nothing was buffered in it
+      } finally {
+        syncLock.unlock();
       }
     }
     try {
