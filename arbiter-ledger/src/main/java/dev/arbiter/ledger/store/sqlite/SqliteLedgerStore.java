@@ -591,23 +591,22 @@ public final class SqliteLedgerStore implements LedgerStore {
   @Override
   public void sync() throws LedgerStoreException {
     requireWritable();
+    Object now;
     syncLock.lock();
     try {
-      try {
-        wal.force(false);
-        // SQLite keeps one WAL file for as long as a connection is open, and the writer's is. If the
-        // path names another file now (someone deleted or replaced it), the flush above missed
-        // whatever SQLite wrote since: refuse rather than acknowledge it.
-        Object now = Files.readAttributes(walFile(), BasicFileAttributes.class).fileKey();
-        if (walKey != null && !walKey.equals(now)) {
-          throw new LedgerStoreException("the ledger's write-ahead log " + walFile() + " was replaced while the ledger was open;"
-              + " recent appends may not be durable");
-        }
-      } catch (java.io.IOException | RuntimeException e) {
-        throw new LedgerStoreException("cannot sync the ledger's write-ahead log " + walFile() + ": " + e, e);
-      }
+      wal.force(false);
+      now = Files.readAttributes(walFile(), BasicFileAttributes.class).fileKey();
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new LedgerStoreException("cannot sync the ledger's write-ahead log " + walFile() + ": " + e, e);
     } finally {
       syncLock.unlock();
+    }
+    // SQLite keeps one WAL file for as long as a connection is open, and the writer's is. If the path
+    // names another file now (someone deleted or replaced it), the flush above missed whatever SQLite
+    // wrote since: refuse rather than acknowledge it.
+    if (walKey != null && !walKey.equals(now)) { // fileKey() is null where the platform has no inode
+      throw new LedgerStoreException("the ledger's write-ahead log " + walFile() + " was replaced while the ledger was open;"
+          + " recent appends may not be durable");
     }
   }
 
