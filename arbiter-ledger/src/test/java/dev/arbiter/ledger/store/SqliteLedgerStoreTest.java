@@ -107,6 +107,40 @@ class SqliteLedgerStoreTest extends LedgerStoreContract {
   }
 
   /**
+   * After a failed sync the kernel's cache may hold WAL frames the disk lost, and a reopen in the same
+   * boot would build on them: the store leaves a marker and refuses to open for appending until the
+   * boot id changed (a reboot) or the marker is removed. Read-only opens still work.
+   */
+  @Test
+  void afterAFailedSync_theLedgerRefusesToAppendInTheSameBoot_untilARebootOrTheMarkerIsRemoved() throws Exception {
+    Path file = dir.resolve("marked.db");
+    SigningKey key = TestLedgers.newKey();
+    CheckpointSigner signer = new CheckpointSigner(key);
+    try (SqliteLedgerStore store = SqliteLedgerStore.open(file, SqliteLedgerStore.Mode.CREATE_IF_MISSING)) {
+      store.initialize(new LedgerIdentity("ldg_test", key.keyId()),
+          signer.sign("ldg_test", 0, HashValue.of(new byte[32]), "2026-11-26T00:00:00.000000Z"));
+      Files.move(Path.of(file + "-wal"), dir.resolve("elsewhere-wal"));
+      Files.write(Path.of(file + "-wal"), new byte[0]);
+      org.assertj.core.api.Assertions.assertThatThrownBy(store::sync).isInstanceOf(LedgerStoreException.class);
+    }
+    Path marker = Path.of(file + ".sync-failed");
+    String boot = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim();
+    assertThat(Files.readString(marker)).contains("boot_id=" + boot).contains("was replaced");
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> SqliteLedgerStore.open(file, SqliteLedgerStore.Mode.CREATE_IF_MISSING))
+        .isInstanceOf(LedgerStoreException.class)
+        .hasMessageContaining("in this boot")
+        .hasMessageContaining("delete " + marker);
+    try (SqliteLedgerStore readOnly = SqliteLedgerStore.open(file, SqliteLedgerStore.Mode.READ_ONLY)) {
+      assertThat(readOnly.latestCheckpoint()).isPresent();
+    }
+
+    Files.writeString(marker, "boot_id=00000000-0000-0000-0000-000000000000\nat=2026-11-25T00:00:00Z\nerror=x\n");
+    SqliteLedgerStore.open(file, SqliteLedgerStore.Mode.CREATE_IF_MISSING).close();
+    assertThat(marker).as("a marker from an earlier boot is removed").doesNotExist();
+  }
+
+  /**
    * {@code sync} really flushes the WAL file: JFR records every {@code FileChannel.force} with its
    * path. (A crash test cannot show this: a killed process leaves its writes in the page cache.)
    */

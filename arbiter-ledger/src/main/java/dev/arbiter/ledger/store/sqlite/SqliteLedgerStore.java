@@ -108,6 +108,9 @@ public final class SqliteLedgerStore implements LedgerStore {
     if (exists && Files.isDirectory(file)) {
       throw new NotALedgerException(file + " is a directory, not a ledger file");
     }
+    if (exists && mode == Mode.CREATE_IF_MISSING) {
+      SyncFailureMarker.refuseIfSameBoot(file);
+    }
     Connection conn;
     try {
       Path parent = file.toAbsolutePath().getParent();
@@ -597,7 +600,7 @@ public final class SqliteLedgerStore implements LedgerStore {
       wal.force(false);
       now = Files.readAttributes(walFile(), BasicFileAttributes.class).fileKey();
     } catch (java.io.IOException | RuntimeException e) {
-      throw new LedgerStoreException("cannot sync the ledger's write-ahead log " + walFile() + ": " + e, e);
+      throw SyncFailureMarker.record(file, "cannot sync the ledger's write-ahead log " + walFile() + ": " + e, e);
     } finally {
       syncLock.unlock();
     }
@@ -605,8 +608,8 @@ public final class SqliteLedgerStore implements LedgerStore {
     // names another file now (someone deleted or replaced it), the flush above missed whatever SQLite
     // wrote since: refuse rather than acknowledge it.
     if (walKey != null && !walKey.equals(now)) { // fileKey() is null where the platform has no inode
-      throw new LedgerStoreException("the ledger's write-ahead log " + walFile() + " was replaced while the ledger was open;"
-          + " recent appends may not be durable");
+      throw SyncFailureMarker.record(file, "the ledger's write-ahead log " + walFile()
+          + " was replaced while the ledger was open; recent appends may not be durable", null);
     }
   }
 
