@@ -128,13 +128,7 @@ class LedgerSyncTest {
       assertThat(store.syncEntered.await(10, TimeUnit.SECONDS)).isTrue();
       CompletableFuture<AppendedEvent> behind = ledger.append(TestLedgers.draft("dec_b", "decision.created", 1));
       assertThat(waitForSize(store, 4)).as("the second group is committed while the first one's sync is held").isTrue();
-      store.failNext = true;
-      store.hold.countDown();
-
-      assertThatThrownBy(first::join).hasCauseInstanceOf(LedgerUnavailableException.class);
-      assertThatThrownBy(behind::join).hasCauseInstanceOf(LedgerUnavailableException.class)
-          .hasMessageContaining("could not make its writes durable");
-      assertThat(ledger.latestCheckpoint().treeSize()).isEqualTo(2);
+      failTheHeldSync_thenBothFail(ledger, store, first, behind, 2);
     });
   }
 
@@ -157,14 +151,23 @@ class LedgerSyncTest {
       }
       CompletableFuture<AppendedEvent> c = ledger.append(TestLedgers.draft("dec_c", "decision.created", 1));
       Thread.sleep(100); // the sequencer now waits for the held group before it reloads
-      store.failNext = true;
-      store.hold.countDown();
-
-      assertThatThrownBy(a::join).hasCauseInstanceOf(LedgerUnavailableException.class);
-      assertThatThrownBy(c::join).hasCauseInstanceOf(LedgerUnavailableException.class)
-          .hasMessageContaining("could not make its writes durable");
-      assertThat(ledger.latestCheckpoint().treeSize()).isEqualTo(2);
+      failTheHeldSync_thenBothFail(ledger, store, a, c, 2);
     });
+  }
+
+  /**
+   * Fails the held sync; then the append it covered and the one behind it both fail, and the latest
+   * checkpoint stays where the last good sync left it.
+   */
+  private static void failTheHeldSync_thenBothFail(Ledger ledger, HeldSyncStore store, CompletableFuture<AppendedEvent> held,
+      CompletableFuture<AppendedEvent> behind, long latest) {
+    store.failNext = true;
+    store.hold.countDown();
+
+    assertThatThrownBy(held::join).hasCauseInstanceOf(LedgerUnavailableException.class);
+    assertThatThrownBy(behind::join).hasCauseInstanceOf(LedgerUnavailableException.class)
+        .hasMessageContaining("could not make its writes durable");
+    assertThat(ledger.latestCheckpoint().treeSize()).isEqualTo(latest);
   }
 
   /**

@@ -81,11 +81,14 @@ class SqliteLedgerStoreTest extends LedgerStoreContract {
    * Commits are written with {@code synchronous=NORMAL} and made durable by {@link
    * SqliteLedgerStore#sync}, which flushes the WAL file SQLite writes to. If that path names another
    * file (the WAL was deleted or replaced under the open ledger), the sync refuses instead of
-   * flushing the wrong file and letting the writer acknowledge what is not on disk.
+   * flushing the wrong file and letting the writer acknowledge what is not on disk. After a failed
+   * sync the kernel's cache may hold WAL frames the disk lost, and a reopen in the same boot would
+   * build on them: the store leaves a marker and refuses to open for appending until the boot id
+   * changed (a reboot) or the marker is removed. Read-only opens still work.
    */
   @Test
-  void sync_refusesWhenTheWalFileWasReplacedUnderTheOpenLedger() throws Exception {
-    Path file = dir.resolve("sync.db");
+  void aSyncThatFails_leavesAMarker_andTheLedgerRefusesToAppendInTheSameBoot() throws Exception {
+    Path file = dir.resolve("marked.db");
     SigningKey key = TestLedgers.newKey();
     CheckpointSigner signer = new CheckpointSigner(key);
     try (SqliteLedgerStore store = SqliteLedgerStore.open(file, SqliteLedgerStore.Mode.CREATE_IF_MISSING)) {
@@ -96,32 +99,12 @@ class SqliteLedgerStoreTest extends LedgerStoreContract {
           signer.sign("ldg_test", 1, HashValue.of(new byte[32]), "2026-11-26T00:00:00.000000Z"))));
       store.sync();
 
-      Path wal = Path.of(file + "-wal");
-      Files.move(wal, dir.resolve("elsewhere-wal"));
-      Files.write(wal, new byte[0]);
+      Files.move(Path.of(file + "-wal"), dir.resolve("elsewhere-wal"));
+      Files.write(Path.of(file + "-wal"), new byte[0]);
 
       org.assertj.core.api.Assertions.assertThatThrownBy(store::sync)
           .isInstanceOf(LedgerStoreException.class)
           .hasMessageContaining("was replaced");
-    }
-  }
-
-  /**
-   * After a failed sync the kernel's cache may hold WAL frames the disk lost, and a reopen in the same
-   * boot would build on them: the store leaves a marker and refuses to open for appending until the
-   * boot id changed (a reboot) or the marker is removed. Read-only opens still work.
-   */
-  @Test
-  void afterAFailedSync_theLedgerRefusesToAppendInTheSameBoot_untilARebootOrTheMarkerIsRemoved() throws Exception {
-    Path file = dir.resolve("marked.db");
-    SigningKey key = TestLedgers.newKey();
-    CheckpointSigner signer = new CheckpointSigner(key);
-    try (SqliteLedgerStore store = SqliteLedgerStore.open(file, SqliteLedgerStore.Mode.CREATE_IF_MISSING)) {
-      store.initialize(new LedgerIdentity("ldg_test", key.keyId()),
-          signer.sign("ldg_test", 0, HashValue.of(new byte[32]), "2026-11-26T00:00:00.000000Z"));
-      Files.move(Path.of(file + "-wal"), dir.resolve("elsewhere-wal"));
-      Files.write(Path.of(file + "-wal"), new byte[0]);
-      org.assertj.core.api.Assertions.assertThatThrownBy(store::sync).isInstanceOf(LedgerStoreException.class);
     }
     Path marker = Path.of(file + ".sync-failed");
     String boot = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim();
