@@ -54,6 +54,7 @@ public final class LedgerVerifyCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     long started = System.nanoTime();
+    SqliteLedgerStore.syncFailureNote(db).ifPresent(note -> err.println("warning: " + LedgerFiles.printable(note)));
     try (SqliteLedgerStore store = LedgerFiles.openReadOnly(db)) {
       Progress progress = new Progress(err, "verified entries", -1);
       VerificationReport r = new LedgerVerifier(store, ledgerKey, trusted, progress).verify();

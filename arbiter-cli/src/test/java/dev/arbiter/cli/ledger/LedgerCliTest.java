@@ -112,6 +112,23 @@ class LedgerCliTest {
     assertThat(json(j.lastOutLine()).get("ok").asBoolean()).isTrue();
   }
 
+  /** A ledger whose sync failed (it left a marker) still verifies, and the operator is told what that means. */
+  @Test
+  void verify_ofALedgerWhoseSyncFailed_warnsAndStillVerifies() throws Exception {
+    java.nio.file.Path marker = java.nio.file.Path.of(db + ".sync-failed");
+    java.nio.file.Files.writeString(marker, "boot_id=x\nat=2026-11-26T12:00:00Z\nerror=cannot sync: EIO\n");
+    try {
+      CliRun r = CliRun.of("ledger", "verify", "--db", db.toString(), "--key", pub.toString());
+
+      assertThat(r.exitCode()).as(r.toString()).isZero();
+      assertThat(r.err()).contains("warning: a sync of this ledger's write-ahead log failed at 2026-11-26T12:00:00Z (cannot sync: EIO)")
+          .contains("what is read here may include writes the disk lost");
+      assertThat(r.out()).contains("ok:");
+    } finally {
+      java.nio.file.Files.deleteIfExists(marker);
+    }
+  }
+
   @Test
   void verify_tamperedPayload_exitsOne_andNamesTheEntry() throws Exception {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {

@@ -215,6 +215,11 @@ public final class SqliteLedgerStore implements LedgerStore {
     return file;
   }
 
+  /** Set when a sync of this ledger failed (see {@code SyncFailureMarker}): what an operator should know before trusting a read. */
+  public static Optional<String> syncFailureNote(Path file) {
+    return SyncFailureMarker.describe(file);
+  }
+
   /** A read on the connection readers use: the read-only WAL connection of a writable store, else the only one. */
   private interface Read<T> {
     T run(Connection c) throws SQLException, LedgerStoreException;

@@ -77,6 +77,23 @@ final class SyncFailureMarker {
         + " signed checkpoint. If the storage is known to be sound, delete " + marker + " to open it now.");
   }
 
+  /** What the marker beside {@code ledger} says, for a reader of the ledger; empty when there is none. */
+  static Optional<String> describe(Path ledger) {
+    Path marker = of(ledger);
+    if (!Files.exists(marker)) {
+      return Optional.empty();
+    }
+    String text;
+    try {
+      text = Files.readString(marker, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      text = "";
+    }
+    return Optional.of("a sync of this ledger's write-ahead log failed at " + field(text, "at").orElse("?") + " ("
+        + field(text, "error").orElse("?") + "); until the machine has rebooted, what is read here may include writes the"
+        + " disk lost (" + marker + ")");
+  }
+
   private static Optional<String> field(String text, String name) {
     return text.lines().filter(l -> l.startsWith(name + "=")).map(l -> l.substring(name.length() + 1)).findFirst();
   }
