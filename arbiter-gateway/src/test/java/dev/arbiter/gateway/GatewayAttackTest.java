@@ -269,6 +269,33 @@ class GatewayAttackTest {
     assertThat(toolLog(h.deployer)).hasSize(1);
   }
 
+  /**
+   * The gateway forwards the canonical form, which can be larger than the body: {@code 1e20} is 21
+   * digits canonically. A body under the limit whose canonical form is over it is refused before the
+   * grant is burned, not forwarded to a tool that would refuse it after the burn.
+   */
+  @Test
+  void aBodyWhoseCanonicalFormOutgrowsTheLimit_isRefused413_beforeTheBurn() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "9");
+    com.fasterxml.jackson.databind.node.ArrayNode amounts = payload.putArray("amounts");
+    StringBuilder raw = new StringBuilder("{\"regions\":[\"eu-west-1\",\"us-east-1\"],\"service\":\"payments-api\",\"version\":\"9\",\"amounts\":[");
+    for (int i = 0; i < 60_000; i++) {
+      amounts.add(1e20);
+      raw.append(i == 0 ? "" : ",").append("1e20");
+    }
+    raw.append("]}");
+    byte[] body = raw.toString().getBytes(StandardCharsets.UTF_8);
+    assertThat(body.length).isLessThan(dev.arbiter.gateway.http.ToolCallHandler.MAX_BODY_BYTES);
+    assertThat(CanonicalJson.encode(payload).length).isGreaterThan(dev.arbiter.gateway.http.ToolCallHandler.MAX_BODY_BYTES);
+    MintedGrant g = world.mint("deployer", "deploy", payload);
+
+    assertProblem(h.call("deployer", g.compact(), body, Map.of()), 413, "payload-too-large", null);
+    assertNothingExecuted();
+    try (BurnStore observer = BurnStore.open(h.burnFile, Clock.systemUTC())) {
+      assertThat(observer.isBurned(g.grantId())).as("the grant is not burned").isFalse();
+    }
+  }
+
   @Test
   void grantForOneTarget_usedForAnother_isRefusedTargetMismatch() throws Exception {
     ObjectNode payload = GovernedWorld.payload("payments-api", "6");

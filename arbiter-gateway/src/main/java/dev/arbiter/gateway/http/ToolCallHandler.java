@@ -120,6 +120,10 @@ public final class ToolCallHandler implements AutoCloseable {
     if (!got.equals(grant.payloadHash())) {
       throw mismatch(route, grant, "payload_mismatch", "grant authorises payload " + grant.payloadHash() + ", the body is " + got);
     }
+    if (canonical.length > MAX_BODY_BYTES) { // 1e20 is 21 digits canonically: the forwarded form can outgrow the body
+      throw new Refusal(Refusal.Kind.PAYLOAD_TOO_LARGE, "the payload's canonical form, which is what would be forwarded, has "
+          + canonical.length + " bytes; the limit is " + MAX_BODY_BYTES, null);
+    }
     if (targetHeader != null) {
       String granted = grant.target().type() + "/" + grant.target().id();
       if (!granted.equals(targetHeader.trim())) {
