@@ -84,11 +84,17 @@ final class AuthorityRoutesReader {
     YamlNode.Mapping q = m.get();
     r.allowKeys(q, Set.of("levels", "min_level", "roles", "min_signatures", "distinct", "co_sign", "approval_ttl", "decision_ttl"), subject);
     Set<AuthorityLevel> levels = EnumSet.noneOf(AuthorityLevel.class);
-    for (String l : r.strings(q, "levels", subject)) {
+    List<String> levelNames = new ArrayList<>(r.strings(q, "levels", subject));
+    for (String l : levelNames) {
       level(r, q.entries().get("levels"), l, subject).ifPresent(levels::add);
     }
-    r.string(q, "min_level", false, subject).flatMap(l -> level(r, q.entries().get("min_level"), l, subject))
+    Optional<String> minLevelName = r.string(q, "min_level", false, subject);
+    minLevelName.flatMap(l -> level(r, q.entries().get("min_level"), l, subject))
         .ifPresent(min -> levels.addAll(EnumSet.range(min, AuthorityLevel.L5)));
+    minLevelName.ifPresent(levelNames::add);
+    // Judge co-signers only against levels that all parsed: an unknown level or none at all is
+    // reported already, and a co_sign error on top would point at the wrong line.
+    boolean levelsKnown = !levels.isEmpty() && levelNames.stream().allMatch(l -> AuthorityLevel.fromName(l).isPresent());
     Set<String> roles = new HashSet<>(r.strings(q, "roles", subject));
     int min = r.integer(q, "min_signatures", true, subject).orElse(-1);
     boolean distinct = r.bool(q, "distinct", subject).orElse(true);
@@ -102,7 +108,7 @@ final class AuthorityRoutesReader {
       Optional<AuthorityLevel> lvl = r.string(cm.get(), "level", true, subject).flatMap(l -> level(r, cm.get(), l, subject));
       int count = r.integer(cm.get(), "count", false, subject).orElse(1);
       lvl.ifPresent(l -> coSign.add(new CoSign(l, Math.max(1, count))));
-      lvl.filter(l -> roles.isEmpty() && levels.stream().noneMatch(a -> a.compareTo(l) >= 0))
+      lvl.filter(l -> levelsKnown && roles.isEmpty() && levels.stream().noneMatch(a -> a.compareTo(l) >= 0))
           .ifPresent(l -> r.error(cm.get(), subject, "co_sign", "co_sign at " + l + " can never be met: a co-signer must"
               + " also be an accepted approver, and no accepted level is " + l + " or above (levels: " + sorted(levels) + ")",
               Optional.of("accept " + l + " in `levels`, or use `min_level` (that level and above)")));

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -25,27 +26,46 @@ import java.util.regex.Pattern;
  * {@code [redacted:<detector>]} ({@link #redact}). Findings never contain the secret.
  */
 public final class SecretScanner {
-  private record Detector(String name, Pattern pattern) {}
+  private record Detector(String name, Predicate<String> foundIn) {
+    static Detector regex(String name, String pattern) {
+      return new Detector(name, Pattern.compile(pattern).asPredicate());
+    }
+  }
 
+  // Every pattern starts at a literal and either succeeds once its run is long enough or bounds the
+  // run it scans: java.util.regex retries at every start, so an unbounded run that can still fail
+  // (such as the JWT's, which needs a '.' after it) made the scan quadratic: 256 KiB of "eyJ-" took
+  // two minutes. The JWT has its own one-pass check (JwtShape).
   private static final List<Detector> VALUE_DETECTORS = List.of(
-      new Detector("private_key", Pattern.compile("-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----")),
-      new Detector("aws_access_key_id", Pattern.compile("\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b")),
-      new Detector("github_token", Pattern.compile("\\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")),
-      new Detector("slack_token", Pattern.compile("\\bxox[abprs]-[A-Za-z0-9-]{10,}")),
-      new Detector("stripe_secret_key", Pattern.compile("\\b[rs]k_live_[A-Za-z0-9]{16,}")),
-      new Detector("google_api_key", Pattern.compile("\\bAIza[0-9A-Za-z_-]{35}\\b")),
-      new Detector("jwt", Pattern.compile("\\beyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}")),
-      new Detector("bearer_token", Pattern.compile("(?i)\\bbearer\\s+[A-Za-z0-9._~+/-]{20,}=*")),
-      new Detector("gitlab_token", Pattern.compile("\\bglpat-[A-Za-z0-9_-]{20,}")),
-      new Detector("npm_token", Pattern.compile("\\bnpm_[A-Za-z0-9]{36}\\b")),
-      new Detector("sk_api_key", Pattern.compile("\\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{32,}")),
-      new Detector("slack_webhook", Pattern.compile("https://hooks\\.slack\\.com/services/T[A-Za-z0-9]+/B[A-Za-z0-9]+/[A-Za-z0-9]+")),
-      // scheme://user:password@host; not a placeholder such as ${DB_PASSWORD} or <password>. Starts at
-      // the literal "://" and every run is bounded: no input makes a match attempt scan far.
-      new Detector("url_credentials", Pattern.compile("://[^/\\s:@]{1,256}:(?![$<{*])[^/\\s@]{1,256}@")),
-      // ADO.NET / ODBC / JDBC-style key=value connection strings
-      new Detector("connection_string_password",
-          Pattern.compile("(?i)(?:^|[;\\s])(?:password|pwd|accountkey)\\s{0,16}=\\s{0,16}(?![$<{*])[^;\\s]{3,}")));
+      Detector.regex("private_key", "-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----"),
+      Detector.regex("aws_access_key_id", "\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b"),
+      Detector.regex("github_token", "\\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"),
+      Detector.regex("slack_token", "\\bxox[abprs]-[A-Za-z0-9-]{10,}"),
+      Detector.regex("stripe_secret_key", "\\b[rs]k_live_[A-Za-z0-9]{16,}"),
+      Detector.regex("google_api_key", "\\bAIza[0-9A-Za-z_-]{35}\\b"),
+      new Detector("jwt", JwtShape::foundIn),
+      Detector.regex("bearer_token", "(?i)\\bbearer\\s{1,16}[A-Za-z0-9._~+/-]{20,}=*"),
+      Detector.regex("gitlab_token", "\\bglpat-[A-Za-z0-9_-]{20,}"),
+      Detector.regex("npm_token", "\\bnpm_[A-Za-z0-9]{36}\\b"),
+      // sk- keys are random: a digit and an upper-case letter within the first 200 characters (not
+      // an identifier such as sk-small-blue-widget-variant-extra-long)
+      Detector.regex("sk_api_key", "\\bsk-(?:proj-|ant-)?(?=[A-Za-z0-9_-]{0,200}[0-9])(?=[A-Za-z0-9_-]{0,200}[A-Z])[A-Za-z0-9_-]{32,}"),
+      Detector.regex("slack_webhook", "https://hooks\\.slack\\.com/services/T[A-Za-z0-9]{1,64}/B[A-Za-z0-9]{1,64}/[A-Za-z0-9]{8,}"),
+      // scheme://user:password@host. Not a placeholder (${DB_PASSWORD}, <password>, %(pw)s, the word
+      // PASSWORD), and neither part crosses a quote, a query or fragment, or a list separator (JSON in a
+      // string, ?notify=ops@acme.io, redis://cache:6379,alerts=ops@acme.io).
+      Detector.regex("url_credentials",
+          "://[^/\\s:@?#,\"]{1,256}:(?![$<{*%])(?!(?i:password|passwd|pass|pwd|secret)@)[^/\\s@?#,\"]{1,256}@"),
+      // key=value connection strings and query strings: Password=, AccountKey=, &password=, --password=,
+      // and Pwd= only after a ';' (ODBC), not the shell's PWD=/srv/app
+      Detector.regex("connection_string_password",
+          "(?i)(?:(?:^|[;\\s&?-])(?:password|accountkey)|(?:^|;)\\s{0,16}pwd)\\s{0,16}=\\s{0,16}['\"]?(?![$<{*%])[^;\\s&'\"]{3,}"));
+
+  /** What {@link #redact} leaves: exactly that, not a value that merely starts like it. */
+  private static final Pattern REDACTED = Pattern.compile("\\[redacted:[a-z0-9_]{1,64}]");
+  /** A whole value that names where the secret comes from instead of holding it. */
+  private static final Pattern PLACEHOLDER = Pattern.compile(
+      "\\$\\{[^}]{1,128}}|\\{\\{[^}]{1,128}}}|<[^>]{1,128}>|%\\([^)]{1,128}\\)s|\\$[A-Z_][A-Z0-9_]{0,127}");
 
   private static final Set<String> CREDENTIAL_FIELDS = Set.of(
       "password", "passwd", "passphrase", "secret", "client_secret", "api_key", "apikey", "access_token",
@@ -85,7 +105,8 @@ public final class SecretScanner {
       for (Map.Entry<?, ?> e : map.entrySet()) {
         String key = String.valueOf(e.getKey());
         String child = path + "." + key;
-        if (e.getValue() instanceof String s && !s.isBlank() && !s.startsWith("[redacted:") && isCredentialField(key)) {
+        if (e.getValue() instanceof String s && !s.isBlank() && !REDACTED.matcher(s).matches()
+            && !PLACEHOLDER.matcher(s.strip()).matches() && isCredentialField(key)) {
           out.add(new SecretFinding(child, "credential_field"));
         } else {
           scanValue(e.getValue(), child, out);
@@ -105,7 +126,7 @@ public final class SecretScanner {
       return;
     }
     for (Detector d : VALUE_DETECTORS) {
-      if (d.pattern().matcher(s).find()) {
+      if (d.foundIn().test(s)) {
         out.add(new SecretFinding(path, d.name()));
         return;
       }
@@ -114,12 +135,13 @@ public final class SecretScanner {
 
   /**
    * Suffixes that make a field a credential by name: {@code db_password}, {@code dbPassword}, {@code
-   * WEBHOOK_SECRET}, {@code github-api-key}. Not a bare {@code token} suffix: {@code page_token} and
-   * {@code csrf_token} name opaque values that are not credentials often enough to deny for.
+   * WEBHOOK_SECRET}, {@code github-api-key}. Not a bare {@code _token} suffix ({@code page_token},
+   * {@code csrf_token}) nor a bare {@code _secret} ({@code image_pull_secret}, {@code tls_secret} name
+   * a Kubernetes or Vault secret, which is what a deploy should send instead of the value).
    */
   private static final List<String> CREDENTIAL_SUFFIXES = List.of(
-      "_password", "_passwd", "_passphrase", "_secret", "_api_key", "_apikey", "_private_key", "_secret_key",
-      "_access_token", "_refresh_token", "_auth_token");
+      "_password", "_passwd", "_passphrase", "_client_secret", "_webhook_secret", "_signing_secret", "_shared_secret",
+      "_api_key", "_apikey", "_private_key", "_secret_key", "_access_token", "_refresh_token", "_auth_token");
 
   private static boolean isCredentialField(String key) {
     String k = snake(key);
@@ -127,7 +149,7 @@ public final class SecretScanner {
       return true;
     }
     for (String suffix : CREDENTIAL_SUFFIXES) {
-      if (k.endsWith(suffix)) {
+      if (k.endsWith(suffix) || k.equals(suffix.substring(1))) {
         return true;
       }
     }

@@ -223,6 +223,19 @@ class PolicyDiagnosticsTest {
     assertThat(diag.line()).isEqualTo(8);
   }
 
+  /** An unknown level name is reported once, not again as an unmeetable co_sign. */
+  @Test
+  void check_whenALevelNameIsUnknown_reportsItAlone() {
+    List<PolicyDiagnostic> d = diagnostics("authority.yaml", """
+        routes:
+          - id: r
+            match: {classes: [deploy]}
+            require: {levels: [L3, L9], min_signatures: 2, co_sign: [{level: L4}]}
+        """);
+
+    assertThat(d).extracting(PolicyDiagnostic::message).containsExactly("unknown authority level `L9`");
+  }
+
   @Test
   void check_whenCoSignLevelIsReachable_byMinLevelOrByRole_compiles() throws Exception {
     for (String require : List.of(

@@ -39,6 +39,9 @@ class SecretScannerTest {
       "npm_token|{\"t\":\"npm_abcdefghijklmnopqrstuvwxyz0123456789\"}|action.payload.t",
       "sk_api_key|{\"llm\":\"sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD\"}|action.payload.llm",
       "slack_webhook|{\"notify\":\"https://hooks.slack.com/services/T0123ABCD/B0123ABCD/abcdefghijklmnop\"}|action.payload.notify",
+      "connection_string_password|{\"jdbc\":\"jdbc:mysql://db/orders?user=app&password=hunter2\"}|action.payload.jdbc",
+      "connection_string_password|{\"args\":\"migrate --password=hunter2 --yes\"}|action.payload.args",
+      "credential_field|{\"db_password\":\"[redacted:]hunter2\"}|action.payload.db_password",
   })
   void scan_findsTheSecret_andSaysWhereButNotWhat(String detector, String payload, String path) throws Exception {
     DecisionRequest r = request(payload, "release");
@@ -65,7 +68,12 @@ class SecretScannerTest {
         + "\"token_count\":12,\"password_policy\":\"strict\",\"password\":\"\",\"amount\":1500,"
         + "\"repo\":\"https://github.com/acme/checkout.git\",\"db\":\"postgres://db.internal:5432/orders\","
         + "\"db_template\":\"postgres://orders:${DB_PASSWORD}@db.internal/orders\",\"next_page_token\":\"c2VjcmV0LWN1cnNvcg\","
-        + "\"sku\":\"sk-small-blue-widget\",\"conn\":\"Server=db;Database=orders;Password=<from vault>;\"}", "release checkout 1.42.0");
+        + "\"sku\":\"sk-small-blue-widget-variant-extra-long-x\",\"conn\":\"Server=db;Database=orders;Password=<from vault>;\","
+        + "\"env\":\"HOME=/root PWD=/workspace\",\"cfg\":\"{\\\"endpoint\\\":\\\"https://api.acme.io:8443\\\",\\\"owner\\\":\\\"ops@acme.io\\\"}\","
+        + "\"hook\":\"http://localhost:3000?notify=ops@acme.io\",\"cache\":\"redis://cache:6379,alerts=ops@acme.io\","
+        + "\"tpl\":\"mysql://app:PASSWORD@db/x\",\"q\":\"Password='${X}'\",\"image_pull_secret\":\"regcred\","
+        + "\"tls_secret\":\"checkout-tls\",\"db_password\":\"${DB_PASSWORD}\",\"api_key\":\"{{ vault.api_key }}\"}",
+        "release checkout 1.42.0");
     assertThat(SecretScanner.scan(r)).isEmpty();
     assertThat(SecretScanner.redact(r, List.of())).isSameAs(r);
   }
