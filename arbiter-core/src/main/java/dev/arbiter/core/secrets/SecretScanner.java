@@ -57,9 +57,9 @@ public final class SecretScanner {
       Detector.regex("url_credentials",
           "://[^/\\s:@?#,\"]{1,256}:(?![$<{*%])(?!(?i:password|passwd|pass|pwd|secret)@)[^/\\s@?#,\"]{1,256}@"),
       // key=value connection strings and query strings: Password=, AccountKey=, &password=, --password=,
-      // and Pwd= only after a ';' (ODBC), not the shell's PWD=/srv/app
+      // and Pwd= only after a ';' (ODBC), not the shell's PWD=/srv/app; not a flag (--reset-password=true)
       Detector.regex("connection_string_password",
-          "(?i)(?:(?:^|[;\\s&?-])(?:password|accountkey)|(?:^|;)\\s{0,16}pwd)\\s{0,16}=\\s{0,16}['\"]?(?![$<{*%])[^;\\s&'\"]{3,}"));
+          "(?i)(?:(?:^|[;\\s&?-])(?:password|accountkey)|(?:^|;)\\s{0,16}pwd)\\s{0,16}=\\s{0,16}['\"]?(?![$<{*%])(?!(?i:true|false|yes|no|null|none)(?:[;\\s&'\"]|$))[^;\\s&'\"]{3,}"));
 
   /** What {@link #redact} leaves: exactly that, not a value that merely starts like it. */
   private static final Pattern REDACTED = Pattern.compile("\\[redacted:[a-z0-9_]{1,64}]");

@@ -72,7 +72,7 @@ class SecretScannerTest {
         + "\"env\":\"HOME=/root PWD=/workspace\",\"cfg\":\"{\\\"endpoint\\\":\\\"https://api.acme.io:8443\\\",\\\"owner\\\":\\\"ops@acme.io\\\"}\","
         + "\"hook\":\"http://localhost:3000?notify=ops@acme.io\",\"cache\":\"redis://cache:6379,alerts=ops@acme.io\","
         + "\"tpl\":\"mysql://app:PASSWORD@db/x\",\"q\":\"Password='${X}'\",\"image_pull_secret\":\"regcred\","
-        + "\"tls_secret\":\"checkout-tls\",\"db_password\":\"${DB_PASSWORD}\",\"api_key\":\"{{ vault.api_key }}\"}",
+        + "\"tls_secret\":\"checkout-tls\",\"db_password\":\"${DB_PASSWORD}\",\"api_key\":\"{{ vault.api_key }}\",\"flags\":\"--reset-password=true --verbose\"}",
         "release checkout 1.42.0");
     assertThat(SecretScanner.scan(r)).isEmpty();
     assertThat(SecretScanner.redact(r, List.of())).isSameAs(r);
