@@ -666,12 +666,12 @@ public final class GroupCommitWriter implements AutoCloseable {
     if (failed != null) { // another sync (a reload's) failed meanwhile: this one proves nothing
       throw failed;
     }
-    List<CommitBatch> all = new ArrayList<>();
-    for (Sequenced s : batches) {
-      all.addAll(s.batches());
+    long nanos = System.nanoTime() - started;
+    if (nanos >= SLOW_COMMIT_NANOS) { // the list only for the log line, not on every sync
+      reportIfSlow(nanos, batches.stream().flatMap(s -> s.batches().stream()).toList(), "sync");
     }
-    reportIfSlow(System.nanoTime() - started, all, "sync");
-    latest = all.get(all.size() - 1).checkpoint();
+    List<CommitBatch> last = batches.get(batches.size() - 1).batches();
+    latest = last.get(last.size() - 1).checkpoint();
     for (Sequenced s : batches) {
       for (int i = 0; i < s.pendings().size(); i++) {
         s.pendings().get(i).future().complete(s.results().get(i));

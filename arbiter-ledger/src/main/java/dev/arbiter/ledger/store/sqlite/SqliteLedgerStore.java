@@ -69,6 +69,7 @@ public final class SqliteLedgerStore implements LedgerStore {
   }
 
   private final Path file;
+  private final Path walPath;
   private final Connection conn;
   /** A second connection for the writer's point reads, so they never wait behind a commit (WAL readers). */
   private Connection readConn;
@@ -90,6 +91,7 @@ public final class SqliteLedgerStore implements LedgerStore {
 
   private SqliteLedgerStore(Path file, Connection conn, boolean readOnly) {
     this.file = file;
+    this.walPath = Path.of(file + "-wal");
     this.conn = conn;
     this.readOnly = readOnly;
   }
@@ -645,7 +647,7 @@ public final class SqliteLedgerStore implements LedgerStore {
   }
 
   private Path walFile() {
-    return Path.of(file + "-wal");
+    return walPath;
   }
 
   private void requireWritable() throws LedgerStoreException {

@@ -53,12 +53,7 @@ final class SyncFailureMarker {
     if (!Files.exists(marker)) {
       return;
     }
-    String text;
-    try {
-      text = Files.readString(marker, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      text = "";
-    }
+    String text = read(marker);
     String recorded = field(text, "boot_id").orElse("unknown");
     Optional<String> now = bootId();
     if (now.isPresent() && !recorded.equals("unknown") && !recorded.equals(now.get())) {
@@ -83,15 +78,19 @@ final class SyncFailureMarker {
     if (!Files.exists(marker)) {
       return Optional.empty();
     }
-    String text;
-    try {
-      text = Files.readString(marker, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      text = "";
-    }
+    String text = read(marker);
     return Optional.of("a sync of this ledger's write-ahead log failed at " + field(text, "at").orElse("?") + " ("
         + field(text, "error").orElse("?") + "); until the machine has rebooted, what is read here may include writes the"
         + " disk lost (" + marker + ")");
+  }
+
+  /** The marker's text; empty when it cannot be read (its presence alone still counts). */
+  private static String read(Path marker) {
+    try {
+      return Files.readString(marker, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
   }
 
   private static Optional<String> field(String text, String name) {
