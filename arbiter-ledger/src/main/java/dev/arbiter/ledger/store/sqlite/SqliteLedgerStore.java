@@ -14,11 +14,8 @@ import dev.arbiter.ledger.store.NotALedgerException;
 import dev.arbiter.ledger.store.StoredEntry;
 import dev.arbiter.ledger.store.StoredNode;
 import dev.arbiter.ledger.store.StreamHead;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -69,7 +66,6 @@ public final class SqliteLedgerStore implements LedgerStore {
   }
 
   private final Path file;
-  private final Path walPath;
   private final Connection conn;
   /** A second connection for the writer's point reads, so they never wait behind a commit (WAL readers). */
   private Connection readConn;
@@ -84,14 +80,11 @@ public final class SqliteLedgerStore implements LedgerStore {
   private PreparedStatement streamHeadOnReadConn;
   private long size = -1;
   /** The WAL file, opened for fsync only; its syncs hold {@link #syncLock}, which {@link #commit} never takes. */
-  private FileChannel wal;
-  /** The WAL's identity when {@link #wal} was opened: a sync must flush the file SQLite writes to. */
-  private Object walKey;
+  private WalFile wal;
   private final java.util.concurrent.locks.ReentrantLock syncLock = new java.util.concurrent.locks.ReentrantLock();
 
   private SqliteLedgerStore(Path file, Connection conn, boolean readOnly) {
     this.file = file;
-    this.walPath = Path.of(file + "-wal");
     this.conn = conn;
     this.readOnly = readOnly;
   }
@@ -601,53 +594,26 @@ public final class SqliteLedgerStore implements LedgerStore {
   @Override
   public void sync() throws LedgerStoreException {
     requireWritable();
-    Object now;
     syncLock.lock();
     try {
-      wal.force(false);
-      now = Files.readAttributes(walFile(), BasicFileAttributes.class).fileKey();
+      wal.force();
     } catch (java.io.IOException | RuntimeException e) {
-      throw SyncFailureMarker.record(file, "cannot sync the ledger's write-ahead log " + walFile() + ": " + e, e);
+      throw SyncFailureMarker.record(file, "cannot sync the ledger's write-ahead log " + wal.path() + ": " + e, e);
     } finally {
       syncLock.unlock();
-    }
-    // SQLite keeps one WAL file for as long as a connection is open, and the writer's is. If the path
-    // names another file now (someone deleted or replaced it), the flush above missed whatever SQLite
-    // wrote since: refuse rather than acknowledge it.
-    if (walKey != null && !walKey.equals(now)) { // fileKey() is null where the platform has no inode
-      throw SyncFailureMarker.record(file, "the ledger's write-ahead log " + walFile()
-          + " was replaced while the ledger was open; recent appends may not be durable", null);
     }
   }
 
   /**
-   * Opens the descriptor {@link #sync} flushes, at open and not at the first sync: Linux reports a
-   * failed write-back once, to descriptors open when it happened, and the checkpointer's or SQLite's
-   * own fsync could take that report first. Also fsyncs the directory, so the WAL's name survives a
-   * crash.
+   * Opens the descriptor {@link #sync} flushes, at open and not at the first sync (see {@link
+   * WalFile}).
    */
   private void openWal() throws LedgerStoreException {
-    Path path = walFile();
     try {
-      walKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
-      wal = FileChannel.open(path, StandardOpenOption.READ);
-      syncDirectory(path.toAbsolutePath().getParent());
+      wal = WalFile.open(file);
     } catch (java.io.IOException e) {
-      throw new LedgerStoreException("cannot open the ledger's write-ahead log " + path + " for syncing: " + e, e);
+      throw new LedgerStoreException("cannot open the ledger's write-ahead log " + file + "-wal for syncing: " + e, e);
     }
-  }
-
-  /** fsyncs a directory, so that a file created in it is still there after a crash (Linux; elsewhere a no-op). */
-  private static void syncDirectory(Path dir) throws java.io.IOException {
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (java.nio.file.AccessDeniedException | UnsupportedOperationException e) {
-      // Some platforms cannot open or sync a directory; SQLite skips it there as well.
-    }
-  }
-
-  private Path walFile() {
-    return walPath;
   }
 
   private void requireWritable() throws LedgerStoreException {
