@@ -13,6 +13,7 @@ import dev.arbiter.core.grant.GrantCodec;
 import dev.arbiter.core.crypto.SigningKey;
 import dev.arbiter.gateway.GovernedWorld.MintedGrant;
 import dev.arbiter.gateway.burn.BurnStore;
+import dev.arbiter.gateway.burn.FailingFlush;
 import dev.arbiter.gateway.sample.SampleTool;
 import dev.arbiter.gateway.verify.GatewayProof;
 import java.io.BufferedReader;
@@ -425,6 +426,27 @@ class GatewayAttackTest {
 
     assertProblem(h.call("deployer", g.compact(), payload), 503, "burn-store-unavailable", null);
     assertNothingExecuted();
+  }
+
+  @Test
+  void burnCannotBeMadeDurable_callIsRefused503_startIsClosedAsFailed_andNothingRuns() throws Exception {
+    h.gateway.close();
+    FailingFlush burns = new FailingFlush(dir.resolve("flaky.db"));
+    h.gateway = GatewayServer.start(h.config(), burns.store);
+    burns.failing.set(true);
+    ObjectNode payload = GovernedWorld.payload("payments-api", "15b");
+    MintedGrant g = world.mint("deployer", "deploy", payload);
+
+    assertProblem(h.call("deployer", g.compact(), payload), 503, "burn-store-unavailable", null);
+    assertThat(toolLog(h.deployer)).isEmpty();
+    // The start was recorded while the burn was being flushed; the ledger says it never ran.
+    assertThat(h.recorder.eventTypes(g.grantId())).containsExactly("execution.started", "execution.failed");
+
+    // The store refuses from now on, before anything reaches the ledger.
+    MintedGrant next = world.mint("deployer", "deploy", GovernedWorld.payload("payments-api", "15c"));
+    assertProblem(h.call("deployer", next.compact(), GovernedWorld.payload("payments-api", "15c")), 503,
+        "burn-store-unavailable", null);
+    assertThat(h.recorder.eventTypes(next.grantId())).isEmpty();
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.arbiter.gateway.burn;
 
+import dev.arbiter.ledger.store.sqlite.WalFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -21,7 +22,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The gateway's durable record of used grants: one row per burned {@code grant_id} in its own SQLite
- * file (WAL, {@code synchronous=FULL}: a burn is on disk before the call is forwarded).
+ * file (WAL). A burn is on disk before the call is forwarded.
  *
  * <p>Single use is the database's job, not this class's: {@code grant_id} is the table's primary key
  * and {@link #burn} is one {@code INSERT … ON CONFLICT (grant_id) DO NOTHING}; the row count says who
@@ -31,9 +32,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * trigger turns an insert of an already burned id into a no-op, so {@code INSERT OR REPLACE} cannot
  * rewrite a row either.
  *
+ * <p>Who won is known before the burn is durable: a group's transaction commits with {@code
+ * synchronous=NORMAL}, which decides every burn in it (the row is visible to every connection from
+ * then on), and the committer then flushes the WAL ({@link WalFile}, one fsync per group). {@link
+ * #claim} answers after the commit and {@link Claim#awaitDurable} after the flush, so the gateway
+ * records the execution's start on the ledger while the disk flushes the burn, and forwards only
+ * once both are durable. A crash between the two can lose a burn, never an execution: nothing was
+ * forwarded, and a retry of the grant then meets the engine's own record of the start.
+ *
  * <p>Thread-safe: one connection, used under a lock (a {@link ReentrantLock}). Concurrent burns are
  * group-committed by one platform thread ({@code burn-commit}): one transaction and one fsync per
- * group, each caller answered only after its group's commit (see {@link #burn}). The SQLite calls
+ * group, each caller answered only after its group's commit (see {@link #claim}). The SQLite calls
  * never run on a caller's virtual thread: a native call with an fsync inside holds the virtual
  * thread's carrier for its whole duration, and the gateway has only as many carriers as cores
  * (with the commits on the callers' threads, gateway throughput was 30–50% lower; BENCHMARKS.md).
@@ -69,6 +78,11 @@ public final class BurnStore implements AutoCloseable {
   private final Path file;
   private final Clock clock;
   private final Connection conn;
+  /** Flushes the WAL after each group's commit: {@link WalFile#force}, or a test's stand-in. */
+  private final Flush flush;
+  private final WalFile wal;
+  /** Set once a flush failed: what the disk holds is unknown, so every later burn is refused. */
+  private volatile BurnStoreUnavailableException broken;
   /** Guards the connection. */
   private final ReentrantLock lock = new ReentrantLock();
   /** Guards {@link #closed} against {@link #queue} additions: no burn is queued after close() drained it. */
@@ -77,10 +91,18 @@ public final class BurnStore implements AutoCloseable {
   private volatile boolean closed;
   private final Thread committer;
 
-  private BurnStore(Path file, Clock clock, Connection conn) {
+  /** What makes a committed group durable (tests put a slow or failing one in front of the real one). */
+  @FunctionalInterface
+  interface Flush {
+    void force(WalFile wal) throws java.io.IOException;
+  }
+
+  private BurnStore(Path file, Clock clock, Connection conn, WalFile wal, Flush flush) {
     this.file = file;
     this.clock = clock;
     this.conn = conn;
+    this.wal = wal;
+    this.flush = flush;
     this.committer = Thread.ofPlatform().name("burn-commit").daemon(true).start(this::commitLoop);
   }
 
@@ -91,6 +113,10 @@ public final class BurnStore implements AutoCloseable {
    * @throws BurnStoreUnavailableException if the file cannot be opened or initialised
    */
   public static BurnStore open(Path file, Clock clock) throws BurnStoreUnavailableException {
+    return open(file, clock, WalFile::force);
+  }
+
+  static BurnStore open(Path file, Clock clock, Flush flush) throws BurnStoreUnavailableException {
     Objects.requireNonNull(file, "file");
     Objects.requireNonNull(clock, "clock");
     Connection conn = null;
@@ -119,13 +145,21 @@ public final class BurnStore implements AutoCloseable {
             throw new BurnStoreUnavailableException(file + ": WAL journal mode is not available", null);
           }
         }
-        st.execute("PRAGMA synchronous=FULL");
         for (String ddl : SCHEMA) {
           st.execute(ddl);
         }
         st.execute("PRAGMA application_id = " + APPLICATION_ID);
+        // Commits write the WAL without syncing it; the committer flushes it after each group (WalFile).
+        st.execute("PRAGMA synchronous=NORMAL");
       }
-      return new BurnStore(file, clock, conn);
+      WalFile wal = WalFile.open(file);
+      try {
+        flush.force(wal); // what an earlier run committed and did not flush
+      } catch (java.io.IOException e) {
+        wal.close();
+        throw e;
+      }
+      return new BurnStore(file, clock, conn, wal, flush);
     } catch (BurnStoreUnavailableException e) {
       closeQuietly(conn);
       throw e;
@@ -138,19 +172,34 @@ public final class BurnStore implements AutoCloseable {
   /**
    * Burns {@code grantId}: true exactly once per grant id for the life of the file, false when it was
    * burned before (by any thread, process or earlier run). Returns only once the answer is durable:
-   * the row that made it true is committed ({@code synchronous=FULL}), or the row that makes it false
-   * was.
-   *
-   * <p>Group commit: the caller queues its burn and parks. The committer thread takes every burn
-   * queued so far (at most {@link #MAX_GROUP}), inserts them in arrival order in one transaction,
-   * commits, and hands each caller its row count; burns arriving meanwhile form the next group. The
-   * primary key still decides: within a group the second insert of an id is a no-op like any other
-   * conflict. If the transaction fails, it is rolled back and every caller in the group gets {@link
-   * BurnStoreUnavailableException} (none was acknowledged).
+   * {@link #claim} and {@link Claim#awaitDurable} in one call.
    *
    * @throws BurnStoreUnavailableException if the store cannot durably answer; the caller must refuse
    */
   public boolean burn(String grantId, String decisionId, Instant expiresAt) throws BurnStoreUnavailableException {
+    Claim claim = claim(grantId, decisionId, expiresAt);
+    claim.awaitDurable();
+    return claim.won();
+  }
+
+  /**
+   * Claims {@code grantId}: returns once the burn is committed, which decides whether this caller won
+   * ({@link Claim#won}: true exactly once per grant id for the life of the file). The winner must
+   * {@link Claim#awaitDurable} before it forwards anything.
+   *
+   * <p>Group commit: the caller queues its burn and parks. The committer thread takes every burn
+   * queued so far (at most {@link #MAX_GROUP}), inserts them in arrival order in one transaction,
+   * commits, hands each caller its row count, flushes the WAL and then tells each caller that its burn
+   * is durable; burns arriving meanwhile form the next group. The primary key decides: within a group
+   * the second insert of an id is a no-op like any other conflict. If the transaction fails, it is
+   * rolled back and every caller in the group gets {@link BurnStoreUnavailableException} (none was
+   * acknowledged). If the flush fails, no caller of the group is told its burn is durable, and the
+   * store refuses every later burn: after a failed fsync the kernel may have dropped the pages it
+   * could not write, so what the file holds is unknown until it is reopened.
+   *
+   * @throws BurnStoreUnavailableException if the store cannot decide; the caller must refuse
+   */
+  public Claim claim(String grantId, String decisionId, Instant expiresAt) throws BurnStoreUnavailableException {
     Objects.requireNonNull(grantId, "grantId");
     Objects.requireNonNull(decisionId, "decisionId");
     Objects.requireNonNull(expiresAt, "expiresAt");
@@ -160,19 +209,56 @@ public final class BurnStore implements AutoCloseable {
       if (closed) {
         throw new BurnStoreUnavailableException("burn store " + file + " is closed", null);
       }
+      if (broken != null) {
+        throw broken;
+      }
       queue.add(mine);
     } finally {
       queueLock.unlock();
     }
+    return new Claim(await(mine.won), mine);
+  }
+
+  /** A committed burn: whether it won, and a way to wait until it is on disk. */
+  public static final class Claim {
+    private final boolean won;
+    private final Burn burn;
+
+    private Claim(boolean won, Burn burn) {
+      this.won = won;
+      this.burn = burn;
+    }
+
+    /** True for the one claim of a grant id that inserted its row. */
+    public boolean won() {
+      return won;
+    }
+
+    /**
+     * Returns once this burn (and, for a claim that lost within its group, the row that beat it) is
+     * durable.
+     *
+     * @throws BurnStoreUnavailableException if the flush failed: the caller must not forward
+     */
+    public void awaitDurable() throws BurnStoreUnavailableException {
+      await(burn.durable);
+    }
+  }
+
+  /** Waits for the committer's answer; an interrupt does not lose it (it is kept for the caller). */
+  private static <T> T await(CompletableFuture<T> answer) throws BurnStoreUnavailableException {
     boolean interrupted = false;
     try {
       while (true) {
         try {
-          return mine.outcome.get();
+          return answer.get();
         } catch (InterruptedException e) {
           interrupted = true; // the answer is coming either way, and it must not be lost
         } catch (ExecutionException e) {
           Throwable cause = e.getCause();
+          if (cause instanceof BurnStoreUnavailableException b) {
+            throw b;
+          }
           throw new BurnStoreUnavailableException(cause.getMessage(), cause);
         }
       }
@@ -183,7 +269,7 @@ public final class BurnStore implements AutoCloseable {
     }
   }
 
-  /** The committer thread: one group per round, until the store is closed. */
+  /** The committer thread: one group per round, until the store is closed or broken. */
   private void commitLoop() {
     List<Burn> group = new ArrayList<>(MAX_GROUP);
     while (true) {
@@ -194,35 +280,33 @@ public final class BurnStore implements AutoCloseable {
       }
       queue.drainTo(group, MAX_GROUP - 1);
       try {
-        commitGroup(group);
+        if (commitGroup(group)) {
+          flushGroup(group);
+        }
       } catch (RuntimeException e) {
         fail(group, new BurnStoreUnavailableException("burn store " + file + " failed: " + e, e));
       } catch (Error e) {
         // Fail closed for good: refuse every burn from now on rather than leave callers waiting.
-        BurnStoreUnavailableException broken = new BurnStoreUnavailableException("burn store " + file + " failed: " + e, e);
-        fail(group, broken);
-        queueLock.lock();
-        try {
-          closed = true;
-        } finally {
-          queueLock.unlock();
-        }
-        List<Burn> left = new ArrayList<>();
-        queue.drainTo(left);
-        fail(left, broken);
+        breakFor(group, new BurnStoreUnavailableException("burn store " + file + " failed: " + e, e));
         throw e;
+      }
+      if (broken != null) {
+        return;
       }
       group.clear();
     }
   }
 
-  /** Inserts the group in one transaction and marks every burn done (with a row count or a failure). */
-  private void commitGroup(List<Burn> group) {
+  /**
+   * Inserts the group in one transaction and tells every burn whether it won; true when it committed
+   * (every burn then waits for the flush), false when the whole group failed.
+   */
+  private boolean commitGroup(List<Burn> group) {
     lock.lock();
     try {
       if (closed) {
         fail(group, new BurnStoreUnavailableException("burn store " + file + " is closed", null));
-        return;
+        return false;
       }
       boolean[] won = new boolean[group.size()];
       try {
@@ -243,7 +327,7 @@ public final class BurnStore implements AutoCloseable {
       } catch (SQLException | RuntimeException e) {
         rollbackQuietly();
         fail(group, new BurnStoreUnavailableException("burn store " + file + " failed: " + e.getMessage(), e));
-        return;
+        return false;
       } finally {
         try {
           conn.setAutoCommit(true);
@@ -252,16 +336,47 @@ public final class BurnStore implements AutoCloseable {
         }
       }
       for (int i = 0; i < group.size(); i++) {
-        group.get(i).outcome.complete(won[i]);
+        group.get(i).won.complete(won[i]);
       }
+      return true;
     } finally {
       lock.unlock();
     }
   }
 
+  /** Flushes the WAL, which holds the group's commit, and tells each burn it is durable; a failure breaks the store. */
+  private void flushGroup(List<Burn> group) {
+    try {
+      flush.force(wal);
+    } catch (java.io.IOException | RuntimeException e) {
+      breakFor(group, new BurnStoreUnavailableException("burn store " + file + ": cannot flush its write-ahead log ("
+          + e.getMessage() + "); every burn is refused until the gateway is restarted", e));
+      return;
+    }
+    for (Burn b : group) {
+      b.durable.complete(null);
+    }
+  }
+
+  /** Fails the group and everything queued behind it, and refuses every later burn. */
+  private void breakFor(List<Burn> group, BurnStoreUnavailableException e) {
+    queueLock.lock();
+    try {
+      broken = e;
+    } finally {
+      queueLock.unlock();
+    }
+    fail(group, e);
+    List<Burn> left = new ArrayList<>();
+    queue.drainTo(left);
+    fail(left, e);
+  }
+
+  /** Fails whatever each burn still waits for (a burn told it won keeps that answer and is never made durable). */
   private static void fail(List<Burn> group, BurnStoreUnavailableException e) {
     for (Burn b : group) {
-      b.outcome.completeExceptionally(e);
+      b.won.completeExceptionally(e);
+      b.durable.completeExceptionally(e);
     }
   }
 
@@ -273,13 +388,14 @@ public final class BurnStore implements AutoCloseable {
     }
   }
 
-  /** One queued burn and the answer its caller waits for. */
+  /** One queued burn and the two answers its caller waits for. */
   private static final class Burn {
     final String grantId;
     final String decisionId;
     final String burnedAt;
     final String expiresAt;
-    final CompletableFuture<Boolean> outcome = new CompletableFuture<>();
+    final CompletableFuture<Boolean> won = new CompletableFuture<>();
+    final CompletableFuture<Void> durable = new CompletableFuture<>();
 
     Burn(String grantId, String decisionId, String burnedAt, String expiresAt) {
       this.grantId = grantId;
@@ -337,6 +453,9 @@ public final class BurnStore implements AutoCloseable {
     lock.lock();
     try {
       closeQuietly(conn);
+      wal.close();
+    } catch (java.io.IOException ignored) {
+      // a read-only descriptor: nothing was buffered in it
     } finally {
       lock.unlock();
     }

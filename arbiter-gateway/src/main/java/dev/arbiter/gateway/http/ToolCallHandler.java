@@ -37,9 +37,16 @@ import org.slf4j.LoggerFactory;
  *       503);
  *   <li>the start is durable on the ledger ({@code ledger-unavailable}, 503; {@code
  *       grant-already-used}, 409 when the engine saw it before);
+ *   <li>the burn is durable ({@code burn-store-unavailable}, 503, and the start is closed on the
+ *       ledger as a failed execution);
  *   <li>the call is forwarded with the grant and a fresh gateway proof ({@code upstream-failed}, 502,
  *       when the tool cannot be reached), and the outcome recorded.
  * </ol>
+ *
+ * <p>Steps 5 and 7 are one burn: its commit decides the single winner at once (a second use is
+ * refused from then on), and the disk flushes it while step 6 records the start, so a call waits
+ * for the slower of the two durable writes instead of both in turn. Nothing is forwarded before
+ * both are on disk.
  *
  * <p>What is forwarded is the canonical (RFC 8785) form of the body, not the caller's bytes: the grant
  * binds the canonical form, and two bodies with one canonical form can still differ for a tool's own
@@ -96,8 +103,9 @@ public final class ToolCallHandler implements AutoCloseable {
       throw refused(route, null, new Refusal(Refusal.Kind.GRANT_INVALID, e.getMessage(), e.code()));
     }
     byte[] payload = requireMatch(route, grant, body, ctx.header(TARGET_HEADER));
-    burn(route, grant);
+    BurnStore.Claim burn = burn(route, grant);
     String executionId = start(route, grant, compact);
+    awaitBurnDurable(burn, grant, compact, executionId);
     forward(ctx, route, grant, compact, executionId, payload);
   }
 
@@ -134,18 +142,34 @@ public final class ToolCallHandler implements AutoCloseable {
     return canonical;
   }
 
-  private void burn(ToolRoute route, Grant grant) throws Refusal {
-    boolean first;
+  /** Claims the grant: returns the winning burn (committed; on disk once {@link BurnStore.Claim#awaitDurable} returns). */
+  private BurnStore.Claim burn(ToolRoute route, Grant grant) throws Refusal {
+    BurnStore.Claim claim;
     try {
-      first = burns.burn(grant.grantId(), grant.decisionId(), grant.expiresAt());
+      claim = burns.claim(grant.grantId(), grant.decisionId(), grant.expiresAt());
     } catch (BurnStoreUnavailableException e) {
-      LOG.error("burn store unavailable; refusing grant_id={}: {}", grant.grantId(), e.getMessage());
-      throw new Refusal(Refusal.Kind.BURN_STORE_UNAVAILABLE, "the gateway cannot record single use; nothing was forwarded", null);
+      throw burnStoreUnavailable(grant, e);
     }
-    if (!first) {
+    if (!claim.won()) {
       throw refused(route, grant, new Refusal(Refusal.Kind.GRANT_ALREADY_USED,
           "grant " + grant.grantId() + " was already used", null));
     }
+    return claim;
+  }
+
+  /** Waits for the burn to be on disk; if it cannot be, closes the recorded start as a failed execution and refuses. */
+  private void awaitBurnDurable(BurnStore.Claim burn, Grant grant, String compact, String executionId) throws Refusal {
+    try {
+      burn.awaitDurable();
+    } catch (BurnStoreUnavailableException e) {
+      finish(compact, grant, executionId, false, 0, 0, new byte[0]);
+      throw burnStoreUnavailable(grant, e);
+    }
+  }
+
+  private static Refusal burnStoreUnavailable(Grant grant, BurnStoreUnavailableException e) {
+    LOG.error("burn store unavailable; refusing grant_id={}: {}", grant.grantId(), e.getMessage());
+    return new Refusal(Refusal.Kind.BURN_STORE_UNAVAILABLE, "the gateway cannot record single use; nothing was forwarded", null);
   }
 
   private String start(ToolRoute route, Grant grant, String compact) throws Refusal {
