@@ -5,6 +5,7 @@
 # Prints the raw single-thread Ed25519 verify rate of the same JVM, then: 10 s warm-up at 32
 # connections (not reported), gateway and direct at 1 connection (the gateway-added latency is the
 # difference of the two p50s), gateway at 32 and 256 connections, direct at 32.
+# C1_ONLY=N: after the warm-up, only N runs of the gateway at one connection (for before/after of latency).
 JAR=$1; L=$2; shift 2
 D=$(mktemp -d /tmp/gwlat-XXXX)
 java "$@" -cp "$JAR" dev.arbiter.bench.GatewayLoadBench --serve 300 --grants "${GRANTS_N:-120000}" --data-dir "$D" > "$D/serve.out" 2>"$D/serve.err" &
@@ -21,6 +22,10 @@ run() { # connections seconds label url with-grants(g|d)
   echo "$L $3 c=$1 $(echo "$out" | sed -n 's/^Requests\/sec: *//p')/s $(echo "$out" | grep '^requests') load=$(cut -d' ' -f1 /proc/loadavg)"
 }
 run 32 10 warm-up "http://127.0.0.1:$GW/tools/deployer" g > /dev/null
+if [ -n "${C1_ONLY:-}" ]; then
+  for _ in $(seq 1 "$C1_ONLY"); do run 1 10 gateway "http://127.0.0.1:$GW/tools/deployer" g; done
+  kill $PID; wait; rm -rf "$D"; exit 0
+fi
 run 1 10 gateway "http://127.0.0.1:$GW/tools/deployer" g
 run 1 10 direct "http://127.0.0.1:$UP/execute" d
 run 32 10 gateway "http://127.0.0.1:$GW/tools/deployer" g
