@@ -149,12 +149,18 @@ public final class BurnStore implements AutoCloseable {
           st.execute(ddl);
         }
         st.execute("PRAGMA application_id = " + APPLICATION_ID);
+        // Whatever an earlier run committed goes into the database file, synced (synchronous is still
+        // FULL here), before this run answers anyone: a burn committed but not flushed before a
+        // crash, and, after a failed flush, the rows Linux kept in its cache but may never write.
+        try (ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+          rs.next(); // busy (another connection reading) leaves frames in the WAL: the flush below covers them
+        }
         // Commits write the WAL without syncing it; the committer flushes it after each group (WalFile).
         st.execute("PRAGMA synchronous=NORMAL");
       }
       WalFile wal = WalFile.open(file);
       try {
-        flush.force(wal); // what an earlier run committed and did not flush
+        flush.force(wal);
       } catch (java.io.IOException e) {
         wal.close();
         throw e;
@@ -269,18 +275,23 @@ public final class BurnStore implements AutoCloseable {
     }
   }
 
-  /** The committer thread: one group per round, until the store is closed or broken. */
+  /**
+   * The committer thread: one group per round, until {@link #close} queues {@link #STOP} or the store
+   * breaks. Never interrupted: an interrupt during the flush would close the WAL's channel ({@link
+   * java.nio.channels.ClosedByInterruptException}) and fail a group that already won its grants.
+   */
   private void commitLoop() {
     List<Burn> group = new ArrayList<>(MAX_GROUP);
     while (true) {
       try {
         group.add(queue.take());
       } catch (InterruptedException e) {
-        return; // close(): whatever is still queued is failed there
+        return; // nobody interrupts this thread; close() queues STOP
       }
       queue.drainTo(group, MAX_GROUP - 1);
+      boolean last = group.remove(STOP); // close() queues nothing after it
       try {
-        if (commitGroup(group)) {
+        if (!group.isEmpty() && commitGroup(group)) {
           flushGroup(group);
         }
       } catch (RuntimeException e) {
@@ -290,7 +301,7 @@ public final class BurnStore implements AutoCloseable {
         breakFor(group, new BurnStoreUnavailableException("burn store " + file + " failed: " + e, e));
         throw e;
       }
-      if (broken != null) {
+      if (last || broken != null) {
         return;
       }
       group.clear();
@@ -388,6 +399,9 @@ public final class BurnStore implements AutoCloseable {
     }
   }
 
+  /** Queued by {@link #close} after every burn: the committer stops when it takes it. */
+  private static final Burn STOP = new Burn("", "", "", "");
+
   /** One queued burn and the two answers its caller waits for. */
   private static final class Burn {
     final String grantId;
@@ -429,7 +443,10 @@ public final class BurnStore implements AutoCloseable {
     return file;
   }
 
-  /** Stops the committer (the group it is committing finishes), fails every burn still queued, closes the file. */
+  /**
+   * Stops the committer: the group it is committing is committed and flushed as usual (its callers
+   * get their answers); burns queued behind it are refused; then the file is closed.
+   */
   @Override
   public void close() {
     queueLock.lock();
@@ -437,11 +454,11 @@ public final class BurnStore implements AutoCloseable {
       if (closed) {
         return;
       }
-      closed = true;
+      closed = true; // commitGroup refuses every group it has not started yet
+      queue.add(STOP);
     } finally {
       queueLock.unlock();
     }
-    committer.interrupt();
     try {
       committer.join();
     } catch (InterruptedException e) {
@@ -449,6 +466,7 @@ public final class BurnStore implements AutoCloseable {
     }
     List<Burn> left = new ArrayList<>();
     queue.drainTo(left);
+    left.remove(STOP); // the committer had stopped already (a broken store)
     fail(left, new BurnStoreUnavailableException("burn store " + file + " is closed", null));
     lock.lock();
     try {

@@ -151,6 +151,13 @@ public final class ToolCallHandler implements AutoCloseable {
       throw burnStoreUnavailable(grant, e);
     }
     if (!claim.won()) {
+      // The row that beat this call may be its group's, not yet on disk: say "already used" (and
+      // ledger it) only once that row is durable, or the record could outlive the burn it cites.
+      try {
+        claim.awaitDurable();
+      } catch (BurnStoreUnavailableException e) {
+        throw burnStoreUnavailable(grant, e);
+      }
       throw refused(route, grant, new Refusal(Refusal.Kind.GRANT_ALREADY_USED,
           "grant " + grant.grantId() + " was already used", null));
     }

@@ -63,6 +63,43 @@ class BurnStoreFlushTest {
   }
 
   @Test
+  void aLoserInTheWinnersGroup_isDurableOnlyOnceTheWinnersRowIs() throws Exception {
+    java.util.concurrent.Semaphore flushes = new java.util.concurrent.Semaphore(0);
+    AtomicBoolean gated = new AtomicBoolean();
+    try (BurnStore s = BurnStore.open(dir.resolve("b.db"), Clock.systemUTC(), wal -> {
+      if (gated.get()) {
+        flushes.acquireUninterruptibly();
+      }
+      wal.force();
+    })) {
+      gated.set(true);
+      CompletableFuture<BurnStore.Claim> first = CompletableFuture.supplyAsync(() -> claim(s, "gnt_0"));
+      BurnStore.Claim blocker = first.get(10, TimeUnit.SECONDS); // its group now waits in the flush
+      CompletableFuture<BurnStore.Claim> a = CompletableFuture.supplyAsync(() -> claim(s, "gnt_1"));
+      CompletableFuture<BurnStore.Claim> b = CompletableFuture.supplyAsync(() -> claim(s, "gnt_1"));
+      Thread.sleep(200); // both queued behind the held flush: the next group holds both
+      flushes.release(); // the first group's flush; the second group commits, then waits in its own
+      BurnStore.Claim ca = a.get(10, TimeUnit.SECONDS);
+      BurnStore.Claim cb = b.get(10, TimeUnit.SECONDS);
+      BurnStore.Claim loser = ca.won() ? cb : ca;
+      assertThat(ca.won() ^ cb.won()).as("exactly one winner").isTrue();
+      blocker.awaitDurable();
+
+      CompletableFuture<Void> loserDurable = CompletableFuture.runAsync(() -> {
+        try {
+          loser.awaitDurable();
+        } catch (BurnStoreUnavailableException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      assertThatThrownBy(() -> loserDurable.get(300, TimeUnit.MILLISECONDS)).as("the loser before its group's flush")
+          .isInstanceOf(TimeoutException.class);
+      flushes.release();
+      loserDurable.get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void aFailedFlush_neverMakesTheBurnDurable_andEveryLaterBurnIsRefused() throws Exception {
     AtomicBoolean failing = new AtomicBoolean();
     try (BurnStore s = BurnStore.open(dir.resolve("b.db"), Clock.systemUTC(), wal -> {
@@ -104,6 +141,53 @@ class BurnStoreFlushTest {
       assertThat(s.burn("gnt_1", "dec_1", expires)).isFalse();
       assertThat(s.burn("gnt_2", "dec_1", expires)).isTrue();
     }
+  }
+
+  @Test
+  void opening_writesWhatAnEarlierRunCommittedButDidNotFlush_intoTheSyncedDatabaseFile() throws Exception {
+    Path file = dir.resolve("crashed.db");
+    // An earlier run that committed a burn and died before its flush (never closed: no checkpoint at close).
+    BurnStore crashed = BurnStore.open(file, Clock.systemUTC(), wal -> { });
+    assertThat(crashed.claim("gnt_1", "dec_1", expires).won()).isTrue();
+    assertThat(java.nio.file.Files.size(Path.of(file + "-wal"))).isPositive();
+    try (BurnStore reopened = BurnStore.open(file, Clock.systemUTC())) {
+      // SQLite syncs the database file before it truncates the WAL (checkpoint at synchronous=FULL),
+      // so an empty WAL with the row still there means the row is in the synced database file.
+      assertThat(java.nio.file.Files.size(Path.of(file + "-wal"))).as("the WAL was checkpointed and truncated").isZero();
+      assertThat(reopened.burn("gnt_1", "dec_1", expires)).isFalse();
+    } finally {
+      crashed.close();
+    }
+  }
+
+  @Test
+  void closingWhileAGroupIsFlushed_answersThatGroup() throws Exception {
+    CountDownLatch inFlush = new CountDownLatch(1);
+    AtomicBoolean slow = new AtomicBoolean();
+    BurnStore s = BurnStore.open(dir.resolve("b.db"), Clock.systemUTC(), wal -> {
+      if (slow.get()) {
+        inFlush.countDown();
+        try {
+          Thread.sleep(300);
+        } catch (InterruptedException e) {
+          throw new IllegalStateException("the committer was interrupted", e);
+        }
+      }
+      wal.force();
+    });
+    slow.set(true);
+    CompletableFuture<Boolean> burned = CompletableFuture.supplyAsync(() -> {
+      try {
+        return s.burn("gnt_1", "dec_1", expires);
+      } catch (BurnStoreUnavailableException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertThat(inFlush.await(10, TimeUnit.SECONDS)).isTrue();
+    s.close();
+    assertThat(burned.get(10, TimeUnit.SECONDS)).as("the group being flushed at close is answered").isTrue();
+    assertThatThrownBy(() -> s.claim("gnt_2", "dec_1", expires)).isInstanceOf(BurnStoreUnavailableException.class)
+        .hasMessageContaining("closed");
   }
 
   @Test
