@@ -37,21 +37,7 @@ token=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['identiti
 subject=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['identities']['agent']['subject'])" "$dir/quickstart.json")
 body='{"action":{"class":"read","tool":"grafana","intent":"check error rate","target":{"type":"dashboard","id":"payments-slo"},"payload":{}},"context":{"actor":{"id":"'"$subject"'"},"environment":"dev"}}'
 printf '%s' "$body" > "$dir/body.json"
-wrk_script() { # a wrk script whose keys are unique to this call (Lua's math.random is not seeded)
-  cat > "$dir/post.lua" <<LUA
-local counter = 0
-local run_id = "$(date +%s%N)-$RANDOM"
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $token"
-wrk.body = '$body'
-request = function()
-  counter = counter + 1
-  wrk.headers["Idempotency-Key"] = "load-" .. run_id .. "-" .. counter
-  return wrk.format(nil, "/v1/decisions")
-end
-LUA
-}
+wrk_script() { "$here/post-lua.sh" "$token" "$dir/body.json" > "$dir/post.lua"; } # keys unique to each call
 leaves() { # the ledger's size: the leaf index of one more decision's receipt, plus one
   curl -s -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
     -H "Idempotency-Key: size-$$-$RANDOM$RANDOM" --data-binary @"$dir/body.json" "http://127.0.0.1:$port/v1/decisions" |

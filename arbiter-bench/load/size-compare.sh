@@ -64,19 +64,7 @@ echo "A fresh  $(date +%T)  $(leaves "$a" 19000) entries       $(measure "$a" 19
 run_b 0
 token=$(field "$a" token)
 while (( $(leaves "$a" 19000) < entries )); do
-  cat > "$out/post.lua" <<LUA
-local counter = 0
-local run_id = "$(date +%s%N)-$RANDOM"
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $token"
-wrk.body = '$(cat "$a/body.json")'
-request = function()
-  counter = counter + 1
-  wrk.headers["Idempotency-Key"] = "fill-" .. run_id .. "-" .. counter
-  return wrk.format(nil, "/v1/decisions")
-end
-LUA
+  "$here/post-lua.sh" "$token" "$a/body.json" > "$out/post.lua"
   echo "fill  $(date +%T)  $(wrk -t1 -c128 -d30s -s "$out/post.lua" http://127.0.0.1:19000 | sed -n 's/^Requests\/sec: *//p') decisions/s, ledger at $(leaves "$a" 19000) entries"
 done
 sleep 10

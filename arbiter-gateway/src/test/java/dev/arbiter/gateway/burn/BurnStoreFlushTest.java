@@ -46,13 +46,7 @@ class BurnStoreFlushTest {
       assertThat(claim.won()).isTrue();
       assertThat(committedRows(file)).as("the burn is committed while its flush is held").containsExactly("gnt_1");
 
-      CompletableFuture<Void> durable = CompletableFuture.runAsync(() -> {
-        try {
-          claim.awaitDurable();
-        } catch (BurnStoreUnavailableException e) {
-          throw new IllegalStateException(e);
-        }
-      });
+      CompletableFuture<Void> durable = durableAsync(claim);
       assertThatThrownBy(() -> durable.get(300, TimeUnit.MILLISECONDS)).as("durable before the flush")
           .isInstanceOf(TimeoutException.class);
       CompletableFuture<Boolean> second = CompletableFuture.supplyAsync(() -> claim(s, "gnt_1").won());
@@ -85,13 +79,7 @@ class BurnStoreFlushTest {
       assertThat(ca.won() ^ cb.won()).as("exactly one winner").isTrue();
       blocker.awaitDurable();
 
-      CompletableFuture<Void> loserDurable = CompletableFuture.runAsync(() -> {
-        try {
-          loser.awaitDurable();
-        } catch (BurnStoreUnavailableException e) {
-          throw new IllegalStateException(e);
-        }
-      });
+      CompletableFuture<Void> loserDurable = durableAsync(loser);
       assertThatThrownBy(() -> loserDurable.get(300, TimeUnit.MILLISECONDS)).as("the loser before its group's flush")
           .isInstanceOf(TimeoutException.class);
       flushes.release();
@@ -215,6 +203,16 @@ class BurnStoreFlushTest {
     } catch (BurnStoreUnavailableException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  private static CompletableFuture<Void> durableAsync(BurnStore.Claim claim) {
+    return CompletableFuture.runAsync(() -> {
+      try {
+        claim.awaitDurable();
+      } catch (BurnStoreUnavailableException e) {
+        throw new IllegalStateException(e);
+      }
+    });
   }
 
   /** The ids another connection sees committed. */
