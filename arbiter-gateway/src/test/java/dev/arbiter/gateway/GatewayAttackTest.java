@@ -32,10 +32,12 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -447,6 +449,52 @@ class GatewayAttackTest {
     assertProblem(h.call("deployer", next.compact(), GovernedWorld.payload("payments-api", "15c")), 503,
         "burn-store-unavailable", null);
     assertThat(h.recorder.eventTypes(next.grantId())).isEmpty();
+  }
+
+  @Test
+  void aSecondUseInTheWinnersGroup_isNotCalledAlreadyUsed_whenTheWinnersBurnNeverReachesTheDisk() throws Exception {
+    h.gateway.close();
+    FailingFlush burns = new FailingFlush(dir.resolve("held.db"));
+    h.gateway = GatewayServer.start(h.config(), burns.store);
+    burns.gated.set(true);
+    ObjectNode first = GovernedWorld.payload("payments-api", "15d");
+    MintedGrant x = world.mint("deployer", "deploy", first);
+    CompletableFuture<HttpResponse<String>> callX = callAsync(x, first);
+    awaitBurned(burns, x.grantId()); // x's group is committed; its flush waits at the gate
+    ObjectNode payload = GovernedWorld.payload("payments-api", "15e");
+    MintedGrant g = world.mint("deployer", "deploy", payload);
+    CompletableFuture<HttpResponse<String>> a = callAsync(g, payload);
+    CompletableFuture<HttpResponse<String>> b = callAsync(g, payload);
+    Thread.sleep(500); // both uses of g queue behind x's flush: they form the next group
+
+    burns.gate.release(); // x's flush passes; g's group commits (one use wins) and its flush waits
+    assertThat(callX.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    awaitBurned(burns, g.grantId());
+    burns.failing.set(true);
+    burns.gate.release(); // g's group is never on disk
+
+    // Neither use ran, and neither is told "already used" on the strength of a row that is not on disk.
+    assertThat(List.of(a.get(10, TimeUnit.SECONDS).statusCode(), b.get(10, TimeUnit.SECONDS).statusCode()))
+        .containsExactly(503, 503);
+    assertThat(toolLog(h.deployer)).hasSize(1);
+  }
+
+  private CompletableFuture<HttpResponse<String>> callAsync(MintedGrant grant, ObjectNode payload) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return h.call("deployer", grant.compact(), payload);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
+  private static void awaitBurned(FailingFlush burns, String grantId) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!burns.store.isBurned(grantId)) {
+      assertThat(System.nanoTime()).as("burn of " + grantId + " committed in time").isLessThan(deadline);
+      Thread.sleep(5);
+    }
   }
 
   @Test

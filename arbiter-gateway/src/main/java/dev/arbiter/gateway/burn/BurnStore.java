@@ -152,8 +152,10 @@ public final class BurnStore implements AutoCloseable {
         // Whatever an earlier run committed goes into the database file, synced (synchronous is still
         // FULL here), before this run answers anyone: a burn committed but not flushed before a
         // crash, and, after a failed flush, the rows Linux kept in its cache but may never write.
-        try (ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
-          rs.next(); // busy (another connection reading) leaves frames in the WAL: the flush below covers them
+        // PASSIVE never waits: frames another connection's open snapshot still needs stay in the WAL
+        // (the flush below covers them), and no other connection's burns wait behind this one.
+        try (ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+          rs.next();
         }
         // Commits write the WAL without syncing it; the committer flushes it after each group (WalFile).
         st.execute("PRAGMA synchronous=NORMAL");
@@ -459,11 +461,7 @@ public final class BurnStore implements AutoCloseable {
     } finally {
       queueLock.unlock();
     }
-    try {
-      committer.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    joinUninterruptibly(committer); // closing the WAL under its flush would fail a group that won
     List<Burn> left = new ArrayList<>();
     queue.drainTo(left);
     left.remove(STOP); // the committer had stopped already (a broken store)
@@ -476,6 +474,21 @@ public final class BurnStore implements AutoCloseable {
       // a read-only descriptor: nothing was buffered in it
     } finally {
       lock.unlock();
+    }
+  }
+
+  private static void joinUninterruptibly(Thread t) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        t.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 
