@@ -104,7 +104,7 @@ public final class GatewayLoadBench {
 
     @Override
     public void finished(String grantCompact, String executionId, boolean confirmed, int upstreamStatus, long durationMs,
-        String responseHash) throws RecorderException {
+        String responseHash, String failure) throws RecorderException {
       Grant g = grant(grantCompact);
       append(g, confirmed ? "execution.confirmed" : "execution.failed", JsonNodeFactory.instance.objectNode()
           .put("grant_id", g.grantId()).put("execution_id", executionId).put("upstream_status", upstreamStatus)

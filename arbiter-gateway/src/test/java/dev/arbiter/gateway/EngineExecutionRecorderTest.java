@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.arbiter.gateway.execution.EngineExecutionRecorder;
+import dev.arbiter.gateway.execution.ExecutionRecorder;
 import dev.arbiter.gateway.execution.GrantAlreadyUsedException;
 import dev.arbiter.gateway.execution.RecorderException;
 import io.javalin.Javalin;
@@ -85,8 +86,8 @@ class EngineExecutionRecorderTest {
   void finished_postsTheOutcome() throws Exception {
     answer = ctx -> reply(ctx, 200, "{}", "application/json");
 
-    recorder.finished(GRANT, "exe_1", true, 200, 42, "sha256:" + "00".repeat(32));
-    recorder.finished(GRANT, "exe_2", false, 500, 7, "sha256:" + "11".repeat(32));
+    recorder.finished(GRANT, "exe_1", true, 200, 42, "sha256:" + "00".repeat(32), null);
+    recorder.finished(GRANT, "exe_2", false, 500, 7, "sha256:" + "11".repeat(32), ExecutionRecorder.UPSTREAM_STATUS);
 
     JsonNode confirmed = seen.get(0).body();
     Set<String> fields = new TreeSet<>();
@@ -100,6 +101,7 @@ class EngineExecutionRecorderTest {
     assertThat(seen.get(0).authorization()).isEqualTo("Bearer tok-123");
     assertThat(seen.get(1).body().path("phase").asText()).isEqualTo("failed");
     assertThat(seen.get(1).body().path("upstream_status").asInt()).isEqualTo(500);
+    assertThat(seen.get(1).body().path("reason").asText()).isEqualTo("upstream_status");
   }
 
   @Test
@@ -153,7 +155,7 @@ class EngineExecutionRecorderTest {
   @Test
   void finished_whenNot200_throwsRecorderException() {
     answer = ctx -> reply(ctx, 500, "{}", "application/json");
-    assertThatThrownBy(() -> recorder.finished(GRANT, "exe_1", true, 200, 1, "sha256:x")).isInstanceOf(RecorderException.class);
+    assertThatThrownBy(() -> recorder.finished(GRANT, "exe_1", true, 200, 1, "sha256:x", null)).isInstanceOf(RecorderException.class);
   }
 
   @Test

@@ -415,6 +415,15 @@ class GatewayAttackTest {
 
     assertProblem(h.call("deployer", g.compact(), payload), 502, "upstream-failed", null);
     assertThat(h.recorder.eventTypes(g.grantId())).containsExactly("execution.started", "execution.failed");
+    assertThat(failureReason(g.grantId())).isEqualTo("upstream_unreachable");
+  }
+
+  /** The {@code reason} of the grant's {@code execution.failed}. */
+  private String failureReason(String grantId) {
+    return h.recorder.events().stream()
+        .filter(e -> e.envelope().eventType().equals("execution.failed"))
+        .filter(e -> grantId.equals(e.envelope().payload().path("grant_id").asText()))
+        .map(e -> e.envelope().payload().path("reason").asText()).findFirst().orElseThrow();
   }
 
   @Test
@@ -443,6 +452,7 @@ class GatewayAttackTest {
     assertThat(toolLog(h.deployer)).isEmpty();
     // The start was recorded while the burn was being flushed; the ledger says it never ran.
     assertThat(h.recorder.eventTypes(g.grantId())).containsExactly("execution.started", "execution.failed");
+    assertThat(failureReason(g.grantId())).as("the ledger says the tool was never called").isEqualTo("not_forwarded");
 
     // The store refuses from now on, before anything reaches the ledger.
     MintedGrant next = world.mint("deployer", "deploy", GovernedWorld.payload("payments-api", "15c"));

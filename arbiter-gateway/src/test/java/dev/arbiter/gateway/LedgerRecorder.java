@@ -52,11 +52,15 @@ final class LedgerRecorder implements ExecutionRecorder {
 
   @Override
   public void finished(String grantCompact, String executionId, boolean confirmed, int upstreamStatus, long durationMs,
-      String responseHash) throws RecorderException {
+      String responseHash, String failure) throws RecorderException {
     Grant g = grant(grantCompact);
-    append(g, confirmed ? "execution.confirmed" : "execution.failed", JsonNodeFactory.instance.objectNode()
+    ObjectNode payload = JsonNodeFactory.instance.objectNode()
         .put("grant_id", g.grantId()).put("execution_id", executionId).put("upstream_status", upstreamStatus)
-        .put("duration_ms", durationMs).put("response_hash", responseHash));
+        .put("duration_ms", durationMs).put("response_hash", responseHash);
+    if (failure != null) {
+      payload.put("reason", failure); // as the engine records it
+    }
+    append(g, confirmed ? "execution.confirmed" : "execution.failed", payload);
   }
 
   private final List<com.fasterxml.jackson.databind.JsonNode> refusals = new ArrayList<>();

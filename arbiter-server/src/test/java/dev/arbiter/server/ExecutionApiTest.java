@@ -43,6 +43,30 @@ class ExecutionApiTest extends ServerTest {
   }
 
   @Test
+  void aFailedExecution_recordsWhyItFailed_fromAKnownSetOnly() throws Exception {
+    JsonNode d = t.post("/v1/decisions", "r-f", READ).json();
+    String grant = d.get("grant").asText();
+    String id = d.get("decision_id").asText();
+    String exe = report(gateway, "s-f", "{\"grant\": \"" + grant + "\", \"phase\": \"started\"}").json()
+        .get("execution_id").asText();
+    String outcome = "{\"grant\": \"" + grant + "\", \"phase\": \"%s\", \"execution_id\": \"" + exe
+        + "\", \"upstream_status\": 0, \"duration_ms\": 0, \"response_hash\": \"sha256:00\", \"reason\": \"%s\"}";
+
+    Response unknown = report(gateway, "f-1", outcome.formatted("failed", "tool_was_tired"));
+    assertThat(unknown.status()).as(unknown.toString()).isEqualTo(400);
+    Response onConfirmed = report(gateway, "f-2", outcome.formatted("confirmed", "not_forwarded"));
+    assertThat(onConfirmed.status()).as(onConfirmed.toString()).isEqualTo(400);
+    assertThat(t.trail(id)).doesNotContain("execution.failed", "execution.confirmed");
+
+    Response failed = report(gateway, "f-3", outcome.formatted("failed", "not_forwarded"));
+    assertThat(failed.status()).as(failed.toString()).isEqualTo(200);
+    var entries = t.entries(id);
+    JsonNode last = t.payload(entries.get(entries.size() - 1));
+    assertThat(last.get("reason").asText()).isEqualTo("not_forwarded");
+    assertThat(t.trail(id)).endsWith("execution.started", "execution.failed");
+  }
+
+  @Test
   void onlyAGateway_withAGrantThisEngineIssued_mayReport() throws Exception {
     JsonNode d = t.post("/v1/decisions", "r-2", READ).json();
     String grant = d.get("grant").asText();

@@ -108,7 +108,7 @@ public final class EngineExecutionRecorder implements ExecutionRecorder, AutoClo
 
   @Override
   public void finished(String grantCompact, String executionId, boolean confirmed, int upstreamStatus, long durationMs,
-      String responseHash) throws RecorderException {
+      String responseHash, String failure) throws RecorderException {
     String phase = confirmed ? "confirmed" : "failed";
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("grant", grantCompact);
@@ -117,6 +117,9 @@ public final class EngineExecutionRecorder implements ExecutionRecorder, AutoClo
     body.put("upstream_status", upstreamStatus);
     body.put("duration_ms", durationMs);
     body.put("response_hash", responseHash);
+    if (failure != null) {
+      body.put("reason", failure);
+    }
     requireStatus(post(body, executionId + ":" + phase), 200, phase);
   }
 

@@ -19,16 +19,25 @@ public interface ExecutionRecorder {
    */
   String started(String grantCompact) throws RecorderException;
 
+  /** {@code execution.failed}'s {@code reason}: the gateway never called the tool (the burn is not durable). */
+  String NOT_FORWARDED = "not_forwarded";
+  /** {@code execution.failed}'s {@code reason}: the tool could not be reached or did not answer; it may have run. */
+  String UPSTREAM_UNREACHABLE = "upstream_unreachable";
+  /** {@code execution.failed}'s {@code reason}: the tool answered with a status other than 2xx. */
+  String UPSTREAM_STATUS = "upstream_status";
+
   /**
-   * Records the outcome of a forwarded call.
+   * Records the outcome of a started execution.
    *
    * @param confirmed true when the tool answered 2xx
-   * @param upstreamStatus the tool's HTTP status, 0 when it could not be reached
+   * @param upstreamStatus the tool's HTTP status, 0 when it was not called or could not be reached
    * @param responseHash {@code sha256:} + hex of the tool's response body (of the empty body when
-   *     unreachable)
+   *     there is none)
+   * @param failure null when confirmed, else why: {@link #NOT_FORWARDED}, {@link
+   *     #UPSTREAM_UNREACHABLE} or {@link #UPSTREAM_STATUS}
    */
   void finished(String grantCompact, String executionId, boolean confirmed, int upstreamStatus, long durationMs,
-      String responseHash) throws RecorderException;
+      String responseHash, String failure) throws RecorderException;
 
   /**
    * Records, best effort, that the gateway refused a call, so that attacks on the gateway are visible

@@ -169,7 +169,7 @@ public final class ToolCallHandler implements AutoCloseable {
     try {
       burn.awaitDurable();
     } catch (BurnStoreUnavailableException e) {
-      finish(compact, grant, executionId, false, 0, 0, new byte[0]);
+      finish(compact, grant, executionId, false, 0, 0, new byte[0], ExecutionRecorder.NOT_FORWARDED);
       throw burnStoreUnavailable(grant, e);
     }
   }
@@ -211,12 +211,13 @@ public final class ToolCallHandler implements AutoCloseable {
       }
       long ms = (System.nanoTime() - t0) / 1_000_000;
       LOG.warn("tool `{}` unreachable for grant_id={} execution_id={}: {}", route.name(), grant.grantId(), executionId, e.toString());
-      finish(compact, grant, executionId, false, 0, ms, new byte[0]);
+      finish(compact, grant, executionId, false, 0, ms, new byte[0], ExecutionRecorder.UPSTREAM_UNREACHABLE);
       throw new Refusal(Refusal.Kind.UPSTREAM_FAILED, "tool `" + route.name() + "` could not be reached", null);
     }
     long ms = (System.nanoTime() - t0) / 1_000_000;
     boolean confirmed = answer.status() >= 200 && answer.status() < 300;
-    finish(compact, grant, executionId, confirmed, answer.status(), ms, answer.body());
+    finish(compact, grant, executionId, confirmed, answer.status(), ms, answer.body(),
+        confirmed ? null : ExecutionRecorder.UPSTREAM_STATUS);
     LOG.info("executed grant_id={} decision_id={} tool={} execution_id={} status={}", grant.grantId(), grant.decisionId(),
         route.name(), executionId, answer.status());
     ctx.status(answer.status());
@@ -232,9 +233,10 @@ public final class ToolCallHandler implements AutoCloseable {
    * tool's answer still returned: hiding it would invite a retry of a non-idempotent action, and the
    * ledger already holds the start (the missing outcome is visible there).
    */
-  private void finish(String compact, Grant grant, String executionId, boolean confirmed, int status, long ms, byte[] response) {
+  private void finish(String compact, Grant grant, String executionId, boolean confirmed, int status, long ms, byte[] response,
+      String failure) {
     try {
-      recorder.finished(compact, executionId, confirmed, status, ms, GatewayProof.bodyHash(response));
+      recorder.finished(compact, executionId, confirmed, status, ms, GatewayProof.bodyHash(response), failure);
     } catch (RecorderException e) {
       LOG.error("execution outcome NOT recorded for grant_id={} execution_id={}: {}", grant.grantId(), executionId, e.getMessage());
     }

@@ -59,7 +59,7 @@ public final class Executions {
   }
 
   public DecisionState finished(Principal gateway, String compactGrant, String executionId, boolean confirmed,
-      int upstreamStatus, long durationMs, Optional<String> responseHash) throws EngineException {
+      int upstreamStatus, long durationMs, Optional<String> responseHash, Optional<String> failure) throws EngineException {
     // A long upstream call may outlive the grant: the signature must still be the engine's own.
     Grant grant = verify(gateway, compactGrant, Duration.ofDays(1));
     ReentrantLock lock = engine.lock(grant.decisionId());
@@ -79,6 +79,7 @@ public final class Executions {
           .put("grant_id", grant.grantId()).put("gateway", gateway.subject()).put("upstream_status", upstreamStatus)
           .put("duration_ms", durationMs);
       responseHash.ifPresentOrElse(h -> payload.put("response_hash", h), () -> payload.putNull("response_hash"));
+      failure.ifPresent(r -> payload.put("reason", r));
       String type = confirmed ? DecisionProjection.EXECUTION_CONFIRMED : DecisionProjection.EXECUTION_FAILED;
       return engine.commit(d, List.of(draft(d, type, gateway, payload)));
     } finally {

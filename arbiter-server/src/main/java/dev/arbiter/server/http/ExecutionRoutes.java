@@ -38,6 +38,23 @@ final class ExecutionRoutes {
         .put("expires_at", issued.expiresAt().toString()));
   }
 
+  /** Why a failed execution failed, as the gateway says; absent from older gateways, never on a confirmed one. */
+  private static java.util.Optional<String> failureReason(JsonNode root, boolean confirmed) throws EngineException {
+    JsonNode r = root.get("reason");
+    if (r == null || r.isNull()) {
+      return java.util.Optional.empty();
+    }
+    if (confirmed || !r.isTextual() || !FAILURE_REASONS.contains(r.asText())) {
+      String shown = r.isTextual() && r.asText().length() <= 40 ? "`" + r.asText() + "`" : "this value";
+      throw new EngineException.InvalidInput(List.of(new FieldError("invalid_field", "reason", shown,
+          confirmed ? "no reason on a confirmed execution" : String.join(", ", FAILURE_REASONS))));
+    }
+    return java.util.Optional.of(r.asText());
+  }
+
+  /** {@code execution.failed}'s reasons: the tool was never called, could not be reached (it may have run), or answered non-2xx. */
+  private static final java.util.List<String> FAILURE_REASONS = List.of("not_forwarded", "upstream_unreachable", "upstream_status");
+
   void execution(Context ctx) throws EngineException {
     JsonNode root = strictObject(storedBody(ctx), java.util.Set.of("grant", "phase", "execution_id", "upstream_status",
         "duration_ms", "response_hash", "tool", "problem", "reason", "grant_id", "decision_id"));
@@ -60,9 +77,11 @@ final class ExecutionRoutes {
       throw new EngineException.InvalidInput(List.of(new FieldError("invalid_field", "phase", "`" + phase + "`",
           "started, confirmed or failed")));
     }
+    boolean confirmed = phase.equals("confirmed");
     var d = engine.executions().finished(principal(ctx), grant, root.path("execution_id").asText(""),
-        phase.equals("confirmed"), root.path("upstream_status").asInt(0), root.path("duration_ms").asLong(0),
-        java.util.Optional.ofNullable(root.get("response_hash")).filter(JsonNode::isTextual).map(JsonNode::asText));
+        confirmed, root.path("upstream_status").asInt(0), root.path("duration_ms").asLong(0),
+        java.util.Optional.ofNullable(root.get("response_hash")).filter(JsonNode::isTextual).map(JsonNode::asText),
+        failureReason(root, confirmed));
     var out = JsonNodeFactory.instance.objectNode().put("execution_id", root.path("execution_id").asText())
         .put("status", d.status().wireName());
     out.set("receipt", d.receipt().orElseThrow().toJson());
