@@ -441,9 +441,7 @@ class GatewayAttackTest {
 
   @Test
   void burnCannotBeMadeDurable_callIsRefused503_startIsClosedAsFailed_andNothingRuns() throws Exception {
-    h.gateway.close();
-    FailingFlush burns = new FailingFlush(dir.resolve("flaky.db"));
-    h.gateway = GatewayServer.start(h.config(), burns.store);
+    FailingFlush burns = gatewayWithScriptedBurnFlushes("flaky.db");
     burns.failing.set(true);
     ObjectNode payload = GovernedWorld.payload("payments-api", "15b");
     MintedGrant g = world.mint("deployer", "deploy", payload);
@@ -463,9 +461,7 @@ class GatewayAttackTest {
 
   @Test
   void aSecondUseInTheWinnersGroup_isNotCalledAlreadyUsed_whenTheWinnersBurnNeverReachesTheDisk() throws Exception {
-    h.gateway.close();
-    FailingFlush burns = new FailingFlush(dir.resolve("held.db"));
-    h.gateway = GatewayServer.start(h.config(), burns.store);
+    FailingFlush burns = gatewayWithScriptedBurnFlushes("held.db");
     burns.gated.set(true);
     ObjectNode first = GovernedWorld.payload("payments-api", "15d");
     MintedGrant x = world.mint("deployer", "deploy", first);
@@ -487,6 +483,14 @@ class GatewayAttackTest {
     assertThat(List.of(a.get(10, TimeUnit.SECONDS).statusCode(), b.get(10, TimeUnit.SECONDS).statusCode()))
         .containsExactly(503, 503);
     assertThat(toolLog(h.deployer)).hasSize(1);
+  }
+
+  /** Restarts the gateway on a burn store whose flushes the test can hold and fail. */
+  private FailingFlush gatewayWithScriptedBurnFlushes(String file) throws Exception {
+    h.gateway.close();
+    FailingFlush burns = new FailingFlush(dir.resolve(file));
+    h.gateway = GatewayServer.start(h.config(), burns.store);
+    return burns;
   }
 
   private CompletableFuture<HttpResponse<String>> callAsync(MintedGrant grant, ObjectNode payload) {
