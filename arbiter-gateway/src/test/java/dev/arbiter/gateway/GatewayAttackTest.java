@@ -529,6 +529,7 @@ class GatewayAttackTest {
     assertThat(toolLog(h.deployer)).hasSize(1);
     assertThat(h.recorder.eventTypes(g.grantId()))
         .containsExactly("execution.started", "execution.confirmed", "execution.started", "execution.failed");
+    assertThat(failureReason(g.grantId())).as("the tool answered, not 2xx").isEqualTo("upstream_status");
   }
 
   @Test

@@ -53,6 +53,10 @@ final class LedgerRecorder implements ExecutionRecorder {
   @Override
   public void finished(String grantCompact, String executionId, boolean confirmed, int upstreamStatus, long durationMs,
       String responseHash, String failure) throws RecorderException {
+    // This gateway gives every failed outcome its reason; the engine refuses a reason on a confirmed one.
+    if (confirmed == (failure != null)) {
+      throw new RecorderException("a failed outcome needs a reason and a confirmed one has none");
+    }
     Grant g = grant(grantCompact);
     ObjectNode payload = JsonNodeFactory.instance.objectNode()
         .put("grant_id", g.grantId()).put("execution_id", executionId).put("upstream_status", upstreamStatus)
