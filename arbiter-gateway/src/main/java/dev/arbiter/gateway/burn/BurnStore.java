@@ -1,20 +1,16 @@
 package dev.arbiter.gateway.burn;
 
 import dev.arbiter.ledger.store.sqlite.WalFile;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -46,34 +42,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * never run on a caller's virtual thread: a native call with an fsync inside holds the virtual
  * thread's carrier for its whole duration, and the gateway has only as many carriers as cores
  * (with the commits on the callers' threads, gateway throughput was 30–50% lower; BENCHMARKS.md).
+ *
+ * <p>Past 400 lines because claims, the committer and close share one protocol (the queue, the
+ * {@code closed} and {@code broken} flags, the stop sentinel) that would be spread over files if split;
+ * the file and its schema are {@link BurnFile}'s.
  */
 public final class BurnStore implements AutoCloseable {
-  /** "ARBB" */
-  static final int APPLICATION_ID = 0x41524242;
   /** Most burns committed in one transaction. */
   static final int MAX_GROUP = 512;
 
-  private static final String[] SCHEMA = {
-    """
-    CREATE TABLE IF NOT EXISTS burned_grants (
-      grant_id    TEXT PRIMARY KEY,
-      decision_id TEXT NOT NULL,
-      burned_at   TEXT NOT NULL,
-      expires_at  TEXT NOT NULL
-    ) WITHOUT ROWID""",
-    """
-    CREATE TRIGGER IF NOT EXISTS burned_grants_no_update BEFORE UPDATE ON burned_grants
-    BEGIN SELECT RAISE(ABORT, 'arbiter burn store is append-only: UPDATE refused'); END""",
-    """
-    CREATE TRIGGER IF NOT EXISTS burned_grants_no_delete BEFORE DELETE ON burned_grants
-    BEGIN SELECT RAISE(ABORT, 'arbiter burn store is append-only: DELETE refused'); END""",
-    // INSERT OR REPLACE deletes the old row without firing DELETE triggers (unless recursive_triggers
-    // is on, which another connection need not set): ignore any insert of a burned id instead.
-    """
-    CREATE TRIGGER IF NOT EXISTS burned_grants_no_replace BEFORE INSERT ON burned_grants
-    WHEN EXISTS (SELECT 1 FROM burned_grants WHERE grant_id = NEW.grant_id)
-    BEGIN SELECT RAISE(IGNORE); END""",
-  };
 
   private final Path file;
   private final Clock clock;
@@ -121,45 +98,7 @@ public final class BurnStore implements AutoCloseable {
     Objects.requireNonNull(clock, "clock");
     Connection conn = null;
     try {
-      Path parent = file.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      Properties props = new Properties();
-      props.setProperty("busy_timeout", "10000");
-      conn = DriverManager.getConnection("jdbc:sqlite:" + file, props);
-      try (Statement st = conn.createStatement()) {
-        int appId;
-        try (ResultSet rs = st.executeQuery("PRAGMA application_id")) {
-          appId = rs.next() ? rs.getInt(1) : 0;
-        }
-        boolean empty;
-        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM sqlite_master")) {
-          empty = rs.next() && rs.getInt(1) == 0;
-        }
-        if (!empty && appId != APPLICATION_ID) {
-          throw new BurnStoreUnavailableException(file + " is not an Arbiter burn store", null);
-        }
-        try (ResultSet rs = st.executeQuery("PRAGMA journal_mode=WAL")) {
-          if (!rs.next() || !"wal".equalsIgnoreCase(rs.getString(1))) {
-            throw new BurnStoreUnavailableException(file + ": WAL journal mode is not available", null);
-          }
-        }
-        for (String ddl : SCHEMA) {
-          st.execute(ddl);
-        }
-        st.execute("PRAGMA application_id = " + APPLICATION_ID);
-        // Whatever an earlier run committed goes into the database file, synced (synchronous is still
-        // FULL here), before this run answers anyone: a burn committed but not flushed before a
-        // crash, and, after a failed flush, the rows Linux kept in its cache but may never write.
-        // PASSIVE never waits: frames another connection's open snapshot still needs stay in the WAL
-        // (the flush below covers them), and no other connection's burns wait behind this one.
-        try (ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
-          rs.next();
-        }
-        // Commits write the WAL without syncing it; the committer flushes it after each group (WalFile).
-        st.execute("PRAGMA synchronous=NORMAL");
-      }
+      conn = BurnFile.connect(file);
       WalFile wal = WalFile.open(file);
       try {
         flush.force(wal);
