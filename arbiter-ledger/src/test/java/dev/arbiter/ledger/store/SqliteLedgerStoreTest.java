@@ -147,6 +147,22 @@ class SqliteLedgerStoreTest extends LedgerStoreContract {
   }
 
   @Test
+  void sync_fromAnInterruptedThread_works_andLeavesTheStoreSyncing() throws Exception {
+    Path file = dir.resolve("interrupted.db");
+    try (SqliteLedgerStore store = SqliteLedgerStore.open(file, SqliteLedgerStore.Mode.CREATE_IF_MISSING)) {
+      Thread.currentThread().interrupt(); // a stale interrupt used to close the WAL's channel for good
+      try {
+        store.sync();
+        assertThat(Thread.currentThread().isInterrupted()).as("the interrupt is kept for the caller").isTrue();
+      } finally {
+        Thread.interrupted();
+      }
+      store.sync(); // still open
+    }
+    assertThat(SqliteLedgerStore.syncFailureNote(file)).as("no sync-failure marker").isEmpty();
+  }
+
+  @Test
   void sync_onAReadOnlyStore_isRefused() throws Exception {
     Path file = dir.resolve("ro.db");
     SqliteLedgerStore.open(file, SqliteLedgerStore.Mode.CREATE_IF_MISSING).close();

@@ -57,7 +57,18 @@ public final class WalFile implements AutoCloseable {
    * @throws IOException if the flush fails, or the path names another file than the one opened
    */
   public void force() throws IOException {
-    channel.force(false);
+    // A FileChannel closes itself when its thread is interrupted, and every later flush would fail:
+    // a caller's stale interrupt must not turn into a "failed sync" (the ledger then refuses to open
+    // until reboot). The flag is cleared for the flush and set again after it. (An interrupt that
+    // arrives during the flush still closes the channel; this descriptor's users do not interrupt.)
+    boolean interrupted = Thread.interrupted();
+    try {
+      channel.force(false);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
     Object now = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
     if (key != null && !key.equals(now)) {
       throw new IOException(path + " was replaced while the database was open; recent commits may not be durable");
