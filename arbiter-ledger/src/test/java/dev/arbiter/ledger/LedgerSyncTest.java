@@ -4,23 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.arbiter.core.crypto.SigningKey;
-import dev.arbiter.ledger.checkpoint.Checkpoint;
 import dev.arbiter.ledger.receipt.ReceiptVerifier;
-import dev.arbiter.ledger.store.CommitBatch;
-import dev.arbiter.ledger.store.Cursor;
-import dev.arbiter.ledger.store.EntryQuery;
-import dev.arbiter.ledger.store.LedgerIdentity;
 import dev.arbiter.ledger.store.LedgerStore;
 import dev.arbiter.ledger.store.LedgerStoreException;
-import dev.arbiter.ledger.store.StoredEntry;
-import dev.arbiter.ledger.store.StoredNode;
-import dev.arbiter.ledger.store.StreamHead;
 import dev.arbiter.ledger.store.sqlite.SqliteLedgerStore;
 import dev.arbiter.ledger.verify.LedgerVerifier;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -49,7 +42,7 @@ class LedgerSyncTest {
    */
   private void withSyncsHeld(LedgerOptions options, int prefill, HeldScenario scenario) throws Exception {
     HeldSyncStore store = new HeldSyncStore(SqliteLedgerStore.open(dir.resolve("l.db"), SqliteLedgerStore.Mode.CREATE_IF_MISSING));
-    try (Ledger ledger = Ledger.open(store, key, Clock.systemUTC(), options)) {
+    try (Ledger ledger = Ledger.open(store.asStore, key, Clock.systemUTC(), options)) {
       if (prefill > 0) {
         TestLedgers.fill(ledger, 1, prefill, 1);
       }
@@ -70,7 +63,7 @@ class LedgerSyncTest {
       CompletableFuture<AppendedEvent> f = ledger.append(TestLedgers.draft("dec_s", "decision.created", 1));
 
       assertThat(store.syncEntered.await(10, TimeUnit.SECONDS)).as("the writer asked for a sync").isTrue();
-      assertThat(store.size()).as("committed: the row is in the store").isEqualTo(4);
+      assertThat(store.inner.size()).as("committed: the row is in the store").isEqualTo(4);
       Thread.sleep(200); // time enough for a wrong acknowledgement to show
       assertThat(f).as("not acknowledged while the sync is held").isNotDone();
       assertThat(ledger.latestCheckpoint().treeSize()).as("checkpoint not published before it is durable").isEqualTo(3);
@@ -88,7 +81,7 @@ class LedgerSyncTest {
   void aFailedSync_failsItsAppends_andStopsTheWriterUntilTheLedgerIsReopened() throws Exception {
     Path db = dir.resolve("l.db");
     HeldSyncStore store = new HeldSyncStore(SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.CREATE_IF_MISSING));
-    try (Ledger ledger = Ledger.open(store, key, Clock.systemUTC(), LedgerOptions.defaults())) {
+    try (Ledger ledger = Ledger.open(store.asStore, key, Clock.systemUTC(), LedgerOptions.defaults())) {
       TestLedgers.fill(ledger, 1, 2, 1);
       store.failNext = true;
 
@@ -127,7 +120,7 @@ class LedgerSyncTest {
       CompletableFuture<AppendedEvent> first = ledger.append(TestLedgers.draft("dec_a", "decision.created", 1));
       assertThat(store.syncEntered.await(10, TimeUnit.SECONDS)).isTrue();
       CompletableFuture<AppendedEvent> behind = ledger.append(TestLedgers.draft("dec_b", "decision.created", 1));
-      assertThat(waitForSize(store, 4)).as("the second group is committed while the first one's sync is held").isTrue();
+      assertThat(waitForSize(store.inner, 4)).as("the second group is committed while the first one's sync is held").isTrue();
       failTheHeldSync_thenBothFail(ledger, store, first, behind, 2);
     });
   }
@@ -184,10 +177,10 @@ class LedgerSyncTest {
   private static void appendWhileTheSyncIsHeld(Ledger ledger, HeldSyncStore store, SigningKey key) throws Exception {
     List<CompletableFuture<AppendedEvent>> accepted = new java.util.ArrayList<>();
     // One append at a time, each its own batch: wait until it is committed before the next.
-    long size = store.size();
+    long size = store.inner.size();
     for (int i = 0; i < 200; i++) {
       accepted.add(ledger.append(TestLedgers.draft("dec_" + i, "decision.created", 1)));
-      if (!waitForSize(store, size + 1)) {
+      if (!waitForSize(store.inner, size + 1)) {
         break; // this one was sequenced, but the committer no longer takes batches
       }
       size++;
@@ -225,9 +218,13 @@ class LedgerSyncTest {
     return true;
   }
 
-  /** The real store; {@code sync} can be held on a latch or made to fail once. */
-  static final class HeldSyncStore implements LedgerStore {
+  /**
+   * The real store behind a proxy ({@link #asStore}) whose {@code sync} can be held on a latch or made
+   * to fail once; every other call goes straight to {@link #inner}.
+   */
+  static final class HeldSyncStore {
     final SqliteLedgerStore inner;
+    final LedgerStore asStore;
     volatile CountDownLatch hold;
     final CountDownLatch syncEntered = new CountDownLatch(1);
     volatile boolean failNext;
@@ -235,10 +232,21 @@ class LedgerSyncTest {
 
     HeldSyncStore(SqliteLedgerStore inner) {
       this.inner = inner;
+      this.asStore = (LedgerStore) Proxy.newProxyInstance(LedgerStore.class.getClassLoader(),
+          new Class<?>[] {LedgerStore.class}, (proxy, method, args) -> {
+            if (method.getName().equals("sync") && method.getParameterCount() == 0) {
+              sync();
+              return null;
+            }
+            try {
+              return method.invoke(inner, args);
+            } catch (InvocationTargetException e) {
+              throw e.getCause();
+            }
+          });
     }
 
-    @Override
-    public void sync() throws LedgerStoreException {
+    private void sync() throws LedgerStoreException {
       CountDownLatch h = hold;
       if (h != null) {
         syncEntered.countDown();
@@ -254,91 +262,6 @@ class LedgerSyncTest {
       }
       inner.sync();
       syncs.incrementAndGet();
-    }
-
-    @Override
-    public void commit(List<CommitBatch> batches) throws LedgerStoreException {
-      inner.commit(batches);
-    }
-
-    @Override
-    public Optional<LedgerIdentity> identity() throws LedgerStoreException {
-      return inner.identity();
-    }
-
-    @Override
-    public void initialize(LedgerIdentity identity, Checkpoint emptyTree) throws LedgerStoreException {
-      inner.initialize(identity, emptyTree);
-    }
-
-    @Override
-    public long size() throws LedgerStoreException {
-      return inner.size();
-    }
-
-    @Override
-    public Optional<Checkpoint> latestCheckpoint() throws LedgerStoreException {
-      return inner.latestCheckpoint();
-    }
-
-    @Override
-    public Optional<Checkpoint> checkpoint(long treeSize) throws LedgerStoreException {
-      return inner.checkpoint(treeSize);
-    }
-
-    @Override
-    public Cursor<Checkpoint> scanCheckpoints() throws LedgerStoreException {
-      return inner.scanCheckpoints();
-    }
-
-    @Override
-    public Cursor<StoredEntry> scanEntries(long fromLeaf) throws LedgerStoreException {
-      return inner.scanEntries(fromLeaf);
-    }
-
-    @Override
-    public Cursor<StoredNode> scanNodes(int level) throws LedgerStoreException {
-      return inner.scanNodes(level);
-    }
-
-    @Override
-    public long nodeCount() throws LedgerStoreException {
-      return inner.nodeCount();
-    }
-
-    @Override
-    public List<StoredEntry> query(EntryQuery query) throws LedgerStoreException {
-      return inner.query(query);
-    }
-
-    @Override
-    public Optional<StoredEntry> entry(long leafIndex) throws LedgerStoreException {
-      return inner.entry(leafIndex);
-    }
-
-    @Override
-    public Optional<StoredEntry> streamEntry(String streamId, long streamSeq) throws LedgerStoreException {
-      return inner.streamEntry(streamId, streamSeq);
-    }
-
-    @Override
-    public Optional<StreamHead> streamHead(String streamId) throws LedgerStoreException {
-      return inner.streamHead(streamId);
-    }
-
-    @Override
-    public List<byte[]> entryHashes(long from, int count) throws LedgerStoreException {
-      return inner.entryHashes(from, count);
-    }
-
-    @Override
-    public List<byte[]> nodes(int level, long from, int count) throws LedgerStoreException {
-      return inner.nodes(level, from, count);
-    }
-
-    @Override
-    public void close() {
-      inner.close();
     }
   }
 }
