@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       PolicyCommand.class,
       DecideCommand.class,
       ApproveCommand.class,
+      AgentCommand.class,
       DecisionsCommand.class,
       ServeCommand.class,
       QuickstartCommand.class,

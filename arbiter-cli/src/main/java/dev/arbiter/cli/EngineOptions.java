@@ -44,20 +44,28 @@ public final class EngineOptions {
    * http only to loopback, since a bearer token goes with every call.
    */
   static URI engineUri(String engine) {
+    return loopbackOrHttps("--engine", engine, "a bearer token");
+  }
+
+  /**
+   * Parses the URL given as {@code flag}: absolute http(s), without credentials, query or fragment;
+   * plain http only to loopback, since {@code secret} goes with every call.
+   */
+  static URI loopbackOrHttps(String flag, String value, String secret) {
     URI uri;
     try {
-      uri = new URI(engine);
+      uri = new URI(value);
     } catch (URISyntaxException e) {
-      throw CliFailure.badInput("--engine `" + Text.safe(engine) + "` is not a URL");
+      throw CliFailure.badInput(flag + " `" + Text.safe(value) + "` is not a URL");
     }
     String scheme = uri.getScheme();
     if (!uri.isAbsolute() || uri.getHost() == null || !("http".equals(scheme) || "https".equals(scheme))
         || uri.getQuery() != null || uri.getFragment() != null || uri.getUserInfo() != null) {
-      throw CliFailure.badInput("--engine `" + Text.safe(engine)
+      throw CliFailure.badInput(flag + " `" + Text.safe(value)
           + "` must be an absolute http(s) URL without credentials, query or fragment");
     }
     if ("http".equals(scheme) && !isLoopback(uri.getHost())) {
-      throw CliFailure.badInput("--engine " + uri + ": refusing to send a bearer token over plain http to a"
+      throw CliFailure.badInput(flag + " " + uri + ": refusing to send " + secret + " over plain http to a"
           + " host other than loopback; use https");
     }
     return uri;
@@ -79,6 +87,11 @@ public final class EngineOptions {
   }
 
   private String resolveToken(java.util.Map<String, String> env) {
+    return resolveToken(tokenFile, token, env);
+  }
+
+  /** The token from exactly one of {@code tokenFile}, {@code token} or {@value #TOKEN_ENV}; never shown in a message. */
+  static String resolveToken(Path tokenFile, String token, java.util.Map<String, String> env) {
     if (token != null && tokenFile != null) {
       throw CliFailure.badInput("give either --token or --token-file, not both");
     }

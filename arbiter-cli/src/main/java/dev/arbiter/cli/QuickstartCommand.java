@@ -195,7 +195,8 @@ public final class QuickstartCommand implements Callable<Integer> {
     writeAtomically(file, qs.toPrettyString() + "\n");
     setOwnerOnly(file); // it holds bearer tokens
 
-    out.println(walkthrough(engineUrl, gatewayUrl, issuer.issuer().toString(), base, running.ledgerDb(), ledgerPub, toolLog));
+    out.println(walkthrough(engineUrl, gatewayUrl, issuer.issuer().toString(), base, running.ledgerDb(), ledgerPub, toolLog,
+        t.get("direct_url").asText()));
     out.flush();
     err.println("arbiter quickstart: ready; wrote " + file + " (Ctrl-C stops everything)");
     err.println("arbiter quickstart: " + DevIssuer.NOTICE + " at " + issuer.issuer());
@@ -280,8 +281,10 @@ public final class QuickstartCommand implements Callable<Integer> {
   }
 
   private static String walkthrough(String engine, String gateway, String issuer, Path base, Path db, Path pub,
-      Path toolLog) {
+      Path toolLog, String direct) {
     String qs = base.resolve("quickstart.json").toString();
+    Path ids = base.resolve("identities");
+    Path grant = base.resolve("grant.jws");
     return String.join("\n",
         "",
         "Arbiter quickstart is running.",
@@ -292,36 +295,35 @@ public final class QuickstartCommand implements Callable<Integer> {
         "  ledger    " + db,
         "  identities, tokens and keys: " + qs,
         "",
-        "0. In another shell, from the repository root:",
-        "   QS=" + qs,
-        "   AGENT=$(jq -r .identities.agent.token $QS)",
+        "1. In a second shell, from the repository root: the sample agent proposes a production deploy.",
+        "   The policy wants two distinct approvers, so it prints the decision id and waits.",
+        "   ./arbiter agent --quickstart " + qs + " --example two_approvals --save-grant " + grant,
         "",
-        "1. The agent asks to deploy to production: it waits for two approvers.",
-        "   ID=$(curl -s -X POST " + engine + "/v1/decisions -H \"Authorization: Bearer $AGENT\" \\",
-        "        -H 'Content-Type: application/json' -H 'Idempotency-Key: walkthrough-1' \\",
-        "        --data-binary \"$(jq -c .examples.two_approvals $QS)\" | jq -r .decision_id); echo $ID",
-        "   ./arbiter decisions list --pending --engine " + engine + " --token-file \"$(jq -r .identities.approver1.token_file $QS)\"",
+        "2. In a third shell: what waits for approval; set ID to the id the agent printed.",
+        "   ./arbiter decisions list --pending --engine " + engine + " --token-file " + ids.resolve("approver1.token"),
+        "   ID=dec_...",
         "",
-        "2. Two approvers sign the challenge with their own keys.",
-        "   ./arbiter approve --engine " + engine + " --decision $ID --token-file \"$(jq -r .identities.approver1.token_file $QS)\" \\",
-        "        --key $(jq -r .identities.approver1.key $QS) --rationale 'change ticket reviewed' --yes",
-        "   ./arbiter approve --engine " + engine + " --decision $ID --token-file \"$(jq -r .identities.approver2.token_file $QS)\" \\",
-        "        --key $(jq -r .identities.approver2.key $QS) --rationale 'rollback plan ok' --yes",
-        "",
-        "3. The agent fetches its one-time grant and executes through the gateway, exactly once.",
-        "   GRANT=$(curl -s " + engine + "/v1/decisions/$ID/grant -H \"Authorization: Bearer $AGENT\" | jq -r .grant)",
-        "   curl -s -X POST " + gateway + "/tools/" + TOOL + " -H \"Arbiter-Grant: $GRANT\" -H 'Content-Type: application/json' \\",
-        "        --data-binary \"$(jq -c .examples.two_approvals.action.payload $QS)\"",
-        "   (run it again: 409 grant-already-used; call the tool directly: 403)",
+        "3. Two approvers sign the challenge with their own keys. The agent reports each approval, fetches its",
+        "   one-time grant and executes through the gateway: the tool's log gets exactly one line.",
+        "   ./arbiter approve --engine " + engine + " --decision $ID --token-file " + ids.resolve("approver1.token")
+            + " --key " + ids.resolve("approver1.key") + " --rationale 'change ticket reviewed' --yes",
+        "   ./arbiter approve --engine " + engine + " --decision $ID --token-file " + ids.resolve("approver2.token")
+            + " --key " + ids.resolve("approver2.key") + " --rationale 'rollback plan ok' --yes",
         "   cat " + toolLog,
         "",
-        "4. Read the trail, then verify the whole ledger with the public key only.",
+        "4. Try to walk around it: the same grant again (409 grant-already-used), the tool without the gateway (403).",
+        "   ./arbiter agent --quickstart " + qs + " --example two_approvals --grant-file " + grant,
+        "   curl -s -X POST " + direct + " -H 'Content-Type: application/json' -d '{}'",
+        "",
+        "5. Read the trail, then verify the whole ledger with the public key only.",
         "   ./arbiter ledger show --db " + db + " --stream $ID",
         "   ./arbiter ledger verify --db " + db + " --key " + pub,
         "",
-        "5. Tamper with it by hand (the decision's first entry) and watch verify name it (stop the quickstart first):",
+        "6. Tamper with it by hand (the decision's first entry) and watch verify name it (stop the quickstart first):",
         "   sqlite3 " + db + " \"DROP TRIGGER entries_no_update; UPDATE entries SET envelope = replace(envelope, 'checkout', 'checkoot') WHERE stream_id = '$ID' AND stream_seq = 0;\"",
         "   ./arbiter ledger verify --db " + db + " --key " + pub,
+        "",
+        "The same steps with curl (and the HTTP contract): README.md and docs/api-approvals-grants.md.",
         "");
   }
 }

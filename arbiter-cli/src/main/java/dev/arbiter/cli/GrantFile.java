@@ -1,0 +1,65 @@
+package dev.arbiter.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.regex.Pattern;
+
+/**
+ * A grant as the agent handles it: a compact JWS (three base64url parts), checked before it goes
+ * into a header and never printed, in a message or otherwise (whoever holds it can use it once). On
+ * disk it is a file of mode 0600 holding the compact form.
+ */
+final class GrantFile {
+  private static final Pattern COMPACT_JWS = Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+");
+  static final int MAX_CHARS = 64 * 1024;
+
+  private GrantFile() {}
+
+  /** {@code grant} when it is a compact JWS; otherwise a failure that says {@code what} and hides the value. */
+  static String requireCompact(String grant, String what) {
+    if (grant == null || grant.length() > MAX_CHARS || !COMPACT_JWS.matcher(grant).matches()) {
+      throw CliFailure.verification(what + " holds no well-formed grant (a compact JWS); refusing to go on"
+          + " (the value is not shown)");
+    }
+    return grant;
+  }
+
+  static String read(Path file) {
+    try {
+      if (Files.size(file) > MAX_CHARS + 2) {
+        throw CliFailure.badInput("--grant-file " + file + " is larger than " + MAX_CHARS + " bytes; not a grant");
+      }
+      String g = Files.readString(file, StandardCharsets.US_ASCII).strip();
+      if (!COMPACT_JWS.matcher(g).matches()) {
+        throw CliFailure.badInput("--grant-file " + file + " does not hold a compact JWS grant (the value is not shown)");
+      }
+      return g;
+    } catch (java.nio.charset.MalformedInputException e) {
+      throw CliFailure.badInput("--grant-file " + file + " does not hold a compact JWS grant (the value is not shown)");
+    } catch (IOException e) {
+      throw CliFailure.badInput("cannot read --grant-file " + file + ": " + e.getClass().getSimpleName());
+    }
+  }
+
+  /** Writes {@code grant} to {@code file}, mode 0600 from the start (never readable by others, not even briefly). */
+  static void write(Path file, String grant) {
+    Path abs = file.toAbsolutePath();
+    try {
+      Path tmp = Files.createTempFile(abs.getParent(), ".grant", ".tmp",
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      try {
+        Files.writeString(tmp, grant + "\n", StandardCharsets.US_ASCII);
+        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+    } catch (IOException | UnsupportedOperationException e) {
+      throw CliFailure.badInput("cannot write --save-grant " + file + ": " + e.getClass().getSimpleName()
+          + (e.getMessage() == null ? "" : ": " + Text.safe(e.getMessage())));
+    }
+  }
+}
