@@ -66,6 +66,8 @@ public final class BurnStore implements AutoCloseable {
   private final ReentrantLock queueLock = new ReentrantLock();
   private final LinkedBlockingQueue<Burn> queue = new LinkedBlockingQueue<>();
   private volatile boolean closed;
+  /** Counted down when the first {@link #close} has closed the file; later calls wait for it. */
+  private final java.util.concurrent.CountDownLatch closeDone = new java.util.concurrent.CountDownLatch(1);
   private final Thread committer;
 
   /** What makes a committed group durable (tests put a slow or failing one in front of the real one). */
@@ -386,33 +388,58 @@ public final class BurnStore implements AutoCloseable {
 
   /**
    * Stops the committer: the group it is committing is committed and flushed as usual (its callers
-   * get their answers); burns queued behind it are refused; then the file is closed.
+   * get their answers); burns queued behind it are refused; then the file is closed. A second call,
+   * concurrent or later, returns once the first has finished: "closed" means the file is closed.
    */
   @Override
   public void close() {
     queueLock.lock();
+    boolean first;
     try {
-      if (closed) {
-        return;
+      first = !closed;
+      if (first) {
+        closed = true; // commitGroup refuses every group it has not started yet
+        queue.add(STOP);
       }
-      closed = true; // commitGroup refuses every group it has not started yet
-      queue.add(STOP);
     } finally {
       queueLock.unlock();
     }
-    joinUninterruptibly(committer); // closing the WAL under its flush would fail a group that won
-    List<Burn> left = new ArrayList<>();
-    queue.drainTo(left);
-    left.remove(STOP); // the committer had stopped already (a broken store)
-    fail(left, new BurnStoreUnavailableException("burn store " + file + " is closed", null));
-    lock.lock();
+    if (!first) {
+      awaitUninterruptibly(closeDone);
+      return;
+    }
     try {
-      closeQuietly(conn);
-      wal.close();
-    } catch (java.io.IOException ignored) {
-      // a read-only descriptor: nothing was buffered in it
+      joinUninterruptibly(committer); // closing the WAL under its flush would fail a group that won
+      List<Burn> left = new ArrayList<>();
+      queue.drainTo(left);
+      left.remove(STOP); // the committer had stopped already (a broken store)
+      fail(left, new BurnStoreUnavailableException("burn store " + file + " is closed", null));
+      lock.lock();
+      try {
+        closeQuietly(conn);
+        wal.close();
+      } catch (java.io.IOException ignored) {
+        // a read-only descriptor: nothing was buffered in it
+      } finally {
+        lock.unlock();
+      }
     } finally {
-      lock.unlock();
+      closeDone.countDown();
+    }
+  }
+
+  private static void awaitUninterruptibly(java.util.concurrent.CountDownLatch latch) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        latch.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 

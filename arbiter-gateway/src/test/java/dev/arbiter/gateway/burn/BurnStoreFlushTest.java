@@ -187,6 +187,54 @@ class BurnStoreFlushTest {
   }
 
   @Test
+  void aSecondClose_returnsOnlyOnceTheFirstHasClosedTheFile() throws Exception {
+    CountDownLatch inFlush = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicBoolean hold = new AtomicBoolean();
+    BurnStore s = BurnStore.open(dir.resolve("b.db"), Clock.systemUTC(), wal -> {
+      if (hold.get()) {
+        inFlush.countDown();
+        awaitQuietly(release);
+      }
+      wal.force();
+    });
+    hold.set(true);
+    // Own threads: the common pool has one worker on two cores, and a blocked close would hold it.
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
+    CompletableFuture<Boolean> burned = CompletableFuture.supplyAsync(() -> {
+      try {
+        return s.burn("gnt_1", "dec_1", expires);
+      } catch (BurnStoreUnavailableException e) {
+        throw new IllegalStateException(e);
+      }
+    }, threads);
+    assertThat(inFlush.await(10, TimeUnit.SECONDS)).isTrue();
+    CompletableFuture<Void> first = CompletableFuture.runAsync(s::close, threads);
+    for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); !closedFlag(s) && System.nanoTime() < deadline; ) {
+      Thread.sleep(5);
+    }
+    assertThat(closedFlag(s)).as("the first close has begun").isTrue();
+    CompletableFuture<Void> second = CompletableFuture.runAsync(s::close, threads);
+    assertThatThrownBy(() -> second.get(300, TimeUnit.MILLISECONDS)).as("a second close while the first waits for the flush")
+        .isInstanceOf(TimeoutException.class);
+    release.countDown();
+    first.get(10, TimeUnit.SECONDS);
+    second.get(10, TimeUnit.SECONDS);
+    assertThat(burned.get(10, TimeUnit.SECONDS)).isTrue();
+    threads.shutdown();
+  }
+
+  /** Whether close() has started (the store refuses even reads from then on; a read never waits for a flush). */
+  private static boolean closedFlag(BurnStore s) {
+    try {
+      s.isBurned("gnt_probe");
+      return false;
+    } catch (BurnStoreUnavailableException e) {
+      return e.getMessage().contains("closed");
+    }
+  }
+
+  @Test
   void eachGroupIsFlushedToTheWalFile() throws Exception {
     Path file = dir.resolve("force.db");
     try (BurnStore s = BurnStore.open(file, Clock.systemUTC()); Recording recording = new Recording()) {
