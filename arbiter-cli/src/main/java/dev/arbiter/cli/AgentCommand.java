@@ -8,7 +8,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -46,6 +45,7 @@ public final class AgentCommand implements Callable<Integer> {
   private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
   static final Pattern DECISION_ID = Pattern.compile("dec_[0-9A-Za-z]{1,64}");
   static final Duration POLL = Duration.ofSeconds(1);
+  static final Duration MAX_WAIT = Duration.ofDays(7);
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -101,8 +101,15 @@ public final class AgentCommand implements Callable<Integer> {
     if (decision != null && !DECISION_ID.matcher(decision).matches()) {
       throw CliFailure.badInput("--decision `" + Text.safe(decision) + "` is not a decision id (dec_…)");
     }
+    if (saveGrant != null) {
+      GrantFile.requireWritableDirectory(saveGrant); // before proposing, not after the approvals
+    }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (action.hasTarget() && action.targetHeader().isEmpty()) {
+      err.println("agent: the target has characters a header cannot carry; Arbiter-Target is not sent"
+          + " (the gateway still binds the call to the grant's target)");
+    }
     String grant;
     if (grantFile != null) {
       if (decision != null) {
@@ -111,8 +118,8 @@ public final class AgentCommand implements Callable<Integer> {
       grant = GrantFile.read(grantFile);
     } else {
       URI engineUri = EngineOptions.engineUri(pick("--engine", engine, qs == null ? null : qs.engineUrl()));
-      String bearer = EngineOptions.resolveToken(tokenFile == null && token == null && qs != null ? qs.agentTokenFile() : tokenFile,
-          token, System.getenv());
+      String bearer = EngineOptions.resolveToken(tokenFile == null && token == null
+          && System.getenv(EngineOptions.TOKEN_ENV) == null && qs != null ? qs.agentTokenFile() : tokenFile, token, System.getenv());
       Proposal proposal = new Proposal(new EngineClient(engineUri, bearer), err, POLL);
       grant = decision == null ? proposal.submit(req, action, wait) : proposal.resume(decision, wait);
     }
@@ -170,17 +177,25 @@ public final class AgentCommand implements Callable<Integer> {
       throw CliFailure.badInput("--wait `" + Text.safe(s) + "` is not a duration like 90s, 30m or 4h");
     }
     long n = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
+    Duration d = switch (m.group(2)) {
       case "ms" -> Duration.ofMillis(n);
       case "s" -> Duration.ofSeconds(n);
       case "m" -> Duration.ofMinutes(n);
       default -> Duration.ofHours(n);
     };
+    if (d.compareTo(MAX_WAIT) > 0) {
+      throw CliFailure.badInput("--wait " + Text.safe(s) + " is longer than " + MAX_WAIT.toDays()
+          + " days; a decision expires long before that");
+    }
+    return d;
   }
 
   /** What the agent reads from a quickstart.json. */
   record QuickstartFile(Path file, JsonNode json) {
     static QuickstartFile read(Path file) {
+      if (Files.isDirectory(file)) {
+        throw CliFailure.badInput("--quickstart " + file + " is a directory; give its quickstart.json");
+      }
       try {
         JsonNode n = JSON.readTree(file.toFile());
         if (n == null || !n.isObject()) {
@@ -230,6 +245,7 @@ public final class AgentCommand implements Callable<Integer> {
   /** The part of the request the gateway call needs: tool, target and payload. */
   record Action(String actionClass, String tool, String targetType, String targetId, JsonNode payload) {
     private static final Pattern TOOL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final Pattern HEADER_SAFE = Pattern.compile("[\\x21-\\x7e]{1,256}");
 
     static Action of(JsonNode request) {
       JsonNode a = request.path("action");
@@ -252,8 +268,18 @@ public final class AgentCommand implements Callable<Integer> {
           + (targetType.isEmpty() && targetId.isEmpty() ? "" : " (target " + Text.safe(targetType) + ":" + Text.safe(targetId) + ")");
     }
 
-    Map<String, String> targetHeader() {
-      return targetType.isEmpty() || targetId.isEmpty() ? Map.of() : Map.of("Arbiter-Target", targetType + "/" + targetId);
+    /**
+     * {@code type/id} for {@code Arbiter-Target}, which the gateway checks against the grant; empty when
+     * the request names no target, or one a header cannot carry (visible ASCII, at most 256 chars).
+     */
+    java.util.Optional<String> targetHeader() {
+      String value = targetType + "/" + targetId;
+      return targetType.isEmpty() || targetId.isEmpty() || !HEADER_SAFE.matcher(value).matches()
+          ? java.util.Optional.empty() : java.util.Optional.of(value);
+    }
+
+    boolean hasTarget() {
+      return !targetType.isEmpty() || !targetId.isEmpty();
     }
   }
 }

@@ -3,15 +3,14 @@ package dev.arbiter.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The CLI's one HTTP client for the engine's {@code /v1} API (docs/api-approvals-grants.md): bearer
@@ -127,27 +126,23 @@ final class EngineClient {
   }
 
   private Response send(HttpRequest request) {
-    HttpResponse<InputStream> response;
+    BoundedExchange.Answer answer;
     try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-    } catch (HttpTimeoutException e) {
-      throw CliFailure.unavailable("the engine at " + engine + " did not answer in time (" + e.getMessage() + ")", e);
+      answer = BoundedExchange.send(http, request, REQUEST_TIMEOUT, MAX_RESPONSE_BYTES);
+    } catch (TimeoutException | HttpTimeoutException e) {
+      throw CliFailure.unavailable("the engine at " + engine + " did not answer in time (" + REQUEST_TIMEOUT.toSeconds()
+          + " s)", e);
     } catch (IOException e) {
       throw CliFailure.unavailable("the engine at " + engine + " is unreachable ("
-          + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")", e);
+          + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + Text.safe(e.getMessage())) + ")", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw CliFailure.unavailable("interrupted while waiting for the engine", e);
     }
-    byte[] bytes;
-    try (InputStream in = response.body()) {
-      bytes = in.readNBytes(MAX_RESPONSE_BYTES + 1);
-    } catch (IOException e) {
-      throw CliFailure.unavailable("the engine's answer could not be read (" + e.getClass().getSimpleName() + ")", e);
-    }
-    if (bytes.length > MAX_RESPONSE_BYTES) {
+    if (answer.tooLarge()) {
       throw CliFailure.unavailable("the engine's answer is larger than " + MAX_RESPONSE_BYTES + " bytes; refusing it", null);
     }
+    byte[] bytes = answer.body();
     JsonNode body = null;
     if (bytes.length > 0) {
       try {
@@ -156,6 +151,6 @@ final class EngineClient {
         body = null;
       }
     }
-    return new Response(response.statusCode(), body, response.headers().firstValue("Retry-After").orElse(null));
+    return new Response(answer.status(), body, answer.headers().firstValue("Retry-After").orElse(null));
   }
 }

@@ -64,6 +64,9 @@ public final class EngineOptions {
       throw CliFailure.badInput(flag + " `" + Text.safe(value)
           + "` must be an absolute http(s) URL without credentials, query or fragment");
     }
+    if (uri.getPort() > 65535) {
+      throw CliFailure.badInput(flag + " `" + Text.safe(value) + "`: port " + uri.getPort() + " is out of range");
+    }
     if ("http".equals(scheme) && !isLoopback(uri.getHost())) {
       throw CliFailure.badInput(flag + " " + uri + ": refusing to send " + secret + " over plain http to a"
           + " host other than loopback; use https");

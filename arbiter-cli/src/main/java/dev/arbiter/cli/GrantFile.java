@@ -45,6 +45,17 @@ final class GrantFile {
     }
   }
 
+  /** Fails unless {@code file}'s directory exists and is writable: checked before anything is proposed. */
+  static void requireWritableDirectory(Path file) {
+    Path dir = file.toAbsolutePath().getParent();
+    if (dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)) {
+      throw CliFailure.badInput("--save-grant " + file + ": the directory " + dir + " does not exist or is not writable");
+    }
+    if (Files.isDirectory(file)) {
+      throw CliFailure.badInput("--save-grant " + file + " is a directory");
+    }
+  }
+
   /** Writes {@code grant} to {@code file}, mode 0600 from the start (never readable by others, not even briefly). */
   static void write(Path file, String grant) {
     Path abs = file.toAbsolutePath();

@@ -89,7 +89,7 @@ final class Proposal {
               + (reasons(d).isEmpty() ? "" : ": " + reasons(d)) + "; nothing to execute");
         }
       }
-      if (System.nanoTime() >= deadline) {
+      if (System.nanoTime() - deadline >= 0) {
         throw CliFailure.unavailable("decision " + id + " is still pending after " + human(wait)
             + "; it stays pending until it expires: resume with --decision " + id, null);
       }

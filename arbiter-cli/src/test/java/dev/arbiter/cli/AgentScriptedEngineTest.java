@@ -3,8 +3,13 @@ package dev.arbiter.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.javalin.Javalin;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -25,12 +30,16 @@ class AgentScriptedEngineTest {
   private Javalin gateway;
   private final ConcurrentLinkedQueue<String[]> polls = new ConcurrentLinkedQueue<>();
   private final AtomicInteger gatewayCalls = new AtomicInteger();
+  private final AtomicInteger proposals = new AtomicInteger();
   private volatile String submitAnswer;
 
   @BeforeEach
   void start() {
     engine = Javalin.create(c -> c.showJavalinBanner = false)
-        .post("/v1/decisions", ctx -> ctx.status(201).contentType("application/json").result(submitAnswer))
+        .post("/v1/decisions", ctx -> {
+          proposals.incrementAndGet();
+          ctx.status(201).contentType("application/json").result(submitAnswer);
+        })
         .get("/v1/decisions/{id}", ctx -> {
           String[] next = polls.size() > 1 ? polls.poll() : polls.peek(); // the last answer repeats
           ctx.status(Integer.parseInt(next[0])).contentType("application/json").result(next[1]);
@@ -62,7 +71,7 @@ class AgentScriptedEngineTest {
     submitAnswer = pending();
     polls.add(new String[] {"200", decision("pending_authority", "")});
     polls.add(new String[] {"200", decision("cancelled", "\"reasons\":[\"cancelled by the proposer\"],")});
-    CliRun r = agent();
+    CliRun r = agent("--wait", "20s");
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
     assertThat(r.err()).contains("decision " + ID + " is cancelled: cancelled by the proposer; nothing to execute");
     assertThat(gatewayCalls).hasValue(0);
@@ -81,12 +90,62 @@ class AgentScriptedEngineTest {
     assertThat(gatewayCalls).hasValue(0);
   }
 
-  private CliRun agent(String... more) throws Exception {
+  @Test
+  void argumentsThatWouldFailLate_areRefusedBeforeAnythingIsProposed() throws Exception {
+    submitAnswer = pending();
+    polls.add(new String[] {"200", decision("pending_authority", "")});
+    for (String[] bad : List.of(
+        new String[] {"--wait", "3000000h"}, // past Duration#toNanos: an overflow once waiting
+        new String[] {"--wait", "8d"},
+        new String[] {"--gateway", "http://127.0.0.1:99999"},
+        new String[] {"--save-grant", dir.resolve("no-such-dir").resolve("g.jws").toString()})) {
+      CliRun r = agent(bad);
+      assertThat(r.exitCode()).as("%s\n%s", String.join(" ", bad), r).isEqualTo(2);
+      assertThat(r.err()).doesNotContain("internal error");
+    }
+    assertThat(proposals).hasValue(0);
+  }
+
+  @Test
+  void anEngineAnsweringWithTerminalEscapes_cannotWriteThemToTheTerminal() throws Exception {
+    try (ServerSocket raw = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Thread server = Thread.ofVirtual().start(() -> {
+        try (Socket c = raw.accept()) {
+          c.getInputStream().read(new byte[8192]);
+          c.getOutputStream().write("HTTP/1.1 2\u001b[31mRED\u001b]0;title\u0007 OK\r\nContent-Length: 0\r\n\r\n"
+              .getBytes(StandardCharsets.ISO_8859_1));
+          c.getOutputStream().flush();
+          Thread.sleep(500);
+        } catch (Exception ignored) {
+          // the client hung up
+        }
+      });
+      Path req = request();
+      CliRun r = CliRun.of("agent", "--request", req.toString(), "--engine", "http://127.0.0.1:" + raw.getLocalPort(),
+          "--gateway", "http://127.0.0.1:" + gateway.port(), "--token-file", token().toString());
+      server.join(5000);
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(3);
+      assertThat(r.err()).doesNotContain("\u001b").doesNotContain("\u0007");
+    }
+    assertThat(gatewayCalls).hasValue(0);
+  }
+
+  private Path request() throws Exception {
     Path req = dir.resolve("req.json");
     Files.writeString(req, "{\"action\":{\"class\":\"deploy\",\"tool\":\"deployer\",\"target\":{\"type\":\"service\",\"id\":\"x\"},"
         + "\"payload\":{\"v\":1}},\"context\":{\"environment\":\"dev\"}}");
+    return req;
+  }
+
+  private Path token() throws Exception {
     Path token = dir.resolve("agent.token");
     Files.writeString(token, "opaque-agent-token");
+    return token;
+  }
+
+  private CliRun agent(String... more) throws Exception {
+    Path req = request();
+    Path token = token();
     String[] base = {"agent", "--request", req.toString(), "--engine", "http://127.0.0.1:" + engine.port(),
         "--gateway", "http://127.0.0.1:" + gateway.port(), "--token-file", token.toString()};
     String[] args = java.util.Arrays.copyOf(base, base.length + more.length);

@@ -153,7 +153,7 @@ class QuickstartCommandTest {
     assertThat(types).containsSubsequence("decision.created", "authority.required", "approval.added", "approval.added",
         "enforcement.result", "grant.issued", "execution.started", "execution.confirmed");
 
-    // Step 5 of the printed walkthrough, as printed (with $ID set): verify must fail and name that entry.
+    // Step 6 of the printed walkthrough, as printed (with $ID set): verify must fail and name that entry.
     String printed = Files.readString(out);
     Matcher m = Pattern.compile("sqlite3 \\S+ \"([^\"]+)\"").matcher(printed);
     assertThat(m.find()).as("the walkthrough prints a tamper step:\n%s", printed).isTrue();
