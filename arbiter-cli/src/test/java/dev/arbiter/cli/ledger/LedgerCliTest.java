@@ -61,6 +61,24 @@ class LedgerCliTest {
   }
 
   @Test
+  void bench_closedLoop_keepsOneAppendInFlightPerWriter() throws Exception {
+    // One writer: each append waits for the last one's receipt, so each is its own commit batch
+    // (one checkpoint each, after the empty tree's).
+    CliRun one = CliRun.of("ledger", "bench", "--db", dir.resolve("one.db").toString(), "--ledger-key", priv.toString(),
+        "--events", "60", "--writers", "1", "--warmup-events", "0", "--json");
+    assertThat(one.exitCode()).as(one.toString()).isZero();
+    assertThat(json(one.lastOutLine()).get("verify_checkpoints").asLong()).isEqualTo(61);
+    // Thirty-two writers on one harness thread: their appends overlap and share commit batches.
+    CliRun many = CliRun.of("ledger", "bench", "--db", dir.resolve("many.db").toString(), "--ledger-key", priv.toString(),
+        "--events", "3200", "--writers", "32", "--warmup-events", "0", "--json");
+    assertThat(many.exitCode()).as(many.toString()).isZero();
+    JsonNode m = json(many.lastOutLine());
+    assertThat(m.get("events").asLong()).isEqualTo(3200);
+    assertThat(m.get("verify_entries").asLong()).isEqualTo(3200);
+    assertThat(m.get("verify_checkpoints").asLong()).as("batches of overlapping appends").isLessThan(1600);
+  }
+
+  @Test
   void bench_stoppedDuringItsWarmUp_leavesNoScratchLedgerBehind() throws Exception {
     Path work = Files.createDirectory(dir.resolve("stopped"));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
