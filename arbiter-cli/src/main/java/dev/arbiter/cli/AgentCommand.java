@@ -92,6 +92,7 @@ public final class AgentCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    // Everything that can be wrong with the arguments fails here, before anything is proposed.
     Duration wait = duration(waitFor);
     QuickstartFile qs = quickstart == null ? null : QuickstartFile.read(quickstart);
     JsonNode req = request(qs);
@@ -101,8 +102,11 @@ public final class AgentCommand implements Callable<Integer> {
     if (decision != null && !DECISION_ID.matcher(decision).matches()) {
       throw CliFailure.badInput("--decision `" + Text.safe(decision) + "` is not a decision id (dec_…)");
     }
+    if (grantFile != null && decision != null) {
+      throw CliFailure.badInput("give either --grant-file (execute a grant you hold) or --decision (resume), not both");
+    }
     if (saveGrant != null) {
-      GrantFile.requireWritableDirectory(saveGrant); // before proposing, not after the approvals
+      GrantFile.requireWritableDirectory(saveGrant);
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
@@ -110,30 +114,31 @@ public final class AgentCommand implements Callable<Integer> {
       err.println("agent: the target has characters a header cannot carry; Arbiter-Target is not sent"
           + " (the gateway still binds the call to the grant's target)");
     }
-    String grant;
-    if (grantFile != null) {
-      if (decision != null) {
-        throw CliFailure.badInput("give either --grant-file (execute a grant you hold) or --decision (resume), not both");
-      }
-      grant = GrantFile.read(grantFile);
-    } else {
-      URI engineUri = EngineOptions.engineUri(pick("--engine", engine, qs == null ? null : qs.engineUrl()));
-      String bearer = EngineOptions.resolveToken(tokenFile == null && token == null
-          && System.getenv(EngineOptions.TOKEN_ENV) == null && qs != null ? qs.agentTokenFile() : tokenFile, token, System.getenv());
-      Proposal proposal = new Proposal(new EngineClient(engineUri, bearer), err, POLL);
-      grant = decision == null ? proposal.submit(req, action, wait) : proposal.resume(decision, wait);
-    }
+
+    String grant = grantFile != null ? GrantFile.read(grantFile) : propose(qs, req, action, wait, err);
     if (saveGrant != null) {
       GrantFile.write(saveGrant, grant);
       err.println("agent: wrote the grant to " + saveGrant);
     }
     GatewayCall.Answer answer = new GatewayCall(gatewayUri).execute(action, grant);
-    err.println("agent: the tool answered HTTP " + answer.status()
-        + (answer.executionId() == null ? "" : " (execution " + Text.safe(answer.executionId()) + ")"));
+    err.println("agent: the tool answered HTTP " + answer.status() + " (execution " + Text.safe(answer.executionId()) + ")");
     err.flush();
     out.println(answer.body());
     out.flush();
     return answer.exitCode();
+  }
+
+  /** Proposes the request (or resumes {@code --decision}) and returns the grant once it is allowed. */
+  private String propose(QuickstartFile qs, JsonNode req, Action action, Duration wait, PrintWriter err) {
+    URI engineUri = EngineOptions.engineUri(pick("--engine", engine, qs == null ? null : qs.engineUrl()));
+    Proposal proposal = new Proposal(new EngineClient(engineUri, agentToken(qs)), err, POLL);
+    return decision == null ? proposal.submit(req, action, wait) : proposal.resume(decision, wait);
+  }
+
+  /** {@code --token-file}, {@code --token} or {@value EngineOptions#TOKEN_ENV}; failing those, the quickstart's agent token. */
+  private String agentToken(QuickstartFile qs) {
+    boolean given = tokenFile != null || token != null || System.getenv(EngineOptions.TOKEN_ENV) != null;
+    return EngineOptions.resolveToken(given || qs == null ? tokenFile : qs.agentTokenFile(), token, System.getenv());
   }
 
   private JsonNode request(QuickstartFile qs) {
