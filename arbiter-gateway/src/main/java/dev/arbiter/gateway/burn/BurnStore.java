@@ -405,11 +405,11 @@ public final class BurnStore implements AutoCloseable {
       queueLock.unlock();
     }
     if (!first) {
-      awaitUninterruptibly(closeDone);
+      uninterruptibly(closeDone::await);
       return;
     }
     try {
-      joinUninterruptibly(committer); // closing the WAL under its flush would fail a group that won
+      uninterruptibly(committer::join); // closing the WAL under its flush would fail a group that won
       List<Burn> left = new ArrayList<>();
       queue.drainTo(left);
       left.remove(STOP); // the committer had stopped already (a broken store)
@@ -428,26 +428,17 @@ public final class BurnStore implements AutoCloseable {
     }
   }
 
-  private static void awaitUninterruptibly(java.util.concurrent.CountDownLatch latch) {
-    boolean interrupted = false;
-    while (true) {
-      try {
-        latch.await();
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+  /** A wait that an interrupt can cut short. */
+  private interface Wait {
+    void run() throws InterruptedException;
   }
 
-  private static void joinUninterruptibly(Thread t) {
+  /** Runs {@code wait} to its end however often the thread is interrupted; the interrupt is kept for the caller. */
+  private static void uninterruptibly(Wait wait) {
     boolean interrupted = false;
     while (true) {
       try {
-        t.join();
+        wait.run();
         break;
       } catch (InterruptedException e) {
         interrupted = true;
