@@ -27,11 +27,7 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -336,97 +332,9 @@ public final class LedgerBenchCommand implements Callable<Integer> {
     }
   }
 
-  /**
-   * {@code writers} appenders, each appending its next event only once the receipt of its last one
-   * arrived: {@code writers} appends are always in flight. The appenders are continuations on one
-   * harness thread, not one thread each: an appender only builds a draft and waits, and as 256
-   * virtual threads on the default scheduler (one carrier per core) they competed with the ledger's
-   * own threads for this machine's two cores, which measured the harness as much as the ledger
-   * (BENCHMARKS.md, ninth session). Load generators such as wrk work the same way.
-   */
   private void closedLoop(Ledger ledger, long n, String run, String data, long[] lat, AtomicLong done,
       AtomicReference<Throwable> failure) throws InterruptedException {
-    ExecutorService harness = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("bench-appenders").daemon(true).factory());
-    try {
-      ClosedLoop loop = new ClosedLoop(ledger, harness, n, run, data, lat, done, failure, new CountDownLatch(writers));
-      for (int w = 0; w < writers; w++) {
-        harness.execute(loop::appendNext);
-      }
-      loop.finished.await();
-    } finally {
-      harness.shutdownNow();
-    }
-  }
-
-  /** The closed loop's shared state; {@link #appendNext} runs on the harness thread only. */
-  private final class ClosedLoop {
-    final Ledger ledger;
-    final ExecutorService harness;
-    final long n;
-    final String run;
-    final String data;
-    final long[] lat;
-    final AtomicLong done;
-    final AtomicReference<Throwable> failure;
-    final CountDownLatch finished;
-    long next;
-
-    ClosedLoop(Ledger ledger, ExecutorService harness, long n, String run, String data, long[] lat, AtomicLong done,
-        AtomicReference<Throwable> failure, CountDownLatch finished) {
-      this.ledger = ledger;
-      this.harness = harness;
-      this.n = n;
-      this.run = run;
-      this.data = data;
-      this.lat = lat;
-      this.done = done;
-      this.failure = failure;
-      this.finished = finished;
-    }
-
-    /** One appender's next event; when its receipt arrives, this appender goes on (on the harness thread). */
-    void appendNext() {
-      if (failure.get() != null || next >= n) {
-        finished.countDown(); // this appender is done
-        return;
-      }
-      long i = next++;
-      long t0 = System.nanoTime();
-      CompletableFuture<?> receipt;
-      try {
-        receipt = ledger.append(draft(run, data, i));
-      } catch (RuntimeException e) {
-        fail(e);
-        return;
-      }
-      receipt.whenCompleteAsync((r, t) -> {
-        if (t != null) {
-          fail(t instanceof CompletionException && t.getCause() != null ? t.getCause() : t);
-          return;
-        }
-        lat[(int) i] = System.nanoTime() - t0;
-        done.incrementAndGet();
-        appendNext();
-      }, this::onHarness);
-    }
-
-    /**
-     * Runs {@code task} on the harness thread. Once the run is over (a failure ended it while other
-     * appends were in flight) their receipts are dropped: a rejection thrown here would be thrown
-     * into the ledger thread that completes the receipt.
-     */
-    private void onHarness(Runnable task) {
-      try {
-        harness.execute(task);
-      } catch (RejectedExecutionException over) {
-        // the run has ended; nobody waits for this receipt
-      }
-    }
-
-    private void fail(Throwable t) {
-      failure.compareAndSet(null, t);
-      finished.countDown();
-    }
+    ClosedLoop.run(ledger, writers, n, i -> draft(run, data, i), lat, done, failure);
   }
 
   private void openLoop(Ledger ledger, long n, String run, String data, long[] lat, AtomicLong done,

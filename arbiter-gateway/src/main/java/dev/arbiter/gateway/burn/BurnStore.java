@@ -393,6 +393,9 @@ public final class BurnStore implements AutoCloseable {
    */
   @Override
   public void close() {
+    if (Thread.currentThread() == committer) {
+      throw new IllegalStateException("BurnStore.close() from its own committer thread would wait for itself");
+    }
     queueLock.lock();
     boolean first;
     try {

@@ -208,20 +208,48 @@ class BurnStoreFlushTest {
         throw new IllegalStateException(e);
       }
     }, threads);
-    assertThat(inFlush.await(10, TimeUnit.SECONDS)).isTrue();
-    CompletableFuture<Void> first = CompletableFuture.runAsync(s::close, threads);
-    for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); !closedFlag(s) && System.nanoTime() < deadline; ) {
-      Thread.sleep(5);
+    try {
+      assertThat(inFlush.await(10, TimeUnit.SECONDS)).isTrue();
+      CompletableFuture<Void> first = CompletableFuture.runAsync(s::close, threads);
+      for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); !closedFlag(s) && System.nanoTime() < deadline; ) {
+        Thread.sleep(5);
+      }
+      assertThat(closedFlag(s)).as("the first close has begun").isTrue();
+      CompletableFuture<Void> second = CompletableFuture.runAsync(s::close, threads);
+      assertThatThrownBy(() -> second.get(300, TimeUnit.MILLISECONDS)).as("a second close while the first waits for the flush")
+          .isInstanceOf(TimeoutException.class);
+      release.countDown();
+      first.get(10, TimeUnit.SECONDS);
+      second.get(10, TimeUnit.SECONDS);
+      assertThat(burned.get(10, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      release.countDown(); // a failed assertion must not leave the committer held
+      threads.shutdown();
     }
-    assertThat(closedFlag(s)).as("the first close has begun").isTrue();
-    CompletableFuture<Void> second = CompletableFuture.runAsync(s::close, threads);
-    assertThatThrownBy(() -> second.get(300, TimeUnit.MILLISECONDS)).as("a second close while the first waits for the flush")
-        .isInstanceOf(TimeoutException.class);
-    release.countDown();
-    first.get(10, TimeUnit.SECONDS);
-    second.get(10, TimeUnit.SECONDS);
-    assertThat(burned.get(10, TimeUnit.SECONDS)).isTrue();
-    threads.shutdown();
+  }
+
+  @Test
+  void closeFromTheCommitterItself_isRefused_notADeadlock() throws Exception {
+    java.util.concurrent.atomic.AtomicReference<BurnStore> self = new java.util.concurrent.atomic.AtomicReference<>();
+    AtomicBoolean closeInFlush = new AtomicBoolean();
+    BurnStore s = BurnStore.open(dir.resolve("b.db"), Clock.systemUTC(), wal -> {
+      if (closeInFlush.get()) {
+        self.get().close(); // a hook that closes the store from the committer's flush
+      }
+      wal.force();
+    });
+    self.set(s);
+    closeInFlush.set(true);
+    CompletableFuture<Boolean> burned = CompletableFuture.supplyAsync(() -> {
+      try {
+        return s.burn("gnt_1", "dec_1", expires);
+      } catch (BurnStoreUnavailableException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertThatThrownBy(() -> burned.get(10, TimeUnit.SECONDS)).hasRootCauseInstanceOf(IllegalStateException.class)
+        .hasStackTraceContaining("would wait for itself");
+    s.close();
   }
 
   /** Whether close() has started (the store refuses even reads from then on; a read never waits for a flush). */
