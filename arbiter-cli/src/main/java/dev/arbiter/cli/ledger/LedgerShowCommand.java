@@ -72,8 +72,8 @@ public final class LedgerShowCommand implements Callable<Integer> {
           o.put("entry_hash", hash);
           out.println(o);
         } else {
-          out.printf("%8d  %s  %s#%d  %-22s %-18s %s%n", e.leafIndex(), LedgerFiles.printable(env.path("at").asText()),
-              LedgerFiles.printable(e.streamId()), e.streamSeq(), LedgerFiles.printable(e.eventType()),
+          out.printf("%8d  %s  %-36s %-22s %-18s %s%n", e.leafIndex(), LedgerFiles.printable(env.path("at").asText()),
+              LedgerFiles.printable(e.streamId()) + "#" + e.streamSeq(), LedgerFiles.printable(e.eventType()),
               LedgerFiles.printable(env.path("actor").path("id").asText()), hash.substring(0, Math.min(16, hash.length())));
         }
       }

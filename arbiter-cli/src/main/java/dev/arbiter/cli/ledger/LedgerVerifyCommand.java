@@ -73,10 +73,11 @@ public final class LedgerVerifyCommand implements Callable<Integer> {
         o.put("entries_per_second", Math.round(rate));
         out.println(o);
       } else {
-        out.printf("ok: ledger %s verified: %d entries, %d signed checkpoints, root %s%s (%.2f s, %.0f entries/s)%n",
+        // Under a second the rate measures the JVM's start, not the verifier: it is left out.
+        out.printf("ok: ledger %s verified: %d entries, %d signed checkpoints, root %s%s (%.2f s%s)%n",
             r.ledgerId(), r.entries(), r.checkpoints(), r.root().hex(),
             r.trustedCheckpointSize() >= 0 ? ", contains the trusted checkpoint at size " + r.trustedCheckpointSize() : "",
-            r.seconds(), rate);
+            r.seconds(), r.seconds() >= 1 ? String.format(java.util.Locale.ROOT, ", %.0f entries/s", rate) : "");
       }
       out.flush();
       return ExitCodes.OK;
