@@ -196,6 +196,28 @@ class TamperTest {
   }
 
   @Test
+  void ofTwoBadCheckpointSignatures_theEarlierIsNamed_thoughSignaturesAreCheckedInParallel() throws Exception {
+    // 700 checkpoints: past the 256 queued signatures at which more signature threads start, and
+    // past those, the scan thread checks some itself: verdicts come from several threads, and each
+    // must be matched to its own checkpoint and read in checkpoint order.
+    db = dir.resolve("many.db");
+    try (Ledger ledger = TestLedgers.open(db, key)) {
+      TestLedgers.fill(ledger, 700, 1, 3);
+    }
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      st.execute("DROP TRIGGER checkpoints_no_update");
+    }
+    update("UPDATE checkpoints SET signature = ? WHERE tree_size = 650", new byte[64]);
+    IntegrityFailure only = failure(null);
+    assertThat(only.kind()).isEqualTo(Kind.CHECKPOINT_SIGNATURE);
+    assertThat(only.checkpointSize()).as("one bad signature among 700").isEqualTo(650);
+    update("UPDATE checkpoints SET signature = ? WHERE tree_size = 300", new byte[64]);
+    IntegrityFailure f = failure(null);
+    assertThat(f.kind()).isEqualTo(Kind.CHECKPOINT_SIGNATURE);
+    assertThat(f.checkpointSize()).isEqualTo(300);
+  }
+
+  @Test
   void replacedCheckpointFromAnotherLedgerOfTheSameKey_isNamedForeign() throws Exception {
     Path other = dir.resolve("other.db");
     Checkpoint foreign;
