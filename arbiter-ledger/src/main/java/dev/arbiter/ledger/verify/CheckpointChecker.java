@@ -146,6 +146,12 @@ final class CheckpointChecker {
         lastTimestamp = item.checkpoint().timestamp();
       } catch (LedgerVerificationException e) {
         failure = e;
+      } catch (RuntimeException e) {
+        // A stored checkpoint this code cannot even check (its verification threw): named as what it
+        // is, not left to look like uncovered entries once this thread is gone.
+        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        failure = new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_SIGNATURE, item.checkpoint().treeSize(), null,
+            null, "checkpoint at size " + item.checkpoint().treeSize() + " could not be checked: " + cause), item.position());
       }
     }
   }
