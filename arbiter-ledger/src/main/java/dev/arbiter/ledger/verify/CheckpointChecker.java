@@ -31,7 +31,13 @@ final class CheckpointChecker {
 
   private static final Item END = new Item(null, null, -1, null);
 
-  private final CheckpointVerifier verifier;
+  /** The signature check of one checkpoint ({@link CheckpointVerifier#verify}; tests delay or fail some). */
+  @FunctionalInterface
+  interface SignatureCheck {
+    void verify(Checkpoint cp) throws CheckpointVerificationException;
+  }
+
+  private final SignatureCheck verifier;
   private final String ledgerId;
   private final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(4096);
   private final ThreadPoolExecutor signatures;
@@ -43,6 +49,10 @@ final class CheckpointChecker {
   private String lastTimestamp = "";
 
   CheckpointChecker(CheckpointVerifier verifier, String ledgerId) {
+    this(verifier::verify, ledgerId);
+  }
+
+  CheckpointChecker(SignatureCheck verifier, String ledgerId) {
     this.verifier = verifier;
     this.ledgerId = ledgerId;
     // One signature thread while it keeps up; more (up to one per processor) only once 256 wait.
@@ -57,6 +67,10 @@ final class CheckpointChecker {
   /** Queues a checkpoint met at scan position {@code position} with the root computed there. */
   void submit(Checkpoint cp, HashValue computedRoot, long position) throws LedgerVerificationException {
     throwIfFailed();
+    if (stopped) {
+      // The pool is shut down: a task given to it now would never run, and its verdict never come.
+      throw new IllegalStateException("checkpoint submitted after the checker was finished or abandoned");
+    }
     CompletableFuture<CheckpointVerificationException> signature = CompletableFuture.supplyAsync(() -> {
       if (failure != null) {
         return null; // verification has failed or was abandoned: the verdict is never looked at
@@ -146,7 +160,7 @@ final class CheckpointChecker {
         lastTimestamp = item.checkpoint().timestamp();
       } catch (LedgerVerificationException e) {
         failure = e;
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
         // A stored checkpoint this code cannot even check (its verification threw): named as what it
         // is, not left to look like uncovered entries once this thread is gone.
         Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;

@@ -146,6 +146,10 @@ public final class LedgerVerifier {
       // A checkpoint before this entry may have failed too: the earlier failure is the one to name.
       checker.finish();
       throw entryFailure;
+    } catch (LedgerStoreException unreadable) {
+      // The same when a later row cannot even be read (checkpoint rows are read one ahead).
+      checker.finish();
+      throw unreadable;
     }
     checker.finish();
     nodes.finish(n);

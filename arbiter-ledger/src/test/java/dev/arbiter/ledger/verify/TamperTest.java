@@ -218,6 +218,17 @@ class TamperTest {
   }
 
   @Test
+  void aBadCheckpoint_isNamed_thoughALaterCheckpointRowCannotBeRead() throws Exception {
+    // Checkpoint rows are read one ahead: the scan meets the unreadable row at 180 right after it
+    // handed the checkpoint at 160 over, before that one's signature is checked.
+    update("UPDATE checkpoints SET signature = ? WHERE tree_size = 160", new byte[64]);
+    update("UPDATE checkpoints SET root_hash = ? WHERE tree_size = 180", new byte[31]);
+    IntegrityFailure f = failure(null);
+    assertThat(f.kind()).isEqualTo(Kind.CHECKPOINT_SIGNATURE);
+    assertThat(f.checkpointSize()).isEqualTo(160);
+  }
+
+  @Test
   void replacedCheckpointFromAnotherLedgerOfTheSameKey_isNamedForeign() throws Exception {
     Path other = dir.resolve("other.db");
     Checkpoint foreign;
