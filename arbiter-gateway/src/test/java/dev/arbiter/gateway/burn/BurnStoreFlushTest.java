@@ -166,13 +166,7 @@ class BurnStoreFlushTest {
       wal.force();
     });
     slow.set(true);
-    CompletableFuture<Boolean> burned = CompletableFuture.supplyAsync(() -> {
-      try {
-        return s.burn("gnt_1", "dec_1", expires);
-      } catch (BurnStoreUnavailableException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    CompletableFuture<Boolean> burned = CompletableFuture.supplyAsync(() -> burnOrThrow(s, "gnt_1"));
     assertThat(inFlush.await(10, TimeUnit.SECONDS)).isTrue();
     Thread.currentThread().interrupt(); // a close from an interrupted thread still waits for the flush
     try {
@@ -201,13 +195,7 @@ class BurnStoreFlushTest {
     hold.set(true);
     // Own threads: the common pool has one worker on two cores, and a blocked close would hold it.
     java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
-    CompletableFuture<Boolean> burned = CompletableFuture.supplyAsync(() -> {
-      try {
-        return s.burn("gnt_1", "dec_1", expires);
-      } catch (BurnStoreUnavailableException e) {
-        throw new IllegalStateException(e);
-      }
-    }, threads);
+    CompletableFuture<Boolean> burned = CompletableFuture.supplyAsync(() -> burnOrThrow(s, "gnt_1"), threads);
     try {
       assertThat(inFlush.await(10, TimeUnit.SECONDS)).isTrue();
       CompletableFuture<Void> first = CompletableFuture.runAsync(s::close, threads);
@@ -240,13 +228,7 @@ class BurnStoreFlushTest {
     });
     self.set(s);
     closeInFlush.set(true);
-    CompletableFuture<Boolean> burned = CompletableFuture.supplyAsync(() -> {
-      try {
-        return s.burn("gnt_1", "dec_1", expires);
-      } catch (BurnStoreUnavailableException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    CompletableFuture<Boolean> burned = CompletableFuture.supplyAsync(() -> burnOrThrow(s, "gnt_1"));
     assertThatThrownBy(() -> burned.get(10, TimeUnit.SECONDS)).hasRootCauseInstanceOf(IllegalStateException.class)
         .hasStackTraceContaining("would wait for itself");
     s.close();
@@ -278,6 +260,15 @@ class BurnStoreFlushTest {
           .filter(e -> e.getEventType().getName().equals("jdk.FileForce"))
           .map(e -> e.getString("path")).toList();
       assertThat(forced).filteredOn(p -> p.equals(file + "-wal")).hasSizeGreaterThanOrEqualTo(2);
+    }
+  }
+
+  /** {@link BurnStore#burn} for a lambda: a refusal becomes an unchecked exception (its cause kept). */
+  private boolean burnOrThrow(BurnStore s, String grantId) {
+    try {
+      return s.burn(grantId, "dec_1", expires);
+    } catch (BurnStoreUnavailableException e) {
+      throw new IllegalStateException(e);
     }
   }
 
