@@ -109,7 +109,9 @@ final class GatewayCall {
     String reason = Text.field(p, "reason");
     String msg = "the gateway refused the call (HTTP " + status + (slug.isEmpty() ? "" : " " + slug) + ")"
         + (reason.isEmpty() ? "" : ": reason " + reason)
-        + (Text.field(p, "detail").isEmpty() ? "" : ": " + Text.field(p, "detail"));
+        + (Text.field(p, "detail").isEmpty() ? "" : ": " + Text.field(p, "detail"))
+        // The gateway forwarded the call and lost the tool's answer: the tool may have acted.
+        + (slug.equals("upstream-failed") ? "; " + MAY_HAVE_RUN : "");
     return status >= 500 || status == 429 ? CliFailure.unavailable(msg, null) : CliFailure.verification(msg);
   }
 }

@@ -53,6 +53,21 @@ class GatewayCallTest {
   }
 
   @Test
+  void theGatewayLosingTheToolsAnswer_saysTheToolMayHaveRun() throws Exception {
+    try (ServerSocket raw = listener()) {
+      String problem = "{\"type\":\"https://arbiter.dev/problems/upstream-failed\",\"status\":502,"
+          + "\"detail\":\"tool `deployer` could not be reached\"}";
+      answerOnce(raw, "HTTP/1.1 502 Bad Gateway\r\nContent-Type: application/problem+json\r\nContent-Length: "
+          + problem.length() + "\r\n\r\n" + problem, 2000);
+      GatewayCall call = new GatewayCall(URI.create("http://127.0.0.1:" + raw.getLocalPort()), Duration.ofSeconds(10));
+      assertThatThrownBy(() -> call.execute(action(), GRANT)).isInstanceOfSatisfying(CliFailure.class, f -> {
+        assertThat(f.exitCode()).isEqualTo(ExitCodes.UNAVAILABLE);
+        assertThat(f.getMessage()).contains("HTTP 502 upstream-failed").contains("may have reached the tool");
+      });
+    }
+  }
+
+  @Test
   void nothingListening_saysTheGrantIsUnused() throws Exception {
     int closed;
     try (ServerSocket s = listener()) {
