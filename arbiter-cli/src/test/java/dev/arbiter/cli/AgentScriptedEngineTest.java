@@ -83,10 +83,10 @@ class AgentScriptedEngineTest {
     polls.add(new String[] {"503", "{\"type\":\"https://arbiter.dev/problems/ledger-unavailable\",\"status\":503}"});
     polls.add(new String[] {"503", "{\"type\":\"https://arbiter.dev/problems/ledger-unavailable\",\"status\":503}"});
     polls.add(new String[] {"200", decision("pending_authority", "")});
-    CliRun r = agent("--wait", "3s");
+    CliRun r = agent("--wait", "6s"); // room for the two failing polls and a good one on a slow machine
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(3);
     assertThat(r.err()).containsOnlyOnce("still waiting").contains("the engine answers again")
-        .contains("is still pending after 3s");
+        .contains("is still pending after 6s");
     assertThat(gatewayCalls).hasValue(0);
   }
 
