@@ -2,12 +2,17 @@ package dev.arbiter.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -207,7 +212,7 @@ public final class AgentCommand implements Callable<Integer> {
           throw CliFailure.badInput("--quickstart " + file + " is not a JSON object");
         }
         return new QuickstartFile(file, n);
-      } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException e) {
+      } catch (FileNotFoundException | NoSuchFileException e) {
         throw CliFailure.badInput("--quickstart " + file + " does not exist (`arbiter quickstart` writes it once"
             + " everything it starts is ready)");
       } catch (IOException e) {
@@ -234,7 +239,7 @@ public final class AgentCommand implements Callable<Integer> {
     JsonNode example(String name) {
       JsonNode e = json.path("examples").get(name);
       if (e == null || !e.isObject()) {
-        java.util.List<String> names = new java.util.ArrayList<>();
+        List<String> names = new ArrayList<>();
         json.path("examples").fieldNames().forEachRemaining(names::add);
         throw CliFailure.badInput("--quickstart " + file + " has no example `" + Text.safe(name) + "`; it has " + names);
       }
@@ -277,10 +282,10 @@ public final class AgentCommand implements Callable<Integer> {
      * {@code type/id} for {@code Arbiter-Target}, which the gateway checks against the grant; empty when
      * the request names no target, or one a header cannot carry (visible ASCII, at most 256 chars).
      */
-    java.util.Optional<String> targetHeader() {
+    Optional<String> targetHeader() {
       String value = targetType + "/" + targetId;
       return targetType.isEmpty() || targetId.isEmpty() || !HEADER_SAFE.matcher(value).matches()
-          ? java.util.Optional.empty() : java.util.Optional.of(value);
+          ? Optional.empty() : Optional.of(value);
     }
 
     boolean hasTarget() {

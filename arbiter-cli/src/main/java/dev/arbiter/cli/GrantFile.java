@@ -1,6 +1,7 @@
 package dev.arbiter.cli;
 
 import java.io.IOException;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ final class GrantFile {
         throw CliFailure.badInput("--grant-file " + file + " does not hold a compact JWS grant (the value is not shown)");
       }
       return g;
-    } catch (java.nio.charset.MalformedInputException e) {
+    } catch (MalformedInputException e) {
       throw CliFailure.badInput("--grant-file " + file + " does not hold a compact JWS grant (the value is not shown)");
     } catch (IOException e) {
       throw CliFailure.badInput("cannot read --grant-file " + file + ": " + e.getClass().getSimpleName());

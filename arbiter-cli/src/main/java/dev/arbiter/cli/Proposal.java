@@ -3,7 +3,10 @@ package dev.arbiter.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -85,8 +88,11 @@ final class Proposal {
           }
           case "pending_authority" -> { }
           case "executed" -> throw CliFailure.verification("decision " + id + " was already executed; its grant is used up");
-          default -> throw CliFailure.verification("decision " + id + " is " + Text.safe(status.isEmpty() ? "(no status)" : status)
-              + (reasons(d).isEmpty() ? "" : ": " + reasons(d)) + "; nothing to execute");
+          default -> {
+            String why = reasons(d);
+            throw CliFailure.verification("decision " + id + " is " + Text.safe(status.isEmpty() ? "(no status)" : status)
+                + (why.isEmpty() ? "" : ": " + why) + "; nothing to execute");
+          }
         }
       }
       if (System.nanoTime() - deadline >= 0) {
@@ -110,7 +116,7 @@ final class Proposal {
 
   /** Names the approvers not named before, with the count so far. */
   private void reportApprovals(JsonNode d) {
-    java.util.List<String> fresh = new java.util.ArrayList<>();
+    List<String> fresh = new ArrayList<>();
     for (JsonNode a : d.path("approvals").path("accepted")) {
       String who = Text.at(a, "?", "actor");
       if (reported.add(who)) {
@@ -123,11 +129,11 @@ final class Proposal {
   }
 
   private static String human(Duration d) {
-    return d.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
+    return d.toString().substring(2).toLowerCase(Locale.ROOT);
   }
 
   private static String reasons(JsonNode d) {
-    java.util.List<String> r = new java.util.ArrayList<>();
+    List<String> r = new ArrayList<>();
     d.path("reasons").forEach(x -> r.add(Text.safe(x.asText())));
     return String.join("; ", r);
   }
