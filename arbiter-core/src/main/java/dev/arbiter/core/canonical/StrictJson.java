@@ -37,6 +37,13 @@ import java.util.Objects;
  * {@link #mapper()} cannot weaken it.
  */
 public final class StrictJson {
+  /**
+   * How deeply strict JSON may nest: above anything Arbiter writes (a decision request may nest
+   * {@value dev.arbiter.core.canonical.JsonDepth#INPUT} levels, its ledger envelope a few more), and
+   * far below where a recursive reader of the tree would run out of stack.
+   */
+  public static final int MAX_DEPTH = JsonDepth.STRICT;
+
   private static final ObjectMapper INTERNAL = newStrictMapper();
   private static final ObjectMapper SHARED = newStrictMapper();
   private static final ObjectReader TREE_READER = INTERNAL.reader();
@@ -180,6 +187,7 @@ public final class StrictJson {
             .disable(JsonReadFeature.ALLOW_LEADING_ZEROS_FOR_NUMBERS)
             .disable(JsonReadFeature.ALLOW_TRAILING_COMMA)
             .disable(JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS)
+            .streamReadConstraints(JsonDepth.constraints(MAX_DEPTH))
             .build();
     return JsonMapper.builder(factory)
         .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)

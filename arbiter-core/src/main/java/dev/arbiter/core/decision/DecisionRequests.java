@@ -2,10 +2,12 @@ package dev.arbiter.core.decision;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
+import dev.arbiter.core.canonical.JsonDepth;
 import dev.arbiter.core.decision.internal.PayloadValues;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -26,7 +28,8 @@ import java.util.Set;
  */
 public final class DecisionRequests {
   private static final JsonMapper MAPPER =
-      JsonMapper.builder()
+      JsonMapper.builder(com.fasterxml.jackson.core.JsonFactory.builder()
+              .streamReadConstraints(JsonDepth.constraints(JsonDepth.INPUT)).build())
           .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .build();
@@ -45,6 +48,9 @@ public final class DecisionRequests {
     JsonNode root;
     try {
       root = MAPPER.readTree(json);
+    } catch (StreamConstraintsException e) {
+      throw new InvalidRequestException(List.of(new FieldError("too_deep", "$",
+          "JSON nested more than " + JsonDepth.INPUT + " levels", "at most " + JsonDepth.INPUT + " levels of nesting")));
     } catch (JsonProcessingException e) {
       throw new InvalidRequestException(
           List.of(new FieldError("malformed_json", "$", describe(e), "a JSON object")));

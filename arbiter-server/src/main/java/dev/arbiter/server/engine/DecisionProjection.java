@@ -53,7 +53,10 @@ final class DecisionProjection {
   private static final Set<String> READS_PAYLOAD = Set.of(CREATED, RESULT, CANCELLED, APPROVAL_ADDED, REJECTION_ADDED,
       GRANT_ISSUED, EXECUTION_STARTED);
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Reads any envelope ever recorded, including requests accepted before inputs were limited to 64 levels. */
+  private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+      .streamReadConstraints(dev.arbiter.core.canonical.JsonDepth.constraints(dev.arbiter.core.canonical.JsonDepth.STORED))
+      .build());
 
   private DecisionProjection() {}
 

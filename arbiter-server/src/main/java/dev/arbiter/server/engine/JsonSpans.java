@@ -17,7 +17,9 @@ import java.util.Map;
 final class JsonSpans {
   /** Buffers from a pool all threads share: a per-thread pool reuses nothing on a new virtual thread per request. */
   private static final JsonFactory FACTORY = JsonFactory.builder()
-      .recyclerPool(JsonRecyclerPools.newConcurrentDequePool()).build();
+      .recyclerPool(JsonRecyclerPools.newConcurrentDequePool())
+      .streamReadConstraints(dev.arbiter.core.canonical.JsonDepth.constraints(dev.arbiter.core.canonical.JsonDepth.STORED))
+      .build();
 
   private JsonSpans() {}
 

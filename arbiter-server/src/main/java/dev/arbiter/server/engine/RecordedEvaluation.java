@@ -22,7 +22,9 @@ import java.util.Map;
 public final class RecordedEvaluation {
   /** Buffers from a pool all threads share: a per-thread pool reuses nothing on a new virtual thread per request. */
   private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
-      .recyclerPool(com.fasterxml.jackson.core.util.JsonRecyclerPools.newConcurrentDequePool()).build());
+      .recyclerPool(com.fasterxml.jackson.core.util.JsonRecyclerPools.newConcurrentDequePool())
+      .streamReadConstraints(dev.arbiter.core.canonical.JsonDepth.constraints(dev.arbiter.core.canonical.JsonDepth.STORED))
+      .build());
 
   private final byte[] canonical;
   /** Top-level member name → {start, end} of its value in {@link #canonical}. */
