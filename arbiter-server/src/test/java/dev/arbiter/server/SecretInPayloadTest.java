@@ -38,4 +38,59 @@ class SecretInPayloadTest extends ServerTest {
     assertThat(again.status()).isEqualTo(200);
     assertThat(again.body()).doesNotContain(TOKEN).doesNotContain(WEAK);
   }
+  @Test
+  void secretsInTheOtherRequestFields_areDenied_andNeverRecorded() throws Exception {
+    String url = "postgres://admin:S3cr3tPassw0rd@db.internal/prod";
+    String body = "{\"action\": {\"class\": \"read\", \"tool\": \"grafana\", \"intent\": \"check\","
+        + " \"target\": {\"type\": \"database\", \"id\": \"" + url + "\"}, \"payload\": {}},"
+        + " \"context\": {\"actor\": {\"id\": \"agent-7\"}, \"environment\": \"dev\", \"scope\": \"" + TOKEN + "\"}}";
+
+    TestServer.Response r = t.post("/v1/decisions", "secret-2", body);
+
+    assertThat(r.status()).as(r.toString()).isEqualTo(201);
+    assertThat(r.json().get("status").asText()).isEqualTo("denied");
+    assertThat(r.body()).contains("action.target.id").contains("context.scope")
+        .doesNotContain("S3cr3tPassw0rd").doesNotContain(TOKEN);
+    String id = r.json().get("decision_id").asText();
+    for (StoredEntry e : t.ledger.store().query(new EntryQuery(id, null, 0, 100))) {
+      assertThat(new String(e.envelope(), StandardCharsets.UTF_8)).doesNotContain("S3cr3tPassw0rd").doesNotContain(TOKEN);
+    }
+    assertThat(t.getAs(dev.arbiter.server.TestIdentity.token("agent-7"), "/v1/decisions/" + id + "/grant").status())
+        .isEqualTo(409);
+  }
+
+  @Test
+  void aSecretInACancelReason_isRefused_andNothingIsRecorded() throws Exception {
+    String id = t.post("/v1/decisions", "secret-3", ApprovalTest.DEPLOY).json().get("decision_id").asText();
+    int before = t.entries(id).size();
+
+    TestServer.Response r = t.post("/v1/decisions/" + id + "/cancel", "secret-3c",
+        "{\"actor\": {\"id\": \"agent-7\"}, \"reason\": \"rotated " + TOKEN + "\"}");
+
+    assertThat(r.status()).as(r.toString()).isEqualTo(400);
+    assertThat(r.body()).contains("secret_found").contains("github_token").doesNotContain(TOKEN);
+    assertThat(t.entries(id)).hasSize(before);
+    assertThat(t.json(id).get("status").asText()).isEqualTo("pending_authority");
+  }
+  @Test
+  void aSecretInAnApprovalRationale_isRefused_andNothingIsRecorded() throws Exception {
+    String id = t.post("/v1/decisions", "secret-4", ApprovalTest.DEPLOY).json().get("decision_id").asText();
+    String alice = TestIdentity.token("alice", "supervisor");
+    var key = dev.arbiter.core.crypto.SigningKey.generate(dev.arbiter.core.crypto.KeyAlgorithm.ED25519, new java.security.SecureRandom());
+    var enrol = TestServer.JSON.createObjectNode().put("public_key", key.verifyingKey().toSpkiPem());
+    assertThat(t.postAs(alice, "/v1/keys", "secret-4k", enrol.toString()).status()).isEqualTo(201);
+    var issued = t.postAs(alice, "/v1/decisions/" + id + "/challenge", "secret-4c", "{}").json();
+    var body = TestServer.JSON.createObjectNode();
+    body.set("challenge", issued.get("challenge"));
+    body.put("key_id", key.keyId().value()).put("signature", java.util.Base64.getEncoder().encodeToString(
+        key.sign(java.util.Base64.getDecoder().decode(issued.get("signing_input").asText()))));
+    body.put("rationale", "deployed with " + TOKEN);
+    int before = t.entries(id).size();
+
+    TestServer.Response r = t.postAs(alice, "/v1/decisions/" + id + "/approvals", "secret-4a", body.toString());
+
+    assertThat(r.status()).as(r.toString()).isEqualTo(400);
+    assertThat(r.body()).contains("secret_found").doesNotContain(TOKEN);
+    assertThat(t.entries(id)).hasSize(before);
+  }
 }

@@ -17,6 +17,12 @@ public record FieldError(String code, String path, String got, String want) {
     return s == null || s.length() <= MAX_ECHO ? s : s.substring(0, MAX_ECHO) + "…";
   }
 
+  /** A free-text field holds what looks like a credential; names the detector, never the value. */
+  public static FieldError secret(String path, String detector) {
+    return new FieldError("secret_found", path, "a value that looks like a credential (" + detector + ")",
+        "text without credentials: name where the secret is kept instead");
+  }
+
   /** At most {@code limit} errors; the rest are summarised in one last entry. */
   public static java.util.List<FieldError> capped(java.util.List<FieldError> errors, int limit) {
     if (errors.size() <= limit) {

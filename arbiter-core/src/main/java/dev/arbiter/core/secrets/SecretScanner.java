@@ -2,11 +2,14 @@ package dev.arbiter.core.secrets;
 
 import dev.arbiter.core.decision.Action;
 import dev.arbiter.core.decision.DecisionRequest;
+import dev.arbiter.core.decision.RequestContext;
+import dev.arbiter.core.decision.Target;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
@@ -74,12 +77,35 @@ public final class SecretScanner {
 
   private SecretScanner() {}
 
-  /** Every secret in the request's payload and intent, in document order. */
+  /**
+   * Every secret in the request, in document order: every string a client sends is recorded, so
+   * every one is scanned (the payload and intent, and the tool, target, actor, request source and
+   * scope, where a connection string or a token pasted by mistake would otherwise reach the ledger
+   * and the grant).
+   */
   public static List<SecretFinding> scan(DecisionRequest request) {
     List<SecretFinding> out = new ArrayList<>();
-    scanString(request.action().intent(), "action.intent", out);
-    scanValue(request.action().payload(), "action.payload", out);
+    Action a = request.action();
+    scanString(a.tool(), "action.tool", out);
+    scanString(a.intent(), "action.intent", out);
+    scanString(a.target().type(), "action.target.type", out);
+    scanString(a.target().id(), "action.target.id", out);
+    scanValue(a.payload(), "action.payload", out);
+    RequestContext c = request.context();
+    c.actorId().ifPresent(id -> scanString(id, "context.actor.id", out));
+    scanString(c.requestSource(), "context.request_source", out);
+    scanString(c.scope(), "context.scope", out);
     return List.copyOf(out);
+  }
+
+  /**
+   * The detector that finds a secret in one free-text value a client sends (an approval's
+   * rationale, a cancel's reason), if any.
+   */
+  public static Optional<String> scanText(String text) {
+    List<SecretFinding> out = new ArrayList<>(1);
+    scanString(text, "text", out);
+    return out.stream().findFirst().map(SecretFinding::detector);
   }
 
   /** The request with every finding's value replaced by {@code [redacted:<detector>]}. */
@@ -90,10 +116,22 @@ public final class SecretScanner {
     Map<String, String> byPath = new LinkedHashMap<>();
     findings.forEach(f -> byPath.putIfAbsent(f.path(), f.detector()));
     Action a = request.action();
-    String intent = byPath.containsKey("action.intent") ? placeholder(byPath.get("action.intent")) : a.intent();
     @SuppressWarnings("unchecked")
     Map<String, Object> payload = (Map<String, Object>) redactValue(a.payload(), "action.payload", byPath);
-    return new DecisionRequest(new Action(a.actionClass(), a.tool(), intent, a.target(), payload), request.context());
+    Action action = new Action(a.actionClass(), redacted(a.tool(), "action.tool", byPath),
+        redacted(a.intent(), "action.intent", byPath),
+        new Target(redacted(a.target().type(), "action.target.type", byPath),
+            redacted(a.target().id(), "action.target.id", byPath)), payload);
+    RequestContext c = request.context();
+    RequestContext context = new RequestContext(c.actorId().map(id -> redacted(id, "context.actor.id", byPath)),
+        c.environment(), redacted(c.requestSource(), "context.request_source", byPath),
+        redacted(c.scope(), "context.scope", byPath), c.blastRadius(), c.reversible());
+    return new DecisionRequest(action, context);
+  }
+
+  private static String redacted(String value, String path, Map<String, String> byPath) {
+    String detector = byPath.get(path);
+    return detector == null ? value : placeholder(detector);
   }
 
   private static String placeholder(String detector) {

@@ -70,6 +70,8 @@ public record ApprovalSubmission(Challenge challenge, KeyId keyId, byte[] signat
         errors.add(new FieldError("wrong_type", "rationale", "not a short string", "text of at most " + MAX_RATIONALE + " characters"));
       } else if (!r.asText().isBlank()) {
         rationale = Optional.of(r.asText().strip());
+        dev.arbiter.core.secrets.SecretScanner.scanText(rationale.get()).ifPresent(detector ->
+            errors.add(FieldError.secret("rationale", detector)));
       }
     }
     if (!errors.isEmpty()) {

@@ -79,6 +79,9 @@ public record CancelRequest(String actorId, Optional<String> reason) {
     if (reason != null && (!reason.isTextual() || reason.asText().length() > MAX_REASON)) {
       errors.add(new FieldError("wrong_type", "reason", reason.isTextual() ? reason.asText().length() + " characters"
           : reason.getNodeType().name().toLowerCase(java.util.Locale.ROOT), "a string of at most " + MAX_REASON + " characters"));
+    } else if (reason != null) {
+      dev.arbiter.core.secrets.SecretScanner.scanText(reason.asText()).ifPresent(detector ->
+          errors.add(FieldError.secret("reason", detector)));
     }
     if (!errors.isEmpty()) {
       throw new EngineException.InvalidInput(errors);
