@@ -182,4 +182,24 @@ class ApprovalHardeningTest extends ServerTest {
     assertThat(t.getAs(TestIdentity.token("alice", "supervisor"), "/v1/decisions/" + id).status()).isEqualTo(200);
     assertThat(t.getAs(TestIdentity.token("agent-7"), "/v1/decisions/" + id).status()).as("the proposer").isEqualTo(200);
   }
+  /** Review: the listing took the oldest `limit` pending decisions first and filtered them after. */
+  @Test
+  void thePendingListing_findsTheCallersDecisionsBehindOlderOnesOfOtherDomains() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      pendingDeploy();
+      t.clock.advance(java.time.Duration.ofMillis(5)); // decision ids sort by creation time
+    }
+    String transfer = t.post("/v1/decisions", "tr-list", """
+        {"action": {"class": "transfer", "tool": "payments-api", "intent": "refund order 7781",
+                    "target": {"type": "account", "id": "acct_8812"}, "payload": {"amount": 120.50, "currency": "EUR"}},
+         "context": {"actor": {"id": "agent-7"}, "environment": "production"}}""").json().get("decision_id").asText();
+    assertThat(t.json(transfer).get("status").asText()).isEqualTo("pending_authority");
+
+    Response l = t.getAs(TestIdentity.token("carol", "payments-manager"), "/v1/decisions?status=pending_authority&limit=2");
+
+    assertThat(l.status()).isEqualTo(200);
+    var listed = l.json().get("decisions");
+    assertThat(listed).hasSize(1);
+    assertThat(listed.get(0).get("decision_id").asText()).isEqualTo(transfer);
+  }
 }

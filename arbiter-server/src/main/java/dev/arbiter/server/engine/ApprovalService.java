@@ -52,6 +52,9 @@ public final class ApprovalService {
       throw new EngineException.ApprovalRejected(decisionId, "decision_not_pending",
           "decision `" + decisionId + "` is " + d.status().wireName() + ", not pending_authority", d.status());
     }
+    if (intent.equals(Challenge.APPROVE) && !engine.underActivePolicy(d)) {
+      throw new EngineException.ApprovalRejected(decisionId, "policy_superseded", engine.supersededPolicy(d), null);
+    }
     Challenge c = challenges.issue(caller.subject(), decisionId, intent, d.policyHash(), now, engine.security().challengeTtl())
         .orElseThrow(() -> new EngineException.RateLimited("too many outstanding challenges", engine.config().retryAfter()));
     return new IssuedChallenge(c, d);
@@ -101,11 +104,6 @@ public final class ApprovalService {
     } catch (SignatureVerificationException e) {
       throw refuse.as("bad_signature", "the signature does not verify over the challenge with key " + s.keyId());
     }
-    // Charged only now: a caller without an enrolled key and a valid signature cannot use up a
-    // decision's budget and lock its real approvers out.
-    if (!limiter.tryAcquire("decision:" + decisionId, engine.security().decisionPerMinute(), now)) {
-      throw rateLimited(refuse, now);
-    }
     // 3. the challenge: issued by this engine to this caller for this decision and intent, unused, in time
     Challenge c = s.challenge();
     if (!c.decisionId().equals(decisionId) || !c.intent().equals(intent)) {
@@ -137,6 +135,9 @@ public final class ApprovalService {
       if (!c.policyHash().equals(d.policyHash())) {
         throw refuse.as("policy_changed", "the challenge pins another policy than the decision");
       }
+      if (intent.equals(Challenge.APPROVE) && !engine.underActivePolicy(d)) {
+        throw refuse.as("policy_superseded", engine.supersededPolicy(d));
+      }
       // 5. authority: level or role, and domain
       AuthorityRequirement requirement = EvaluationJson.authorityFromJson(d.evaluation().get("authority"));
       String band = d.evaluation().get("risk").path("band").asText("");
@@ -150,6 +151,11 @@ public final class ApprovalService {
       if (!Quorum.qualifies(requirement, signer)) {
         throw refuse.as("wrong_domain", "no role of the caller grants " + describe(requirement) + " in `" + domain
             + "` (the caller's roles cover " + caller.domains() + ")");
+      }
+      // Charged only now, for callers with the authority to approve: anyone may enrol a key and sign
+      // a challenge of their own making, and must not use up the budget of the decision's approvers.
+      if (!limiter.tryAcquire("decision:" + decisionId, engine.security().decisionPerMinute(), now)) {
+        throw rateLimited(refuse, now);
       }
       // The key may have been revoked since it was checked (outside this lock).
       if (engine.keys().find(s.keyId()).map(KeyRegistry.EnrolledKey::revoked).orElse(true)) {

@@ -150,14 +150,26 @@ public final class DecisionEngine implements AutoCloseable {
     return security;
   }
 
-  /** Pending decisions (at most {@code limit}, oldest first). */
-  public List<DecisionState> pendingDecisions(int limit) throws EngineException {
-    List<String> ids = pending.keySet().stream().sorted().limit(limit).toList();
+  /** How many pending decisions one listing looks at, at most, to find the ones its caller may read. */
+  public static final int MAX_PENDING_SCANNED = 10_000;
+
+  /**
+   * The oldest pending decisions that {@code readable} accepts, at most {@code limit}, among the
+   * oldest {@value #MAX_PENDING_SCANNED} pending decisions. Filtered while scanning, not after
+   * taking {@code limit}: otherwise decisions of other domains, which agents can create freely,
+   * would hide an approver's own from the listing.
+   */
+  public List<DecisionState> pendingDecisions(int limit, java.util.function.Predicate<DecisionState> readable)
+      throws EngineException {
+    List<String> ids = pending.keySet().stream().sorted().limit(MAX_PENDING_SCANNED).toList();
     List<DecisionState> out = new java.util.ArrayList<>();
     for (String id : ids) {
       DecisionState d = find(id);
-      if (d.status() == DecisionStatus.PENDING_AUTHORITY) {
+      if (d.status() == DecisionStatus.PENDING_AUTHORITY && readable.test(d)) {
         out.add(d);
+        if (out.size() == limit) {
+          break;
+        }
       }
     }
     return out;
@@ -165,6 +177,22 @@ public final class DecisionEngine implements AutoCloseable {
 
   public PolicyRef activePolicy() {
     return new PolicyRef(bundle.hash(), bundle.version());
+  }
+
+  /**
+   * Whether {@code d} was decided under the bundle this engine runs. A decision pinned to a bundle
+   * that was superseded since (a restart with another bundle) can no longer be approved, granted or
+   * executed: it would authorise an action under a policy the operator retired (DESIGN §5: never an
+   * older policy). It can still be rejected, cancelled or left to expire; the proposer submits again.
+   */
+  public boolean underActivePolicy(DecisionState d) {
+    return d.policyHash().equals(bundle.hash());
+  }
+
+  /** Why {@code d} cannot be authorised now (see {@link #underActivePolicy}). */
+  String supersededPolicy(DecisionState d) {
+    return "decision `" + d.id() + "` was made under policy " + d.policyHash() + ", which was superseded by "
+        + bundle.hash() + " (version " + bundle.version() + "); submit the request again";
   }
 
   /**

@@ -47,6 +47,10 @@ public final class Executions {
         throw new EngineException.Conflict("grant-not-available", "Decision not executable",
             "decision `" + d.id() + "` is " + d.status().wireName());
       }
+      if (!engine.underActivePolicy(d)) {
+        refuse(d, gateway, grant, "policy_superseded");
+        throw new EngineException.Conflict("grant-not-available", "Decision not executable", engine.supersededPolicy(d));
+      }
       String executionId = engine.newId("exe_");
       ObjectNode payload = JsonNodeFactory.instance.objectNode().put("execution_id", executionId)
           .put("grant_id", grant.grantId()).put("gateway", gateway.subject()).put("tool", grant.tool())

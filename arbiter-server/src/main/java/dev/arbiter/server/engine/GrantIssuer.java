@@ -46,6 +46,9 @@ public final class GrantIssuer {
         throw new EngineException.Conflict("grant-not-available", "No grant for this decision",
             "decision `" + decisionId + "` is " + d.status().wireName() + "; grants exist only for authorized decisions");
       }
+      if (!engine.underActivePolicy(d)) {
+        throw new EngineException.Conflict("grant-not-available", "No grant for this decision", engine.supersededPolicy(d));
+      }
       Instant now = engine.clock().instant();
       if (d.approvals().grant().filter(g -> g.expiresAt().isAfter(now)).isPresent()) {
         return d;
