@@ -74,13 +74,27 @@ public final class EngineOptions {
     return uri;
   }
 
+  private static final java.util.regex.Pattern IP_LITERAL = java.util.regex.Pattern.compile(
+      "(?:(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])|[0-9a-fA-F]*:[0-9a-fA-F:.]*");
+
+  /**
+   * Whether {@code h} is an IPv4 dotted quad or has the shape of an IPv6 address, the only hosts
+   * {@link #isLoopback} hands to {@link InetAddress#getByName}, which parses those without a lookup.
+   * Names other than localhost are never resolved: a name that resolves to loopback now may resolve
+   * elsewhere when the client connects (DNS rebinding). A name of hex letters only ({@code cafe},
+   * {@code beef}) is a name: an IPv6 address has a colon.
+   */
+  static boolean isIpLiteral(String h) {
+    return IP_LITERAL.matcher(h).matches();
+  }
+
   static boolean isLoopback(String host) {
     String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
     if (h.equalsIgnoreCase("localhost")) {
       return true;
     }
-    if (!h.matches("[0-9.]+|[0-9a-fA-F:]+")) {
-      return false; // a name other than localhost: never resolved here
+    if (!isIpLiteral(h)) {
+      return false;
     }
     try {
       return InetAddress.getByName(h).isLoopbackAddress();
