@@ -282,6 +282,9 @@ public final class BurnStore implements AutoCloseable {
         rollbackQuietly();
         fail(group, new BurnStoreUnavailableException("burn store " + file + " failed: " + e.getMessage(), e));
         return false;
+      } catch (Error e) {
+        rollbackQuietly(); // or setAutoCommit(true) below would commit the part of the group inserted so far
+        throw e;
       } finally {
         try {
           conn.setAutoCommit(true);
