@@ -22,14 +22,25 @@ import io.javalin.Javalin;
  * }</pre>
  */
 public final class GatewayServer implements AutoCloseable {
+  /**
+   * Slowest request body accepted, in bytes per second over the whole body: a client that sends a
+   * byte every few seconds (each read within Jetty's idle timeout) would otherwise hold a request,
+   * and up to a megabyte of buffer, for as long as it likes. Low enough for any real client.
+   */
+  static final long MIN_REQUEST_DATA_RATE = 1024;
+  /** How long a stop waits for calls in flight beyond the longest route timeout (their outcome is recorded too). */
+  static final java.time.Duration DRAIN_MARGIN = java.time.Duration.ofSeconds(30);
+
   private final Javalin app;
   private final ToolCallHandler handler;
   private final BurnStore burns;
+  private final java.time.Duration drainTimeout;
 
-  private GatewayServer(Javalin app, ToolCallHandler handler, BurnStore burns) {
+  private GatewayServer(Javalin app, ToolCallHandler handler, BurnStore burns, java.time.Duration drainTimeout) {
     this.app = app;
     this.handler = handler;
     this.burns = burns;
+    this.drainTimeout = drainTimeout;
   }
 
   /**
@@ -57,13 +68,36 @@ public final class GatewayServer implements AutoCloseable {
         cfg.http.maxRequestSize = ToolCallHandler.MAX_BODY_BYTES;
         cfg.http.prefer405over404 = true;
         cfg.http.responseBufferSize = 4096; // the per-response copy buffer; unset it is 32 KiB (see HttpApi)
+        cfg.jetty.modifyHttpConfiguration(http -> http.setMinRequestDataRate(MIN_REQUEST_DATA_RATE));
       });
       HttpProblems.requireLoopbackHost(app, config.host());
       app.post("/tools/{tool}", handler::handle);
-      app.get("/health", ctx -> ctx.json(JsonNodeFactory.instance.objectNode().put("status", "ok")));
+      // What a supervisor restarts on: a broken burn store refuses every call until a restart.
+      app.get("/health", ctx -> {
+        if (burns.usable()) {
+          ctx.json(JsonNodeFactory.instance.objectNode().put("status", "ok"));
+        } else {
+          dev.arbiter.gateway.http.Problem.of("burn-store-unavailable", "Burn store unavailable", 503,
+              "the burn store is broken or closed: every call is refused until the gateway is restarted").writeTo(ctx);
+        }
+      });
       HttpProblems.install(app);
       app.start(config.host(), config.port());
-      return new GatewayServer(app, handler, burns);
+      ToolCallHandler counted = handler;
+      org.eclipse.jetty.server.HttpChannel.Listener completions = new org.eclipse.jetty.server.HttpChannel.Listener() {
+        @Override
+        public void onComplete(org.eclipse.jetty.server.Request request) {
+          if (request.getAttribute(ToolCallHandler.COUNTED) != null) {
+            counted.completed();
+          }
+        }
+      };
+      for (org.eclipse.jetty.server.Connector c : app.jettyServer().server().getConnectors()) {
+        ((org.eclipse.jetty.server.AbstractConnector) c).addBean(completions);
+      }
+      java.time.Duration longest = config.toolsByName().values().stream().map(dev.arbiter.gateway.ToolRoute::timeout)
+          .max(java.time.Duration::compareTo).orElse(java.time.Duration.ZERO);
+      return new GatewayServer(app, handler, burns, longest.plus(DRAIN_MARGIN));
     } catch (RuntimeException e) {
       if (handler != null) {
         handler.close();
@@ -78,10 +112,16 @@ public final class GatewayServer implements AutoCloseable {
     return app.port();
   }
 
-  /** Stops listening, then the upstream client, then closes the burn store. */
+  /**
+   * Stops cleanly: new calls are refused (503 {@code gateway-stopping}) while the calls in flight
+   * finish, at most the longest route timeout plus {@link #DRAIN_MARGIN}; then the listener, the
+   * upstream client and the burn store stop. Cutting off a call the tool is executing would leave the
+   * caller without an answer and record a failure for an action that ran.
+   */
   @Override
   public void close() {
     try {
+      handler.drain(drainTimeout);
       app.stop();
     } finally {
       try {

@@ -117,7 +117,27 @@ public final class DecisionRequests {
     } else if (p != null) {
       payload = PayloadValues.fromObject(p, "action.payload", errors);
     }
+    tooLong(cls, "action.class", MAX_CLASS_OR_TYPE, errors);
+    tooLong(tool, "action.tool", MAX_TOOL, errors);
+    tooLong(target.type(), "action.target.type", MAX_CLASS_OR_TYPE, errors);
+    tooLong(target.id(), "action.target.id", MAX_TARGET_ID, errors);
     return new Action(cls, tool, intent, target, payload);
+  }
+
+  /**
+   * Lengths of the fields a grant carries. A grant travels in a request header, to the gateway and
+   * from it to the tool with the gateway's proof; a grant too long for a tool's header limit would be
+   * burned and then refused by the tool (the decision's one execution spent). These bounds keep every
+   * grant well under the gateway's own limit (see the gateway's {@code MAX_GRANT_CHARS}).
+   */
+  public static final int MAX_CLASS_OR_TYPE = 64;
+  public static final int MAX_TOOL = 128;
+  public static final int MAX_TARGET_ID = 512;
+
+  private static void tooLong(String value, String path, int max, List<FieldError> errors) {
+    if (value.length() > max) {
+      errors.add(new FieldError("too_long", path, value.length() + " characters", "at most " + max + " characters"));
+    }
   }
 
   private static RequestContext context(JsonNode ctx, List<FieldError> errors) {

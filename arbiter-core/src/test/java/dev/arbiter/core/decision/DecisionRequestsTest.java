@@ -58,6 +58,21 @@ class DecisionRequestsTest {
     assertThat(parse("{\"action\":{\"class\":\"read\"},\"context\":{\"actor\":{\"id\":\"  \"}}}").context().actorId()).isEmpty();
   }
 
+  /** What a grant carries is bounded, so that every grant fits the headers it travels in. */
+  @Test
+  void parse_whenAFieldAGrantCarriesIsTooLong_rejectsWithPath() throws Exception {
+    String ok = "{\"action\":{\"class\":\"%s\",\"tool\":\"%s\",\"target\":{\"type\":\"%s\",\"id\":\"%s\"}}}";
+    parse(ok.formatted("c".repeat(64), "t".repeat(128), "y".repeat(64), "i".repeat(512)));
+
+    assertThat(errors(ok.formatted("c".repeat(65), "t".repeat(129), "y".repeat(65), "i".repeat(513))))
+        .extracting(FieldError::code, FieldError::path)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple("too_long", "action.class"),
+            org.assertj.core.groups.Tuple.tuple("too_long", "action.tool"),
+            org.assertj.core.groups.Tuple.tuple("too_long", "action.target.type"),
+            org.assertj.core.groups.Tuple.tuple("too_long", "action.target.id"));
+  }
+
   @Test
   void parse_whenUnknownTopLevelField_rejectsWithPath() {
     assertThat(errors("{\"action\":{\"class\":\"read\"},\"extra\":1}"))

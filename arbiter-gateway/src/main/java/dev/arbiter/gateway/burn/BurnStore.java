@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +15,11 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's durable record of used grants: one row per burned {@code grant_id} in its own SQLite
@@ -48,8 +53,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * the file and its schema are {@link BurnFile}'s.
  */
 public final class BurnStore implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(BurnStore.class);
   /** Most burns committed in one transaction. */
   static final int MAX_GROUP = 512;
+  /** Most burns waiting for the committer; beyond it a claim is refused at once (a stalled disk must not pile up calls). */
+  static final int MAX_QUEUED = 16 * MAX_GROUP;
+  /** How long a caller waits for an answer by default; after that the store counts as stalled. */
+  public static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(10);
 
 
   private final Path file;
@@ -69,6 +79,7 @@ public final class BurnStore implements AutoCloseable {
   /** Counted down when the first {@link #close} has closed the file; later calls wait for it. */
   private final java.util.concurrent.CountDownLatch closeDone = new java.util.concurrent.CountDownLatch(1);
   private final Thread committer;
+  private final Duration answerTimeout;
 
   /** What makes a committed group durable (tests put a slow or failing one in front of the real one). */
   @FunctionalInterface
@@ -76,7 +87,8 @@ public final class BurnStore implements AutoCloseable {
     void force(WalFile wal) throws java.io.IOException;
   }
 
-  private BurnStore(Path file, Clock clock, Connection conn, WalFile wal, Flush flush) {
+  private BurnStore(Path file, Clock clock, Connection conn, WalFile wal, Flush flush, Duration answerTimeout) {
+    this.answerTimeout = answerTimeout;
     this.file = file;
     this.clock = clock;
     this.conn = conn;
@@ -96,6 +108,10 @@ public final class BurnStore implements AutoCloseable {
   }
 
   static BurnStore open(Path file, Clock clock, Flush flush) throws BurnStoreUnavailableException {
+    return open(file, clock, flush, ANSWER_TIMEOUT);
+  }
+
+  static BurnStore open(Path file, Clock clock, Flush flush, Duration answerTimeout) throws BurnStoreUnavailableException {
     Objects.requireNonNull(file, "file");
     Objects.requireNonNull(clock, "clock");
     Connection conn = null;
@@ -108,7 +124,7 @@ public final class BurnStore implements AutoCloseable {
         wal.close();
         throw e;
       }
-      return new BurnStore(file, clock, conn, wal, flush);
+      return new BurnStore(file, clock, conn, wal, flush, answerTimeout);
     } catch (BurnStoreUnavailableException e) {
       closeQuietly(conn);
       throw e;
@@ -161,19 +177,30 @@ public final class BurnStore implements AutoCloseable {
       if (broken != null) {
         throw broken;
       }
+      if (queue.size() >= MAX_QUEUED) {
+        throw new BurnStoreUnavailableException("burn store " + file + " has " + MAX_QUEUED
+            + " burns waiting for the disk; refusing more until it catches up", null);
+      }
       queue.add(mine);
     } finally {
       queueLock.unlock();
     }
-    return new Claim(await(mine.won), mine);
+    return new Claim(this, await(mine.won), mine);
+  }
+
+  /** True while the store answers: neither closed nor broken by a failed or stalled flush ({@code /health}). */
+  public boolean usable() {
+    return !closed && broken == null;
   }
 
   /** A committed burn: whether it won, and a way to wait until it is on disk. */
   public static final class Claim {
     private final boolean won;
     private final Burn burn;
+    private final BurnStore store;
 
-    private Claim(boolean won, Burn burn) {
+    private Claim(BurnStore store, boolean won, Burn burn) {
+      this.store = store;
       this.won = won;
       this.burn = burn;
     }
@@ -190,17 +217,28 @@ public final class BurnStore implements AutoCloseable {
      * @throws BurnStoreUnavailableException if the flush failed: the caller must not forward
      */
     public void awaitDurable() throws BurnStoreUnavailableException {
-      await(burn.durable);
+      store.await(burn.durable);
     }
   }
 
-  /** Waits for the committer's answer; an interrupt does not lose it (it is kept for the caller). */
-  private static <T> T await(CompletableFuture<T> answer) throws BurnStoreUnavailableException {
+  /**
+   * Waits for the committer's answer, at most {@link #answerTimeout}; an interrupt does not lose it
+   * (it is kept for the caller). A disk that does not answer in that time breaks the store: every
+   * burn is refused from then on (and {@code /health} says so) rather than each caller waiting in turn.
+   */
+  private <T> T await(CompletableFuture<T> answer) throws BurnStoreUnavailableException {
     boolean interrupted = false;
+    long deadline = System.nanoTime() + answerTimeout.toNanos();
     try {
       while (true) {
         try {
-          return answer.get();
+          return answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+          BurnStoreUnavailableException stalled = new BurnStoreUnavailableException("burn store " + file
+              + " did not answer within " + answerTimeout.toSeconds() + " s (a stalled disk?); every burn is refused"
+              + " until the gateway is restarted", null);
+          breakFor(List.of(), stalled);
+          throw stalled;
         } catch (InterruptedException e) {
           interrupted = true; // the answer is coming either way, and it must not be lost
         } catch (ExecutionException e) {
@@ -415,11 +453,19 @@ public final class BurnStore implements AutoCloseable {
       return;
     }
     try {
-      uninterruptibly(committer::join); // closing the WAL under its flush would fail a group that won
+      // Closing the WAL under its flush would fail a group that won; but a flush that never returns
+      // (a stalled disk) must not hold a shutdown forever: then the file is left to the process's exit.
+      Duration closeTimeout = answerTimeout.multipliedBy(3); // 30 s by default
+      uninterruptibly(() -> committer.join(closeTimeout));
       List<Burn> left = new ArrayList<>();
       queue.drainTo(left);
       left.remove(STOP); // the committer had stopped already (a broken store)
       fail(left, new BurnStoreUnavailableException("burn store " + file + " is closed", null));
+      if (committer.isAlive()) {
+        LOG.error("burn store {}: the committer is still in its flush after {} s; closing without it", file,
+            closeTimeout.toSeconds());
+        return;
+      }
       lock.lock();
       try {
         closeQuietly(conn);

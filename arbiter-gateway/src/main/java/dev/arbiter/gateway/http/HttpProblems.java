@@ -54,6 +54,7 @@ public final class HttpProblems {
       case 405 -> Problem.of("method-not-allowed", "Method not allowed", 405, detail);
       case 413 -> Problem.of("payload-too-large", "Request body too large", 413, detail);
       case 421 -> Problem.of("host-not-allowed", "Host not allowed", 421, detail);
+      case 408 -> Problem.of("request-timeout", "Request body too slow", 408, detail);
       default -> status >= 500
           ? Problem.of("internal-error", "Internal error", 500, "the server failed; nothing was forwarded")
           : Problem.of("bad-request", "Bad request", status, detail);
@@ -94,6 +95,9 @@ public final class HttpProblems {
       return body;
     } catch (java.io.IOException e) {
       throw new HttpResponseException(400, "the request body could not be read");
+    } catch (org.eclipse.jetty.http.BadMessageException e) {
+      // Jetty's own verdict on the body, e.g. 408 when it arrives slower than the minimum data rate
+      throw new HttpResponseException(e.getCode(), "the request body could not be read: " + e.getReason());
     }
   }
 }

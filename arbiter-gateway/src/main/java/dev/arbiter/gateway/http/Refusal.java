@@ -20,6 +20,7 @@ public final class Refusal extends Exception {
     PAYLOAD_TOO_LARGE(413, "payload-too-large", "Request body too large"),
     BURN_STORE_UNAVAILABLE(503, "burn-store-unavailable", "Burn store unavailable: the call was refused"),
     LEDGER_UNAVAILABLE(503, "ledger-unavailable", "Ledger unavailable: the call was refused"),
+    GATEWAY_STOPPING(503, "gateway-stopping", "Gateway stopping: the call was refused"),
     UPSTREAM_FAILED(502, "upstream-failed", "The tool could not be reached");
 
     private final int status;

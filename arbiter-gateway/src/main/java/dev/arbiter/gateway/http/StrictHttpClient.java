@@ -74,6 +74,11 @@ public final class StrictHttpClient {
     // a failed exchange; the tool's or engine's status must come back as it was sent.
     http.getContentDecoderFactories().clear();
     http.getProtocolHandlers().clear();
+    // Except 100 Continue: a client must read past interim answers it did not ask for (RFC 9110
+    // 15.2). Without this handler a tool's 100 followed by its 200 stalled the exchange until the
+    // route timed out, and an execution that happened was recorded as failed. (Other 1xx codes
+    // still stall Jetty 11's client whatever its handlers; tools should not send them.)
+    http.getProtocolHandlers().put(new org.eclipse.jetty.client.ContinueProtocolHandler());
     return http;
   }
 

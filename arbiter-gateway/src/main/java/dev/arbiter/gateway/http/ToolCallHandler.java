@@ -61,6 +61,14 @@ public final class ToolCallHandler implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ToolCallHandler.class);
   /** Largest request body forwarded. */
   public static final int MAX_BODY_BYTES = 1024 * 1024;
+  /**
+   * Longest grant accepted, checked before anything is burned: the grant is forwarded in a header
+   * with the gateway's proof (~0.6 KB), and tools commonly accept 8 KiB of headers (Jetty's and
+   * Javalin's default). A grant the tool cannot take would be burned and its decision's one
+   * execution spent on a 431. The engine bounds what a grant carries (target, tool, class) so that
+   * its grants stay far below this (~1.5–2.5 KB).
+   */
+  public static final int MAX_GRANT_CHARS = 6 * 1024;
   public static final String TARGET_HEADER = "Arbiter-Target";
   public static final String EXECUTION_ID_HEADER = "Arbiter-Execution-Id";
 
@@ -83,7 +91,74 @@ public final class ToolCallHandler implements AutoCloseable {
     this.clock = clock;
   }
 
+  /** Request attribute of a counted call; {@link #completed} uncounts it once its answer is sent. */
+  public static final String COUNTED = "arbiter.gateway.counted";
+
+  /**
+   * One governed call, counted until its answer has been sent ({@link #completed}, called by the
+   * server when the exchange is complete) so that {@link #drain} can let it finish: a call the tool
+   * is executing is answered and its outcome recorded before the gateway stops.
+   */
   public void handle(Context ctx) throws Refusal {
+    synchronized (calls) {
+      if (calls.stopping) {
+        throw new Refusal(Refusal.Kind.GATEWAY_STOPPING, "the gateway is stopping; nothing was burned or forwarded", null);
+      }
+      calls.inFlight++;
+    }
+    ctx.attribute(COUNTED, Boolean.TRUE);
+    call(ctx);
+  }
+
+  /** The exchange of a call {@link #handle} counted is complete: its answer was sent (or the client left). */
+  public void completed() {
+    synchronized (calls) {
+      if (--calls.inFlight == 0) {
+        calls.notifyAll();
+      }
+    }
+  }
+
+  /** Calls in flight, and whether new ones are still taken (guarded by itself). */
+  private static final class Calls {
+    int inFlight;
+    boolean stopping;
+  }
+
+  private final Calls calls = new Calls();
+
+  /**
+   * Refuses new calls (503 {@code gateway-stopping}) and waits up to {@code timeout} for the calls in
+   * flight to finish; true when none is left. Called before the listener and the upstream client stop.
+   */
+  public boolean drain(java.time.Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    boolean interrupted = false;
+    synchronized (calls) {
+      calls.stopping = true;
+      try {
+        while (calls.inFlight > 0) {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            LOG.warn("stopping with {} call(s) still in flight after {} s", calls.inFlight, timeout.toSeconds());
+            return false;
+          }
+          try {
+            java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(calls, left);
+          } catch (InterruptedException e) {
+            interrupted = true; // the shutdown goes on; the calls still get their time
+          }
+        }
+        return true;
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+  }
+
+  private void call(Context ctx) throws Refusal {
     String name = ctx.pathParam("tool");
     ToolRoute route = tools.get(name);
     if (route == null) {
@@ -95,13 +170,19 @@ public final class ToolCallHandler implements AutoCloseable {
       throw refused(route, null, new Refusal(Refusal.Kind.GRANT_MISSING,
           "a call to a governed tool needs an " + GatewayProof.GRANT_HEADER + " header", null));
     }
-    byte[] body = HttpProblems.body(ctx, MAX_BODY_BYTES);
+    if (compact.length() > MAX_GRANT_CHARS) {
+      throw refused(route, null, new Refusal(Refusal.Kind.GRANT_INVALID, "the grant has " + compact.length()
+          + " characters; the gateway forwards grants of at most " + MAX_GRANT_CHARS, "grant_too_large"));
+    }
+    // The grant first: its check needs no body, and a caller without one must not get to make the
+    // gateway hold a request open while it reads a body of up to MAX_BODY_BYTES.
     Grant grant;
     try {
       grant = grants.verify(compact);
     } catch (GrantRejectedException e) {
       throw refused(route, null, new Refusal(Refusal.Kind.GRANT_INVALID, e.getMessage(), e.code()));
     }
+    byte[] body = HttpProblems.body(ctx, MAX_BODY_BYTES);
     byte[] payload = requireMatch(route, grant, body, ctx.header(TARGET_HEADER));
     BurnStore.Claim burn = burn(route, grant);
     String executionId = start(route, grant, compact);

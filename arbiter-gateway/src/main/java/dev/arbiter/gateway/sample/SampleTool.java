@@ -69,6 +69,12 @@ public final class SampleTool implements AutoCloseable {
       cfg.startupWatcherEnabled = false;
       cfg.useVirtualThreads = true;
       cfg.http.maxRequestSize = MAX_BODY_BYTES;
+      // The gateway forwards grants of up to 6 KiB with its proof; 16 KiB of headers leaves room
+      // (the default 8 KiB is what tool authors must accept at the least: GrantVerifier's docs).
+      cfg.jetty.modifyHttpConfiguration(http -> {
+        http.setRequestHeaderSize(16 * 1024);
+        http.setMinRequestDataRate(1024);
+      });
     });
     SampleTool tool = new SampleTool(app, log, verifier, toolName, clock);
     HttpProblems.requireLoopbackHost(app, host);

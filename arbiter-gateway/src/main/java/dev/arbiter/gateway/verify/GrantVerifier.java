@@ -45,6 +45,10 @@ import java.util.stream.Collectors;
  * });
  * }</pre>
  *
+ * <p>Header size: a tool must accept at least 8 KiB of request headers (the gateway forwards grants
+ * of up to 6 KiB, {@code ToolCallHandler.MAX_GRANT_CHARS}, plus its proof of ~0.6 KB); Jetty's and
+ * Javalin's default is exactly 8 KiB, and the bundled sample tool takes 16 KiB.
+ *
  * <p>Checks, in this order, each failure a {@link GrantRejectedException} with a stable {@link
  * GrantRejectedException#code() code}:
  *

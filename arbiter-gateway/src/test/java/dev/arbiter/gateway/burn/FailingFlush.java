@@ -18,6 +18,11 @@ public final class FailingFlush {
   public final BurnStore store;
 
   public FailingFlush(Path file) throws BurnStoreUnavailableException {
+    this(file, BurnStore.ANSWER_TIMEOUT);
+  }
+
+  /** With callers waiting at most {@code answerTimeout} for the store (and close() three times that). */
+  public FailingFlush(Path file, java.time.Duration answerTimeout) throws BurnStoreUnavailableException {
     this.store = BurnStore.open(file, Clock.systemUTC(), wal -> {
       if (gated.get()) {
         gate.acquireUninterruptibly();
@@ -26,6 +31,6 @@ public final class FailingFlush {
         throw new IOException("EIO (test)");
       }
       wal.force();
-    });
+    }, answerTimeout);
   }
 }
