@@ -229,7 +229,7 @@ public final class GatewayLoadBench {
           RANDOM.nextBytes(nonce);
           Instant now = Instant.now();
           Grant g = new Grant("gnt_" + Ulid.system().next(), decisionId, "deploy", "deployer", new Target("service", "checkout"),
-              payloadHash, "sha256:" + "ab".repeat(32), authorised.receipt().toJson(), now.minusSeconds(5),
+              "production", payloadHash, "sha256:" + "ab".repeat(32), authorised.receipt().toJson(), now.minusSeconds(5),
               now.plus(Duration.ofMinutes(10)), Base64.getUrlEncoder().withoutPadding().encodeToString(nonce));
           String compact = GrantCodec.sign(g, engineKey);
           minted.put(compact, g);

@@ -31,7 +31,7 @@ final class GatewayConfigFile {
   private static final Set<String> TOP = Set.of("listen", "engine_keys", "ledger_key", "gateway_key", "burn_store",
       "skew_seconds", "tools");
   private static final Set<String> LISTEN = Set.of("host", "port");
-  private static final Set<String> TOOL = Set.of("name", "upstream", "allowed_classes", "timeout_ms");
+  private static final Set<String> TOOL = Set.of("name", "upstream", "allowed_classes", "timeout_ms", "environments");
 
   private final Path file;
   private final Path dir;
@@ -117,8 +117,21 @@ final class GatewayConfigFile {
       allowed.add(c.asText());
     }
     Duration timeout = Duration.ofMillis(integer(t, "timeout_ms", at, 1, 600_000));
+    Set<String> environments = new LinkedHashSet<>();
+    JsonNode envs = t.get("environments");
+    if (envs != null) {
+      if (!envs.isArray() || envs.isEmpty()) {
+        throw error(at + "environments: expected a non-empty list among dev, staging, production", null);
+      }
+      for (JsonNode e : envs) {
+        if (!e.isTextual()) {
+          throw error(at + "environments: expected environment names", null);
+        }
+        environments.add(e.asText());
+      }
+    }
     try {
-      return new ToolRoute(name, upstream, allowed, timeout);
+      return new ToolRoute(name, upstream, allowed, timeout, environments);
     } catch (IllegalArgumentException e) {
       throw error(at + " " + e.getMessage(), e);
     }

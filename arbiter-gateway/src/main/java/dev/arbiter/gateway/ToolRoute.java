@@ -9,12 +9,31 @@ import java.util.regex.Pattern;
 /**
  * One tool behind the gateway: calls to {@code POST /tools/<name>} are forwarded to {@code upstream}
  * (an absolute http(s) URL; its path is what the gateway proof names), only for grants whose action
- * class is in {@code allowedClasses}, waiting at most {@code timeout} for the answer.
+ * class is in {@code allowedClasses} and, when {@code environments} is not empty, whose environment
+ * is one of them, waiting at most {@code timeout} for the answer.
+ *
+ * <p>Why environments: a request's {@code context.environment} is what the proposer states, and the
+ * policy decides by it (a dev deploy is auto-allowed, a production one needs two approvers). Only
+ * the gateway knows which environment a tool acts on; a route pinned to {@code production} refuses
+ * a grant decided as {@code dev}, so stating the wrong environment buys nothing.
  */
-public record ToolRoute(String name, URI upstream, Set<String> allowedClasses, Duration timeout) {
+public record ToolRoute(String name, URI upstream, Set<String> allowedClasses, Duration timeout, Set<String> environments) {
   public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,63}");
+  /** The environments a request can name (DESIGN §3). */
+  public static final Set<String> ENVIRONMENTS = Set.of("dev", "staging", "production");
+
+  /** A route that takes grants of any environment. */
+  public ToolRoute(String name, URI upstream, Set<String> allowedClasses, Duration timeout) {
+    this(name, upstream, allowedClasses, timeout, Set.of());
+  }
 
   public ToolRoute {
+    Objects.requireNonNull(environments, "environments");
+    if (!ENVIRONMENTS.containsAll(environments)) {
+      throw new IllegalArgumentException("tool `" + name + "`: environments must be among " + new java.util.TreeSet<>(ENVIRONMENTS)
+          + ", got " + environments);
+    }
+    environments = Set.copyOf(environments);
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(upstream, "upstream");
     Objects.requireNonNull(allowedClasses, "allowedClasses");

@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -241,6 +242,31 @@ class GatewayAttackTest {
     assertProblem(h.call("billing", g.compact(), payload), 403, "grant-mismatch", "tool_mismatch");
     h.assertRefusalRecorded("grant-mismatch", "tool_mismatch");
     assertNothingExecuted();
+  }
+
+  /**
+   * The proposer states the environment, and the policy decides by it: a production deploy stated
+   * as "dev" is auto-allowed. A route pinned to production refuses that grant before the burn.
+   */
+  @Test
+  void grantDecidedForDev_atAToolPinnedToProduction_isRefusedEnvironmentMismatch() throws Exception {
+    h.gateway.close();
+    GatewayConfig c = h.config();
+    List<ToolRoute> pinned = c.toolsByName().values().stream().map(r -> new ToolRoute(r.name(), r.upstream(),
+        r.allowedClasses(), r.timeout(), Set.of("production"))).toList();
+    h.gateway = GatewayServer.start(new GatewayConfig(c.host(), 0, pinned, c.trustedEngineKeys(), c.trustedLedgerKey(),
+        c.gatewayKey(), c.burnStore(), c.recorder(), c.clock(), c.skew()));
+    ObjectNode payload = GovernedWorld.payload("payments-api", "5");
+    MintedGrant dev = world.mintFor("dev", "deployer", "deploy", payload);
+
+    assertProblem(h.call("deployer", dev.compact(), payload), 403, "grant-mismatch", "environment_mismatch");
+    h.assertRefusalRecorded("grant-mismatch", "environment_mismatch");
+    assertNothingExecuted();
+    assertThat(h.recorder.eventTypes(dev.grantId())).isEmpty();
+
+    MintedGrant prod = world.mintFor("production", "deployer", "deploy", payload);
+    assertThat(h.call("deployer", prod.compact(), payload).statusCode()).isEqualTo(200);
+    assertThat(toolLog(h.deployer)).hasSize(1);
   }
 
   @Test
@@ -572,7 +598,7 @@ class GatewayAttackTest {
   }
 
   private static Grant withReceipt(Grant g, JsonNode receipt) {
-    return new Grant(g.grantId(), g.decisionId(), g.actionClass(), g.tool(), g.target(), g.payloadHash(), g.policyHash(),
+    return new Grant(g.grantId(), g.decisionId(), g.actionClass(), g.tool(), g.target(), g.environment(), g.payloadHash(), g.policyHash(),
         receipt, g.notBefore(), g.expiresAt(), g.nonce());
   }
 

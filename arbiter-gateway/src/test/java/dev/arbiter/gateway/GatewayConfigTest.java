@@ -66,6 +66,17 @@ class GatewayConfigTest {
     assertThat(t.upstreamPath()).isEqualTo("/execute");
     assertThat(t.allowedClasses()).isEqualTo(Set.of("deploy", "rollback"));
     assertThat(t.timeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(t.environments()).as("no environments: grants of any").isEmpty();
+  }
+
+  @Test
+  void load_readsTheEnvironmentsARouteIsPinnedTo() throws Exception {
+    GatewayConfig c = GatewayConfig.load(write(VALID.replace("timeout_ms: 5000", "timeout_ms: 5000\n    environments: [production]")),
+        recorder);
+    assertThat(c.toolsByName().get("deployer").environments()).isEqualTo(Set.of("production"));
+
+    assertError(VALID.replace("timeout_ms: 5000", "timeout_ms: 5000\n    environments: [prod]"), "environments must be among");
+    assertError(VALID.replace("timeout_ms: 5000", "timeout_ms: 5000\n    environments: []"), "environments: expected a non-empty list");
   }
 
   @Test

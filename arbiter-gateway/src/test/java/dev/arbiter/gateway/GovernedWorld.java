@@ -72,12 +72,24 @@ final class GovernedWorld implements AutoCloseable {
   }
 
   Grant grant(String tool, String actionClass, Target target, JsonNode payload, Instant notBefore, Instant expiresAt) {
+    return grant(tool, actionClass, target, "production", payload, notBefore, expiresAt);
+  }
+
+  /** A grant for a decision made for {@code environment}. */
+  MintedGrant mintFor(String environment, String tool, String actionClass, JsonNode payload) {
+    Grant g = grant(tool, actionClass, new Target("service", "payments-api"), environment, payload,
+        Instant.now().minusSeconds(5), Instant.now().plus(Duration.ofMinutes(5)));
+    return new MintedGrant(g, GrantCodec.sign(g, engineKey));
+  }
+
+  Grant grant(String tool, String actionClass, Target target, String environment, JsonNode payload, Instant notBefore,
+      Instant expiresAt) {
     String decisionId = "dec_" + Ulid.system().next();
     AppendedEvent authorised = ledger.append(new EventDraft(decisionId, "decision.evaluated", "sha256:policy",
         new Actor("arbiter", "system"), JsonNodeFactory.instance.objectNode().put("status", "authorized"))).join();
     byte[] nonce = new byte[16];
     RANDOM.nextBytes(nonce);
-    return new Grant("gnt_" + Ulid.system().next(), decisionId, actionClass, tool, target, Grant.payloadHash(payload),
+    return new Grant("gnt_" + Ulid.system().next(), decisionId, actionClass, tool, target, environment, Grant.payloadHash(payload),
         "sha256:" + "ab".repeat(32), authorised.receipt().toJson(), notBefore, expiresAt,
         Base64.getUrlEncoder().withoutPadding().encodeToString(nonce));
   }

@@ -35,6 +35,7 @@ class DecisionApiTest extends ServerTest {
         kid -> java.util.Optional.of(t.engineKey.verifyingKey()).filter(k -> k.keyId().equals(kid)), java.time.Instant.now(),
         java.time.Duration.ZERO);
     assertThat(grant.decisionId()).isEqualTo(d.get("decision_id").asText());
+    assertThat(grant.environment()).as("the environment the policy decided under").isEqualTo("dev");
     assertThat(grant.payloadHash()).isEqualTo(dev.arbiter.core.grant.Grant.payloadHash(
         TestServer.JSON.readTree(READ_DEV).get("action").get("payload")));
     assertThat(d.get("reasons").get(0).asText()).isEqualTo("reads in dev are auto-allowed");

@@ -13,6 +13,9 @@ import java.util.Objects;
  * A signed, one-time execution clearance (DESIGN §3), carried as a compact JWS ({@link GrantCodec}).
  *
  * @param grantId {@code gnt_} + ULID; the key the gateway burns
+ * @param environment the request's {@code context.environment} ({@code dev}, {@code staging} or
+ *     {@code production}) the policy decided under. The proposer states it; a gateway route pinned to
+ *     environments refuses a grant for another, so a production tool never runs a "dev" decision.
  * @param payloadHash {@code sha256:} of the canonical (RFC 8785) {@code action.payload}
  * @param receipt the ledger receipt ({@code Receipt.toJson()}) of the event that authorised the
  *     decision: leaf index, entry hash, inclusion proof and signed checkpoint
@@ -24,6 +27,7 @@ public record Grant(
     String actionClass,
     String tool,
     Target target,
+    String environment,
     String payloadHash,
     String policyHash,
     JsonNode receipt,
@@ -37,6 +41,7 @@ public record Grant(
     Objects.requireNonNull(actionClass, "actionClass");
     Objects.requireNonNull(tool, "tool");
     Objects.requireNonNull(target, "target");
+    Objects.requireNonNull(environment, "environment");
     Objects.requireNonNull(payloadHash, "payloadHash");
     Objects.requireNonNull(policyHash, "policyHash");
     Objects.requireNonNull(receipt, "receipt");
@@ -65,6 +70,7 @@ public record Grant(
     n.put("action_class", actionClass);
     n.put("tool", tool);
     n.putObject("target").put("type", target.type()).put("id", target.id());
+    n.put("environment", environment);
     n.put("payload_hash", payloadHash);
     n.put("policy_hash", policyHash);
     n.set("receipt", receipt.deepCopy());

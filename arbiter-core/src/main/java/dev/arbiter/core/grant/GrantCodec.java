@@ -23,7 +23,7 @@ import java.util.function.Function;
 public final class GrantCodec {
   public static final String TYPE = "arbiter-grant+jwt";
   private static final Set<String> FIELDS = new TreeSet<>(Set.of("grant_id", "decision_id", "action_class", "tool",
-      "target", "payload_hash", "policy_hash", "receipt", "not_before", "expires_at", "nonce"));
+      "target", "environment", "payload_hash", "policy_hash", "receipt", "not_before", "expires_at", "nonce"));
 
   private GrantCodec() {}
 
@@ -69,7 +69,7 @@ public final class GrantCodec {
       }
       JsonNode t = n.get("target");
       return new Grant(text(n, "grant_id"), text(n, "decision_id"), text(n, "action_class"), text(n, "tool"),
-          new Target(text(t, "type"), text(t, "id")), text(n, "payload_hash"), text(n, "policy_hash"),
+          new Target(text(t, "type"), text(t, "id")), text(n, "environment"), text(n, "payload_hash"), text(n, "policy_hash"),
           n.get("receipt"), Instant.parse(text(n, "not_before")), Instant.parse(text(n, "expires_at")), text(n, "nonce"));
     } catch (GrantRejectedException e) {
       throw e;

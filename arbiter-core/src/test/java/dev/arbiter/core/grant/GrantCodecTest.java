@@ -66,7 +66,7 @@ class GrantCodecTest {
     receipt.putArray("inclusion_proof").add("cd".repeat(32));
     receipt.putObject("checkpoint").put("size", 42).put("root", "ef".repeat(32));
     return new Grant("gnt_01J0ABCDEFGHJKMNPQRSTVWXYZ", "dec_01J0ABCDEFGHJKMNPQRSTVWXYZ", "deploy", "kubectl",
-        new Target("service", "payments-api"), Grant.payloadHash(F.objectNode().put("replicas", 3)),
+        new Target("service", "payments-api"), "production", Grant.payloadHash(F.objectNode().put("replicas", 3)),
         "sha256:" + "12".repeat(32), receipt, notBefore, expiresAt, "AAECAwQFBgcICQoLDA0ODw");
   }
 

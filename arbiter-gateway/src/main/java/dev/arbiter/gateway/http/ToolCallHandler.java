@@ -199,6 +199,10 @@ public final class ToolCallHandler implements AutoCloseable {
       throw mismatch(route, grant, "action_class_not_allowed",
           "action class `" + grant.actionClass() + "` is not allowed for tool `" + route.name() + "`");
     }
+    if (!route.environments().isEmpty() && !route.environments().contains(grant.environment())) {
+      throw mismatch(route, grant, "environment_mismatch", "grant was decided for environment `" + grant.environment()
+          + "`; tool `" + route.name() + "` acts on " + new java.util.TreeSet<>(route.environments()));
+    }
     byte[] canonical;
     try {
       canonical = CanonicalJson.encode(StrictJson.parse(body));

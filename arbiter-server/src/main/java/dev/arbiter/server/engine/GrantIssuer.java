@@ -82,7 +82,7 @@ public final class GrantIssuer {
     RANDOM.nextBytes(nonce);
     Grant grant = new Grant(engine.newId("gnt_"), d.id(), action.path("class").asText(), action.path("tool").asText(),
         new Target(action.path("target").path("type").asText(), action.path("target").path("id").asText()),
-        Grant.payloadHash(action.path("payload")), d.policyHash(), receipt, now,
+        d.request().path("context").path("environment").asText("production"), Grant.payloadHash(action.path("payload")), d.policyHash(), receipt, now,
         now.plus(engine.security().grantTtl()), Base64.getUrlEncoder().withoutPadding().encodeToString(nonce));
     String compact = GrantCodec.sign(grant, engine.security().engineKey());
     ObjectNode payload = JsonNodeFactory.instance.objectNode().put("grant_id", grant.grantId())
