@@ -12,7 +12,8 @@ import io.javalin.Javalin;
  * The enforcement gateway: an HTTP proxy in front of tools. {@code POST /tools/{tool}} with an {@code
  * Arbiter-Grant} header and the decision's {@code action.payload} as body is verified, burned,
  * recorded and forwarded ({@link ToolCallHandler} has the order and the problem types); {@code GET
- * /health} answers {@code {"status": "ok"}}.
+ * /health} answers {@code {"status": "ok"}}, or 503 {@code burn-store-unavailable} while the burn
+ * store refuses every call (it needs a restart).
  *
  * <pre>{@code
  * try (GatewayServer gw = GatewayServer.start(GatewayConfig.load(path, recorder))) {
