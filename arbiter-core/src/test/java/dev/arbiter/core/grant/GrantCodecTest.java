@@ -148,11 +148,11 @@ class GrantCodecTest {
   }
 
   @Test
-  void toJson_hasExactlyTheElevenClaims() {
+  void toJson_hasExactlyTheTwelveClaims() {
     java.util.Set<String> names = new java.util.TreeSet<>();
     GRANT.toJson().fieldNames().forEachRemaining(names::add);
-    assertThat(names).containsExactlyInAnyOrder("grant_id", "decision_id", "action_class", "tool", "target", "payload_hash",
-        "policy_hash", "receipt", "not_before", "expires_at", "nonce");
+    assertThat(names).containsExactlyInAnyOrder("grant_id", "decision_id", "action_class", "tool", "target", "environment",
+        "payload_hash", "policy_hash", "receipt", "not_before", "expires_at", "nonce");
     assertThat(GRANT.toJson().get("target").toString()).isEqualTo("{\"type\":\"service\",\"id\":\"payments-api\"}");
   }
 
