@@ -33,7 +33,9 @@ public record IntegrityFailure(
     TRUSTED_CHECKPOINT_MISMATCH,
     MERKLE_NODE_MISMATCH,
     TRUNCATED,
-    WRONG_KEY
+    WRONG_KEY,
+    /** A column holds another storage type than the schema declares (typed lookups no longer find the row). */
+    COLUMN_TYPE
   }
 
   public ObjectNode toJson() {

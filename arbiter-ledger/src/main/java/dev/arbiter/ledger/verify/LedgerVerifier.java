@@ -282,6 +282,15 @@ public final class LedgerVerifier {
                 + ") was altered: its envelope and chain hash to " + HashValue.of(computed).hex()
                 + " but the recorded entry hash is " + HashValue.of(e.entryHash()).hex()), n);
       }
+      if (e.mistypedColumns() != null) {
+        // Checked after the hash, so that an edit which also changed a type (replace() yields TEXT)
+        // is still named for what it did to the content.
+        throw new LedgerVerificationException(atEntry(Kind.COLUMN_TYPE, n, e.streamId(), e.streamSeq(),
+            e.mistypedColumns().declaredTypes(), e.mistypedColumns().foundTypes(),
+            "entry at leaf " + n + " (stream " + e.streamId() + ", seq " + e.streamSeq() + ", " + e.eventType() + "): "
+                + e.mistypedColumns().describe() + ": its bytes are intact, but lookups by stream and type (the engine's"
+                + " replays, the writer's stream head) no longer find it; the row was rewritten outside the ledger"), n);
+      }
       Rfc9162.hashLeaf(sha256, computed, leaf);
       return leaf;
     }

@@ -10,6 +10,7 @@ import dev.arbiter.ledger.store.EntryQuery;
 import dev.arbiter.ledger.store.LedgerIdentity;
 import dev.arbiter.ledger.store.LedgerStore;
 import dev.arbiter.ledger.store.LedgerStoreException;
+import dev.arbiter.ledger.store.MistypedColumns;
 import dev.arbiter.ledger.store.NotALedgerException;
 import dev.arbiter.ledger.store.StoredEntry;
 import dev.arbiter.ledger.store.StoredNode;
@@ -240,8 +241,14 @@ public final class SqliteLedgerStore implements LedgerStore {
     return read("read ledger identity", c -> {
       String id = null;
       String key = null;
-      try (PreparedStatement ps = c.prepareStatement("SELECT key, value FROM ledger_meta"); ResultSet rs = ps.executeQuery()) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT key, value, " + ColumnTypes.LEDGER_META.sql() + " FROM ledger_meta");
+          ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
+          String types = rs.getString(3);
+          if (!ColumnTypes.LEDGER_META.expected.equals(types)) {
+            throw new CorruptLedgerException("malformed ledger_meta row `" + rs.getString(1) + "`: "
+                + ColumnTypes.LEDGER_META.describe(types));
+          }
           switch (rs.getString(1)) {
             case "ledger_id" -> id = rs.getString(2);
             case "ledger_key_id" -> key = rs.getString(2);
@@ -249,7 +256,14 @@ public final class SqliteLedgerStore implements LedgerStore {
           }
         }
       }
-      return id == null || key == null ? Optional.empty() : Optional.of(new LedgerIdentity(id, new KeyId(key)));
+      if (id == null || key == null) {
+        return Optional.<LedgerIdentity>empty();
+      }
+      try {
+        return Optional.of(new LedgerIdentity(id, new KeyId(key)));
+      } catch (IllegalArgumentException e) {
+        throw new CorruptLedgerException("malformed ledger_meta row `ledger_key_id`: " + e.getMessage());
+      }
     });
   }
 
@@ -338,24 +352,45 @@ public final class SqliteLedgerStore implements LedgerStore {
 
   @Override
   public Cursor<Checkpoint> scanCheckpoints() throws LedgerStoreException {
-    return cursor("SELECT * FROM checkpoints ORDER BY tree_size", ps -> {}, SqliteLedgerStore::checkpointFrom);
+    return cursor("SELECT *, " + ColumnTypes.CHECKPOINTS.sql() + " AS types FROM checkpoints ORDER BY tree_size", ps -> {}, rs -> {
+      String types = rs.getString("types");
+      if (!ColumnTypes.CHECKPOINTS.expected.equals(types)) {
+        throw new CorruptLedgerException("malformed checkpoint row at tree size " + rs.getLong("tree_size") + ": "
+            + ColumnTypes.CHECKPOINTS.describe(types));
+      }
+      return checkpointFrom(rs);
+    });
   }
+
+  /**
+   * The index columns come back as one string: three JNI calls a row instead of six, which is most
+   * of the cost of a full verification scan. SQL's {@code ||} turns a BLOB into text, so that string
+   * alone would hide a column stored with another type ({@link ColumnTypes}): a row whose types are
+   * not the declared ones gets them in front, {@code "blob,integer,text,blob,blob 5 0 type stream"}.
+   * On the common path that costs five {@code typeof} comparisons (they read only the record
+   * header) and no extra JNI call (docs/design.md, "Verification").
+   */
+  private static final String SCAN_ENTRIES = "SELECT CASE WHEN " + ColumnTypes.ENTRIES.sqlCondition() + " THEN ''"
+      + " ELSE " + ColumnTypes.ENTRIES.sql() + " || ' ' END"
+      + " || leaf_index || ' ' || stream_seq || ' ' || event_type || ' ' || stream_id, entry_hash, envelope"
+      + " FROM entries WHERE leaf_index >= ? ORDER BY leaf_index";
 
   @Override
   public Cursor<StoredEntry> scanEntries(long fromLeaf) throws LedgerStoreException {
-    // The index columns come back as one string: three JNI calls a row instead of six, which is
-    // most of the cost of a full verification scan.
-    return cursor(
-        "SELECT leaf_index || ' ' || stream_seq || ' ' || event_type || ' ' || stream_id, entry_hash, envelope"
-            + " FROM entries WHERE leaf_index >= ? ORDER BY leaf_index",
-        ps -> ps.setLong(1, fromLeaf),
-        SqliteLedgerStore::scannedEntryFrom);
+    return cursor(SCAN_ENTRIES, ps -> ps.setLong(1, fromLeaf), SqliteLedgerStore::scannedEntryFrom);
   }
 
   @Override
   public Cursor<StoredNode> scanNodes(int level) throws LedgerStoreException {
-    return cursor("SELECT level, idx, hash FROM merkle_nodes WHERE level = ? ORDER BY idx", ps -> ps.setInt(1, level),
-        rs -> new StoredNode(rs.getInt(1), rs.getLong(2), rs.getBytes(3)));
+    return cursor("SELECT level, idx, hash, " + ColumnTypes.NODES.sql() + " FROM merkle_nodes WHERE level = ? ORDER BY idx",
+        ps -> ps.setInt(1, level), rs -> {
+          String types = rs.getString(4);
+          if (!ColumnTypes.NODES.expected.equals(types)) {
+            throw new CorruptLedgerException("malformed merkle_nodes row (level " + rs.getInt(1) + ", idx " + rs.getString(2)
+                + "): " + ColumnTypes.NODES.describe(types));
+          }
+          return new StoredNode(rs.getInt(1), rs.getLong(2), rs.getBytes(3));
+        });
   }
 
   @Override
@@ -380,20 +415,27 @@ public final class SqliteLedgerStore implements LedgerStore {
     String index = rs.getString(1);
     byte[] hash = rs.getBytes(2);
     byte[] envelope = rs.getBytes(3);
+    MistypedColumns mistyped = null;
+    int start = 0;
+    if (index != null && !index.isEmpty() && index.charAt(0) >= 'a' && index.charAt(0) <= 'z') {
+      // "blob,integer,text,blob,blob 5 0 type stream": the storage types come first (see SCAN_ENTRIES).
+      start = index.indexOf(' ') + 1;
+      mistyped = ColumnTypes.ENTRIES.mistyped(index.substring(0, Math.max(0, start - 1)));
+    }
     if (index != null) {
-      int a = index.indexOf(' ');
+      int a = index.indexOf(' ', start);
       int b = a < 0 ? -1 : index.indexOf(' ', a + 1);
       int c = b < 0 ? -1 : index.indexOf(' ', b + 1);
       if (c > 0) {
         try {
-          return new StoredEntry(Long.parseLong(index, 0, a, 10), index.substring(c + 1),
-              Long.parseLong(index, a + 1, b, 10), index.substring(b + 1, c), hash, envelope);
+          return new StoredEntry(Long.parseLong(index, start, a, 10), index.substring(c + 1),
+              Long.parseLong(index, a + 1, b, 10), index.substring(b + 1, c), hash, envelope, mistyped);
         } catch (NumberFormatException e) {
           // falls through: malformed index columns
         }
       }
     }
-    return new StoredEntry(-1, null, -1, null, hash, envelope);
+    return new StoredEntry(-1, null, -1, null, hash, envelope, mistyped);
   }
 
   private static StoredEntry entryFrom(ResultSet rs) throws SQLException {
