@@ -59,6 +59,14 @@ public interface LedgerStore extends AutoCloseable {
    */
   Cursor<StoredNode> scanNodes(int level) throws LedgerStoreException;
 
+  /**
+   * Checks the storage as a whole: the storage engine's own consistency check (it may read every
+   * page: run it once per verification) and the schema against the ledger's. May run on another
+   * thread while this store's cursors are open; a store with nothing of the kind to check returns
+   * {@link StorageCheck#NOTHING_FOUND}.
+   */
+  StorageCheck checkStorage() throws LedgerStoreException;
+
   /** How many Merkle node rows are stored, at every level. */
   long nodeCount() throws LedgerStoreException;
 

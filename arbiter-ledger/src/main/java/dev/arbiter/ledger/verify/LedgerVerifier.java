@@ -20,6 +20,7 @@ import dev.arbiter.ledger.store.StoredEntry;
 import dev.arbiter.ledger.verify.IntegrityFailure.Kind;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongConsumer;
@@ -94,14 +95,21 @@ public final class LedgerVerifier {
       }
     };
     CompactRange range = new CompactRange();
+    StorageChecking storage = StorageChecking.start(store);
     CheckpointChecker checker = new CheckpointChecker(checkpointVerifier, ledgerId);
+    VerificationReport scanned;
     try (Cursor<Checkpoint> cps = store.scanCheckpoints();
         EntryReader reader = new EntryReader(store, (e, n) -> resolve(e, n, heads));
         NodeCheck nodes = new NodeCheck(store)) {
-      return scan(cps, reader, checker, nodes, range, ledgerId, started);
+      scanned = scan(cps, reader, checker, nodes, range, ledgerId, started);
+    } catch (LedgerStoreException unreadable) {
+      throw storage.orDamage(unreadable);
     } finally {
       checker.abandon();
     }
+    List<String> warnings = storage.judge(scanned.entries());
+    return new VerificationReport(scanned.ledgerId(), scanned.entries(), scanned.checkpoints(), scanned.root(),
+        scanned.trustedCheckpointSize(), (System.nanoTime() - started) / 1e9, warnings);
   }
 
   private VerificationReport scan(Cursor<Checkpoint> cps, EntryReader reader, CheckpointChecker checker,
@@ -182,7 +190,7 @@ public final class LedgerVerifier {
     }
     progress.accept(n);
     return new VerificationReport(ledgerId, n, checker.count(), HashValue.of(range.root()),
-        trustedCheckpoint == null ? -1 : trustedCheckpoint.treeSize(), (System.nanoTime() - started) / 1e9);
+        trustedCheckpoint == null ? -1 : trustedCheckpoint.treeSize(), (System.nanoTime() - started) / 1e9, List.of());
   }
 
   private void checkTrustedCheckpointItself(String ledgerId) throws LedgerVerificationException {

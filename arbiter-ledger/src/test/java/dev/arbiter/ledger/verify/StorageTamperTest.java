@@ -126,7 +126,103 @@ class StorageTamperTest {
     }
   }
 
+  @Test
+  void streamIndexMissingARow_isNamedAsDamagedStorage_atThatEntry() throws Exception {
+    // The review's attack: build the stream index without leaf 297 in a shadow table, swap the two
+    // indexes' root pages through writable_schema, drop the shadow. Every row of entries is intact.
+    exec("CREATE TABLE shadow (leaf_index INTEGER PRIMARY KEY, stream_id TEXT, stream_seq INTEGER,"
+            + " event_type TEXT, entry_hash BLOB, envelope BLOB)",
+        "INSERT INTO shadow SELECT * FROM entries WHERE leaf_index <> 297",
+        "CREATE UNIQUE INDEX shadow_idx ON shadow (stream_id, stream_seq)");
+    long real = longQuery("SELECT rootpage FROM sqlite_master WHERE name = 'entries_by_stream'");
+    long fake = longQuery("SELECT rootpage FROM sqlite_master WHERE name = 'shadow_idx'");
+    exec("PRAGMA writable_schema = ON",
+        "UPDATE sqlite_master SET rootpage = " + fake + " WHERE name = 'entries_by_stream'",
+        "UPDATE sqlite_master SET rootpage = " + real + " WHERE name = 'shadow_idx'");
+    exec("DROP TABLE shadow");
+    try (SqliteLedgerStore s = SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.READ_ONLY)) {
+      assertThat(s.query(new EntryQuery("dec_stream3", null, 0, 1000))).extracting(StoredEntry::leafIndex)
+          .as("lookups by stream use the index").doesNotContain(297L);
+    }
+    IntegrityFailure f = failure();
+    assertThat(f.kind()).isEqualTo(Kind.STORAGE_DAMAGED);
+    assertThat(f.leafIndex()).isEqualTo(297);
+    assertThat(f.streamId()).isEqualTo("dec_stream3");
+    assertThat(f.message()).contains("entries_by_stream").contains("integrity_check");
+  }
+
+  @Test
+  void plantedInsertTrigger_isNamedAsAnAlteredSchema() throws Exception {
+    exec("CREATE TRIGGER zz BEFORE INSERT ON entries WHEN NEW.stream_seq = 1 BEGIN SELECT RAISE(IGNORE); END");
+    IntegrityFailure f = failure();
+    assertThat(f.kind()).isEqualTo(Kind.SCHEMA_ALTERED);
+    assertThat(f.leafIndex()).isEqualTo(-1);
+    assertThat(f.found()).contains("trigger `zz`");
+    assertThat(f.message()).contains("trigger `zz` on entries is not part of the ledger's schema")
+        .contains("RAISE(IGNORE)");
+  }
+
+  @Test
+  void protectiveTriggerReplacedUnderItsOwnName_isNamedAsAnAlteredSchema() throws Exception {
+    exec("CREATE TRIGGER entries_no_update BEFORE INSERT ON entries BEGIN SELECT RAISE(IGNORE); END");
+    IntegrityFailure f = failure();
+    assertThat(f.kind()).isEqualTo(Kind.SCHEMA_ALTERED);
+    assertThat(f.message()).contains("trigger `entries_no_update` on entries differs from the ledger's schema");
+  }
+
+  @Test
+  void extraTableOrIndex_isNamedAsAnAlteredSchema() throws Exception {
+    exec("CREATE INDEX by_type ON entries (event_type)");
+    assertThat(failure().message()).contains("index `by_type` on entries is not part of the ledger's schema");
+    exec("DROP INDEX by_type", "CREATE TABLE notes (x)");
+    assertThat(failure().kind()).isEqualTo(Kind.SCHEMA_ALTERED);
+    exec("DROP TABLE notes", "ANALYZE"); // SQLite's own statistics tables are not a change of the schema
+    assertThat(verify().entries()).isEqualTo(300);
+  }
+
+  @Test
+  void droppedProtectiveTriggers_verify_withAWarningNamingThem() throws Exception {
+    VerificationReport r = verify();
+    assertThat(r.entries()).isEqualTo(300);
+    assertThat(r.warnings()).singleElement().asString()
+        .contains("append-only triggers are missing")
+        .contains("entries_no_update").contains("checkpoints_no_delete").contains("ledger_meta_no_update");
+  }
+
+  @Test
+  void untouchedLedger_verifies_withoutWarnings() throws Exception {
+    Path fresh = dir.resolve("fresh.db");
+    try (Ledger ledger = TestLedgers.open(fresh, key)) {
+      TestLedgers.fill(ledger, 2, 10, 3);
+    }
+    try (SqliteLedgerStore store = SqliteLedgerStore.open(fresh, SqliteLedgerStore.Mode.READ_ONLY)) {
+      assertThat(new LedgerVerifier(store, key.verifyingKey(), null, null).verify().warnings()).isEmpty();
+    }
+  }
+
+  @Test
+  void aBadEntry_isNamedBeforeAnAlteredSchema() throws Exception {
+    exec("CREATE TRIGGER zz BEFORE INSERT ON entries BEGIN SELECT RAISE(IGNORE); END",
+        "UPDATE entries SET event_type = 'approval.added' WHERE leaf_index = 77");
+    IntegrityFailure f = failure();
+    assertThat(f.kind()).isEqualTo(Kind.INDEX_MISMATCH);
+    assertThat(f.leafIndex()).isEqualTo(77);
+  }
+
   // --- helpers -------------------------------------------------------------------------------
+
+  private VerificationReport verify() throws Exception {
+    try (SqliteLedgerStore store = SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.READ_ONLY)) {
+      return new LedgerVerifier(store, key.verifyingKey(), null, null).verify();
+    }
+  }
+
+  private long longQuery(String sql) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
+        var rs = st.executeQuery(sql)) {
+      return rs.getLong(1);
+    }
+  }
 
   private IntegrityFailure failure() throws Exception {
     try (SqliteLedgerStore store = SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.READ_ONLY)) {

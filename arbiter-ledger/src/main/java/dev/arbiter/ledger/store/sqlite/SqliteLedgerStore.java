@@ -12,6 +12,7 @@ import dev.arbiter.ledger.store.LedgerStore;
 import dev.arbiter.ledger.store.LedgerStoreException;
 import dev.arbiter.ledger.store.MistypedColumns;
 import dev.arbiter.ledger.store.NotALedgerException;
+import dev.arbiter.ledger.store.StorageCheck;
 import dev.arbiter.ledger.store.StoredEntry;
 import dev.arbiter.ledger.store.StoredNode;
 import dev.arbiter.ledger.store.StreamHead;
@@ -391,6 +392,24 @@ public final class SqliteLedgerStore implements LedgerStore {
           }
           return new StoredNode(rs.getInt(1), rs.getLong(2), rs.getBytes(3));
         });
+  }
+
+  /**
+   * Runs on a connection of its own, so the integrity check (it reads every page) neither holds this
+   * store's locks nor waits for them: verification runs it beside its scan.
+   */
+  @Override
+  public StorageCheck checkStorage() throws LedgerStoreException {
+    Properties props = new Properties();
+    props.setProperty("busy_timeout", "10000");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file, props)) {
+      try (Statement st = c.createStatement()) {
+        st.execute("PRAGMA query_only=1");
+      }
+      return SqliteStorageCheck.run(c);
+    } catch (SQLException e) {
+      throw fail("check the ledger's storage", e);
+    }
   }
 
   @Override

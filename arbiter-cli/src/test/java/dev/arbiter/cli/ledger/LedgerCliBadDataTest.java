@@ -1,0 +1,91 @@
+package dev.arbiter.cli.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.arbiter.cli.CliRun;
+import dev.arbiter.core.canonical.StrictJson;
+import dev.arbiter.core.crypto.KeyAlgorithm;
+import dev.arbiter.core.crypto.SigningKey;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The ledger commands on altered data and hostile inputs: each says what is wrong, with the contract's
+ * exit code (1 the ledger does not verify, 2 bad input), never a stack trace or a hang.
+ */
+class LedgerCliBadDataTest {
+  @TempDir Path dir;
+  Path db;
+  Path priv;
+  Path pub;
+
+  /** 300 events without a warm-up: one complete tile of 256 leaves. */
+  @BeforeEach
+  void benchALedger() throws Exception {
+    SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519, new SecureRandom());
+    priv = dir.resolve("ledger.key");
+    pub = dir.resolve("ledger.pub");
+    Files.writeString(priv, key.exportPkcs8PemDangerously());
+    Files.writeString(pub, key.verifyingKey().toSpkiPem());
+    db = dir.resolve("l.db");
+    CliRun r = CliRun.of("ledger", "bench", "--db", db.toString(), "--ledger-key", priv.toString(), "--events", "300",
+        "--writers", "4", "--payload-bytes", "32", "--warmup-events", "0", "--no-verify");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+  }
+
+  @Test
+  void verify_withAProtectiveTriggerDropped_passesWithAWarning() throws Exception {
+    sql("DROP TRIGGER entries_no_delete");
+    CliRun r = verify();
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.err()).contains("warning: the ledger's append-only triggers are missing (entries_no_delete)");
+    CliRun j = verify("--json");
+    assertThat(json(j.lastOutLine()).get("warnings").get(0).asText()).contains("entries_no_delete");
+  }
+
+  @Test
+  void verify_withAPlantedTrigger_exitsOne_andNamesIt() throws Exception {
+    sql("CREATE TRIGGER zz BEFORE INSERT ON entries WHEN NEW.stream_seq = 1 BEGIN SELECT RAISE(IGNORE); END");
+    CliRun r = verify();
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err()).contains("FAILED: the database's schema was altered: trigger `zz` on entries");
+    assertThat(json(verify("--json").lastOutLine()).get("failure").get("kind").asText()).isEqualTo("schema_altered");
+  }
+
+  @Test
+  void verify_withAStreamIdStoredAsBlob_exitsOne_andNamesTheEntry() throws Exception {
+    sql("DROP TRIGGER entries_no_update", "UPDATE entries SET stream_id = CAST(stream_id AS BLOB) WHERE leaf_index = 5");
+    CliRun r = verify();
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err()).contains("leaf index:  5").contains("stream_id is stored as blob, not text")
+        .contains("expected:    stream_id text").contains("found:       stream_id blob");
+  }
+
+  private CliRun verify(String... more) {
+    String[] args = {"ledger", "verify", "--db", db.toString(), "--key", pub.toString()};
+    String[] all = java.util.Arrays.copyOf(args, args.length + more.length);
+    System.arraycopy(more, 0, all, args.length, more.length);
+    return CliRun.of(all);
+  }
+
+  private void sql(String... statements) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+      for (String s : statements) {
+        st.execute(s);
+      }
+    }
+  }
+
+  private static JsonNode json(String s) {
+    return StrictJson.parse(s.getBytes(StandardCharsets.UTF_8));
+  }
+}
