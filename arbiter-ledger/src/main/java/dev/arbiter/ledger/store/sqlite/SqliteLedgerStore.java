@@ -160,6 +160,9 @@ public final class SqliteLedgerStore implements LedgerStore {
         throw new NotALedgerException(file + ": ledger schema version " + version + " is not supported (expected "
             + SqliteSchema.VERSION + ")");
       }
+      if (!readOnly && existed) {
+        refuseAlteredSchema();
+      }
       if (readOnly) {
         st.execute("PRAGMA query_only=1");
       } else {
@@ -199,6 +202,19 @@ public final class SqliteLedgerStore implements LedgerStore {
         throw new NotALedgerException(file + " is not an Arbiter ledger: " + msg);
       }
       throw new LedgerStoreException("cannot open ledger " + file + ": " + msg, e);
+    }
+  }
+
+  /**
+   * Appending to a ledger whose schema was altered is refused (a planted trigger may drop or change
+   * what the writer stores); reading it is not, and {@code arbiter ledger verify} names the change.
+   * Missing append-only triggers do not stop the writer: they change nothing it writes.
+   */
+  private void refuseAlteredSchema() throws SQLException, LedgerStoreException {
+    List<String> changes = SqliteStorageCheck.schemaChanges(conn);
+    if (!changes.isEmpty()) {
+      throw new CorruptLedgerException("refusing to append to " + file + ": its schema was altered: "
+          + String.join("; ", changes) + ". Run `arbiter ledger verify`");
     }
   }
 
@@ -281,19 +297,19 @@ public final class SqliteLedgerStore implements LedgerStore {
       ps.setString(1, "ledger_key_id");
       ps.setString(2, identity.ledgerKeyId().value());
       ps.addBatch();
-      ps.executeBatch();
+      requireOneRowEach("ledger_meta", ps.executeBatch());
       insertCheckpoint.setLong(1, 0);
       insertCheckpoint.setBytes(2, emptyTree.rootHash().bytes());
       insertCheckpoint.setString(3, emptyTree.timestamp());
       insertCheckpoint.setString(4, emptyTree.keyId().value());
       insertCheckpoint.setBytes(5, emptyTree.signature());
       insertCheckpoint.setString(6, emptyTree.ledgerId());
-      insertCheckpoint.executeUpdate();
+      requireOneRowEach("checkpoints", new int[] {insertCheckpoint.executeUpdate()});
       conn.commit();
       size = 0;
-    } catch (SQLException e) {
+    } catch (SQLException | LedgerStoreException e) {
       rollbackQuietly();
-      throw fail("initialise ledger", e);
+      throw e instanceof LedgerStoreException lse ? lse : fail("initialise ledger", e);
     }
     sync();
   }
@@ -623,10 +639,10 @@ public final class SqliteLedgerStore implements LedgerStore {
         insertCheckpoint.addBatch();
       }
       if (rows > 0) {
-        insertEntry.executeBatch();
+        requireOneRowEach("entries", insertEntry.executeBatch());
       }
-      insertNode.executeBatch();
-      insertCheckpoint.executeBatch();
+      requireOneRowEach("merkle_nodes", insertNode.executeBatch());
+      requireOneRowEach("checkpoints", insertCheckpoint.executeBatch());
       conn.commit();
       checkpointer.committed(bytes);
       size = expected;
@@ -644,6 +660,21 @@ public final class SqliteLedgerStore implements LedgerStore {
         throw lse;
       }
       throw fail("commit " + rows + " entries", e);
+    }
+  }
+
+  /**
+   * Every insert must have stored exactly one row. A trigger planted with {@code RAISE(IGNORE)} makes
+   * an INSERT succeed while storing nothing; without this check the writer acknowledged appends that
+   * were never stored. The commit fails instead (rolled back; the writer fails the batch and reloads).
+   */
+  private static void requireOneRowEach(String table, int[] counts) throws LedgerStoreException {
+    for (int i = 0; i < counts.length; i++) {
+      if (counts[i] != 1) {
+        throw new CorruptLedgerException("insert " + (i + 1) + " of " + counts.length + " into " + table + " stored "
+            + counts[i] + " rows, not 1: something in the database (a trigger?) changed the write; nothing of this"
+            + " commit is kept. Run `arbiter ledger verify`");
+      }
     }
   }
 
