@@ -7,8 +7,10 @@ import dev.arbiter.core.crypto.KeyFormatException;
 import dev.arbiter.core.crypto.SigningKey;
 import dev.arbiter.core.crypto.VerifyingKey;
 import dev.arbiter.ledger.checkpoint.Checkpoint;
+import dev.arbiter.ledger.store.CorruptLedgerException;
 import dev.arbiter.ledger.store.LedgerStoreException;
 import dev.arbiter.ledger.store.NotALedgerException;
+import dev.arbiter.ledger.store.UnreadableLedgerException;
 import dev.arbiter.ledger.store.sqlite.SqliteLedgerStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,20 +24,22 @@ final class LedgerFiles {
   static SqliteLedgerStore openReadOnly(Path db) {
     try {
       return SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.READ_ONLY);
-    } catch (NotALedgerException e) {
-      throw CliFailure.badInput(e.getMessage());
+    } catch (NotALedgerException | UnreadableLedgerException e) {
+      throw CliFailure.badInput(printable(e.getMessage()));
     } catch (LedgerStoreException e) {
-      throw CliFailure.unavailable(e.getMessage(), e);
+      throw CliFailure.unavailable(printable(e.getMessage()), e);
     }
   }
 
   static SqliteLedgerStore openForAppend(Path db) {
     try {
       return SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.CREATE_IF_MISSING);
-    } catch (NotALedgerException e) {
-      throw CliFailure.badInput(e.getMessage());
+    } catch (NotALedgerException | UnreadableLedgerException e) {
+      throw CliFailure.badInput(printable(e.getMessage()));
+    } catch (CorruptLedgerException e) {
+      throw CliFailure.verification(printable(e.getMessage()));
     } catch (LedgerStoreException e) {
-      throw CliFailure.unavailable(e.getMessage(), e);
+      throw CliFailure.unavailable(printable(e.getMessage()), e);
     }
   }
 
@@ -84,12 +88,14 @@ final class LedgerFiles {
     }
   }
 
+  /** Store failures with the data's own text shown safely (a malformed row's value may hold control characters). */
   static CliFailure storeFailure(LedgerStoreException e) {
+    String message = printable(e.getMessage());
     return switch (e) {
-      case NotALedgerException n -> CliFailure.badInput(e.getMessage());
-      case dev.arbiter.ledger.store.CorruptLedgerException c ->
-          CliFailure.verification("the ledger's data is malformed (altered or damaged): " + e.getMessage());
-      default -> CliFailure.unavailable(e.getMessage(), e);
+      case NotALedgerException n -> CliFailure.badInput(message);
+      case UnreadableLedgerException u -> CliFailure.badInput(message);
+      case CorruptLedgerException c -> CliFailure.verification("the ledger's data is malformed (altered or damaged): " + message);
+      default -> CliFailure.unavailable(message, e);
     };
   }
 

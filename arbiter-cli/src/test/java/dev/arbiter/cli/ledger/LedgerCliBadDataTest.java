@@ -1,6 +1,7 @@
 package dev.arbiter.cli.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.arbiter.cli.CliRun;
@@ -14,6 +15,7 @@ import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,6 +72,29 @@ class LedgerCliBadDataTest {
         .contains("expected:    stream_id text").contains("found:       stream_id blob");
   }
 
+  @Test
+  void readCommands_onAReadOnlyDirectory_read() throws Exception {
+    try (Immutable ignored = Immutable.of(dir)) {
+      CliRun v = verify();
+      assertThat(v.exitCode()).as(v.toString()).isZero();
+      assertThat(CliRun.of("ledger", "show", "--db", db.toString(), "--limit", "2").exitCode()).isZero();
+      CliRun p = CliRun.of("ledger", "prove", "--db", db.toString(), "--leaf", "5");
+      assertThat(p.exitCode()).as(p.toString()).isZero();
+      Path out = Files.createTempDirectory("checkpoint-out").resolve("cp.json");
+      assertThat(CliRun.of("ledger", "checkpoint", "--db", db.toString(), "--out", out.toString()).exitCode()).isZero();
+    }
+  }
+
+  @Test
+  void verify_whenSqliteCannotReadTheWriteAheadLog_exitsTwo_saysPermissionDenied() throws Exception {
+    Files.createFile(Path.of(db + "-wal"));
+    try (Immutable ignored = Immutable.of(dir)) {
+      CliRun r = verify();
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+      assertThat(r.err()).contains("cannot read " + db + ": permission denied").doesNotContain("not an SQLite database");
+    }
+  }
+
   private CliRun verify(String... more) {
     String[] args = {"ledger", "verify", "--db", db.toString(), "--key", pub.toString()};
     String[] all = java.util.Arrays.copyOf(args, args.length + more.length);
@@ -81,6 +106,43 @@ class LedgerCliBadDataTest {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
       for (String s : statements) {
         st.execute(s);
+      }
+    }
+  }
+
+  /**
+   * {@code chattr +i} on a directory for the duration of a test: it refuses new files even to root,
+   * which tests may run as (a mode-0555 directory would not stop root). Skipped where unavailable.
+   */
+  record Immutable(Path dir) implements AutoCloseable {
+    static Immutable of(Path dir) throws Exception {
+      boolean set = chattr("+i", dir);
+      if (set) {
+        try {
+          Files.createFile(dir.resolve("probe"));
+          chattr("-i", dir);
+          Files.delete(dir.resolve("probe"));
+          set = false;
+        } catch (java.io.IOException expected) {
+          // immutable: new files are refused
+        }
+      }
+      assumeTrue(set, "chattr +i is not available here");
+      return new Immutable(dir);
+    }
+
+    @Override
+    public void close() throws Exception {
+      chattr("-i", dir);
+    }
+
+    private static boolean chattr(String flag, Path dir) throws Exception {
+      try {
+        Process p = new ProcessBuilder("chattr", flag, dir.toString()).redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+      } catch (java.io.IOException e) {
+        return false;
       }
     }
   }

@@ -16,6 +16,7 @@ import dev.arbiter.ledger.store.StorageCheck;
 import dev.arbiter.ledger.store.StoredEntry;
 import dev.arbiter.ledger.store.StoredNode;
 import dev.arbiter.ledger.store.StreamHead;
+import dev.arbiter.ledger.store.UnreadableLedgerException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -28,6 +29,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteException;
 
 /**
  * The embedded ledger store: one SQLite file in WAL mode. Group commit happens above this class (the
@@ -63,7 +66,10 @@ public final class SqliteLedgerStore implements LedgerStore {
   public enum Mode {
     /** Create the file and schema if missing; read and append. */
     CREATE_IF_MISSING,
-    /** The file must exist; read only ({@code PRAGMA query_only}). */
+    /**
+     * The file must exist; read only: opened with {@code SQLITE_OPEN_READONLY} (no write access to
+     * the file needed) and {@code PRAGMA query_only}.
+     */
     READ_ONLY
   }
 
@@ -85,8 +91,12 @@ public final class SqliteLedgerStore implements LedgerStore {
   private WalFile wal;
   private final java.util.concurrent.locks.ReentrantLock syncLock = new java.util.concurrent.locks.ReentrantLock();
 
-  private SqliteLedgerStore(Path file, Connection conn, boolean readOnly) {
+  /** The JDBC URL {@link #conn} was opened with (for read-only stores, possibly an {@code immutable=1} URI). */
+  private final String url;
+
+  private SqliteLedgerStore(Path file, String url, Connection conn, boolean readOnly) {
     this.file = file;
+    this.url = url;
     this.conn = conn;
     this.readOnly = readOnly;
   }
@@ -105,7 +115,10 @@ public final class SqliteLedgerStore implements LedgerStore {
     if (exists && Files.isDirectory(file)) {
       throw new NotALedgerException(file + " is a directory, not a ledger file");
     }
-    if (exists && mode == Mode.CREATE_IF_MISSING) {
+    if (mode == Mode.READ_ONLY) {
+      return openReadOnly(file);
+    }
+    if (exists) {
       SyncFailureMarker.refuseIfSameBoot(file);
     }
     Connection conn;
@@ -120,14 +133,81 @@ public final class SqliteLedgerStore implements LedgerStore {
     } catch (SQLException | java.io.IOException e) {
       throw new LedgerStoreException("cannot open ledger " + file + ": " + e.getMessage(), e);
     }
-    SqliteLedgerStore store = new SqliteLedgerStore(file, conn, mode == Mode.READ_ONLY);
+    return configured(new SqliteLedgerStore(file, "jdbc:sqlite:" + file, conn, false), exists);
+  }
+
+  private static SqliteLedgerStore configured(SqliteLedgerStore store, boolean existed) throws LedgerStoreException {
     try {
-      store.configure(exists);
+      store.configure(existed);
       return store;
     } catch (LedgerStoreException e) {
       store.close();
       throw e;
     }
+  }
+
+  /**
+   * Read-only stores open the file with {@code SQLITE_OPEN_READONLY}: a command that only reads
+   * needs no write access to the file. Reading a ledger in WAL mode still needs its {@code -shm}
+   * file, which SQLite creates beside it: in a directory this user cannot write, and with no
+   * {@code -wal} file (so no writer has it open and the file holds every commit), the file is opened
+   * as {@code immutable=1} instead, which needs neither. With a {@code -wal} file present that would
+   * skip the commits in it, so it is refused. Permission failures are {@link
+   * UnreadableLedgerException} ("cannot read FILE: permission denied"), not "not a database".
+   */
+  private static SqliteLedgerStore openReadOnly(Path file) throws LedgerStoreException {
+    String url = "jdbc:sqlite:" + file;
+    Connection conn;
+    try {
+      conn = readOnlyConnection(url);
+    } catch (SQLException e) {
+      if (!isPermissionFailure(e) || Files.exists(Path.of(file + "-wal"))) {
+        throw readOnlyOpenFailure(file, e);
+      }
+      url = "jdbc:sqlite:" + file.toAbsolutePath().toUri() + "?immutable=1";
+      try {
+        conn = readOnlyConnection(url);
+      } catch (SQLException again) {
+        throw readOnlyOpenFailure(file, again);
+      }
+    }
+    return configured(new SqliteLedgerStore(file, url, conn, true), true);
+  }
+
+  /** A read-only connection, probed: SQLite opens lazily, and the WAL's files are needed at the first read. */
+  private static Connection readOnlyConnection(String url) throws SQLException {
+    SQLiteConfig config = new SQLiteConfig();
+    config.setReadOnly(true);
+    config.setBusyTimeout(10_000);
+    Connection c = DriverManager.getConnection(url, config.toProperties());
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM sqlite_master")) {
+      rs.next();
+      return c;
+    } catch (SQLException e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  private static boolean isPermissionFailure(SQLException e) {
+    if (e instanceof SQLiteException se) {
+      String code = se.getResultCode().name();
+      return code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_CANTOPEN") || code.equals("SQLITE_PERM");
+    }
+    return false;
+  }
+
+  private static LedgerStoreException readOnlyOpenFailure(Path file, SQLException e) {
+    String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+    if (isPermissionFailure(e)) {
+      String why = Files.isReadable(file) ? " (SQLite could not create or open the files it needs beside it to read its"
+          + " write-ahead log: " + msg + ")" : "";
+      return new UnreadableLedgerException("cannot read " + file + ": permission denied" + why);
+    }
+    if (msg.contains("NOTADB") || msg.contains("not a database")) {
+      return new NotALedgerException(file + " is not an Arbiter ledger (not an SQLite database: " + msg + ")");
+    }
+    return new LedgerStoreException("cannot open ledger " + file + ": " + msg, e);
   }
 
   private void configure(boolean existed) throws LedgerStoreException {
@@ -416,12 +496,7 @@ public final class SqliteLedgerStore implements LedgerStore {
    */
   @Override
   public StorageCheck checkStorage() throws LedgerStoreException {
-    Properties props = new Properties();
-    props.setProperty("busy_timeout", "10000");
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file, props)) {
-      try (Statement st = c.createStatement()) {
-        st.execute("PRAGMA query_only=1");
-      }
+    try (Connection c = readOnlyConnection(url)) {
       return SqliteStorageCheck.run(c);
     } catch (SQLException e) {
       throw fail("check the ledger's storage", e);
