@@ -95,6 +95,35 @@ class LedgerCliBadDataTest {
     }
   }
 
+  @Test
+  void inputFilesPastOneMebibyte_exitTwo_withoutReadingThemWhole() throws Exception {
+    Path big = dir.resolve("big.pem");
+    Files.write(big, new byte[(1 << 20) + 1]);
+    Path proof = dir.resolve("p.json");
+    Files.writeString(proof, CliRun.of("ledger", "prove", "--db", db.toString(), "--leaf", "5").out());
+    for (String[] args : new String[][] {
+        {"ledger", "verify", "--db", db.toString(), "--key", big.toString()},
+        {"ledger", "verify", "--db", db.toString(), "--key", pub.toString(), "--trusted-checkpoint", big.toString()},
+        {"ledger", "verify-proof", "--proof", big.toString(), "--key", pub.toString()},
+        {"ledger", "verify-proof", "--proof", proof.toString(), "--key", big.toString()},
+        {"ledger", "verify", "--db", db.toString(), "--key", "/dev/zero"},
+        {"ledger", "verify", "--db", db.toString(), "--key", pub.toString(), "--trusted-checkpoint", "/dev/zero"},
+        {"ledger", "verify-proof", "--proof", "/dev/zero", "--key", pub.toString()},
+        {"ledger", "bench", "--db", dir.resolve("b.db").toString(), "--ledger-key", "/dev/zero", "--events", "1"}}) {
+      CliRun r = CliRun.of(args);
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+      assertThat(r.err()).as(r.toString()).contains("is larger than 1 MiB").doesNotContain("Exception").doesNotContain("Error");
+    }
+  }
+
+  @Test
+  void verify_aMalformedLedgerKeyId_exitsOne() throws Exception {
+    sql("DROP TRIGGER ledger_meta_no_update", "UPDATE ledger_meta SET value = 'garbage' WHERE key = 'ledger_key_id'");
+    CliRun r = verify();
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err()).contains("malformed").contains("ledger_key_id");
+  }
+
   private CliRun verify(String... more) {
     String[] args = {"ledger", "verify", "--db", db.toString(), "--key", pub.toString()};
     String[] all = java.util.Arrays.copyOf(args, args.length + more.length);
