@@ -124,6 +124,26 @@ class LedgerCliBadDataTest {
     assertThat(r.err()).contains("malformed").contains("ledger_key_id");
   }
 
+  @Test
+  void showJson_ofAnEnvelopeThatIsNotAnObject_exitsOne() throws Exception {
+    sql("DROP TRIGGER entries_no_update", "UPDATE entries SET envelope = CAST('[1]' AS BLOB) WHERE leaf_index = 0");
+    CliRun r = CliRun.of("ledger", "show", "--db", db.toString(), "--limit", "1", "--json");
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err()).contains("entry at leaf 0 has a malformed envelope").doesNotContain("Exception");
+    assertThat(CliRun.of("ledger", "show", "--db", db.toString(), "--limit", "1").exitCode()).isEqualTo(1);
+  }
+
+  @Test
+  void checkpoint_whoseOutCannotBeWritten_leavesNoTemporaryFile() throws Exception {
+    Path out = Files.createDirectory(dir.resolve("out"));
+    Files.writeString(out.resolve("keep"), "a directory in the way");
+    CliRun r = CliRun.of("ledger", "checkpoint", "--db", db.toString(), "--out", out.toString());
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+    try (var files = Files.list(dir)) {
+      assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith(".checkpoint"));
+    }
+  }
+
   private CliRun verify(String... more) {
     String[] args = {"ledger", "verify", "--db", db.toString(), "--key", pub.toString()};
     String[] all = java.util.Arrays.copyOf(args, args.length + more.length);
