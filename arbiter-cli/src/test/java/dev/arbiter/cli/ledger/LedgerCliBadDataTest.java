@@ -144,6 +144,23 @@ class LedgerCliBadDataTest {
     }
   }
 
+  @Test
+  void verifyProof_withIntegersPastALongOrWithAFraction_exitsTwo() throws Exception {
+    Path proof = dir.resolve("p.json");
+    String good = CliRun.of("ledger", "prove", "--db", db.toString(), "--leaf", "5").out();
+    Files.writeString(proof, good);
+    assertThat(CliRun.of("ledger", "verify-proof", "--proof", proof.toString(), "--key", pub.toString()).exitCode()).isZero();
+    for (String[] change : new String[][] {
+        {"\"leaf_index\" : 5", "\"leaf_index\" : 18446744073709551621"}, // 2^64 + 5: wrapped to 5
+        {"\"leaf_index\" : 5", "\"leaf_index\" : 5.0"},
+        {"\"tree_size\" : 300", "\"tree_size\" : 18446744073709551916"}}) {
+      assertThat(good).contains(change[0]);
+      Files.writeString(proof, good.replace(change[0], change[1]));
+      CliRun r = CliRun.of("ledger", "verify-proof", "--proof", proof.toString(), "--key", pub.toString());
+      assertThat(r.exitCode()).as(change[1] + "\n" + r).isEqualTo(2);
+    }
+  }
+
   private CliRun verify(String... more) {
     String[] args = {"ledger", "verify", "--db", db.toString(), "--key", pub.toString()};
     String[] all = java.util.Arrays.copyOf(args, args.length + more.length);
