@@ -181,6 +181,14 @@ public final class LedgerVerifier {
               + (trustedCheckpoint.treeSize() - 1) + " are gone)"), n);
     }
     long covered = checker.lastSize();
+    if (checker.count() == 0) {
+      // Every ledger has a checkpoint from its creation (of the empty tree): none at all means they
+      // were deleted, whatever the entries ("entries from leaf 0 to -1" said nothing useful).
+      throw new LedgerVerificationException(atEntry(Kind.ENTRIES_NOT_CHECKPOINTED, n > 0 ? 0 : -1, null, -1,
+          "a signed checkpoint, at least the empty tree's from the ledger's creation", "no checkpoint",
+          "the ledger has no signed checkpoint at all (every ledger has one from its creation): its checkpoints were"
+              + " deleted" + (n > 0 ? ", and none of its " + n + " entries is covered by a signature" : "")), n);
+    }
     if (covered != n) {
       long from = Math.max(covered, 0);
       throw new LedgerVerificationException(atEntry(Kind.ENTRIES_NOT_CHECKPOINTED, from, null, -1,
