@@ -86,12 +86,11 @@ final class StorageChecking {
     String what = entry.map(e -> " Entry " + leaf + " (stream " + e.streamId() + ", seq " + e.streamSeq()
         + ") is missing from the index: lookups by stream (the engine's replays, the writer's stream heads) do not find it.")
         .orElse("");
+    String found = String.join("; ", check.damage().subList(0, Math.min(5, check.damage().size())))
+        + (check.damage().size() > 5 ? "; " + (check.damage().size() - 5) + " more" : "");
     throw new LedgerVerificationException(atEntry(Kind.STORAGE_DAMAGED, leaf,
         entry.map(StoredEntry::streamId).orElse(null), entry.map(StoredEntry::streamSeq).orElse(-1L),
-        "ok", check.damage().getFirst(),
-        "the database file is damaged or was edited below SQL (PRAGMA integrity_check: " + String.join("; ",
-            check.damage().subList(0, Math.min(5, check.damage().size())))
-            + (check.damage().size() > 5 ? "; " + (check.damage().size() - 5) + " more" : "") + ")." + what),
+        "ok", found, "the database file is damaged or was edited below SQL (PRAGMA integrity_check: " + found + ")." + what),
         Math.max(entries, 0));
   }
 
