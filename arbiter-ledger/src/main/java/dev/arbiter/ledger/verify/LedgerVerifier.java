@@ -40,10 +40,14 @@ import java.util.function.LongConsumer;
  *       successive checkpoints follows: they are roots of prefixes of the same verified sequence);
  *   <li>no entry may lie beyond the last checkpoint, and no checkpoint beyond the last entry;
  *   <li>if a trusted checkpoint (kept outside the database) is given, the ledger must contain it:
- *       this is what catches truncation of the tail together with its checkpoints.
+ *       this is what catches truncation of the tail together with its checkpoints;
+ *   <li>every column holds the storage type the schema declares (a BLOB {@code stream_id} hashes
+ *       right but typed lookups miss it), and the file passes the store's own check ({@link
+ *       LedgerStore#checkStorage}: integrity, exact schema), run beside the scan and judged after it.
  * </ol>
  *
- * The first failure stops verification and is reported with the exact entry or checkpoint.
+ * The first failure stops verification and is reported with the exact entry or checkpoint; a
+ * storage or schema failure is reported only when every entry is right.
  */
 public final class LedgerVerifier {
   private static final int STREAM_CACHE = 200_000;
