@@ -40,16 +40,26 @@ public final class LedgerCheckpointCommand implements Callable<Integer> {
     } catch (LedgerStoreException e) {
       throw LedgerFiles.storeFailure(e);
     }
+    Path tmp = null;
     try {
       Path abs = out.toAbsolutePath();
       if (abs.getParent() != null) {
         Files.createDirectories(abs.getParent());
       }
-      Path tmp = Files.createTempFile(abs.getParent(), ".checkpoint", ".tmp");
+      tmp = Files.createTempFile(abs.getParent(), ".checkpoint", ".tmp");
       Files.writeString(tmp, cp.toJson().toPrettyString() + "\n", StandardCharsets.UTF_8);
       Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      tmp = null;
     } catch (IOException e) {
       throw CliFailure.badInput("--out: cannot write " + out + ": " + e.getMessage());
+    } finally {
+      if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp); // the move failed (--out is a directory, say): leave nothing behind
+        } catch (IOException ignored) {
+          // the failure above is what the user needs to hear about
+        }
+      }
     }
     spec.commandLine().getOut().printf("wrote checkpoint of ledger %s: tree size %d, root %s -> %s%n",
         cp.ledgerId(), cp.treeSize(), cp.rootHash().hex(), out);

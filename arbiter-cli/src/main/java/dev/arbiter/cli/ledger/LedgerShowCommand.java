@@ -63,6 +63,10 @@ public final class LedgerShowCommand implements Callable<Integer> {
         try {
           env = StrictJson.parse(e.envelope());
         } catch (RuntimeException ex) {
+          env = null;
+        }
+        if (env == null || !env.isObject()) {
+          // Not JSON, or JSON but not an object ([1], "x"): every envelope is an object.
           throw CliFailure.verification("entry at leaf " + e.leafIndex() + " has a malformed envelope; run `arbiter ledger verify`");
         }
         String hash = e.entryHash() != null && e.entryHash().length == 32 ? HashValue.of(e.entryHash()).hex() : "malformed";

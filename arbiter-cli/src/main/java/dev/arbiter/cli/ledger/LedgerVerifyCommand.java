@@ -71,8 +71,13 @@ public final class LedgerVerifyCommand implements Callable<Integer> {
         }
         o.put("seconds", r.seconds());
         o.put("entries_per_second", Math.round(rate));
+        if (!r.warnings().isEmpty()) {
+          r.warnings().forEach(o.putArray("warnings")::add);
+        }
         out.println(o);
       } else {
+        r.warnings().forEach(w -> err.println("warning: " + LedgerFiles.printable(w)));
+        err.flush();
         // Under a second the rate measures the JVM's start, not the verifier: it is left out.
         out.printf("ok: ledger %s verified: %d entries, %d signed checkpoints, root %s%s (%.2f s%s)%n",
             r.ledgerId(), r.entries(), r.checkpoints(), r.root().hex(),

@@ -91,8 +91,10 @@ public final class LedgerVerifyProofCommand implements Callable<Integer> {
 
   private static long integer(JsonNode json, String field) {
     JsonNode v = json.get(field);
-    if (v == null || !v.canConvertToExactIntegral()) {
-      throw new IllegalArgumentException("`" + field + "` must be an integer");
+    // An integer node that fits a long: canConvertToExactIntegral() also took 5.0, and asLong()
+    // wrapped 2^64 + 5 to 5 (a proof for leaf 5 accepted as one for leaf 2^64 + 5).
+    if (v == null || !v.isIntegralNumber() || !v.canConvertToLong()) {
+      throw new IllegalArgumentException("`" + field + "` must be an integer (at most 2^63 - 1)");
     }
     return v.asLong();
   }

@@ -86,7 +86,9 @@ public record Checkpoint(
       throw new IllegalArgumentException("checkpoint.format: expected `" + FORMAT + "`, got `" + format + "`");
     }
     JsonNode size = json.get("tree_size");
-    if (size == null || !size.canConvertToExactIntegral() || size.asLong() < 0) {
+    // An integer node that fits a long: canConvertToExactIntegral() also took 5.0, and asLong()
+    // wrapped 2^64 + 5 to 5.
+    if (size == null || !size.isIntegralNumber() || !size.canConvertToLong() || size.asLong() < 0) {
       throw new IllegalArgumentException("checkpoint.tree_size: expected a non-negative integer");
     }
     byte[] sig;

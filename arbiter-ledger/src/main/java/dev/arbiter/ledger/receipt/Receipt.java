@@ -60,7 +60,7 @@ public record Receipt(
       throw new IllegalArgumentException("a receipt is a JSON object");
     }
     JsonNode leaf = json.get("leaf_index");
-    if (leaf == null || !leaf.canConvertToExactIntegral() || leaf.asLong() < 0) {
+    if (leaf == null || !leaf.isIntegralNumber() || !leaf.canConvertToLong() || leaf.asLong() < 0) {
       throw new IllegalArgumentException("receipt.leaf_index: expected a non-negative integer");
     }
     JsonNode eh = json.get("entry_hash");

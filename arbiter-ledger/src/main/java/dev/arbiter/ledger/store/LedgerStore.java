@@ -36,14 +36,36 @@ public interface LedgerStore extends AutoCloseable {
   /** The stored checkpoint for exactly {@code treeSize}, if any. */
   Optional<Checkpoint> checkpoint(long treeSize) throws LedgerStoreException;
 
-  /** All stored checkpoints in increasing tree size. */
+  /**
+   * All stored checkpoints in increasing tree size.
+   *
+   * @throws CorruptLedgerException from {@code next()} for a row that is malformed or stored with
+   *     other types than the schema declares
+   */
   Cursor<Checkpoint> scanCheckpoints() throws LedgerStoreException;
 
-  /** Entries from {@code fromLeaf} on, in leaf order ({@code Long.MIN_VALUE}: every row, whatever its index). */
+  /**
+   * Entries from {@code fromLeaf} on, in leaf order ({@code Long.MIN_VALUE}: every row, whatever its
+   * index). Each says which of its columns hold another storage type than declared ({@link
+   * StoredEntry#mistypedColumns}); verification needs that, since typed lookups miss such a row.
+   */
   Cursor<StoredEntry> scanEntries(long fromLeaf) throws LedgerStoreException;
 
-  /** Stored Merkle nodes of one level, in index order. */
+  /**
+   * Stored Merkle nodes of one level, in index order.
+   *
+   * @throws CorruptLedgerException from {@code next()} for a row stored with other types than the
+   *     schema declares (a BLOB {@code idx} reads as the right number but range reads skip it)
+   */
   Cursor<StoredNode> scanNodes(int level) throws LedgerStoreException;
+
+  /**
+   * Checks the storage as a whole: the storage engine's own consistency check (it may read every
+   * page: run it once per verification) and the schema against the ledger's. May run on another
+   * thread while this store's cursors are open; a store with nothing of the kind to check returns
+   * {@link StorageCheck#NOTHING_FOUND}.
+   */
+  StorageCheck checkStorage() throws LedgerStoreException;
 
   /** How many Merkle node rows are stored, at every level. */
   long nodeCount() throws LedgerStoreException;

@@ -2,6 +2,7 @@ package dev.arbiter.ledger.tree;
 
 import dev.arbiter.ledger.merkle.NodeSource;
 import dev.arbiter.ledger.merkle.Rfc9162;
+import dev.arbiter.ledger.store.CorruptLedgerException;
 import dev.arbiter.ledger.store.LedgerStore;
 import dev.arbiter.ledger.store.LedgerStoreException;
 import dev.arbiter.ledger.store.StoredNode;
@@ -175,8 +176,10 @@ public final class TiledTree implements NodeSource {
       bottom = store.nodes(band * TILE_HEIGHT, from, width);
     }
     if (bottom.size() != width) {
-      throw new LedgerStoreException("Merkle tile (band " + band + ", index " + tileIndex + ") has "
-          + bottom.size() + " stored hashes, expected " + width + ": the store is missing rows");
+      // Rows the signed checkpoints say exist are not there (deleted, or stored so that the typed
+      // range read skips them): the data was altered, not the store unavailable.
+      throw new CorruptLedgerException("Merkle tile (band " + band + ", index " + tileIndex + ") has "
+          + bottom.size() + " stored hashes, expected " + width + ": the store is missing rows; run `arbiter ledger verify`");
     }
     return Tile.of(bottom);
   }

@@ -11,9 +11,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * The first half of the verification pipeline, on its own thread: reads entries in leaf order and
  * runs the sequential per-entry checks ({@link Resolver}: position, index columns, stream
- * continuity, previous hash) a chunk ahead of the thread that hashes. At most {@code 4 × 1024}
- * entries are buffered: constant memory. A failure is delivered in order, after every entry before
- * it, so the hashing thread still finds an earlier failure first.
+ * continuity, previous hash) a chunk ahead of the thread that hashes. A chunk closes at 1,024
+ * entries or {@value #CHUNK_BYTES} bytes of envelopes, whichever comes first, and at most four wait:
+ * memory stays bounded however large the payloads (by entry count alone, 100 KB envelopes made the
+ * read-ahead ~400 MB). A failure is delivered in order, after every entry before it, so the hashing
+ * thread still finds an earlier failure first. Anything the reader thread dies of, an {@link Error}
+ * such as {@link OutOfMemoryError} included, is delivered as the failure: the scanning thread never
+ * waits for a chunk that will not come.
  */
 final class EntryReader implements AutoCloseable {
   /** Sequential checks for entry {@code n}; returns the previous entry hash of its stream. */
@@ -22,8 +26,10 @@ final class EntryReader implements AutoCloseable {
   }
 
   private static final int CHUNK = 1024;
+  /** About what one chunk may hold, in envelope and hash bytes (its last entry may take it past). */
+  static final int CHUNK_BYTES = 4 << 20;
 
-  private record Chunk(StoredEntry[] entries, byte[][] prevs, int count, Exception failure, boolean last) {}
+  private record Chunk(StoredEntry[] entries, byte[][] prevs, int count, Throwable failure, boolean last) {}
 
   private final BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(4);
   private final Thread thread;
@@ -37,24 +43,32 @@ final class EntryReader implements AutoCloseable {
       StoredEntry[] entries = new StoredEntry[CHUNK];
       byte[][] prevs = new byte[CHUNK][];
       int count = 0;
+      long bytes = 0;
       long n = 0;
       try (cursor) {
         StoredEntry e;
         while (!closed && (e = cursor.next()) != null) {
           prevs[count] = resolver.resolve(e, n++);
           entries[count++] = e;
-          if (count == CHUNK) {
+          bytes += size(e);
+          if (count == CHUNK || bytes >= CHUNK_BYTES) {
             offer(new Chunk(entries, prevs, count, null, false));
             entries = new StoredEntry[CHUNK];
             prevs = new byte[CHUNK][];
             count = 0;
+            bytes = 0;
           }
         }
         offer(new Chunk(entries, prevs, count, null, true));
-      } catch (LedgerVerificationException | LedgerStoreException | RuntimeException ex) {
+      } catch (Throwable ex) {
+        // Errors too: a reader that died silently left advance() waiting forever.
         offer(new Chunk(entries, prevs, count, ex, true));
       }
     });
+  }
+
+  private static long size(StoredEntry e) {
+    return (e.envelope() == null ? 0 : e.envelope().length) + (e.entryHash() == null ? 0 : e.entryHash().length) + 64;
   }
 
   private void offer(Chunk c) {
@@ -74,27 +88,43 @@ final class EntryReader implements AutoCloseable {
     pos++;
     while (chunk == null || pos >= chunk.count()) {
       if (chunk != null && chunk.last()) {
-        Exception f = chunk.failure();
+        Throwable f = chunk.failure();
         if (f instanceof LedgerVerificationException lve) {
           throw lve;
         }
         if (f instanceof LedgerStoreException lse) {
           throw lse;
         }
-        if (f instanceof RuntimeException re) {
-          throw new LedgerStoreException("reading entries failed: " + re.getMessage(), re);
+        if (f != null) {
+          throw new LedgerStoreException("reading entries failed: " + f, f);
         }
         return false;
       }
-      try {
-        chunk = queue.take();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new LedgerStoreException("verification interrupted");
-      }
+      chunk = take();
       pos = 0;
     }
     return true;
+  }
+
+  /**
+   * The next chunk. Should the reader thread end without handing one over (it could not even
+   * allocate the chunk that carries its failure), this says so instead of waiting forever.
+   */
+  private Chunk take() throws LedgerStoreException {
+    try {
+      while (true) {
+        Chunk c = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (c != null) {
+          return c;
+        }
+        if (!thread.isAlive() && queue.isEmpty()) {
+          throw new LedgerStoreException("the verification's reader thread stopped without a result");
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new LedgerStoreException("verification interrupted");
+    }
   }
 
   /** The current entry (after {@link #advance} returned true). */

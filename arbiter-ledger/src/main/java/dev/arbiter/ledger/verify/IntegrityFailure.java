@@ -33,7 +33,13 @@ public record IntegrityFailure(
     TRUSTED_CHECKPOINT_MISMATCH,
     MERKLE_NODE_MISMATCH,
     TRUNCATED,
-    WRONG_KEY
+    WRONG_KEY,
+    /** A column holds another storage type than the schema declares (typed lookups no longer find the row). */
+    COLUMN_TYPE,
+    /** The storage engine's own consistency check failed (an index that lacks rows, a damaged page). */
+    STORAGE_DAMAGED,
+    /** The database holds objects (triggers, tables, indexes) that are not the ledger's, or altered ones. */
+    SCHEMA_ALTERED
   }
 
   public ObjectNode toJson() {

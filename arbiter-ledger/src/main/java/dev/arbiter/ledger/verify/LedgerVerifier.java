@@ -20,6 +20,7 @@ import dev.arbiter.ledger.store.StoredEntry;
 import dev.arbiter.ledger.verify.IntegrityFailure.Kind;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongConsumer;
@@ -39,10 +40,14 @@ import java.util.function.LongConsumer;
  *       successive checkpoints follows: they are roots of prefixes of the same verified sequence);
  *   <li>no entry may lie beyond the last checkpoint, and no checkpoint beyond the last entry;
  *   <li>if a trusted checkpoint (kept outside the database) is given, the ledger must contain it:
- *       this is what catches truncation of the tail together with its checkpoints.
+ *       this is what catches truncation of the tail together with its checkpoints;
+ *   <li>every column holds the storage type the schema declares (a BLOB {@code stream_id} hashes
+ *       right but typed lookups miss it), and the file passes the store's own check ({@link
+ *       LedgerStore#checkStorage}: integrity, exact schema), run beside the scan and judged after it.
  * </ol>
  *
- * The first failure stops verification and is reported with the exact entry or checkpoint.
+ * The first failure stops verification and is reported with the exact entry or checkpoint; a
+ * storage or schema failure is reported only when every entry is right.
  */
 public final class LedgerVerifier {
   private static final int STREAM_CACHE = 200_000;
@@ -94,14 +99,21 @@ public final class LedgerVerifier {
       }
     };
     CompactRange range = new CompactRange();
+    StorageChecking storage = StorageChecking.start(store);
     CheckpointChecker checker = new CheckpointChecker(checkpointVerifier, ledgerId);
+    VerificationReport scanned;
     try (Cursor<Checkpoint> cps = store.scanCheckpoints();
         EntryReader reader = new EntryReader(store, (e, n) -> resolve(e, n, heads));
         NodeCheck nodes = new NodeCheck(store)) {
-      return scan(cps, reader, checker, nodes, range, ledgerId, started);
+      scanned = scan(cps, reader, checker, nodes, range, ledgerId, started);
+    } catch (LedgerStoreException unreadable) {
+      throw storage.orDamage(unreadable);
     } finally {
       checker.abandon();
     }
+    List<String> warnings = storage.judge(scanned.entries());
+    return new VerificationReport(scanned.ledgerId(), scanned.entries(), scanned.checkpoints(), scanned.root(),
+        scanned.trustedCheckpointSize(), (System.nanoTime() - started) / 1e9, warnings);
   }
 
   private VerificationReport scan(Cursor<Checkpoint> cps, EntryReader reader, CheckpointChecker checker,
@@ -173,6 +185,14 @@ public final class LedgerVerifier {
               + (trustedCheckpoint.treeSize() - 1) + " are gone)"), n);
     }
     long covered = checker.lastSize();
+    if (checker.count() == 0) {
+      // Every ledger has a checkpoint from its creation (of the empty tree): none at all means they
+      // were deleted, whatever the entries ("entries from leaf 0 to -1" said nothing useful).
+      throw new LedgerVerificationException(atEntry(Kind.ENTRIES_NOT_CHECKPOINTED, n > 0 ? 0 : -1, null, -1,
+          "a signed checkpoint, at least the empty tree's from the ledger's creation", "no checkpoint",
+          "the ledger has no signed checkpoint at all (every ledger has one from its creation): its checkpoints were"
+              + " deleted" + (n > 0 ? ", and none of its " + n + " entries is covered by a signature" : "")), n);
+    }
     if (covered != n) {
       long from = Math.max(covered, 0);
       throw new LedgerVerificationException(atEntry(Kind.ENTRIES_NOT_CHECKPOINTED, from, null, -1,
@@ -182,7 +202,7 @@ public final class LedgerVerifier {
     }
     progress.accept(n);
     return new VerificationReport(ledgerId, n, checker.count(), HashValue.of(range.root()),
-        trustedCheckpoint == null ? -1 : trustedCheckpoint.treeSize(), (System.nanoTime() - started) / 1e9);
+        trustedCheckpoint == null ? -1 : trustedCheckpoint.treeSize(), (System.nanoTime() - started) / 1e9, List.of());
   }
 
   private void checkTrustedCheckpointItself(String ledgerId) throws LedgerVerificationException {
@@ -281,6 +301,15 @@ public final class LedgerVerifier {
             "entry at leaf " + n + " (stream " + e.streamId() + ", seq " + e.streamSeq() + ", " + e.eventType()
                 + ") was altered: its envelope and chain hash to " + HashValue.of(computed).hex()
                 + " but the recorded entry hash is " + HashValue.of(e.entryHash()).hex()), n);
+      }
+      if (e.mistypedColumns() != null) {
+        // Checked after the hash, so that an edit which also changed a type (replace() yields TEXT)
+        // is still named for what it did to the content.
+        throw new LedgerVerificationException(atEntry(Kind.COLUMN_TYPE, n, e.streamId(), e.streamSeq(),
+            e.mistypedColumns().declaredTypes(), e.mistypedColumns().foundTypes(),
+            "entry at leaf " + n + " (stream " + e.streamId() + ", seq " + e.streamSeq() + ", " + e.eventType() + "): "
+                + e.mistypedColumns().describe() + ": its bytes are intact, but lookups by stream and type (the engine's"
+                + " replays, the writer's stream head) no longer find it; the row was rewritten outside the ledger"), n);
       }
       Rfc9162.hashLeaf(sha256, computed, leaf);
       return leaf;

@@ -178,6 +178,20 @@ class TamperTest {
   }
 
   @Test
+  void everyCheckpointDeleted_isNamedAsNoCheckpointAtAll() throws Exception {
+    exec("DELETE FROM checkpoints");
+    IntegrityFailure f = failure(null);
+    assertThat(f.kind()).isEqualTo(Kind.ENTRIES_NOT_CHECKPOINTED);
+    assertThat(f.leafIndex()).isZero();
+    assertThat(f.message()).contains("no signed checkpoint at all").contains("200 entries");
+    exec("DELETE FROM entries");
+    exec("DELETE FROM merkle_nodes");
+    IntegrityFailure empty = failure(null);
+    assertThat(empty.leafIndex()).isEqualTo(-1);
+    assertThat(empty.message()).contains("no signed checkpoint at all").doesNotContain("-1");
+  }
+
+  @Test
   void insertedEntryWithACheckpointSignedByAnotherKey_isRefused() throws Exception {
     exec("INSERT INTO entries SELECT 200, stream_id, stream_seq + 1000, event_type, entry_hash, envelope FROM entries WHERE leaf_index = 0");
     Checkpoint forged = new CheckpointSigner(TestLedgers.newKey()).sign(trusted.ledgerId(), 201, trusted.rootHash(), trusted.timestamp());

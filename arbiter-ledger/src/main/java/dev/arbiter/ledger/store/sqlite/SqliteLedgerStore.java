@@ -10,10 +10,13 @@ import dev.arbiter.ledger.store.EntryQuery;
 import dev.arbiter.ledger.store.LedgerIdentity;
 import dev.arbiter.ledger.store.LedgerStore;
 import dev.arbiter.ledger.store.LedgerStoreException;
+import dev.arbiter.ledger.store.MistypedColumns;
 import dev.arbiter.ledger.store.NotALedgerException;
+import dev.arbiter.ledger.store.StorageCheck;
 import dev.arbiter.ledger.store.StoredEntry;
 import dev.arbiter.ledger.store.StoredNode;
 import dev.arbiter.ledger.store.StreamHead;
+import dev.arbiter.ledger.store.UnreadableLedgerException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -26,6 +29,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteException;
 
 /**
  * The embedded ledger store: one SQLite file in WAL mode. Group commit happens above this class (the
@@ -61,7 +66,10 @@ public final class SqliteLedgerStore implements LedgerStore {
   public enum Mode {
     /** Create the file and schema if missing; read and append. */
     CREATE_IF_MISSING,
-    /** The file must exist; read only ({@code PRAGMA query_only}). */
+    /**
+     * The file must exist; read only: opened with {@code SQLITE_OPEN_READONLY} (no write access to
+     * the file needed) and {@code PRAGMA query_only}.
+     */
     READ_ONLY
   }
 
@@ -83,8 +91,12 @@ public final class SqliteLedgerStore implements LedgerStore {
   private WalFile wal;
   private final java.util.concurrent.locks.ReentrantLock syncLock = new java.util.concurrent.locks.ReentrantLock();
 
-  private SqliteLedgerStore(Path file, Connection conn, boolean readOnly) {
+  /** The JDBC URL {@link #conn} was opened with (for read-only stores, possibly an {@code immutable=1} URI). */
+  private final String url;
+
+  private SqliteLedgerStore(Path file, String url, Connection conn, boolean readOnly) {
     this.file = file;
+    this.url = url;
     this.conn = conn;
     this.readOnly = readOnly;
   }
@@ -103,7 +115,10 @@ public final class SqliteLedgerStore implements LedgerStore {
     if (exists && Files.isDirectory(file)) {
       throw new NotALedgerException(file + " is a directory, not a ledger file");
     }
-    if (exists && mode == Mode.CREATE_IF_MISSING) {
+    if (mode == Mode.READ_ONLY) {
+      return openReadOnly(file);
+    }
+    if (exists) {
       SyncFailureMarker.refuseIfSameBoot(file);
     }
     Connection conn;
@@ -118,14 +133,81 @@ public final class SqliteLedgerStore implements LedgerStore {
     } catch (SQLException | java.io.IOException e) {
       throw new LedgerStoreException("cannot open ledger " + file + ": " + e.getMessage(), e);
     }
-    SqliteLedgerStore store = new SqliteLedgerStore(file, conn, mode == Mode.READ_ONLY);
+    return configured(new SqliteLedgerStore(file, "jdbc:sqlite:" + file, conn, false), exists);
+  }
+
+  private static SqliteLedgerStore configured(SqliteLedgerStore store, boolean existed) throws LedgerStoreException {
     try {
-      store.configure(exists);
+      store.configure(existed);
       return store;
     } catch (LedgerStoreException e) {
       store.close();
       throw e;
     }
+  }
+
+  /**
+   * Read-only stores open the file with {@code SQLITE_OPEN_READONLY}: a command that only reads
+   * needs no write access to the file. Reading a ledger in WAL mode still needs its {@code -shm}
+   * file, which SQLite creates beside it: in a directory this user cannot write, and with no
+   * {@code -wal} file (so no writer has it open and the file holds every commit), the file is opened
+   * as {@code immutable=1} instead, which needs neither. With a {@code -wal} file present that would
+   * skip the commits in it, so it is refused. Permission failures are {@link
+   * UnreadableLedgerException} ("cannot read FILE: permission denied"), not "not a database".
+   */
+  private static SqliteLedgerStore openReadOnly(Path file) throws LedgerStoreException {
+    String url = "jdbc:sqlite:" + file;
+    Connection conn;
+    try {
+      conn = readOnlyConnection(url);
+    } catch (SQLException e) {
+      if (!isPermissionFailure(e) || Files.exists(Path.of(file + "-wal"))) {
+        throw readOnlyOpenFailure(file, e);
+      }
+      url = "jdbc:sqlite:" + file.toAbsolutePath().toUri() + "?immutable=1";
+      try {
+        conn = readOnlyConnection(url);
+      } catch (SQLException again) {
+        throw readOnlyOpenFailure(file, again);
+      }
+    }
+    return configured(new SqliteLedgerStore(file, url, conn, true), true);
+  }
+
+  /** A read-only connection, probed: SQLite opens lazily, and the WAL's files are needed at the first read. */
+  private static Connection readOnlyConnection(String url) throws SQLException {
+    SQLiteConfig config = new SQLiteConfig();
+    config.setReadOnly(true);
+    config.setBusyTimeout(10_000);
+    Connection c = DriverManager.getConnection(url, config.toProperties());
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM sqlite_master")) {
+      rs.next();
+      return c;
+    } catch (SQLException e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  private static boolean isPermissionFailure(SQLException e) {
+    if (e instanceof SQLiteException se) {
+      String code = se.getResultCode().name();
+      return code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_CANTOPEN") || code.equals("SQLITE_PERM");
+    }
+    return false;
+  }
+
+  private static LedgerStoreException readOnlyOpenFailure(Path file, SQLException e) {
+    String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+    if (isPermissionFailure(e)) {
+      String why = Files.isReadable(file) ? " (SQLite could not create or open the files it needs beside it to read its"
+          + " write-ahead log: " + msg + ")" : "";
+      return new UnreadableLedgerException("cannot read " + file + ": permission denied" + why);
+    }
+    if (msg.contains("NOTADB") || msg.contains("not a database")) {
+      return new NotALedgerException(file + " is not an Arbiter ledger (not an SQLite database: " + msg + ")");
+    }
+    return new LedgerStoreException("cannot open ledger " + file + ": " + msg, e);
   }
 
   private void configure(boolean existed) throws LedgerStoreException {
@@ -157,6 +239,9 @@ public final class SqliteLedgerStore implements LedgerStore {
       } else if (version != SqliteSchema.VERSION) {
         throw new NotALedgerException(file + ": ledger schema version " + version + " is not supported (expected "
             + SqliteSchema.VERSION + ")");
+      }
+      if (!readOnly && existed) {
+        refuseAlteredSchema();
       }
       if (readOnly) {
         st.execute("PRAGMA query_only=1");
@@ -200,6 +285,19 @@ public final class SqliteLedgerStore implements LedgerStore {
     }
   }
 
+  /**
+   * Appending to a ledger whose schema was altered is refused (a planted trigger may drop or change
+   * what the writer stores); reading it is not, and {@code arbiter ledger verify} names the change.
+   * Missing append-only triggers do not stop the writer: they change nothing it writes.
+   */
+  private void refuseAlteredSchema() throws SQLException, LedgerStoreException {
+    List<String> changes = SqliteStorageCheck.schemaChanges(conn);
+    if (!changes.isEmpty()) {
+      throw new CorruptLedgerException("refusing to append to " + file + ": its schema was altered: "
+          + String.join("; ", changes) + ". Run `arbiter ledger verify`");
+    }
+  }
+
   private static boolean isEmptyDatabase(Statement st) throws SQLException {
     try (ResultSet rs = st.executeQuery("SELECT count(*) FROM sqlite_master")) {
       return rs.next() && rs.getInt(1) == 0;
@@ -240,8 +338,14 @@ public final class SqliteLedgerStore implements LedgerStore {
     return read("read ledger identity", c -> {
       String id = null;
       String key = null;
-      try (PreparedStatement ps = c.prepareStatement("SELECT key, value FROM ledger_meta"); ResultSet rs = ps.executeQuery()) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT key, value, " + ColumnTypes.LEDGER_META.sql() + " FROM ledger_meta");
+          ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
+          String types = rs.getString(3);
+          if (!ColumnTypes.LEDGER_META.expected.equals(types)) {
+            throw new CorruptLedgerException("malformed ledger_meta row `" + rs.getString(1) + "`: "
+                + ColumnTypes.LEDGER_META.describe(types));
+          }
           switch (rs.getString(1)) {
             case "ledger_id" -> id = rs.getString(2);
             case "ledger_key_id" -> key = rs.getString(2);
@@ -249,7 +353,14 @@ public final class SqliteLedgerStore implements LedgerStore {
           }
         }
       }
-      return id == null || key == null ? Optional.empty() : Optional.of(new LedgerIdentity(id, new KeyId(key)));
+      if (id == null || key == null) {
+        return Optional.<LedgerIdentity>empty();
+      }
+      try {
+        return Optional.of(new LedgerIdentity(id, new KeyId(key)));
+      } catch (IllegalArgumentException e) {
+        throw new CorruptLedgerException("malformed ledger_meta row `ledger_key_id`: " + e.getMessage());
+      }
     });
   }
 
@@ -266,19 +377,19 @@ public final class SqliteLedgerStore implements LedgerStore {
       ps.setString(1, "ledger_key_id");
       ps.setString(2, identity.ledgerKeyId().value());
       ps.addBatch();
-      ps.executeBatch();
+      requireOneRowEach("ledger_meta", ps.executeBatch());
       insertCheckpoint.setLong(1, 0);
       insertCheckpoint.setBytes(2, emptyTree.rootHash().bytes());
       insertCheckpoint.setString(3, emptyTree.timestamp());
       insertCheckpoint.setString(4, emptyTree.keyId().value());
       insertCheckpoint.setBytes(5, emptyTree.signature());
       insertCheckpoint.setString(6, emptyTree.ledgerId());
-      insertCheckpoint.executeUpdate();
+      requireOneRowEach("checkpoints", new int[] {insertCheckpoint.executeUpdate()});
       conn.commit();
       size = 0;
-    } catch (SQLException e) {
+    } catch (SQLException | LedgerStoreException e) {
       rollbackQuietly();
-      throw fail("initialise ledger", e);
+      throw e instanceof LedgerStoreException lse ? lse : fail("initialise ledger", e);
     }
     sync();
   }
@@ -338,24 +449,58 @@ public final class SqliteLedgerStore implements LedgerStore {
 
   @Override
   public Cursor<Checkpoint> scanCheckpoints() throws LedgerStoreException {
-    return cursor("SELECT * FROM checkpoints ORDER BY tree_size", ps -> {}, SqliteLedgerStore::checkpointFrom);
+    return cursor("SELECT *, " + ColumnTypes.CHECKPOINTS.sql() + " AS types FROM checkpoints ORDER BY tree_size", ps -> {}, rs -> {
+      String types = rs.getString("types");
+      if (!ColumnTypes.CHECKPOINTS.expected.equals(types)) {
+        throw new CorruptLedgerException("malformed checkpoint row at tree size " + rs.getLong("tree_size") + ": "
+            + ColumnTypes.CHECKPOINTS.describe(types));
+      }
+      return checkpointFrom(rs);
+    });
   }
+
+  /**
+   * The index columns come back as one string: three JNI calls a row instead of six, which is most
+   * of the cost of a full verification scan. SQL's {@code ||} turns a BLOB into text, so that string
+   * alone would hide a column stored with another type ({@link ColumnTypes}): a row whose types are
+   * not the declared ones gets them in front, {@code "blob,integer,text,blob,blob 5 0 type stream"}.
+   * On the common path that costs five {@code typeof} comparisons (they read only the record
+   * header) and no extra JNI call (docs/design.md, "Verification").
+   */
+  private static final String SCAN_ENTRIES = "SELECT CASE WHEN " + ColumnTypes.ENTRIES.sqlCondition() + " THEN ''"
+      + " ELSE " + ColumnTypes.ENTRIES.sql() + " || ' ' END"
+      + " || leaf_index || ' ' || stream_seq || ' ' || event_type || ' ' || stream_id, entry_hash, envelope"
+      + " FROM entries WHERE leaf_index >= ? ORDER BY leaf_index";
 
   @Override
   public Cursor<StoredEntry> scanEntries(long fromLeaf) throws LedgerStoreException {
-    // The index columns come back as one string: three JNI calls a row instead of six, which is
-    // most of the cost of a full verification scan.
-    return cursor(
-        "SELECT leaf_index || ' ' || stream_seq || ' ' || event_type || ' ' || stream_id, entry_hash, envelope"
-            + " FROM entries WHERE leaf_index >= ? ORDER BY leaf_index",
-        ps -> ps.setLong(1, fromLeaf),
-        SqliteLedgerStore::scannedEntryFrom);
+    return cursor(SCAN_ENTRIES, ps -> ps.setLong(1, fromLeaf), SqliteLedgerStore::scannedEntryFrom);
   }
 
   @Override
   public Cursor<StoredNode> scanNodes(int level) throws LedgerStoreException {
-    return cursor("SELECT level, idx, hash FROM merkle_nodes WHERE level = ? ORDER BY idx", ps -> ps.setInt(1, level),
-        rs -> new StoredNode(rs.getInt(1), rs.getLong(2), rs.getBytes(3)));
+    return cursor("SELECT level, idx, hash, " + ColumnTypes.NODES.sql() + " FROM merkle_nodes WHERE level = ? ORDER BY idx",
+        ps -> ps.setInt(1, level), rs -> {
+          String types = rs.getString(4);
+          if (!ColumnTypes.NODES.expected.equals(types)) {
+            throw new CorruptLedgerException("malformed merkle_nodes row (level " + rs.getInt(1) + ", idx " + rs.getString(2)
+                + "): " + ColumnTypes.NODES.describe(types));
+          }
+          return new StoredNode(rs.getInt(1), rs.getLong(2), rs.getBytes(3));
+        });
+  }
+
+  /**
+   * Runs on a connection of its own, so the integrity check (it reads every page) neither holds this
+   * store's locks nor waits for them: verification runs it beside its scan.
+   */
+  @Override
+  public StorageCheck checkStorage() throws LedgerStoreException {
+    try (Connection c = readOnlyConnection(url)) {
+      return SqliteStorageCheck.run(c);
+    } catch (SQLException e) {
+      throw fail("check the ledger's storage", e);
+    }
   }
 
   @Override
@@ -380,20 +525,27 @@ public final class SqliteLedgerStore implements LedgerStore {
     String index = rs.getString(1);
     byte[] hash = rs.getBytes(2);
     byte[] envelope = rs.getBytes(3);
+    MistypedColumns mistyped = null;
+    int start = 0;
+    if (index != null && !index.isEmpty() && index.charAt(0) >= 'a' && index.charAt(0) <= 'z') {
+      // "blob,integer,text,blob,blob 5 0 type stream": the storage types come first (see SCAN_ENTRIES).
+      start = index.indexOf(' ') + 1;
+      mistyped = ColumnTypes.ENTRIES.mistyped(index.substring(0, Math.max(0, start - 1)));
+    }
     if (index != null) {
-      int a = index.indexOf(' ');
+      int a = index.indexOf(' ', start);
       int b = a < 0 ? -1 : index.indexOf(' ', a + 1);
       int c = b < 0 ? -1 : index.indexOf(' ', b + 1);
       if (c > 0) {
         try {
-          return new StoredEntry(Long.parseLong(index, 0, a, 10), index.substring(c + 1),
-              Long.parseLong(index, a + 1, b, 10), index.substring(b + 1, c), hash, envelope);
+          return new StoredEntry(Long.parseLong(index, start, a, 10), index.substring(c + 1),
+              Long.parseLong(index, a + 1, b, 10), index.substring(b + 1, c), hash, envelope, mistyped);
         } catch (NumberFormatException e) {
           // falls through: malformed index columns
         }
       }
     }
-    return new StoredEntry(-1, null, -1, null, hash, envelope);
+    return new StoredEntry(-1, null, -1, null, hash, envelope, mistyped);
   }
 
   private static StoredEntry entryFrom(ResultSet rs) throws SQLException {
@@ -562,10 +714,10 @@ public final class SqliteLedgerStore implements LedgerStore {
         insertCheckpoint.addBatch();
       }
       if (rows > 0) {
-        insertEntry.executeBatch();
+        requireOneRowEach("entries", insertEntry.executeBatch());
       }
-      insertNode.executeBatch();
-      insertCheckpoint.executeBatch();
+      requireOneRowEach("merkle_nodes", insertNode.executeBatch());
+      requireOneRowEach("checkpoints", insertCheckpoint.executeBatch());
       conn.commit();
       checkpointer.committed(bytes);
       size = expected;
@@ -583,6 +735,21 @@ public final class SqliteLedgerStore implements LedgerStore {
         throw lse;
       }
       throw fail("commit " + rows + " entries", e);
+    }
+  }
+
+  /**
+   * Every insert must have stored exactly one row. A trigger planted with {@code RAISE(IGNORE)} makes
+   * an INSERT succeed while storing nothing; without this check the writer acknowledged appends that
+   * were never stored. The commit fails instead (rolled back; the writer fails the batch and reloads).
+   */
+  private static void requireOneRowEach(String table, int[] counts) throws LedgerStoreException {
+    for (int i = 0; i < counts.length; i++) {
+      if (counts[i] != 1) {
+        throw new CorruptLedgerException("insert " + (i + 1) + " of " + counts.length + " into " + table + " stored "
+            + counts[i] + " rows, not 1: something in the database (a trigger?) changed the write; nothing of this"
+            + " commit is kept. Run `arbiter ledger verify`");
+      }
     }
   }
 
