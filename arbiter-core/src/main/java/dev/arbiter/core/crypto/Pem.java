@@ -19,6 +19,30 @@ final class Pem {
 
   private Pem() {}
 
+  /** Largest key file read: a PEM key is a few KB; anything far larger (or endless, /dev/zero) is not one. */
+  static final int MAX_FILE_BYTES = 64 * 1024;
+
+  /**
+   * Reads a PEM file as ASCII, at most {@link #MAX_FILE_BYTES}: a path to something endless must not
+   * exhaust the memory of whoever loads a key.
+   */
+  static String read(java.nio.file.Path file) throws KeyFormatException, java.io.IOException {
+    byte[] bytes;
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+      bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+    }
+    if (bytes.length > MAX_FILE_BYTES) {
+      throw new KeyFormatException(file + ": larger than " + MAX_FILE_BYTES / 1024 + " KiB: not a PEM key file");
+    }
+    try {
+      return java.nio.charset.StandardCharsets.US_ASCII.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new KeyFormatException(file + ": not a PEM file (non-ASCII content)");
+    }
+  }
+
   static String encode(String label, byte[] der) {
     return "-----BEGIN " + label + "-----\n" + ENCODER.encodeToString(der) + "\n-----END " + label + "-----\n";
   }

@@ -2,8 +2,6 @@ package dev.arbiter.core.crypto;
 
 import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -59,11 +57,9 @@ public final class VerifyingKey {
   public static VerifyingKey load(Path file) throws KeyFormatException, IOException {
     Objects.requireNonNull(file, "file");
     try {
-      return fromPem(Files.readString(file, StandardCharsets.US_ASCII));
+      return fromPem(Pem.read(file));
     } catch (KeyFormatException e) {
-      throw new KeyFormatException(file + ": " + e.getMessage(), e);
-    } catch (java.nio.charset.MalformedInputException e) {
-      throw new KeyFormatException(file + ": not a PEM file (non-ASCII content)");
+      throw e.getMessage().startsWith(file.toString()) ? e : new KeyFormatException(file + ": " + e.getMessage(), e);
     }
   }
 

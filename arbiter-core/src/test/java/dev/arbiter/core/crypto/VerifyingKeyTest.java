@@ -190,4 +190,19 @@ class VerifyingKeyTest {
     copy[bit / 8] ^= (byte) (1 << (bit % 8));
     return copy;
   }
+  @Test
+  void load_readsAtMost64KiB_soThatAnEndlessFileIsRefusedNotExhaustingMemory(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path big = dir.resolve("big.pem");
+    java.nio.file.Files.write(big, new byte[65 * 1024]);
+    assertThatThrownBy(() -> VerifyingKey.load(big)).isInstanceOf(KeyFormatException.class).hasMessageContaining("64 KiB");
+    assertThatThrownBy(() -> SigningKey.load(big)).isInstanceOf(KeyFormatException.class).hasMessageContaining("64 KiB");
+    java.nio.file.Path zero = java.nio.file.Path.of("/dev/zero");
+    if (java.nio.file.Files.isReadable(zero)) {
+      assertThatThrownBy(() -> VerifyingKey.load(zero)).isInstanceOf(KeyFormatException.class);
+    }
+    java.nio.file.Path binary = dir.resolve("binary.pem");
+    java.nio.file.Files.write(binary, new byte[] {(byte) 0xC3, (byte) 0xA9});
+    assertThatThrownBy(() -> VerifyingKey.load(binary)).isInstanceOf(KeyFormatException.class).hasMessageContaining("non-ASCII");
+  }
 }
