@@ -191,7 +191,8 @@ final class GatewayConfigFile {
 
   private long integer(JsonNode n, String field, String at, long min, long max) throws GatewayConfigException {
     JsonNode v = required(n, field, at);
-    if (!v.canConvertToExactIntegral() || !v.isNumber() || v.asLong() < min || v.asLong() > max) {
+    // canConvertToLong first: asLong() wraps values past 2^63 (2^64 + 5000 would read as 5000)
+    if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < min || v.asLong() > max) {
       throw error(at + field + ": expected an integer in [" + min + ", " + max + "], got `" + v.asText() + "`", null);
     }
     return v.asLong();

@@ -97,6 +97,8 @@ class GatewayConfigTest {
     assertError(VALID.replace("burn_store", "burn_stor"), "burn_stor: unknown field");
     assertError(VALID.replace("burn_store: data/burned.db\n", ""), "burn_store: required");
     assertError(VALID.replace("timeout_ms: 5000", "timeout_ms: -1"), "tools[0].timeout_ms: expected an integer");
+    assertError(VALID.replace("timeout_ms: 5000", "timeout_ms: 18446744073709556616"), "tools[0].timeout_ms: expected an integer");
+    assertError(VALID.replace("timeout_ms: 5000", "timeout_ms: 5000.5"), "tools[0].timeout_ms: expected an integer");
     assertError(VALID.replace("http://127.0.0.1:9001/execute", "ftp://x/y"), "upstream must be an absolute http(s) URL");
     assertError(VALID.replace("allowed_classes: [deploy, rollback]", "allowed_classes: []"), "allowed_classes must name at least one");
     assertError(VALID.replace("keys/engine.pub.pem", "keys/missing.pem"), "engine_keys[0]:");
