@@ -25,7 +25,9 @@ import java.util.regex.Pattern;
  * environments: risk factors see the request variables; gates also see {@code risk.*}.
  *
  * <p>Uses CEL's planner runtime and heterogeneous numeric comparisons ({@code 1 < 1.5} is true), so
- * payload numbers compare naturally whatever their JSON spelling.
+ * payload numbers compare naturally whatever their JSON spelling. Equality on payload values
+ * ({@code dyn}) must name a type ({@link LooseComparisons}), since CEL's {@code ==} across types is
+ * {@code false} rather than an error.
  */
 final class ConditionCompiler {
   /** Where a condition is evaluated; decides which variables it may read. */
@@ -71,6 +73,10 @@ final class ConditionCompiler {
         issues.add(describe(expression, issue, scope));
       }
       return new Result(Optional.empty(), issues);
+    }
+    List<Issue> loose = LooseComparisons.find(ast, expression);
+    if (!loose.isEmpty()) {
+      return new Result(Optional.empty(), loose);
     }
     CelType type = ast.getResultType();
     if (type.kind() != CelKind.BOOL && type.kind() != CelKind.DYN) {
@@ -146,7 +152,7 @@ final class ConditionCompiler {
   }
 
   /** The longest identifier path ({@code a.b.c}) starting at the 1-based line and column. */
-  private static String dottedPathAt(String expression, int line, int column) {
+  static String dottedPathAt(String expression, int line, int column) {
     String[] lines = expression.split("\n", -1);
     if (line > lines.length) {
       return "";
