@@ -107,6 +107,26 @@ class PolicyDiagnosticsTest {
   }
 
   @Test
+  void check_whenConditionCallsHas_pointsAtItAndSuggestsInOnThePayload() {
+    List<PolicyDiagnostic> d =
+        diagnostics(
+            "gates.yaml",
+            """
+            gates:
+              - id: ticket
+                when: action.class == "deploy" && !has(action.payload.ticket)
+                effect: deny
+                reason: r
+            """);
+
+    assertThat(d).singleElement().satisfies(diag -> {
+      assertThat(diag.message()).isEqualTo("`has()` is not available in policy conditions");
+      assertThat(diag.hint()).contains("test for an optional payload key with `\"key\" in action.payload`");
+      assertThat(diag.span()).get().extracting(ExpressionSpan::column, ExpressionSpan::length).containsExactly(30, 3);
+    });
+  }
+
+  @Test
   void check_whenUnknownVariable_listsTheVariables() {
     List<PolicyDiagnostic> d =
         diagnostics(
