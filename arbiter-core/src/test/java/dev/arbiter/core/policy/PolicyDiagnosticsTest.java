@@ -286,4 +286,44 @@ class PolicyDiagnosticsTest {
         .isInstanceOf(BundleReadException.class)
         .hasMessageContaining("duplicate key `version`");
   }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {
+        "version: \"1\"\nclasses: {deploy: {tools: [&t deployer]}, write: {tools: [*t]}}\n",
+        "version: \"1\"\nclasses: {deploy: &c {tools: [deployer]}}\n",
+        "version: \"1\"\nclasses: &all {deploy: {tools: [deployer]}}\n",
+        "version: \"1\"\nclasses: {deploy: {tools: [deployer]}, write: *c}\n",
+        "version: \"1\"\n&k classes: {deploy: {tools: [deployer]}}\n",
+        "version: \"1\"\nclasses: {*k : {tools: [deployer]}}\n",
+        "version: &v \"1\"\nclasses: {deploy: {tools: [deployer]}}\n",
+        "version: !!str &v 1\nclasses: {deploy: {tools: [deployer]}}\n",
+      })
+  void load_whenYamlHasAnchorOrAlias_isReadError(String bundleYaml) {
+    TestBundles.write(dir, Map.of("bundle.yaml", bundleYaml));
+
+    assertThatThrownBy(() -> PolicyBundles.loadDirectory(dir))
+        .isInstanceOf(BundleReadException.class)
+        .hasMessageStartingWith("bundle.yaml:")
+        .hasMessageMatching("(?s).*(YAML anchor `&|YAML alias `\\*|malformed YAML).*");
+  }
+
+  @Test
+  void load_whenAliasNamesATool_isRefusedRatherThanAllowingToolNamedAfterTheAnchor() {
+    TestBundles.write(dir, Map.of("bundle.yaml",
+        "version: \"1\"\nclasses: {deploy: {tools: [&t deployer]}, write: {tools: [*t]}}\n"));
+
+    assertThatThrownBy(() -> PolicyBundles.loadDirectory(dir))
+        .isInstanceOf(BundleReadException.class)
+        .hasMessage("bundle.yaml:2:28: YAML anchor `&t` is not supported: anchors and aliases are refused in policy files");
+  }
+
+  @Test
+  void load_whenAliasAppearsWithoutAnchor_isReadError() {
+    TestBundles.write(dir, Map.of("bundle.yaml", "version: \"1\"\nclasses: {write: {tools: [*t]}}\n"));
+
+    assertThatThrownBy(() -> PolicyBundles.loadDirectory(dir))
+        .isInstanceOf(BundleReadException.class)
+        .hasMessageContaining("bundle.yaml:");
+  }
 }
