@@ -20,7 +20,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * In-process evaluation of the example bundle ({@code examples/policy}: 27 gates, 14 risk factors):
+ * In-process evaluation of the example bundle ({@code examples/policy}: 28 gates, 14 risk factors):
  * normalised request → risk → gates → authority routing → {@link Evaluation}. Targets (issue 3):
  * p50 ≤ 20 µs, ≥ 50,000 decisions/s per core.
  *

@@ -216,13 +216,25 @@ public final class QuickstartCommand implements Callable<Integer> {
     }
   }
 
-  private static Path writeOwnerOnly(Path file, String text) {
+  /**
+   * Writes a token file (0600) through the very descriptor that created it (O_EXCL, no symlink
+   * followed): reopening it by name would let a symlink swapped in meanwhile redirect the token.
+   */
+  static Path writeOwnerOnly(Path file, String text) {
     try {
-      Files.createDirectories(file.getParent());
-      Files.deleteIfExists(file);
-      Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-      Files.writeString(file, text + "\n", StandardCharsets.UTF_8);
+      Files.createDirectories(file.getParent(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+      Files.deleteIfExists(file); // a symlink is removed itself, never followed
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+          Set.of(java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE,
+              java.nio.file.LinkOption.NOFOLLOW_LINKS),
+          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+              java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))) {
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap((text + "\n").getBytes(StandardCharsets.UTF_8));
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+      }
       return file;
     } catch (IOException e) {
       throw CliFailure.unavailable("cannot write " + file + ": " + e.getMessage(), e);

@@ -223,16 +223,8 @@ public final class ServeCommand implements Callable<Integer> {
 
     private static Embedded startVerified(Path dataDir, PolicyBundle bundle, PolicySource source, ServerConfig config,
         IdentityOptions identity, int devIssuerPort) {
-      Path dir = dataDir.toAbsolutePath().normalize();
-      try {
-        if (!Files.exists(dir)) {
-          // The ledger holds request payloads: readable by its owner only.
-          Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-              java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
-        }
-      } catch (IOException e) {
-        throw CliFailure.unavailable("cannot create data directory " + dir + ": " + e.getMessage(), e);
-      }
+      // The ledger holds request payloads and the keys sign grants: owner-only, or refused.
+      Path dir = DataDirectory.prepare(dataDir);
       LedgerKeyFile.Loaded key = LedgerKeyFile.loadOrCreate(dir.resolve("keys"));
       if (source == PolicySource.DEVELOPMENT) {
         bundle = devSigned(bundle, dir);
@@ -285,13 +277,22 @@ public final class ServeCommand implements Callable<Integer> {
     /**
      * The engine only runs verified, signed bundles: a development bundle is signed with a policy
      * key generated in the data directory ({@code keys/policy-dev.key}), written beside it for
-     * auditors ({@code policy-dev.signed}), then verified and compiled from those exact bytes.
+     * auditors ({@code policy-dev.signed}), then verified and compiled from those exact bytes. The
+     * file is written to a fresh temporary file (0600, O_EXCL) and renamed over the old one, so a
+     * symlink planted at {@code policy-dev.signed} is replaced, never followed.
      */
-    private static PolicyBundle devSigned(PolicyBundle fromDirectory, Path dir) {
+    static PolicyBundle devSigned(PolicyBundle fromDirectory, Path dir) {
       LedgerKeyFile.Loaded policyKey = LedgerKeyFile.loadOrCreate(dir.resolve("keys"), "policy-dev");
       byte[] signed = dev.arbiter.core.policy.SignedBundles.sign(fromDirectory, policyKey.key());
       try {
-        Files.write(dir.resolve("policy-dev.signed"), signed);
+        Path tmp = Files.createTempFile(dir, ".policy-dev", ".tmp");
+        try {
+          Files.write(tmp, signed);
+          Files.move(tmp, dir.resolve("policy-dev.signed"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+              java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+          Files.deleteIfExists(tmp);
+        }
         return PolicyBundles.compile(dev.arbiter.core.policy.SignedBundles.verify(signed,
             Set.of(policyKey.key().verifyingKey())));
       } catch (IOException e) {

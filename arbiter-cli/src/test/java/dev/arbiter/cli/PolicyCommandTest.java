@@ -41,6 +41,32 @@ class PolicyCommandTest {
   }
 
   @Test
+  void check_whenNumbersAreNotFiniteOrTtlOverflows_exits1WithDiagnosticsNotInternalError() throws Exception {
+    Files.writeString(dir.resolve("bundle.yaml"),
+        "version: \"1\"\nclasses: {read: {tools: [\"*\"]}}\nttls: {approval: 999999999999999999d}\n");
+    Files.writeString(dir.resolve("risk.yaml"), "factors:\n  - {id: f, when: \"true\", weight: .nan, reason: r}\n");
+
+    CliCapture r = CliCapture.run("policy", "check", dir.toString());
+
+    assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("error: `999999999999999999d` is longer than the maximum of 365 days")
+        .contains("error: `weight` must be a finite decimal number, found `.nan`")
+        .doesNotContain("internal error");
+  }
+
+  @Test
+  void check_whenABundleFileIsMisnamed_exits2InsteadOfLoadingWithoutIt() throws Exception {
+    Files.writeString(dir.resolve("bundle.yaml"), "version: \"1\"\nclasses: {read: {tools: [\"*\"]}}\n");
+    Files.writeString(dir.resolve("risk.yml"), "factors:\n  - {id: f, when: \"true\", weight: 0.5, reason: r}\n");
+
+    CliCapture r = CliCapture.run("policy", "check", dir.toString());
+
+    assertThat(r.exitCode()).as(r.out()).isEqualTo(2);
+    assertThat(r.err()).contains("`risk.yml`, which is not a bundle file: did you mean `risk.yaml`?");
+  }
+
+  @Test
   void check_whenUnreadableOrMalformed_exits2() throws Exception {
     assertThat(CliCapture.run("policy", "check", dir.resolve("nope").toString()).exitCode()).isEqualTo(2);
     Files.writeString(dir.resolve("bundle.yaml"), "version: [\n");

@@ -92,7 +92,7 @@ class ServeCommandTest {
   @Test
   void serve_refusesALedgerKeyReadableByOthers_exit2() throws Exception {
     Path keys = dir.resolve("data/keys");
-    Files.createDirectories(keys);
+    Files.createDirectories(keys, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     CliRun gen = CliRun.of("keys", "generate", "--out", keys.toString(), "--name", "ledger");
     assertThat(gen.exitCode()).isZero();
     Files.setPosixFilePermissions(keys.resolve("ledger.key"), PosixFilePermissions.fromString("rw-r--r--"));

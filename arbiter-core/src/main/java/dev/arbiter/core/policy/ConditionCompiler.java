@@ -25,7 +25,9 @@ import java.util.regex.Pattern;
  * environments: risk factors see the request variables; gates also see {@code risk.*}.
  *
  * <p>Uses CEL's planner runtime and heterogeneous numeric comparisons ({@code 1 < 1.5} is true), so
- * payload numbers compare naturally whatever their JSON spelling.
+ * payload numbers compare naturally whatever their JSON spelling. Equality on payload values
+ * ({@code dyn}) must name a type ({@link LooseComparisons}), since CEL's {@code ==} across types is
+ * {@code false} rather than an error.
  */
 final class ConditionCompiler {
   /** Where a condition is evaluated; decides which variables it may read. */
@@ -42,6 +44,8 @@ final class ConditionCompiler {
 
   private static final Pattern UNDECLARED =
       Pattern.compile("^undeclared reference to '([^']*)'.*");
+  private static final String OPTIONAL_KEY_HINT =
+      "test for an optional payload key with `\"key\" in action.payload`";
   private static final CelOptions OPTIONS =
       CelOptions.current().enableHeterogeneousNumericComparisons(true).build();
 
@@ -72,6 +76,10 @@ final class ConditionCompiler {
       }
       return new Result(Optional.empty(), issues);
     }
+    List<Issue> loose = LooseComparisons.find(ast, expression);
+    if (!loose.isEmpty()) {
+      return new Result(Optional.empty(), loose);
+    }
     CelType type = ast.getResultType();
     if (type.kind() != CelKind.BOOL && type.kind() != CelKind.DYN) {
       return new Result(
@@ -100,7 +108,16 @@ final class ConditionCompiler {
     Matcher m = UNDECLARED.matcher(msg);
     if (m.matches()) {
       String path = dottedPathAt(expression, line, column);
-      return unknownName(path.isEmpty() ? m.group(1) : path, line, column, scope);
+      if (path.isEmpty()) {
+        // An unknown function: CEL positions it at the `(`; point at the name instead.
+        path = m.group(1);
+        column = nameStartBefore(expression, line, column, path);
+      }
+      if (path.equals("has")) {
+        return new Issue(line, column, path.length(), "`has()` is not available in policy conditions",
+            Optional.of(OPTIONAL_KEY_HINT));
+      }
+      return unknownName(path, line, column, scope);
     }
     int candidates = msg.indexOf(" (candidates:");
     if (msg.startsWith("found no matching overload") && candidates > 0) {
@@ -127,7 +144,8 @@ final class ConditionCompiler {
           column,
           path.length(),
           "`" + path + "` cannot be used here",
-          Optional.of("request fields always have a value (missing ones take their documented defaults); use `has()` only on `action.payload` keys"));
+          Optional.of("request fields always have a value (missing ones take their documented defaults); "
+              + OPTIONAL_KEY_HINT));
     }
     String root = path.contains(".") ? path.substring(0, path.indexOf('.')) : path;
     boolean knownRoot = visible.stream().anyMatch(v -> v.startsWith(root + "."));
@@ -145,8 +163,18 @@ final class ConditionCompiler {
     return new Issue(line, column, path.length(), message, hint);
   }
 
+  /** The 1-based column where {@code name} starts if it ends right before {@code column}. */
+  private static int nameStartBefore(String expression, int line, int column, String name) {
+    String[] lines = expression.split("\n", -1);
+    if (line > lines.length) {
+      return column;
+    }
+    String before = lines[line - 1].substring(0, Math.min(column - 1, lines[line - 1].length())).stripTrailing();
+    return before.endsWith(name) ? before.length() - name.length() + 1 : column;
+  }
+
   /** The longest identifier path ({@code a.b.c}) starting at the 1-based line and column. */
-  private static String dottedPathAt(String expression, int line, int column) {
+  static String dottedPathAt(String expression, int line, int column) {
     String[] lines = expression.split("\n", -1);
     if (line > lines.length) {
       return "";

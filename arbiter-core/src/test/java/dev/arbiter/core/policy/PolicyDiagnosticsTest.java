@@ -107,6 +107,26 @@ class PolicyDiagnosticsTest {
   }
 
   @Test
+  void check_whenConditionCallsHas_pointsAtItAndSuggestsInOnThePayload() {
+    List<PolicyDiagnostic> d =
+        diagnostics(
+            "gates.yaml",
+            """
+            gates:
+              - id: ticket
+                when: action.class == "deploy" && !has(action.payload.ticket)
+                effect: deny
+                reason: r
+            """);
+
+    assertThat(d).singleElement().satisfies(diag -> {
+      assertThat(diag.message()).isEqualTo("`has()` is not available in policy conditions");
+      assertThat(diag.hint()).contains("test for an optional payload key with `\"key\" in action.payload`");
+      assertThat(diag.span()).get().extracting(ExpressionSpan::column, ExpressionSpan::length).containsExactly(30, 3);
+    });
+  }
+
+  @Test
   void check_whenUnknownVariable_listsTheVariables() {
     List<PolicyDiagnostic> d =
         diagnostics(
@@ -265,5 +285,91 @@ class PolicyDiagnosticsTest {
     assertThatThrownBy(() -> PolicyBundles.loadDirectory(dir))
         .isInstanceOf(BundleReadException.class)
         .hasMessageContaining("duplicate key `version`");
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {
+        "version: \"1\"\nclasses: {deploy: {tools: [&t deployer]}, write: {tools: [*t]}}\n",
+        "version: \"1\"\nclasses: {deploy: &c {tools: [deployer]}}\n",
+        "version: \"1\"\nclasses: &all {deploy: {tools: [deployer]}}\n",
+        "version: \"1\"\nclasses: {deploy: {tools: [deployer]}, write: *c}\n",
+        "version: \"1\"\n&k classes: {deploy: {tools: [deployer]}}\n",
+        "version: \"1\"\nclasses: {*k : {tools: [deployer]}}\n",
+        "version: &v \"1\"\nclasses: {deploy: {tools: [deployer]}}\n",
+        "version: !!str &v 1\nclasses: {deploy: {tools: [deployer]}}\n",
+      })
+  void load_whenYamlHasAnchorOrAlias_isReadError(String bundleYaml) {
+    TestBundles.write(dir, Map.of("bundle.yaml", bundleYaml));
+
+    assertThatThrownBy(() -> PolicyBundles.loadDirectory(dir))
+        .isInstanceOf(BundleReadException.class)
+        .hasMessageStartingWith("bundle.yaml:")
+        .hasMessageMatching("(?s).*(YAML anchor `&|YAML alias `\\*|malformed YAML).*");
+  }
+
+  @Test
+  void load_whenAliasNamesATool_isRefusedRatherThanAllowingToolNamedAfterTheAnchor() {
+    TestBundles.write(dir, Map.of("bundle.yaml",
+        "version: \"1\"\nclasses: {deploy: {tools: [&t deployer]}, write: {tools: [*t]}}\n"));
+
+    assertThatThrownBy(() -> PolicyBundles.loadDirectory(dir))
+        .isInstanceOf(BundleReadException.class)
+        .hasMessage("bundle.yaml:2:28: YAML anchor `&t` is not supported: anchors and aliases are refused in policy files");
+  }
+
+  @Test
+  void load_whenAliasAppearsWithoutAnchor_isReadError() {
+    TestBundles.write(dir, Map.of("bundle.yaml", "version: \"1\"\nclasses: {write: {tools: [*t]}}\n"));
+
+    assertThatThrownBy(() -> PolicyBundles.loadDirectory(dir))
+        .isInstanceOf(BundleReadException.class)
+        .hasMessageContaining("bundle.yaml:");
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {".nan", ".NaN", "-.inf", ".inf", "0_0.5", "0x1", "1_0", "1e400"})
+  void check_whenWeightIsNotAFiniteDecimal_reportsItInsteadOfCrashing(String weight) {
+    List<PolicyDiagnostic> d =
+        diagnostics("risk.yaml", "factors:\n  - {id: f, when: \"true\", weight: " + weight + ", reason: r}\n");
+
+    assertThat(d).singleElement().satisfies(diag -> {
+      assertThat(diag.message()).isEqualTo("`weight` must be a finite decimal number, found `" + weight + "`");
+      assertThat(diag.subject()).isEqualTo("risk factor `f`");
+      assertThat(diag.line()).isEqualTo(2);
+    });
+  }
+
+  @Test
+  void check_whenThresholdIsNaN_reportsIt() {
+    List<PolicyDiagnostic> d = diagnostics("bundle.yaml",
+        TestBundles.BUNDLE_YAML + "bands: {thresholds: {medium: .NaN}}\n");
+
+    assertThat(d).extracting(PolicyDiagnostic::message)
+        .containsExactly("`medium` must be a finite decimal number, found `.NaN`");
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource(
+      delimiter = '|',
+      value = {
+        "99999999999999999999s|`99999999999999999999s` is longer than the maximum of 365 days",
+        "999999999999999999d|`999999999999999999d` is longer than the maximum of 365 days",
+        "PT99999999999999999H|`PT99999999999999999H` is not a positive duration",
+        "40000000000000000s|`40000000000000000s` is longer than the maximum of 365 days",
+        "366d|`366d` is longer than the maximum of 365 days",
+        "P365DT1S|`P365DT1S` is longer than the maximum of 365 days",
+      })
+  void check_whenTtlOverflowsOrExceedsTheCap_reportsIt(String ttl, String message) {
+    List<PolicyDiagnostic> d = diagnostics("bundle.yaml", TestBundles.BUNDLE_YAML + "ttls: {approval: " + ttl + "}\n");
+
+    assertThat(d).extracting(PolicyDiagnostic::message).containsExactly(message);
+  }
+
+  @Test
+  void check_whenTtlIsExactlyTheCap_compiles() throws Exception {
+    TestBundles.write(dir, Map.of("bundle.yaml", TestBundles.BUNDLE_YAML + "ttls: {approval: 365d, decision: 8760h}\n"));
+
+    assertThat(PolicyBundles.loadDirectory(dir).approvalTtl()).hasDays(365);
   }
 }

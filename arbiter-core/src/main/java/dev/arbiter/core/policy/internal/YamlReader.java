@@ -1,6 +1,7 @@
 package dev.arbiter.core.policy.internal;
 
 import dev.arbiter.core.policy.PolicyDiagnostic;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -16,6 +17,9 @@ import java.util.regex.Pattern;
  * reports every error.
  */
 public final class YamlReader {
+  /** The longest duration a bundle may set (TTLs): 365 days. */
+  public static final Duration MAX_DURATION = Duration.ofDays(365);
+
   private static final Pattern SHORT_DURATION = Pattern.compile("^(\\d+)([smhd])$");
 
   private final String file;
@@ -94,7 +98,20 @@ public final class YamlReader {
       error(s.get(), subject, key, "`" + key + "` must be a number, found `" + s.get().text() + "`", Optional.empty());
       return Optional.empty();
     }
-    return Optional.of(Double.parseDouble(s.get().text()));
+    // YAML also spells numbers `.nan`, `-.inf`, `0x1` and `1_0`; only plain finite decimals are
+    // accepted, so a weight or threshold is exactly what it looks like.
+    double d;
+    try {
+      d = new BigDecimal(s.get().text()).doubleValue();
+    } catch (NumberFormatException e) {
+      d = Double.NaN;
+    }
+    if (!Double.isFinite(d)) {
+      error(s.get(), subject, key, "`" + key + "` must be a finite decimal number, found `" + s.get().text() + "`",
+          Optional.of("write e.g. `0.25`; `.nan`, `.inf`, hexadecimal and `_` separators are not accepted"));
+      return Optional.empty();
+    }
+    return Optional.of(d);
   }
 
   public Optional<Integer> integer(YamlNode.Mapping m, String key, boolean required, String subject) {
@@ -151,7 +168,12 @@ public final class YamlReader {
     return out;
   }
 
-  /** A duration written {@code 90s}, {@code 15m}, {@code 4h}, {@code 1d} or ISO-8601 ({@code PT15M}). */
+  /**
+   * A duration written {@code 90s}, {@code 15m}, {@code 4h}, {@code 1d} or ISO-8601 ({@code PT15M}),
+   * positive and at most {@link #MAX_DURATION}. Bundle durations are TTLs added to the clock; the cap
+   * keeps every expiry representable (an unbounded one overflowed {@code Instant.plus} only when an
+   * approval arrived, long after {@code policy check} had passed it).
+   */
   public Optional<Duration> duration(YamlNode.Mapping m, String key, String subject) {
     Optional<YamlNode.Scalar> s = scalar(m, key, false, subject);
     if (s.isEmpty()) {
@@ -160,21 +182,29 @@ public final class YamlReader {
     String text = s.get().text().trim();
     Matcher mm = SHORT_DURATION.matcher(text);
     Duration d = null;
-    if (mm.matches()) {
-      long n = Long.parseLong(mm.group(1));
-      d =
-          switch (mm.group(2)) {
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-          };
-    } else {
-      try {
+    boolean overflow = false;
+    try {
+      if (mm.matches()) {
+        long n = Long.parseLong(mm.group(1));
+        d =
+            switch (mm.group(2)) {
+              case "s" -> Duration.ofSeconds(n);
+              case "m" -> Duration.ofMinutes(n);
+              case "h" -> Duration.ofHours(n);
+              default -> Duration.ofDays(n);
+            };
+      } else {
         d = Duration.parse(text);
-      } catch (DateTimeParseException e) {
-        d = null;
       }
+    } catch (NumberFormatException | ArithmeticException e) {
+      overflow = true; // digits only, so too many of them
+    } catch (DateTimeParseException e) {
+      d = null;
+    }
+    if (overflow || (d != null && d.compareTo(MAX_DURATION) > 0)) {
+      error(s.get(), subject, key, "`" + text + "` is longer than the maximum of 365 days",
+          Optional.of("a TTL is at most `365d`"));
+      return Optional.empty();
     }
     if (d == null || d.isNegative() || d.isZero()) {
       error(

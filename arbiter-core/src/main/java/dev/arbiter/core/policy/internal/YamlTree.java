@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import dev.arbiter.core.policy.BundleReadException;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -11,13 +12,18 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Parses one YAML document into {@link YamlNode}s with positions. Duplicate keys and multiple
- * documents are malformed input ({@link BundleReadException}), never "last one wins".
+ * Parses one YAML document into {@link YamlNode}s with positions. Duplicate keys, multiple
+ * documents, anchors and aliases are malformed input ({@link BundleReadException}), never "last
+ * one wins" or a silently wrong value.
  */
 public final class YamlTree {
   private static final YAMLFactory FACTORY = YAMLFactory.builder().build();
+  /** Node properties at a token's position: an optional tag, then an anchor. */
+  private static final Pattern SCALAR_ANCHOR = Pattern.compile("(?:![^\\s]*\\s+)?&([^\\s,\\]}]+)");
 
   private YamlTree() {}
 
@@ -44,6 +50,7 @@ public final class YamlTree {
     JsonLocation loc = p.currentTokenLocation();
     int line = loc.getLineNr();
     int col = loc.getColumnNr();
+    refuseAnchorsAndAliases(file, p, lines, line, col);
     JsonToken t = p.currentToken();
     switch (t) {
       case START_OBJECT -> {
@@ -56,6 +63,7 @@ public final class YamlTree {
             throw new BundleReadException(
                 file + ":" + kl.getLineNr() + ":" + kl.getColumnNr() + ": duplicate key `" + key + "`");
           }
+          refuseAnchorsAndAliases(file, p, lines, kl.getLineNr(), kl.getColumnNr());
           p.nextToken();
           keys.put(key, new int[] {kl.getLineNr(), kl.getColumnNr()});
           entries.put(key, read(file, p, lines));
@@ -90,6 +98,35 @@ public final class YamlTree {
       }
       default -> throw new BundleReadException(
           file + ":" + line + ":" + col + ": unsupported YAML token " + t);
+    }
+  }
+
+  /**
+   * Anchors ({@code &x}) and aliases ({@code *x}) are unsupported input. Jackson reports an alias
+   * as a string holding the anchor's name, so {@code tools: [*t]} would silently allow a tool
+   * named {@code t}; expanding them instead would invite alias bombs. Neither is worth it in a
+   * policy file, so both are refused where they appear. Jackson reports anchors on mappings and
+   * sequences ({@code getObjectId()}) but drops them on scalars, whose token position is the
+   * start of the node's properties; so the source text at that position is checked too.
+   */
+  private static void refuseAnchorsAndAliases(String file, JsonParser p, String[] lines, int line, int col)
+      throws IOException, BundleReadException {
+    if (!(p instanceof YAMLParser y)) {
+      return;
+    }
+    String where = file + ":" + line + ":" + col + ": ";
+    if (y.isCurrentAlias()) {
+      throw new BundleReadException(where + "YAML alias `*" + y.getText()
+          + "` is not supported: write the value out");
+    }
+    Object anchor = y.getObjectId();
+    if (anchor == null && line >= 1 && line <= lines.length && col >= 1 && col <= lines[line - 1].length()) {
+      Matcher m = SCALAR_ANCHOR.matcher(lines[line - 1].substring(col - 1));
+      anchor = m.lookingAt() ? m.group(1) : null;
+    }
+    if (anchor != null) {
+      throw new BundleReadException(where + "YAML anchor `&" + anchor
+          + "` is not supported: anchors and aliases are refused in policy files");
     }
   }
 
