@@ -15,8 +15,6 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,6 +78,12 @@ public final class BurnStore implements AutoCloseable {
   private final java.util.concurrent.CountDownLatch closeDone = new java.util.concurrent.CountDownLatch(1);
   private final Thread committer;
   private final Duration answerTimeout;
+  /** When the committer took the group it is working on ({@link System#nanoTime}), 0 while it waits for burns. */
+  private volatile long busySince;
+  /** The group the committer is working on (what the watchdog fails if the disk stalls). */
+  private volatile List<Burn> current = List.of();
+  /** Breaks the store when the committer has been on one group for longer than {@link #answerTimeout}. */
+  private final Thread watchdog;
 
   /** What makes a committed group durable (tests put a slow or failing one in front of the real one). */
   @FunctionalInterface
@@ -95,6 +99,32 @@ public final class BurnStore implements AutoCloseable {
     this.wal = wal;
     this.flush = flush;
     this.committer = Thread.ofPlatform().name("burn-commit").daemon(true).start(this::commitLoop);
+    this.watchdog = Thread.ofPlatform().name("burn-watchdog").daemon(true).start(this::watch);
+  }
+
+  /**
+   * A disk that does not answer within {@link #answerTimeout} (a stalled fsync) breaks the store:
+   * the group in flight and every queued burn are failed, and every later burn is refused (and
+   * {@code /health} says so) rather than each caller waiting in turn. One thread checks, four times
+   * per timeout, so that callers can wait without a timer of their own: a timed wait per burn cost
+   * ~10% of the gateway's throughput (BENCHMARKS.md, tenth session).
+   */
+  private void watch() {
+    long period = Math.max(1, answerTimeout.toMillis() / 4);
+    while (!closed || committer.isAlive()) {
+      try {
+        Thread.sleep(period);
+      } catch (InterruptedException e) {
+        return; // close() stops it
+      }
+      long since = busySince;
+      if (since != 0 && broken == null && System.nanoTime() - since > answerTimeout.toNanos()) {
+        breakFor(current, new BurnStoreUnavailableException("burn store " + file + " did not answer within "
+            + answerTimeout.toSeconds() + " s (a stalled disk?); every burn is refused until the gateway is restarted", null));
+        LOG.error("burn store {}: no answer from the disk within {} s; refusing every burn until a restart", file,
+            answerTimeout.toSeconds());
+      }
+    }
   }
 
   /**
@@ -222,23 +252,16 @@ public final class BurnStore implements AutoCloseable {
   }
 
   /**
-   * Waits for the committer's answer, at most {@link #answerTimeout}; an interrupt does not lose it
-   * (it is kept for the caller). A disk that does not answer in that time breaks the store: every
-   * burn is refused from then on (and {@code /health} says so) rather than each caller waiting in turn.
+   * Waits for the committer's answer; an interrupt does not lose it (it is kept for the caller). The
+   * wait is bounded all the same: {@link #watch} fails every waiting burn once the disk has not
+   * answered for {@link #answerTimeout}.
    */
   private <T> T await(CompletableFuture<T> answer) throws BurnStoreUnavailableException {
     boolean interrupted = false;
-    long deadline = System.nanoTime() + answerTimeout.toNanos();
     try {
       while (true) {
         try {
-          return answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-          BurnStoreUnavailableException stalled = new BurnStoreUnavailableException("burn store " + file
-              + " did not answer within " + answerTimeout.toSeconds() + " s (a stalled disk?); every burn is refused"
-              + " until the gateway is restarted", null);
-          breakFor(List.of(), stalled);
-          throw stalled;
+          return answer.get();
         } catch (InterruptedException e) {
           interrupted = true; // the answer is coming either way, and it must not be lost
         } catch (ExecutionException e) {
@@ -271,6 +294,8 @@ public final class BurnStore implements AutoCloseable {
       }
       queue.drainTo(group, MAX_GROUP - 1);
       boolean last = group.remove(STOP); // close() queues nothing after it
+      current = List.copyOf(group);
+      busySince = System.nanoTime() | 1; // never 0 while busy
       try {
         if (!group.isEmpty() && commitGroup(group)) {
           flushGroup(group);
@@ -282,6 +307,8 @@ public final class BurnStore implements AutoCloseable {
         breakFor(group, new BurnStoreUnavailableException("burn store " + file + " failed: " + e, e));
         throw e;
       }
+      busySince = 0;
+      current = List.of();
       if (last || broken != null) {
         return;
       }
@@ -457,6 +484,7 @@ public final class BurnStore implements AutoCloseable {
       // (a stalled disk) must not hold a shutdown forever: then the file is left to the process's exit.
       Duration closeTimeout = answerTimeout.multipliedBy(3); // 30 s by default
       uninterruptibly(() -> committer.join(closeTimeout));
+      watchdog.interrupt();
       List<Burn> left = new ArrayList<>();
       queue.drainTo(left);
       left.remove(STOP); // the committer had stopped already (a broken store)

@@ -100,11 +100,10 @@ public final class ToolCallHandler implements AutoCloseable {
    * is executing is answered and its outcome recorded before the gateway stops.
    */
   public void handle(Context ctx) throws Refusal {
-    synchronized (calls) {
-      if (calls.stopping) {
-        throw new Refusal(Refusal.Kind.GATEWAY_STOPPING, "the gateway is stopping; nothing was burned or forwarded", null);
-      }
-      calls.inFlight++;
+    inFlight.incrementAndGet(); // before the check: drain() either sees this call or the call sees stopping
+    if (stopping) {
+      completed();
+      throw new Refusal(Refusal.Kind.GATEWAY_STOPPING, "the gateway is stopping; nothing was burned or forwarded", null);
     }
     ctx.attribute(COUNTED, Boolean.TRUE);
     call(ctx);
@@ -112,20 +111,16 @@ public final class ToolCallHandler implements AutoCloseable {
 
   /** The exchange of a call {@link #handle} counted is complete: its answer was sent (or the client left). */
   public void completed() {
-    synchronized (calls) {
-      if (--calls.inFlight == 0) {
-        calls.notifyAll();
+    if (inFlight.decrementAndGet() == 0 && stopping) {
+      synchronized (drained) {
+        drained.notifyAll();
       }
     }
   }
 
-  /** Calls in flight, and whether new ones are still taken (guarded by itself). */
-  private static final class Calls {
-    int inFlight;
-    boolean stopping;
-  }
-
-  private final Calls calls = new Calls();
+  private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+  private volatile boolean stopping;
+  private final Object drained = new Object();
 
   /**
    * Refuses new calls (503 {@code gateway-stopping}) and waits up to {@code timeout} for the calls in
@@ -134,17 +129,18 @@ public final class ToolCallHandler implements AutoCloseable {
   public boolean drain(java.time.Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     boolean interrupted = false;
-    synchronized (calls) {
-      calls.stopping = true;
+    stopping = true;
+    synchronized (drained) {
       try {
-        while (calls.inFlight > 0) {
+        while (inFlight.get() > 0) {
           long left = deadline - System.nanoTime();
           if (left <= 0) {
-            LOG.warn("stopping with {} call(s) still in flight after {} s", calls.inFlight, timeout.toSeconds());
+            LOG.warn("stopping with {} call(s) still in flight after {} s", inFlight.get(), timeout.toSeconds());
             return false;
           }
           try {
-            java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(calls, left);
+            // at most 50 ms: a completion between the check and the wait is seen at the next round
+            drained.wait(Math.max(1, Math.min(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left), 50)));
           } catch (InterruptedException e) {
             interrupted = true; // the shutdown goes on; the calls still get their time
           }
