@@ -316,12 +316,19 @@ public final class ServeCommand implements Callable<Integer> {
       store = SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.CREATE_IF_MISSING);
     } catch (NotALedgerException e) {
       throw CliFailure.badInput(e.getMessage());
+    } catch (dev.arbiter.ledger.store.CorruptLedgerException e) {
+      // tampered storage (an altered schema, a planted trigger) is an integrity failure, not an outage:
+      // exit 1, which a supervisor must not treat as transient and restart on
+      throw CliFailure.verification("refusing to start: the ledger fails its check: " + e.getMessage());
     } catch (LedgerStoreException e) {
       throw CliFailure.unavailable(e.getMessage(), e);
     }
     try {
       return Ledger.open(store, key.key(), Clock.systemUTC(), LedgerOptions.defaults());
     } catch (LedgerIntegrityException e) {
+      store.close();
+      throw CliFailure.verification("refusing to start: the ledger fails its check: " + e.getMessage());
+    } catch (dev.arbiter.ledger.store.CorruptLedgerException e) {
       store.close();
       throw CliFailure.verification("refusing to start: the ledger fails its check: " + e.getMessage());
     } catch (LedgerStoreException e) {

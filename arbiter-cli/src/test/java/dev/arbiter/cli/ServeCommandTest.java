@@ -103,6 +103,27 @@ class ServeCommandTest {
     assertThat(r.err()).contains("readable by others").contains("chmod 600");
   }
 
+  /** Tampered storage is an integrity failure (exit 1), not an outage a supervisor would restart on. */
+  @Test
+  void serve_refusesALedgerWithAPlantedTrigger_exit1() throws Exception {
+    Path data = dir.resolve("data");
+    Path keys = data.resolve("keys");
+    Files.createDirectories(keys, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
+    assertThat(CliRun.of("keys", "generate", "--out", keys.toString(), "--name", "ledger").exitCode()).isZero();
+    assertThat(CliRun.of("ledger", "bench", "--db", data.resolve("ledger.db").toString(), "--ledger-key",
+        keys.resolve("ledger.key").toString(), "--events", "10", "--warmup-events", "0").exitCode()).isZero();
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve("ledger.db"));
+        var st = c.createStatement()) {
+      st.execute("CREATE TRIGGER zz BEFORE INSERT ON entries BEGIN SELECT RAISE(IGNORE); END");
+    }
+
+    CliRun r = CliRun.of("serve", "--data-dir", data.toString(), "--bundle", "../examples/policy", "--port", "0");
+
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err()).contains("refusing to start");
+  }
+
   @Test
   void serve_rejectsAnUnknownRole_exit2() {
     CliRun r = CliRun.of("serve", "--role", "ledger", "--data-dir", dir.toString());

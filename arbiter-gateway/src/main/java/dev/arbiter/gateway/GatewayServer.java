@@ -62,6 +62,7 @@ public final class GatewayServer implements AutoCloseable {
           config.clock(), config.skew());
       handler = new ToolCallHandler(config.toolsByName(), grants, burns, config.recorder(),
           config.gatewayKey(), config.clock());
+      ToolCallHandler counted = handler;
       Javalin app = Javalin.create(cfg -> {
         cfg.showJavalinBanner = false;
         cfg.startupWatcherEnabled = false;
@@ -70,6 +71,20 @@ public final class GatewayServer implements AutoCloseable {
         cfg.http.prefer405over404 = true;
         cfg.http.responseBufferSize = 4096; // the per-response copy buffer; unset it is 32 KiB (see HttpApi)
         cfg.jetty.modifyHttpConfiguration(http -> http.setMinRequestDataRate(MIN_REQUEST_DATA_RATE));
+        // Counted calls are uncounted once their exchange is complete (the answer sent): a listener on
+        // every connector, attached as the connector is added, before the first connection is accepted
+        // (a connection keeps the listeners its connector had when it was accepted).
+        cfg.jetty.modifyServer(server -> server.addEventListener(new org.eclipse.jetty.util.component.Container.Listener() {
+          @Override
+          public void beanAdded(org.eclipse.jetty.util.component.Container parent, Object child) {
+            if (child instanceof org.eclipse.jetty.server.AbstractConnector c) {
+              c.addBean(completions(counted));
+            }
+          }
+
+          @Override
+          public void beanRemoved(org.eclipse.jetty.util.component.Container parent, Object child) {}
+        }));
       });
       HttpProblems.requireLoopbackHost(app, config.host());
       app.post("/tools/{tool}", handler::handle);
@@ -84,18 +99,6 @@ public final class GatewayServer implements AutoCloseable {
       });
       HttpProblems.install(app);
       app.start(config.host(), config.port());
-      ToolCallHandler counted = handler;
-      org.eclipse.jetty.server.HttpChannel.Listener completions = new org.eclipse.jetty.server.HttpChannel.Listener() {
-        @Override
-        public void onComplete(org.eclipse.jetty.server.Request request) {
-          if (request.getAttribute(ToolCallHandler.COUNTED) != null) {
-            counted.completed();
-          }
-        }
-      };
-      for (org.eclipse.jetty.server.Connector c : app.jettyServer().server().getConnectors()) {
-        ((org.eclipse.jetty.server.AbstractConnector) c).addBean(completions);
-      }
       java.time.Duration longest = config.toolsByName().values().stream().map(dev.arbiter.gateway.ToolRoute::timeout)
           .max(java.time.Duration::compareTo).orElse(java.time.Duration.ZERO);
       return new GatewayServer(app, handler, burns, longest.plus(DRAIN_MARGIN));
@@ -106,6 +109,17 @@ public final class GatewayServer implements AutoCloseable {
       burns.close();
       throw e;
     }
+  }
+
+  private static org.eclipse.jetty.server.HttpChannel.Listener completions(ToolCallHandler handler) {
+    return new org.eclipse.jetty.server.HttpChannel.Listener() {
+      @Override
+      public void onComplete(org.eclipse.jetty.server.Request request) {
+        if (request.getAttribute(ToolCallHandler.COUNTED) != null) {
+          handler.completed();
+        }
+      }
+    };
   }
 
   /** The port actually listened on (useful when configured with 0). */

@@ -93,4 +93,24 @@ class SecretInPayloadTest extends ServerTest {
     assertThat(r.body()).contains("secret_found").doesNotContain(TOKEN);
     assertThat(t.entries(id)).hasSize(before);
   }
+  /** Review: the class and payload keys were not scanned, and the deny reason quoted the tool. */
+  @Test
+  void secretsInTheToolTheClassOrAPayloadKey_areNeitherEchoedNorRecorded() throws Exception {
+    for (String body : new String[] {
+        "{\"action\": {\"class\": \"deploy\", \"tool\": \"" + TOKEN + "\", \"payload\": {}},"
+            + " \"context\": {\"actor\": {\"id\": \"agent-7\"}, \"environment\": \"production\"}}",
+        "{\"action\": {\"class\": \"" + TOKEN + "\", \"payload\": {}}, \"context\": {\"actor\": {\"id\": \"agent-7\"}}}",
+        "{\"action\": {\"class\": \"read\", \"tool\": \"grafana\", \"payload\": {\"" + TOKEN + "\": 1, \"ok\": 2}},"
+            + " \"context\": {\"actor\": {\"id\": \"agent-7\"}, \"environment\": \"dev\"}}"}) {
+      TestServer.Response r = t.post("/v1/decisions", java.util.UUID.randomUUID().toString(), body);
+
+      assertThat(r.status()).as(r.toString()).isEqualTo(201);
+      assertThat(r.json().get("status").asText()).isEqualTo("denied");
+      assertThat(r.body()).contains("github_token").doesNotContain(TOKEN);
+      String id = r.json().get("decision_id").asText();
+      for (StoredEntry e : t.ledger.store().query(new EntryQuery(id, null, 0, 100))) {
+        assertThat(new String(e.envelope(), StandardCharsets.UTF_8)).as(e.eventType()).doesNotContain(TOKEN);
+      }
+    }
+  }
 }

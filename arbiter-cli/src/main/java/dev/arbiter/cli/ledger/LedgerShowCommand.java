@@ -61,7 +61,7 @@ public final class LedgerShowCommand implements Callable<Integer> {
       for (StoredEntry e : entries) {
         JsonNode env;
         try {
-          env = StrictJson.parse(e.envelope());
+          env = StrictJson.parseRecorded(e.envelope());
         } catch (RuntimeException ex) {
           env = null;
         }

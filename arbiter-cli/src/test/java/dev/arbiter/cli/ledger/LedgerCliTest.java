@@ -60,6 +60,30 @@ class LedgerCliTest {
     }
   }
 
+  /** Earlier engines recorded requests up to Jackson's 1,000 levels: show must read what verify accepts. */
+  @Test
+  void show_readsEnvelopesNestedDeeperThanInputsMayBe() throws Exception {
+    Path deep = dir.resolve("deep.db");
+    SigningKey key = SigningKey.load(priv);
+    try (dev.arbiter.ledger.Ledger ledger = dev.arbiter.ledger.Ledger.open(
+        dev.arbiter.ledger.store.sqlite.SqliteLedgerStore.open(deep, dev.arbiter.ledger.store.sqlite.SqliteLedgerStore.Mode.CREATE_IF_MISSING),
+        key, java.time.Clock.systemUTC(), dev.arbiter.ledger.LedgerOptions.defaults())) {
+      com.fasterxml.jackson.databind.node.ObjectNode payload = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+      com.fasterxml.jackson.databind.node.ArrayNode inner = payload.putArray("n");
+      for (int i = 0; i < 990; i++) {
+        inner = inner.addArray();
+      }
+      ledger.append(new dev.arbiter.ledger.event.EventDraft("dec_deep", "decision.created", "sha256:p",
+          new dev.arbiter.ledger.event.Actor("agent", "agent"), payload)).join();
+    }
+    assertThat(CliRun.of("ledger", "verify", "--db", deep.toString(), "--key", pub.toString()).exitCode()).isZero();
+
+    CliRun show = CliRun.of("ledger", "show", "--db", deep.toString(), "--json");
+
+    assertThat(show.exitCode()).as(show.toString()).isZero();
+    assertThat(show.out()).contains("decision.created");
+  }
+
   @Test
   void bench_closedLoop_keepsOneAppendInFlightPerWriter() throws Exception {
     // One writer: each append waits for the last one's receipt, so each is its own commit batch

@@ -44,8 +44,10 @@ public final class StrictJson {
    */
   public static final int MAX_DEPTH = JsonDepth.STRICT;
 
-  private static final ObjectMapper INTERNAL = newStrictMapper();
-  private static final ObjectMapper SHARED = newStrictMapper();
+  private static final ObjectMapper INTERNAL = newStrictMapper(MAX_DEPTH);
+  private static final ObjectMapper RECORDED = newStrictMapper(JsonDepth.STORED);
+  private static final ObjectReader RECORDED_READER = RECORDED.reader();
+  private static final ObjectMapper SHARED = newStrictMapper(MAX_DEPTH);
   private static final ObjectReader TREE_READER = INTERNAL.reader();
 
   private StrictJson() {}
@@ -69,12 +71,24 @@ public final class StrictJson {
    * @throws JsonInputException with line, column and JSON path if the bytes are not strict JSON
    */
   public static JsonNode parse(byte[] json) {
+    return parse(json, INTERNAL, TREE_READER);
+  }
+
+  /**
+   * {@link #parse} for what a ledger recorded, at any version: nesting up to {@link
+   * JsonDepth#STORED} (earlier versions accepted requests up to Jackson's 1,000 levels).
+   */
+  public static JsonNode parseRecorded(byte[] json) {
+    return parse(json, RECORDED, RECORDED_READER);
+  }
+
+  private static JsonNode parse(byte[] json, ObjectMapper mapper, ObjectReader reader) {
     Objects.requireNonNull(json, "json");
     rejectNonUtf8Encodings(json);
     char[] text = decodeUtf8(json);
     JsonNode node;
-    try (JsonParser parser = INTERNAL.getFactory().createParser(text)) {
-      node = TREE_READER.readTree(parser);
+    try (JsonParser parser = mapper.getFactory().createParser(text)) {
+      node = reader.readTree(parser);
     } catch (JsonProcessingException e) {
       throw translate(e);
     } catch (IOException e) {
@@ -175,7 +189,7 @@ public final class StrictJson {
     return "[\"" + shown.replace("\\", "\\\\").replace("\"", "\\\"") + "\"]";
   }
 
-  private static ObjectMapper newStrictMapper() {
+  private static ObjectMapper newStrictMapper(int maxDepth) {
     JsonFactory factory =
         JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -187,7 +201,7 @@ public final class StrictJson {
             .disable(JsonReadFeature.ALLOW_LEADING_ZEROS_FOR_NUMBERS)
             .disable(JsonReadFeature.ALLOW_TRAILING_COMMA)
             .disable(JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS)
-            .streamReadConstraints(JsonDepth.constraints(MAX_DEPTH))
+            .streamReadConstraints(JsonDepth.constraints(maxDepth))
             .build();
     return JsonMapper.builder(factory)
         .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)

@@ -22,6 +22,8 @@ import java.util.function.Function;
  */
 public final class GrantCodec {
   public static final String TYPE = "arbiter-grant+jwt";
+  /** The environment of a grant whose engine did not state one (no route pinned to environments takes it). */
+  public static final String UNKNOWN_ENVIRONMENT = "";
   private static final Set<String> FIELDS = new TreeSet<>(Set.of("grant_id", "decision_id", "action_class", "tool",
       "target", "environment", "payload_hash", "policy_hash", "receipt", "not_before", "expires_at", "nonce"));
 
@@ -64,12 +66,16 @@ public final class GrantCodec {
       JsonNode n = StrictJson.parse(payload);
       Set<String> names = new TreeSet<>();
       n.fieldNames().forEachRemaining(names::add);
-      if (!names.equals(FIELDS)) {
+      // A grant of an engine older than the environment claim (tenth session) lacks it: read as an
+      // unknown environment, which a route pinned to environments refuses, any other route takes.
+      boolean legacy = !names.contains("environment") && names.size() == FIELDS.size() - 1;
+      if (!names.equals(FIELDS) && !(legacy && FIELDS.containsAll(names))) {
         throw new GrantRejectedException("malformed", "grant claims must be exactly " + FIELDS);
       }
       JsonNode t = n.get("target");
       return new Grant(text(n, "grant_id"), text(n, "decision_id"), text(n, "action_class"), text(n, "tool"),
-          new Target(text(t, "type"), text(t, "id")), text(n, "environment"), text(n, "payload_hash"), text(n, "policy_hash"),
+          new Target(text(t, "type"), text(t, "id")), legacy ? UNKNOWN_ENVIRONMENT : text(n, "environment"),
+          text(n, "payload_hash"), text(n, "policy_hash"),
           n.get("receipt"), Instant.parse(text(n, "not_before")), Instant.parse(text(n, "expires_at")), text(n, "nonce"));
     } catch (GrantRejectedException e) {
       throw e;

@@ -35,16 +35,20 @@ import java.util.Optional;
 final class PolicyEvaluator {
   private PolicyEvaluator() {}
 
-  static Evaluation evaluate(PolicyBundle bundle, DecisionRequest request) {
+  static Evaluation evaluate(PolicyBundle bundle, DecisionRequest sent) {
     List<String> denies = new ArrayList<>();
-    String cls = request.action().actionClass();
-    if (request.context().actorId().isEmpty()) {
+    if (sent.context().actorId().isEmpty()) {
       denies.add("missing `context.actor.id`: every action needs an accountable actor");
     }
-    for (dev.arbiter.core.secrets.SecretFinding f : dev.arbiter.core.secrets.SecretScanner.scan(request)) {
+    List<dev.arbiter.core.secrets.SecretFinding> findings = dev.arbiter.core.secrets.SecretScanner.scan(sent);
+    for (dev.arbiter.core.secrets.SecretFinding f : findings) {
       denies.add("secret in the request at `" + f.path() + "` (" + f.detector()
           + "): never send credentials through Arbiter; refer to them by name instead");
     }
+    // Everything below reads the redacted request: reasons quote the tool and class, and gates and
+    // factors may quote what they read; none of it may carry the secret into the answer or the ledger.
+    DecisionRequest request = dev.arbiter.core.secrets.SecretScanner.redact(sent, findings);
+    String cls = request.action().actionClass();
     ActionClassRule rule = bundle.actionClasses().get(cls);
     if (rule == null) {
       denies.add("unknown action class `" + cls + "`: this policy does not allow it");

@@ -86,6 +86,7 @@ public final class SecretScanner {
   public static List<SecretFinding> scan(DecisionRequest request) {
     List<SecretFinding> out = new ArrayList<>();
     Action a = request.action();
+    scanString(a.actionClass(), "action.class", out);
     scanString(a.tool(), "action.tool", out);
     scanString(a.intent(), "action.intent", out);
     scanString(a.target().type(), "action.target.type", out);
@@ -118,7 +119,7 @@ public final class SecretScanner {
     Action a = request.action();
     @SuppressWarnings("unchecked")
     Map<String, Object> payload = (Map<String, Object>) redactValue(a.payload(), "action.payload", byPath);
-    Action action = new Action(a.actionClass(), redacted(a.tool(), "action.tool", byPath),
+    Action action = new Action(redacted(a.actionClass(), "action.class", byPath), redacted(a.tool(), "action.tool", byPath),
         redacted(a.intent(), "action.intent", byPath),
         new Target(redacted(a.target().type(), "action.target.type", byPath),
             redacted(a.target().id(), "action.target.id", byPath)), payload);
@@ -138,10 +139,26 @@ public final class SecretScanner {
     return "[redacted:" + detector + "]";
   }
 
+  /**
+   * The path of a map key that is itself a secret: its position, never its text (a finding's path is
+   * shown in the deny reason and recorded).
+   */
+  private static String secretKeyPath(String path, int index) {
+    return path + "{key " + index + "}";
+  }
+
   private static void scanValue(Object value, String path, List<SecretFinding> out) {
     if (value instanceof Map<?, ?> map) {
+      int index = -1;
       for (Map.Entry<?, ?> e : map.entrySet()) {
+        index++;
         String key = String.valueOf(e.getKey());
+        List<SecretFinding> inKey = new ArrayList<>(1);
+        scanString(key, secretKeyPath(path, index), inKey);
+        if (!inKey.isEmpty()) {
+          out.addAll(inKey); // the entry is redacted whole: key and value
+          continue;
+        }
         String child = path + "." + key;
         if (e.getValue() instanceof String s && !s.isBlank() && !REDACTED.matcher(s).matches()
             && !PLACEHOLDER.matcher(s.strip()).matches() && isCredentialField(key)) {
@@ -214,7 +231,18 @@ public final class SecretScanner {
     }
     if (value instanceof Map<?, ?> map) {
       Map<String, Object> copy = new LinkedHashMap<>();
-      map.forEach((k, v) -> copy.put(String.valueOf(k), redactValue(v, path + "." + k, byPath)));
+      int index = -1;
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        index++;
+        String keyDetector = byPath.get(secretKeyPath(path, index));
+        if (keyDetector != null) {
+          String key = placeholder(keyDetector);
+          copy.put(copy.containsKey(key) ? key + "#" + index : key, placeholder(keyDetector));
+        } else {
+          String k = String.valueOf(e.getKey());
+          copy.put(k, redactValue(e.getValue(), path + "." + k, byPath));
+        }
+      }
       return java.util.Collections.unmodifiableMap(copy);
     }
     if (value instanceof List<?> list) {

@@ -547,4 +547,22 @@ class GrantCodecTest {
     String pretty = StrictJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(GRANT.toJson());
     assertThat(verify(handSigned(engineHeader(), pretty.getBytes(UTF_8), ENGINE))).isEqualTo(GRANT);
   }
+  /** A grant of an engine older than the environment claim still verifies, with an unknown environment. */
+  @Test
+  void aGrantWithoutEnvironment_fromAnOlderEngine_isReadWithAnUnknownEnvironment() throws Exception {
+    SigningKey engine = SigningKey.generate(KeyAlgorithm.ED25519, new java.security.SecureRandom());
+    com.fasterxml.jackson.databind.node.ObjectNode claims = GRANT.toJson();
+    claims.remove("environment");
+    String compact = dev.arbiter.core.crypto.CompactJws.sign(GrantCodec.TYPE,
+        dev.arbiter.core.canonical.CanonicalJson.encode(claims), engine);
+
+    Grant g = GrantCodec.verify(compact, kid -> Optional.of(engine.verifyingKey()), NOW, SKEW);
+
+    assertThat(g.environment()).isEqualTo(GrantCodec.UNKNOWN_ENVIRONMENT);
+    assertThat(g.grantId()).isEqualTo(GRANT.grantId());
+    claims.remove("nonce"); // but only that claim may be missing
+    String short2 = dev.arbiter.core.crypto.CompactJws.sign(GrantCodec.TYPE, dev.arbiter.core.canonical.CanonicalJson.encode(claims), engine);
+    assertThatThrownBy(() -> GrantCodec.verify(short2, kid -> Optional.of(engine.verifyingKey()), NOW, SKEW))
+        .isInstanceOf(GrantRejectedException.class);
+  }
 }

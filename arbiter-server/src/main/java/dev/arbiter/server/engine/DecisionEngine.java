@@ -151,7 +151,7 @@ public final class DecisionEngine implements AutoCloseable {
   }
 
   /** How many pending decisions one listing looks at, at most, to find the ones its caller may read. */
-  public static final int MAX_PENDING_SCANNED = 10_000;
+  public static final int MAX_PENDING_SCANNED = 1_000;
 
   /**
    * The oldest pending decisions that {@code readable} accepts, at most {@code limit}, among the
