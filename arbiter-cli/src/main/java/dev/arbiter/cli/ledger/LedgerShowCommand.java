@@ -74,7 +74,7 @@ public final class LedgerShowCommand implements Callable<Integer> {
           ObjectNode o = ((ObjectNode) env).deepCopy();
           o.put("leaf_index", e.leafIndex());
           o.put("entry_hash", hash);
-          out.println(o);
+          out.println(StrictJson.writeRecorded(o));
         } else {
           out.printf("%8d  %s  %-36s %-22s %-18s %s%n", e.leafIndex(), LedgerFiles.printable(env.path("at").asText()),
               LedgerFiles.printable(e.streamId()) + "#" + e.streamSeq(), LedgerFiles.printable(e.eventType()),

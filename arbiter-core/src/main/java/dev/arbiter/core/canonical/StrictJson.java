@@ -82,6 +82,15 @@ public final class StrictJson {
     return parse(json, RECORDED, RECORDED_READER);
   }
 
+  /** Compact JSON text of what {@link #parseRecorded} read ({@code JsonNode.toString()} stops at 1,000 levels). */
+  public static String writeRecorded(JsonNode node) {
+    try {
+      return RECORDED.writeValueAsString(node);
+    } catch (JsonProcessingException e) {
+      throw new JsonInputException("$", -1, -1, e.getOriginalMessage(), e);
+    }
+  }
+
   private static JsonNode parse(byte[] json, ObjectMapper mapper, ObjectReader reader) {
     Objects.requireNonNull(json, "json");
     rejectNonUtf8Encodings(json);
@@ -202,6 +211,7 @@ public final class StrictJson {
             .disable(JsonReadFeature.ALLOW_TRAILING_COMMA)
             .disable(JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS)
             .streamReadConstraints(JsonDepth.constraints(maxDepth))
+            .streamWriteConstraints(com.fasterxml.jackson.core.StreamWriteConstraints.builder().maxNestingDepth(maxDepth).build())
             .build();
     return JsonMapper.builder(factory)
         .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)

@@ -236,8 +236,12 @@ public final class SecretScanner {
         index++;
         String keyDetector = byPath.get(secretKeyPath(path, index));
         if (keyDetector != null) {
+          // a key that neither the request nor the copy has: an entry must never overwrite another
           String key = placeholder(keyDetector);
-          copy.put(copy.containsKey(key) ? key + "#" + index : key, placeholder(keyDetector));
+          for (int n = index; map.containsKey(key) || copy.containsKey(key); n++) {
+            key = placeholder(keyDetector) + "#" + n;
+          }
+          copy.put(key, placeholder(keyDetector));
         } else {
           String k = String.valueOf(e.getKey());
           copy.put(k, redactValue(e.getValue(), path + "." + k, byPath));

@@ -7,6 +7,7 @@ import dev.arbiter.core.decision.DecisionRequestJson;
 import dev.arbiter.core.decision.DecisionRequests;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
@@ -76,5 +77,23 @@ class SecretScannerTest {
         "release checkout 1.42.0");
     assertThat(SecretScanner.scan(r)).isEmpty();
     assertThat(SecretScanner.redact(r, List.of())).isSameAs(r);
+  }
+  /** A secret used as a payload key is redacted with its value, found by position, and never overwrites another entry. */
+  @Test
+  void aSecretKey_isRedactedWithItsValue_withoutOverwritingAnEntryNamedLikeItsPlaceholder() throws Exception {
+    String token = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
+    DecisionRequest r = request("{\"" + token + "\": 1, \"[redacted:github_token]\": \"literal\", "
+        + "\"[redacted:github_token]#0\": 2, \"ok\": {\"" + token + "\": 3}}", "x");
+
+    List<SecretFinding> findings = SecretScanner.scan(r);
+    assertThat(findings).extracting(SecretFinding::path).containsExactly("action.payload{key 0}", "action.payload.ok{key 0}");
+    assertThat(findings.toString()).doesNotContain(token);
+
+    Map<String, Object> payload = SecretScanner.redact(r, findings).action().payload();
+    assertThat(payload).hasSize(4).doesNotContainKey(token);
+    assertThat(payload.get("[redacted:github_token]")).isEqualTo("literal");
+    assertThat(payload.get("[redacted:github_token]#0")).isEqualTo(2L);
+    assertThat(payload.values()).contains("[redacted:github_token]");
+    assertThat(payload.get("ok").toString()).doesNotContain(token);
   }
 }

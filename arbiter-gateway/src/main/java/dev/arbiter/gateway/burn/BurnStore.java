@@ -78,10 +78,14 @@ public final class BurnStore implements AutoCloseable {
   private final java.util.concurrent.CountDownLatch closeDone = new java.util.concurrent.CountDownLatch(1);
   private final Thread committer;
   private final Duration answerTimeout;
-  /** When the committer took the group it is working on ({@link System#nanoTime}), 0 while it waits for burns. */
-  private volatile long busySince;
-  /** The group the committer is working on (what the watchdog fails if the disk stalls). */
-  private volatile List<Burn> current = List.of();
+  /** The group the committer is working on and since when; null while it waits for burns. */
+  private volatile Busy busy;
+
+  /**
+   * One group in the committer's hands, published as one value: the watchdog must never pair one
+   * group's start time with the next group (it would fail a healthy group and let the stuck one pass).
+   */
+  private record Busy(long sinceNanos, List<Burn> group) {}
   /** Breaks the store when the committer has been on one group for longer than {@link #answerTimeout}. */
   private final Thread watchdog;
 
@@ -117,9 +121,9 @@ public final class BurnStore implements AutoCloseable {
       } catch (InterruptedException e) {
         return; // close() stops it
       }
-      long since = busySince;
-      if (since != 0 && broken == null && System.nanoTime() - since > answerTimeout.toNanos()) {
-        breakFor(current, new BurnStoreUnavailableException("burn store " + file + " did not answer within "
+      Busy b = busy;
+      if (b != null && broken == null && System.nanoTime() - b.sinceNanos() > answerTimeout.toNanos()) {
+        breakFor(b.group(), new BurnStoreUnavailableException("burn store " + file + " did not answer within "
             + answerTimeout.toSeconds() + " s (a stalled disk?); every burn is refused until the gateway is restarted", null));
         LOG.error("burn store {}: no answer from the disk within {} s; refusing every burn until a restart", file,
             answerTimeout.toSeconds());
@@ -253,8 +257,9 @@ public final class BurnStore implements AutoCloseable {
 
   /**
    * Waits for the committer's answer; an interrupt does not lose it (it is kept for the caller). The
-   * wait is bounded all the same: {@link #watch} fails every waiting burn once the disk has not
-   * answered for {@link #answerTimeout}.
+   * wait is bounded all the same: {@link #watch} fails every waiting burn once one group has been
+   * with the disk for longer than {@link #answerTimeout}. (A burn queued behind several slow groups,
+   * each just under that, waits for each of them: at most {@link #MAX_QUEUED} / {@link #MAX_GROUP}.)
    */
   private <T> T await(CompletableFuture<T> answer) throws BurnStoreUnavailableException {
     boolean interrupted = false;
@@ -294,8 +299,7 @@ public final class BurnStore implements AutoCloseable {
       }
       queue.drainTo(group, MAX_GROUP - 1);
       boolean last = group.remove(STOP); // close() queues nothing after it
-      current = List.copyOf(group);
-      busySince = System.nanoTime() | 1; // never 0 while busy
+      busy = new Busy(System.nanoTime(), List.copyOf(group));
       try {
         if (!group.isEmpty() && commitGroup(group)) {
           flushGroup(group);
@@ -307,8 +311,7 @@ public final class BurnStore implements AutoCloseable {
         breakFor(group, new BurnStoreUnavailableException("burn store " + file + " failed: " + e, e));
         throw e;
       }
-      busySince = 0;
-      current = List.of();
+      busy = null;
       if (last || broken != null) {
         return;
       }
