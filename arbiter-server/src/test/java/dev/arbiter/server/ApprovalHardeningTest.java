@@ -201,5 +201,13 @@ class ApprovalHardeningTest extends ServerTest {
     var listed = l.json().get("decisions");
     assertThat(listed).hasSize(1);
     assertThat(listed.get(0).get("decision_id").asText()).isEqualTo(transfer);
+
+    t.restart(); // the pending set is rebuilt from the ledger, with what the filter needs
+    var again = t.getAs(TestIdentity.token("carol", "payments-manager"), "/v1/decisions?status=pending_authority&limit=2")
+        .json().get("decisions");
+    assertThat(again).hasSize(1);
+    assertThat(again.get(0).get("decision_id").asText()).isEqualTo(transfer);
+    assertThat(t.getAs(TestIdentity.token("agent-7"), "/v1/decisions?status=pending_authority&limit=10").json()
+        .get("decisions")).as("the proposer sees its own").hasSize(4);
   }
 }

@@ -66,7 +66,9 @@ public final class DecisionEngine implements AutoCloseable {
   private final dev.arbiter.server.config.SecurityConfig security;
   private final Ulid ids;
   private final DecisionCache cache;
-  private final Map<String, Instant> pending = new ConcurrentHashMap<>();
+  /** Pending decisions by id, in id order (ids are time-ordered ULIDs: oldest first). */
+  private final java.util.concurrent.ConcurrentSkipListMap<String, PendingDecision> pending =
+      new java.util.concurrent.ConcurrentSkipListMap<>();
   private final Map<String, CompletableFuture<?>> unconfirmed = new ConcurrentHashMap<>();
   private final java.util.concurrent.locks.ReentrantLock[] locks = new java.util.concurrent.locks.ReentrantLock[256];
   private volatile boolean closed;
@@ -150,22 +152,26 @@ public final class DecisionEngine implements AutoCloseable {
     return security;
   }
 
-  /** How many pending decisions one listing looks at, at most, to find the ones its caller may read. */
-  public static final int MAX_PENDING_SCANNED = 1_000;
+  /** Who may read a decision, from its action class and proposer (the listing's filter). */
+  @FunctionalInterface
+  public interface Readable {
+    boolean test(String actionClass, Optional<String> proposer);
+  }
 
   /**
-   * The oldest pending decisions that {@code readable} accepts, at most {@code limit}, among the
-   * oldest {@value #MAX_PENDING_SCANNED} pending decisions. Filtered while scanning, not after
-   * taking {@code limit}: otherwise decisions of other domains, which agents can create freely,
-   * would hide an approver's own from the listing.
+   * The oldest pending decisions that {@code readable} accepts, at most {@code limit}. Filtered on
+   * what the engine keeps of each pending decision while scanning all of them in id (time) order, so
+   * that decisions of other domains, which agents can create freely, never hide an approver's own,
+   * and only the ones listed are loaded.
    */
-  public List<DecisionState> pendingDecisions(int limit, java.util.function.Predicate<DecisionState> readable)
-      throws EngineException {
-    List<String> ids = pending.keySet().stream().sorted().limit(MAX_PENDING_SCANNED).toList();
+  public List<DecisionState> pendingDecisions(int limit, Readable readable) throws EngineException {
     List<DecisionState> out = new java.util.ArrayList<>();
-    for (String id : ids) {
-      DecisionState d = find(id);
-      if (d.status() == DecisionStatus.PENDING_AUTHORITY && readable.test(d)) {
+    for (Map.Entry<String, PendingDecision> e : pending.entrySet()) {
+      if (!readable.test(e.getValue().actionClass(), e.getValue().proposer())) {
+        continue;
+      }
+      DecisionState d = find(e.getKey());
+      if (d.status() == DecisionStatus.PENDING_AUTHORITY) {
         out.add(d);
         if (out.size() == limit) {
           break;
@@ -276,7 +282,8 @@ public final class DecisionEngine implements AutoCloseable {
           d = d.withApprovals(d.approvals().withGrant(issued.issuedGrant()));
         }
         cache.put(d);
-        d.expiresAt().ifPresent(t -> pending.put(id, t));
+        DecisionState created = d;
+        d.expiresAt().ifPresent(t -> pending.put(id, PendingDecision.of(created, t)));
         result.complete(d);
       });
     } catch (IllegalTransitionException | RuntimeException | Error e) {
@@ -449,8 +456,8 @@ public final class DecisionEngine implements AutoCloseable {
   public int expireDue() {
     Instant now = clock.instant();
     int expired = 0;
-    for (Map.Entry<String, Instant> e : pending.entrySet()) {
-      if (now.isBefore(e.getValue()) || closed) {
+    for (Map.Entry<String, PendingDecision> e : pending.entrySet()) {
+      if (now.isBefore(e.getValue().expiresAt()) || closed) {
         continue;
       }
       String id = e.getKey();
@@ -464,7 +471,7 @@ public final class DecisionEngine implements AutoCloseable {
             pending.remove(id);
             continue;
           }
-          ObjectNode payload = F.objectNode().put("expires_at", e.getValue().toString()).put("expired_at", now.toString());
+          ObjectNode payload = F.objectNode().put("expires_at", e.getValue().expiresAt().toString()).put("expired_at", now.toString());
           transition(d, DecisionProjection.EXPIRED, DecisionTrail.ENGINE, payload, null);
           expired++;
         } catch (EngineException ex) {

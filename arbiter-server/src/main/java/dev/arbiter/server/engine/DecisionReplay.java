@@ -9,7 +9,6 @@ import dev.arbiter.ledger.store.LedgerStoreException;
 import dev.arbiter.ledger.store.StoredEntry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +26,7 @@ final class DecisionReplay {
   private DecisionReplay() {}
 
   /** Replays every decision stream into {@code cache} (newest last) and {@code pending}; returns how many decisions. */
-  static int all(Ledger ledger, DecisionCache cache, Map<String, Instant> pending, int bound)
+  static int all(Ledger ledger, DecisionCache cache, Map<String, PendingDecision> pending, int bound)
       throws LedgerStoreException {
     // Fold with a bound: a stream whose state was dropped here is re-read from the ledger on demand.
     LinkedHashMap<String, DecisionState> open = new LinkedHashMap<>();
@@ -75,12 +74,12 @@ final class DecisionReplay {
     return Optional.ofNullable(state).filter(DecisionState::complete);
   }
 
-  private static void track(Map<String, Instant> pending, String type, String id, DecisionState state) {
+  private static void track(Map<String, PendingDecision> pending, String type, String id, DecisionState state) {
     if (type.equals(DecisionProjection.CANCELLED) || type.equals(DecisionProjection.EXPIRED)) {
       pending.remove(id);
     } else if (type.equals(DecisionProjection.RESULT) && state != null) {
       if (state.status() == DecisionStatus.PENDING_AUTHORITY && state.expiresAt().isPresent()) {
-        pending.put(id, state.expiresAt().get());
+        pending.put(id, PendingDecision.of(state, state.expiresAt().get()));
       } else {
         pending.remove(id); // authorized or denied by approvers
       }

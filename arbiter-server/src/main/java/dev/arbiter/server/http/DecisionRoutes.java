@@ -71,7 +71,7 @@ final class DecisionRoutes {
     var body = JsonNodeFactory.instance.objectNode();
     var array = body.putArray("decisions");
     Principal caller = principal(ctx);
-    for (var d : engine.pendingDecisions(limit, pending -> mayRead(caller, pending))) {
+    for (var d : engine.pendingDecisions(limit, (actionClass, proposer) -> mayRead(caller, actionClass, proposer))) {
       array.add(decisionJson(d, false));
     }
     json(ctx, 200, body);
@@ -88,9 +88,14 @@ final class DecisionRoutes {
 
   /** Who may read a decision: its proposer, a gateway, or a caller with a mapped role in its domain. */
   boolean mayRead(Principal p, dev.arbiter.server.engine.DecisionState d) {
-    return d.proposer().filter(p.subject()::equals).isPresent()
+    return mayRead(p, d.actionClass(), d.proposer());
+  }
+
+  /** The proposer, approvers whose roles cover the action class's domain, and gateways. */
+  private boolean mayRead(Principal p, String actionClass, java.util.Optional<String> proposer) {
+    return proposer.filter(p.subject()::equals).isPresent()
         || p.roles().contains(engine.security().gatewayRole())
-        || !p.rolesIn(engine.security().domainOf(d.actionClass())).isEmpty();
+        || !p.rolesIn(engine.security().domainOf(actionClass)).isEmpty();
   }
 
   void cancel(Context ctx) throws EngineException {
