@@ -37,10 +37,7 @@ class AgentCommandTest {
 
   @BeforeAll
   static void startQuickstart() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = PortBlock.freeBase(4);
     Path qsDir = dir.resolve("qs");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     quickstart = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),

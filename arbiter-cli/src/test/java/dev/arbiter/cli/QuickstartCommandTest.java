@@ -13,7 +13,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,10 +31,7 @@ class QuickstartCommandTest {
 
   @Test
   void quickstart_writesItsFile_answersBothExamples_stopsOnSigterm() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = PortBlock.freeBase(4);
     Path qs = dir.resolve("qs");
     Path out = dir.resolve("out.txt");
     Path err = dir.resolve("err.txt");
