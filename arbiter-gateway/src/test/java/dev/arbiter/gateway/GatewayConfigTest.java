@@ -8,6 +8,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -77,6 +78,28 @@ class GatewayConfigTest {
 
     assertError(VALID.replace("timeout_ms: 5000", "timeout_ms: 5000\n    environments: [prod]"), "environments must be among");
     assertError(VALID.replace("timeout_ms: 5000", "timeout_ms: 5000\n    environments: []"), "environments: expected a non-empty list");
+  }
+
+  /** The example in the README is a configuration the gateway reads as documented. */
+  @Test
+  void theReadmesExample_loads() throws Exception {
+    List<String> readme = Files.readAllLines(Path.of("../README.md"));
+    int start = readme.indexOf(readme.stream().filter(l -> l.startsWith("# gateway.yaml")).findFirst().orElseThrow());
+    StringBuilder yaml = new StringBuilder();
+    for (int i = start + 1; i < readme.size() && readme.get(i).startsWith("#   "); i++) {
+      yaml.append(readme.get(i).substring(4)).append('\n');
+    }
+    Files.copy(dir.resolve("keys/engine.pub.pem"), dir.resolve("keys/engine.pub"));
+    Files.copy(dir.resolve("keys/ledger.pub.pem"), dir.resolve("keys/ledger.pub"));
+    Files.copy(dir.resolve("keys/gateway.key.pem"), dir.resolve("keys/gateway.key"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+
+    GatewayConfig c = GatewayConfig.load(write(yaml.toString()), recorder);
+
+    assertThat(c.port()).isEqualTo(8081);
+    ToolRoute deployer = c.toolsByName().get("deployer");
+    assertThat(deployer.environments()).isEqualTo(Set.of("production"));
+    assertThat(deployer.allowedClasses()).isEqualTo(Set.of("deploy"));
+    assertThat(c.burnStore()).isEqualTo(dir.resolve("data/gateway-burned.db"));
   }
 
   @Test
