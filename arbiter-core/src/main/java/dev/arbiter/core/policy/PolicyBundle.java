@@ -45,7 +45,16 @@ public final class PolicyBundle {
 
   /** Evaluates one request; never throws for any normalised request (failures deny). */
   public Evaluation evaluate(DecisionRequest request) {
-    return PolicyEvaluator.evaluate(this, request);
+    return PolicyEvaluator.evaluate(this, request, dev.arbiter.core.secrets.SecretScanner.scan(request));
+  }
+
+  /**
+   * {@link #evaluate(DecisionRequest)} for a caller that already scanned the request: {@code
+   * findings} must be {@code SecretScanner.scan(request)} (the engine scans once, to redact what it
+   * records, and hands the findings over rather than scanning every string a second time).
+   */
+  public Evaluation evaluate(DecisionRequest request, java.util.List<dev.arbiter.core.secrets.SecretFinding> findings) {
+    return PolicyEvaluator.evaluate(this, request, findings);
   }
 
   /** The content address ({@code sha256:<hex>} of the canonical source) and version. */

@@ -35,12 +35,11 @@ import java.util.Optional;
 final class PolicyEvaluator {
   private PolicyEvaluator() {}
 
-  static Evaluation evaluate(PolicyBundle bundle, DecisionRequest sent) {
+  static Evaluation evaluate(PolicyBundle bundle, DecisionRequest sent, List<dev.arbiter.core.secrets.SecretFinding> findings) {
     List<String> denies = new ArrayList<>();
     if (sent.context().actorId().isEmpty()) {
       denies.add("missing `context.actor.id`: every action needs an accountable actor");
     }
-    List<dev.arbiter.core.secrets.SecretFinding> findings = dev.arbiter.core.secrets.SecretScanner.scan(sent);
     for (dev.arbiter.core.secrets.SecretFinding f : findings) {
       denies.add("secret in the request at `" + f.path() + "` (" + f.detector()
           + "): never send credentials through Arbiter; refer to them by name instead");

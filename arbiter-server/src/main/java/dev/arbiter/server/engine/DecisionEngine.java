@@ -219,11 +219,11 @@ public final class DecisionEngine implements AutoCloseable {
 
   /** Evaluates and records a new decision, or replays the one this key already produced. */
   public Submission submit(DecisionRequest request, IdempotencyKey key) throws EngineException {
-    // A request carrying a credential is denied by the policy evaluation (it scans too), and only its
-    // redacted form is ever hashed or recorded: the ledger is append-only, and a hash of the full
+    // A request carrying a credential is denied by the policy evaluation (given the findings of this
+    // one scan), and only its redacted form is ever hashed or recorded: the ledger is append-only, and a hash of the full
     // request would let anyone who reads the ledger guess a weak secret offline.
-    DecisionRequest recordable = dev.arbiter.core.secrets.SecretScanner.redact(request,
-        dev.arbiter.core.secrets.SecretScanner.scan(request));
+    List<dev.arbiter.core.secrets.SecretFinding> findings = dev.arbiter.core.secrets.SecretScanner.scan(request);
+    DecisionRequest recordable = dev.arbiter.core.secrets.SecretScanner.redact(request, findings);
     String requestHash;
     try {
       requestHash = Sha256.prefixed(Sha256.digest(CanonicalJson.encode(DecisionRequestJson.toJson(recordable))));
@@ -243,7 +243,7 @@ public final class DecisionEngine implements AutoCloseable {
     try {
       requireOpen();
       String id = "dec_" + ids.next();
-      Evaluation evaluation = bundle.evaluate(request);
+      Evaluation evaluation = bundle.evaluate(request, findings);
       Optional<Instant> expiry = DecisionTrail.expiry(evaluation, clock.instant());
       List<EventDraft> drafts = DecisionTrail.of(id, recordable, evaluation, key, requestHash, expiry);
       DecisionState folded = null;
