@@ -37,17 +37,10 @@ import java.util.Objects;
  * {@link #mapper()} cannot weaken it.
  */
 public final class StrictJson {
-  /**
-   * How deeply strict JSON may nest: above anything Arbiter writes (a decision request may nest
-   * {@value dev.arbiter.core.canonical.JsonDepth#INPUT} levels, its ledger envelope a few more), and
-   * far below where a recursive reader of the tree would run out of stack.
-   */
-  public static final int MAX_DEPTH = JsonDepth.STRICT;
-
-  private static final ObjectMapper INTERNAL = newStrictMapper(MAX_DEPTH);
+  private static final ObjectMapper INTERNAL = newStrictMapper(JsonDepth.STRICT);
   private static final ObjectMapper RECORDED = newStrictMapper(JsonDepth.STORED);
   private static final ObjectReader RECORDED_READER = RECORDED.reader();
-  private static final ObjectMapper SHARED = newStrictMapper(MAX_DEPTH);
+  private static final ObjectMapper SHARED = newStrictMapper(JsonDepth.STRICT);
   private static final ObjectReader TREE_READER = INTERNAL.reader();
 
   private StrictJson() {}
