@@ -188,6 +188,32 @@ class GrantVerifierTest {
   }
 
   @Test
+  void verify_whenTheRequestCarriesAQuery_throwsRequestMismatch() {
+    assertThat(code(verifier, "POST", PATH + "?dry_run=false", headers(grant.compact(), validProof()), body))
+        .isEqualTo("request_mismatch");
+    assertThat(code(verifier, "POST", PATH + "?", headers(grant.compact(), validProof()), body))
+        .isEqualTo("request_mismatch");
+  }
+
+  @Test
+  void verifyHeaders_needsNoBody_andTheBodyIsCheckedAfterwards() throws Exception {
+    GrantVerifier.VerifiedHeaders checked = verifier.verifyHeaders("POST", PATH, headers(grant.compact(), validProof())::get);
+    assertThat(checked.grant().grantId()).isEqualTo(grant.grantId());
+
+    byte[] other = CanonicalJson.encode(GovernedWorld.payload("payments-api", "9.9.9"));
+    assertThatThrownBy(() -> checked.verifyBody(other)).isInstanceOf(GrantRejectedException.class)
+        .extracting(e -> ((GrantRejectedException) e).code()).isEqualTo("request_mismatch");
+    assertThat(checked.verifyBody(body).payload()).isEqualTo(payload);
+  }
+
+  @Test
+  void verifyHeaders_refusesAnUngovernedCallWithoutItsBody() {
+    assertThatThrownBy(() -> verifier.verifyHeaders("POST", PATH, headers(grant.compact(), null)::get))
+        .isInstanceOf(GrantRejectedException.class)
+        .extracting(e -> ((GrantRejectedException) e).code()).isEqualTo("gateway_proof_missing");
+  }
+
+  @Test
   void constructor_withoutPinnedKeys_isRefused() {
     org.assertj.core.api.Assertions.assertThatIllegalArgumentException().isThrownBy(() -> new GrantVerifier(List.of(),
         world.ledgerKey.verifyingKey(), List.of(world.gatewayKey.verifyingKey()), "deployer", Clock.systemUTC(), Duration.ZERO));

@@ -13,15 +13,25 @@ import org.slf4j.LoggerFactory;
 public final class HttpProblems {
   private static final Logger LOG = LoggerFactory.getLogger(HttpProblems.class);
 
+  private static final String GATEWAY_FAILED = "the server failed; nothing was forwarded";
+
   private HttpProblems() {}
 
-  /** Maps {@link Refusal}s, Javalin's own errors and anything unexpected to problem+json. */
+  /** Maps {@link Refusal}s, Javalin's own errors and anything unexpected to problem+json (the gateway's wording). */
   public static void install(Javalin app) {
+    install(app, GATEWAY_FAILED);
+  }
+
+  /**
+   * As {@link #install(Javalin)}, with the detail of a 500 (what the caller may assume: the gateway's
+   * "nothing was forwarded" is not the sample tool's to say).
+   */
+  public static void install(Javalin app, String internalErrorDetail) {
     app.exception(Refusal.class, (e, ctx) -> e.problem().writeTo(ctx));
     app.exception(HttpResponseException.class, (e, ctx) -> http(e.getStatus(), e.getMessage()).writeTo(ctx));
     app.exception(Exception.class, (e, ctx) -> {
       LOG.error("unhandled failure on {} {}", ctx.method(), ctx.path(), e);
-      http(500, "").writeTo(ctx);
+      Problem.of("internal-error", "Internal error", 500, internalErrorDetail).writeTo(ctx);
     });
     app.error(404, ctx -> {
       if (!Problem.CONTENT_TYPE.equals(ctx.res().getContentType())) {
@@ -56,7 +66,7 @@ public final class HttpProblems {
       case 421 -> Problem.of("host-not-allowed", "Host not allowed", 421, detail);
       case 408 -> Problem.of("request-timeout", "Request body too slow", 408, detail);
       default -> status >= 500
-          ? Problem.of("internal-error", "Internal error", 500, "the server failed; nothing was forwarded")
+          ? Problem.of("internal-error", "Internal error", 500, GATEWAY_FAILED)
           : Problem.of("bad-request", "Bad request", status, detail);
     };
   }

@@ -21,7 +21,9 @@ public final class Refusal extends Exception {
     BURN_STORE_UNAVAILABLE(503, "burn-store-unavailable", "Burn store unavailable: the call was refused"),
     LEDGER_UNAVAILABLE(503, "ledger-unavailable", "Ledger unavailable: the call was refused"),
     GATEWAY_STOPPING(503, "gateway-stopping", "Gateway stopping: the call was refused"),
-    UPSTREAM_FAILED(502, "upstream-failed", "The tool could not be reached");
+    UPSTREAM_FAILED(502, "upstream-failed", "The tool could not be reached"),
+    /** The sample tool's: its execution log failed, so it executes nothing until restarted. */
+    EXECUTION_LOG_UNAVAILABLE(503, "execution-log-unavailable", "Execution log unavailable: nothing was executed");
 
     private final int status;
     private final String slug;

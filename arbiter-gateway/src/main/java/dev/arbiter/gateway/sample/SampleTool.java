@@ -2,6 +2,7 @@ package dev.arbiter.gateway.sample;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arbiter.core.grant.Grant;
 import dev.arbiter.core.grant.GrantRejectedException;
 import dev.arbiter.gateway.http.HttpProblems;
 import dev.arbiter.gateway.http.Refusal;
@@ -18,11 +19,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A small governed tool (e.g. {@code deployer}) showing what a tool behind the gateway does: every
- * {@code POST /execute} goes through {@link GrantVerifier}; anything without a valid gateway proof
- * and grant for exactly this request is refused 403 {@code ungoverned-call} with the verifier's
- * {@code reason}; a grant id executed before is refused 409 {@code grant-already-used}; otherwise it
- * appends {@code {grant_id, decision_id, tool, payload, executed_at}} as one line to its execution
- * log (fsync) and answers 200 {@code {"executed": true, "grant_id": ...}}. It "executes" nothing else.
+ * {@code POST /execute} goes through {@link GrantVerifier}, its headers before the tool reads the
+ * body; anything without a valid gateway proof and grant for exactly this request is refused 403
+ * {@code ungoverned-call} with the verifier's {@code reason}; a grant id executed before, or a
+ * decision executed before under another grant, is refused 409 {@code grant-already-used};
+ * otherwise it appends {@code {grant_id, decision_id, tool, action_class, target, environment,
+ * payload, executed_at}} as one line to its execution log (fsync) and answers 200 {@code
+ * {"executed": true, "grant_id": ...}}. It "executes" nothing else. When the log cannot be written
+ * the call is refused 503 {@code execution-log-unavailable} (the line is cut off again) and so is
+ * every later call, and {@code /health}, until the tool restarts.
  *
  * <pre>{@code
  * try (SampleTool tool = SampleTool.start("127.0.0.1", 0, verifier, "deployer", Path.of("executions.jsonl"), Clock.systemUTC())) {
@@ -79,8 +84,13 @@ public final class SampleTool implements AutoCloseable {
     SampleTool tool = new SampleTool(app, log, verifier, toolName, clock);
     HttpProblems.requireLoopbackHost(app, host);
     app.post(PATH, tool::execute);
-    app.get("/health", ctx -> ctx.json(JsonNodeFactory.instance.objectNode().put("status", "ok")));
-    HttpProblems.install(app);
+    app.get("/health", ctx -> {
+      if (!log.usable()) {
+        throw tool.logBroken(null);
+      }
+      ctx.json(JsonNodeFactory.instance.objectNode().put("status", "ok"));
+    });
+    HttpProblems.install(app, "the tool failed");
     try {
       app.start(host, port);
     } catch (RuntimeException e) {
@@ -98,26 +108,49 @@ public final class SampleTool implements AutoCloseable {
     return log.file();
   }
 
-  private void execute(Context ctx) throws Refusal, IOException {
-    byte[] body = HttpProblems.body(ctx, MAX_BODY_BYTES);
+  private void execute(Context ctx) throws Refusal {
+    if (!log.usable()) {
+      throw logBroken(null);
+    }
+    String query = ctx.queryString();
+    String target = query == null ? ctx.path() : ctx.path() + "?" + query;
     VerifiedCall call;
     try {
-      call = verifier.verify(ctx.method().name(), ctx.path(), ctx::header, body);
+      // The headers first: an ungoverned caller is refused before the tool waits for its body.
+      GrantVerifier.VerifiedHeaders checked = verifier.verifyHeaders(ctx.method().name(), target, ctx::header);
+      call = checked.verifyBody(HttpProblems.body(ctx, MAX_BODY_BYTES));
     } catch (GrantRejectedException e) {
       LOG.warn("refused ungoverned call to {}: {}", toolName, e.code());
       throw new Refusal(Refusal.Kind.UNGOVERNED_CALL, e.getMessage(), e.code());
     }
-    String grantId = call.grant().grantId();
+    Grant grant = call.grant();
     ObjectNode entry = JsonNodeFactory.instance.objectNode();
-    entry.put("grant_id", grantId);
-    entry.put("decision_id", call.grant().decisionId());
+    entry.put("grant_id", grant.grantId());
+    entry.put("decision_id", grant.decisionId());
     entry.put("tool", toolName);
+    entry.put("action_class", grant.actionClass());
+    entry.putObject("target").put("type", grant.target().type()).put("id", grant.target().id());
+    entry.put("environment", grant.environment());
     entry.set("payload", call.payload());
     entry.put("executed_at", clock.instant().toString());
-    if (!log.append(grantId, entry)) {
-      throw new Refusal(Refusal.Kind.GRANT_ALREADY_USED, "grant " + grantId + " was already executed by this tool", null);
+    ExecutionLog.Outcome outcome;
+    try {
+      outcome = log.append(grant.grantId(), grant.decisionId(), entry);
+    } catch (ExecutionLog.BrokenException e) {
+      throw logBroken(e);
     }
-    ctx.status(200).json(JsonNodeFactory.instance.objectNode().put("executed", true).put("grant_id", grantId));
+    switch (outcome) {
+      case GRANT_ALREADY_EXECUTED -> throw new Refusal(Refusal.Kind.GRANT_ALREADY_USED,
+          "grant " + grant.grantId() + " was already executed by this tool", null);
+      case DECISION_ALREADY_EXECUTED -> throw new Refusal(Refusal.Kind.GRANT_ALREADY_USED,
+          "decision " + grant.decisionId() + " was already executed by this tool under another grant", "decision_already_executed");
+      case WRITTEN -> ctx.status(200).json(JsonNodeFactory.instance.objectNode().put("executed", true).put("grant_id", grant.grantId()));
+    }
+  }
+
+  private Refusal logBroken(ExecutionLog.BrokenException e) {
+    return new Refusal(Refusal.Kind.EXECUTION_LOG_UNAVAILABLE, "the tool's execution log cannot be written; "
+        + "nothing was executed, and every call is refused until the tool is restarted", null);
   }
 
   @Override

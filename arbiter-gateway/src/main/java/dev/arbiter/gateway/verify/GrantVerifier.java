@@ -33,14 +33,18 @@ import java.util.stream.Collectors;
  *     "deployer", Clock.systemUTC(), Duration.ofSeconds(30));
  *
  * app.post("/execute", ctx -> {
+ *   String target = ctx.queryString() == null ? ctx.path() : ctx.path() + "?" + ctx.queryString();
  *   VerifiedCall call;
  *   try {
- *     call = verifier.verify(ctx.method().name(), ctx.path(), ctx::header, ctx.bodyAsBytes());
+ *     // headers first: an ungoverned caller is refused before the tool reads its body
+ *     GrantVerifier.VerifiedHeaders checked = verifier.verifyHeaders(ctx.method().name(), target, ctx::header);
+ *     call = checked.verifyBody(ctx.bodyAsBytes());
  *   } catch (GrantRejectedException e) {
  *     ctx.status(403).json(Map.of("reason", e.code()));   // refuse: not a governed call
  *     return;
  *   }
- *   if (!executedGrantIds.add(call.grant().grantId())) { ... refuse the replay ... }
+ *   // one execution per grant and per decision (a decision may be granted again after a grant expired)
+ *   if (!executed.claim(call.grant().grantId(), call.grant().decisionId())) { ... refuse the replay ... }
  *   deploy(call.payload());
  * });
  * }</pre>
@@ -61,16 +65,19 @@ import java.util.stream.Collectors;
  *       holds a grant signed by a pinned engine key, inside its validity window (± skew), whose ledger
  *       receipt verifies under the pinned ledger key;
  *   <li>{@code tool_mismatch}: the grant is for this tool;
- *   <li>{@code request_mismatch}: the proof is for this grant, this tool, this method and path, and
- *       exactly these body bytes;
- *   <li>{@code proof_stale}: the proof was issued within ±{@value #PROOF_WINDOW_SECONDS} s of now;
+ *   <li>{@code request_mismatch}: the proof is for this grant, this tool, this method and this
+ *       request target (a request with a query string is refused: the gateway never forwards one);
+ *   <li>{@code proof_stale}: the proof was issued within ±{@value #PROOF_WINDOW_SECONDS} s of now
+ *       (these first checks need no body: {@link #verifyHeaders});
+ *   <li>{@code request_mismatch}: the body is exactly the bytes the proof signed;
  *   <li>{@code payload_mismatch}: the body is strict JSON whose canonical hash is the grant's {@code
  *       payload_hash}, and is that canonical (RFC 8785) form byte for byte, as the gateway forwards it:
  *       the tool parses exactly the bytes the grant binds, never another spelling of them that its
  *       own parser might read differently.
  * </ol>
  *
- * <p>What the caller must still do: de-duplicate {@code grant_id}s (see {@link VerifiedCall}).
+ * <p>What the caller must still do: refuse a second execution of a {@code grant_id} or of a {@code
+ * decision_id} (see {@link VerifiedCall}).
  * Immutable and thread-safe.
  */
 public final class GrantVerifier {
@@ -104,19 +111,42 @@ public final class GrantVerifier {
   }
 
   /**
-   * Verifies one request as the tool received it.
+   * Verifies one request as the tool received it: {@link #verifyHeaders} and then {@link
+   * VerifiedHeaders#verifyBody}. A tool that reads the body only after the headers verify (as the
+   * sample tool does) gives an ungoverned caller nothing to hold: it is refused before it sends a byte
+   * of body.
    *
    * @param method the HTTP method, e.g. {@code POST}
-   * @param path the request path as received, e.g. {@code /execute}
+   * @param requestTarget the request target as received: the path, and {@code ?} and the query when the
+   *     request has one, not decoded (e.g. {@code /execute}). The gateway never forwards a query, so a
+   *     request with one is refused: a tool must not act on input that no signature covers. Headers
+   *     other than the grant and the proof are not covered either: a tool must not act on them.
    * @param headers header lookup by name (case-insensitive, as HTTP requires); null when absent
    * @param body the raw body bytes as received
    * @return the verified grant, proof and payload
    * @throws GrantRejectedException with one of the codes listed on the class
    */
-  public VerifiedCall verify(String method, String path, Function<String, String> headers, byte[] body)
+  public VerifiedCall verify(String method, String requestTarget, Function<String, String> headers, byte[] body)
       throws GrantRejectedException {
-    Objects.requireNonNull(headers, "headers");
     Objects.requireNonNull(body, "body");
+    return verifyHeaders(method, requestTarget, headers).verifyBody(body);
+  }
+
+  /**
+   * The checks that need no body: the gateway proof, the grant, the tool, and that the proof is for
+   * this grant, tool, method and request target, issued within the window. What is left is {@link
+   * VerifiedHeaders#verifyBody}.
+   *
+   * @param method the HTTP method, e.g. {@code POST}
+   * @param requestTarget see {@link #verify}
+   * @param headers header lookup by name (case-insensitive); null when absent
+   * @throws GrantRejectedException with one of the codes listed on the class
+   */
+  public VerifiedHeaders verifyHeaders(String method, String requestTarget, Function<String, String> headers)
+      throws GrantRejectedException {
+    Objects.requireNonNull(method, "method");
+    Objects.requireNonNull(requestTarget, "requestTarget");
+    Objects.requireNonNull(headers, "headers");
     String proofCompact = headers.apply(GatewayProof.HEADER);
     if (proofCompact == null || proofCompact.isBlank()) {
       throw new GrantRejectedException("gateway_proof_missing", "no " + GatewayProof.HEADER + " header: the call did not come through the gateway");
@@ -134,34 +164,63 @@ public final class GrantVerifier {
     requireMatch("grant_id", proof.grantId(), grant.grantId());
     requireMatch("tool", proof.tool(), tool);
     requireMatch("method", proof.method(), method);
-    requireMatch("path", proof.path(), path);
-    requireMatch("body_hash", proof.bodyHash(), GatewayProof.bodyHash(body));
+    if (requestTarget.indexOf('?') >= 0) {
+      throw new GrantRejectedException("request_mismatch", "the request has a query string; the gateway never "
+          + "forwards one, and nothing signed covers it");
+    }
+    requireMatch("path", proof.path(), requestTarget);
     Instant now = grants.clock().instant();
     if (Duration.between(proof.issuedAt(), now).abs().compareTo(Duration.ofSeconds(PROOF_WINDOW_SECONDS)) > 0) {
       throw new GrantRejectedException("proof_stale", "gateway proof issued at " + proof.issuedAt() + ", now is " + now);
     }
-    JsonNode payload;
-    try {
-      payload = StrictJson.parse(body);
-    } catch (RuntimeException e) {
-      throw new GrantRejectedException("payload_mismatch", "the body is not strict JSON: " + e.getMessage());
+    return new VerifiedHeaders(grant, proof);
+  }
+
+  /** A call whose headers verified ({@link #verifyHeaders}); its body is checked by {@link #verifyBody}. */
+  public static final class VerifiedHeaders {
+    private final Grant grant;
+    private final GatewayProof proof;
+
+    private VerifiedHeaders(Grant grant, GatewayProof proof) {
+      this.grant = grant;
+      this.proof = proof;
     }
-    byte[] canonical;
-    try {
-      canonical = CanonicalJson.encode(payload);
-    } catch (RuntimeException e) { // no canonical form (e.g. a number outside IEEE 754 double)
-      throw new GrantRejectedException("payload_mismatch", "the body has no canonical JSON form: " + e.getMessage());
+
+    /** The verified grant (not yet matched against a body). */
+    public Grant grant() {
+      return grant;
     }
-    String got = Grant.canonicalPayloadHash(canonical);
-    if (!got.equals(grant.payloadHash())) {
-      throw new GrantRejectedException("payload_mismatch", "grant " + grant.grantId() + " authorises payload "
-          + grant.payloadHash() + ", the body is " + got);
+
+    /**
+     * Checks the body: exactly the bytes the proof signed ({@code request_mismatch} otherwise), strict
+     * JSON in canonical form whose hash is the grant's {@code payload_hash} ({@code payload_mismatch}).
+     */
+    public VerifiedCall verifyBody(byte[] body) throws GrantRejectedException {
+      Objects.requireNonNull(body, "body");
+      requireMatch("body_hash", proof.bodyHash(), GatewayProof.bodyHash(body));
+      JsonNode payload;
+      try {
+        payload = StrictJson.parse(body);
+      } catch (RuntimeException e) {
+        throw new GrantRejectedException("payload_mismatch", "the body is not strict JSON: " + e.getMessage());
+      }
+      byte[] canonical;
+      try {
+        canonical = CanonicalJson.encode(payload);
+      } catch (RuntimeException e) { // no canonical form (e.g. a number outside IEEE 754 double)
+        throw new GrantRejectedException("payload_mismatch", "the body has no canonical JSON form: " + e.getMessage());
+      }
+      String got = Grant.canonicalPayloadHash(canonical);
+      if (!got.equals(grant.payloadHash())) {
+        throw new GrantRejectedException("payload_mismatch", "grant " + grant.grantId() + " authorises payload "
+            + grant.payloadHash() + ", the body is " + got);
+      }
+      if (!Arrays.equals(canonical, body)) {
+        throw new GrantRejectedException("payload_mismatch", "the body is not in canonical (RFC 8785) form; the gateway "
+            + "forwards exactly the canonical bytes the grant binds");
+      }
+      return new VerifiedCall(grant, proof, payload);
     }
-    if (!Arrays.equals(canonical, body)) {
-      throw new GrantRejectedException("payload_mismatch", "the body is not in canonical (RFC 8785) form; the gateway "
-          + "forwards exactly the canonical bytes the grant binds");
-    }
-    return new VerifiedCall(grant, proof, payload);
   }
 
   private static void requireMatch(String claim, String inProof, String actual) throws GrantRejectedException {
