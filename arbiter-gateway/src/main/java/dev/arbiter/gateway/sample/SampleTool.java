@@ -86,7 +86,7 @@ public final class SampleTool implements AutoCloseable {
     app.post(PATH, tool::execute);
     app.get("/health", ctx -> {
       if (!log.usable()) {
-        throw tool.logBroken(null);
+        throw tool.logBroken();
       }
       ctx.json(JsonNodeFactory.instance.objectNode().put("status", "ok"));
     });
@@ -110,7 +110,7 @@ public final class SampleTool implements AutoCloseable {
 
   private void execute(Context ctx) throws Refusal {
     if (!log.usable()) {
-      throw logBroken(null);
+      throw logBroken();
     }
     String query = ctx.queryString();
     String target = query == null ? ctx.path() : ctx.path() + "?" + query;
@@ -137,7 +137,7 @@ public final class SampleTool implements AutoCloseable {
     try {
       outcome = log.append(grant.grantId(), grant.decisionId(), entry);
     } catch (ExecutionLog.BrokenException e) {
-      throw logBroken(e);
+      throw logBroken(); // the log said why, once, in the tool's error log
     }
     switch (outcome) {
       case GRANT_ALREADY_EXECUTED -> throw new Refusal(Refusal.Kind.GRANT_ALREADY_USED,
@@ -148,7 +148,7 @@ public final class SampleTool implements AutoCloseable {
     }
   }
 
-  private Refusal logBroken(ExecutionLog.BrokenException e) {
+  private Refusal logBroken() {
     return new Refusal(Refusal.Kind.EXECUTION_LOG_UNAVAILABLE, "the tool's execution log cannot be written; "
         + "nothing was executed, and every call is refused until the tool is restarted", null);
   }
