@@ -98,8 +98,8 @@ final class EngineClient {
     if (!reason.isEmpty()) {
       msg.append(": reason ").append(reason);
     }
-    if (!Text.field(p, "status").isEmpty() && p.path("status").isTextual()) {
-      msg.append(", decision status ").append(Text.field(p, "status"));
+    if (!Text.field(p, "decision_status").isEmpty()) {
+      msg.append(", decision status ").append(Text.field(p, "decision_status"));
     }
     if (!detail.isEmpty()) {
       msg.append(": ").append(detail);

@@ -135,6 +135,8 @@ class ApprovalTest extends ServerTest {
     assertThat(grant.json().get("grant").asText()).contains(".");
     Response notProposer = t.getAs(alice, "/v1/decisions/" + id + "/grant");
     assertThat(notProposer.status()).isEqualTo(403);
+    Response gateway = t.getAs(TestIdentity.token("gateway-1", "arbiter-gateway"), "/v1/decisions/" + id + "/grant");
+    assertThat(gateway.status()).as("a gateway token is not a key to every grant").isEqualTo(403);
   }
 
   @Test

@@ -29,8 +29,10 @@ final class ExecutionRoutes {
   void grant(Context ctx) throws EngineException {
     Principal p = principal(ctx);
     var d = engine.find(decisionId(ctx));
-    boolean gateway = p.roles().contains(engine.security().gatewayRole());
-    if (!gateway && d.proposer().filter(p.subject()::equals).isEmpty()) {
+    // The proposer only: a grant is a bearer credential for one execution. A gateway gets grants from
+    // the callers that present them; a gateway token that could fetch every authorised decision's
+    // grant would let whoever holds it run any of them when they like.
+    if (d.proposer().filter(p.subject()::equals).isEmpty()) {
       throw new EngineException.Forbidden("not-proposer", "only the proposer of decision `" + d.id() + "` may fetch its grant");
     }
     var issued = engine.grants().issue(d.id()).approvals().grant().orElseThrow();

@@ -44,6 +44,9 @@ public final class HttpApi {
     this.config = config;
   }
 
+  /** Slowest request body accepted, in bytes per second over the whole body (as the gateway's). */
+  static final long MIN_REQUEST_DATA_RATE = 1024;
+
   /** Creates (does not start) the Javalin app serving {@code engine}. */
   public static Javalin create(DecisionEngine engine, ServerConfig config) {
     HttpApi api = new HttpApi(engine, config);
@@ -59,7 +62,12 @@ public final class HttpApi {
       cfg.http.responseBufferSize = 4096;
       // Jetty's per-connection header cache matches each header line against earlier ones; with a
       // ~1 KB bearer token on every request that lookup cost more than the rest of the parsing.
-      cfg.jetty.modifyHttpConfiguration(http -> http.setHeaderCacheSize(0));
+      cfg.jetty.modifyHttpConfiguration(http -> {
+        http.setHeaderCacheSize(0);
+        // A body sent a few bytes at a time (each read within the idle timeout) would otherwise hold a
+        // request for as long as its sender likes; 1 KiB/s over the whole body is slower than any client.
+        http.setMinRequestDataRate(MIN_REQUEST_DATA_RATE);
+      });
     });
     if (isLoopback(config.host())) {
       // A listener on loopback answers only requests addressed to loopback: a web page that
@@ -250,6 +258,9 @@ public final class HttpApi {
       return body;
     } catch (IOException e) {
       throw new HttpResponseException(400, "the request body could not be read");
+    } catch (org.eclipse.jetty.http.BadMessageException e) {
+      // Jetty's own verdict on the body, e.g. 408 when it arrives slower than MIN_REQUEST_DATA_RATE
+      throw new HttpResponseException(e.getCode(), "the request body could not be read: " + e.getReason());
     }
   }
 

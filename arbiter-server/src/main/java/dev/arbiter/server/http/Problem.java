@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * An RFC 9457 problem: {@code type} (a stable URI, the thing clients switch on), {@code title}
  * (fixed per type), {@code status}, {@code detail} (this occurrence), plus extension members ({@code
- * errors} for validation, {@code decision_id}, {@code outcome}). Served as {@code
+ * errors} for validation, {@code decision_id}, {@code decision_status}, {@code outcome}). Served as {@code
  * application/problem+json}.
  */
 public record Problem(String type, String title, int status, String detail, List<FieldError> errors,
@@ -17,9 +17,17 @@ public record Problem(String type, String title, int status, String detail, List
   public static final String CONTENT_TYPE = "application/problem+json";
   static final String BASE = "https://arbiter.dev/problems/";
 
+  /** RFC 9457's members and {@code errors}: an extension may not replace them. */
+  private static final java.util.Set<String> RESERVED = java.util.Set.of("type", "title", "status", "detail", "instance", "errors");
+
   public Problem {
     errors = List.copyOf(errors);
     extensions = Map.copyOf(extensions);
+    for (String name : extensions.keySet()) {
+      if (RESERVED.contains(name)) {
+        throw new IllegalArgumentException("extension `" + name + "` would replace a standard problem member");
+      }
+    }
   }
 
   static Problem of(String slug, String title, int status, String detail) {

@@ -20,7 +20,7 @@ final class ProblemMapper {
       case EngineException.IdempotencyConflict c -> Problem.of("idempotency-conflict",
           "Idempotency-Key reused with a different request", 409, c.getMessage()).with("decision_id", c.decisionId());
       case EngineException.TransitionRefused r -> Problem.of("illegal-transition", "Illegal decision transition", 409,
-          r.getMessage()).with("decision_id", r.decisionId()).with("status", r.from().wireName());
+          r.getMessage()).with("decision_id", r.decisionId()).with("decision_status", r.from().wireName());
       case EngineException.NotProposer p -> Problem.of("not-proposer", "Only the proposer may do this", 403, p.getMessage());
       case EngineException.Degraded d -> Problem.of("governance-degraded", "Governance degraded: retry later", 503,
           d.getMessage()).with("outcome", "queue");
@@ -32,7 +32,7 @@ final class ProblemMapper {
       case EngineException.ApprovalRejected r -> {
         Problem p = Problem.of("approval-rejected", "Approval refused", r.status() == null ? 403 : 409, r.getMessage())
             .with("reason", r.reason()).with("decision_id", r.decisionId());
-        yield r.status() == null ? p : p.with("status", r.status().wireName());
+        yield r.status() == null ? p : p.with("decision_status", r.status().wireName());
       }
       case EngineException.RateLimited l -> Problem.of("rate-limited", "Too many requests", 429, l.getMessage());
       case EngineException.Conflict c -> Problem.of(c.slug(), c.title(), 409, c.getMessage());
@@ -47,6 +47,7 @@ final class ProblemMapper {
       case 405 -> Problem.of("method-not-allowed", "Method not allowed", 405, detail);
       case 413 -> Problem.of("payload-too-large", "Request body too large", 413, detail);
       case 415 -> Problem.of("unsupported-media-type", "Unsupported media type", 415, detail);
+      case 408 -> Problem.of("request-timeout", "Request body too slow", 408, detail);
       default -> status >= 500
           ? Problem.of("internal-error", "Internal error", 500, "the server failed; nothing was decided")
           : Problem.of("bad-request", "Bad request", status, detail);
