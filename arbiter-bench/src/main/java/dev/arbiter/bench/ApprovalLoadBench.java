@@ -130,7 +130,10 @@ public final class ApprovalLoadBench {
         String subject = String.format(Locale.ROOT, "approver-%04d", i);
         String token = issuer.mint(subject, List.of("supervisor"), Duration.ofHours(1));
         SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519, random);
-        engine.keys().enrol(auth.authenticate(token), key.verifyingKey().toSpkiPem());
+        var caller = auth.authenticate(token);
+        String pem = key.verifyingKey().toSpkiPem();
+        engine.keys().enrol(caller, pem, dev.arbiter.core.approval.EnrolmentProof.sign(engine.keys().statement(caller, pem), key)
+            .toJson());
         approvers.add(new Approver(subject, token, key));
       }
       if (!arg(args, "--raw", "on").equals("off")) {

@@ -5,21 +5,13 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arbiter.core.approval.Challenge;
 import dev.arbiter.core.canonical.CanonicalJson;
-import dev.arbiter.core.crypto.KeyFormatException;
 import dev.arbiter.core.crypto.SigningKey;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
@@ -66,9 +58,6 @@ import picocli.CommandLine.Option;
 public final class ApproveCommand implements Callable<Integer> {
   private static final Pattern DECISION_ID = Pattern.compile("dec_[0-9A-HJKMNP-TV-Z]{26}");
   private static final int MAX_RATIONALE_CHARS = 2000;
-  private static final Set<PosixFilePermission> GROUP_OR_OTHER = Set.of(
-      PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
-      PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
 
   /** Where the confirmation is asked. {@link #readLine} returns null at end of input. */
   public interface Console {
@@ -186,29 +175,12 @@ public final class ApproveCommand implements Callable<Integer> {
       throw refuse("the challenge pins policy " + Text.safe(challenge.policyHash()) + " but the decision shown was made under "
           + Text.safe(shownPolicy));
     }
-    JsonNode claimed = issued.get("signing_input");
-    if (claimed == null || !claimed.isTextual()) {
-      throw refuse("the engine sent no signing_input");
-    }
-    byte[] claimedBytes;
-    try {
-      claimedBytes = Base64.getDecoder().decode(claimed.asText());
-    } catch (IllegalArgumentException e) {
-      try {
-        claimedBytes = Base64.getUrlDecoder().decode(claimed.asText());
-      } catch (IllegalArgumentException e2) {
-        throw refuse("the engine's signing_input is not base64");
-      }
-    }
-    if (!MessageDigest.isEqual(claimedBytes, challenge.signingInput())) {
-      throw refuse("the engine's signing_input differs from " + Challenge.CONTEXT
-          + " ‖ 0x00 ‖ canonical JSON of its own challenge; refusing to sign bytes the CLI did not compute");
-    }
+    SigningInputCheck.requireSame(issued.get("signing_input"), challenge.signingInput(), Challenge.CONTEXT, "its own challenge");
     return challenge;
   }
 
   private static CliFailure refuse(String why) {
-    return CliFailure.verification(why + "; nothing was signed or sent");
+    return SigningInputCheck.refuse(why);
   }
 
   private void printSummary(PrintWriter out, DecisionView d, Challenge c) {
@@ -249,21 +221,7 @@ public final class ApproveCommand implements Callable<Integer> {
   }
 
   private SigningKey loadKey() {
-    try {
-      if (Files.getFileStore(keyFile).supportsFileAttributeView("posix")) {
-        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(keyFile, LinkOption.NOFOLLOW_LINKS);
-        if (perms.stream().anyMatch(GROUP_OR_OTHER::contains)) {
-          throw CliFailure.badInput("--key " + keyFile + " is accessible by group or others ("
-              + PosixFilePermissions.toString(perms) + "); a private key must be rw------- : chmod 600 " + keyFile);
-        }
-      }
-      return SigningKey.load(keyFile);
-    } catch (KeyFormatException e) {
-      throw CliFailure.badInput("--key " + keyFile + " is not a private signing key (PKCS#8 PEM; give the .key file,"
-          + " not the .pub): " + e.getMessage());
-    } catch (IOException e) {
-      throw CliFailure.badInput("cannot read --key " + keyFile + ": " + e.getClass().getSimpleName());
-    }
+    return PrivateKeyFile.load(keyFile, "--key " + keyFile, "");
   }
 
   /** Java 22+ tells whether the console is a terminal; on 21 a non-null console is one. */

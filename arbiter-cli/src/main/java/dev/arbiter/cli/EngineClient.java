@@ -19,7 +19,8 @@ import java.util.concurrent.TimeoutException;
  *
  * <ul>
  *   <li>unreachable, timeout, 5xx, 429: exit 3 (unavailable; {@code Retry-After} is shown);
- *   <li>401, 403, 409: exit 1 (refused; the problem's {@code reason} and {@code detail} are shown);
+ *   <li>401, 403, 409, and 400 {@code key-proof-rejected}: exit 1 (refused; the problem's {@code
+ *       reason} and {@code detail} are shown);
  *   <li>other 4xx: exit 2 (the request was wrong: bad id, bad key, ...).
  * </ul>
  *
@@ -30,6 +31,11 @@ final class EngineClient {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+  /**
+   * 400 problems that are a refusal of what the CLI built correctly, not a malformed request: a key
+   * enrolment proof the engine did not accept (e.g. stale, from clock skew) is exit 1, like a 403.
+   */
+  private static final java.util.Set<String> REFUSED_AS_BAD_REQUEST = java.util.Set.of("key-proof-rejected");
 
   private final URI engine;
   private final String token;
@@ -92,8 +98,9 @@ final class EngineClient {
     String slug = Text.field(p, "type").replaceFirst("^https://arbiter\\.dev/problems/", "");
     String reason = Text.field(p, "reason");
     String detail = Text.field(p, "detail");
+    boolean refused = r.status() == 401 || r.status() == 403 || r.status() == 409 || REFUSED_AS_BAD_REQUEST.contains(slug);
     StringBuilder msg = new StringBuilder();
-    msg.append(what).append(r.status() == 401 || r.status() == 403 || r.status() == 409 ? " refused" : " failed")
+    msg.append(what).append(refused ? " refused" : " failed")
         .append(" (HTTP ").append(r.status()).append(slug.isEmpty() ? "" : " " + slug).append(")");
     if (!reason.isEmpty()) {
       msg.append(": reason ").append(reason);
@@ -111,7 +118,7 @@ final class EngineClient {
       }
       return CliFailure.unavailable(msg.toString(), null);
     }
-    if (s == 401 || s == 403 || s == 409) {
+    if (refused) {
       return CliFailure.verification(msg.toString());
     }
     return CliFailure.badInput(msg.toString());

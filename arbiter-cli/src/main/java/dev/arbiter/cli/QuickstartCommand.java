@@ -205,12 +205,17 @@ public final class QuickstartCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  /** Enrols a quickstart approver's key as that approver would (the binding is a ledger event). */
+  /**
+   * Enrols a quickstart approver's key as that approver would: the engine's statement, signed with
+   * the approver's private key as proof of possession (the binding and its proof are a ledger event).
+   */
   private static void enrol(ServeCommand.Embedded running, Identity who, LedgerKeyFile.Loaded key) {
     Principal p = new Principal(who.subject(), dev.arbiter.core.authority.AuthorityLevel.fromName(who.level()),
         Set.of("*"), who.roles(), List.of());
+    var keys = running.server().engine().keys();
+    String pem = key.key().verifyingKey().toSpkiPem();
     try {
-      running.server().engine().keys().enrol(p, key.key().verifyingKey().toSpkiPem());
+      keys.enrol(p, pem, dev.arbiter.core.approval.EnrolmentProof.sign(keys.statement(p, pem), key.key()).toJson());
     } catch (dev.arbiter.server.engine.EngineException e) {
       throw CliFailure.unavailable("cannot enrol the key of " + who.subject() + ": " + e.getMessage(), e);
     }

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arbiter.core.approval.Challenge;
+import dev.arbiter.core.approval.EnrolmentProof;
+import dev.arbiter.core.approval.EnrolmentProofException;
+import dev.arbiter.core.approval.EnrolmentStatement;
 import dev.arbiter.core.crypto.KeyFormatException;
 import dev.arbiter.core.crypto.SignatureVerificationException;
 import dev.arbiter.core.crypto.VerifyingKey;
@@ -13,6 +16,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -27,6 +31,7 @@ import java.util.function.UnaryOperator;
  * A test double of the engine's approval endpoints (docs/api-approvals-grants.md), faithful where
  * the CLI's correctness depends on it: challenges are real {@link Challenge}s, submitted signatures
  * are really verified with the enrolled {@link VerifyingKey} over {@code challenge.signingInput()},
+ * enrolments need a real proof of possession ({@link EnrolmentProof#verify}),
  * and refusals are problem+json with the contract's reason codes, checked in the contract's order.
  * Bearer tokens are opaque strings mapped to subjects (token verification is not what is tested).
  */
@@ -89,6 +94,8 @@ final class FakeEngine implements AutoCloseable {
   final List<String> requests = new CopyOnWriteArrayList<>();
   /** Applied to each challenge response before it is sent: a malicious engine. */
   volatile UnaryOperator<ObjectNode> tamper = UnaryOperator.identity();
+  /** Applied to each key enrolment challenge before it is sent: a malicious engine. */
+  volatile UnaryOperator<ObjectNode> keyChallengeTamper = UnaryOperator.identity();
   /** Answers every request 503 identity-unavailable when set. */
   volatile boolean unavailable;
 
@@ -104,6 +111,7 @@ final class FakeEngine implements AutoCloseable {
     });
     app.before(ctx -> requests.add(ctx.method() + " " + ctx.path()));
     app.post("/v1/keys", ctx -> authed(ctx, this::enrol));
+    app.post("/v1/keys/challenge", ctx -> authed(ctx, this::keyChallenge));
     app.post("/v1/decisions/{id}/challenge", ctx -> authed(ctx, this::challenge));
     app.post("/v1/decisions/{id}/approvals", ctx -> authed(ctx, (c, s) -> sign(c, s, Challenge.APPROVE)));
     app.post("/v1/decisions/{id}/rejections", ctx -> authed(ctx, (c, s) -> sign(c, s, Challenge.REJECT)));
@@ -153,12 +161,37 @@ final class FakeEngine implements AutoCloseable {
     h.handle(ctx, subject);
   }
 
-  private void enrol(Context ctx, String subject) throws Exception {
-    VerifyingKey key;
+  private VerifyingKey publicKey(Context ctx) throws Exception {
     try {
-      key = VerifyingKey.fromPem(JSON.readTree(ctx.body()).path("public_key").asText());
+      return VerifyingKey.fromPem(JSON.readTree(ctx.body()).path("public_key").asText());
     } catch (KeyFormatException e) {
       problem(ctx, 400, "invalid-request", "public_key: " + e.getMessage(), Map.of());
+      return null;
+    }
+  }
+
+  /** The enrolment statement, as the engine issues it: the caller, the key, the time. */
+  private void keyChallenge(Context ctx, String subject) throws Exception {
+    VerifyingKey key = publicKey(ctx);
+    if (key == null) {
+      return;
+    }
+    EnrolmentStatement st = new EnrolmentStatement(subject, key.keyId(), clock.instant().truncatedTo(ChronoUnit.SECONDS));
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.set("statement", st.toJson());
+    o.put("signing_input", Base64.getEncoder().encodeToString(st.signingInput()));
+    json(ctx, 201, keyChallengeTamper.apply(o));
+  }
+
+  private void enrol(Context ctx, String subject) throws Exception {
+    VerifyingKey key = publicKey(ctx);
+    if (key == null) {
+      return;
+    }
+    try {
+      EnrolmentProof.fromJson(JSON.readTree(ctx.body()).get("proof")).verify(key, subject, clock.instant());
+    } catch (EnrolmentProofException e) {
+      problem(ctx, 400, "key-proof-rejected", e.getMessage(), Map.of("reason", e.reason().wireName()));
       return;
     }
     Enrolled prior = keys.putIfAbsent(key.keyId().value(), new Enrolled(subject, key));

@@ -149,6 +149,24 @@ class QuickstartCommandTest {
     assertThat(types).containsSubsequence("decision.created", "authority.required", "approval.added", "approval.added",
         "enforcement.result", "grant.issued", "execution.started", "execution.confirmed");
 
+    // Every approver key the quickstart enrolled carries a proof of possession an auditor can check
+    // from the ledger alone.
+    CliRun keys = CliRun.of("ledger", "show", "--db", file.get("ledger_db").asText(), "--stream", "sys:keys", "--json");
+    List<JsonNode> enrolled = new java.util.ArrayList<>();
+    for (String l : keys.out().lines().toList()) {
+      JsonNode e = JSON.readTree(l);
+      JsonNode envelope = e.has("envelope") ? e.get("envelope") : e;
+      if (envelope.path("event_type").asText().equals("key.enrolled")) {
+        enrolled.add(envelope.get("payload"));
+      }
+    }
+    assertThat(enrolled).as(keys.toString()).hasSize(5);
+    for (JsonNode k : enrolled) {
+      var proof = dev.arbiter.core.approval.EnrolmentProof.fromJson(k.get("proof"));
+      proof.verifySignature(dev.arbiter.core.crypto.VerifyingKey.fromPem(k.get("public_key").asText()));
+      assertThat(proof.statement().subject()).isEqualTo(k.get("subject").asText());
+    }
+
     // Step 6 of the printed walkthrough, as printed (with $ID set): verify must fail and name that entry.
     String printed = Files.readString(out);
     Matcher m = Pattern.compile("sqlite3 \\S+ \"([^\"]+)\"").matcher(printed);

@@ -22,8 +22,7 @@ import org.junit.jupiter.api.Test;
 class ApprovalBudgetTest extends ServerTest {
 
   private Response enrol(String token, SigningKey key) throws Exception {
-    ObjectNode body = TestServer.JSON.createObjectNode().put("public_key", key.verifyingKey().toSpkiPem());
-    return t.postAs(token, "/v1/keys", UUID.randomUUID().toString(), body.toString());
+    return t.enrol(token, key);
   }
 
   private Response submit(String token, SigningKey key, String id, JsonNode challenge, byte[] signingInput) throws Exception {

@@ -23,8 +23,7 @@ class ApprovalHardeningTest extends ServerTest {
   private final String gateway = TestIdentity.token("gateway-1", "arbiter-gateway");
 
   private Response enrol(String token, SigningKey key) throws Exception {
-    ObjectNode body = TestServer.JSON.createObjectNode().put("public_key", key.verifyingKey().toSpkiPem());
-    return t.postAs(token, "/v1/keys", UUID.randomUUID().toString(), body.toString());
+    return t.enrol(token, key);
   }
 
   private Response approveWith(String token, SigningKey key, String id) throws Exception {

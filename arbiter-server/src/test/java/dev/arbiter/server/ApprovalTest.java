@@ -49,8 +49,7 @@ class ApprovalTest extends ServerTest {
   }
 
   private Response enrol(String token, SigningKey key) throws Exception {
-    ObjectNode body = TestServer.JSON.createObjectNode().put("public_key", key.verifyingKey().toSpkiPem());
-    return t.postAs(token, "/v1/keys", UUID.randomUUID().toString(), body.toString());
+    return t.enrol(token, key);
   }
 
   private JsonNode challenge(String token, String id, String intent) throws Exception {

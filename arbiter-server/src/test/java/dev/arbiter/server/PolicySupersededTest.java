@@ -34,8 +34,7 @@ class PolicySupersededTest extends ServerTest {
   @BeforeEach
   void enrol() throws Exception {
     for (var p : new Object[][] {{alice, aliceKey}, {bob, bobKey}}) {
-      ObjectNode body = TestServer.JSON.createObjectNode().put("public_key", ((SigningKey) p[1]).verifyingKey().toSpkiPem());
-      assertThat(t.postAs((String) p[0], "/v1/keys", UUID.randomUUID().toString(), body.toString()).status()).isEqualTo(201);
+      assertThat(t.enrol((String) p[0], (SigningKey) p[1]).status()).isEqualTo(201);
     }
   }
 

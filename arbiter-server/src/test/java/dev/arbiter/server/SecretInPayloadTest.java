@@ -77,8 +77,7 @@ class SecretInPayloadTest extends ServerTest {
     String id = t.post("/v1/decisions", "secret-4", ApprovalTest.DEPLOY).json().get("decision_id").asText();
     String alice = TestIdentity.token("alice", "supervisor");
     var key = dev.arbiter.core.crypto.SigningKey.generate(dev.arbiter.core.crypto.KeyAlgorithm.ED25519, new java.security.SecureRandom());
-    var enrol = TestServer.JSON.createObjectNode().put("public_key", key.verifyingKey().toSpkiPem());
-    assertThat(t.postAs(alice, "/v1/keys", "secret-4k", enrol.toString()).status()).isEqualTo(201);
+    assertThat(t.enrol(alice, key).status()).isEqualTo(201);
     var issued = t.postAs(alice, "/v1/decisions/" + id + "/challenge", "secret-4c", "{}").json();
     var body = TestServer.JSON.createObjectNode();
     body.set("challenge", issued.get("challenge"));

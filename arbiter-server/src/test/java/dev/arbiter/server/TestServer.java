@@ -119,6 +119,31 @@ public final class TestServer implements AutoCloseable {
     return send(b.build());
   }
 
+  /**
+   * Enrols {@code key} as a client does: asks for the statement ({@code POST /v1/keys/challenge}),
+   * signs it with the private key and posts {@code {public_key, proof}}. Returns the enrolment's answer.
+   */
+  public Response enrol(String token, dev.arbiter.core.crypto.SigningKey key) throws Exception {
+    String pem = key.verifyingKey().toSpkiPem();
+    Response issued = postAs(token, "/v1/keys/challenge", java.util.UUID.randomUUID().toString(),
+        JSON.createObjectNode().put("public_key", pem).toString());
+    if (issued.status() != 201) {
+      throw new AssertionError("enrolment challenge refused: " + issued);
+    }
+    var statement = dev.arbiter.core.approval.EnrolmentStatement.fromJson(issued.json().get("statement"));
+    return postAs(token, "/v1/keys", java.util.UUID.randomUUID().toString(),
+        enrolBody(pem, dev.arbiter.core.approval.EnrolmentProof.sign(statement, key).toJson()));
+  }
+
+  /** {@code {"public_key": pem, "proof": proof}} (no proof member when {@code proof} is null). */
+  public static String enrolBody(String pem, JsonNode proof) {
+    var body = JSON.createObjectNode().put("public_key", pem);
+    if (proof != null) {
+      body.set("proof", proof);
+    }
+    return body.toString();
+  }
+
   /** GETs as a reviewer who may read every decision (role {@code manager}, all domains). */
   public Response get(String path) throws IOException, InterruptedException {
     return getAs(TestIdentity.token("reviewer-test", "manager"), path);

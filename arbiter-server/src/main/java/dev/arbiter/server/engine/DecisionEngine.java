@@ -539,6 +539,25 @@ public final class DecisionEngine implements AutoCloseable {
     record(d, "unauthenticated:" + d.id(), MAX_RECORDED_UNAUTHENTICATED_REFUSALS, eventType, actor, payload);
   }
 
+  /**
+   * Records a refusal that concerns no decision (a key enrolment on {@code sys:keys}): at most
+   * {@code cap} per {@code budget} and process, best effort when the ledger is down.
+   */
+  void recordSystemRefusal(String budget, int cap, EventDraft draft) {
+    int n = refusals.computeIfAbsent("sys:" + budget, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+    if (n > cap) {
+      if (n == cap + 1) {
+        LOG.warn("{}: more than {} refusals for {}; further ones are refused but no longer recorded", draft.streamId(), cap, budget);
+      }
+      return;
+    }
+    try {
+      await(ledger.append(draft));
+    } catch (EngineException e) {
+      LOG.warn("refusal on {} could not be recorded: {}", draft.streamId(), e.getMessage());
+    }
+  }
+
   private void record(DecisionState d, String budget, int cap, String eventType, Actor actor, ObjectNode payload) {
     int n = refusals.computeIfAbsent(budget, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
     if (n > cap) {

@@ -182,6 +182,24 @@ public abstract sealed class EngineException extends Exception {
     }
   }
 
+  /**
+   * A key enrolment's proof of possession was missing or did not hold (recorded as {@code
+   * key.enrolment_rejected}); {@code reason} is a stable code from docs/api-approvals-grants.md.
+   * Nothing was enrolled.
+   */
+  public static final class KeyProofRejected extends EngineException {
+    private final String reason;
+
+    public KeyProofRejected(String reason, String message) {
+      super(message);
+      this.reason = reason;
+    }
+
+    public String reason() {
+      return reason;
+    }
+  }
+
   /** Too many requests from one approver or on one decision. */
   public static final class RateLimited extends EngineException {
     private final Duration retryAfter;

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arbiter.core.approval.EnrolmentProof;
+import dev.arbiter.core.approval.EnrolmentProofException;
+import dev.arbiter.core.approval.EnrolmentStatement;
 import dev.arbiter.core.crypto.KeyFormatException;
 import dev.arbiter.core.crypto.KeyId;
 import dev.arbiter.core.crypto.VerifyingKey;
@@ -16,6 +19,7 @@ import dev.arbiter.ledger.store.StoredEntry;
 import dev.arbiter.server.identity.Principal;
 import java.io.IOException;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,14 +28,20 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Approver keys, as the ledger's {@code sys:keys} stream records them: {@code key.enrolled} binds
- * {@code (subject, key id, public key)}, {@code key.revoked} ends a key for every future approval.
- * The registry is that stream folded into memory at start; it changes only after the ledger
- * confirmed.
+ * {@code (subject, key id, public key)} with the subject's proof of possession ({@link
+ * EnrolmentProof}), {@code key.revoked} ends a key for every future approval, {@code
+ * key.enrolment_rejected} records a refused proof. The registry is that stream folded into memory
+ * at start; it changes only after the ledger confirmed. Enrolments recorded before proofs were
+ * required have no {@code proof} and still replay.
  */
 public final class KeyRegistry {
   public static final String STREAM = "sys:keys";
   static final String ENROLLED = "key.enrolled";
   static final String REVOKED = "key.revoked";
+  static final String ENROLMENT_REJECTED = "key.enrolment_rejected";
+  /** Refused proofs recorded per subject and process; beyond it they are refused and logged only. */
+  static final int MAX_RECORDED_REFUSALS_PER_SUBJECT = 20;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KeyRegistry.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int PAGE = 10_000;
 
@@ -69,6 +79,9 @@ public final class KeyRegistry {
   }
 
   private void apply(StoredEntry e) {
+    if (!e.eventType().equals(ENROLLED) && !e.eventType().equals(REVOKED)) {
+      return; // refusals are evidence only
+    }
     try {
       JsonNode p = JSON.readTree(e.envelope()).get("payload");
       KeyId id = new KeyId(p.get("key_id").asText());
@@ -76,7 +89,7 @@ public final class KeyRegistry {
         VerifyingKey key = VerifyingKey.fromPem(p.get("public_key").asText());
         keys.put(id, new EnrolledKey(id, p.get("subject").asText(), key, Instant.parse(p.get("enrolled_at").asText()),
             Optional.empty()));
-      } else if (e.eventType().equals(REVOKED)) {
+      } else {
         keys.computeIfPresent(id, (k, v) -> new EnrolledKey(k, v.subject(), v.key(), v.enrolledAt(),
             Optional.of(Instant.parse(p.get("revoked_at").asText()))));
       }
@@ -93,16 +106,32 @@ public final class KeyRegistry {
   public record Enrolment(EnrolledKey key, boolean existing) {}
 
   /**
-   * Enrols {@code publicKeyPem} for the authenticated caller. Enrolling one's own key again is a no-op;
-   * a key enrolled by someone else, or a revoked key, is refused.
+   * A fresh statement for the caller to sign with the private key of {@code publicKeyPem}: the
+   * caller's subject, the key's id, the engine's time (whole seconds). Nothing is remembered or
+   * recorded; {@link #enrol} checks whatever statement comes back.
    */
-  public Enrolment enrol(Principal caller, String publicKeyPem) throws EngineException {
-    VerifyingKey key;
+  public EnrolmentStatement statement(Principal caller, String publicKeyPem) throws EngineException {
+    return new EnrolmentStatement(caller.subject(), parse(publicKeyPem).keyId(),
+        engine.clock().instant().truncatedTo(ChronoUnit.SECONDS));
+  }
+
+  /**
+   * Enrols {@code publicKeyPem} for the authenticated caller, given a proof of possession: {@code
+   * proof} ({@code {statement, signature}}, see {@link EnrolmentProof}) must be signed by that key
+   * for the caller's subject within {@link EnrolmentProof#WINDOW} of the engine's clock. A refused
+   * proof writes nothing but its {@code key.enrolment_rejected}. Then: enrolling one's own key again
+   * is a no-op; a key enrolled by someone else, or a revoked key, is refused.
+   *
+   * @param proof the request's {@code proof} member as sent (null when absent)
+   */
+  public Enrolment enrol(Principal caller, String publicKeyPem, JsonNode proof) throws EngineException {
+    VerifyingKey key = parse(publicKeyPem);
+    EnrolmentProof checked;
     try {
-      key = VerifyingKey.fromPem(publicKeyPem);
-    } catch (KeyFormatException | RuntimeException e) {
-      throw new EngineException.InvalidInput(List.of(new FieldError("invalid_key", "public_key", "a value that is not a key",
-          "an SPKI PEM public key (ed25519 or ecdsa-p256), as `arbiter keys generate` writes: " + e.getMessage())));
+      checked = EnrolmentProof.fromJson(proof);
+      checked.verify(key, caller.subject(), engine.clock().instant());
+    } catch (EnrolmentProofException e) {
+      throw refused(caller, key, e);
     }
     writes.lock();
     try {
@@ -125,7 +154,8 @@ public final class KeyRegistry {
       Instant now = engine.clock().instant();
       ObjectNode payload = JsonNodeFactory.instance.objectNode().put("key_id", key.keyId().value())
           .put("subject", caller.subject()).put("algorithm", key.algorithm().wireName()).put("public_key", key.toSpkiPem())
-          .put("enrolled_at", now.toString());
+          .put("enrolled_at", now.toString()).put("proof_context", EnrolmentStatement.CONTEXT);
+      payload.set("proof", checked.toJson());
       engine.appendSystem(new EventDraft(STREAM, ENROLLED, engine.activePolicy().hash(), new Actor(caller.subject(), "approver"),
           payload));
       EnrolledKey k = new EnrolledKey(key.keyId(), caller.subject(), key, now, Optional.empty());
@@ -134,6 +164,29 @@ public final class KeyRegistry {
     } finally {
       writes.unlock();
     }
+  }
+
+  private static VerifyingKey parse(String publicKeyPem) throws EngineException.InvalidInput {
+    try {
+      return VerifyingKey.fromPem(publicKeyPem);
+    } catch (KeyFormatException | RuntimeException e) {
+      throw new EngineException.InvalidInput(List.of(new FieldError("invalid_key", "public_key", "a value that is not a key",
+          "an SPKI PEM public key (ed25519 or ecdsa-p256), as `arbiter keys generate` writes: " + e.getMessage())));
+    }
+  }
+
+  /**
+   * Logs and records a refused proof ({@code key.enrolment_rejected}: subject, reason, detail, the
+   * key's id and algorithm; never the signature), then returns the refusal to throw.
+   */
+  private EngineException.KeyProofRejected refused(Principal caller, VerifyingKey key, EnrolmentProofException e) {
+    String reason = e.reason().wireName();
+    LOG.warn("key enrolment by subject {} refused: {} (key {})", caller.subject(), reason, key.keyId());
+    ObjectNode payload = JsonNodeFactory.instance.objectNode().put("subject", caller.subject()).put("reason", reason)
+        .put("detail", e.getMessage()).put("key_id", key.keyId().value()).put("algorithm", key.algorithm().wireName());
+    engine.recordSystemRefusal("key-enrolment:" + caller.subject(), MAX_RECORDED_REFUSALS_PER_SUBJECT,
+        new EventDraft(STREAM, ENROLMENT_REJECTED, engine.activePolicy().hash(), new Actor(caller.subject(), "approver"), payload));
+    return new EngineException.KeyProofRejected(reason, e.getMessage());
   }
 
   /** Revokes one of the caller's own keys; revoking a revoked key again is a no-op. */

@@ -63,16 +63,33 @@ final class ApprovalRoutes {
     json(ctx, 200, decisions.decisionJson(d, false));
   }
 
+  /**
+   * {@code POST /v1/keys/challenge {"public_key"}}: the statement to sign for an enrolment, with its
+   * exact signing input, as the approval challenge hands out its own.
+   */
+  void keyChallenge(Context ctx) throws EngineException {
+    var statement = engine.keys().statement(principal(ctx), publicKey(strictObject(storedBody(ctx), java.util.Set.of("public_key"))));
+    var out = JsonNodeFactory.instance.objectNode();
+    out.set("statement", statement.toJson());
+    out.put("signing_input", java.util.Base64.getEncoder().encodeToString(statement.signingInput()));
+    json(ctx, 201, out);
+  }
+
+  /** {@code POST /v1/keys {"public_key", "proof": {"statement", "signature"}}}. */
   void enrol(Context ctx) throws EngineException {
-    JsonNode root = strictObject(storedBody(ctx), java.util.Set.of("public_key"));
+    JsonNode root = strictObject(storedBody(ctx), java.util.Set.of("public_key", "proof"));
+    var e = engine.keys().enrol(principal(ctx), publicKey(root), root.get("proof"));
+    json(ctx, e.existing() ? 200 : 201, JsonNodeFactory.instance.objectNode().put("key_id", e.key().id().value())
+        .put("subject", e.key().subject()).put("algorithm", e.key().key().algorithm().wireName())
+        .put("enrolled_at", e.key().enrolledAt().toString()));
+  }
+
+  private static String publicKey(JsonNode root) throws EngineException.InvalidInput {
     JsonNode pem = root.get("public_key");
     if (pem == null || !pem.isTextual()) {
       throw new EngineException.InvalidInput(List.of(new FieldError("missing_field", "public_key", "nothing", "an SPKI PEM public key")));
     }
-    var e = engine.keys().enrol(principal(ctx), pem.asText());
-    json(ctx, e.existing() ? 200 : 201, JsonNodeFactory.instance.objectNode().put("key_id", e.key().id().value())
-        .put("subject", e.key().subject()).put("algorithm", e.key().key().algorithm().wireName())
-        .put("enrolled_at", e.key().enrolledAt().toString()));
+    return pem.asText();
   }
 
   void revoke(Context ctx) throws EngineException {

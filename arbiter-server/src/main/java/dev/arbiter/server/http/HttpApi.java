@@ -93,6 +93,7 @@ public final class HttpApi {
     app.post("/v1/decisions/{id}/rejections", ctx -> api.idempotent(ctx, c -> approvals.approval(c, true)));
     app.get("/v1/decisions/{id}/grant", executions::grant);
     app.post("/v1/keys", ctx -> api.idempotent(ctx, approvals::enrol));
+    app.post("/v1/keys/challenge", ctx -> api.idempotent(ctx, approvals::keyChallenge));
     app.post("/v1/keys/revoke", ctx -> api.idempotent(ctx, approvals::revoke));
     app.post("/v1/executions", ctx -> api.idempotent(ctx, executions::execution));
     app.get("/v1/health", ctx -> json(ctx, 200, JsonNodeFactory.instance.objectNode().put("status", "ok")));

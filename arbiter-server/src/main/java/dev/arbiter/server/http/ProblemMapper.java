@@ -34,6 +34,8 @@ final class ProblemMapper {
             .with("reason", r.reason()).with("decision_id", r.decisionId());
         yield r.status() == null ? p : p.with("decision_status", r.status().wireName());
       }
+      case EngineException.KeyProofRejected k -> Problem.of("key-proof-rejected", "Key enrolment proof refused", 400,
+          k.getMessage()).with("reason", k.reason());
       case EngineException.RateLimited l -> Problem.of("rate-limited", "Too many requests", 429, l.getMessage());
       case EngineException.Conflict c -> Problem.of(c.slug(), c.title(), 409, c.getMessage());
     };

@@ -1,0 +1,46 @@
+package dev.arbiter.cli;
+
+import dev.arbiter.core.crypto.KeyFormatException;
+import dev.arbiter.core.crypto.SigningKey;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * Reads an approver's private key file for a command: refused (exit 2) when group or others can
+ * read or write it, when it is not PKCS#8 PEM, or when it cannot be read. Read with the bounded PEM
+ * reader of {@link SigningKey#load}. Messages name the file and the option, never its content.
+ */
+final class PrivateKeyFile {
+  private static final Set<PosixFilePermission> GROUP_OR_OTHER = Set.of(
+      PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
+      PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
+
+  private PrivateKeyFile() {}
+
+  /**
+   * @param option how the user named the file, for messages ({@code --key FILE})
+   * @param purpose appended to the "cannot read" message: why the key is needed (may be empty)
+   */
+  static SigningKey load(Path file, String option, String purpose) {
+    try {
+      if (Files.getFileStore(file).supportsFileAttributeView("posix")) {
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+        if (perms.stream().anyMatch(GROUP_OR_OTHER::contains)) {
+          throw CliFailure.badInput(option + " is accessible by group or others ("
+              + PosixFilePermissions.toString(perms) + "); a private key must be rw------- : chmod 600 " + file);
+        }
+      }
+      return SigningKey.load(file);
+    } catch (KeyFormatException e) {
+      throw CliFailure.badInput(option + " is not a private signing key (PKCS#8 PEM; give the .key file,"
+          + " not the .pub): " + e.getMessage());
+    } catch (IOException e) {
+      throw CliFailure.badInput("cannot read " + option + ": " + e.getClass().getSimpleName() + purpose);
+    }
+  }
+}
