@@ -103,7 +103,8 @@ class DecisionLifecycleTest {
     assertThat(r.status()).as(r.toString()).isEqualTo(409);
     assertThat(r.contentType()).startsWith("application/problem+json");
     assertThat(r.json().get("type").asText()).isEqualTo("https://arbiter.dev/problems/illegal-transition");
-    assertThat(r.json().get("status").asText()).isEqualTo("denied");
+    assertThat(r.json().get("decision_status").asText()).isEqualTo("denied");
+    assertThat(r.json().get("status").asInt()).as("RFC 9457: the HTTP status").isEqualTo(409);
     assertThat(t.trail(id)).hasSize(before + 1).endsWith("decision.transition_rejected");
     JsonNode refusal = t.payload(t.entries(id).get(before));
     assertThat(refusal.get("from").asText()).isEqualTo("denied");

@@ -122,6 +122,9 @@ public final class ApprovalService {
     }
     ReentrantLock lock = engine.lock(decisionId);
     lock.lock();
+    // Shared with other approvals; a revocation of any key waits until this approval is recorded.
+    java.util.concurrent.locks.Lock keyUse = engine.keys().keyUse();
+    keyUse.lock();
     try {
       engine.requireConfirmed(decisionId);
       DecisionState d = engine.find(decisionId);
@@ -157,7 +160,8 @@ public final class ApprovalService {
       if (!limiter.tryAcquire("decision:" + decisionId, engine.security().decisionPerMinute(), now)) {
         throw rateLimited(refuse, now);
       }
-      // The key may have been revoked since it was checked (outside this lock).
+      // The key may have been revoked since it was checked (outside these locks); from here on, a
+      // revocation waits for this approval to be recorded.
       if (engine.keys().find(s.keyId()).map(KeyRegistry.EnrolledKey::revoked).orElse(true)) {
         throw refuse.as("key_revoked", "key " + s.keyId() + " was revoked");
       }
@@ -207,6 +211,7 @@ public final class ApprovalService {
       anomalies.remember(caller.subject(), domain, now);
       return met ? engine.grants().issue(decisionId) : next;
     } finally {
+      keyUse.unlock();
       lock.unlock();
     }
   }

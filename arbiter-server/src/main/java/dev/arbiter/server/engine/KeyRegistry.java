@@ -24,7 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * Approver keys, as the ledger's {@code sys:keys} stream records them: {@code key.enrolled} binds
@@ -58,6 +60,9 @@ public final class KeyRegistry {
   private final DecisionEngine engine;
   private final Map<KeyId, EnrolledKey> keys = new ConcurrentHashMap<>();
   private final ReentrantLock writes = new ReentrantLock();
+  private final ReentrantReadWriteLock use = new ReentrantReadWriteLock();
+  /** Keys revoked in memory whose {@code key.revoked} the ledger has not confirmed (guarded by {@code writes}). */
+  private final java.util.Set<KeyId> unrecordedRevocations = new java.util.HashSet<>();
 
   private KeyRegistry(DecisionEngine engine) {
     this.engine = engine;
@@ -78,24 +83,81 @@ public final class KeyRegistry {
     }
   }
 
+  /**
+   * Folds one {@code sys:keys} event. The engine writes an enrolment twice, or a revocation twice,
+   * only when it retried after an unconfirmed answer; both are kept once. Anything it never writes (a
+   * key enrolled again by another subject or after its revocation, a revocation of an unknown key or
+   * by someone else) stops the start: a registry built from such a trail would approve with keys the
+   * trail says are not theirs.
+   */
   private void apply(StoredEntry e) {
     if (!e.eventType().equals(ENROLLED) && !e.eventType().equals(REVOKED)) {
       return; // refusals are evidence only
     }
+    JsonNode p;
+    KeyId id;
     try {
-      JsonNode p = JSON.readTree(e.envelope()).get("payload");
-      KeyId id = new KeyId(p.get("key_id").asText());
-      if (e.eventType().equals(ENROLLED)) {
-        VerifyingKey key = VerifyingKey.fromPem(p.get("public_key").asText());
-        keys.put(id, new EnrolledKey(id, p.get("subject").asText(), key, Instant.parse(p.get("enrolled_at").asText()),
-            Optional.empty()));
-      } else {
-        keys.computeIfPresent(id, (k, v) -> new EnrolledKey(k, v.subject(), v.key(), v.enrolledAt(),
-            Optional.of(Instant.parse(p.get("revoked_at").asText()))));
-      }
-    } catch (IOException | KeyFormatException | RuntimeException ex) {
-      throw new IllegalStateException("leaf " + e.leafIndex() + " of " + STREAM + " is not a key event this engine wrote", ex);
+      p = JSON.readTree(e.envelope()).get("payload");
+      id = new KeyId(p.get("key_id").asText());
+    } catch (IOException | RuntimeException ex) {
+      throw notWritten(e, "it is not a key event", ex);
     }
+    EnrolledKey existing = keys.get(id);
+    String subject = p.path("subject").asText("");
+    if (e.eventType().equals(ENROLLED)) {
+      if (existing != null) {
+        if (!existing.subject().equals(subject)) {
+          throw notWritten(e, "key " + id + " is enrolled again, by another subject", null);
+        }
+        if (existing.revoked()) {
+          throw notWritten(e, "key " + id + " is enrolled again after its revocation", null);
+        }
+        return; // the same enrolment, recorded again by a retry
+      }
+      try {
+        VerifyingKey key = VerifyingKey.fromPem(p.get("public_key").asText());
+        if (!key.keyId().equals(id) || subject.isEmpty()) {
+          throw new IllegalArgumentException("key id or subject does not match the key");
+        }
+        keys.put(id, new EnrolledKey(id, subject, key, Instant.parse(p.get("enrolled_at").asText()), Optional.empty()));
+      } catch (KeyFormatException | RuntimeException ex) {
+        throw notWritten(e, "it is not a key enrolment", ex);
+      }
+    } else {
+      if (existing == null) {
+        throw notWritten(e, "it revokes key " + id + ", which was never enrolled", null);
+      }
+      if (!existing.subject().equals(subject)) {
+        throw notWritten(e, "it revokes key " + id + " for another subject than its owner", null);
+      }
+      if (existing.revoked()) {
+        return; // the same revocation, recorded again by a retry
+      }
+      try {
+        keys.put(id, revokedAt(existing, Instant.parse(p.get("revoked_at").asText())));
+      } catch (RuntimeException ex) {
+        throw notWritten(e, "it is not a key revocation", ex);
+      }
+    }
+  }
+
+  private static IllegalStateException notWritten(StoredEntry e, String why, Exception cause) {
+    return new IllegalStateException("leaf " + e.leafIndex() + " of " + STREAM + " is not a key event this engine "
+        + "writes: " + why, cause);
+  }
+
+  private static EnrolledKey revokedAt(EnrolledKey k, Instant at) {
+    return new EnrolledKey(k.id(), k.subject(), k.key(), k.enrolledAt(), Optional.of(at));
+  }
+
+  /**
+   * Held (shared) by an approval from its last key check until its events are recorded. A revocation
+   * takes it exclusively to mark the key revoked, so it waits for approvals that already checked the
+   * key, and every approval after it sees the revocation: no {@code approval.added} with a key follows
+   * that key's {@code key.revoked}.
+   */
+  public Lock keyUse() {
+    return use.readLock();
   }
 
   public Optional<EnrolledKey> find(KeyId id) {
@@ -189,7 +251,15 @@ public final class KeyRegistry {
     return new EngineException.KeyProofRejected(reason, e.getMessage());
   }
 
-  /** Revokes one of the caller's own keys; revoking a revoked key again is a no-op. */
+  /**
+   * Revokes one of the caller's own keys; revoking a revoked key again is a no-op once recorded.
+   *
+   * <p>Fails closed: the key is revoked in memory before its {@code key.revoked} is appended, and
+   * stays revoked when the ledger does not confirm (the caller is answered 503 and should retry, which
+   * records it; a confirmation that arrives late is harmless, a second {@code key.revoked} too).
+   * Until it is recorded, a restart would bring the key back, as the ledger is what the engine
+   * replays.
+   */
   public EnrolledKey revoke(Principal caller, KeyId id) throws EngineException {
     writes.lock();
     try {
@@ -197,16 +267,23 @@ public final class KeyRegistry {
       if (k == null || !k.subject().equals(caller.subject())) {
         throw new EngineException.Forbidden("key-not-owned", "no key " + id + " is enrolled by the caller");
       }
-      if (k.revoked()) {
+      if (k.revoked() && !unrecordedRevocations.contains(id)) {
         return k;
       }
-      Instant now = engine.clock().instant();
+      EnrolledKey revoked = k.revoked() ? k : revokedAt(k, engine.clock().instant());
+      Lock exclusive = use.writeLock();
+      exclusive.lock(); // waits for approvals that checked this key before now
+      try {
+        keys.put(id, revoked);
+        unrecordedRevocations.add(id);
+      } finally {
+        exclusive.unlock();
+      }
       ObjectNode payload = JsonNodeFactory.instance.objectNode().put("key_id", id.value()).put("subject", caller.subject())
-          .put("revoked_at", now.toString());
+          .put("revoked_at", revoked.revokedAt().orElseThrow().toString());
       engine.appendSystem(new EventDraft(STREAM, REVOKED, engine.activePolicy().hash(), new Actor(caller.subject(), "approver"),
           payload));
-      EnrolledKey revoked = new EnrolledKey(id, k.subject(), k.key(), k.enrolledAt(), Optional.of(now));
-      keys.put(id, revoked);
+      unrecordedRevocations.remove(id);
       return revoked;
     } finally {
       writes.unlock();
