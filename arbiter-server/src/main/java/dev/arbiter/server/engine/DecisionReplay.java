@@ -25,7 +25,11 @@ final class DecisionReplay {
 
   private DecisionReplay() {}
 
-  /** Replays every decision stream into {@code cache} (newest last) and {@code pending}; returns how many decisions. */
+  /**
+   * Replays every decision stream into {@code cache} (the latest {@code bound} states, newest last, and
+   * the key of every decision, bounded only by the key window) and {@code pending}; returns how many
+   * decisions.
+   */
   static int all(Ledger ledger, DecisionCache cache, Map<String, PendingDecision> pending, int bound)
       throws LedgerStoreException {
     // Fold with a bound: a stream whose state was dropped here is re-read from the ledger on demand.
@@ -43,7 +47,12 @@ final class DecisionReplay {
           continue; // evicted during replay: read on demand
         }
         DecisionState next = fold(current, e);
-        count += created ? 1 : 0;
+        if (created) {
+          // Every decision's key, in ledger order, bounded by the key window alone: the window is far
+          // longer than the state cache, and a key must answer after a restart as it did before.
+          cache.rememberKey(next.idempotencyKeyHash(), next.requestHash(), next.id());
+          count++;
+        }
         open.remove(e.streamId());
         open.put(e.streamId(), next);
         track(pending, e.eventType(), e.streamId(), next);
@@ -52,7 +61,7 @@ final class DecisionReplay {
         }
       }
     }
-    open.values().stream().filter(DecisionState::complete).forEach(cache::putWithSlot);
+    open.values().stream().filter(DecisionState::complete).forEach(cache::put);
     return count;
   }
 
