@@ -1,6 +1,5 @@
 package dev.arbiter.server;
 
-import static dev.arbiter.server.DecisionApiTest.DEPLOY_PROD;
 import static dev.arbiter.server.DecisionApiTest.READ_DEV;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,7 +36,7 @@ class IdempotencyReplayTest {
       assertThat(retry.json().has("grant")).as("as before the restart: an evicted state has no grant in hand")
           .isEqualTo(before.json().has("grant"));
       assertThat(t.ledgerSize()).as("no new decision, no new grant").isEqualTo(size);
-      Response conflict = t.post("/v1/decisions", "k-first", DEPLOY_PROD.replace("\"ci\"", "\"agent_smoke\""));
+      Response conflict = t.post("/v1/decisions", "k-first", DecisionApiTest.DEPLOY_PROD_BY_SMOKE);
       assertThat(conflict.status()).isEqualTo(409);
       assertThat(conflict.json().get("decision_id")).isEqualTo(first.json().get("decision_id"));
     }

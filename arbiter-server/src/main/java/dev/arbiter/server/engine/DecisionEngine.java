@@ -217,8 +217,19 @@ public final class DecisionEngine implements AutoCloseable {
     }
   }
 
-  /** Evaluates and records a new decision, or replays the one this key already produced. */
-  public Submission submit(DecisionRequest request, IdempotencyKey key) throws EngineException {
+  /**
+   * Evaluates and records a new decision, or replays the one this caller's key already produced.
+   *
+   * @param caller the authenticated subject submitting it: its Idempotency-Keys are its own (another
+   *     caller's same key is another key), and it is recorded as {@code decision.created}'s actor, which
+   *     is what scopes the key again after a restart. The request's actor, when it names one, must be
+   *     this caller (the HTTP route refuses any other).
+   */
+  public Submission submit(DecisionRequest request, IdempotencyKey key, String caller) throws EngineException {
+    if (caller == null || caller.isBlank()) {
+      throw new IllegalArgumentException("a decision is submitted by an authenticated caller");
+    }
+    String scopedKey = key.scopedTo(caller);
     // A request carrying a credential is denied by the policy evaluation (given the findings of this
     // one scan), and only its redacted form is ever hashed or recorded: the ledger is append-only, and a hash of the full
     // request would let anyone who reads the ledger guess a weak secret offline.
@@ -236,7 +247,7 @@ public final class DecisionEngine implements AutoCloseable {
     CompletableFuture<DecisionState> result = new CompletableFuture<>();
     // The slot keeps only the id (once done, the state is not referenced from the key window).
     DecisionCache.Slot mine = new DecisionCache.Slot(requestHash, result.thenApply(DecisionState::id));
-    DecisionCache.Slot prior = cache.claim(key.hash(), mine);
+    DecisionCache.Slot prior = cache.claim(scopedKey, mine);
     if (prior != null) {
       return replay(prior, requestHash, key);
     }
@@ -245,7 +256,7 @@ public final class DecisionEngine implements AutoCloseable {
       String id = "dec_" + ids.next();
       Evaluation evaluation = bundle.evaluate(request, findings);
       Optional<Instant> expiry = DecisionTrail.expiry(evaluation, clock.instant());
-      List<EventDraft> drafts = DecisionTrail.of(id, recordable, evaluation, key, requestHash, expiry);
+      List<EventDraft> drafts = DecisionTrail.of(id, recordable, evaluation, key, requestHash, expiry, caller);
       DecisionState folded = null;
       for (EventDraft d : drafts) {
         folded = DecisionProjection.apply(folded, id, d);
@@ -259,7 +270,7 @@ public final class DecisionEngine implements AutoCloseable {
           : ledger.appendAll(drafts);
       appended.whenComplete((events, err) -> {
         if (err != null) {
-          cache.release(key.hash(), mine);
+          cache.release(scopedKey, mine);
           result.completeExceptionally(err);
           return;
         }
@@ -287,14 +298,14 @@ public final class DecisionEngine implements AutoCloseable {
         result.complete(d);
       });
     } catch (IllegalTransitionException | RuntimeException | Error e) {
-      cache.release(key.hash(), mine);
+      cache.release(scopedKey, mine);
       result.completeExceptionally(e);
       if (e instanceof Error err) {
         throw err;
       }
       throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
     } catch (EngineException.Degraded e) {
-      cache.release(key.hash(), mine);
+      cache.release(scopedKey, mine);
       result.completeExceptionally(e);
       throw e;
     }

@@ -46,12 +46,17 @@ final class DecisionReplay {
           track(pending, e.eventType(), e.streamId(), null);
           continue; // evicted during replay: read on demand
         }
-        DecisionState next = fold(current, e);
+        DecisionState next;
         if (created) {
+          DecisionProjection.Creation c = create(current, e);
+          next = c.state();
           // Every decision's key, in ledger order, bounded by the key window alone: the window is far
-          // longer than the state cache, and a key must answer after a restart as it did before.
-          cache.rememberKey(next.idempotencyKeyHash(), next.requestHash(), next.id());
+          // longer than the state cache, and a key must answer after a restart as it did before. It is
+          // scoped by the recorded actor, the caller who submitted it, as the live path scopes it.
+          cache.rememberKey(IdempotencyKey.scoped(c.actorId(), next.idempotencyKeyHash()), next.requestHash(), next.id());
           count++;
+        } else {
+          next = fold(current, e);
         }
         open.remove(e.streamId());
         open.put(e.streamId(), next);
@@ -92,6 +97,16 @@ final class DecisionReplay {
       } else {
         pending.remove(id); // authorized or denied by approvers
       }
+    }
+  }
+
+  private static DecisionProjection.Creation create(DecisionState current, StoredEntry e) {
+    try {
+      return DecisionProjection.applyStoredCreation(current, e.streamId(), e.envelope(), e.leafIndex());
+    } catch (IOException ex) {
+      throw new UncheckedIOException("leaf " + e.leafIndex() + ": unreadable envelope", ex);
+    } catch (IllegalTransitionException ex) {
+      throw new IllegalStateException("leaf " + e.leafIndex() + " of " + e.streamId() + ": " + ex.getMessage(), ex);
     }
   }
 
