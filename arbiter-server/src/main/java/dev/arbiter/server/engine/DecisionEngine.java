@@ -170,7 +170,13 @@ public final class DecisionEngine implements AutoCloseable {
       if (!readable.test(e.getValue().actionClass(), e.getValue().proposer())) {
         continue;
       }
-      DecisionState d = find(e.getKey());
+      DecisionState d;
+      try {
+        d = find(e.getKey());
+      } catch (RuntimeException ex) {
+        unfoldable(e.getKey(), ex); // one decision the ledger cannot vouch for must not fail the listing for everyone
+        continue;
+      }
       if (d.status() == DecisionStatus.PENDING_AUTHORITY) {
         out.add(d);
         if (out.size() == limit) {
@@ -487,12 +493,28 @@ public final class DecisionEngine implements AutoCloseable {
           expired++;
         } catch (EngineException ex) {
           LOG.warn("could not expire decision {} yet: {}", id, ex.getMessage());
+        } catch (RuntimeException ex) {
+          unfoldable(id, ex); // the sweep goes on with the other decisions
         }
       } finally {
         lock.unlock();
       }
     }
     return expired;
+  }
+
+  /**
+   * A pending decision whose stream does not fold (an illegal or malformed trail: only tampering or
+   * a foreign writer puts one on the ledger, and start-up refuses any it replays). Logged as an
+   * integrity error with the decision id and the fold's reason (leaf, event type, transition; never a
+   * payload), and dropped from the pending set, so that neither the sweep nor the listing tries it
+   * again every time. Reading it alone still fails ({@code 500}); nothing can approve or execute it.
+   */
+  private void unfoldable(String decisionId, RuntimeException e) {
+    if (pending.remove(decisionId) != null) {
+      LOG.error("integrity: decision {} does not fold from the ledger and is no longer swept or listed: {}", decisionId,
+          e.getMessage());
+    }
   }
 
   /** Applies, records and publishes one status change; the caller holds the decision's lock. */
