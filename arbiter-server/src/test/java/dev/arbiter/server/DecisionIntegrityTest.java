@@ -3,6 +3,7 @@ package dev.arbiter.server;
 import static dev.arbiter.server.DecisionApiTest.DEPLOY_PROD;
 import static dev.arbiter.server.DecisionApiTest.READ_DEV;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -33,6 +34,20 @@ class DecisionIntegrityTest {
     TestServer.Response r = t.post("/v1/decisions", key, body);
     assertThat(r.status()).isEqualTo(201);
     return r.json().get("decision_id").asText();
+  }
+
+  @Test
+  void anIllegalTrailBeyondTheReplayWindow_stopsStartUp_namingItsLeaf() throws Exception {
+    try (TestServer t = TestServer.startWithCache(dir, 16, 1000)) {
+      String bad = create(t, "deploy", DEPLOY_PROD);
+      for (int i = 0; i < 20; i++) { // the decision leaves the 16-state window of the replay
+        create(t, "read-" + i, READ_DEV);
+      }
+      long leaf = confirmWithoutExecution(t, bad);
+
+      assertThatThrownBy(t::restart).hasStackTraceContaining("leaf " + leaf + " of " + bad)
+          .hasStackTraceContaining("pending_authority");
+    }
   }
 
   @Test
