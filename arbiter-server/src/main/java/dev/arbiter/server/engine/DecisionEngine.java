@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  *       unless the ledger confirms later (then a retry with the same key replays that decision).
  *   <li><b>Idempotency</b>: an Idempotency-Key is claimed before evaluation, so concurrent duplicates
  *       wait for the first and get its decision; a different request under a used key is a recorded
- *       conflict.
+ *       conflict. A key is the caller's own ({@link IdempotencyKey#scoped}), and the start-up replay
+ *       remembers the key of every decision in the window, not only of the cached states.
  *   <li><b>State</b>: a bounded projection of the ledger ({@link DecisionProjection}), rebuilt from it
  *       at start; per-decision changes are serialised by a striped lock, and a change whose append is
  *       still unconfirmed blocks further changes to that decision.
