@@ -171,7 +171,8 @@ public final class ApprovalLoadBench {
       threads.add(Thread.ofVirtual().start(() -> {
         for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
           try {
-            DecisionState d = engine.submit(request, IdempotencyKey.of(UUID.randomUUID().toString())).decision();
+            DecisionState d = engine.submit(request, IdempotencyKey.of(UUID.randomUUID().toString()),
+                request.context().actorId().orElseThrow()).decision();
             if (d.status() != DecisionStatus.PENDING_AUTHORITY) {
               throw new IllegalStateException("expected pending_authority, got " + d.status());
             }

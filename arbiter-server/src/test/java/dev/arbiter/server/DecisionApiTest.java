@@ -18,6 +18,8 @@ class DecisionApiTest extends ServerTest {
   static final String DEPLOY_PROD = """
       {"action":{"class":"deploy","tool":"deployer","intent":"release checkout","target":{"type":"service","id":"checkout"},\
       "payload":{"change_ticket":"CHG-1"}},"context":{"actor":{"id":"ci"},"environment":"production","reversible":true}}""";
+  /** {@link #DEPLOY_PROD} by the actor of {@link #READ_DEV}: another request of the same caller. */
+  static final String DEPLOY_PROD_BY_SMOKE = DEPLOY_PROD.replace("\"ci\"", "\"agent_smoke\"");
 
 
   @Test
@@ -136,7 +138,7 @@ class DecisionApiTest extends ServerTest {
   void idempotency_sameKeyDifferentBody_is409AndRecordedOnTheDecision() throws Exception {
     String id = t.post("/v1/decisions", "client-key-7", READ_DEV).json().get("decision_id").asText();
 
-    Response r = t.post("/v1/decisions", "client-key-7", DEPLOY_PROD);
+    Response r = t.post("/v1/decisions", "client-key-7", DEPLOY_PROD_BY_SMOKE);
 
     assertThat(r.status()).isEqualTo(409);
     assertThat(r.contentType()).startsWith("application/problem+json");
@@ -305,7 +307,9 @@ class DecisionApiTest extends ServerTest {
     String id = r.json().get("decision_id").asText();
     assertThat(t.trail(id)).containsExactly("decision.created", "risk.scored", "decision.evaluated", "enforcement.result");
     assertThat(t.payload(t.entries(id).get(3)).get("outcome").asText()).isEqualTo("deny");
-    assertThat(TestServer.JSON.readTree(t.entries(id).get(0).envelope()).get("actor").get("id").asText()).isEqualTo("anonymous");
+    assertThat(TestServer.JSON.readTree(t.entries(id).get(0).envelope()).get("actor").get("id").asText())
+        .as("recorded by the authenticated caller").isEqualTo("agent-test");
+    assertThat(t.payload(t.entries(id).get(0)).get("proposer").isNull()).as("the request named no proposer").isTrue();
   }
 
   @Test

@@ -47,7 +47,8 @@ class DecisionLifecycleTest {
   }
 
   private DecisionState submit(String body, String key) throws Exception {
-    return engine.submit(DecisionRequests.parse(body.getBytes(StandardCharsets.UTF_8)), IdempotencyKey.of(key)).decision();
+    var request = DecisionRequests.parse(body.getBytes(StandardCharsets.UTF_8));
+    return engine.submit(request, IdempotencyKey.of(key), request.context().actorId().orElse("agent-test")).decision();
   }
 
   private static CancelRequest by(String actor) {

@@ -77,7 +77,7 @@ class LongStreamTest {
     assertThat(retry.json().get("decision_id").asText()).isEqualTo(first);
     assertThat(retry.json().get("gates").size()).as("with its whole evaluation").isGreaterThan(0);
 
-    TestServer.Response other = t.post("/v1/decisions", "first", DecisionApiTest.DEPLOY_PROD);
+    TestServer.Response other = t.post("/v1/decisions", "first", DecisionApiTest.DEPLOY_PROD_BY_SMOKE);
     assertThat(other.status()).as("the same key for another request").isEqualTo(409);
     assertThat(t.trail(first)).contains("decision.request_rejected");
   }

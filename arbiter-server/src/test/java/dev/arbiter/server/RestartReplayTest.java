@@ -45,7 +45,7 @@ class RestartReplayTest {
       Response replay = t.post("/v1/decisions", "k-allow", READ_DEV);
       assertThat(replay.status()).isEqualTo(200);
       assertThat(replay.json().get("decision_id")).isEqualTo(allowed.get("decision_id"));
-      assertThat(t.post("/v1/decisions", "k-allow", DEPLOY_PROD).status()).isEqualTo(409);
+      assertThat(t.post("/v1/decisions", "k-allow", DecisionApiTest.DEPLOY_PROD_BY_SMOKE).status()).isEqualTo(409);
       assertThat(t.get("/v1/decisions/" + cancelled).json().get("status").asText()).isEqualTo("cancelled");
       assertThat(t.ledgerSize()).as("only the 409's refusal was added").isEqualTo(size + 1);
       assertThat(t.entries(PolicyActivation.STREAM)).as("same bundle: activated once").hasSize(1);

@@ -68,13 +68,15 @@ final class DecisionCache {
     return Optional.ofNullable(byId.get(id));
   }
 
-  /** Stores the latest state of a decision, and its key (replay at startup, oldest first). */
-  void putWithSlot(DecisionState d) {
+  /**
+   * Remembers a recorded decision's key (the replay at startup, for every {@code decision.created} in
+   * ledger order, whether or not its state is kept): a key used again after it left the window
+   * resolves to its newest decision, as it did before the restart.
+   */
+  void rememberKey(String keyHash, String requestHash, String decisionId) {
     synchronized (inFlight) {
-      // A key reused after it left the window resolves to its newest decision.
-      window.add(d.idempotencyKeyHash(), d.requestHash(), d.id());
+      window.add(keyHash, requestHash, decisionId);
     }
-    put(d);
   }
 
   synchronized void put(DecisionState d) {

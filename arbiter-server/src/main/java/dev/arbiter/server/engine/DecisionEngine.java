@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  *       unless the ledger confirms later (then a retry with the same key replays that decision).
  *   <li><b>Idempotency</b>: an Idempotency-Key is claimed before evaluation, so concurrent duplicates
  *       wait for the first and get its decision; a different request under a used key is a recorded
- *       conflict.
+ *       conflict. A key is the caller's own ({@link IdempotencyKey#scoped}), and the start-up replay
+ *       remembers the key of every decision in the window, not only of the cached states.
  *   <li><b>State</b>: a bounded projection of the ledger ({@link DecisionProjection}), rebuilt from it
  *       at start; per-decision changes are serialised by a striped lock, and a change whose append is
  *       still unconfirmed blocks further changes to that decision.
@@ -170,7 +171,13 @@ public final class DecisionEngine implements AutoCloseable {
       if (!readable.test(e.getValue().actionClass(), e.getValue().proposer())) {
         continue;
       }
-      DecisionState d = find(e.getKey());
+      DecisionState d;
+      try {
+        d = find(e.getKey());
+      } catch (RuntimeException ex) {
+        unfoldable(e.getKey(), ex); // one decision the ledger cannot vouch for must not fail the listing for everyone
+        continue;
+      }
       if (d.status() == DecisionStatus.PENDING_AUTHORITY) {
         out.add(d);
         if (out.size() == limit) {
@@ -217,8 +224,19 @@ public final class DecisionEngine implements AutoCloseable {
     }
   }
 
-  /** Evaluates and records a new decision, or replays the one this key already produced. */
-  public Submission submit(DecisionRequest request, IdempotencyKey key) throws EngineException {
+  /**
+   * Evaluates and records a new decision, or replays the one this caller's key already produced.
+   *
+   * @param caller the authenticated subject submitting it: its Idempotency-Keys are its own (another
+   *     caller's same key is another key), and it is recorded as {@code decision.created}'s actor, which
+   *     is what scopes the key again after a restart. The request's actor, when it names one, must be
+   *     this caller (the HTTP route refuses any other).
+   */
+  public Submission submit(DecisionRequest request, IdempotencyKey key, String caller) throws EngineException {
+    if (caller == null || caller.isBlank()) {
+      throw new IllegalArgumentException("a decision is submitted by an authenticated caller");
+    }
+    String scopedKey = key.scopedTo(caller);
     // A request carrying a credential is denied by the policy evaluation (given the findings of this
     // one scan), and only its redacted form is ever hashed or recorded: the ledger is append-only, and a hash of the full
     // request would let anyone who reads the ledger guess a weak secret offline.
@@ -236,7 +254,7 @@ public final class DecisionEngine implements AutoCloseable {
     CompletableFuture<DecisionState> result = new CompletableFuture<>();
     // The slot keeps only the id (once done, the state is not referenced from the key window).
     DecisionCache.Slot mine = new DecisionCache.Slot(requestHash, result.thenApply(DecisionState::id));
-    DecisionCache.Slot prior = cache.claim(key.hash(), mine);
+    DecisionCache.Slot prior = cache.claim(scopedKey, mine);
     if (prior != null) {
       return replay(prior, requestHash, key);
     }
@@ -245,7 +263,7 @@ public final class DecisionEngine implements AutoCloseable {
       String id = "dec_" + ids.next();
       Evaluation evaluation = bundle.evaluate(request, findings);
       Optional<Instant> expiry = DecisionTrail.expiry(evaluation, clock.instant());
-      List<EventDraft> drafts = DecisionTrail.of(id, recordable, evaluation, key, requestHash, expiry);
+      List<EventDraft> drafts = DecisionTrail.of(id, recordable, evaluation, key, requestHash, expiry, caller);
       DecisionState folded = null;
       for (EventDraft d : drafts) {
         folded = DecisionProjection.apply(folded, id, d);
@@ -259,7 +277,7 @@ public final class DecisionEngine implements AutoCloseable {
           : ledger.appendAll(drafts);
       appended.whenComplete((events, err) -> {
         if (err != null) {
-          cache.release(key.hash(), mine);
+          cache.release(scopedKey, mine);
           result.completeExceptionally(err);
           return;
         }
@@ -287,14 +305,14 @@ public final class DecisionEngine implements AutoCloseable {
         result.complete(d);
       });
     } catch (IllegalTransitionException | RuntimeException | Error e) {
-      cache.release(key.hash(), mine);
+      cache.release(scopedKey, mine);
       result.completeExceptionally(e);
       if (e instanceof Error err) {
         throw err;
       }
       throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
     } catch (EngineException.Degraded e) {
-      cache.release(key.hash(), mine);
+      cache.release(scopedKey, mine);
       result.completeExceptionally(e);
       throw e;
     }
@@ -476,12 +494,28 @@ public final class DecisionEngine implements AutoCloseable {
           expired++;
         } catch (EngineException ex) {
           LOG.warn("could not expire decision {} yet: {}", id, ex.getMessage());
+        } catch (RuntimeException ex) {
+          unfoldable(id, ex); // the sweep goes on with the other decisions
         }
       } finally {
         lock.unlock();
       }
     }
     return expired;
+  }
+
+  /**
+   * A pending decision whose stream does not fold (an illegal or malformed trail: only tampering or
+   * a foreign writer puts one on the ledger, and start-up refuses any it replays). Logged as an
+   * integrity error with the decision id and the fold's reason (leaf, event type, transition; never a
+   * payload), and dropped from the pending set, so that neither the sweep nor the listing tries it
+   * again every time. Reading it alone still fails ({@code 500}); nothing can approve or execute it.
+   */
+  private void unfoldable(String decisionId, RuntimeException e) {
+    if (pending.remove(decisionId) != null) {
+      LOG.error("integrity: decision {} does not fold from the ledger and is no longer swept or listed: {}", decisionId,
+          e.getMessage());
+    }
   }
 
   /** Applies, records and publishes one status change; the caller holds the decision's lock. */

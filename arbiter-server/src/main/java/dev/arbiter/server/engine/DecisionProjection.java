@@ -105,6 +105,26 @@ final class DecisionProjection {
     return apply(current, streamId, eventType, payload, null, leafIndex);
   }
 
+  /** A stored {@code decision.created}: the state it starts, and who recorded it (the caller who submitted it). */
+  record Creation(DecisionState state, String actorId) {}
+
+  /**
+   * As {@link #applyStored} for a {@code decision.created}, parsing its envelope once for both the
+   * payload and the actor (the replay scopes the decision's Idempotency-Key by that actor).
+   *
+   * @throws IOException when the envelope is not JSON, or lacks a payload object or an {@code actor.id}
+   */
+  static Creation applyStoredCreation(DecisionState current, String streamId, byte[] envelope, long leafIndex)
+      throws IllegalTransitionException, IOException {
+    JsonNode tree = JSON.readTree(envelope);
+    JsonNode payload = tree.get("payload");
+    JsonNode actor = tree.path("actor").path("id");
+    if (payload == null || !payload.isObject() || !actor.isTextual()) {
+      throw new IOException("a decision.created envelope without a payload object or an actor.id");
+    }
+    return new Creation(apply(current, streamId, CREATED, payload, null, leafIndex), actor.asText());
+  }
+
   private static JsonNode envelopePayload(byte[] envelope) throws IOException {
     JsonNode payload = JSON.readTree(envelope).get("payload");
     if (payload == null) {

@@ -9,50 +9,90 @@ import dev.arbiter.ledger.store.LedgerStoreException;
 import dev.arbiter.ledger.store.StoredEntry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Rebuilds decision state from the ledger, the source of truth: the whole log once at startup
- * (streaming, bounded memory), or one decision's stream on demand (a decision evicted from the
- * cache). Only the hashed envelope bytes are read, and they are folded through {@link
- * DecisionProjection}, the same code the live path uses.
+ * (streaming), or one decision's stream on demand (a decision evicted from the cache). Only the
+ * hashed envelope bytes are read, and they are folded through {@link DecisionProjection}, the same
+ * code the live path uses.
+ *
+ * <p>At startup every stream is folded to its end, so that a trail the fold refuses (an illegal
+ * transition, a malformed event: only tampering or a foreign writer puts one there) stops the start,
+ * naming its leaf, wherever it lies in the ledger. Only the latest {@code bound} streams keep their
+ * full state; the others keep a one-byte {@link StreamSummary} each, which is what the replay's memory
+ * grows with (docs/design.md, "Bounded memory").
  */
 final class DecisionReplay {
   private static final int MAX_STREAM_EVENTS = 10_000;
 
   private DecisionReplay() {}
 
-  /** Replays every decision stream into {@code cache} (newest last) and {@code pending}; returns how many decisions. */
+  /**
+   * Replays every decision stream into {@code cache} (the latest {@code bound} states, newest last, and
+   * the key of every decision, bounded only by the key window) and {@code pending}; returns how many
+   * decisions.
+   *
+   * @throws IllegalStateException when a stream does not fold (its message names the leaf and the stream)
+   * @throws java.io.UncheckedIOException when an envelope the fold reads is not readable
+   */
   static int all(Ledger ledger, DecisionCache cache, Map<String, PendingDecision> pending, int bound)
       throws LedgerStoreException {
-    // Fold with a bound: a stream whose state was dropped here is re-read from the ledger on demand.
-    LinkedHashMap<String, DecisionState> open = new LinkedHashMap<>();
+    LinkedHashMap<String, DecisionState> open = new LinkedHashMap<>(); // full states, newest last
+    Map<String, Byte> beyond = new HashMap<>(); // every other stream, folded to a summary
+    Set<String> reload = new HashSet<>(); // summarised streams that became pending (the listing needs more)
     int count = 0;
     try (Cursor<StoredEntry> cursor = ledger.store().scanEntries(0)) {
       for (StoredEntry e = cursor.next(); e != null; e = cursor.next()) {
         if (!e.streamId().startsWith("dec_")) {
           continue;
         }
+        String id = e.streamId();
         boolean created = e.eventType().equals(DecisionProjection.CREATED);
-        DecisionState current = open.get(e.streamId());
-        if (current == null && !created) {
-          track(pending, e.eventType(), e.streamId(), null);
-          continue; // evicted during replay: read on demand
+        DecisionState current = open.remove(id);
+        Byte summary = current == null ? beyond.get(id) : null;
+        if (summary != null) {
+          current = StreamSummary.expand(id, summary);
         }
-        DecisionState next = fold(current, e);
-        count += created ? 1 : 0;
-        open.remove(e.streamId());
-        open.put(e.streamId(), next);
-        track(pending, e.eventType(), e.streamId(), next);
+        DecisionState next;
+        if (created) {
+          DecisionProjection.Creation c = create(current, e);
+          next = c.state();
+          // Every decision's key, in ledger order, bounded by the key window alone: the window is far
+          // longer than the state cache, and a key must answer after a restart as it did before. It is
+          // scoped by the recorded actor, the caller who submitted it, as the live path scopes it.
+          cache.rememberKey(IdempotencyKey.scoped(c.actorId(), next.idempotencyKeyHash()), next.requestHash(), next.id());
+          count++;
+        } else {
+          next = fold(current, e);
+        }
+        if (summary != null) {
+          beyond.put(id, StreamSummary.of(next));
+          track(pending, e.eventType(), id, next.status() == DecisionStatus.PENDING_AUTHORITY ? null : next, reload);
+          continue;
+        }
+        open.put(id, next);
+        track(pending, e.eventType(), id, next, reload);
         if (open.size() > bound) {
-          open.remove(open.keySet().iterator().next());
+          Iterator<Map.Entry<String, DecisionState>> eldest = open.entrySet().iterator();
+          Map.Entry<String, DecisionState> out = eldest.next();
+          eldest.remove();
+          beyond.put(out.getKey(), StreamSummary.of(out.getValue()));
         }
       }
     }
-    open.values().stream().filter(DecisionState::complete).forEach(cache::putWithSlot);
+    open.values().stream().filter(DecisionState::complete).forEach(cache::put);
+    for (String id : reload) { // only a trail whose result came long after its creation: not one this engine writes
+      one(ledger, id).filter(d -> d.status() == DecisionStatus.PENDING_AUTHORITY && d.expiresAt().isPresent())
+          .ifPresent(d -> pending.put(id, PendingDecision.of(d, d.expiresAt().get())));
+    }
     return count;
   }
 
@@ -74,10 +114,14 @@ final class DecisionReplay {
     return Optional.ofNullable(state).filter(DecisionState::complete);
   }
 
-  private static void track(Map<String, PendingDecision> pending, String type, String id, DecisionState state) {
+  /** Keeps {@code pending} current; {@code state} is null when only a summary is kept of a pending one. */
+  private static void track(Map<String, PendingDecision> pending, String type, String id, DecisionState state,
+      Set<String> reload) {
     if (type.equals(DecisionProjection.CANCELLED) || type.equals(DecisionProjection.EXPIRED)) {
       pending.remove(id);
-    } else if (type.equals(DecisionProjection.RESULT) && state != null) {
+    } else if (type.equals(DecisionProjection.RESULT) && state == null) {
+      reload.add(id);
+    } else if (type.equals(DecisionProjection.RESULT)) {
       if (state.status() == DecisionStatus.PENDING_AUTHORITY && state.expiresAt().isPresent()) {
         pending.put(id, PendingDecision.of(state, state.expiresAt().get()));
       } else {
@@ -86,13 +130,29 @@ final class DecisionReplay {
     }
   }
 
+  private static DecisionProjection.Creation create(DecisionState current, StoredEntry e) {
+    try {
+      return DecisionProjection.applyStoredCreation(current, e.streamId(), e.envelope(), e.leafIndex());
+    } catch (IOException ex) {
+      throw new UncheckedIOException("leaf " + e.leafIndex() + " of " + e.streamId() + ": unreadable envelope", ex);
+    } catch (IllegalTransitionException | RuntimeException ex) {
+      throw refused(e, ex);
+    }
+  }
+
   private static DecisionState fold(DecisionState current, StoredEntry e) {
     try {
       return DecisionProjection.applyStored(current, e.streamId(), e.eventType(), e.envelope(), e.leafIndex());
     } catch (IOException ex) {
-      throw new UncheckedIOException("leaf " + e.leafIndex() + ": unreadable envelope", ex);
-    } catch (IllegalTransitionException ex) {
-      throw new IllegalStateException("leaf " + e.leafIndex() + " of " + e.streamId() + ": " + ex.getMessage(), ex);
+      throw new UncheckedIOException("leaf " + e.leafIndex() + " of " + e.streamId() + ": unreadable envelope", ex);
+    } catch (IllegalTransitionException | RuntimeException ex) {
+      throw refused(e, ex);
     }
+  }
+
+  /** A stream the fold refuses: the leaf, the stream and the event type, then the fold's reason (never a payload). */
+  private static IllegalStateException refused(StoredEntry e, Exception ex) {
+    return new IllegalStateException("leaf " + e.leafIndex() + " of " + e.streamId() + " (" + e.eventType() + "): "
+        + ex.getMessage(), ex);
   }
 }

@@ -23,7 +23,8 @@ import java.util.Optional;
  *
  * <ol>
  *   <li>{@code decision.created}: {@code {request (normalised), proposer, idempotency_key_hash,
- *       request_hash, policy_hash}}, by the proposer;
+ *       request_hash, policy_hash}}, by the authenticated caller (the proposer, when the request names
+ *       an actor: it must be the caller), role {@code proposer};
  *   <li>{@code policy.gate} for each gate that denied, failed or required approval: that gate's
  *       result;
  *   <li>{@code risk.scored}: {@code {score, band, factors[]}};
@@ -38,7 +39,6 @@ import java.util.Optional;
  */
 final class DecisionTrail {
   static final Actor ENGINE = new Actor("arbiter", "engine");
-  static final String ANONYMOUS = "anonymous";
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
   private DecisionTrail() {}
@@ -59,7 +59,7 @@ final class DecisionTrail {
   }
 
   static List<EventDraft> of(String decisionId, DecisionRequest request, Evaluation e, IdempotencyKey key,
-      String requestHash, Optional<Instant> expiresAt) {
+      String requestHash, Optional<Instant> expiresAt, String caller) {
     String policy = e.policy().hash();
     // Built here for these drafts alone and never changed after: the drafts own their trees (no
     // copies), and the gate, risk and authority events share the evaluation's nodes.
@@ -72,7 +72,9 @@ final class DecisionTrail {
     created.put("idempotency_key_hash", key.hash());
     created.put("request_hash", requestHash);
     created.put("policy_hash", policy);
-    Actor proposer = new Actor(request.context().actorId().filter(s -> !s.isBlank()).orElse(ANONYMOUS), "proposer");
+    // The authenticated caller, who is the request's actor when it names one: the replay scopes the
+    // Idempotency-Key by it (ledgers written before recorded `anonymous` for a request without an actor).
+    Actor proposer = new Actor(caller, "proposer");
     drafts.add(EventDraft.owning(decisionId, DecisionProjection.CREATED, policy, proposer, created));
 
     List<GateResult> gates = e.gates();

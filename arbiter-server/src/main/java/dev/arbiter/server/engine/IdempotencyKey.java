@@ -8,6 +8,11 @@ import java.util.List;
 /**
  * A client's Idempotency-Key. Only its hash ({@code sha256:<hex>} of the UTF-8 key) is kept, logged or
  * ledgered: a key may be a client secret. {@link #toString()} reveals nothing.
+ *
+ * <p>A key belongs to the caller that used it: the engine remembers it under {@link #scoped} (the
+ * caller's subject and the key's hash), so another caller using the same key neither replays nor
+ * conflicts with the first caller's decision. The ledger keeps recording the plain {@link #hash()}
+ * (as it always did) together with the caller as the event's actor, and the replay scopes from those.
  */
 public final class IdempotencyKey {
   static final int MAX_LENGTH = 255;
@@ -39,6 +44,27 @@ public final class IdempotencyKey {
     return new EngineException.InvalidInput(List.of(
         new FieldError(code, "header.Idempotency-Key", got, "1-255 printable ASCII characters, unique per request")));
   }
+
+  /** {@link #scoped} for this key and {@code subject}. */
+  public String scopedTo(String subject) {
+    return scoped(subject, hash);
+  }
+
+  /**
+   * The in-memory identity of a key used by {@code subject}: {@code sha256:<hex>} of {@code
+   * "arbiter-idempotency-scope-v1" 0x00}, the subject's UTF-8 length (4 bytes, big-endian), the
+   * subject's UTF-8 bytes and the key's {@code sha256:<hex>} hash in ASCII. Never recorded; the
+   * length prefix keeps any two (subject, key) pairs apart.
+   */
+  static String scoped(String subject, String keyHash) {
+    byte[] s = subject.getBytes(StandardCharsets.UTF_8);
+    byte[] k = keyHash.getBytes(StandardCharsets.US_ASCII);
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(SCOPE.length + 4 + s.length + k.length);
+    b.put(SCOPE).putInt(s.length).put(s).put(k);
+    return Sha256.prefixed(Sha256.digest(b.array()));
+  }
+
+  private static final byte[] SCOPE = "arbiter-idempotency-scope-v1\0".getBytes(StandardCharsets.US_ASCII);
 
   /** {@code sha256:<hex>} of the key. */
   public String hash() {

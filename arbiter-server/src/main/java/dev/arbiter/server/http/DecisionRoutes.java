@@ -43,7 +43,7 @@ final class DecisionRoutes {
     if (request.context().actorId().filter(a -> !a.equals(caller.subject())).isPresent()) {
       throw new EngineException.Forbidden("actor-mismatch", "context.actor.id must be the authenticated caller's subject");
     }
-    Submission s = engine.submit(request, key);
+    Submission s = engine.submit(request, key, caller.subject());
     if (!s.replayed()) {
       ctx.header("Location", "/v1/decisions/" + s.decision().id());
     }
