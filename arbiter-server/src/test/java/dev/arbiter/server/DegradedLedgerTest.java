@@ -36,6 +36,17 @@ class DegradedLedgerTest extends ServerTest {
   }
 
   @Test
+  void aLedgerFailure_isAnsweredWithoutItsFilesOrSqliteErrors() throws Exception {
+    t.refuseInserts(true);
+    Response r = t.post("/v1/decisions", "fails-quietly", READ_DEV);
+    t.refuseInserts(false);
+
+    assertThat(r.status()).isEqualTo(503);
+    assertThat(r.json().get("detail").asText()).isEqualTo("the ledger could not confirm")
+        .doesNotContain(dir.toString()).doesNotContainIgnoringCase("sqlite");
+  }
+
+  @Test
   void anIdempotentReplayWhileTheLedgerRefuses_doesNotMarkItReady() throws Exception {
     assertThat(t.post("/v1/decisions", "earlier", READ_DEV).status()).isEqualTo(201);
     t.refuseInserts(true);

@@ -387,7 +387,8 @@ public final class DecisionEngine implements AutoCloseable {
           .orElseThrow(() -> new IllegalStateException("leaf " + leaf + " is missing"));
       return new Receipt(leaf, HashValue.of(entry.entryHash()), ledger.inclusionProof(leaf, cp.treeSize()), cp);
     } catch (LedgerStoreException e) {
-      throw new EngineException.Degraded("the ledger cannot build a receipt: " + e.getMessage(), config.retryAfter());
+      LOG.error("the ledger cannot build a receipt for leaf {}: {}", leaf, e.getMessage());
+      throw new EngineException.Degraded("the ledger cannot build a receipt", config.retryAfter());
     }
   }
 
@@ -437,7 +438,8 @@ public final class DecisionEngine implements AutoCloseable {
       try {
         d = DecisionReplay.one(ledger, decisionId).orElseThrow(() -> new EngineException.NotFound(decisionId));
       } catch (LedgerStoreException e) {
-        throw new EngineException.Degraded("the ledger cannot be read: " + e.getMessage(), config.retryAfter());
+        LOG.error("the ledger cannot be read (decision {}): {}", decisionId, e.getMessage());
+        throw new EngineException.Degraded("the ledger cannot be read", config.retryAfter());
       }
       cache.put(d);
     }
@@ -626,7 +628,9 @@ public final class DecisionEngine implements AutoCloseable {
       if (cause instanceof EngineException.Degraded d) {
         throw d;
       }
-      throw new EngineException.Degraded("the ledger could not confirm: " + cause.getMessage(), config.retryAfter());
+      // The cause names files and SQLite errors: the log's, not the caller's, to read.
+      LOG.error("the ledger could not confirm: {}", cause.toString());
+      throw new EngineException.Degraded("the ledger could not confirm", config.retryAfter());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new EngineException.Degraded("interrupted while waiting for the ledger", config.retryAfter());
