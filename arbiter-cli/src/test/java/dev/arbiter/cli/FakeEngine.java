@@ -273,7 +273,7 @@ final class FakeEngine implements AutoCloseable {
     synchronized (d) {
       if (!d.status.equals("pending_authority")) {
         problem(ctx, 409, "approval-rejected", "decision is " + d.status,
-            Map.of("reason", "decision_not_pending", "status", d.status, "decision_id", d.id));
+            Map.of("reason", "decision_not_pending", "decision_status", d.status, "decision_id", d.id));
         return;
       }
       if (!submitted.policyHash().equals(d.policyHash)) {
