@@ -162,7 +162,8 @@ public final class DecisionEngine implements AutoCloseable {
    * The oldest pending decisions that {@code readable} accepts, at most {@code limit}. Filtered on
    * what the engine keeps of each pending decision while scanning all of them in id (time) order, so
    * that decisions of other domains, which agents can create freely, never hide an approver's own,
-   * and only the ones listed are loaded.
+   * and only the ones listed are loaded. A state re-read from the ledger carries no receipt (none is
+   * rebuilt for a listing).
    */
   public List<DecisionState> pendingDecisions(int limit, Readable readable) throws EngineException {
     List<DecisionState> out = new java.util.ArrayList<>();
@@ -170,7 +171,7 @@ public final class DecisionEngine implements AutoCloseable {
       if (!readable.test(e.getValue().actionClass(), e.getValue().proposer())) {
         continue;
       }
-      DecisionState d = find(e.getKey());
+      DecisionState d = current(e.getKey());
       if (d.status() == DecisionStatus.PENDING_AUTHORITY) {
         out.add(d);
         if (out.size() == limit) {
@@ -388,7 +389,16 @@ public final class DecisionEngine implements AutoCloseable {
 
   /** The decision's current state with the receipt of its latest event. */
   public DecisionState find(String decisionId) throws EngineException {
-    DecisionState d = stored(decisionId);
+    return withReceipt(current(decisionId));
+  }
+
+  /**
+   * {@link #find} without building a receipt for a state that has none (one re-read from the ledger):
+   * for answers that show no receipt (the pending listing), since each rebuilt receipt is an inclusion
+   * proof read from the store.
+   */
+  DecisionState current(String decisionId) throws EngineException {
+    DecisionState d = loaded(decisionId);
     if (d.status() == DecisionStatus.PENDING_AUTHORITY && d.expiresAt().filter(t -> !clock.instant().isBefore(t)).isPresent()) {
       // Past its TTL but not swept yet: expire it now rather than report it as pending.
       d = expireNow(decisionId);
@@ -414,6 +424,11 @@ public final class DecisionEngine implements AutoCloseable {
   }
 
   DecisionState stored(String decisionId) throws EngineException {
+    return withReceipt(loaded(decisionId));
+  }
+
+  /** The latest state of a decision, from the cache or re-read from its stream; its receipt may be absent. */
+  private DecisionState loaded(String decisionId) throws EngineException {
     DecisionState d = cache.get(decisionId).orElse(null);
     if (d == null) {
       try {
@@ -423,7 +438,7 @@ public final class DecisionEngine implements AutoCloseable {
       }
       cache.put(d);
     }
-    return withReceipt(d);
+    return d;
   }
 
   /** Cancels a decision on its proposer's request. */
