@@ -79,6 +79,7 @@ public final class DecisionEngine implements AutoCloseable {
   private GrantIssuer grants;
   private Executions executions;
   private final IdentityHealth identityHealth;
+  private final SubmissionQuota submissions;
 
   private DecisionEngine(Ledger ledger, PolicyBundle bundle, Clock clock, ServerConfig config,
       dev.arbiter.server.config.SecurityConfig security) {
@@ -90,6 +91,7 @@ public final class DecisionEngine implements AutoCloseable {
     this.identityHealth = new IdentityHealth(this);
     this.ids = Ulid.create(clock, new SecureRandom());
     this.cache = new DecisionCache(config.maxCachedDecisions(), config.idempotencyWindow());
+    this.submissions = new SubmissionQuota(config, clock, pending::values, cache::knows, System::nanoTime);
     for (int i = 0; i < locks.length; i++) {
       locks[i] = new java.util.concurrent.locks.ReentrantLock();
     }
@@ -130,6 +132,11 @@ public final class DecisionEngine implements AutoCloseable {
 
   public IdentityHealth identityHealth() {
     return identityHealth;
+  }
+
+  /** The per-caller quotas on new decisions (the HTTP layer knows the caller). */
+  public SubmissionQuota submissions() {
+    return submissions;
   }
 
   String newId(String prefix) {

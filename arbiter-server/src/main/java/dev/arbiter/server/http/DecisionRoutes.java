@@ -32,17 +32,19 @@ final class DecisionRoutes {
 
   void submit(Context ctx) throws EngineException {
     IdempotencyKey key = IdempotencyKey.of(ctx.header(HttpApi.IDEMPOTENCY_KEY));
+    Principal caller = principal(ctx);
+    engine.submissions().admit(caller.subject(), key); // before the body is read: refusals stay cheap
     DecisionRequest request;
     try {
       request = DecisionRequests.parse(api.body(ctx));
     } catch (InvalidRequestException e) {
       throw new EngineException.InvalidInput(e.errors());
     }
-    Principal caller = principal(ctx);
     if (request.context().actorId().filter(a -> !a.equals(caller.subject())).isPresent()) {
       throw new EngineException.Forbidden("actor-mismatch", "context.actor.id must be the authenticated caller's subject");
     }
     Submission s = engine.submit(request, key);
+    engine.submissions().recorded(caller.subject(), s);
     if (!s.replayed()) {
       ctx.header("Location", "/v1/decisions/" + s.decision().id());
     }
