@@ -105,9 +105,7 @@ final class DecisionRoutes {
 
   /** The proposer, approvers whose roles cover the action class's domain, and gateways. */
   private boolean mayRead(Principal p, String actionClass, java.util.Optional<String> proposer) {
-    return proposer.filter(p.subject()::equals).isPresent()
-        || p.roles().contains(engine.security().gatewayRole())
-        || !p.rolesIn(engine.security().domainOf(actionClass)).isEmpty();
+    return dev.arbiter.server.engine.DecisionReaders.mayRead(engine.security(), p, actionClass, proposer);
   }
 
   void cancel(Context ctx) throws EngineException {
