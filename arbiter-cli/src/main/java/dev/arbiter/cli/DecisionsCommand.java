@@ -35,7 +35,8 @@ public final class DecisionsCommand implements Runnable {
         "List the decisions that wait for approval",
         "(GET /v1/decisions?status=pending_authority): a table of id, action class,",
         "tool, target, risk band, approvals (accepted of required) and expiry, or",
-        "with --json one decision JSON object per line, as the engine sent it.",
+        "with --json one decision summary per line, as the engine sent it (no payload:",
+        "`arbiter approve` shows the whole decision before signing).",
         "Token: --token-file FILE (preferred), --token T, or env ARBITER_TOKEN.",
       },
       footer = {"", "Exit codes: 0 ok, 1 refused (token), 2 bad arguments,", "3 the engine is unreachable or unavailable."})
@@ -53,7 +54,7 @@ public final class DecisionsCommand implements Runnable {
     @Option(names = "--json", description = "One JSON object per line instead of a table.")
     boolean json;
 
-    @Option(names = "--limit", defaultValue = "100", paramLabel = "N", description = "At most N decisions (1 to 1000, default 100).")
+    @Option(names = "--limit", defaultValue = "100", paramLabel = "N", description = "At most N decisions (1 to 1000, default 100; the engine lists at most 100).")
     int limit;
 
     @Override

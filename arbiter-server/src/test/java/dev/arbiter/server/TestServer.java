@@ -70,6 +70,12 @@ public final class TestServer implements AutoCloseable {
         maxCachedDecisions, idempotencyWindow, d.expirySweep()));
   }
 
+  /** A server with the test defaults changed by {@code change} (quotas, limits). */
+  public static TestServer startWith(Path dir, java.util.function.UnaryOperator<ServerConfig> change) throws Exception {
+    return new TestServer(dir, change.apply(ServerConfig.defaults().withAddress("127.0.0.1", 0)
+        .withLedgerTimeout(Duration.ofSeconds(3))));
+  }
+
   static synchronized PolicyBundle example() throws Exception {
     if (example == null) {
       example = PolicyBundles.loadDirectory(EXAMPLE);

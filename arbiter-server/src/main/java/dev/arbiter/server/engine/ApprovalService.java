@@ -49,15 +49,26 @@ public final class ApprovalService {
     }
     DecisionState d = engine.find(decisionId);
     if (d.status() != DecisionStatus.PENDING_AUTHORITY) {
+      if (!DecisionReaders.mayRead(engine.security(), caller, d.actionClass(), d.proposer())) {
+        // Challenges go to anyone while a decision is pending (a refused approval must be recorded
+        // with its reason), but what became of it is only for those who may read it.
+        throw new EngineException.Conflict("approval-rejected", "Approval refused",
+            "decision `" + decisionId + "` is not pending_authority");
+      }
       throw new EngineException.ApprovalRejected(decisionId, "decision_not_pending",
           "decision `" + decisionId + "` is " + d.status().wireName() + ", not pending_authority", d.status());
     }
     if (intent.equals(Challenge.APPROVE) && !engine.underActivePolicy(d)) {
       throw new EngineException.ApprovalRejected(decisionId, "policy_superseded", engine.supersededPolicy(d), null);
     }
-    Challenge c = challenges.issue(caller.subject(), decisionId, intent, d.policyHash(), now, engine.security().challengeTtl())
-        .orElseThrow(() -> new EngineException.RateLimited("too many outstanding challenges", engine.config().retryAfter()));
+    Challenge c = challenges.issue(caller.subject(), decisionId, intent, d.policyHash(), now, engine.security().challengeTtl(),
+        engine.config().retryAfter());
     return new IssuedChallenge(c, d);
+  }
+
+  /** Drops expired challenges and used nonces past their expiry (the {@link ExpirySweeper} calls this). */
+  public void purgeExpired() {
+    challenges.purge(engine.clock().instant());
   }
 
   /** Records a refused token on an approval route of an existing decision (the HTTP layer calls this). */

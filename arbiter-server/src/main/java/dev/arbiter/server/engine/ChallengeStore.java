@@ -8,6 +8,7 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Challenges the engine issued and not yet used, keyed by nonce. A challenge is taken out exactly
@@ -15,23 +16,45 @@ import java.util.concurrent.ConcurrentHashMap;
  * they would have expired anyway, so a replay is named {@code nonce_used}, not {@code
  * unknown_challenge}. Memory only: after a restart outstanding challenges are unknown (fail closed)
  * and used nonces are known from the ledger's {@code approval.added} events.
+ *
+ * <p>Bounded per subject ({@value #MAX_PER_SUBJECT} outstanding) inside the global bound ({@value
+ * #MAX_OUTSTANDING}): anyone may ask for a challenge, so with only the global bound ~170 role-less
+ * subjects at the approvers' rate limit filled it and every real approver was refused. Expired
+ * challenges and consumed nonces are purged by the {@link ExpirySweeper} and, at most once a second,
+ * when a bound is reached.
  */
 final class ChallengeStore {
   static final int MAX_OUTSTANDING = 100_000;
+  static final int MAX_PER_SUBJECT = 64;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   /** A challenge and the subject it was issued to. */
   record Issued(Challenge challenge, String subject) {}
 
   private final Map<String, Issued> outstanding = new ConcurrentHashMap<>();
+  /** Outstanding challenges per subject; a subject with none has no entry. */
+  private final Map<String, Integer> perSubject = new ConcurrentHashMap<>();
   private final Map<String, Instant> consumed = new ConcurrentHashMap<>();
+  private final AtomicReference<Instant> lastPurge = new AtomicReference<>(Instant.MIN);
 
-  /** Issues a fresh challenge, or empty when too many are outstanding (the caller answers 429). */
-  Optional<Challenge> issue(String subject, String decisionId, String intent, String policyHash, Instant now, Duration ttl) {
+  /**
+   * Issues a fresh challenge.
+   *
+   * @throws EngineException.RateLimited when the subject, or everyone together, has too many outstanding
+   */
+  Challenge issue(String subject, String decisionId, String intent, String policyHash, Instant now, Duration ttl,
+      Duration retryAfter) throws EngineException.RateLimited {
     if (outstanding.size() >= MAX_OUTSTANDING) {
-      purge(now);
+      purgeAtMostEverySecond(now);
       if (outstanding.size() >= MAX_OUTSTANDING) {
-        return Optional.empty();
+        throw new EngineException.RateLimited("too many outstanding challenges", retryAfter);
+      }
+    }
+    if (!reserve(subject)) {
+      purgeAtMostEverySecond(now);
+      if (!reserve(subject)) {
+        throw new EngineException.RateLimited("the caller has " + MAX_PER_SUBJECT + " outstanding challenges; use them"
+            + " or wait until they expire (" + Math.max(1, ttl.toSeconds()) + " s after issue)", retryAfter);
       }
     }
     byte[] nonce = new byte[32];
@@ -39,7 +62,7 @@ final class ChallengeStore {
     Challenge c = new Challenge(decisionId, intent, now, Base64.getUrlEncoder().withoutPadding().encodeToString(nonce),
         Math.max(1, ttl.toSeconds()), policyHash);
     outstanding.put(c.nonce(), new Issued(c, subject));
-    return Optional.of(c);
+    return c;
   }
 
   /**
@@ -52,6 +75,7 @@ final class ChallengeStore {
     if (i == null || !i.subject().equals(subject) || !i.challenge().equals(echoed) || !outstanding.remove(nonce, i)) {
       return Optional.empty();
     }
+    release(i.subject());
     consumed.put(nonce, i.challenge().expiresAt());
     return Optional.of(i);
   }
@@ -60,8 +84,46 @@ final class ChallengeStore {
     return consumed.containsKey(nonce);
   }
 
+  /** Drops expired challenges and the nonces of consumed ones that would have expired by now. */
   void purge(Instant now) {
-    outstanding.values().removeIf(i -> !now.isBefore(i.challenge().expiresAt()));
+    for (Map.Entry<String, Issued> e : outstanding.entrySet()) {
+      if (!now.isBefore(e.getValue().challenge().expiresAt()) && outstanding.remove(e.getKey(), e.getValue())) {
+        release(e.getValue().subject());
+      }
+    }
     consumed.values().removeIf(t -> !now.isBefore(t));
+  }
+
+  int outstanding() {
+    return outstanding.size();
+  }
+
+  int consumedCount() {
+    return consumed.size();
+  }
+
+  private void purgeAtMostEverySecond(Instant now) {
+    Instant last = lastPurge.get();
+    if (now.isBefore(last.plusSeconds(1)) || !lastPurge.compareAndSet(last, now)) {
+      return;
+    }
+    purge(now);
+  }
+
+  private boolean reserve(String subject) {
+    boolean[] reserved = {false};
+    perSubject.compute(subject, (k, n) -> {
+      int count = n == null ? 0 : n;
+      if (count >= MAX_PER_SUBJECT) {
+        return n;
+      }
+      reserved[0] = true;
+      return count + 1;
+    });
+    return reserved[0];
+  }
+
+  private void release(String subject) {
+    perSubject.computeIfPresent(subject, (k, n) -> n <= 1 ? null : n - 1);
   }
 }

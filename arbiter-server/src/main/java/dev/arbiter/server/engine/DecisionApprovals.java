@@ -21,6 +21,8 @@ import java.util.Set;
  * @param executionFinished whether the execution's one outcome (confirmed or failed) is recorded
  * @param authorizedAtLeaf the leaf of the {@code enforcement.result} that authorised the decision
  *     (-1 until known): grants carry its receipt
+ * @param recordedGrant the latest {@code grant.issued} as recorded, when it records enough to sign
+ *     the same grant again (events since the grant-rebuild change): see {@link GrantIssuer}
  */
 public record DecisionApprovals(
     List<Accepted> accepted,
@@ -29,10 +31,11 @@ public record DecisionApprovals(
     Optional<String> executionId,
     Optional<IssuedGrant> grant,
     boolean executionFinished,
-    long authorizedAtLeaf) {
+    long authorizedAtLeaf,
+    Optional<RecordedGrant> recordedGrant) {
 
   public static final DecisionApprovals NONE =
-      new DecisionApprovals(List.of(), Set.of(), List.of(), Optional.empty(), Optional.empty(), false, -1);
+      new DecisionApprovals(List.of(), Set.of(), List.of(), Optional.empty(), Optional.empty(), false, -1, Optional.empty());
 
   public DecisionApprovals {
     accepted = List.copyOf(accepted);
@@ -46,36 +49,52 @@ public record DecisionApprovals(
   /** A grant as issued: its id, compact form and expiry. */
   public record IssuedGrant(String grantId, String compact, Instant expiresAt) {}
 
+  /**
+   * What {@code grant.issued} records of a grant: with the decision's own claims, the checkpoint of
+   * {@code receiptTreeSize} and the entry at {@code receiptLeaf}, the grant's exact claims; Ed25519
+   * signatures are deterministic, so signing them again gives the same grant, checked against
+   * {@code grantHash}.
+   *
+   * @param receiptPrevEntryHash the receipt's {@code prev_entry_hash} (hex), empty if it had none
+   */
+  public record RecordedGrant(String grantId, String grantHash, String nonce, Instant notBefore, Instant expiresAt,
+      long receiptLeaf, long receiptTreeSize, Optional<String> receiptPrevEntryHash) {}
+
   DecisionApprovals withApproval(Accepted a) {
     List<Accepted> next = new ArrayList<>(accepted);
     next.add(a);
-    return new DecisionApprovals(next, withNonce(a.nonce()), grantIds, executionId, grant, executionFinished, authorizedAtLeaf);
+    return new DecisionApprovals(next, withNonce(a.nonce()), grantIds, executionId, grant, executionFinished, authorizedAtLeaf, recordedGrant);
   }
 
   DecisionApprovals withNonceUsed(String nonce) {
-    return new DecisionApprovals(accepted, withNonce(nonce), grantIds, executionId, grant, executionFinished, authorizedAtLeaf);
+    return new DecisionApprovals(accepted, withNonce(nonce), grantIds, executionId, grant, executionFinished, authorizedAtLeaf, recordedGrant);
   }
 
   DecisionApprovals withGrantId(String grantId) {
+    return withGrantIssued(grantId, Optional.empty());
+  }
+
+  /** A {@code grant.issued}: its id, and what it records to rebuild the grant (or empty: an older event). */
+  DecisionApprovals withGrantIssued(String grantId, Optional<RecordedGrant> recorded) {
     List<String> next = new ArrayList<>(grantIds);
     next.add(grantId);
-    return new DecisionApprovals(accepted, usedNonces, next, executionId, grant, executionFinished, authorizedAtLeaf);
+    return new DecisionApprovals(accepted, usedNonces, next, executionId, grant, executionFinished, authorizedAtLeaf, recorded);
   }
 
   DecisionApprovals withGrant(IssuedGrant g) {
-    return new DecisionApprovals(accepted, usedNonces, grantIds, executionId, Optional.of(g), executionFinished, authorizedAtLeaf);
+    return new DecisionApprovals(accepted, usedNonces, grantIds, executionId, Optional.of(g), executionFinished, authorizedAtLeaf, recordedGrant);
   }
 
   DecisionApprovals withExecution(String id) {
-    return new DecisionApprovals(accepted, usedNonces, grantIds, Optional.of(id), grant, executionFinished, authorizedAtLeaf);
+    return new DecisionApprovals(accepted, usedNonces, grantIds, Optional.of(id), grant, executionFinished, authorizedAtLeaf, recordedGrant);
   }
 
   DecisionApprovals withExecutionFinished() {
-    return new DecisionApprovals(accepted, usedNonces, grantIds, executionId, grant, true, authorizedAtLeaf);
+    return new DecisionApprovals(accepted, usedNonces, grantIds, executionId, grant, true, authorizedAtLeaf, recordedGrant);
   }
 
   DecisionApprovals withAuthorizedAt(long leaf) {
-    return new DecisionApprovals(accepted, usedNonces, grantIds, executionId, grant, executionFinished, leaf);
+    return new DecisionApprovals(accepted, usedNonces, grantIds, executionId, grant, executionFinished, leaf, recordedGrant);
   }
 
 

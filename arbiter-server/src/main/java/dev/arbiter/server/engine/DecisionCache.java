@@ -57,6 +57,13 @@ final class DecisionCache {
     return null;
   }
 
+  /** Whether {@code keyHash} is claimed or remembered (a request with it would replay, not decide). */
+  boolean knows(String keyHash) {
+    synchronized (inFlight) {
+      return inFlight.containsKey(keyHash) || window.find(keyHash) != null;
+    }
+  }
+
   /** Gives up a claim whose request was not recorded, so that a retry can record it. */
   void release(String keyHash, Slot mine) {
     synchronized (inFlight) {

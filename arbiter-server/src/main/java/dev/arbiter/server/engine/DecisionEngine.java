@@ -80,6 +80,7 @@ public final class DecisionEngine implements AutoCloseable {
   private GrantIssuer grants;
   private Executions executions;
   private final IdentityHealth identityHealth;
+  private final SubmissionQuota submissions;
 
   private DecisionEngine(Ledger ledger, PolicyBundle bundle, Clock clock, ServerConfig config,
       dev.arbiter.server.config.SecurityConfig security) {
@@ -91,6 +92,7 @@ public final class DecisionEngine implements AutoCloseable {
     this.identityHealth = new IdentityHealth(this);
     this.ids = Ulid.create(clock, new SecureRandom());
     this.cache = new DecisionCache(config.maxCachedDecisions(), config.idempotencyWindow());
+    this.submissions = new SubmissionQuota(config, clock, pending::values, cache::knows, System::nanoTime);
     for (int i = 0; i < locks.length; i++) {
       locks[i] = new java.util.concurrent.locks.ReentrantLock();
     }
@@ -133,6 +135,11 @@ public final class DecisionEngine implements AutoCloseable {
     return identityHealth;
   }
 
+  /** The per-caller quotas on new decisions (the HTTP layer knows the caller). */
+  public SubmissionQuota submissions() {
+    return submissions;
+  }
+
   String newId(String prefix) {
     return prefix + ids.next();
   }
@@ -163,7 +170,8 @@ public final class DecisionEngine implements AutoCloseable {
    * The oldest pending decisions that {@code readable} accepts, at most {@code limit}. Filtered on
    * what the engine keeps of each pending decision while scanning all of them in id (time) order, so
    * that decisions of other domains, which agents can create freely, never hide an approver's own,
-   * and only the ones listed are loaded.
+   * and only the ones listed are loaded. A state re-read from the ledger carries no receipt (none is
+   * rebuilt for a listing).
    */
   public List<DecisionState> pendingDecisions(int limit, Readable readable) throws EngineException {
     List<DecisionState> out = new java.util.ArrayList<>();
@@ -173,7 +181,7 @@ public final class DecisionEngine implements AutoCloseable {
       }
       DecisionState d;
       try {
-        d = find(e.getKey());
+        d = current(e.getKey());
       } catch (RuntimeException ex) {
         unfoldable(e.getKey(), ex); // one decision the ledger cannot vouch for must not fail the listing for everyone
         continue;
@@ -407,7 +415,16 @@ public final class DecisionEngine implements AutoCloseable {
 
   /** The decision's current state with the receipt of its latest event. */
   public DecisionState find(String decisionId) throws EngineException {
-    DecisionState d = stored(decisionId);
+    return withReceipt(current(decisionId));
+  }
+
+  /**
+   * {@link #find} without building a receipt for a state that has none (one re-read from the ledger):
+   * for answers that show no receipt (the pending listing), since each rebuilt receipt is an inclusion
+   * proof read from the store.
+   */
+  DecisionState current(String decisionId) throws EngineException {
+    DecisionState d = loaded(decisionId);
     if (d.status() == DecisionStatus.PENDING_AUTHORITY && d.expiresAt().filter(t -> !clock.instant().isBefore(t)).isPresent()) {
       // Past its TTL but not swept yet: expire it now rather than report it as pending.
       d = expireNow(decisionId);
@@ -433,6 +450,11 @@ public final class DecisionEngine implements AutoCloseable {
   }
 
   DecisionState stored(String decisionId) throws EngineException {
+    return withReceipt(loaded(decisionId));
+  }
+
+  /** The latest state of a decision, from the cache or re-read from its stream; its receipt may be absent. */
+  private DecisionState loaded(String decisionId) throws EngineException {
     DecisionState d = cache.get(decisionId).orElse(null);
     if (d == null) {
       try {
@@ -443,7 +465,7 @@ public final class DecisionEngine implements AutoCloseable {
       }
       cache.put(d);
     }
-    return withReceipt(d);
+    return d;
   }
 
   /** Cancels a decision on its proposer's request. */

@@ -176,7 +176,8 @@ final class DecisionProjection {
           current.outcome(), Optional.empty());
       case APPROVAL_ADDED -> current.withApprovals(current.approvals().withApproval(accepted(payload, streamId)));
       case REJECTION_ADDED -> current.withApprovals(current.approvals().withNonceUsed(text(payload, "nonce", streamId)));
-      case GRANT_ISSUED -> current.withApprovals(current.approvals().withGrantId(text(payload, "grant_id", streamId)));
+      case GRANT_ISSUED -> current.withApprovals(current.approvals().withGrantIssued(text(payload, "grant_id", streamId),
+          recordedGrant(payload)));
       case EXECUTION_STARTED -> {
         if (current.approvals().executionId().isPresent()) {
           throw new IllegalStateException(streamId + ": a second execution.started");
@@ -210,6 +211,28 @@ final class DecisionProjection {
         .flatMap(dev.arbiter.core.authority.AuthorityLevel::fromName);
     return new DecisionApprovals.Accepted(new dev.arbiter.core.approval.Signer(text(p, "actor", streamId), level, roles),
         text(p, "key_id", streamId), text(p, "nonce", streamId), Instant.parse(text(p, "signed_at", streamId)));
+  }
+
+  /** What a {@code grant.issued} records to sign the same grant again; empty for an event of before that. */
+  private static Optional<DecisionApprovals.RecordedGrant> recordedGrant(JsonNode p) {
+    JsonNode leaf = p.get("receipt_leaf_index");
+    JsonNode size = p.get("receipt_tree_size");
+    Optional<String> grantId = optionalText(p, "grant_id");
+    Optional<String> hash = optionalText(p, "grant_hash");
+    Optional<String> nonce = optionalText(p, "nonce");
+    Optional<String> notBefore = optionalText(p, "not_before");
+    Optional<String> expiresAt = optionalText(p, "expires_at");
+    if (leaf == null || !leaf.canConvertToExactIntegral() || size == null || !size.canConvertToExactIntegral()
+        || grantId.isEmpty() || hash.isEmpty() || nonce.isEmpty() || notBefore.isEmpty() || expiresAt.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new DecisionApprovals.RecordedGrant(grantId.get(), hash.get(), nonce.get(),
+          Instant.parse(notBefore.get()), Instant.parse(expiresAt.get()), leaf.asLong(), size.asLong(),
+          optionalText(p, "receipt_prev_entry_hash")));
+    } catch (java.time.format.DateTimeParseException e) {
+      return Optional.empty(); // evidence only: such a grant is issued anew on request
+    }
   }
 
   private static DecisionStatus status(String wire, String streamId) {

@@ -8,7 +8,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Calls {@link DecisionEngine#expireDue()} at a fixed interval on one daemon thread. Time itself comes
+ * Calls {@link DecisionEngine#expireDue()} and purges expired approval challenges ({@link
+ * ApprovalService#purgeExpired}) at a fixed interval on one daemon thread. Time itself comes
  * from the engine's injected clock, so tests drive expiry by advancing a fake clock and calling
  * {@code expireDue} directly.
  */
@@ -34,6 +35,11 @@ public final class ExpirySweeper implements AutoCloseable {
         }
       } catch (RuntimeException e) {
         LOG.error("expiry sweep failed", e);
+      }
+      try {
+        engine.approvals().purgeExpired();
+      } catch (RuntimeException e) {
+        LOG.error("purging expired challenges failed", e);
       }
     }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     return new ExpirySweeper(s);

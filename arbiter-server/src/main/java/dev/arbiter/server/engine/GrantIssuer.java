@@ -15,7 +15,16 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import dev.arbiter.ledger.HashValue;
+import dev.arbiter.ledger.Ledger;
+import dev.arbiter.ledger.checkpoint.Checkpoint;
+import dev.arbiter.ledger.receipt.Receipt;
+import dev.arbiter.ledger.store.LedgerStoreException;
+import dev.arbiter.ledger.store.StoredEntry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Issues grants for authorised decisions: a compact JWS signed by the engine key carrying the
@@ -24,6 +33,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * capability) is confirmed by the ledger before the grant is returned.
  */
 public final class GrantIssuer {
+  private static final Logger LOG = LoggerFactory.getLogger(GrantIssuer.class);
   private static final SecureRandom RANDOM = new SecureRandom();
   private final DecisionEngine engine;
 
@@ -32,7 +42,8 @@ public final class GrantIssuer {
   }
 
   /**
-   * The decision's grant: the one this process issued if it is still valid, else a new one.
+   * The decision's grant: the one issued last if it is still valid (kept with the cached state, or
+   * signed again from its {@code grant.issued}: {@link #signAgain}), else a new one.
    *
    * @throws EngineException.Conflict {@code grant-not-available} unless the decision is authorized
    */
@@ -52,6 +63,12 @@ public final class GrantIssuer {
       Instant now = engine.clock().instant();
       if (d.approvals().grant().filter(g -> g.expiresAt().isAfter(now)).isPresent()) {
         return d;
+      }
+      Optional<DecisionApprovals.IssuedGrant> again = signAgain(d, now);
+      if (again.isPresent()) {
+        DecisionState withGrant = d.withApprovals(d.approvals().withGrant(again.get()));
+        engine.remember(withGrant);
+        return withGrant;
       }
       long leaf = d.approvals().authorizedAtLeaf() >= 0 ? d.approvals().authorizedAtLeaf() : d.lastLeafIndex();
       Prepared grant = prepare(d, authorisingReceipt(d), leaf);
@@ -77,22 +94,77 @@ public final class GrantIssuer {
    */
   Prepared prepare(DecisionState d, JsonNode receipt, long receiptLeaf) {
     Instant now = engine.clock().instant();
-    JsonNode action = d.request().path("action");
     byte[] nonce = new byte[16];
     RANDOM.nextBytes(nonce);
-    Grant grant = new Grant(engine.newId("gnt_"), d.id(), action.path("class").asText(), action.path("tool").asText(),
-        new Target(action.path("target").path("type").asText(), action.path("target").path("id").asText()),
-        d.request().path("context").path("environment").asText("production"), Grant.payloadHash(action.path("payload")), d.policyHash(), receipt, now,
-        now.plus(engine.security().grantTtl()), Base64.getUrlEncoder().withoutPadding().encodeToString(nonce));
+    Grant grant = grant(d, engine.newId("gnt_"), receipt, now, now.plus(engine.security().grantTtl()),
+        Base64.getUrlEncoder().withoutPadding().encodeToString(nonce));
     String compact = GrantCodec.sign(grant, engine.security().engineKey());
     ObjectNode payload = JsonNodeFactory.instance.objectNode().put("grant_id", grant.grantId())
-        .put("grant_hash", Sha256.prefixed(Sha256.digest(compact.getBytes(StandardCharsets.US_ASCII))))
+        .put("grant_hash", hash(compact))
         .put("payload_hash", grant.payloadHash()).put("tool", grant.tool())
         .put("engine_key_id", engine.security().engineKey().keyId().value())
         .put("receipt_leaf_index", receiptLeaf)
-        .put("not_before", grant.notBefore().toString()).put("expires_at", grant.expiresAt().toString());
+        .put("not_before", grant.notBefore().toString()).put("expires_at", grant.expiresAt().toString())
+        // what signing the same grant again needs besides the decision (signAgain); none of it is secret
+        .put("nonce", grant.nonce()).put("receipt_tree_size", receipt.path("checkpoint").path("tree_size").asLong(-1));
+    JsonNode prev = receipt.get("prev_entry_hash");
+    if (prev != null && prev.isTextual()) {
+      payload.put("receipt_prev_entry_hash", prev.asText());
+    } else {
+      payload.putNull("receipt_prev_entry_hash");
+    }
     return new Prepared(new DecisionApprovals.IssuedGrant(grant.grantId(), compact, grant.expiresAt()),
         DecisionTrail.engineEvent(d.id(), DecisionProjection.GRANT_ISSUED, d.policyHash(), payload));
+  }
+
+  private Grant grant(DecisionState d, String grantId, JsonNode receipt, Instant notBefore, Instant expiresAt, String nonce) {
+    JsonNode action = d.request().path("action");
+    return new Grant(grantId, d.id(), action.path("class").asText(), action.path("tool").asText(),
+        new Target(action.path("target").path("type").asText(), action.path("target").path("id").asText()),
+        d.request().path("context").path("environment").asText("production"), Grant.payloadHash(action.path("payload")),
+        d.policyHash(), receipt, notBefore, expiresAt, nonce);
+  }
+
+  private static String hash(String compact) {
+    return Sha256.prefixed(Sha256.digest(compact.getBytes(StandardCharsets.US_ASCII)));
+  }
+
+  /**
+   * The still-valid grant the decision's latest {@code grant.issued} records, signed again: the same
+   * claims (the decision's, and what the event records: id, nonce, validity, the receipt's leaf,
+   * checkpoint and previous hash, read back from the ledger) and a deterministic signature give the
+   * same compact JWS, checked against the recorded {@code grant_hash}. Empty when the grant expired,
+   * the event is of before this (no nonce), or anything differs (another engine key): a new grant is
+   * issued then. Why: the grant lived only in the decision's cached state, so every fetch of an
+   * evicted (or, after a restart, any) decision's grant signed a new one and wrote a new {@code
+   * grant.issued}; a proposer could grow the ledger one event per request.
+   */
+  private Optional<DecisionApprovals.IssuedGrant> signAgain(DecisionState d, Instant now) {
+    DecisionApprovals.RecordedGrant r = d.approvals().recordedGrant().orElse(null);
+    if (r == null || !r.expiresAt().isAfter(now) || r.receiptTreeSize() <= r.receiptLeaf()) {
+      return Optional.empty();
+    }
+    try {
+      Ledger ledger = engine.ledger();
+      Checkpoint cp = ledger.store().checkpoint(r.receiptTreeSize()).orElse(null);
+      StoredEntry entry = ledger.store().entry(r.receiptLeaf()).orElse(null);
+      if (cp == null || entry == null || !entry.streamId().equals(d.id())) {
+        return Optional.empty();
+      }
+      Receipt receipt = new Receipt(r.receiptLeaf(), HashValue.of(entry.entryHash()),
+          ledger.inclusionProof(r.receiptLeaf(), r.receiptTreeSize()), cp,
+          r.receiptPrevEntryHash().map(HashValue::fromHex).orElse(null));
+      String compact = GrantCodec.sign(grant(d, r.grantId(), receipt.toJson(), r.notBefore(), r.expiresAt(), r.nonce()),
+          engine.security().engineKey());
+      if (!hash(compact).equals(r.grantHash())) {
+        LOG.warn("decision {}: grant {} signed again does not match its grant.issued; issuing a new one", d.id(), r.grantId());
+        return Optional.empty();
+      }
+      return Optional.of(new DecisionApprovals.IssuedGrant(r.grantId(), compact, r.expiresAt()));
+    } catch (LedgerStoreException | RuntimeException e) {
+      LOG.warn("decision {}: grant {} could not be signed again ({}); issuing a new one", d.id(), r.grantId(), e.toString());
+      return Optional.empty();
+    }
   }
 
   /**

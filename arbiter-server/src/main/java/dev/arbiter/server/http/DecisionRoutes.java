@@ -1,7 +1,6 @@
 package dev.arbiter.server.http;
 
 import static dev.arbiter.server.http.Requests.decisionId;
-import static dev.arbiter.server.http.Requests.json;
 import static dev.arbiter.server.http.Requests.principal;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -33,30 +32,40 @@ final class DecisionRoutes {
 
   void submit(Context ctx) throws EngineException {
     IdempotencyKey key = IdempotencyKey.of(ctx.header(HttpApi.IDEMPOTENCY_KEY));
+    Principal caller = principal(ctx);
+    engine.submissions().admit(caller.subject(), key); // before the body is read: refusals stay cheap
     DecisionRequest request;
     try {
       request = DecisionRequests.parse(api.body(ctx));
     } catch (InvalidRequestException e) {
       throw new EngineException.InvalidInput(e.errors());
     }
-    Principal caller = principal(ctx);
     if (request.context().actorId().filter(a -> !a.equals(caller.subject())).isPresent()) {
       throw new EngineException.Forbidden("actor-mismatch", "context.actor.id must be the authenticated caller's subject");
     }
     Submission s = engine.submit(request, key, caller.subject());
+    engine.submissions().recorded(caller.subject(), s);
     if (!s.replayed()) {
       ctx.header("Location", "/v1/decisions/" + s.decision().id());
     }
     respond(ctx, s, s.replayed() ? 200 : 201);
   }
 
+  /** The most decisions one listing answers; a larger {@code limit} is clamped to it (the answer's {@code limit} says so). */
+  static final int MAX_LIST = 100;
+
+  /**
+   * {@code GET /v1/decisions?status=pending_authority&limit=N}: {@code {"decisions": [summary...],
+   * "limit": n}}, the oldest pending decisions the caller may read, as {@link DecisionJson#summary
+   * summaries}; {@code limit} is any integer from 1 (default and most: {@value #MAX_LIST}).
+   */
   void list(Context ctx) throws EngineException {
     String status = ctx.queryParam("status");
     if (status != null && !status.equals("pending_authority")) {
       throw new EngineException.InvalidInput(List.of(new FieldError("unsupported_value", "query.status", status,
           "pending_authority")));
     }
-    int limit = 100;
+    int limit = MAX_LIST;
     String l = ctx.queryParam("limit");
     if (l != null) {
       try {
@@ -64,17 +73,20 @@ final class DecisionRoutes {
       } catch (NumberFormatException e) {
         limit = -1;
       }
-      if (limit < 1 || limit > 1000) {
-        throw new EngineException.InvalidInput(List.of(new FieldError("out_of_range", "query.limit", l, "1 to 1000")));
+      if (limit < 1) {
+        throw new EngineException.InvalidInput(List.of(new FieldError("out_of_range", "query.limit", l,
+            "an integer of at least 1 (at most " + MAX_LIST + " are listed)")));
       }
+      limit = Math.min(limit, MAX_LIST);
     }
     var body = JsonNodeFactory.instance.objectNode();
     var array = body.putArray("decisions");
     Principal caller = principal(ctx);
     for (var d : engine.pendingDecisions(limit, (actionClass, proposer) -> mayRead(caller, actionClass, proposer))) {
-      array.add(decisionJson(d, false));
+      array.add(DecisionJson.summary(d, engine.approvals()));
     }
-    json(ctx, 200, body);
+    body.put("limit", limit);
+    Requests.stream(ctx, 200, body);
   }
 
   void get(Context ctx) throws EngineException {
@@ -93,9 +105,7 @@ final class DecisionRoutes {
 
   /** The proposer, approvers whose roles cover the action class's domain, and gateways. */
   private boolean mayRead(Principal p, String actionClass, java.util.Optional<String> proposer) {
-    return proposer.filter(p.subject()::equals).isPresent()
-        || p.roles().contains(engine.security().gatewayRole())
-        || !p.rolesIn(engine.security().domainOf(actionClass)).isEmpty();
+    return dev.arbiter.server.engine.DecisionReaders.mayRead(engine.security(), p, actionClass, proposer);
   }
 
   void cancel(Context ctx) throws EngineException {

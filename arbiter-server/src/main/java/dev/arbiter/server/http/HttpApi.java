@@ -193,7 +193,7 @@ public final class HttpApi {
     ctx.attribute("arbiter.body", body);
     handler.handle(ctx);
     byte[] result = ctx.resultInputStream() == null ? new byte[0] : readAll(ctx);
-    answers.remember(slot, new IdempotentResponses.Answer(bodyHash, ctx.statusCode(), ctx.res().getContentType(), result));
+    answers.remember(principal(ctx).subject(), slot, new IdempotentResponses.Answer(bodyHash, ctx.statusCode(), ctx.res().getContentType(), result));
     ctx.header("Idempotent-Replayed", "false");
     ctx.result(result);
   }
