@@ -68,7 +68,7 @@ public final class SubmissionQuota {
       throw new EngineException.RateLimited("too many decision requests by this caller (at most "
           + config.submissionsPerMinute() + " a minute); retry in " + seconds + " s", Duration.ofSeconds(seconds));
     }
-    if (knownKeyHash.test(key.hash())) {
+    if (knownKeyHash.test(key.scopedTo(subject))) { // the caller's own key, as the engine holds it
       return;
     }
     int max = config.maxPendingPerProposer();
