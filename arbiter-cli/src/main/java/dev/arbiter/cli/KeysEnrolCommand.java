@@ -94,6 +94,10 @@ public final class KeysEnrolCommand implements Callable<Integer> {
     EnrolmentStatement statement = checkedStatement(
         engine.expect(engine.post("/v1/keys/challenge", asked), "key enrolment challenge", 201, 200), key);
 
+    PrintWriter err = spec.commandLine().getErr();
+    err.println("signing a proof of possession of " + key.keyId() + " for subject " + Text.safe(statement.subject())
+        + " (the engine names it from your token)");
+    err.flush();
     ObjectNode body = JsonNodeFactory.instance.objectNode().put("public_key", key.toSpkiPem());
     body.set("proof", EnrolmentProof.sign(statement, privateKey).toJson());
     EngineClient.Response response = engine.post("/v1/keys", body);
@@ -149,6 +153,13 @@ public final class KeysEnrolCommand implements Callable<Integer> {
     }
     SigningInputCheck.requireSame(issued.get("signing_input"), statement.signingInput(), EnrolmentStatement.CONTEXT,
         "its own statement");
+    // The proof's bounds (subject, a few minutes) hold only if the signer checks them: an engine, or
+    // whoever answers in its name, must not get a proof dated next month to use later.
+    java.time.Instant now = java.time.Instant.now();
+    if (java.time.Duration.between(statement.issuedAt(), now).abs().compareTo(EnrolmentProof.WINDOW) > 0) {
+      throw SigningInputCheck.refuse("the engine's enrolment statement is dated " + statement.issuedAt()
+          + ", more than " + EnrolmentProof.WINDOW.toMinutes() + " minutes from this machine's clock (" + now + ")");
+    }
     return statement;
   }
 }

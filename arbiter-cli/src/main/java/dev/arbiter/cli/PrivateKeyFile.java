@@ -4,7 +4,6 @@ import dev.arbiter.core.crypto.KeyFormatException;
 import dev.arbiter.core.crypto.SigningKey;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -29,10 +28,12 @@ final class PrivateKeyFile {
   static SigningKey load(Path file, String option, String purpose) {
     try {
       if (Files.getFileStore(file).supportsFileAttributeView("posix")) {
-        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+        // The file that is read: through a link (a secrets mount), its target's permissions count.
+        Path target = file.toRealPath();
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(target);
         if (perms.stream().anyMatch(GROUP_OR_OTHER::contains)) {
           throw CliFailure.badInput(option + " is accessible by group or others ("
-              + PosixFilePermissions.toString(perms) + "); a private key must be rw------- : chmod 600 " + file);
+              + PosixFilePermissions.toString(perms) + "); a private key must be rw------- : chmod 600 " + target);
         }
       }
       return SigningKey.load(file);

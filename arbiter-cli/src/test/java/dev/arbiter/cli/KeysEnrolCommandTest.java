@@ -170,12 +170,40 @@ class KeysEnrolCommandTest {
   @Test
   void aProofTheEngineRefuses_exits1_withTheReasonOnStderr() throws Exception {
     keyPair(dir, "alice", KeyAlgorithm.ED25519);
-    // e.g. the statement is older than the engine's window by the time it arrives
-    engine.keyChallengeTamper = o -> consistent(o, st -> new EnrolmentStatement(st.subject(), st.keyId(),
-        Instant.now().minus(10, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.SECONDS)));
+    // an engine (or whoever answers in its name) naming another subject: signed, shown, refused
+    engine.keyChallengeTamper = o -> consistent(o, st -> new EnrolmentStatement("mallory", st.keyId(), st.issuedAt()));
     CliRun r = enrol(dir.resolve("alice.pub"));
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
-    assertThat(r.err()).contains("key enrolment refused").contains("key-proof-rejected").contains("reason proof_stale");
+    assertThat(r.err()).contains("for subject mallory");
+    assertThat(r.err()).contains("key enrolment refused").contains("key-proof-rejected").contains("reason subject_mismatch");
+  }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(longs = {-10, 30 * 24 * 60})
+  void aStatementDatedOutsideTheProofWindow_isNotSigned_exit1(long minutesFromNow) throws Exception {
+    keyPair(dir, "alice", KeyAlgorithm.ED25519);
+    engine.keyChallengeTamper = o -> consistent(o, st -> new EnrolmentStatement(st.subject(), st.keyId(),
+        Instant.now().plus(minutesFromNow, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.SECONDS)));
+    CliRun r = enrol(dir.resolve("alice.pub"));
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err()).contains("more than 5 minutes from this machine's clock").contains("nothing was signed or sent");
+    assertThat(engine.requests).containsExactly("POST /v1/keys/challenge");
+  }
+
+  @Test
+  void aPrivateKeyBehindASymlink_isJudgedByItsTarget() throws Exception {
+    keyPair(dir.resolve("secrets"), "alice", KeyAlgorithm.ED25519);
+    Files.createDirectories(dir.resolve("keys"));
+    Files.copy(dir.resolve("secrets/alice.pub"), dir.resolve("keys/alice.pub"));
+    Files.createSymbolicLink(dir.resolve("keys/alice.key"), dir.resolve("secrets/alice.key"));
+
+    CliRun ok = enrol(dir.resolve("keys/alice.pub"));
+    assertThat(ok.exitCode()).as(ok.toString()).isZero();
+
+    Files.setPosixFilePermissions(dir.resolve("secrets/alice.key"), PosixFilePermissions.fromString("rw-r--r--"));
+    CliRun exposed = enrol(dir.resolve("keys/alice.pub"));
+    assertThat(exposed.exitCode()).as(exposed.toString()).isEqualTo(2);
+    assertThat(exposed.err()).contains("chmod 600 " + dir.resolve("secrets/alice.key").toRealPath());
   }
 
   @Test

@@ -7,10 +7,10 @@ import dev.arbiter.core.canonical.StrictJson;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ExecutionLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ExecutionLog.class);
-  /** The largest log read at start-up; the sample tool is not meant for more. */
-  private static final long MAX_FILE_BYTES = 256L * 1024 * 1024;
+  /** The longest line read back: a 1 MiB payload (the tool's body limit) plus the other fields. */
+  private static final int MAX_LINE_BYTES = 2 * 1024 * 1024;
 
   /** What {@link #append} did. */
   enum Outcome {
@@ -68,7 +68,12 @@ final class ExecutionLog implements AutoCloseable {
     return open(file, UnaryOperator.identity());
   }
 
-  /** As {@link #open(Path)}; {@code channels} wraps the file's channel (tests put a failing disk in front). */
+  /**
+   * As {@link #open(Path)}; {@code channels} wraps the file's channel (tests put a failing disk in front).
+   *
+   * @throws IOException also when another tool (process or instance) has the log open: two writers
+   *     would not know each other's executions
+   */
   static ExecutionLog open(Path file, UnaryOperator<FileChannel> channels) throws IOException {
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
@@ -77,6 +82,15 @@ final class ExecutionLog implements AutoCloseable {
     FileChannel ch = channels.apply(
         FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE));
     try {
+      FileLock held;
+      try {
+        held = ch.tryLock();
+      } catch (java.nio.channels.OverlappingFileLockException e) {
+        held = null;
+      }
+      if (held == null) {
+        throw new IOException(file + " is in use by another tool: one execution log, one writer");
+      }
       Set<String> grants = new HashSet<>();
       Set<String> decisions = new HashSet<>();
       long end = readExisting(file, ch, grants, decisions);
@@ -86,49 +100,50 @@ final class ExecutionLog implements AutoCloseable {
         ch.truncate(end);
         ch.force(true);
       }
-      ch.position(end);
       return new ExecutionLog(file, ch, grants, decisions);
     } catch (IOException | RuntimeException e) {
-      ch.close();
+      ch.close(); // releases the lock too
       throw e;
     }
   }
 
-  /** Reads every complete line into the sets; returns where the complete lines end. */
+  /** Reads every complete line into the sets, streaming; returns where the complete lines end. */
   private static long readExisting(Path file, FileChannel ch, Set<String> grants, Set<String> decisions)
       throws IOException {
-    long size = ch.size();
-    if (size > MAX_FILE_BYTES) {
-      throw new IOException(file + ": " + size + " bytes, more than the sample tool reads (" + MAX_FILE_BYTES + ")");
-    }
-    byte[] all = new byte[(int) size];
-    ByteBuffer buf = ByteBuffer.wrap(all);
-    while (buf.hasRemaining()) {
-      if (ch.read(buf, buf.position()) < 0) {
+    java.io.InputStream in = new java.io.BufferedInputStream(
+        java.nio.channels.Channels.newInputStream(ch.position(0)), 64 * 1024);
+    java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+    long size = ch.size(); // what is there now (a device such as /dev/full reads on forever)
+    long offset = 0;
+    long end = 0;
+    int lineNo = 0;
+    while (offset < size) {
+      int b = in.read();
+      if (b < 0) {
         throw new IOException(file + ": shorter than its size while reading");
       }
-    }
-    int start = 0;
-    int lineNo = 0;
-    for (int i = 0; i < all.length; i++) {
-      if (all[i] != '\n') {
+      offset++;
+      if (b != '\n') {
+        if (line.size() >= MAX_LINE_BYTES) {
+          throw new IOException(file + ":" + (lineNo + 1) + ": a line longer than " + MAX_LINE_BYTES + " bytes");
+        }
+        line.write(b);
         continue;
       }
       lineNo++;
-      byte[] line = Arrays.copyOfRange(all, start, i);
-      start = i + 1;
-      if (line.length == 0) {
-        continue;
+      end = offset;
+      if (line.size() > 0) {
+        try {
+          JsonNode entry = StrictJson.parse(line.toByteArray());
+          grants.add(requireText(entry, "grant_id"));
+          decisions.add(requireText(entry, "decision_id"));
+        } catch (RuntimeException e) {
+          throw new IOException(file + ":" + lineNo + ": not an execution log line", e);
+        }
       }
-      try {
-        JsonNode entry = StrictJson.parse(line);
-        grants.add(requireText(entry, "grant_id"));
-        decisions.add(requireText(entry, "decision_id"));
-      } catch (RuntimeException e) {
-        throw new IOException(file + ":" + lineNo + ": not an execution log line", e);
-      }
+      line.reset();
     }
-    return start;
+    return end;
   }
 
   private static String requireText(JsonNode entry, String field) {
@@ -159,13 +174,14 @@ final class ExecutionLog implements AutoCloseable {
       if (executedDecisionIds.contains(decisionId)) {
         return Outcome.DECISION_ALREADY_EXECUTED;
       }
-      executedGrantIds.add(grantId);
-      executedDecisionIds.add(decisionId);
       byte[] json = CanonicalJson.encode(entry);
       ByteBuffer buf = ByteBuffer.allocate(json.length + 1).put(json).put((byte) '\n').flip();
+      executedGrantIds.add(grantId);
+      executedDecisionIds.add(decisionId);
       long before = -1;
       try {
-        before = channel.position();
+        before = channel.size(); // the end, also if someone truncated the file since (we hold its lock)
+        channel.position(before);
         while (buf.hasRemaining()) {
           channel.write(buf);
         }

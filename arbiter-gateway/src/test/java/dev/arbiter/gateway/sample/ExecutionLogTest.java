@@ -111,6 +111,34 @@ class ExecutionLogTest {
     assertThat(Files.readString(file, StandardCharsets.UTF_8)).isEqualTo(good + "{\"grant_id\":\"gnt_2\"}\n");
   }
 
+  @Test
+  void aSecondToolOnTheSameLog_isRefused_whileTheFirstHasItOpen() throws Exception {
+    Path file = dir.resolve("log.jsonl");
+    try (ExecutionLog first = ExecutionLog.open(file)) {
+      assertThatThrownBy(() -> ExecutionLog.open(file)).isInstanceOf(IOException.class).hasMessageContaining("in use");
+      assertThat(first.append("gnt_1", "dec_1", entry("gnt_1", "dec_1"))).isEqualTo(ExecutionLog.Outcome.WRITTEN);
+    }
+    try (ExecutionLog again = ExecutionLog.open(file)) { // closed: the next tool may open it
+      assertThat(again.append("gnt_1", "dec_1", entry("gnt_1", "dec_1"))).isEqualTo(ExecutionLog.Outcome.GRANT_ALREADY_EXECUTED);
+    }
+  }
+
+  @Test
+  void aLogTruncatedUnderTheTool_isAppendedToAtItsNewEnd() throws Exception {
+    Path file = dir.resolve("log.jsonl");
+    try (ExecutionLog log = ExecutionLog.open(file)) {
+      log.append("gnt_1", "dec_1", entry("gnt_1", "dec_1"));
+      try (FileChannel other = FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+        other.truncate(0); // e.g. a log rotation that copies and truncates
+      }
+      assertThat(log.append("gnt_2", "dec_2", entry("gnt_2", "dec_2"))).isEqualTo(ExecutionLog.Outcome.WRITTEN);
+    }
+    assertThat(Files.readAllBytes(file)[0]).as("no hole of zero bytes").isEqualTo((byte) '{');
+    try (ExecutionLog reopened = ExecutionLog.open(file)) {
+      assertThat(reopened.append("gnt_2", "dec_9", entry("gnt_2", "dec_9"))).isEqualTo(ExecutionLog.Outcome.GRANT_ALREADY_EXECUTED);
+    }
+  }
+
   /** A file channel whose disk fills up after {@code writeBudget} bytes, or whose fsync fails. */
   static final class Faulty extends FileChannel {
     final FileChannel real;
@@ -210,8 +238,8 @@ class ExecutionLogTest {
     }
 
     @Override
-    public FileLock tryLock(long position, long size, boolean shared) {
-      throw new UnsupportedOperationException();
+    public FileLock tryLock(long position, long size, boolean shared) throws IOException {
+      return real.tryLock(position, size, shared);
     }
 
     @Override
