@@ -98,6 +98,12 @@ class PendingListingTest {
     assertThat(some.get("decisions")).hasSize(3);
     assertThat(some.get("limit").asInt()).isEqualTo(3);
     assertThat(zero.status()).isEqualTo(400);
+    for (String huge : new String[] {"99999999999", "99999999999999999999999"}) {
+      JsonNode clamped = t.get("/v1/decisions?status=pending_authority&limit=" + huge).json();
+      assertThat(clamped.get("limit").asInt()).as(huge).isEqualTo(100);
+    }
+    assertThat(t.get("/v1/decisions?status=pending_authority&limit=-5").status()).isEqualTo(400);
+    assertThat(t.get("/v1/decisions?status=pending_authority&limit=ten").status()).isEqualTo(400);
   }
 
   @Test

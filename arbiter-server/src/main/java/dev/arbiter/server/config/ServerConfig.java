@@ -82,7 +82,7 @@ public record ServerConfig(
   /**
    * 127.0.0.1:8080, 64 KiB bodies, 5 s ledger timeout, Retry-After 2 s, 128 decision states in memory
    * (see docs/design.md, "Bounded memory"),
-   * 100,000 idempotency keys, 1 s sweep, 6,000 submissions per caller and minute, 1,000 pending
+   * 100,000 idempotency keys, 1 s sweep, 1,200,000 submissions per caller and minute, 100,000 pending
    * decisions per proposer.
    */
   public static ServerConfig defaults() {

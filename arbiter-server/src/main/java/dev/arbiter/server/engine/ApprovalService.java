@@ -135,8 +135,10 @@ public final class ApprovalService {
     lock.lock();
     // Shared with other approvals; a revocation of any key waits until this approval is recorded.
     java.util.concurrent.locks.Lock keyUse = engine.keys().keyUse();
-    keyUse.lock();
+    boolean keyUseHeld = false;
     try {
+      keyUse.lock();
+      keyUseHeld = true;
       engine.requireConfirmed(decisionId);
       DecisionState d = engine.find(decisionId);
       refuse = new Refusals(d, caller, s);
@@ -222,7 +224,9 @@ public final class ApprovalService {
       anomalies.remember(caller.subject(), domain, now);
       return met ? engine.grants().issue(decisionId) : next;
     } finally {
-      keyUse.unlock();
+      if (keyUseHeld) {
+        keyUse.unlock();
+      }
       lock.unlock();
     }
   }

@@ -182,8 +182,11 @@ public final class DecisionEngine implements AutoCloseable {
       DecisionState d;
       try {
         d = current(e.getKey());
-      } catch (RuntimeException ex) {
+      } catch (DecisionReplay.UnfoldableStreamException ex) {
         unfoldable(e.getKey(), ex); // one decision the ledger cannot vouch for must not fail the listing for everyone
+        continue;
+      } catch (RuntimeException ex) {
+        LOG.warn("pending decision {} left out of this listing: {}", e.getKey(), ex.toString()); // a passing fault
         continue;
       }
       if (d.status() == DecisionStatus.PENDING_AUTHORITY) {
@@ -518,8 +521,10 @@ public final class DecisionEngine implements AutoCloseable {
           expired++;
         } catch (EngineException ex) {
           LOG.warn("could not expire decision {} yet: {}", id, ex.getMessage());
-        } catch (RuntimeException ex) {
+        } catch (DecisionReplay.UnfoldableStreamException ex) {
           unfoldable(id, ex); // the sweep goes on with the other decisions
+        } catch (RuntimeException ex) {
+          LOG.warn("could not expire decision {} yet (tried again at the next sweep): {}", id, ex.toString());
         }
       } finally {
         lock.unlock();

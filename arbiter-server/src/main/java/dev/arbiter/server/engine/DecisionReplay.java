@@ -8,7 +8,6 @@ import dev.arbiter.ledger.store.EntryQuery;
 import dev.arbiter.ledger.store.LedgerStoreException;
 import dev.arbiter.ledger.store.StoredEntry;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -40,8 +39,8 @@ final class DecisionReplay {
    * the key of every decision, bounded only by the key window) and {@code pending}; returns how many
    * decisions.
    *
-   * @throws IllegalStateException when a stream does not fold (its message names the leaf and the stream)
-   * @throws java.io.UncheckedIOException when an envelope the fold reads is not readable
+   * @throws UnfoldableStreamException when a stream does not fold, or an envelope the fold reads is not
+   *     readable (its message names the leaf and the stream)
    */
   static int all(Ledger ledger, DecisionCache cache, Map<String, PendingDecision> pending, int bound)
       throws LedgerStoreException {
@@ -134,7 +133,7 @@ final class DecisionReplay {
     try {
       return DecisionProjection.applyStoredCreation(current, e.streamId(), e.envelope(), e.leafIndex());
     } catch (IOException ex) {
-      throw new UncheckedIOException("leaf " + e.leafIndex() + " of " + e.streamId() + ": unreadable envelope", ex);
+      throw new UnfoldableStreamException("leaf " + e.leafIndex() + " of " + e.streamId() + ": unreadable envelope", ex);
     } catch (IllegalTransitionException | RuntimeException ex) {
       throw refused(e, ex);
     }
@@ -144,15 +143,26 @@ final class DecisionReplay {
     try {
       return DecisionProjection.applyStored(current, e.streamId(), e.eventType(), e.envelope(), e.leafIndex());
     } catch (IOException ex) {
-      throw new UncheckedIOException("leaf " + e.leafIndex() + " of " + e.streamId() + ": unreadable envelope", ex);
+      throw new UnfoldableStreamException("leaf " + e.leafIndex() + " of " + e.streamId() + ": unreadable envelope", ex);
     } catch (IllegalTransitionException | RuntimeException ex) {
       throw refused(e, ex);
     }
   }
 
   /** A stream the fold refuses: the leaf, the stream and the event type, then the fold's reason (never a payload). */
-  private static IllegalStateException refused(StoredEntry e, Exception ex) {
-    return new IllegalStateException("leaf " + e.leafIndex() + " of " + e.streamId() + " (" + e.eventType() + "): "
+  private static UnfoldableStreamException refused(StoredEntry e, Exception ex) {
+    return new UnfoldableStreamException("leaf " + e.leafIndex() + " of " + e.streamId() + " (" + e.eventType() + "): "
         + ex.getMessage(), ex);
+  }
+
+  /**
+   * A stream the fold refuses: an illegal or malformed trail (tampering, a foreign writer), not a
+   * passing fault. The engine's sweep and listing drop such a decision and say so; other failures
+   * are retried.
+   */
+  static final class UnfoldableStreamException extends IllegalStateException {
+    UnfoldableStreamException(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 }

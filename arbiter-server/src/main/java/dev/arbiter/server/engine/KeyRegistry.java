@@ -61,6 +61,8 @@ public final class KeyRegistry {
   private final Map<KeyId, EnrolledKey> keys = new ConcurrentHashMap<>();
   private final ReentrantLock writes = new ReentrantLock();
   private final ReentrantReadWriteLock use = new ReentrantReadWriteLock();
+  /** Enrolments appended but not confirmed (a timeout): key → subject (guarded by {@code writes}). */
+  private final Map<KeyId, String> unrecordedEnrolments = new java.util.HashMap<>();
   /** Keys revoked in memory whose {@code key.revoked} the ledger has not confirmed (guarded by {@code writes}). */
   private final java.util.Set<KeyId> unrecordedRevocations = new java.util.HashSet<>();
 
@@ -85,10 +87,11 @@ public final class KeyRegistry {
 
   /**
    * Folds one {@code sys:keys} event. The engine writes an enrolment twice, or a revocation twice,
-   * only when it retried after an unconfirmed answer; both are kept once. Anything it never writes (a
-   * key enrolled again by another subject or after its revocation, a revocation of an unknown key or
-   * by someone else) stops the start: a registry built from such a trail would approve with keys the
-   * trail says are not theirs.
+   * only when it retried after an unconfirmed answer; both are kept once. A key enrolled again by
+   * another subject keeps its first owner (logged: an older engine could write that). Anything no
+   * engine writes (a key enrolled again after its revocation, a revocation of an unknown key or by
+   * someone other than its owner) stops the start: a registry built from such a trail would approve
+   * with keys the trail says are not theirs.
    */
   private void apply(StoredEntry e) {
     if (!e.eventType().equals(ENROLLED) && !e.eventType().equals(REVOKED)) {
@@ -107,7 +110,12 @@ public final class KeyRegistry {
     if (e.eventType().equals(ENROLLED)) {
       if (existing != null) {
         if (!existing.subject().equals(subject)) {
-          throw notWritten(e, "key " + id + " is enrolled again, by another subject", null);
+          // Written by an engine that did not know of the first enrolment (its append timed out and
+          // landed later; before version 0.11 also an enrolment without proof of possession). The
+          // first keeps the key, as a running engine that knew of it would have decided.
+          LOG.warn("integrity: leaf {} of {} enrols key {} for subject {}, already enrolled by {}: the first keeps it",
+              e.leafIndex(), STREAM, id, subject, existing.subject());
+          return;
         }
         if (existing.revoked()) {
           throw notWritten(e, "key " + id + " is enrolled again after its revocation", null);
@@ -173,8 +181,12 @@ public final class KeyRegistry {
    * recorded; {@link #enrol} checks whatever statement comes back.
    */
   public EnrolmentStatement statement(Principal caller, String publicKeyPem) throws EngineException {
-    return new EnrolmentStatement(caller.subject(), parse(publicKeyPem).keyId(),
-        engine.clock().instant().truncatedTo(ChronoUnit.SECONDS));
+    KeyId id = parse(publicKeyPem).keyId();
+    try {
+      return new EnrolmentStatement(caller.subject(), id, engine.clock().instant().truncatedTo(ChronoUnit.SECONDS));
+    } catch (IllegalArgumentException e) { // a subject the statement cannot carry (e.g. over its length limit)
+      throw new EngineException.Forbidden("forbidden", "keys cannot be enrolled for this token's subject: " + e.getMessage());
+    }
   }
 
   /**
@@ -197,6 +209,11 @@ public final class KeyRegistry {
     }
     writes.lock();
     try {
+      String unconfirmedOwner = unrecordedEnrolments.get(key.keyId());
+      if (unconfirmedOwner != null && !unconfirmedOwner.equals(caller.subject())) {
+        throw new EngineException.Conflict("key-already-enrolled", "Key already enrolled",
+            "key " + key.keyId() + " is being enrolled by another subject");
+      }
       EnrolledKey existing = keys.get(key.keyId());
       if (existing != null) {
         if (!existing.subject().equals(caller.subject())) {
@@ -218,8 +235,12 @@ public final class KeyRegistry {
           .put("subject", caller.subject()).put("algorithm", key.algorithm().wireName()).put("public_key", key.toSpkiPem())
           .put("enrolled_at", now.toString()).put("proof_context", EnrolmentStatement.CONTEXT);
       payload.set("proof", checked.toJson());
+      // Until the ledger confirms, the key is nobody else's: an append that times out may still land,
+      // and a second subject's enrolment after it would make a trail no engine should write.
+      unrecordedEnrolments.put(key.keyId(), caller.subject());
       engine.appendSystem(new EventDraft(STREAM, ENROLLED, engine.activePolicy().hash(), new Actor(caller.subject(), "approver"),
           payload));
+      unrecordedEnrolments.remove(key.keyId());
       EnrolledKey k = new EnrolledKey(key.keyId(), caller.subject(), key, now, Optional.empty());
       keys.put(k.id(), k);
       return new Enrolment(k, false);

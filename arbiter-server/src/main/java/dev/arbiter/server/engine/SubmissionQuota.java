@@ -38,6 +38,7 @@ public final class SubmissionQuota {
   private final Clock clock;
   private final Supplier<Collection<PendingDecision>> pending;
   private final Predicate<String> knownKeyHash;
+  private final java.util.concurrent.locks.ReentrantLock scanning = new java.util.concurrent.locks.ReentrantLock();
   private final LongSupplier ticker;
   private final Map<String, Integer> since = new ConcurrentHashMap<>();
   private volatile Map<String, Integer> scanned = Map.of();
@@ -99,7 +100,17 @@ public final class SubmissionQuota {
    * a decision before it answers), so the scan sees it; one counted after the clear may be seen by
    * the scan too, and then counts twice until the next scan (an over-count, never an under-count).
    */
-  private synchronized void rescan() {
+  private void rescan() {
+    // A lock, not synchronized: on JDK 21 a virtual thread waiting for a monitor pins its carrier.
+    scanning.lock();
+    try {
+      rescanLocked();
+    } finally {
+      scanning.unlock();
+    }
+  }
+
+  private void rescanLocked() {
     long t = ticker.getAsLong();
     if (everScanned && t - lastScan < RESCAN_NANOS && since.size() <= MAX_SINCE) {
       return;

@@ -69,9 +69,9 @@ final class DecisionRoutes {
     String l = ctx.queryParam("limit");
     if (l != null) {
       try {
-        limit = Integer.parseInt(l);
+        limit = (int) Math.min(Long.parseLong(l), Integer.MAX_VALUE); // any larger integer is clamped below
       } catch (NumberFormatException e) {
-        limit = -1;
+        limit = l.matches("[0-9]{19,}") ? Integer.MAX_VALUE : -1; // beyond a long is still "large"
       }
       if (limit < 1) {
         throw new EngineException.InvalidInput(List.of(new FieldError("out_of_range", "query.limit", l,
