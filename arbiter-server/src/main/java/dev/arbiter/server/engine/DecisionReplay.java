@@ -45,7 +45,7 @@ final class DecisionReplay {
   static int all(Ledger ledger, DecisionCache cache, Map<String, PendingDecision> pending, int bound)
       throws LedgerStoreException {
     LinkedHashMap<String, DecisionState> open = new LinkedHashMap<>(); // full states, newest last
-    Map<String, Byte> beyond = new HashMap<>(); // every other stream, folded to a summary
+    StreamSummaries beyond = new StreamSummaries(); // every other stream, folded to a summary
     Set<String> reload = new HashSet<>(); // summarised streams that became pending (the listing needs more)
     int count = 0;
     try (Cursor<StoredEntry> cursor = ledger.store().scanEntries(0)) {
