@@ -6,10 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arbiter.core.canonical.CanonicalJson;
 import dev.arbiter.core.crypto.DomainSeparation;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * What an approver signs (DESIGN §3): {@code arbiter-approval-v1 ‖ 0x00 ‖ canonical JSON of
@@ -70,44 +68,13 @@ public record Challenge(
    * @throws IllegalArgumentException naming the first problem
    */
   public static Challenge fromJson(JsonNode json) {
-    if (json == null || !json.isObject()) {
-      throw new IllegalArgumentException("`challenge` must be the object the challenge endpoint returned");
-    }
-    Set<String> names = new TreeSet<>();
-    json.fieldNames().forEachRemaining(names::add);
-    if (!names.equals(new TreeSet<>(FIELDS))) {
-      throw new IllegalArgumentException("`challenge` must have exactly the fields " + new TreeSet<>(FIELDS) + ", got " + names);
-    }
+    StrictFields.requireExactly(json, "challenge", FIELDS, "the object the challenge endpoint returned");
     JsonNode ttl = json.get("ttl_seconds");
     if (!ttl.isIntegralNumber() || !ttl.canConvertToLong()) {
       throw new IllegalArgumentException("`challenge.ttl_seconds` must be an integer");
     }
-    return new Challenge(text(json, "decision_id"), text(json, "intent"), issuedAt(text(json, "issued_at")),
-        text(json, "nonce"), ttl.longValue(), text(json, "policy_hash"));
-  }
-
-  /**
-   * Only the form {@link #toJson()} writes: {@link Instant#parse} also takes offsets, lower-case
-   * {@code t}/{@code z} and padded fractions, which would be "the same" challenge re-serialized to
-   * other bytes than the ones echoed.
-   */
-  private static Instant issuedAt(String text) {
-    try {
-      Instant at = Instant.parse(text);
-      if (at.toString().equals(text)) {
-        return at;
-      }
-    } catch (DateTimeParseException e) {
-      // fall through
-    }
-    throw new IllegalArgumentException("`challenge.issued_at` must be an RFC 3339 UTC timestamp as issued (e.g. 2026-01-02T03:04:05Z)");
-  }
-
-  private static String text(JsonNode json, String field) {
-    JsonNode v = json.get(field);
-    if (!v.isTextual()) {
-      throw new IllegalArgumentException("`challenge." + field + "` must be a string");
-    }
-    return v.asText();
+    return new Challenge(StrictFields.text(json, "challenge", "decision_id"), StrictFields.text(json, "challenge", "intent"),
+        StrictFields.instant(json, "challenge", "issued_at"), StrictFields.text(json, "challenge", "nonce"), ttl.longValue(),
+        StrictFields.text(json, "challenge", "policy_hash"));
   }
 }

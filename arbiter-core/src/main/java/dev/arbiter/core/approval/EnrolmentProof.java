@@ -89,8 +89,7 @@ public final class EnrolmentProof {
     }
     String s = sig.asText();
     try {
-      byte[] bytes = s.indexOf('-') >= 0 || s.indexOf('_') >= 0 ? Base64.getUrlDecoder().decode(s) : Base64.getDecoder().decode(s);
-      return new EnrolmentProof(statement, bytes);
+      return new EnrolmentProof(statement, SignatureText.decode(s));
     } catch (IllegalArgumentException e) {
       throw malformed("`proof.signature` is not standard or URL-safe base64");
     }

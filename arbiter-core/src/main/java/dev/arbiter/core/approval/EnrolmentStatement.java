@@ -7,10 +7,8 @@ import dev.arbiter.core.canonical.CanonicalJson;
 import dev.arbiter.core.crypto.DomainSeparation;
 import dev.arbiter.core.crypto.KeyId;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * What the holder of an approver key signs to enrol it (proof of possession):
@@ -64,41 +62,15 @@ public record EnrolmentStatement(String subject, KeyId keyId, Instant issuedAt) 
    * @throws IllegalArgumentException naming the first problem
    */
   public static EnrolmentStatement fromJson(JsonNode json) {
-    if (json == null || !json.isObject()) {
-      throw new IllegalArgumentException("`statement` must be the object the enrolment challenge returned");
-    }
-    Set<String> names = new TreeSet<>();
-    json.fieldNames().forEachRemaining(names::add);
-    if (!names.equals(new TreeSet<>(FIELDS))) {
-      throw new IllegalArgumentException("`statement` must have exactly the fields " + new TreeSet<>(FIELDS) + ", got "
-          + (names.size() > 10 ? names.size() + " fields" : names));
-    }
+    StrictFields.requireExactly(json, "statement", FIELDS, "the object the enrolment challenge returned");
     KeyId keyId;
     try {
-      keyId = new KeyId(text(json, "key_id"));
+      keyId = new KeyId(StrictFields.text(json, "statement", "key_id"));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("`statement.key_id` must be `sha256:` + 64 lowercase hex digits");
     }
-    return new EnrolmentStatement(text(json, "subject"), keyId, issuedAt(text(json, "issued_at")));
+    return new EnrolmentStatement(StrictFields.text(json, "statement", "subject"), keyId,
+        StrictFields.instant(json, "statement", "issued_at"));
   }
 
-  private static Instant issuedAt(String text) {
-    try {
-      Instant at = Instant.parse(text);
-      if (at.toString().equals(text)) {
-        return at;
-      }
-    } catch (DateTimeParseException e) {
-      // fall through
-    }
-    throw new IllegalArgumentException("`statement.issued_at` must be an RFC 3339 UTC timestamp (e.g. 2026-01-02T03:04:05Z)");
-  }
-
-  private static String text(JsonNode json, String field) {
-    JsonNode v = json.get(field);
-    if (!v.isTextual()) {
-      throw new IllegalArgumentException("`statement." + field + "` must be a string");
-    }
-    return v.asText();
-  }
 }

@@ -7,7 +7,6 @@ import dev.arbiter.core.canonical.StrictJson;
 import dev.arbiter.core.crypto.KeyId;
 import dev.arbiter.core.decision.FieldError;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -82,7 +81,7 @@ public record ApprovalSubmission(Challenge challenge, KeyId keyId, byte[] signat
 
   private static byte[] decode(String s) {
     try {
-      return s.indexOf('-') >= 0 || s.indexOf('_') >= 0 ? Base64.getUrlDecoder().decode(s) : Base64.getDecoder().decode(s);
+      return dev.arbiter.core.approval.SignatureText.decode(s);
     } catch (IllegalArgumentException e) {
       return null;
     }

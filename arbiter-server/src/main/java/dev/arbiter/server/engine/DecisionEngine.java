@@ -607,33 +607,35 @@ public final class DecisionEngine implements AutoCloseable {
    * {@code cap} per {@code budget} and process, best effort when the ledger is down.
    */
   void recordSystemRefusal(String budget, int cap, EventDraft draft) {
-    int n = refusals.computeIfAbsent("sys:" + budget, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
-    if (n > cap) {
-      if (n == cap + 1) {
-        LOG.warn("{}: more than {} refusals for {}; further ones are refused but no longer recorded", draft.streamId(), cap, budget);
-      }
-      return;
-    }
-    try {
-      await(ledger.append(draft));
-    } catch (EngineException e) {
-      LOG.warn("refusal on {} could not be recorded: {}", draft.streamId(), e.getMessage());
+    if (charge("sys:" + budget, cap, () -> draft.streamId() + ": more than " + cap + " refusals for " + budget
+        + "; further ones are refused but no longer recorded")) {
+      appendBestEffort(draft);
     }
   }
 
   private void record(DecisionState d, String budget, int cap, String eventType, Actor actor, ObjectNode payload) {
-    int n = refusals.computeIfAbsent(budget, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
-    if (n > cap) {
-      if (n == cap + 1) {
-        LOG.warn("decision {}: more than {} refusals ({}); further ones are refused but no longer recorded", d.id(), cap,
-            budget.startsWith("unauthenticated:") ? "from refused tokens" : "from authenticated callers");
-      }
-      return;
+    if (charge(budget, cap, () -> "decision " + d.id() + ": more than " + cap + " refusals ("
+        + (budget.startsWith("unauthenticated:") ? "from refused tokens" : "from authenticated callers")
+        + "); further ones are refused but no longer recorded")) {
+      appendBestEffort(new EventDraft(d.id(), eventType, d.policyHash(), actor, payload));
     }
+  }
+
+  /** Counts one refusal against {@code budget}: true while within {@code cap}; past it, one warning and false. */
+  private boolean charge(String budget, int cap, java.util.function.Supplier<String> firstExcess) {
+    int n = refusals.computeIfAbsent(budget, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+    if (n == cap + 1) {
+      LOG.warn(firstExcess.get());
+    }
+    return n <= cap;
+  }
+
+  /** A refusal is evidence, not a condition of the answer: recorded if the ledger confirms in time, else logged. */
+  private void appendBestEffort(EventDraft draft) {
     try {
-      await(ledger.append(new EventDraft(d.id(), eventType, d.policyHash(), actor, payload)));
+      await(ledger.append(draft));
     } catch (EngineException e) {
-      LOG.warn("refusal on decision {} could not be recorded: {}", d.id(), e.getMessage());
+      LOG.warn("refusal on {} could not be recorded: {}", draft.streamId(), e.getMessage());
     }
   }
 
