@@ -133,8 +133,8 @@ public final class ApprovalService {
     }
     ReentrantLock lock = engine.lock(decisionId);
     lock.lock();
-    // Shared with other approvals; a revocation of any key waits until this approval is recorded.
-    java.util.concurrent.locks.Lock keyUse = engine.keys().keyUse();
+    // Shared with other approvals; a revocation of this key waits until this approval is recorded.
+    java.util.concurrent.locks.Lock keyUse = engine.keys().keyUse(s.keyId());
     boolean keyUseHeld = false;
     try {
       keyUse.lock();

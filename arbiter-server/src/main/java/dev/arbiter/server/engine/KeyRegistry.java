@@ -60,7 +60,14 @@ public final class KeyRegistry {
   private final DecisionEngine engine;
   private final Map<KeyId, EnrolledKey> keys = new ConcurrentHashMap<>();
   private final ReentrantLock writes = new ReentrantLock();
-  private final ReentrantReadWriteLock use = new ReentrantReadWriteLock();
+  /** Striped by key id: a revocation waits only for approvals signed with keys of its stripe. */
+  private final ReentrantReadWriteLock[] use = new ReentrantReadWriteLock[64];
+
+  {
+    for (int i = 0; i < use.length; i++) {
+      use[i] = new ReentrantReadWriteLock();
+    }
+  }
   /** Enrolments appended but not confirmed (a timeout): key → subject (guarded by {@code writes}). */
   private final Map<KeyId, String> unrecordedEnrolments = new java.util.HashMap<>();
   /** Keys revoked in memory whose {@code key.revoked} the ledger has not confirmed (guarded by {@code writes}). */
@@ -159,13 +166,18 @@ public final class KeyRegistry {
   }
 
   /**
-   * Held (shared) by an approval from its last key check until its events are recorded. A revocation
-   * takes it exclusively to mark the key revoked, so it waits for approvals that already checked the
-   * key, and every approval after it sees the revocation: no {@code approval.added} with a key follows
-   * that key's {@code key.revoked}.
+   * Held (shared) by an approval signed with key {@code id} from its last key check until its events
+   * are recorded. A revocation of that key takes it exclusively to mark the key revoked, so it waits
+   * for approvals that already checked the key, and every approval after it sees the revocation: no
+   * {@code approval.added} with a key follows that key's {@code key.revoked}. Striped: a revocation
+   * holds up new approvals with keys of its stripe (one in 64), not every approval.
    */
-  public Lock keyUse() {
-    return use.readLock();
+  public Lock keyUse(KeyId id) {
+    return stripe(id).readLock();
+  }
+
+  private ReentrantReadWriteLock stripe(KeyId id) {
+    return use[Math.floorMod(id.value().hashCode(), use.length)];
   }
 
   public Optional<EnrolledKey> find(KeyId id) {
@@ -292,7 +304,7 @@ public final class KeyRegistry {
         return k;
       }
       EnrolledKey revoked = k.revoked() ? k : revokedAt(k, engine.clock().instant());
-      Lock exclusive = use.writeLock();
+      Lock exclusive = stripe(id).writeLock();
       exclusive.lock(); // waits for approvals that checked this key before now
       try {
         keys.put(id, revoked);
