@@ -82,6 +82,8 @@ public final class GroupCommitWriter implements AutoCloseable {
   private final BlockingQueue<Sequenced> committed = new ArrayBlockingQueue<>(64);
   private final Map<String, StreamHead> heads;
   private final ReentrantLock treeLock = new ReentrantLock();
+  /** How many leaves the committer has written (readable from the store); tiles beyond it stay in the tree. */
+  private volatile long committedSize;
   private final ReentrantLock pipeLock = new ReentrantLock();
   private final Condition drained = pipeLock.newCondition();
   /** Signalled when the committer takes sequenced batches off the hand-off queue. */
@@ -127,6 +129,7 @@ public final class GroupCommitWriter implements AutoCloseable {
       Clock clock, Ulid ulid, LedgerOptions options) throws LedgerStoreException {
     this.store = store;
     this.tree = tree;
+    this.committedSize = tree.size(); // what the store held when the tree was loaded
     this.signer = signer;
     this.identity = identity;
     this.clock = clock;
@@ -448,7 +451,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     }
     List<StoredEntry> rows = new ArrayList<>(count);
     List<StoredNode> nodes = new ArrayList<>(count / 256 + 2);
-    tree.releaseCompleted(); // these receipts need only the tiles these rows complete (see there)
+    tree.releaseCompleted(committedSize); // only tiles the store holds in full (see there)
     for (Staged st : staged) {
       for (StoredEntry row : st.rows()) {
         nodes.addAll(tree.append(row.entryHash()));
@@ -533,6 +536,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     try {
       heads.clear();
       tree = VerifiedTree.load(store, new CheckpointVerifier(signer.key().verifyingKey()), identity);
+      committedSize = tree.size();
       latest = store.latestCheckpoint().orElseThrow();
       if (latest.timestamp().compareTo(lastTimestamp) > 0) {
         lastTimestamp = latest.timestamp();
@@ -616,6 +620,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     long started = System.nanoTime();
     try {
       store.commit(batches);
+      committedSize = batches.get(batches.size() - 1).checkpoint().treeSize();
     } catch (LedgerStoreException | RuntimeException | Error e) {
       commitFailed = true;
       for (Sequenced s : group) {

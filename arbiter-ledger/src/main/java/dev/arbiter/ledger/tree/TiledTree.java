@@ -37,10 +37,10 @@ public final class TiledTree implements NodeSource {
         }
       };
   /**
-   * Band-0 tiles completed since the last {@link #releaseCompleted}, by tile index. Their leaves may
-   * not be committed yet, so they cannot be read back from the store; the receipts of the appends
-   * that completed them need them. At most {@link #MAX_UNRELEASED}: past that, the oldest move to
-   * the cache (for a caller that never releases).
+   * Band-0 tiles completed whose leaves may not all be committed yet, by tile index: they cannot be
+   * read back from the store, and the receipts of the appends that completed them, and proofs
+   * against checkpoints inside them, need them ({@link #releaseCompleted}). At most {@link
+   * #MAX_UNRELEASED}: past that, the oldest move to the cache (for a caller that never releases).
    */
   private final Map<Long, Tile> unreleased = new LinkedHashMap<>(16, 0.75f, false) {
     @Override
@@ -114,17 +114,25 @@ public final class TiledTree implements NodeSource {
   }
 
   /**
-   * Lets go of the band-0 tiles that earlier appends completed; call it once their leaves are
-   * committed or once no receipt still to be built needs them. The ledger's writer calls it before
-   * each batch: a leaf's siblings below level 8 lie in its own tile and those above in higher
-   * bands, so a batch's receipts never need a band-0 tile an earlier batch completed. Later reads
-   * of such a tile (proofs against a committed checkpoint) load it from the store. Why: kept in the
-   * cache as they completed, ~200 tiles a second (16 KB each) at 50,000 appends/s were all still
-   * reachable at every young collection, which copied and promoted them (the heap after each pause
-   * grew ~6 MB instead of ~1.7 MB).
+   * Lets go of the band-0 tiles that earlier appends completed whose leaves are all among the first
+   * {@code committedSize} (committed: a read of the store finds them). The ledger's writer calls it
+   * before each batch with what its committer has written. A tile completed by a batch that is
+   * sequenced but not yet committed must stay: a proof against the latest checkpoint (which may end
+   * inside that tile) reads it, and the store does not hold all its leaves yet (a proof read it from
+   * the store there and failed with "missing rows" under load). Why release at all: kept in the cache
+   * as they completed, ~200 tiles a second (16 KB each) at 50,000 appends/s were all still reachable
+   * at every young collection, which copied and promoted them (the heap after each pause grew ~6 MB
+   * instead of ~1.7 MB). Later reads of a released tile load it from the store.
    */
-  public void releaseCompleted() {
-    unreleased.clear();
+  public void releaseCompleted(long committedSize) {
+    var it = unreleased.entrySet().iterator();
+    while (it.hasNext()) { // in completion order, so in tile order
+      long tileIndex = it.next().getKey(); // band 0: the key is the tile index
+      if ((tileIndex + 1) << 8 > committedSize) {
+        return;
+      }
+      it.remove();
+    }
   }
 
   /** The root over all appended leaves. */
