@@ -15,7 +15,30 @@ public final class HttpProblems {
 
   private static final String GATEWAY_FAILED = "the server failed; nothing was forwarded";
 
+  /**
+   * The listen backlog of the gateway's and the sample tool's listeners. Jetty's default is the JDK's
+   * 50: more clients connecting at once (a pool opening, reconnects after an idle timeout) have their
+   * SYNs dropped and wait a one-second retransmission before their first request (the engine's
+   * {@code AcceptQueue} has the measurement).
+   */
+  public static final int ACCEPT_QUEUE = 1024;
+
   private HttpProblems() {}
+
+  /** Asks for {@link #ACCEPT_QUEUE} on every connector the server gets, before it opens. */
+  public static void acceptQueue(io.javalin.config.JavalinConfig cfg) {
+    cfg.jetty.modifyServer(server -> server.addEventListener(new org.eclipse.jetty.util.component.Container.Listener() {
+      @Override
+      public void beanAdded(org.eclipse.jetty.util.component.Container parent, Object child) {
+        if (child instanceof org.eclipse.jetty.server.ServerConnector c) {
+          c.setAcceptQueueSize(ACCEPT_QUEUE);
+        }
+      }
+
+      @Override
+      public void beanRemoved(org.eclipse.jetty.util.component.Container parent, Object child) {}
+    }));
+  }
 
   /** Maps {@link Refusal}s, Javalin's own errors and anything unexpected to problem+json (the gateway's wording). */
   public static void install(Javalin app) {

@@ -54,6 +54,7 @@ public final class HttpApi {
       cfg.showJavalinBanner = false;
       cfg.startupWatcherEnabled = false;
       cfg.useVirtualThreads = true;
+      AcceptQueue.apply(cfg);
       cfg.http.maxRequestSize = config.maxBodyBytes();
       cfg.http.prefer405over404 = true;
       // Javalin copies every answer into Jetty's output through a buffer of this size, allocated per
