@@ -139,6 +139,29 @@ class ApprovalTest extends ServerTest {
   }
 
   @Test
+  void aQuorumWhoseGrantCannotBeRecordedYet_isAnsweredAuthorized_andTheProposerGetsTheGrantLater() throws Exception {
+    enrol(alice, aliceKey);
+    enrol(bob, bobKey);
+    String id = pendingDeploy();
+    assertThat(approveWith(alice, aliceKey, id).status()).isEqualTo(200);
+
+    t.refuseInsertsOf("grant.issued", true); // the disk refuses right after the quorum was recorded
+    Response second;
+    try {
+      second = approveWith(bob, bobKey, id);
+    } finally {
+      t.refuseInsertsOf("grant.issued", false);
+    }
+
+    assertThat(second.status()).as("the approval was recorded: " + second).isEqualTo(200);
+    assertThat(second.json().get("status").asText()).isEqualTo("authorized");
+    assertThat(t.trail(id)).endsWith("approval.added", "approval.added", "enforcement.result");
+    Response grant = t.getAs(TestIdentity.token("agent-7"), "/v1/decisions/" + id + "/grant");
+    assertThat(grant.status()).as(grant.toString()).isEqualTo(200);
+    assertThat(t.trail(id)).endsWith("enforcement.result", "grant.issued");
+  }
+
+  @Test
   void forgedSignature_isRefused() throws Exception {
     enrol(alice, aliceKey);
     String id = pendingDeploy();

@@ -217,6 +217,19 @@ public final class TestServer implements AutoCloseable {
     }
   }
 
+  /** Makes the store refuse inserts of one event type only (a fault that lands between two appends), or lifts that. */
+  public void refuseInsertsOf(String eventType, boolean refuse) throws Exception {
+    if (!eventType.matches("[a-z_.]+")) {
+      throw new IllegalArgumentException(eventType);
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+      st.execute(refuse
+          ? "CREATE TRIGGER refuse_type BEFORE INSERT ON entries WHEN NEW.event_type = '" + eventType
+              + "' BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+          : "DROP TRIGGER refuse_type");
+    }
+  }
+
   @Override
   public void close() {
     server.close();

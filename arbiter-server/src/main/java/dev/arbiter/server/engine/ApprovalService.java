@@ -28,6 +28,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * ledger transaction; the grant follows.
  */
 public final class ApprovalService {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ApprovalService.class);
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
   private final DecisionEngine engine;
@@ -222,7 +223,19 @@ public final class ApprovalService {
       }
       DecisionState next = engine.commit(d, drafts);
       anomalies.remember(caller.subject(), domain, now);
-      return met ? engine.grants().issue(decisionId) : next;
+      if (!met) {
+        return next;
+      }
+      try {
+        return engine.grants().issue(decisionId);
+      } catch (EngineException.Degraded e) {
+        // The approval and the authorisation are recorded; only the grant is not. Answering 503 would
+        // tell the approver their approval failed (and a retry is refused: decision_not_pending). The
+        // proposer's GET /v1/decisions/{id}/grant issues the grant once the ledger confirms again.
+        LOG.warn("decision {} authorized; its grant could not be recorded yet ({}): the proposer's next grant fetch issues it",
+            decisionId, e.getMessage());
+        return next;
+      }
     } finally {
       if (keyUseHeld) {
         keyUse.unlock();
