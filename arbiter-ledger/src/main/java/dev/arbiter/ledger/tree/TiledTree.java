@@ -37,9 +37,9 @@ public final class TiledTree implements NodeSource {
         }
       };
   /**
-   * Band-0 tiles completed whose leaves may not all be committed yet, by tile index: they cannot be
-   * read back from the store, and the receipts of the appends that completed them, and proofs
-   * against checkpoints inside them, need them ({@link #releaseCompleted}). At most {@link
+   * Tiles (of any band) completed whose leaves may not all be committed yet, by {@link #key}: they
+   * cannot be read back from the store, and the receipts of the appends that completed them, and
+   * proofs against checkpoints inside them, need them ({@link #releaseCompleted}). At most {@link
    * #MAX_UNRELEASED}: past that, the oldest move to the cache (for a caller that never releases).
    */
   private final Map<Long, Tile> unreleased = new LinkedHashMap<>(16, 0.75f, false) {
@@ -100,11 +100,7 @@ public final class TiledTree implements NodeSource {
         completed = new ArrayList<>(2);
       }
       completed.add(new StoredNode((band + 1) * TILE_HEIGHT, tileIndex, root));
-      if (band == 0) {
-        unreleased.put(key(band, tileIndex), edge);
-      } else {
-        cache.put(key(band, tileIndex), edge); // one per 65,536 leaves
-      }
+      unreleased.put(key(band, tileIndex), edge); // until the store holds all of it (releaseCompleted)
       edges.set(band, new Tile());
       hash = root;
       indexInBand = tileIndex;
@@ -114,8 +110,9 @@ public final class TiledTree implements NodeSource {
   }
 
   /**
-   * Lets go of the band-0 tiles that earlier appends completed whose leaves are all among the first
-   * {@code committedSize} (committed: a read of the store finds them). The ledger's writer calls it
+   * Lets go of the tiles that earlier appends completed whose leaves are all among the first {@code
+   * committedSize} (committed: a read of the store finds them); those of band 1 and up move to the
+   * cache. The ledger's writer calls it
    * before each batch with what its committer has written. A tile completed by a batch that is
    * sequenced but not yet committed must stay: a proof against the latest checkpoint (which may end
    * inside that tile) reads it, and the store does not hold all its leaves yet (a proof read it from
@@ -126,12 +123,17 @@ public final class TiledTree implements NodeSource {
    */
   public void releaseCompleted(long committedSize) {
     var it = unreleased.entrySet().iterator();
-    while (it.hasNext()) { // in completion order, so in tile order
-      long tileIndex = it.next().getKey(); // band 0: the key is the tile index
-      if ((tileIndex + 1) << 8 > committedSize) {
+    while (it.hasNext()) { // in completion order, so by the leaf each tile ends at
+      var e = it.next();
+      int band = (int) (e.getKey() >>> 56);
+      long tileIndex = e.getKey() & ((1L << 56) - 1);
+      if ((tileIndex + 1) << (TILE_HEIGHT * (band + 1)) > committedSize) {
         return;
       }
       it.remove();
+      if (band > 0) {
+        cache.put(e.getKey(), e.getValue()); // one per 65,536 leaves or more: worth keeping
+      }
     }
   }
 
@@ -156,7 +158,7 @@ public final class TiledTree implements NodeSource {
       return edges.get(band);
     }
     Long k = key(band, tileIndex);
-    Tile t = band == 0 ? unreleased.get(k) : null;
+    Tile t = unreleased.get(k);
     if (t == null) {
       t = cache.get(k);
     }
