@@ -137,6 +137,20 @@ class KeyRevocationTest extends ServerTest {
   }
 
   @Test
+  void aKeyEnrolledAgainByAnotherSubject_andRevokedByThatSubject_isRevokedForBoth() throws Exception {
+    assertThat(t.enrol(alice, aliceKey).status()).isEqualTo(201);
+    ObjectNode squatted = ((ObjectNode) t.payload(first("key.enrolled"))).put("subject", "mallory");
+    appendKeyEvent("key.enrolled", squatted, "mallory");
+    appendKeyEvent("key.revoked", TestServer.JSON.createObjectNode().put("key_id", aliceKey.keyId().value())
+        .put("subject", "mallory").put("revoked_at", "2026-01-01T00:00:00Z"), "mallory");
+
+    t.restart(); // an older engine could have written this trail: the start must not fail on it
+    Response refused = approveWithAlice(pendingDeploy());
+    assertThat(refused.status()).as(refused.toString()).isEqualTo(403);
+    assertThat(refused.json().get("reason").asText()).isEqualTo("key_revoked");
+  }
+
+  @Test
   void anEnrolmentTheLedgerConfirmsLate_keepsTheKeyFromAnotherSubject() throws Exception {
     CountDownLatch held = new CountDownLatch(1);
     AtomicReference<Throwable> failed = new AtomicReference<>();

@@ -68,6 +68,8 @@ public final class KeyRegistry {
       use[i] = new ReentrantReadWriteLock();
     }
   }
+  /** During the start-up replay: subjects that recorded a second enrolment of a key another subject owns. */
+  private final Map<KeyId, java.util.Set<String>> otherEnrollers = new java.util.HashMap<>();
   /** Enrolments appended but not confirmed (a timeout): key → subject (guarded by {@code writes}). */
   private final Map<KeyId, String> unrecordedEnrolments = new java.util.HashMap<>();
   /** Keys revoked in memory whose {@code key.revoked} the ledger has not confirmed (guarded by {@code writes}). */
@@ -95,10 +97,10 @@ public final class KeyRegistry {
   /**
    * Folds one {@code sys:keys} event. The engine writes an enrolment twice, or a revocation twice,
    * only when it retried after an unconfirmed answer; both are kept once. A key enrolled again by
-   * another subject keeps its first owner (logged: an older engine could write that). Anything no
-   * engine writes (a key enrolled again after its revocation, a revocation of an unknown key or by
-   * someone other than its owner) stops the start: a registry built from such a trail would approve
-   * with keys the trail says are not theirs.
+   * another subject keeps its first owner (logged: an older engine could write that), and a
+   * revocation by either of them revokes it. Anything no engine writes (a key enrolled again after
+   * its revocation, a revocation of an unknown key or by a subject that never enrolled it) stops the
+   * start: a registry built from such a trail would approve with keys the trail says are not theirs.
    */
   private void apply(StoredEntry e) {
     if (!e.eventType().equals(ENROLLED) && !e.eventType().equals(REVOKED)) {
@@ -122,6 +124,7 @@ public final class KeyRegistry {
           // first keeps the key, as a running engine that knew of it would have decided.
           LOG.warn("integrity: leaf {} of {} enrols key {} for subject {}, already enrolled by {}: the first keeps it",
               e.leafIndex(), STREAM, id, subject, existing.subject());
+          otherEnrollers.computeIfAbsent(id, k -> new java.util.HashSet<>()).add(subject);
           return;
         }
         if (existing.revoked()) {
@@ -143,7 +146,13 @@ public final class KeyRegistry {
         throw notWritten(e, "it revokes key " + id + ", which was never enrolled", null);
       }
       if (!existing.subject().equals(subject)) {
-        throw notWritten(e, "it revokes key " + id + " for another subject than its owner", null);
+        if (!otherEnrollers.getOrDefault(id, java.util.Set.of()).contains(subject)) {
+          throw notWritten(e, "it revokes key " + id + " for another subject than its owner", null);
+        }
+        // The second enroller of a key (see above) revoked it: a revocation is a security signal,
+        // so the key is revoked for everyone.
+        LOG.warn("integrity: leaf {} of {} revokes key {} for subject {}, who enrolled it after {}: revoked for both",
+            e.leafIndex(), STREAM, id, subject, existing.subject());
       }
       if (existing.revoked()) {
         return; // the same revocation, recorded again by a retry

@@ -40,9 +40,12 @@ public final class SubmissionQuota {
   private final Predicate<String> knownKeyHash;
   private final java.util.concurrent.locks.ReentrantLock scanning = new java.util.concurrent.locks.ReentrantLock();
   private final LongSupplier ticker;
-  private final Map<String, Integer> since = new ConcurrentHashMap<>();
+  /** Pending decisions recorded since the last scan began, per proposer. */
+  private volatile Map<String, Integer> since = new ConcurrentHashMap<>();
+  /** While a scan runs: what {@link #since} held when it began, still counted until the scan is published. */
+  private volatile Map<String, Integer> previous = Map.of();
   private volatile Map<String, Integer> scanned = Map.of();
-  /** Guarded by this. */
+  /** Guarded by {@link #scanning}. */
   private long lastScan;
   private volatile boolean everScanned;
 
@@ -91,14 +94,15 @@ public final class SubmissionQuota {
   }
 
   int estimate(String subject) {
-    return scanned.getOrDefault(subject, 0) + since.getOrDefault(subject, 0);
+    return scanned.getOrDefault(subject, 0) + previous.getOrDefault(subject, 0) + since.getOrDefault(subject, 0);
   }
 
   /**
-   * Counts the pending index again, at most once per second. {@link #since} is cleared before the
-   * scan: a decision counted there before the clear was put in the index before it (the engine indexes
-   * a decision before it answers), so the scan sees it; one counted after the clear may be seen by
-   * the scan too, and then counts twice until the next scan (an over-count, never an under-count).
+   * Counts the pending index again, at most once per second. {@link #since} starts afresh when the
+   * scan begins and the old one is counted as {@link #previous} until the scan is published: a
+   * decision counted in the old one was put in the index before (the engine indexes a decision before
+   * it answers), so the scan sees it; one counted in the new one may be seen by the scan too, and then
+   * counts twice until the next scan (an over-count, never an under-count).
    */
   private void rescan() {
     // A lock, not synchronized: on JDK 21 a virtual thread waiting for a monitor pins its carrier.
@@ -115,12 +119,16 @@ public final class SubmissionQuota {
     if (everScanned && t - lastScan < RESCAN_NANOS && since.size() <= MAX_SINCE) {
       return;
     }
-    since.clear();
+    // What was counted since the last scan stays counted while this one runs: a request admitted
+    // meanwhile must not see the old scan alone (an under-count, the limit passed unnoticed).
+    previous = since;
+    since = new ConcurrentHashMap<>();
     Map<String, Integer> counts = new HashMap<>();
     for (PendingDecision p : pending.get()) {
       p.proposer().ifPresent(proposer -> counts.merge(proposer, 1, Integer::sum));
     }
     scanned = counts;
+    previous = Map.of();
     lastScan = t;
     everScanned = true;
   }
