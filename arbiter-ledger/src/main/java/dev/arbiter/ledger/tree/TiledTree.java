@@ -125,14 +125,16 @@ public final class TiledTree implements NodeSource {
     var it = unreleased.entrySet().iterator();
     while (it.hasNext()) { // in completion order, so by the leaf each tile ends at
       var e = it.next();
-      int band = (int) (e.getKey() >>> 56);
-      long tileIndex = e.getKey() & ((1L << 56) - 1);
+      Long key = e.getKey();
+      Tile tile = e.getValue();
+      int band = (int) (key >>> 56);
+      long tileIndex = key & ((1L << 56) - 1);
       if ((tileIndex + 1) << (TILE_HEIGHT * (band + 1)) > committedSize) {
         return;
       }
       it.remove();
       if (band > 0) {
-        cache.put(e.getKey(), e.getValue()); // one per 65,536 leaves or more: worth keeping
+        cache.put(key, tile); // one per 65,536 leaves or more: worth keeping
       }
     }
   }
