@@ -72,13 +72,12 @@ public final class SubmissionQuota {
       throw new EngineException.RateLimited("too many decision requests by this caller (at most "
           + config.submissionsPerMinute() + " a minute); retry in " + seconds + " s", Duration.ofSeconds(seconds));
     }
-    if (knownKeyHash.test(key.scopedTo(subject))) { // the caller's own key, as the engine holds it
-      return;
-    }
     int max = config.maxPendingPerProposer();
     if (!everScanned || since.size() > MAX_SINCE || estimate(subject) >= max) {
       rescan();
-      if (estimate(subject) >= max) {
+      // Only a caller at its limit pays for the key look-up (a hash and the cache's lock): a replay
+      // of a key the engine knows is answered, never refused for this.
+      if (estimate(subject) >= max && !knownKeyHash.test(key.scopedTo(subject))) {
         throw new EngineException.Conflict("too-many-pending", "Too many pending decisions",
             "the caller already has " + max + " decisions waiting for authority; cancel some or wait until they are"
                 + " decided or expire");
