@@ -584,7 +584,7 @@ public final class DecisionEngine implements AutoCloseable {
    */
   static final int MAX_RECORDED_REFUSALS = 100;
 
-  private final Map<String, java.util.concurrent.atomic.AtomicInteger> refusals = new ConcurrentHashMap<>();
+  private final RefusalBudgets refusals = new RefusalBudgets();
 
   /**
    * Refusals of callers whose token was refused have their own, smaller budget per decision and
@@ -623,7 +623,7 @@ public final class DecisionEngine implements AutoCloseable {
 
   /** Counts one refusal against {@code budget}: true while within {@code cap}; past it, one warning and false. */
   private boolean charge(String budget, int cap, java.util.function.Supplier<String> firstExcess) {
-    int n = refusals.computeIfAbsent(budget, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+    int n = refusals.charge(budget);
     if (n == cap + 1) {
       LOG.warn(firstExcess.get());
     }
