@@ -200,6 +200,11 @@ public final class QuickstartCommand implements Callable<Integer> {
     out.flush();
     err.println("arbiter quickstart: ready; wrote " + file + " (Ctrl-C stops everything)");
     err.println("arbiter quickstart: " + DevIssuer.NOTICE + " at " + issuer.issuer());
+    if (InheritedSignals.sigintIgnored()) {
+      err.println("arbiter quickstart: this process was started with SIGINT ignored (a background command of a script?),"
+          + " so Ctrl-C and kill -INT cannot stop it: stop it with SIGTERM (kill " + ProcessHandle.current().pid()
+          + "), or start it through ./arbiter, which resets SIGINT");
+    }
     err.flush();
     stopped.await();
     return ExitCodes.OK;
