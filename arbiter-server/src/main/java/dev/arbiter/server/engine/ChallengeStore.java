@@ -53,8 +53,11 @@ final class ChallengeStore {
     if (!reserve(subject)) {
       purgeAtMostEverySecond(now);
       if (!reserve(subject)) {
+        // Retry-After: by then every challenge outstanding now has expired and been purged (the sweep
+        // runs every second). The engine's general 2 s would send a client back 150 times in vain.
+        Duration untilAllExpired = Duration.ofSeconds(Math.max(1, ttl.toSeconds()) + 1);
         throw new EngineException.RateLimited("the caller has " + MAX_PER_SUBJECT + " outstanding challenges; use them"
-            + " or wait until they expire (" + Math.max(1, ttl.toSeconds()) + " s after issue)", retryAfter);
+            + " or wait until they expire (" + Math.max(1, ttl.toSeconds()) + " s after issue)", untilAllExpired);
       }
     }
     byte[] nonce = new byte[32];

@@ -24,7 +24,9 @@ class ChallengeStoreTest {
     }
 
     assertThatThrownBy(() -> issue("mallory", NOW)).isInstanceOf(EngineException.RateLimited.class)
-        .hasMessageContaining("64 outstanding");
+        .hasMessageContaining("64 outstanding")
+        .satisfies(e -> assertThat(((EngineException.RateLimited) e).retryAfter())
+            .as("not before the outstanding ones have expired").isGreaterThan(TTL));
     assertThat(issue("alice", NOW)).isNotNull();
   }
 
