@@ -60,7 +60,16 @@ public final class Arbiter implements Runnable {
     cli.setExitCodeExceptionMapper(ExitCodes::forException);
     cli.setParameterExceptionHandler(ExitCodes::onParameterException);
     cli.setExecutionExceptionHandler(ExitCodes::onExecutionException);
+    versionEverywhere(cli, new Version());
     return cli;
+  }
+
+  /** Every command's {@code --version} (from mixinStandardHelpOptions) says the same; picocli gives subcommands none. */
+  private static void versionEverywhere(CommandLine cli, CommandLine.IVersionProvider version) {
+    for (CommandLine sub : cli.getSubcommands().values()) {
+      sub.getCommandSpec().versionProvider(version);
+      versionEverywhere(sub, version);
+    }
   }
 
   @Override

@@ -33,7 +33,7 @@ public final class PolicyCommand implements Runnable {
 
   @Override
   public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: try `arbiter policy check --help`");
   }
 
   /** Loads a bundle directory, printing every diagnostic to {@code err} and mapping failures to exit codes. */

@@ -29,6 +29,39 @@ class HelpTextTest {
     }
   }
 
+  @Test
+  void everyCommandsVersion_namesArbiter() {
+    List<CommandLine> all = new ArrayList<>();
+    collect(Arbiter.commandLine(), all);
+    for (CommandLine c : all) {
+      if (c.getCommandSpec().findOption("--version") == null) {
+        continue;
+      }
+      List<String> path = new ArrayList<>(List.of(c.getCommandSpec().qualifiedName(" ").split(" ")));
+      path.remove(0); // "arbiter"
+      path.add("--version");
+      CliRun r = CliRun.of(path.toArray(String[]::new));
+      assertThat(r.exitCode()).as(r.toString()).isZero();
+      assertThat(r.out()).as("`arbiter %s`", String.join(" ", path)).startsWith("arbiter ");
+    }
+  }
+
+  @Test
+  void aGroupWithoutItsSubcommand_isAUsageError() {
+    for (String group : new String[] {"keys", "policy", "decisions", "ledger"}) {
+      CliRun r = CliRun.of(group);
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+      assertThat(r.err()).contains("missing subcommand");
+    }
+  }
+
+  @Test
+  void ledgerHelp_ofASubcommand_printsItsUsage() {
+    CliRun r = CliRun.of("ledger", "help", "verify");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("--trusted-checkpoint");
+  }
+
   private static void collect(CommandLine c, List<CommandLine> into) {
     into.add(c);
     for (CommandLine sub : c.getSubcommands().values()) {

@@ -156,7 +156,9 @@ public final class LedgerBenchCommand implements Callable<Integer> {
     double p99 = latencies[(int) Math.min(events - 1, (long) (events * 0.99))] / 1e6;
     double max = latencies[(int) events - 1] / 1e6;
     double eps = events / seconds;
-    err.printf("appended %d events (%d-byte payloads, %s) in %.2f s: %.0f events/s; latency p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+    // The result: on stdout, unless --json puts the JSON object there (then these lines are progress, on stderr).
+    PrintWriter report = json ? err : out;
+    report.printf("appended %d events (%d-byte payloads, %s) in %.2f s: %.0f events/s; latency p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
         events, payloadBytes, rate == null ? writers + " writers" : String.format("offered %.0f/s", rate), seconds, eps, p50, p99, max);
 
     ObjectNode o = JsonNodeFactory.instance.objectNode();
@@ -176,7 +178,7 @@ public final class LedgerBenchCommand implements Callable<Integer> {
       try (SqliteLedgerStore ro = LedgerFiles.openReadOnly(db)) {
         VerificationReport r = new LedgerVerifier(ro, key.verifyingKey(), null, new Progress(err, "verified", -1)).verify();
         double vps = r.entries() / r.seconds();
-        err.printf("verified %d entries (%d checkpoints) in %.2f s: %.0f entries/s%n", r.entries(), r.checkpoints(), r.seconds(), vps);
+        report.printf("verified %d entries (%d checkpoints) in %.2f s: %.0f entries/s%n", r.entries(), r.checkpoints(), r.seconds(), vps);
         o.put("verify_entries", r.entries());
         o.put("verify_checkpoints", r.checkpoints());
         o.put("verify_seconds", r.seconds());
@@ -192,7 +194,7 @@ public final class LedgerBenchCommand implements Callable<Integer> {
       Path scratch = db.resolveSibling(db.getFileName() + ".baseline");
       double sqliteRows = dev.arbiter.ledger.store.sqlite.SqliteBaseline.batchedInsertRowsPerSecond(scratch, envelope, rows, 256);
       double sha = sha256PerSecond(envelope);
-      err.printf("baseline: raw SQLite batched insert %.0f rows/s; raw SHA-256 over %d-byte envelopes %.0f/s%n",
+      report.printf("baseline: raw SQLite batched insert %.0f rows/s; raw SHA-256 over %d-byte envelopes %.0f/s%n",
           sqliteRows, envelope.length, sha);
       o.put("baseline_sqlite_rows_per_second", Math.round(sqliteRows));
       o.put("baseline_sha256_per_second", Math.round(sha));

@@ -51,7 +51,7 @@ public final class LedgerCheckpointCommand implements Callable<Integer> {
       Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       tmp = null;
     } catch (IOException e) {
-      throw CliFailure.badInput("--out: cannot write " + out + ": " + e.getMessage());
+      throw CliFailure.badInput("--out: cannot write " + out + ": " + LedgerFiles.reason(e));
     } finally {
       if (tmp != null) {
         try {

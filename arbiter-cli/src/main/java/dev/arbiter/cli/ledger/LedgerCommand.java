@@ -17,12 +17,14 @@ import picocli.CommandLine.Command;
       LedgerProveCommand.class,
       LedgerVerifyProofCommand.class,
       LedgerBenchCommand.class,
+      picocli.CommandLine.HelpCommand.class,
     })
 public final class LedgerCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+        "missing subcommand: try `arbiter ledger verify --help` or `arbiter ledger help`");
   }
 }

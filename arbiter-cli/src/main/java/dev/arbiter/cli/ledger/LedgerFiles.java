@@ -31,6 +31,8 @@ final class LedgerFiles {
       return SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.READ_ONLY);
     } catch (NotALedgerException | UnreadableLedgerException e) {
       throw CliFailure.badInput(printable(e.getMessage()));
+    } catch (CorruptLedgerException e) {
+      throw CliFailure.verification(printable(e.getMessage()));
     } catch (LedgerStoreException e) {
       throw CliFailure.unavailable(printable(e.getMessage()), e);
     }
@@ -66,8 +68,28 @@ final class LedgerFiles {
     } catch (NoSuchFileException e) {
       throw CliFailure.badInput(option + ": no such file: " + file);
     } catch (IOException e) {
-      throw CliFailure.badInput(option + ": cannot read " + file + ": " + e.getMessage());
+      throw CliFailure.badInput(option + ": cannot read " + file + ": " + reason(e));
     }
+  }
+
+  /**
+   * Why a file operation failed, in words: the JDK's file exceptions carry only the path as their
+   * message ("cannot read /k/ledger.pub: /k/ledger.pub" said nothing).
+   */
+  static String reason(IOException e) {
+    return switch (e) {
+      case java.nio.file.AccessDeniedException a -> "permission denied" + other(a);
+      case NoSuchFileException n -> "no such file or directory" + other(n);
+      case java.nio.file.FileAlreadyExistsException f -> "already exists" + other(f);
+      case java.nio.file.NotDirectoryException d -> "not a directory" + other(d);
+      case java.nio.file.FileSystemException f when f.getReason() != null -> f.getReason() + other(f);
+      default -> String.valueOf(e.getMessage());
+    };
+  }
+
+  /** The path the failure concerns when it is not the one the caller named (a temporary file, a parent). */
+  private static String other(java.nio.file.FileSystemException e) {
+    return e.getFile() == null ? "" : " (" + e.getFile() + ")";
   }
 
   /** A PEM file's text: ASCII only, at most {@link #MAX_INPUT_BYTES}. */

@@ -53,8 +53,26 @@ public final class LedgerVerifyCommand implements Callable<Integer> {
     Checkpoint trusted = trustedCheckpoint == null ? null : LedgerFiles.readCheckpoint(trustedCheckpoint, "--trusted-checkpoint");
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    long started = System.nanoTime();
     SqliteLedgerStore.syncFailureNote(db).ifPresent(note -> err.println("warning: " + LedgerFiles.printable(note)));
+    try {
+      return verify(ledgerKey, trusted, out, err);
+    } catch (CliFailure f) {
+      if (json && f.exitCode() == ExitCodes.VERIFICATION_FAILED) {
+        // Data too damaged to name an entry (an SQLite page that does not hold together, a row of the
+        // wrong shape): a script reading --json still gets its one object, and the message on stderr.
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("ok", false);
+        ObjectNode failure = o.putObject("failure");
+        failure.put("kind", "malformed");
+        failure.put("message", f.getMessage());
+        out.println(o);
+        out.flush();
+      }
+      throw f;
+    }
+  }
+
+  private int verify(VerifyingKey ledgerKey, Checkpoint trusted, PrintWriter out, PrintWriter err) {
     try (SqliteLedgerStore store = LedgerFiles.openReadOnly(db)) {
       Progress progress = new Progress(err, "verified entries", -1);
       VerificationReport r = new LedgerVerifier(store, ledgerKey, trusted, progress).verify();

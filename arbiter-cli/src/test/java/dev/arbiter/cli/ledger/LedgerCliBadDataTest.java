@@ -125,6 +125,54 @@ class LedgerCliBadDataTest {
   }
 
   @Test
+  void verify_aMalformedCheckpointRow_withJson_stillPrintsOneObject() throws Exception {
+    sql("DROP TRIGGER checkpoints_no_update", "UPDATE checkpoints SET timestamp = CAST(timestamp AS BLOB)");
+    CliRun r = verify("--json");
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    JsonNode o = json(r.lastOutLine());
+    assertThat(o.get("ok").asBoolean()).isFalse();
+    assertThat(o.get("failure").get("kind").asText()).isEqualTo("malformed");
+    assertThat(o.get("failure").get("message").asText()).contains("checkpoint");
+  }
+
+  /** A copy cut short (a partial backup) or with a page overwritten: SQLite says the image is malformed. */
+  @Test
+  void everyReadCommand_onADamagedFile_exitsOne_notUnavailable() throws Exception {
+    byte[] whole = Files.readAllBytes(db);
+    Path cut = dir.resolve("cut.db");
+    Files.write(cut, java.util.Arrays.copyOf(whole, whole.length / 3));
+    Path overwritten = dir.resolve("overwritten.db");
+    byte[] noise = whole.clone();
+    new java.util.Random(7).ints(4096, 0, 256).forEach(new java.util.function.IntConsumer() {
+      int i = 4096;
+
+      @Override
+      public void accept(int b) {
+        if (i < noise.length) {
+          noise[i++] = (byte) b;
+        }
+      }
+    });
+    Files.write(overwritten, noise);
+    for (Path damaged : new Path[] {cut, overwritten}) {
+      CliRun v = CliRun.of("ledger", "verify", "--db", damaged.toString(), "--key", pub.toString());
+      assertThat(v.exitCode()).as(v.toString()).isEqualTo(1);
+      assertThat(v.err()).contains("damaged").doesNotContain("Exception");
+      CliRun vj = CliRun.of("ledger", "verify", "--db", damaged.toString(), "--key", pub.toString(), "--json");
+      assertThat(vj.exitCode()).as(vj.toString()).isEqualTo(1);
+      assertThat(json(vj.lastOutLine()).get("ok").asBoolean()).isFalse();
+      for (String[] read : new String[][] {
+          {"ledger", "show", "--db", damaged.toString()},
+          {"ledger", "prove", "--db", damaged.toString(), "--leaf", "1"},
+          {"ledger", "checkpoint", "--db", damaged.toString(), "--out", dir.resolve("cp.json").toString()}}) {
+        CliRun r = CliRun.of(read);
+        assertThat(r.exitCode()).as(r.toString()).isIn(1, 2);
+        assertThat(r.err()).doesNotContain("Exception");
+      }
+    }
+  }
+
+  @Test
   void showJson_ofAnEnvelopeThatIsNotAnObject_exitsOne() throws Exception {
     sql("DROP TRIGGER entries_no_update", "UPDATE entries SET envelope = CAST('[1]' AS BLOB) WHERE leaf_index = 0");
     CliRun r = CliRun.of("ledger", "show", "--db", db.toString(), "--limit", "1", "--json");

@@ -146,6 +146,14 @@ class LedgerCliTest {
   }
 
   @Test
+  void bench_withoutJson_printsItsResultOnStdout() {
+    CliRun r = CliRun.of("ledger", "bench", "--db", dir.resolve("human.db").toString(), "--ledger-key", priv.toString(),
+        "--events", "50", "--warmup-events", "0");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("appended 50 events").contains("events/s").contains("p99").contains("verified 50 entries");
+  }
+
+  @Test
   void verify_untouchedLedger_exitsZero() {
     CliRun r = CliRun.of("ledger", "verify", "--db", db.toString(), "--key", pub.toString());
     assertThat(r.exitCode()).as(r.toString()).isZero();

@@ -174,7 +174,8 @@ final class CheckpointChecker {
   private void check(Checkpoint cp, HashValue root, long n, CheckpointVerificationException badSignature)
       throws LedgerVerificationException {
     if (badSignature != null) {
-      throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_SIGNATURE, cp.treeSize(), null, null,
+      throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_SIGNATURE, cp.treeSize(),
+          "a signature by the ledger key over (tree_size, root_hash, timestamp, ledger_id)", "a signature that does not verify",
           badSignature.getMessage()), n);
     }
     if (!cp.ledgerId().equals(ledgerId)) {

@@ -74,4 +74,9 @@ public record IntegrityFailure(
   static IntegrityFailure atCheckpoint(Kind kind, long size, String expected, String found, String message) {
     return new IntegrityFailure(kind, -1, null, -1, size, expected, found, message);
   }
+
+  /** A checkpoint that covers entries the database no longer holds: {@code firstMissing} is the first gone leaf. */
+  static IntegrityFailure missingFrom(Kind kind, long size, long firstMissing, String expected, String found, String message) {
+    return new IntegrityFailure(kind, firstMissing, null, -1, size, expected, found, message);
+  }
 }

@@ -172,13 +172,13 @@ public final class LedgerVerifier {
         throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_SIGNATURE, cp.treeSize(), null, null,
             "a checkpoint row beyond the last entry was forged: " + ex.getMessage()), n);
       }
-      throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_BEYOND_END, cp.treeSize(),
+      throw new LedgerVerificationException(IntegrityFailure.missingFrom(Kind.CHECKPOINT_BEYOND_END, cp.treeSize(), n,
           cp.treeSize() + " entries", n + " entries",
           "a signed checkpoint covers " + cp.treeSize() + " entries but the ledger holds only " + n
               + ": entries from leaf " + n + " on were deleted"), n);
     }
     if (trustedCheckpoint != null && !trustedMatched) {
-      throw new LedgerVerificationException(atCheckpoint(Kind.TRUNCATED, trustedCheckpoint.treeSize(),
+      throw new LedgerVerificationException(IntegrityFailure.missingFrom(Kind.TRUNCATED, trustedCheckpoint.treeSize(), n,
           trustedCheckpoint.treeSize() + " entries", n + " entries",
           "the ledger was truncated: the trusted checkpoint covers " + trustedCheckpoint.treeSize()
               + " entries but the database holds only " + n + " (leaves " + n + " to "

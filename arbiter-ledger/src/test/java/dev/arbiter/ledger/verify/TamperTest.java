@@ -144,6 +144,8 @@ class TamperTest {
     IntegrityFailure f = failure(trusted);
     assertThat(f.kind()).isEqualTo(Kind.TRUNCATED);
     assertThat(f.message()).contains("truncated").contains("200").contains("160");
+    assertThat(f.leafIndex()).as("the first entry that is gone").isEqualTo(160);
+    assertThat(f.toJson().get("leaf_index").asLong()).isEqualTo(160);
   }
 
   @Test
@@ -152,6 +154,7 @@ class TamperTest {
     IntegrityFailure f = failure(null);
     assertThat(f.kind()).isEqualTo(Kind.CHECKPOINT_BEYOND_END);
     assertThat(f.checkpointSize()).isEqualTo(200);
+    assertThat(f.leafIndex()).as("the first entry that is gone").isEqualTo(190);
   }
 
   @Test
@@ -207,6 +210,8 @@ class TamperTest {
     IntegrityFailure f = failure(null);
     assertThat(f.kind()).isEqualTo(Kind.CHECKPOINT_SIGNATURE);
     assertThat(f.checkpointSize()).isEqualTo(100);
+    assertThat(f.expected()).contains("signature by the ledger key");
+    assertThat(f.found()).contains("does not verify");
   }
 
   @Test

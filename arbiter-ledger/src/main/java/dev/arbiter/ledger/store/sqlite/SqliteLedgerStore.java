@@ -207,7 +207,23 @@ public final class SqliteLedgerStore implements LedgerStore {
     if (msg.contains("NOTADB") || msg.contains("not a database")) {
       return new NotALedgerException(file + " is not an Arbiter ledger (not an SQLite database: " + msg + ")");
     }
+    if (isDamaged(msg)) {
+      return damaged(file, msg);
+    }
     return new LedgerStoreException("cannot open ledger " + file + ": " + msg, e);
+  }
+
+  /**
+   * SQLite's own word that the file's pages do not hold together (a truncated copy, overwritten
+   * bytes): the ledger is damaged or altered, which is a verification failure, not an outage.
+   */
+  private static boolean isDamaged(String msg) {
+    return msg.contains("SQLITE_CORRUPT") || msg.contains("disk image is malformed");
+  }
+
+  private static CorruptLedgerException damaged(Path file, String msg) {
+    return new CorruptLedgerException(file + ": the database file is damaged (SQLite: " + msg
+        + "); a truncated or overwritten copy, or an altered file");
   }
 
   private void configure(boolean existed) throws LedgerStoreException {
@@ -280,6 +296,9 @@ public final class SqliteLedgerStore implements LedgerStore {
       String msg = e.getMessage() == null ? e.toString() : e.getMessage();
       if (msg.contains("NOTADB") || msg.contains("not a database") || msg.contains("no such table")) {
         throw new NotALedgerException(file + " is not an Arbiter ledger: " + msg);
+      }
+      if (isDamaged(msg)) {
+        throw damaged(file, msg);
       }
       throw new LedgerStoreException("cannot open ledger " + file + ": " + msg, e);
     }
