@@ -105,6 +105,36 @@ class GatewayAttackTest {
 
     assertProblem(h.call("shell", g.compact(), payload), 403, "unknown-tool", null);
     assertNothingExecuted();
+    // Visible on the ledger, naming the grant that was tried against the wrong tool.
+    for (long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        h.recorder.refusals().stream().noneMatch(r -> r.path("problem").asText().equals("unknown-tool"))
+            && System.nanoTime() < deadline; ) {
+      Thread.sleep(20);
+    }
+    assertThat(h.recorder.refusals()).anySatisfy(r -> {
+      assertThat(r.path("problem").asText()).isEqualTo("unknown-tool");
+      assertThat(r.path("tool").asText()).isEqualTo("shell");
+      assertThat(r.path("grant_id").asText()).isEqualTo(g.grantId());
+      assertThat(r.path("decision_id").asText()).isEqualTo(g.grant().decisionId());
+    });
+  }
+
+  @Test
+  void twoGrantHeaders_areRefused_evenWhenTheFirstIsValid() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "2.0.0");
+    MintedGrant g = world.mint("deployer", "deploy", payload);
+    MintedGrant other = world.mint("deployer", "deploy", payload);
+    for (String second : new String[] {"garbage", other.compact()}) {
+      HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create("http://127.0.0.1:" + h.gateway.port() + "/tools/deployer"))
+          .header("Content-Type", "application/json").header("Arbiter-Grant", g.compact()).header("Arbiter-Grant", second)
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(CanonicalJson.encode(payload))).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertProblem(r, 403, "grant-invalid", "ambiguous_grant");
+    }
+    h.assertRefusalRecorded("grant-invalid", "ambiguous_grant");
+    assertNothingExecuted();
+    assertThat(h.call("deployer", g.compact(), payload).statusCode()).as("not burned by the refused calls").isEqualTo(200);
   }
 
   @Test

@@ -158,8 +158,15 @@ public final class ToolCallHandler implements AutoCloseable {
     String name = ctx.pathParam("tool");
     ToolRoute route = tools.get(name);
     if (route == null) {
-      String shown = name.length() > 64 ? name.substring(0, 64) + "…" : name;
-      throw new Refusal(Refusal.Kind.UNKNOWN_TOOL, "no tool `" + shown + "` is behind this gateway", null);
+      throw unknownTool(ctx, name);
+    }
+    java.util.List<String> grantHeaders = ctx.req().getHeaders(GatewayProof.GRANT_HEADER) == null ? java.util.List.of()
+        : java.util.Collections.list(ctx.req().getHeaders(GatewayProof.GRANT_HEADER));
+    if (grantHeaders.size() > 1) {
+      // Which one would count is a matter of which parser reads it (the first, the last, both joined):
+      // a call must say unambiguously which grant it spends.
+      throw refused(route.name(), null, new Refusal(Refusal.Kind.GRANT_INVALID, "the call carries "
+          + grantHeaders.size() + " " + GatewayProof.GRANT_HEADER + " headers; send exactly one", "ambiguous_grant"));
     }
     String compact = ctx.header(GatewayProof.GRANT_HEADER);
     if (compact == null || compact.isBlank()) {
@@ -327,13 +334,37 @@ public final class ToolCallHandler implements AutoCloseable {
     return refused(route, grant, new Refusal(Refusal.Kind.GRANT_MISMATCH, detail, reason));
   }
 
-  /** Logs a refusal and records it on the ledger in the background (best effort: the refusal stands). */
+  /**
+   * A call to a path no tool is configured for, refused and recorded like every other refusal: with a
+   * grant that verifies, the record names the grant and its decision (a grant spent against the wrong
+   * tool is an attempt the decision's auditors should see). The path's name is cut to 64 characters.
+   */
+  private Refusal unknownTool(Context ctx, String name) {
+    String shown = name.length() > 64 ? name.substring(0, 64) + "…" : name;
+    Refusal r = new Refusal(Refusal.Kind.UNKNOWN_TOOL, "no tool `" + shown + "` is behind this gateway", null);
+    String compact = ctx.header(GatewayProof.GRANT_HEADER);
+    Grant grant = null;
+    if (compact != null && !compact.isBlank() && compact.length() <= MAX_GRANT_CHARS) {
+      try {
+        grant = grants.verify(compact);
+      } catch (GrantRejectedException e) {
+        // an invalid grant names nothing worth recording; the refusal is about the tool
+      }
+    }
+    return refused(shown, grant, r);
+  }
+
   private Refusal refused(ToolRoute route, Grant grant, Refusal r) {
-    LOG.warn("refused call to tool={} grant_id={}: {} {}", route.name(), grant == null ? "-" : grant.grantId(),
+    return refused(route.name(), grant, r);
+  }
+
+  /** Logs a refusal and records it on the ledger in the background (best effort: the refusal stands). */
+  private Refusal refused(String toolName, Grant grant, Refusal r) {
+    LOG.warn("refused call to tool={} grant_id={}: {} {}", toolName, grant == null ? "-" : grant.grantId(),
         r.kind().slug(), r.reason() == null ? "" : r.reason());
     String grantId = grant == null ? null : grant.grantId();
     String decisionId = grant == null ? null : grant.decisionId();
-    if (!refusals.offer(() -> recorder.refused(route.name(), r.kind().slug(), r.reason(), grantId, decisionId))) {
+    if (!refusals.offer(() -> recorder.refused(toolName, r.kind().slug(), r.reason(), grantId, decisionId))) {
       long dropped = droppedRefusals.incrementAndGet();
       if (dropped % 1000 == 1) {
         LOG.warn("refusal reports are backing up; {} not sent to the ledger so far", dropped);
