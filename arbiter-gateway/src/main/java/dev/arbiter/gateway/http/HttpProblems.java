@@ -88,6 +88,8 @@ public final class HttpProblems {
       case 413 -> Problem.of("payload-too-large", "Request body too large", 413, detail);
       case 421 -> Problem.of("host-not-allowed", "Host not allowed", 421, detail);
       case 408 -> Problem.of("request-timeout", "Request body too slow", 408, detail);
+      case 414 -> Problem.of("uri-too-long", "Request target too long", 414, detail);
+      case 431 -> Problem.of("headers-too-large", "Request headers too large", 431, detail);
       default -> status >= 500
           ? Problem.of("internal-error", "Internal error", 500, GATEWAY_FAILED)
           : Problem.of("bad-request", "Bad request", status, detail);
@@ -116,7 +118,7 @@ public final class HttpProblems {
 
   /** Reads at most {@code max} bytes of the body (whatever Content-Length claims); more is a 413. */
   public static byte[] body(io.javalin.http.Context ctx, int max) throws Refusal {
-    long declared = ctx.contentLength();
+    long declared = ctx.req().getContentLengthLong(); // ctx.contentLength() is an int: -1 past 2 GiB
     if (declared > max) {
       throw new Refusal(Refusal.Kind.PAYLOAD_TOO_LARGE, "body of " + declared + " bytes exceeds " + max, null);
     }

@@ -55,6 +55,7 @@ public final class HttpApi {
       cfg.startupWatcherEnabled = false;
       cfg.useVirtualThreads = true;
       AcceptQueue.apply(cfg);
+      JettyProblems.engine().installOn(cfg);
       cfg.http.maxRequestSize = config.maxBodyBytes();
       cfg.http.prefer405over404 = true;
       // Javalin copies every answer into Jetty's output through a buffer of this size, allocated per
@@ -239,7 +240,7 @@ public final class HttpApi {
 
   /** Reads at most the configured limit (whatever Content-Length claims); more is a 413. */
   byte[] body(Context ctx) throws EngineException.TooLarge {
-    long declared = ctx.contentLength();
+    long declared = ctx.req().getContentLengthLong(); // ctx.contentLength() is an int: -1 past 2 GiB
     if (declared > config.maxBodyBytes()) {
       throw new EngineException.TooLarge(declared, config.maxBodyBytes());
     }

@@ -50,6 +50,8 @@ final class ProblemMapper {
       case 413 -> Problem.of("payload-too-large", "Request body too large", 413, detail);
       case 415 -> Problem.of("unsupported-media-type", "Unsupported media type", 415, detail);
       case 408 -> Problem.of("request-timeout", "Request body too slow", 408, detail);
+      case 414 -> Problem.of("uri-too-long", "Request target too long", 414, detail);
+      case 431 -> Problem.of("headers-too-large", "Request headers too large", 431, detail);
       default -> status >= 500
           ? Problem.of("internal-error", "Internal error", 500, "the server failed; nothing was decided")
           : Problem.of("bad-request", "Bad request", status, detail);
