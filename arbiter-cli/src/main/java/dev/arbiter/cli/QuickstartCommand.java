@@ -100,12 +100,20 @@ public final class QuickstartCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw CliFailure.badInput(e.getMessage());
     }
+    // quickstart.json says "everything is ready": a previous run's copy (its tokens, its ports) must
+    // not say so while this one starts. This run first takes the directory (a second quickstart on it
+    // stops here and leaves the running one's file alone), then removes the stale file before anything
+    // starts, and removes it again first thing on the way down.
+    holdDirectory(base);
+    Path readyFile = base.resolve("quickstart.json");
+    deleteReadyFile(readyFile, err);
     // Ports: engine P, gateway P+1, development issuer P+2, sample tool P+3.
     ServeCommand.Embedded running = ServeCommand.Embedded.start(base.resolve("data"), bundle,
         dev.arbiter.server.ArbiterServer.PolicySource.DEVELOPMENT, config, new IdentityOptions(), portBase + 2);
     List<AutoCloseable> started = new ArrayList<>();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      deleteReadyFile(readyFile, err);
       err.println("arbiter quickstart: stopping the gateway, the sample tool and the engine; closing the ledger");
       err.flush();
       for (int i = started.size() - 1; i >= 0; i--) {
@@ -191,7 +199,7 @@ public final class QuickstartCommand implements Callable<Integer> {
     ObjectNode examples = qs.putObject("examples");
     examples.set("auto_allow", autoAllow);
     examples.set("two_approvals", twoApprovals);
-    Path file = base.resolve("quickstart.json");
+    Path file = readyFile;
     writeAtomically(file, qs.toPrettyString() + "\n");
     setOwnerOnly(file); // it holds bearer tokens
 
@@ -288,6 +296,42 @@ public final class QuickstartCommand implements Callable<Integer> {
       throw CliFailure.badInput("--examples: cannot read " + file + " (run the quickstart from the repository root): " + e.getMessage());
     } catch (RuntimeException e) {
       throw CliFailure.badInput("--examples: " + file + " is not valid JSON: " + e.getMessage());
+    }
+  }
+
+  /** Held for the life of the process (released by the OS when it exits, however it exits). */
+  private static java.nio.channels.FileLock directoryLock;
+
+  /** One quickstart per directory: an exclusive lock on {@code DIR/.quickstart.lock}, or exit 3. */
+  private static synchronized void holdDirectory(Path base) {
+    try {
+      if (!Files.isDirectory(base)) {
+        Files.createDirectories(base, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+      }
+      java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(base.resolve(".quickstart.lock"),
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+      java.nio.channels.FileLock lock;
+      try {
+        lock = ch.tryLock();
+      } catch (java.nio.channels.OverlappingFileLockException e) {
+        lock = null; // this JVM already runs a quickstart on it
+      }
+      if (lock == null) {
+        ch.close();
+        throw CliFailure.unavailable("another quickstart is running with --dir " + base + "; stop it first", null);
+      }
+      directoryLock = lock;
+    } catch (IOException e) {
+      throw CliFailure.unavailable("cannot use --dir " + base + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void deleteReadyFile(Path file, PrintWriter err) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      err.println("arbiter quickstart: cannot remove " + file + ": " + e.getMessage());
     }
   }
 

@@ -77,6 +77,13 @@ class QuickstartCommandTest {
       assertThat(file.get("identities").get("executive").get("level").asText()).isEqualTo("L5");
       JsonNode tool = file.get("tools").get(0);
 
+      // A second quickstart on the same directory stops before touching anything of the running one.
+      CliRun rival = CliRun.of("quickstart", "--dir", qs.toString(), "--port-base", Integer.toString(PortBlock.freeBase(4)),
+          "--bundle", "../examples/policy", "--examples", "../examples/requests");
+      assertThat(rival.exitCode()).as(rival.toString()).isEqualTo(3);
+      assertThat(rival.err()).contains("another quickstart is running");
+      assertThat(JSON.readTree(ready.toFile())).as("the running quickstart's file is untouched").isEqualTo(file);
+
       HttpClient client = HttpClient.newHttpClient();
       JsonNode allowed = post(client, file, "auto_allow", "qs-1");
       assertThat(allowed.get("outcome").asText()).isEqualTo("allow");
@@ -132,6 +139,7 @@ class QuickstartCommandTest {
       p.destroy(); // SIGTERM
       assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("quickstart did not stop on SIGTERM").isTrue();
     }
+    assertThat(qs.resolve("quickstart.json")).as("a stopped quickstart is not ready").doesNotExist();
     assertThat(Files.readString(out)).contains("Arbiter quickstart is running").contains("ledger verify")
         .contains("arbiter approve").contains("/tools/deployer");
     assertThat(Files.readString(err)).contains("closing the ledger");
