@@ -121,20 +121,35 @@ public final class SqliteLedgerStore implements LedgerStore {
     if (exists) {
       SyncFailureMarker.refuseIfSameBoot(file);
     }
-    Connection conn;
     try {
       Path parent = file.toAbsolutePath().getParent();
       if (parent != null && !exists) {
         Files.createDirectories(parent);
       }
-      Properties props = new Properties();
-      props.setProperty("busy_timeout", "10000");
-      conn = DriverManager.getConnection("jdbc:sqlite:" + file, props);
-    } catch (SQLException | java.io.IOException e) {
+    } catch (java.io.IOException e) {
       throw new LedgerStoreException("cannot open ledger " + file + ": " + e.getMessage(), e);
     }
-    return configured(new SqliteLedgerStore(file, "jdbc:sqlite:" + file, conn, false), exists);
+    WriterLock writer = WriterLock.acquire(file);
+    try {
+      Connection conn;
+      try {
+        Properties props = new Properties();
+        props.setProperty("busy_timeout", "10000");
+        conn = DriverManager.getConnection("jdbc:sqlite:" + file, props);
+      } catch (SQLException e) {
+        throw new LedgerStoreException("cannot open ledger " + file + ": " + e.getMessage(), e);
+      }
+      SqliteLedgerStore store = configured(new SqliteLedgerStore(file, "jdbc:sqlite:" + file, conn, false), exists);
+      store.writerLock = writer;
+      return store;
+    } catch (LedgerStoreException | RuntimeException e) {
+      writer.close();
+      throw e;
+    }
   }
+
+  /** Held by a writing store from open to close (null for a read-only one). */
+  private WriterLock writerLock;
 
   private static SqliteLedgerStore configured(SqliteLedgerStore store, boolean existed) throws LedgerStoreException {
     try {
@@ -855,6 +870,10 @@ public final class SqliteLedgerStore implements LedgerStore {
       }
     } catch (SQLException ignored) {
       // Closing: nothing left to report to.
+    } finally {
+      if (writerLock != null) {
+        writerLock.close();
+      }
     }
   }
 }
