@@ -230,6 +230,18 @@ class ApprovalTest extends ServerTest {
     assertRefused(approve(alice, id, body), 403, "challenge_expired", id);
   }
 
+  /** The sweeper purges an expired challenge within a second; a late signature is still named for what it is. */
+  @Test
+  void expiredChallenge_afterTheSweepPurgedIt_isStillChallengeExpired() throws Exception {
+    enrol(alice, aliceKey);
+    String id = pendingDeploy();
+    String body = signed(challenge(alice, id, "approve"), aliceKey, "ok");
+    t.clock.advance(Duration.ofMinutes(6));
+    t.server.engine().approvals().purgeExpired();
+
+    assertRefused(approve(alice, id, body), 403, "challenge_expired", id);
+  }
+
   @Test
   void requesterApprovingTheirOwnDecision_isRefused() throws Exception {
     String agent = TestIdentity.token("agent-7", "manager");
@@ -330,6 +342,27 @@ class ApprovalTest extends ServerTest {
     Response r = approve(alice, expiring, late);
     assertThat(r.status()).as(r.toString()).isIn(403, 409);
     assertThat(t.json(expiring).get("status").asText()).isEqualTo("expired");
+  }
+
+  /** `arbiter approve` asks for its challenge first: that refusal is on the decision's trail too. */
+  @Test
+  void aChallengeForACancelledDecision_isRefused_andRecorded() throws Exception {
+    enrol(alice, aliceKey);
+    String cancelled = pendingDeploy();
+    assertThat(t.post("/v1/decisions/" + cancelled + "/cancel", "c-2", "{\"actor\": {\"id\": \"agent-7\"}}").status())
+        .isEqualTo(200);
+    long before = t.trail(cancelled).stream().filter("approval.rejected"::equals).count();
+
+    Response r = t.postAs(alice, "/v1/decisions/" + cancelled + "/challenge", "ch-late", "{\"intent\": \"approve\"}");
+
+    assertThat(r.status()).as(r.toString()).isEqualTo(409);
+    assertThat(r.json().get("reason").asText()).isEqualTo("decision_not_pending");
+    List<StoredEntry> rejected = t.entries(cancelled).stream().filter(e -> e.eventType().equals("approval.rejected")).toList();
+    assertThat(rejected).hasSize((int) before + 1);
+    JsonNode payload = TestServer.JSON.readTree(rejected.get(rejected.size() - 1).envelope()).get("payload");
+    assertThat(payload.get("reason").asText()).isEqualTo("decision_not_pending");
+    assertThat(payload.get("stage").asText()).isEqualTo("challenge");
+    assertThat(payload.get("actor").asText()).isNotBlank();
   }
 
   @Test

@@ -56,15 +56,28 @@ public final class ApprovalService {
         throw new EngineException.Conflict("approval-rejected", "Approval refused",
             "decision `" + decisionId + "` is not pending_authority");
       }
-      throw new EngineException.ApprovalRejected(decisionId, "decision_not_pending",
-          "decision `" + decisionId + "` is " + d.status().wireName() + ", not pending_authority", d.status());
+      String detail = "decision `" + decisionId + "` is " + d.status().wireName() + ", not pending_authority";
+      recordChallengeRefusal(d, caller, intent, "decision_not_pending", detail);
+      throw new EngineException.ApprovalRejected(decisionId, "decision_not_pending", detail, d.status());
     }
     if (intent.equals(Challenge.APPROVE) && !engine.underActivePolicy(d)) {
+      recordChallengeRefusal(d, caller, intent, "policy_superseded", engine.supersededPolicy(d));
       throw new EngineException.ApprovalRejected(decisionId, "policy_superseded", engine.supersededPolicy(d), null);
     }
     Challenge c = challenges.issue(caller.subject(), decisionId, intent, d.policyHash(), now, engine.security().challengeTtl(),
         engine.config().retryAfter());
     return new IssuedChallenge(c, d);
+  }
+
+  /**
+   * An approval attempt refused before anything was signed (the CLI asks for its challenge first):
+   * recorded like a refused signature, so an attempt on a cancelled or expired decision is on its
+   * trail whichever step refused it.
+   */
+  private void recordChallengeRefusal(DecisionState d, Principal caller, String intent, String reason, String detail) {
+    engine.recordRefusal(d, DecisionProjection.APPROVAL_REJECTED, new Actor(caller.subject(), "approver"),
+        F.objectNode().put("reason", reason).put("detail", detail).put("actor", caller.subject()).put("intent", intent)
+            .put("stage", "challenge"));
   }
 
   /** Drops expired challenges and used nonces past their expiry (the {@link ExpirySweeper} calls this). */
@@ -127,6 +140,9 @@ public final class ApprovalService {
     }
     ChallengeStore.Issued issued = challenges.take(c.nonce(), caller.subject(), c).orElse(null);
     if (issued == null) {
+      if (challenges.expiredUnused(c.nonce(), caller.subject(), c)) {
+        throw refuse.as("challenge_expired", "the challenge expired unused at " + c.expiresAt());
+      }
       throw refuse.as("unknown_challenge", "this engine did not issue this challenge to the caller");
     }
     if (!now.isBefore(c.expiresAt())) {

@@ -35,6 +35,13 @@ final class ChallengeStore {
   /** Outstanding challenges per subject; a subject with none has no entry. */
   private final Map<String, Integer> perSubject = new ConcurrentHashMap<>();
   private final Map<String, Instant> consumed = new ConcurrentHashMap<>();
+  /**
+   * Challenges purged because they expired unused, kept a while longer (at most {@value
+   * #MAX_OUTSTANDING}, each for {@link #EXPIRED_MEMORY} past its expiry) so that a late signature is
+   * refused as {@code challenge_expired}, not as a challenge this engine never issued.
+   */
+  private final Map<String, Issued> expired = new ConcurrentHashMap<>();
+  static final java.time.Duration EXPIRED_MEMORY = java.time.Duration.ofHours(1);
   private final AtomicReference<Instant> lastPurge = new AtomicReference<>(Instant.MIN);
 
   /**
@@ -87,14 +94,27 @@ final class ChallengeStore {
     return consumed.containsKey(nonce);
   }
 
-  /** Drops expired challenges and the nonces of consumed ones that would have expired by now. */
+  /** True when this exact challenge was issued to {@code subject} and expired unused (and is still remembered). */
+  boolean expiredUnused(String nonce, String subject, Challenge echoed) {
+    Issued i = expired.get(nonce);
+    return i != null && i.subject().equals(subject) && i.challenge().equals(echoed);
+  }
+
+  /**
+   * Drops expired challenges (remembering them a while as expired), the nonces of consumed ones that
+   * would have expired by now, and expired ones past their memory.
+   */
   void purge(Instant now) {
     for (Map.Entry<String, Issued> e : outstanding.entrySet()) {
       if (!now.isBefore(e.getValue().challenge().expiresAt()) && outstanding.remove(e.getKey(), e.getValue())) {
         release(e.getValue().subject());
+        if (expired.size() < MAX_OUTSTANDING) {
+          expired.put(e.getKey(), e.getValue());
+        }
       }
     }
     consumed.values().removeIf(t -> !now.isBefore(t));
+    expired.values().removeIf(i -> !now.isBefore(i.challenge().expiresAt().plus(EXPIRED_MEMORY)));
   }
 
   int outstanding() {
