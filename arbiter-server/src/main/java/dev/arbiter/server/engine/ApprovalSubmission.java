@@ -26,11 +26,11 @@ public record ApprovalSubmission(Challenge challenge, KeyId keyId, byte[] signat
     try {
       root = StrictJson.parse(body);
     } catch (JsonInputException e) {
-      throw new EngineException.InvalidInput(List.of(new FieldError("invalid_json", "", "malformed JSON", e.getMessage())));
+      throw new EngineException.InvalidInput(List.of(new FieldError("malformed_json", "$", e.getMessage(), "a JSON object {challenge, key_id, signature, rationale}")));
     }
     List<FieldError> errors = new ArrayList<>();
     if (!root.isObject()) {
-      throw new EngineException.InvalidInput(List.of(new FieldError("wrong_type", "", "not an object",
+      throw new EngineException.InvalidInput(List.of(new FieldError("wrong_type", "$", "not an object",
           "{challenge, key_id, signature, rationale}")));
     }
     root.fieldNames().forEachRemaining(f -> {

@@ -32,7 +32,7 @@ final class ApprovalRoutes {
       try {
         root = dev.arbiter.core.canonical.StrictJson.parse(body);
       } catch (RuntimeException e) {
-        throw new EngineException.InvalidInput(List.of(new FieldError("invalid_json", "", "malformed JSON", "{\"intent\": \"approve\"|\"reject\"}")));
+        throw new EngineException.InvalidInput(List.of(new FieldError("malformed_json", "$", "malformed JSON", "{\"intent\": \"approve\"|\"reject\"}")));
       }
       java.util.Set<String> names = new java.util.HashSet<>();
       root.fieldNames().forEachRemaining(names::add);
@@ -87,7 +87,10 @@ final class ApprovalRoutes {
   private static String publicKey(JsonNode root) throws EngineException.InvalidInput {
     JsonNode pem = root.get("public_key");
     if (pem == null || !pem.isTextual()) {
-      throw new EngineException.InvalidInput(List.of(new FieldError("missing_field", "public_key", "nothing", "an SPKI PEM public key")));
+      throw new EngineException.InvalidInput(List.of(pem == null
+          ? new FieldError("missing_field", "public_key", "nothing", "an SPKI PEM public key")
+          : new FieldError("wrong_type", "public_key", pem.getNodeType().name().toLowerCase(java.util.Locale.ROOT),
+              "an SPKI PEM public key (a string)")));
     }
     return pem.asText();
   }

@@ -53,10 +53,10 @@ final class Requests {
     try {
       root = dev.arbiter.core.canonical.StrictJson.parse(body);
     } catch (RuntimeException e) {
-      throw new EngineException.InvalidInput(List.of(new FieldError("invalid_json", "", "malformed JSON", "a JSON object")));
+      throw new EngineException.InvalidInput(List.of(new FieldError("malformed_json", "$", "malformed JSON", "a JSON object")));
     }
     if (!root.isObject()) {
-      throw new EngineException.InvalidInput(List.of(new FieldError("wrong_type", "", "not an object", "a JSON object")));
+      throw new EngineException.InvalidInput(List.of(new FieldError("wrong_type", "$", "not an object", "a JSON object")));
     }
     List<FieldError> errors = new java.util.ArrayList<>();
     root.fieldNames().forEachRemaining(f -> {
