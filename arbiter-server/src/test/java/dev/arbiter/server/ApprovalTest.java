@@ -344,6 +344,30 @@ class ApprovalTest extends ServerTest {
     assertThat(t.json(expiring).get("status").asText()).isEqualTo("expired");
   }
 
+  /** An altered challenge or a signature that is not base64 is an attempt on the decision: recorded, without the body. */
+  @Test
+  void aMalformedApproval_isRefused_andRecordedWithoutItsBody() throws Exception {
+    enrol(alice, aliceKey);
+    String id = pendingDeploy();
+    ObjectNode altered = (ObjectNode) TestServer.JSON.readTree(signed(challenge(alice, id, "approve"), aliceKey, "ok"));
+    ((ObjectNode) altered.get("challenge")).put("extra", 1);
+    ObjectNode notBase64 = (ObjectNode) TestServer.JSON.readTree(signed(challenge(alice, id, "approve"), aliceKey, "ok"));
+    notBase64.put("signature", "%%%not-base64%%%");
+    for (ObjectNode body : List.of(altered, notBase64)) {
+      Response r = approve(alice, id, body.toString());
+      assertThat(r.status()).as(r.toString()).isEqualTo(400);
+    }
+    List<StoredEntry> rejected = t.entries(id).stream().filter(e -> e.eventType().equals("approval.rejected")).toList();
+    assertThat(rejected).hasSize(2);
+    for (StoredEntry e : rejected) {
+      JsonNode payload = TestServer.JSON.readTree(e.envelope()).get("payload");
+      assertThat(payload.get("reason").asText()).isEqualTo("malformed_submission");
+      assertThat(payload.get("errors").size()).isPositive();
+      assertThat(payload.toString()).doesNotContain("not-base64").doesNotContain("\"extra\"");
+    }
+    assertThat(t.json(id).get("approvals").get("counted").asInt()).isZero();
+  }
+
   /** `arbiter approve` asks for its challenge first: that refusal is on the decision's trail too. */
   @Test
   void aChallengeForACancelledDecision_isRefused_andRecorded() throws Exception {

@@ -85,6 +85,30 @@ public final class ApprovalService {
     challenges.purge(engine.clock().instant());
   }
 
+  /**
+   * Records an approval or rejection whose body could not be read as one (an altered challenge, a
+   * signature that is not base64, a missing field) on an existing decision: what was wrong, never the
+   * body. Budgeted like every refusal ({@link DecisionEngine#MAX_RECORDED_REFUSALS}).
+   */
+  public void malformed(Principal caller, String decisionId, boolean reject, List<dev.arbiter.core.decision.FieldError> errors) {
+    DecisionState d;
+    try {
+      d = engine.stored(decisionId);
+    } catch (EngineException e) {
+      return; // no such decision: nothing to attach the refusal to
+    }
+    ObjectNode p = F.objectNode().put("reason", "malformed_submission").put("actor", caller.subject())
+        .put("intent", reject ? Challenge.REJECT : Challenge.APPROVE);
+    var problems = p.putArray("errors");
+    // Codes only: a path can name a field the caller made up, and what a caller sends is not recorded.
+    errors.stream().limit(8).forEach(f -> problems.add(clip(f.code())));
+    engine.recordRefusal(d, DecisionProjection.APPROVAL_REJECTED, new Actor(caller.subject(), "approver"), p);
+  }
+
+  private static String clip(String s) {
+    return s == null ? "" : s.length() > 64 ? s.substring(0, 64) + "…" : s;
+  }
+
   /** Records a refused token on an approval route of an existing decision (the HTTP layer calls this). */
   public void unauthenticated(String decisionId, String tokenReason) {
     try {

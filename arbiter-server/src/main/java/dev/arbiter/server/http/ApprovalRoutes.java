@@ -57,7 +57,14 @@ final class ApprovalRoutes {
   }
 
   void approval(Context ctx, boolean reject) throws EngineException {
-    var submission = dev.arbiter.server.engine.ApprovalSubmission.parse(storedBody(ctx));
+    dev.arbiter.server.engine.ApprovalSubmission submission;
+    try {
+      submission = dev.arbiter.server.engine.ApprovalSubmission.parse(storedBody(ctx));
+    } catch (EngineException.InvalidInput e) {
+      // An altered challenge or signature is an attempt on the decision: on its trail, like a bad signature.
+      engine.approvals().malformed(principal(ctx), decisionId(ctx), reject, e.errors());
+      throw e;
+    }
     var d = reject ? engine.approvals().reject(principal(ctx), decisionId(ctx), submission)
         : engine.approvals().approve(principal(ctx), decisionId(ctx), submission);
     json(ctx, 200, decisions.decisionJson(d, false));
