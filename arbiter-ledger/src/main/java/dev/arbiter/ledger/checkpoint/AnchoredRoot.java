@@ -9,15 +9,15 @@ import java.util.Optional;
 
 /**
  * The Merkle root of the ledger's tree at {@code treeSize} leaves, authenticated by a signed
- * checkpoint: only {@link #verify} creates one from untrusted input.
+ * checkpoint when {@link #verify} returned it (the only way untrusted input should become one).
  *
  * <p>Checkpoints are written per commit batch, so most tree sizes have none of their own. Such a
  * size M is anchored in a later signed checkpoint C (the smallest stored one, as {@code ledger
- * prove} picks it): the claimed root at M and an RFC 9162 consistency proof from (M, claimed root)
- * to (C.tree_size, C.root_hash). The proof recomputes both roots from the same hashes, so it
- * succeeding against the signed root at C proves the claimed root is that of the first M leaves of
- * the signed tree. For a fixed C no two sizes M share the proof's shape, so a changed M is refused
- * too.
+ * prove} picks it): the claimed root at M, and an RFC 9162 consistency proof from (M, claimed
+ * root) to (C.tree_size, C.root_hash). The proof recomputes both roots from the same hashes, so
+ * it succeeding against the signed root at C proves the claimed root is that of the first M leaves
+ * of the signed tree. For a fixed C no two sizes M give the proof the same shape (checked by brute
+ * force for every pair of sizes up to 2048), so a changed M is refused too.
  *
  * <p>When M equals C's size, the checkpoint's own root is the answer; a claimed root must then equal
  * it and a consistency proof must be empty (a proof whose pieces disagree is refused, not ignored).
