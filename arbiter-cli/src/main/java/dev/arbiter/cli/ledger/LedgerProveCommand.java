@@ -1,7 +1,5 @@
 package dev.arbiter.cli.ledger;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arbiter.cli.CliFailure;
 import dev.arbiter.cli.ExitCodes;
@@ -15,6 +13,7 @@ import dev.arbiter.ledger.store.sqlite.SqliteLedgerStore;
 import dev.arbiter.ledger.tree.TiledTree;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -22,14 +21,22 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+/**
+ * {@code ledger prove}: proofs at any tree size up to the latest signed checkpoint's, each anchored
+ * in a signed checkpoint (the size's own, or the next one with a consistency proof to it). The JSON
+ * forms are {@link InclusionProof} and {@link ConsistencyProof}.
+ */
 @Command(
     name = "prove",
     mixinStandardHelpOptions = true,
     description = {
-      "Print an RFC 9162 proof as JSON, against stored signed checkpoints:",
-      "  --leaf N [--size M]   inclusion of leaf N in the tree of size M (default: latest checkpoint)",
+      "Print an RFC 9162 proof as JSON, anchored in the ledger's signed checkpoints:",
+      "  --leaf N [--size M]   inclusion of leaf N in the tree of size M (default: the latest checkpoint's)",
       "  --from A --to B       consistency of the tree of size A with the tree of size B",
-      "Check it offline with `arbiter ledger verify-proof`."
+      "Any size up to the latest checkpoint's works. A size no commit batch ended at has no checkpoint",
+      "of its own: the proof then adds its root and a consistency proof to the next signed checkpoint.",
+      "`arbiter ledger checkpoint` shows the latest checkpoint. Check a proof offline with",
+      "`arbiter ledger verify-proof`."
     })
 public final class LedgerProveCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -52,55 +59,29 @@ public final class LedgerProveCommand implements Callable<Integer> {
     @Option(names = "--leaf", required = true, paramLabel = "N", description = "Leaf index to prove.")
     long leaf;
 
-    @Option(names = "--size", paramLabel = "M", description = "Tree size of a stored checkpoint (default: latest).")
+    @Option(names = "--size", paramLabel = "M",
+        description = "Tree size, at most the latest checkpoint's (default: the latest checkpoint's).")
     Long size;
   }
 
   static final class Consistency {
-    @Option(names = "--from", required = true, paramLabel = "A", description = "Older tree size (a stored checkpoint).")
+    @Option(names = "--from", required = true, paramLabel = "A", description = "Older tree size, at least 1.")
     long from;
 
-    @Option(names = "--to", required = true, paramLabel = "B", description = "Newer tree size (a stored checkpoint).")
+    @Option(names = "--to", required = true, paramLabel = "B", description = "Newer tree size, at most the latest checkpoint's.")
     long to;
   }
 
+  /** The signed checkpoint at a size or the next one, and (for the next one) the root and the proof to it. */
+  private record Anchor(Checkpoint checkpoint, Optional<HashValue> root, Optional<List<byte[]>> consistency) {}
+
   @Override
   public Integer call() {
-    JsonNodeFactory f = JsonNodeFactory.instance;
-    ObjectNode o = f.objectNode();
+    ObjectNode o;
     try (SqliteLedgerStore store = LedgerFiles.openReadOnly(db)) {
       Checkpoint latest = store.latestCheckpoint().orElseThrow(() -> CliFailure.verification("the ledger has no signed checkpoint"));
       TiledTree tree = TiledTree.load(store, latest.treeSize());
-      if (which.inclusion != null) {
-        long size = which.inclusion.size == null ? latest.treeSize() : which.inclusion.size;
-        long leaf = which.inclusion.leaf;
-        if (leaf < 0 || leaf >= size) {
-          throw CliFailure.badInput("--leaf " + leaf + " is not inside a tree of size " + size);
-        }
-        Checkpoint cp = checkpointAt(store, size, "--size");
-        StoredEntry e = store.entry(leaf).orElseThrow(() -> CliFailure.verification("leaf " + leaf + " is missing from the database"));
-        o.put("type", "inclusion");
-        o.put("leaf_index", leaf);
-        o.put("tree_size", size);
-        o.put("entry_hash", HashValue.of(e.entryHash()).hex());
-        o.put("leaf_hash", HashValue.of(Rfc9162.hashLeaf(e.entryHash())).hex());
-        o.set("proof", hashes(MerkleProofs.inclusion(tree, leaf, size)));
-        o.set("checkpoint", cp.toJson());
-      } else {
-        long a = which.consistency.from;
-        long b = which.consistency.to;
-        if (a < 1 || a > b) {
-          throw CliFailure.badInput("--from " + a + " --to " + b + ": need 1 <= A <= B (a consistency proof from an empty tree proves nothing)");
-        }
-        Checkpoint cpA = checkpointAt(store, a, "--from");
-        Checkpoint cpB = checkpointAt(store, b, "--to");
-        o.put("type", "consistency");
-        o.put("size1", a);
-        o.put("size2", b);
-        o.set("proof", hashes(MerkleProofs.consistency(tree, a, b)));
-        o.set("checkpoint1", cpA.toJson());
-        o.set("checkpoint2", cpB.toJson());
-      }
+      o = which.inclusion != null ? inclusion(store, tree, latest) : consistency(store, tree, latest);
     } catch (LedgerStoreException e) {
       throw LedgerFiles.storeFailure(e);
     } catch (TiledTree.TreeReadException | IllegalArgumentException e) {
@@ -112,15 +93,48 @@ public final class LedgerProveCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  private static Checkpoint checkpointAt(SqliteLedgerStore store, long size, String option) throws LedgerStoreException {
-    return store.checkpoint(size).orElseThrow(() -> CliFailure.badInput(
-        option + " " + size + ": no signed checkpoint at that tree size (checkpoints are written per commit batch; "
-            + "`arbiter ledger show` and the latest checkpoint tell which sizes exist)"));
+  private ObjectNode inclusion(SqliteLedgerStore store, TiledTree tree, Checkpoint latest) throws LedgerStoreException {
+    long size = which.inclusion.size == null ? latest.treeSize() : which.inclusion.size;
+    long leaf = which.inclusion.leaf;
+    requireCovered("--size", size, latest);
+    if (leaf < 0 || leaf >= size) {
+      throw CliFailure.badInput("--leaf " + leaf + " is not inside a tree of size " + size);
+    }
+    Anchor anchor = anchor(store, tree, size);
+    StoredEntry e = store.entry(leaf).orElseThrow(() -> CliFailure.verification("leaf " + leaf + " is missing from the database"));
+    return new InclusionProof(leaf, size, HashValue.of(e.entryHash()), HashValue.of(Rfc9162.hashLeaf(e.entryHash())),
+        MerkleProofs.inclusion(tree, leaf, size), anchor.checkpoint(), anchor.root(), anchor.consistency()).toJson();
   }
 
-  private static ArrayNode hashes(List<byte[]> proof) {
-    ArrayNode a = JsonNodeFactory.instance.arrayNode();
-    proof.forEach(h -> a.add(HashValue.of(h).hex()));
-    return a;
+  private ObjectNode consistency(SqliteLedgerStore store, TiledTree tree, Checkpoint latest) throws LedgerStoreException {
+    long a = which.consistency.from;
+    long b = which.consistency.to;
+    if (a < 1 || a > b) {
+      throw CliFailure.badInput("--from " + a + " --to " + b + ": need 1 <= A <= B (a consistency proof from an empty tree proves nothing)");
+    }
+    requireCovered("--to", b, latest);
+    Optional<Checkpoint> cpA = store.checkpoint(a);
+    Optional<HashValue> rootA = cpA.isPresent() ? Optional.empty() : Optional.of(HashValue.of(MerkleProofs.root(tree, a)));
+    Anchor anchorB = anchor(store, tree, b);
+    return new ConsistencyProof(a, b, MerkleProofs.consistency(tree, a, b), cpA, rootA,
+        anchorB.checkpoint(), anchorB.root(), anchorB.consistency()).toJson();
+  }
+
+  /** Sizes above the latest checkpoint's have no signed root to anchor them in (yet). */
+  private static void requireCovered(String option, long size, Checkpoint latest) {
+    if (size > latest.treeSize()) {
+      throw CliFailure.badInput(option + " " + size + " is beyond the latest signed checkpoint (tree size "
+          + latest.treeSize() + "); proofs are against signed checkpoints, see `arbiter ledger checkpoint`");
+    }
+  }
+
+  private static Anchor anchor(SqliteLedgerStore store, TiledTree tree, long size) throws LedgerStoreException {
+    Checkpoint cp = store.checkpointAtOrAfter(size).orElseThrow(() -> CliFailure.verification(
+        "no signed checkpoint at or after tree size " + size + " although the latest covers it; run `arbiter ledger verify`"));
+    if (cp.treeSize() == size) {
+      return new Anchor(cp, Optional.empty(), Optional.empty());
+    }
+    return new Anchor(cp, Optional.of(HashValue.of(MerkleProofs.root(tree, size))),
+        Optional.of(MerkleProofs.consistency(tree, size, cp.treeSize())));
   }
 }

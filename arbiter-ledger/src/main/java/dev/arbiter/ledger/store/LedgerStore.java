@@ -37,6 +37,13 @@ public interface LedgerStore extends AutoCloseable {
   Optional<Checkpoint> checkpoint(long treeSize) throws LedgerStoreException;
 
   /**
+   * The stored checkpoint with the smallest tree size at or above {@code treeSize}, if any: the
+   * signed checkpoint that can anchor a tree size no commit batch ended at (with a consistency proof
+   * from that size to it). One indexed look-up, not a scan.
+   */
+  Optional<Checkpoint> checkpointAtOrAfter(long treeSize) throws LedgerStoreException;
+
+  /**
    * All stored checkpoints in increasing tree size.
    *
    * @throws CorruptLedgerException from {@code next()} for a row that is malformed or stored with

@@ -83,6 +83,11 @@ public abstract class LedgerStoreContract {
     assertThat(store.latestCheckpoint().orElseThrow().treeSize()).isEqualTo(300);
     assertThat(store.checkpoint(256)).isPresent();
     assertThat(store.checkpoint(255)).isEmpty();
+    assertThat(store.checkpointAtOrAfter(0).orElseThrow().treeSize()).isEqualTo(100);
+    assertThat(store.checkpointAtOrAfter(100).orElseThrow().treeSize()).isEqualTo(100);
+    assertThat(store.checkpointAtOrAfter(101).orElseThrow().treeSize()).isEqualTo(256);
+    assertThat(store.checkpointAtOrAfter(257).orElseThrow().treeSize()).isEqualTo(300);
+    assertThat(store.checkpointAtOrAfter(301)).isEmpty();
     try (Cursor<StoredEntry> c = store.scanEntries(0)) {
       for (int i = 0; i < 300; i++) {
         StoredEntry e = c.next();

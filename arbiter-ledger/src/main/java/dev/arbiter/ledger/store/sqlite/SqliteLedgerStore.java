@@ -454,6 +454,12 @@ public final class SqliteLedgerStore implements LedgerStore {
     return oneCheckpoint("SELECT * FROM checkpoints WHERE tree_size = ?", treeSize);
   }
 
+  /** {@inheritDoc} A range seek on {@code tree_size}, the table's integer primary key. */
+  @Override
+  public Optional<Checkpoint> checkpointAtOrAfter(long treeSize) throws LedgerStoreException {
+    return oneCheckpoint("SELECT * FROM checkpoints WHERE tree_size >= ? ORDER BY tree_size LIMIT 1", treeSize);
+  }
+
   private Optional<Checkpoint> oneCheckpoint(String sql, Long arg) throws LedgerStoreException {
     return read("read checkpoint", c -> {
       try (PreparedStatement ps = c.prepareStatement(sql)) {
