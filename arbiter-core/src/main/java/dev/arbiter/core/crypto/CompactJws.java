@@ -91,6 +91,13 @@ public final class CompactJws {
     } catch (ParseException | RuntimeException e) {
       throw new Rejected("malformed", "not a compact JWS");
     }
+    // The signing input is the header's and payload's own base64url text, so their encodings are
+    // fixed by the signature; the signature's is not. A last character whose unused bits differ
+    // decodes to the same 64 bytes: one grant, many spellings. Only the canonical one is accepted.
+    com.nimbusds.jose.util.Base64URL sig = jws.getSignature();
+    if (sig == null || !com.nimbusds.jose.util.Base64URL.encode(sig.decode()).toString().equals(sig.toString())) {
+      throw new Rejected("malformed", "the signature is not canonical base64url");
+    }
     JWSHeader h = jws.getHeader();
     if (!JWSAlgorithm.EdDSA.equals(h.getAlgorithm())) {
       throw new Rejected("algorithm_not_allowed", "alg must be EdDSA, got " + h.getAlgorithm());

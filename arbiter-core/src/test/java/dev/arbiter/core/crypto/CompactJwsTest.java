@@ -79,6 +79,29 @@ class CompactJwsTest {
     }
   }
 
+  /**
+   * 64 signature bytes are 86 base64url characters; the last carries 2 unused bits, so four spellings
+   * decode to the same signature. Each would verify, and be one grant under four names.
+   */
+  @Test
+  void aSignatureSpelledNonCanonically_isMalformed() {
+    String compact = CompactJws.sign(TYPE, "{\"a\":1}".getBytes(UTF_8), KEY);
+    String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    char last = compact.charAt(compact.length() - 1);
+    int spellings = 0;
+    for (int bits = 1; bits < 4; bits++) {
+      char other = alphabet.charAt(alphabet.indexOf(last) ^ bits);
+      String variant = compact.substring(0, compact.length() - 1) + other;
+      byte[] sig = java.util.Base64.getUrlDecoder().decode(variant.substring(variant.lastIndexOf('.') + 1));
+      byte[] original = java.util.Base64.getUrlDecoder().decode(compact.substring(compact.lastIndexOf('.') + 1));
+      assertThat(sig).as("the variant decodes to the same signature").isEqualTo(original);
+      assertThat(code(variant, TYPE, trusting(KEY))).as(variant).isEqualTo("malformed");
+      spellings++;
+    }
+    assertThat(spellings).isEqualTo(3);
+    assertThat(code(compact, TYPE, trusting(KEY))).isEqualTo("accepted");
+  }
+
   @Test
   void sign_isDeterministicForEd25519() {
     byte[] payload = "x".getBytes(UTF_8);
