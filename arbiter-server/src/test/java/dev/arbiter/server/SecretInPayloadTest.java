@@ -73,7 +73,7 @@ class SecretInPayloadTest extends ServerTest {
     assertThat(t.json(id).get("status").asText()).isEqualTo("pending_authority");
   }
   @Test
-  void aSecretInAnApprovalRationale_isRefused_andNothingIsRecorded() throws Exception {
+  void aSecretInAnApprovalRationale_isRefused_andOnlyTheRefusalIsRecorded() throws Exception {
     String id = t.post("/v1/decisions", "secret-4", ApprovalTest.DEPLOY).json().get("decision_id").asText();
     String alice = TestIdentity.token("alice", "supervisor");
     var key = dev.arbiter.core.crypto.SigningKey.generate(dev.arbiter.core.crypto.KeyAlgorithm.ED25519, new java.security.SecureRandom());
@@ -90,7 +90,17 @@ class SecretInPayloadTest extends ServerTest {
 
     assertThat(r.status()).as(r.toString()).isEqualTo(400);
     assertThat(r.body()).contains("secret_found").doesNotContain(TOKEN);
-    assertThat(t.entries(id)).hasSize(before);
+    // The attempt is on the decision's trail (an approval refused as malformed, with its error codes),
+    // the secret is not.
+    var entries = t.entries(id);
+    assertThat(entries).hasSize(before + 1);
+    var refusal = TestServer.JSON.readTree(entries.get(before).envelope());
+    assertThat(refusal.get("event_type").asText()).isEqualTo("approval.rejected");
+    assertThat(refusal.get("payload").get("reason").asText()).isEqualTo("malformed_submission");
+    assertThat(refusal.get("payload").get("errors").toString()).contains("secret_found");
+    for (var e : entries) {
+      assertThat(new String(e.envelope(), java.nio.charset.StandardCharsets.UTF_8)).doesNotContain(TOKEN);
+    }
   }
   /** Review: the class and payload keys were not scanned, and the deny reason quoted the tool. */
   @Test
