@@ -81,6 +81,9 @@ public final class QuickstartCommand implements Callable<Integer> {
       new Identity("security_officer", "security_officer", List.of("security-officer"), "L4", true),
       new Identity("executive", "executive", List.of("executive"), "L5", true));
   private static final Duration TOKEN_TTL = Duration.ofHours(24);
+  /** Orders writing quickstart.json against the shutdown hook that removes it. */
+  private final Object readyLock = new Object();
+  private boolean stopping;
   static final String TOOL = "deployer";
 
   @Override
@@ -104,16 +107,25 @@ public final class QuickstartCommand implements Callable<Integer> {
     // not say so while this one starts. This run first takes the directory (a second quickstart on it
     // stops here and leaves the running one's file alone), then removes the stale file before anything
     // starts, and removes it again first thing on the way down.
-    holdDirectory(base);
+    dev.arbiter.ledger.store.ExclusiveLock directory = holdDirectory(base);
     Path readyFile = base.resolve("quickstart.json");
     deleteReadyFile(readyFile, err);
     // Ports: engine P, gateway P+1, development issuer P+2, sample tool P+3.
-    ServeCommand.Embedded running = ServeCommand.Embedded.start(base.resolve("data"), bundle,
-        dev.arbiter.server.ArbiterServer.PolicySource.DEVELOPMENT, config, new IdentityOptions(), portBase + 2);
-    List<AutoCloseable> started = new ArrayList<>();
+    ServeCommand.Embedded running;
+    try {
+      running = ServeCommand.Embedded.start(base.resolve("data"), bundle,
+          dev.arbiter.server.ArbiterServer.PolicySource.DEVELOPMENT, config, new IdentityOptions(), portBase + 2);
+    } catch (RuntimeException e) {
+      directory.close(); // nothing of this run is left holding the directory
+      throw e;
+    }
+    List<AutoCloseable> started = java.util.Collections.synchronizedList(new ArrayList<>());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      deleteReadyFile(readyFile, err);
+      synchronized (readyLock) {
+        stopping = true; // a start still under way must not write the file after this
+        deleteReadyFile(readyFile, err);
+      }
       err.println("arbiter quickstart: stopping the gateway, the sample tool and the engine; closing the ledger");
       err.flush();
       for (int i = started.size() - 1; i >= 0; i--) {
@@ -200,8 +212,18 @@ public final class QuickstartCommand implements Callable<Integer> {
     examples.set("auto_allow", autoAllow);
     examples.set("two_approvals", twoApprovals);
     Path file = readyFile;
-    writeAtomically(file, qs.toPrettyString() + "\n");
-    setOwnerOnly(file); // it holds bearer tokens
+    boolean stoppingAlready;
+    synchronized (readyLock) {
+      stoppingAlready = stopping;
+      if (!stoppingAlready) {
+        writeAtomically(file, qs.toPrettyString() + "\n");
+        setOwnerOnly(file); // it holds bearer tokens
+      }
+    }
+    if (stoppingAlready) {
+      stopped.await();
+      return ExitCodes.OK;
+    }
 
     out.println(walkthrough(engineUrl, gatewayUrl, issuer.issuer().toString(), base, running.ledgerDb(), ledgerPub, toolLog,
         t.get("direct_url").asText()));
@@ -299,29 +321,18 @@ public final class QuickstartCommand implements Callable<Integer> {
     }
   }
 
-  /** Held for the life of the process (released by the OS when it exits, however it exits). */
-  private static java.nio.channels.FileLock directoryLock;
-
-  /** One quickstart per directory: an exclusive lock on {@code DIR/.quickstart.lock}, or exit 3. */
-  private static synchronized void holdDirectory(Path base) {
+  /**
+   * One quickstart per directory: an exclusive lock on {@code DIR/.quickstart.lock} (never through a
+   * symlink), or exit 3. Held for the life of the process; released by the OS however it exits.
+   */
+  private static dev.arbiter.ledger.store.ExclusiveLock holdDirectory(Path base) {
     try {
       if (!Files.isDirectory(base)) {
         Files.createDirectories(base, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
             java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
       }
-      java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(base.resolve(".quickstart.lock"),
-          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
-      java.nio.channels.FileLock lock;
-      try {
-        lock = ch.tryLock();
-      } catch (java.nio.channels.OverlappingFileLockException e) {
-        lock = null; // this JVM already runs a quickstart on it
-      }
-      if (lock == null) {
-        ch.close();
-        throw CliFailure.unavailable("another quickstart is running with --dir " + base + "; stop it first", null);
-      }
-      directoryLock = lock;
+      return dev.arbiter.ledger.store.ExclusiveLock.tryAcquire(base.resolve(".quickstart.lock")).orElseThrow(() ->
+          CliFailure.unavailable("another quickstart is running with --dir " + base + "; stop it first", null));
     } catch (IOException e) {
       throw CliFailure.unavailable("cannot use --dir " + base + ": " + e.getMessage(), e);
     }

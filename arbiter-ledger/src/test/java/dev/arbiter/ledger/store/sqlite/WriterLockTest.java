@@ -29,6 +29,41 @@ class WriterLockTest {
     SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.CREATE_IF_MISSING).close();
   }
 
+  /**
+   * A refused second open in this process must not loosen the first one's hold: with POSIX locks,
+   * opening and closing another descriptor of the lock file would have released it.
+   */
+  @Test
+  @Timeout(60)
+  void aRefusedSecondOpenHere_leavesOtherProcessesLockedOut() throws Exception {
+    Path db = dir.resolve("l.db");
+    try (SqliteLedgerStore first = SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.CREATE_IF_MISSING)) {
+      assertThatThrownBy(() -> SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.CREATE_IF_MISSING))
+          .isInstanceOf(WriterLock.LedgerInUseException.class);
+      assertThat(tryInAnotherProcess(db)).isEqualTo("refused");
+    }
+    assertThat(tryInAnotherProcess(db)).isEqualTo("opened");
+  }
+
+  @Test
+  void aLockFilePlantedAsASymlink_isNotFollowed() throws Exception {
+    Path db = dir.resolve("l.db");
+    Path target = dir.resolve("elsewhere");
+    java.nio.file.Files.createSymbolicLink(dir.resolve("l.db.lock"), target);
+    assertThatThrownBy(() -> SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.CREATE_IF_MISSING))
+        .hasMessageContaining("symlink");
+    assertThat(target).doesNotExist();
+  }
+
+  private static String tryInAnotherProcess(Path db) throws Exception {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), HoldLedger.class.getName(),
+        "try", db.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String line = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8)).readLine();
+    assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    return line;
+  }
+
   @Test
   @Timeout(60)
   void aWriterInAnotherProcess_keepsThisOneOut_untilItExits() throws Exception {
@@ -36,7 +71,7 @@ class WriterLockTest {
     SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.CREATE_IF_MISSING).close();
     String java = ProcessHandle.current().info().command().orElse("java");
     Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), HoldLedger.class.getName(),
-        db.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        "hold", db.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     try {
       BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
       assertThat(out.readLine()).isEqualTo("held");
