@@ -368,6 +368,25 @@ class ApprovalTest extends ServerTest {
     assertThat(t.json(id).get("approvals").get("counted").asInt()).isZero();
   }
 
+  /** Made-up bodies have their own small budget: a flood of them cannot stop real attempts from being recorded. */
+  @Test
+  void aFloodOfMalformedApprovals_doesNotCrowdOutRealRefusals() throws Exception {
+    enrol(alice, aliceKey);
+    String id = pendingDeploy();
+    String mallory = TestIdentity.token("mallory", "supervisor");
+    for (int i = 0; i < 40; i++) {
+      Response r = approve(mallory, id, "{\"x\": 1}");
+      assertThat(r.status()).as(r.toString()).isIn(400, 429);
+    }
+    long malformed = t.entries(id).stream().filter(e -> e.eventType().equals("approval.rejected")).count();
+    assertThat(malformed).as("at most the malformed budget").isBetween(1L, 10L);
+
+    SigningKey unenrolled = SigningKey.generate(KeyAlgorithm.ED25519, new java.security.SecureRandom());
+    assertRefused(approve(alice, id, signed(challenge(alice, id, "approve"), unenrolled, "ok")), 403, "key_not_enrolled", id);
+    assertThat(t.entries(id).stream().filter(e -> e.eventType().equals("approval.rejected")).count())
+        .as("the real attempt is still recorded").isEqualTo(malformed + 1);
+  }
+
   /** `arbiter approve` asks for its challenge first: that refusal is on the decision's trail too. */
   @Test
   void aChallengeForACancelledDecision_isRefused_andRecorded() throws Exception {

@@ -88,9 +88,14 @@ public final class ApprovalService {
   /**
    * Records an approval or rejection whose body could not be read as one (an altered challenge, a
    * signature that is not base64, a missing field) on an existing decision: what was wrong, never the
-   * body. Budgeted like every refusal ({@link DecisionEngine#MAX_RECORDED_REFUSALS}).
+   * body. Charged to the approver's rate, and recorded within a budget of its own per decision
+   * ({@link DecisionEngine#MAX_RECORDED_UNAUTHENTICATED_REFUSALS}): made-up bodies cannot crowd out
+   * the record of real attempts.
    */
   public void malformed(Principal caller, String decisionId, boolean reject, List<dev.arbiter.core.decision.FieldError> errors) {
+    if (!limiter.tryAcquire("approver:" + caller.subject(), engine.security().approverPerMinute(), engine.clock().instant())) {
+      return; // over the approver's rate: refused (400) and not recorded, as any attempt past the limit
+    }
     DecisionState d;
     try {
       d = engine.stored(decisionId);
@@ -102,7 +107,7 @@ public final class ApprovalService {
     var problems = p.putArray("errors");
     // Codes only: a path can name a field the caller made up, and what a caller sends is not recorded.
     errors.stream().limit(8).forEach(f -> problems.add(clip(f.code())));
-    engine.recordRefusal(d, DecisionProjection.APPROVAL_REJECTED, new Actor(caller.subject(), "approver"), p);
+    engine.recordMalformedRefusal(d, DecisionProjection.APPROVAL_REJECTED, new Actor(caller.subject(), "approver"), p);
   }
 
   private static String clip(String s) {

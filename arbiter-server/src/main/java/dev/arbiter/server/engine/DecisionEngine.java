@@ -603,6 +603,15 @@ public final class DecisionEngine implements AutoCloseable {
   }
 
   /**
+   * As {@link #recordRefusal}, for a submission that could not even be read (a malformed approval):
+   * its own small budget per decision, so that bodies anyone can make up cannot use up the budget
+   * that records real attempts.
+   */
+  void recordMalformedRefusal(DecisionState d, String eventType, Actor actor, ObjectNode payload) {
+    record(d, "malformed:" + d.id(), MAX_RECORDED_UNAUTHENTICATED_REFUSALS, eventType, actor, payload);
+  }
+
+  /**
    * Records a refusal that concerns no decision (a key enrolment on {@code sys:keys}): at most
    * {@code cap} per {@code budget} and process, best effort when the ledger is down.
    */
