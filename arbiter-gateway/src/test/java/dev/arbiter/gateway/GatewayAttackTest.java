@@ -119,6 +119,19 @@ class GatewayAttackTest {
     });
   }
 
+  /** A path probed without a grant is answered, not recorded; a tool name reaches the log only as printable text. */
+  @Test
+  void unknownTool_withoutAGrant_isNotRecorded_andItsNameIsMadePrintable() throws Exception {
+    HttpResponse<String> r = h.call("evil%0Aforged%20line%1B%5B31m", null, CanonicalJson.encode(GovernedWorld.payload("a", "1")), Map.of());
+    assertProblem(r, 403, "unknown-tool", null);
+    assertThat(GatewayHarness.JSON.readTree(r.body()).get("detail").asText())
+        .doesNotContain("\n").doesNotContain("\u001b").contains("\\u000a").contains("\\u001b");
+    Thread.sleep(200); // the reporter runs in the background
+    assertThat(h.recorder.refusals()).noneMatch(x -> x.path("problem").asText().equals("unknown-tool"));
+    assertThat(dev.arbiter.gateway.http.ToolCallHandlerAccess.printable("a".repeat(63) + "\uD83D\uDE00x", 64))
+        .as("cut at a code point, never inside a surrogate pair").isEqualTo("a".repeat(63) + "\uD83D\uDE00…");
+  }
+
   @Test
   void twoGrantHeaders_areRefused_evenWhenTheFirstIsValid() throws Exception {
     ObjectNode payload = GovernedWorld.payload("payments-api", "2.0.0");

@@ -340,18 +340,36 @@ public final class ToolCallHandler implements AutoCloseable {
    * tool is an attempt the decision's auditors should see). The path's name is cut to 64 characters.
    */
   private Refusal unknownTool(Context ctx, String name) {
-    String shown = name.length() > 64 ? name.substring(0, 64) + "…" : name;
+    String shown = printable(name, 64);
     Refusal r = new Refusal(Refusal.Kind.UNKNOWN_TOOL, "no tool `" + shown + "` is behind this gateway", null);
     String compact = ctx.header(GatewayProof.GRANT_HEADER);
-    Grant grant = null;
-    if (compact != null && !compact.isBlank() && compact.length() <= MAX_GRANT_CHARS) {
-      try {
-        grant = grants.verify(compact);
-      } catch (GrantRejectedException e) {
-        // an invalid grant names nothing worth recording; the refusal is about the tool
+    if (compact == null || compact.isBlank() || compact.length() > MAX_GRANT_CHARS) {
+      return r; // a path probed without a grant (a scanner): answered, not recorded
+    }
+    try {
+      return refused(shown, grants.verify(compact), r);
+    } catch (GrantRejectedException e) {
+      return r; // an invalid grant names nothing worth recording; the refusal is about the tool
+    }
+  }
+
+  /**
+   * A caller's text for a log line or a ledger field: control characters (a newline would forge a
+   * log line, an escape sequence reach a terminal) as a backslash, {@code u} and four hex digits,
+   * cut to {@code max} code points (never inside a surrogate pair).
+   */
+  static String printable(String s, int max) {
+    StringBuilder b = new StringBuilder();
+    int[] cps = s.codePoints().limit(max + 1L).toArray();
+    for (int i = 0; i < Math.min(cps.length, max); i++) {
+      int c = cps[i];
+      if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029) {
+        b.append(String.format("\\u%04x", c));
+      } else {
+        b.appendCodePoint(c);
       }
     }
-    return refused(shown, grant, r);
+    return cps.length > max ? b.append('…').toString() : b.toString();
   }
 
   private Refusal refused(ToolRoute route, Grant grant, Refusal r) {
