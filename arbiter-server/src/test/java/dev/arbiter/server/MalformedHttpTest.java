@@ -61,6 +61,17 @@ class MalformedHttpTest extends ServerTest {
     assertProblem(r, 413, "payload-too-large");
   }
 
+  @Test
+  @Timeout(30)
+  void anUnknownHttpVersion_isTheClientsProblem_notAServerFailure() throws Exception {
+    Raw r = send("GET /v1/health HTTP/3.7\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    assertThat(r.status()).isIn(400, 505);
+    assertThat(r.contentType()).startsWith("application/problem+json");
+    JsonNode p = JSON.readTree(r.body());
+    assertThat(p.get("status").asInt()).as("the body's status is the answer's").isEqualTo(r.status());
+    assertThat(p.get("type").asText()).doesNotEndWith("internal-error");
+  }
+
   private static void assertProblem(Raw r, int status, String slug) throws Exception {
     assertThat(r.status()).as(r.body()).isEqualTo(status);
     assertThat(r.contentType()).as(r.body()).startsWith("application/problem+json");

@@ -90,6 +90,9 @@ public final class HttpProblems {
       case 408 -> Problem.of("request-timeout", "Request body too slow", 408, detail);
       case 414 -> Problem.of("uri-too-long", "Request target too long", 414, detail);
       case 431 -> Problem.of("headers-too-large", "Request headers too large", 431, detail);
+      // Jetty's parser refuses these before any route runs: the client's request, not a server failure.
+      case 501 -> Problem.of("not-implemented", "Not implemented", 501, detail);
+      case 505 -> Problem.of("http-version-not-supported", "HTTP version not supported", 505, detail);
       default -> status >= 500
           ? Problem.of("internal-error", "Internal error", 500, GATEWAY_FAILED)
           : Problem.of("bad-request", "Bad request", status, detail);
