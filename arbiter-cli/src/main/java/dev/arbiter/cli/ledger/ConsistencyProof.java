@@ -93,7 +93,9 @@ record ConsistencyProof(
     AnchoredRoot root2 = AnchoredRoot.verify(
         verifier, untrustedCheckpoint2, size2, claimedRoot2, untrustedCheckpointConsistency);
     ProofVerifier.verifyConsistency(size1, size2, untrustedProof, root1.bytes(), root2.root().bytes());
-    return "ok: ledger " + root2.ledgerId() + " at size " + size2 + " extends its state at size " + size1
+    // The roots are named: a root saved earlier is what a user compares this proof with.
+    return "ok: ledger " + root2.ledgerId() + " at size " + size2 + " (root " + root2.root().hex()
+        + ") extends its state at size " + size1 + " (root " + root1.hex() + ")"
         + InclusionProof.anchoredAt(untrustedCheckpoint2, size2);
   }
 }
