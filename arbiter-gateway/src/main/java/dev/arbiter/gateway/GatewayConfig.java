@@ -64,6 +64,12 @@ public record GatewayConfig(String host, int port, List<ToolRoute> tools, List<V
     if (trustedEngineKeys.isEmpty()) {
       throw new IllegalArgumentException("at least one trusted engine key is required");
     }
+    for (var k : trustedEngineKeys) {
+      if (k.algorithm() != KeyAlgorithm.ED25519) {
+        throw new IllegalArgumentException("engine keys sign grants (JWS EdDSA) and must be Ed25519; " + k.keyId() + " is "
+            + k.algorithm().wireName());
+      }
+    }
     if (gatewayKey.algorithm() != KeyAlgorithm.ED25519) {
       throw new IllegalArgumentException("the gateway key must be Ed25519, got " + gatewayKey.algorithm());
     }

@@ -80,6 +80,14 @@ class GatewayConfigTest {
     assertError(VALID.replace("timeout_ms: 5000", "timeout_ms: 5000\n    environments: []"), "environments: expected a non-empty list");
   }
 
+  /** Grants and proofs are JWS EdDSA: a P-256 engine key would make a gateway that refuses every grant. */
+  @Test
+  void anEngineKeyThatIsNotEd25519_isRefused() throws Exception {
+    Files.writeString(dir.resolve("keys/ec.pub.pem"), dev.arbiter.core.crypto.SigningKey.generate(
+        dev.arbiter.core.crypto.KeyAlgorithm.ECDSA_P256, new java.security.SecureRandom()).verifyingKey().toSpkiPem());
+    assertError(VALID.replace("engine_keys: [keys/engine.pub.pem]", "engine_keys: [keys/ec.pub.pem]"), "must be Ed25519");
+  }
+
   /** The example in the README is a configuration the gateway reads as documented. */
   @Test
   void theReadmesExample_loads() throws Exception {

@@ -220,4 +220,17 @@ class GrantVerifierTest {
     assertThatThrownBy(() -> new GrantVerifier(List.of(world.engineKey.verifyingKey()), world.ledgerKey.verifyingKey(),
         List.of(), "deployer", Clock.systemUTC(), Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  /** Grants and gateway proofs are JWS EdDSA: a tool pinned to a P-256 key for either would refuse every call. */
+  @Test
+  void constructor_withAnEngineOrGatewayKeyThatIsNotEd25519_isRefused() {
+    var p256 = dev.arbiter.core.crypto.SigningKey.generate(dev.arbiter.core.crypto.KeyAlgorithm.ECDSA_P256,
+        new java.security.SecureRandom()).verifyingKey();
+    assertThatThrownBy(() -> new GrantVerifier(List.of(p256), world.ledgerKey.verifyingKey(),
+        List.of(world.gatewayKey.verifyingKey()), "deployer", Clock.systemUTC(), Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must be Ed25519");
+    assertThatThrownBy(() -> new GrantVerifier(List.of(world.engineKey.verifyingKey()), world.ledgerKey.verifyingKey(),
+        List.of(p256), "deployer", Clock.systemUTC(), Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must be Ed25519");
+  }
 }

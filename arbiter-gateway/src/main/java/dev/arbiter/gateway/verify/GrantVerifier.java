@@ -103,6 +103,12 @@ public final class GrantVerifier {
     if (trustedGatewayKeys.isEmpty()) {
       throw new IllegalArgumentException("at least one trusted gateway key is required");
     }
+    for (VerifyingKey k : trustedGatewayKeys) {
+      if (k.algorithm() != dev.arbiter.core.crypto.KeyAlgorithm.ED25519) {
+        throw new IllegalArgumentException("a gateway key signs proofs (JWS EdDSA) and must be Ed25519; "
+            + k.keyId() + " is " + k.algorithm().wireName());
+      }
+    }
     this.gatewayKeys = trustedGatewayKeys.stream().collect(Collectors.toUnmodifiableMap(VerifyingKey::keyId, k -> k, (a, b) -> a));
     if (tool == null || tool.isBlank()) {
       throw new IllegalArgumentException("tool name is required");

@@ -49,6 +49,13 @@ public final class OfflineGrantCheck {
     if (skew.isNegative() || skew.compareTo(Duration.ofMinutes(5)) > 0) {
       throw new IllegalArgumentException("skew must be between 0 and 5 minutes, got " + skew);
     }
+    for (VerifyingKey k : trustedEngineKeys) {
+      // Grants are JWS EdDSA: a trusted engine key of another kind would refuse every grant, silently.
+      if (k.algorithm() != dev.arbiter.core.crypto.KeyAlgorithm.ED25519) {
+        throw new IllegalArgumentException("an engine key signs grants (JWS EdDSA) and must be Ed25519; "
+            + k.keyId() + " is " + k.algorithm().wireName());
+      }
+    }
     this.engineKeys = trustedEngineKeys.stream().collect(Collectors.toUnmodifiableMap(VerifyingKey::keyId, k -> k, (a, b) -> a));
     this.checkpoints = new VerifiedCheckpoints(new CheckpointVerifier(trustedLedgerKey), VerifiedCheckpoints.DEFAULT_MAX_ENTRIES);
     this.receipts = new ReceiptVerifier(checkpoints);
