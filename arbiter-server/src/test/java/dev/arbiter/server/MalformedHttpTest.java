@@ -72,6 +72,17 @@ class MalformedHttpTest extends ServerTest {
     assertThat(p.get("type").asText()).doesNotEndWith("internal-error");
   }
 
+  @Test
+  @Timeout(30)
+  void twoAuthorizationHeaders_areRefused_whicheverComesFirst() throws Exception {
+    for (String[] pair : new String[][] {{TestIdentity.token("agent-7"), "x"}, {"x", TestIdentity.token("agent-7")}}) {
+      Raw r = send("GET /v1/decisions?status=pending_authority HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + pair[0]
+          + "\r\nAuthorization: Bearer " + pair[1] + "\r\nConnection: close\r\n\r\n");
+      assertProblem(r, 401, "unauthenticated");
+      assertThat(JSON.readTree(r.body()).get("reason").asText()).isEqualTo("ambiguous");
+    }
+  }
+
   private static void assertProblem(Raw r, int status, String slug) throws Exception {
     assertThat(r.status()).as(r.body()).isEqualTo(status);
     assertThat(r.contentType()).as(r.body()).startsWith("application/problem+json");

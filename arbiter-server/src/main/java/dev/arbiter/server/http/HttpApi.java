@@ -150,6 +150,11 @@ public final class HttpApi {
       if (token == null || token.isEmpty()) {
         throw new EngineException.Unauthenticated("missing", "an `Authorization: Bearer <access token>` header is required");
       }
+      var all = ctx.req().getHeaders("Authorization");
+      if (all != null && all.hasMoreElements() && all.nextElement() != null && all.hasMoreElements()) {
+        // Which credential counts would depend on the parser (the first, the last, both joined): one only.
+        throw new EngineException.Unauthenticated("ambiguous", "send exactly one `Authorization` header");
+      }
       Principal p = engine.security().authenticator().authenticate(token);
       engine.identityHealth().available();
       ctx.attribute(PRINCIPAL, p);
