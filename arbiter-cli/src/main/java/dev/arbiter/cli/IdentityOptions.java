@@ -69,6 +69,13 @@ final class IdentityOptions {
       root = new ObjectMapper(new YAMLFactory())
           .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION.mappedFeature())
           .readTree(identityFile.toFile());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      // The parser's own message names SnakeYAML's event classes: where it went wrong is what helps.
+      var at = e.getLocation();
+      throw CliFailure.badInput("--identity " + identityFile + ": not valid YAML" + (at == null ? ""
+          : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
+    } catch (java.nio.file.NoSuchFileException | java.io.FileNotFoundException e) {
+      throw CliFailure.badInput("--identity " + identityFile + ": no such file");
     } catch (IOException e) {
       throw CliFailure.badInput("--identity " + identityFile + ": " + e.getMessage());
     }
@@ -85,6 +92,23 @@ final class IdentityOptions {
     });
     root.get("roles").fields().forEachRemaining(e -> {
       String where = "--identity " + identityFile + ": roles." + e.getKey();
+      if (!e.getValue().isObject()) {
+        throw CliFailure.badInput(where + " must be a map {level, domains}");
+      }
+      e.getValue().fieldNames().forEachRemaining(f -> {
+        if (!f.equals("level") && !f.equals("domains")) {
+          // A typo here (`domain:`, `levle:`) would otherwise be a role that silently means less.
+          throw CliFailure.badInput(where + ": unknown key `" + f + "` (want level, domains)");
+        }
+      });
+      if (!e.getValue().path("domains").isArray()) {
+        throw CliFailure.badInput(where + ".domains must be a list of domains (or [\"*\"])");
+      }
+      e.getValue().path("domains").forEach(d -> {
+        if (!d.isTextual() || d.asText().isBlank()) {
+          throw CliFailure.badInput(where + ".domains: every domain is a non-empty string");
+        }
+      });
       AuthorityLevel level = AuthorityLevel.fromName(e.getValue().path("level").asText(""))
           .orElseThrow(() -> CliFailure.badInput(where + ".level must be L1 to L5"));
       Set<String> ds = new TreeSet<>();
@@ -95,7 +119,15 @@ final class IdentityOptions {
       levels.put(e.getKey(), level);
       domains.put(e.getKey(), ds);
     });
-    root.path("class_domains").fields().forEachRemaining(e -> classDomains.put(e.getKey(), e.getValue().asText()));
+    if (root.has("class_domains") && !root.get("class_domains").isObject()) {
+      throw CliFailure.badInput("--identity " + identityFile + ": class_domains must be a map of action class → domain");
+    }
+    root.path("class_domains").fields().forEachRemaining(e -> {
+      if (!e.getValue().isTextual() || e.getValue().asText().isBlank()) {
+        throw CliFailure.badInput("--identity " + identityFile + ": class_domains." + e.getKey() + " must be a domain name");
+      }
+      classDomains.put(e.getKey(), e.getValue().asText());
+    });
     return new Mapping(levels, domains, classDomains);
   }
 

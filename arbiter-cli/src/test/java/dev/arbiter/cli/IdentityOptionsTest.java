@@ -43,12 +43,20 @@ class IdentityOptionsTest {
         "roles: {x: {level: L9, domains: [a]}}",
         "roles: {x: {level: L2}}",
         "roles: {x: {level: L2, domains: [a]}}\nextra: 1",
-        "nothing: here"}) {
+        "nothing: here",
+        "roles: {x: {level: L2, domains: [a], extra: 1}}",
+        "roles: {x: {level: L2, domain: [a], domains: [a]}}",
+        "roles: {x: {level: L2, domains: a}}",
+        "roles: {x: {level: L2, domains: [{}]}}",
+        "roles: {x: L2}",
+        "roles: {x: {level: L2, domains: [a]}}\nclass_domains: [deploy]",
+        "roles: {x: {level: L2, domains: [a]}}\nclass_domains: {deploy: {}}",
+        "{{{"}) {
       Path file = Files.writeString(dir.resolve("bad.yaml"), bad);
       CliRun r = CliRun.of("serve", "--data-dir", dir.resolve("data").toString(), "--bundle", "../examples/policy",
           "--port", "0", "--identity", file.toString());
       assertThat(r.exitCode()).as(bad + "\n" + r).isEqualTo(2);
-      assertThat(r.err()).contains("--identity");
+      assertThat(r.err()).contains("--identity").doesNotContain("snakeyaml").doesNotContain("Exception");
     }
   }
 }
