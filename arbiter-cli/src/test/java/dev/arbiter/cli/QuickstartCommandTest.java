@@ -199,6 +199,20 @@ class QuickstartCommandTest {
         file.get("ledger_public_key").asText());
     assertThat(tampered.exitCode()).as(tampered.toString()).isEqualTo(1);
     assertThat(tampered.out() + tampered.err()).contains("leaf " + leaf);
+
+    // Started again on the tampered ledger, the quickstart does not say it is ready: it stops, naming the entry.
+    Process again = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+        "dev.arbiter.cli.Arbiter", "quickstart", "--dir", qs.toString(), "--port-base", Integer.toString(PortBlock.freeBase(4)),
+        "--bundle", "../examples/policy", "--examples", "../examples/requests")
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile()).start();
+    try {
+      assertThat(again.waitFor(60, TimeUnit.SECONDS)).as("a quickstart on a tampered ledger must stop").isTrue();
+    } finally {
+      again.destroyForcibly();
+    }
+    assertThat(again.exitValue()).as(Files.readString(err)).isEqualTo(1);
+    assertThat(Files.readString(err)).contains("fails verification").contains("leaf " + leaf);
+    assertThat(qs.resolve("quickstart.json")).doesNotExist();
   }
 
   @Test

@@ -34,9 +34,17 @@ public final class Ledger implements AutoCloseable {
   private final LedgerStore store;
   private final GroupCommitWriter writer;
 
-  private Ledger(LedgerStore store, GroupCommitWriter writer) {
+  private Ledger(LedgerStore store, GroupCommitWriter writer, dev.arbiter.core.crypto.VerifyingKey verifyingKey) {
     this.store = store;
     this.writer = writer;
+    this.verifyingKey = verifyingKey;
+  }
+
+  private final dev.arbiter.core.crypto.VerifyingKey verifyingKey;
+
+  /** The public half of the key that signs this ledger's checkpoints: what an auditor verifies it with. */
+  public dev.arbiter.core.crypto.VerifyingKey verifyingKey() {
+    return verifyingKey;
   }
 
   /**
@@ -70,7 +78,7 @@ public final class Ledger implements AutoCloseable {
     }
     TiledTree tree = VerifiedTree.load(store, new CheckpointVerifier(ledgerKey.verifyingKey()), identity);
     GroupCommitWriter writer = new GroupCommitWriter(store, tree, signer, identity, clock, ulid, options);
-    return new Ledger(store, writer);
+    return new Ledger(store, writer, ledgerKey.verifyingKey());
   }
 
   /** Appends one event; completes with its receipt once durable, or exceptionally with {@link LedgerUnavailableException}. */

@@ -44,6 +44,8 @@ public final class ArbiterServer implements AutoCloseable {
    */
   public static ArbiterServer start(ServerConfig config, Ledger ledger, PolicyBundle bundle, PolicySource source,
       Clock clock, dev.arbiter.server.config.SecurityConfig security) throws Exception {
+    // The port first: a server that cannot listen must not have recorded an activation it never served.
+    probePort(config.host(), config.port());
     if (PolicyActivation.recordIfChanged(ledger, bundle, source == PolicySource.SIGNED)) {
       LOG.info("policy.activated recorded for {} {}", bundle.version(), bundle.hash());
     }
@@ -57,7 +59,22 @@ public final class ArbiterServer implements AutoCloseable {
       engine.close();
       throw e;
     }
+    engine.verifyLedgerInBackground();
     return new ArbiterServer(engine, sweeper, http);
+  }
+
+  /** Fails as Javalin would when {@code host:port} cannot be bound now (port 0 always can). */
+  private static void probePort(String host, int port) {
+    if (port == 0) {
+      return;
+    }
+    try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(new java.net.InetSocketAddress(host, port));
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("Port already in use. Make sure no other process is using port " + port
+          + " and try again (" + host + ": " + e.getMessage() + ")", e);
+    }
   }
 
   /** The bound port (the real one when the config asked for 0). */

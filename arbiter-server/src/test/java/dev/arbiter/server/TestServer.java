@@ -106,6 +106,17 @@ public final class TestServer implements AutoCloseable {
     open();
   }
 
+  /** Something done to the files while the server is down (a hand edit of the database), then a start. */
+  public interface WhileStopped {
+    void run() throws Exception;
+  }
+
+  public void restartAfter(WhileStopped change) throws Exception {
+    close();
+    change.run();
+    open();
+  }
+
   /**
    * POSTs as the actor the body names ({@code context.actor.id} or {@code actor.id}), authenticated
    * with a real token for that subject; {@code agent-test} when the body names none.

@@ -223,8 +223,31 @@ public final class DecisionEngine implements AutoCloseable {
    * Ready: not closed, the ledger's latest append (if any) was confirmed, and its store answers. After
    * a failed append the engine is not ready until an append succeeds again.
    */
+  private volatile StartupVerification integrity = StartupVerification.skipped("not started");
+
+  /** Verifies the whole ledger in the background (see {@link StartupVerification}); called once the engine serves. */
+  public void verifyLedgerInBackground() {
+    integrity = StartupVerification.start(ledger);
+  }
+
+  public StartupVerification integrity() {
+    return integrity;
+  }
+
+  /**
+   * Refuses a change while the ledger has failed its check at start: nothing is decided on a ledger
+   * that does not verify.
+   */
+  public void requireIntactLedger() throws EngineException.Degraded {
+    java.util.Optional<String> failed = integrity.failure();
+    if (failed.isPresent()) {
+      throw new EngineException.Degraded("the ledger failed its integrity check at start; every change is refused until it"
+          + " is investigated: " + failed.get(), config.retryAfter());
+    }
+  }
+
   public boolean ready() {
-    if (closed || !ledgerConfirming) {
+    if (closed || !ledgerConfirming || integrity.failure().isPresent()) {
       return false;
     }
     try {

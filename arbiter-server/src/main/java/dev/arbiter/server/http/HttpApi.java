@@ -86,6 +86,13 @@ public final class HttpApi {
     ApprovalRoutes approvals = new ApprovalRoutes(engine, decisions);
     ExecutionRoutes executions = new ExecutionRoutes(engine, decisions);
     app.before("/v1/*", api::authenticate);
+    app.before("/v1/*", ctx -> {
+      // Reading what was recorded stays possible; anything that may append waits for an operator.
+      boolean readOnly = ctx.method() == io.javalin.http.HandlerType.GET && READ_ONLY_ROUTE.matcher(ctx.path()).matches();
+      if (!readOnly && !ctx.path().equals("/v1/health") && !ctx.path().equals("/v1/ready")) {
+        engine.requireIntactLedger();
+      }
+    });
     app.post("/v1/decisions", decisions::submit);
     app.get("/v1/decisions", decisions::list);
     app.get("/v1/decisions/{id}", decisions::get);
@@ -235,10 +242,22 @@ public final class HttpApi {
 
 
 
+  /** Routes that never append: a decision and the listing (a grant's GET may issue one). */
+  private static final java.util.regex.Pattern READ_ONLY_ROUTE = java.util.regex.Pattern.compile("/v1/decisions(/[^/]+)?");
+
   private void ready(Context ctx) {
     boolean ready = engine.ready();
     var body = JsonNodeFactory.instance.objectNode().put("status", ready ? "ready" : "not_ready");
     body.putObject("policy").put("hash", engine.activePolicy().hash()).put("version", engine.activePolicy().version());
+    var integrity = body.putObject("ledger_integrity");
+    switch (engine.integrity().status()) {
+      case dev.arbiter.server.engine.StartupVerification.Status.Running r -> integrity.put("status", "verifying");
+      case dev.arbiter.server.engine.StartupVerification.Status.Verified v ->
+          integrity.put("status", "verified").put("entries", v.entries());
+      case dev.arbiter.server.engine.StartupVerification.Status.Failed f ->
+          integrity.put("status", "failed").put("detail", f.summary());
+      case dev.arbiter.server.engine.StartupVerification.Status.Skipped k -> integrity.put("status", "not_checked");
+    }
     json(ctx, ready ? 200 : 503, body);
   }
 
