@@ -89,6 +89,20 @@ class ServeCommandTest {
     assertThat(dir.resolve("data/ledger.db")).doesNotExist();
   }
 
+  /** A server that cannot listen has served nothing: its ledger records no activation. */
+  @Test
+  void serve_onAPortInUse_exitsThree_andRecordsNoActivation() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+      Path data = dir.resolve("data");
+      CliRun r = CliRun.of("serve", "--data-dir", data.toString(), "--bundle", "../examples/policy", "--port",
+          Integer.toString(taken.getLocalPort()));
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(3);
+      assertThat(r.err()).contains("in use");
+      CliRun shown = CliRun.of("ledger", "show", "--db", data.resolve("ledger.db").toString(), "--json");
+      assertThat(shown.out()).doesNotContain("policy.activated");
+    }
+  }
+
   @Test
   void serve_refusesALedgerKeyReadableByOthers_exit2() throws Exception {
     Path keys = dir.resolve("data/keys");
