@@ -166,8 +166,7 @@ public final class AgentCommand implements Callable<Integer> {
       }
       return n;
     } catch (IOException e) {
-      throw CliFailure.badInput("cannot read --request " + request + ": " + e.getClass().getSimpleName()
-          + (e.getMessage() == null ? "" : ": " + Text.safe(e.getMessage())));
+      throw CliFailure.badInput("cannot read --request " + request + ": " + FileErrors.reason(e));
     }
   }
 
@@ -216,7 +215,7 @@ public final class AgentCommand implements Callable<Integer> {
         throw CliFailure.badInput("--quickstart " + file + " does not exist (`arbiter quickstart` writes it once"
             + " everything it starts is ready)");
       } catch (IOException e) {
-        throw CliFailure.badInput("cannot read --quickstart " + file + ": " + e.getClass().getSimpleName());
+        throw CliFailure.badInput("cannot read --quickstart " + file + ": " + FileErrors.reason(e));
       }
     }
 

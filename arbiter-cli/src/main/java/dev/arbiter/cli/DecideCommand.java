@@ -51,7 +51,7 @@ public final class DecideCommand implements Callable<Integer> {
     try {
       body = Files.readAllBytes(requestFile);
     } catch (IOException e) {
-      throw CliFailure.badInput("cannot read request `" + requestFile + "`: " + e.getMessage());
+      throw CliFailure.badInput("cannot read request `" + requestFile + "`: " + FileErrors.reason(e));
     }
     DecisionRequest request;
     try {

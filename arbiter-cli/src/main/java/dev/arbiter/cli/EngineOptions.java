@@ -124,7 +124,7 @@ public final class EngineOptions {
       } catch (java.nio.charset.MalformedInputException e) {
         throw CliFailure.badInput(source + " is not an ASCII token");
       } catch (IOException e) {
-        throw CliFailure.badInput("cannot read " + source + ": " + e.getClass().getSimpleName());
+        throw CliFailure.badInput("cannot read " + source + ": " + FileErrors.reason(e));
       }
     } else if (token != null) {
       source = "--token";

@@ -133,7 +133,7 @@ final class GatewayRole {
       }
       t = Files.readString(file, StandardCharsets.US_ASCII).strip();
     } catch (IOException e) {
-      throw CliFailure.badInput("cannot read --engine-token-file " + file + ": " + e.getClass().getSimpleName());
+      throw CliFailure.badInput("cannot read --engine-token-file " + file + ": " + FileErrors.reason(e));
     }
     if (t.isEmpty() || !B64TOKEN.matcher(t).matches()) {
       throw CliFailure.badInput("--engine-token-file " + file + " does not hold a bearer token (it is not shown)");

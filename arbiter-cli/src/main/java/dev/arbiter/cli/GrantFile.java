@@ -42,7 +42,7 @@ final class GrantFile {
     } catch (MalformedInputException e) {
       throw CliFailure.badInput("--grant-file " + file + " does not hold a compact JWS grant (the value is not shown)");
     } catch (IOException e) {
-      throw CliFailure.badInput("cannot read --grant-file " + file + ": " + e.getClass().getSimpleName());
+      throw CliFailure.badInput("cannot read --grant-file " + file + ": " + FileErrors.reason(e));
     }
   }
 

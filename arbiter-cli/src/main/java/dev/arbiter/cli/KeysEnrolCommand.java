@@ -82,7 +82,7 @@ public final class KeysEnrolCommand implements Callable<Integer> {
     } catch (KeyFormatException e) {
       throw CliFailure.badInput("--key " + keyFile + " is not a public key (give the .pub file): " + e.getMessage());
     } catch (IOException e) {
-      throw CliFailure.badInput("cannot read --key " + keyFile + ": " + e.getClass().getSimpleName());
+      throw CliFailure.badInput("cannot read --key " + keyFile + ": " + FileErrors.reason(e));
     }
     SigningKey privateKey = privateKey();
     if (!privateKey.keyId().equals(key.keyId())) {

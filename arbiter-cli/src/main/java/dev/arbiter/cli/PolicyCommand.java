@@ -151,7 +151,7 @@ public final class PolicyCommand implements Runnable {
       } catch (KeyFormatException e) {
         throw CliFailure.badInput("`" + key + "` is not a usable signing key: " + e.getMessage());
       } catch (IOException e) {
-        throw CliFailure.badInput("cannot read signing key `" + key + "`: " + e.getMessage());
+        throw CliFailure.badInput("cannot read signing key `" + key + "`: " + FileErrors.reason(e));
       }
       byte[] signed;
       try {

@@ -41,7 +41,7 @@ final class PrivateKeyFile {
       throw CliFailure.badInput(option + " is not a private signing key (PKCS#8 PEM; give the .key file,"
           + " not the .pub): " + e.getMessage());
     } catch (IOException e) {
-      throw CliFailure.badInput("cannot read " + option + ": " + e.getClass().getSimpleName() + purpose);
+      throw CliFailure.badInput("cannot read " + option + ": " + FileErrors.reason(e) + purpose);
     }
   }
 }

@@ -121,7 +121,9 @@ public final class SampleToolCommand implements Callable<Integer> {
     for (Path p : files) {
       try {
         keys.add(VerifyingKey.load(p));
-      } catch (KeyFormatException | IOException e) {
+      } catch (IOException e) {
+        throw CliFailure.badInput(option + " " + p + ": cannot read it: " + FileErrors.reason(e));
+      } catch (KeyFormatException e) {
         throw CliFailure.badInput(option + " " + p + ": not a public key: " + e.getMessage());
       }
     }

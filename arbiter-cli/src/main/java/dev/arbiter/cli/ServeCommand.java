@@ -192,8 +192,10 @@ public final class ServeCommand implements Callable<Integer> {
     for (Path p : policyKeys) {
       try {
         trusted.add(VerifyingKey.load(p));
-      } catch (IOException | dev.arbiter.core.crypto.KeyFormatException e) {
-        throw CliFailure.badInput("--policy-key " + p + ": " + e.getMessage());
+      } catch (IOException e) {
+        throw CliFailure.badInput("--policy-key " + p + ": cannot read it: " + FileErrors.reason(e));
+      } catch (dev.arbiter.core.crypto.KeyFormatException e) {
+        throw CliFailure.badInput("--policy-key " + p + ": not a public key: " + e.getMessage());
       }
     }
     try {

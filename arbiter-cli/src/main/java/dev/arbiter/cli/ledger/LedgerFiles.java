@@ -77,20 +77,9 @@ final class LedgerFiles {
    * message ("cannot read /k/ledger.pub: /k/ledger.pub" said nothing).
    */
   static String reason(IOException e) {
-    return switch (e) {
-      case java.nio.file.AccessDeniedException a -> "permission denied" + other(a);
-      case NoSuchFileException n -> "no such file or directory" + other(n);
-      case java.nio.file.FileAlreadyExistsException f -> "already exists" + other(f);
-      case java.nio.file.NotDirectoryException d -> "not a directory" + other(d);
-      case java.nio.file.FileSystemException f when f.getReason() != null -> f.getReason() + other(f);
-      default -> String.valueOf(e.getMessage());
-    };
+    return dev.arbiter.cli.FileErrors.reason(e);
   }
 
-  /** The path the failure concerns when it is not the one the caller named (a temporary file, a parent). */
-  private static String other(java.nio.file.FileSystemException e) {
-    return e.getFile() == null ? "" : " (" + e.getFile() + ")";
-  }
 
   /** A PEM file's text: ASCII only, at most {@link #MAX_INPUT_BYTES}. */
   private static String readPem(Path file, String option, String what) {
