@@ -21,6 +21,16 @@ final class PrivateKeyFile {
 
   private PrivateKeyFile() {}
 
+  /** The file's first line is a PEM public-key header (read: at most 64 bytes, nothing secret in them). */
+  private static boolean looksLikePublicKey(Path file) {
+    try (var in = Files.newInputStream(file)) {
+      String head = new String(in.readNBytes(64), java.nio.charset.StandardCharsets.US_ASCII);
+      return head.startsWith("-----BEGIN PUBLIC KEY-----");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /**
    * @param option how the user named the file, for messages ({@code --key FILE})
    * @param purpose appended to the "cannot read" message: why the key is needed (may be empty)
@@ -31,6 +41,10 @@ final class PrivateKeyFile {
         // The file that is read: through a link (a secrets mount), its target's permissions count.
         Path target = file.toRealPath();
         Set<PosixFilePermission> perms = Files.getPosixFilePermissions(target);
+        if (perms.stream().anyMatch(GROUP_OR_OTHER::contains) && looksLikePublicKey(target)) {
+          // A .pub is meant to be readable: telling the user to chmod it would send them the wrong way.
+          throw CliFailure.badInput(option + " is a public key (SPKI PEM); give the private .key file beside it");
+        }
         if (perms.stream().anyMatch(GROUP_OR_OTHER::contains)) {
           throw CliFailure.badInput(option + " is accessible by group or others ("
               + PosixFilePermissions.toString(perms) + "); a private key must be rw------- : chmod 600 " + target);

@@ -28,4 +28,14 @@ class MissingFileMessagesTest {
       assertThat(r.err()).as(String.join(" ", c)).contains("no such file").doesNotContain("NoSuchFileException");
     }
   }
+
+  /** A .pub given where the private key goes: said so, not "chmod 600" on a file that is meant to be readable. */
+  @Test
+  void aPublicKeyGivenAsThePrivateKey_isNamedAsSuch() {
+    assertThat(CliRun.of("keys", "generate", "--out", dir.resolve("k").toString(), "--name", "alice").exitCode()).isZero();
+    CliRun r = CliRun.of("approve", "--engine", "http://127.0.0.1:9", "--token", "t.t.t", "--decision",
+        "dec_01JDX" + "0".repeat(21), "--key", dir.resolve("k/alice.pub").toString(), "--rationale", "x", "--yes");
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+    assertThat(r.err()).contains("is a public key").doesNotContain("chmod");
+  }
 }
