@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
 /** {@code arbiter keys}: signing key management. */
 @Command(
     name = "keys",
+    header = "Create signing keys, and enrol approver keys with the engine.",
     description = {"Create signing keys for approvers, policy bundles, the engine and the ledger;",
         "enrol approver keys with the engine."},
     subcommands = {KeysCommand.Generate.class, KeysEnrolCommand.class, CommandLine.HelpCommand.class})

@@ -44,6 +44,7 @@ import picocli.CommandLine.Option;
     name = "quickstart",
     mixinStandardHelpOptions = true,
     sortOptions = false,
+    header = "Run engine, gateway, dev issuer and a sample tool on embedded defaults, for the walkthrough.",
     description = {
       "Run Arbiter on its embedded defaults in the foreground (Ctrl-C or SIGTERM stops it cleanly):",
       "  engine + ledger (SQLite) on P, gateway on P+1, development OIDC issuer on P+2, sample tool on P+3,",

@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
     name = "sample-tool",
     mixinStandardHelpOptions = true,
     sortOptions = false,
+    header = "Run the sample governed tool, which refuses every call that did not come through the gateway.",
     description = {
       "Run the sample governed tool: POST /execute is accepted only when it came through the gateway",
       "(a gateway proof signed by --gateway-key) with a valid grant (signed by --engine-key, its ledger",

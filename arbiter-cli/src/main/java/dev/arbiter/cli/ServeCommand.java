@@ -39,6 +39,7 @@ import picocli.CommandLine.Option;
     name = "serve",
     mixinStandardHelpOptions = true,
     sortOptions = false,
+    header = "Run the engine and its HTTP API over a durable ledger, or the enforcement gateway.",
     description = {
       "Run the decision engine and its HTTP API (/v1) over a durable SQLite ledger",
       "(--role all, the default), or the enforcement gateway in front of tools",

@@ -29,6 +29,16 @@ class HelpTextTest {
     }
   }
 
+  /** `arbiter --help` lists each command with one line: a whole sentence, not a description cut mid-way. */
+  @Test
+  void theCommandList_showsWholeSentences() {
+    for (CommandLine sub : Arbiter.commandLine().getSubcommands().values()) {
+      var usage = sub.getCommandSpec().usageMessage();
+      String summary = usage.header().length > 0 ? usage.header()[0] : usage.description()[0];
+      assertThat(summary).as("`arbiter %s`", sub.getCommandName()).endsWith(".");
+    }
+  }
+
   @Test
   void everyCommandsVersion_namesArbiter() {
     List<CommandLine> all = new ArrayList<>();

@@ -50,6 +50,12 @@ final class GatewayConfigFile {
     JsonNode root;
     try {
       root = YAML.readTree(file.toFile());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      // Jackson's own text names SnakeYAML's event classes; where it went wrong is what helps.
+      var at = e.getLocation();
+      throw error("not valid YAML" + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()), e);
+    } catch (java.nio.file.NoSuchFileException | java.io.FileNotFoundException e) {
+      throw error("no such file", e);
     } catch (IOException e) {
       throw error("cannot read: " + e.getMessage(), e);
     }
@@ -78,8 +84,8 @@ final class GatewayConfigFile {
     Duration skew = root.has("skew_seconds")
         ? Duration.ofSeconds(integer(root, "skew_seconds", "", 0, 300)) : GatewayConfig.DEFAULT_SKEW;
     JsonNode tools = required(root, "tools", "");
-    if (!tools.isArray()) {
-      throw error("tools: expected a list", null);
+    if (!tools.isArray() || tools.isEmpty()) {
+      throw error("tools: expected a non-empty list (a gateway in front of no tool enforces nothing)", null);
     }
     List<ToolRoute> routes = new ArrayList<>();
     for (int i = 0; i < tools.size(); i++) {

@@ -80,6 +80,14 @@ class GatewayConfigTest {
     assertError(VALID.replace("timeout_ms: 5000", "timeout_ms: 5000\n    environments: []"), "environments: expected a non-empty list");
   }
 
+  @Test
+  void noTools_orAFileThatIsNotYaml_isRefusedClearly() throws Exception {
+    assertError(VALID.substring(0, VALID.indexOf("tools:")) + "tools: []\n", "non-empty list");
+    assertError("{{{", "not valid YAML at line 1");
+    Path f = write("{{{");
+    assertThatThrownBy(() -> GatewayConfig.load(f, recorder)).hasMessageNotContaining("snakeyaml").hasMessageNotContaining("Event");
+  }
+
   /** Grants and proofs are JWS EdDSA: a P-256 engine key would make a gateway that refuses every grant. */
   @Test
   void anEngineKeyThatIsNotEd25519_isRefused() throws Exception {

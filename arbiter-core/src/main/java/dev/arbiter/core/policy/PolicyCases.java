@@ -38,11 +38,21 @@ public final class PolicyCases {
     JsonNode root;
     try {
       root = YAML.readTree(Files.readAllBytes(file));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      var at = e.getLocation();
+      throw new BundleReadException("cases `" + file + "`: not valid YAML"
+          + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()), e);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new BundleReadException("cannot read cases `" + file + "`: no such file", e);
     } catch (IOException e) {
       throw new BundleReadException("cannot read cases `" + file + "`: " + e.getMessage(), e);
     }
     if (root == null || !root.path("cases").isArray()) {
       throw new BundleReadException(file + ": expected a top-level `cases:` list");
+    }
+    if (root.get("cases").isEmpty()) {
+      // A cases file that tests nothing would pass every CI run that relies on it.
+      throw new BundleReadException(file + ": `cases:` is empty; a cases file must hold at least one case");
     }
     List<PolicyCase> out = new ArrayList<>();
     int i = 0;

@@ -75,4 +75,18 @@ class PolicyCasesTest {
         .isInstanceOf(BundleReadException.class)
         .hasMessageContaining("unknown key `outcom`");
   }
+
+  /** A cases file that tests nothing would pass every CI run relying on it; a syntax error says where, in words. */
+  @Test
+  void read_anEmptyOrUnparsableFile_isReadError() throws Exception {
+    Path empty = dir.resolve("empty.yaml");
+    Files.writeString(empty, "cases: []\n");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> PolicyCases.read(empty))
+        .isInstanceOf(BundleReadException.class).hasMessageContaining("is empty");
+    Path broken = dir.resolve("broken.yaml");
+    Files.writeString(broken, "{{{");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> PolicyCases.read(broken))
+        .isInstanceOf(BundleReadException.class).hasMessageContaining("not valid YAML at line 1")
+        .hasMessageNotContaining("snakeyaml");
+  }
 }
