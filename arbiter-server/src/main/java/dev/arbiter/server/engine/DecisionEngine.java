@@ -647,7 +647,8 @@ public final class DecisionEngine implements AutoCloseable {
 
   private void record(DecisionState d, String budget, int cap, String eventType, Actor actor, ObjectNode payload) {
     if (charge(budget, cap, () -> "decision " + d.id() + ": more than " + cap + " refusals ("
-        + (budget.startsWith("unauthenticated:") ? "from refused tokens" : "from authenticated callers")
+        + (budget.startsWith("unauthenticated:") ? "from refused tokens"
+            : budget.startsWith("malformed:") ? "of malformed submissions" : "from authenticated callers")
         + "); further ones are refused but no longer recorded")) {
       appendBestEffort(new EventDraft(d.id(), eventType, d.policyHash(), actor, payload));
     }
