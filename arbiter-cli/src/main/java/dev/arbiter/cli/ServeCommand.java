@@ -171,7 +171,8 @@ public final class ServeCommand implements Callable<Integer> {
 
     err.println("arbiter: role all listening on http://" + host + ":" + server.port() + "/v1");
     running.devIssuer().ifPresentOrElse(
-        d -> err.println("arbiter: " + DevIssuer.NOTICE + " at " + d.issuer() + " (tokens: arbiter quickstart)"),
+        d -> err.println("arbiter: " + DevIssuer.NOTICE + " at " + d.issuer() + ": it mints no tokens for callers of this"
+            + " engine; for a local try use `arbiter quickstart` (it hands out tokens), for real callers --oidc-issuer"),
         () -> err.println("arbiter: trusting OIDC issuer " + identity.issuer));
     err.println("arbiter: engine key " + dir.resolve("keys/engine.pub") + " (grants are signed with it)");
     err.println("arbiter: ledger " + db + " (key " + key.key().keyId().value() + (key.created() ? ", generated now" : "") + ")");
