@@ -67,8 +67,8 @@ public final class GatewayServer implements AutoCloseable {
         cfg.showJavalinBanner = false;
         cfg.startupWatcherEnabled = false;
         cfg.useVirtualThreads = true;
-        HttpProblems.acceptQueue(cfg);
-        dev.arbiter.gateway.http.JettyProblems.gateway().installOn(cfg);
+        dev.arbiter.http.AcceptQueue.apply(cfg);
+        HttpProblems.jettyProblems().installOn(cfg);
         cfg.http.maxRequestSize = ToolCallHandler.MAX_BODY_BYTES;
         cfg.http.prefer405over404 = true;
         cfg.http.responseBufferSize = 4096; // the per-response copy buffer; unset it is 32 KiB (see HttpApi)

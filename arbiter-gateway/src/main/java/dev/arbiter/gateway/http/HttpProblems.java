@@ -2,7 +2,6 @@ package dev.arbiter.gateway.http;
 
 import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
-import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,31 +13,6 @@ public final class HttpProblems {
   private static final Logger LOG = LoggerFactory.getLogger(HttpProblems.class);
 
   private static final String GATEWAY_FAILED = "the server failed; nothing was forwarded";
-
-  /**
-   * The listen backlog of the gateway's and the sample tool's listeners. Jetty's default is the JDK's
-   * 50: more clients connecting at once (a pool opening, reconnects after an idle timeout) have their
-   * SYNs dropped and wait a one-second retransmission before their first request (the engine's
-   * {@code AcceptQueue} has the measurement).
-   */
-  public static final int ACCEPT_QUEUE = 1024;
-
-  private HttpProblems() {}
-
-  /** Asks for {@link #ACCEPT_QUEUE} on every connector the server gets, before it opens. */
-  public static void acceptQueue(io.javalin.config.JavalinConfig cfg) {
-    cfg.jetty.modifyServer(server -> server.addEventListener(new org.eclipse.jetty.util.component.Container.Listener() {
-      @Override
-      public void beanAdded(org.eclipse.jetty.util.component.Container parent, Object child) {
-        if (child instanceof org.eclipse.jetty.server.ServerConnector c) {
-          c.setAcceptQueueSize(ACCEPT_QUEUE);
-        }
-      }
-
-      @Override
-      public void beanRemoved(org.eclipse.jetty.util.component.Container parent, Object child) {}
-    }));
-  }
 
   /** Maps {@link Refusal}s, Javalin's own errors and anything unexpected to problem+json (the gateway's wording). */
   public static void install(Javalin app) {
@@ -73,7 +47,7 @@ public final class HttpProblems {
       return;
     }
     app.before(ctx -> {
-      if (!loopbackHost(ctx.header("Host"))) {
+      if (!dev.arbiter.http.Loopback.isLoopbackHostHeader(ctx.header("Host"))) {
         throw new HostNotAllowed();
       }
     });
@@ -82,35 +56,17 @@ public final class HttpProblems {
   }
 
   static Problem http(int status, String detail) {
-    return switch (status) {
-      case 404 -> Problem.of("not-found", "Not found", 404, detail);
-      case 405 -> Problem.of("method-not-allowed", "Method not allowed", 405, detail);
-      case 413 -> Problem.of("payload-too-large", "Request body too large", 413, detail);
-      case 421 -> Problem.of("host-not-allowed", "Host not allowed", 421, detail);
-      case 408 -> Problem.of("request-timeout", "Request body too slow", 408, detail);
-      case 414 -> Problem.of("uri-too-long", "Request target too long", 414, detail);
-      case 431 -> Problem.of("headers-too-large", "Request headers too large", 431, detail);
-      // Jetty's parser refuses these before any route runs: the client's request, not a server failure.
-      case 501 -> Problem.of("not-implemented", "Not implemented", 501, detail);
-      case 505 -> Problem.of("http-version-not-supported", "HTTP version not supported", 505, detail);
-      default -> status >= 500
-          ? Problem.of("internal-error", "Internal error", 500, GATEWAY_FAILED)
-          : Problem.of("bad-request", "Bad request", status, detail);
-    };
+    dev.arbiter.http.StatusProblem p = dev.arbiter.http.StatusProblem.of(status);
+    return Problem.of(p.slug(), p.title(), p.status(), p.serverFailure() ? GATEWAY_FAILED : detail);
+  }
+
+  /** The gateway's (and the sample tool's) problem+json for Jetty's own refusals. */
+  public static dev.arbiter.http.JettyProblems jettyProblems() {
+    return new dev.arbiter.http.JettyProblems((status, detail) -> http(status, detail).bytes());
   }
 
   public static boolean isLoopback(String host) {
-    return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1") || host.equals("[::1]");
-  }
-
-  /** The Host header's name (port stripped) is a loopback name or address. */
-  static boolean loopbackHost(String hostHeader) {
-    if (hostHeader == null || hostHeader.isBlank()) {
-      return false;
-    }
-    String h = hostHeader.trim().toLowerCase(Locale.ROOT);
-    String name = h.startsWith("[") ? h.substring(0, h.indexOf(']') + 1) : h.contains(":") ? h.substring(0, h.indexOf(':')) : h;
-    return name.equals("127.0.0.1") || name.equals("localhost") || name.equals("[::1]");
+    return dev.arbiter.http.Loopback.isLoopback(host);
   }
 
   private static final class HostNotAllowed extends RuntimeException {

@@ -51,6 +51,15 @@ public record Problem(String type, String title, int status, String detail, Map<
     return o;
   }
 
+  /** The problem+json document's bytes. */
+  public byte[] bytes() {
+    try {
+      return JSON.writeValueAsBytes(toJson());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Writes this problem as the response. */
   public void writeTo(Context ctx) {
     ctx.status(status);

@@ -73,8 +73,8 @@ public final class SampleTool implements AutoCloseable {
       cfg.showJavalinBanner = false;
       cfg.startupWatcherEnabled = false;
       cfg.useVirtualThreads = true;
-      HttpProblems.acceptQueue(cfg);
-      dev.arbiter.gateway.http.JettyProblems.gateway().installOn(cfg);
+      dev.arbiter.http.AcceptQueue.apply(cfg);
+      HttpProblems.jettyProblems().installOn(cfg);
       cfg.http.maxRequestSize = MAX_BODY_BYTES;
       // The gateway forwards grants of up to 6 KiB with its proof; 16 KiB of headers leaves room
       // (the default 8 KiB is what tool authors must accept at the least: GrantVerifier's docs).

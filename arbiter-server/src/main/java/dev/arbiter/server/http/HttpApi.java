@@ -54,8 +54,8 @@ public final class HttpApi {
       cfg.showJavalinBanner = false;
       cfg.startupWatcherEnabled = false;
       cfg.useVirtualThreads = true;
-      AcceptQueue.apply(cfg);
-      JettyProblems.engine().installOn(cfg);
+      dev.arbiter.http.AcceptQueue.apply(cfg);
+      new dev.arbiter.http.JettyProblems((status, detail) -> ProblemMapper.http(status, detail).bytes()).installOn(cfg);
       cfg.http.maxRequestSize = config.maxBodyBytes();
       cfg.http.prefer405over404 = true;
       // Javalin copies every answer into Jetty's output through a buffer of this size, allocated per
@@ -75,7 +75,7 @@ public final class HttpApi {
       // A listener on loopback answers only requests addressed to loopback: a web page that
       // rebinds its own domain name to 127.0.0.1 (DNS rebinding) gets nothing.
       app.before(ctx -> {
-        if (!loopbackHost(ctx.header("Host"))) {
+        if (!dev.arbiter.http.Loopback.isLoopbackHostHeader(ctx.header("Host"))) {
           throw new HostNotAllowed();
         }
       });
@@ -129,17 +129,7 @@ public final class HttpApi {
   }
 
   public static boolean isLoopback(String host) {
-    return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1") || host.equals("[::1]");
-  }
-
-  /** The Host header's name (port stripped) is a loopback name or address. */
-  static boolean loopbackHost(String hostHeader) {
-    if (hostHeader == null || hostHeader.isBlank()) {
-      return false;
-    }
-    String h = hostHeader.trim().toLowerCase(java.util.Locale.ROOT);
-    String name = h.startsWith("[") ? h.substring(0, h.indexOf(']') + 1) : h.contains(":") ? h.substring(0, h.indexOf(':')) : h;
-    return name.equals("127.0.0.1") || name.equals("localhost") || name.equals("[::1]");
+    return dev.arbiter.http.Loopback.isLoopback(host);
   }
 
   /**

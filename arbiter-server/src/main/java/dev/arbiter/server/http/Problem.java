@@ -16,6 +16,7 @@ public record Problem(String type, String title, int status, String detail, List
     Map<String, String> extensions) {
   public static final String CONTENT_TYPE = "application/problem+json";
   static final String BASE = "https://arbiter.dev/problems/";
+  private static final com.fasterxml.jackson.databind.ObjectMapper WRITER = new com.fasterxml.jackson.databind.ObjectMapper();
 
   /** RFC 9457's members and {@code errors}: an extension may not replace them. */
   private static final java.util.Set<String> RESERVED = java.util.Set.of("type", "title", "status", "detail", "instance", "errors");
@@ -38,6 +39,15 @@ public record Problem(String type, String title, int status, String detail, List
     var ext = new java.util.TreeMap<>(extensions);
     ext.put(key, value);
     return new Problem(type, title, status, detail, errors, ext);
+  }
+
+  /** The problem+json document's bytes. */
+  byte[] bytes() {
+    try {
+      return WRITER.writeValueAsBytes(toJson());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   ObjectNode toJson() {

@@ -41,24 +41,10 @@ final class ProblemMapper {
     };
   }
 
-  /** A problem for a failure the HTTP layer itself detects (unknown route, wrong method). */
+  /** A problem for a failure the HTTP layer itself detects (unknown route, wrong method, what Jetty refuses). */
   static Problem http(int status, String detail) {
-    return switch (status) {
-      case 404 -> Problem.of("not-found", "Not found", 404, detail);
-      case 421 -> Problem.of("host-not-allowed", "Host not allowed", 421, detail);
-      case 405 -> Problem.of("method-not-allowed", "Method not allowed", 405, detail);
-      case 413 -> Problem.of("payload-too-large", "Request body too large", 413, detail);
-      case 415 -> Problem.of("unsupported-media-type", "Unsupported media type", 415, detail);
-      case 408 -> Problem.of("request-timeout", "Request body too slow", 408, detail);
-      case 414 -> Problem.of("uri-too-long", "Request target too long", 414, detail);
-      case 431 -> Problem.of("headers-too-large", "Request headers too large", 431, detail);
-      // Jetty's parser refuses these before any route runs: the client's request, not a server failure.
-      case 501 -> Problem.of("not-implemented", "Not implemented", 501, detail);
-      case 505 -> Problem.of("http-version-not-supported", "HTTP version not supported", 505, detail);
-      default -> status >= 500
-          ? Problem.of("internal-error", "Internal error", 500, "the server failed; nothing was decided")
-          : Problem.of("bad-request", "Bad request", status, detail);
-    };
+    dev.arbiter.http.StatusProblem p = dev.arbiter.http.StatusProblem.of(status);
+    return Problem.of(p.slug(), p.title(), p.status(), p.serverFailure() ? "the server failed; nothing was decided" : detail);
   }
 
   private static boolean aboutIdempotencyKey(EngineException.InvalidInput i) {

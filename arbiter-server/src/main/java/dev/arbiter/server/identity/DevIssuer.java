@@ -111,7 +111,7 @@ public final class DevIssuer implements AutoCloseable {
     Javalin server = Javalin.create(cfg -> {
       cfg.showJavalinBanner = false;
       cfg.startupWatcherEnabled = false;
-      dev.arbiter.server.http.AcceptQueue.apply(cfg);
+      dev.arbiter.http.AcceptQueue.apply(cfg);
     });
     server.get("/", ctx -> ctx.contentType("text/plain; charset=utf-8").result(NOTICE + "\n"
         + "Arbiter's local OIDC issuer for the quickstart. It authenticates nobody: any process that can\n"

@@ -1,4 +1,4 @@
-package dev.arbiter.server.http;
+package dev.arbiter.http;
 
 import io.javalin.config.JavalinConfig;
 import org.eclipse.jetty.server.ServerConnector;

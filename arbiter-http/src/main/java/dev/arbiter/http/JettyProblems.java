@@ -1,6 +1,6 @@
-package dev.arbiter.server.http;
+package dev.arbiter.http;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.config.JavalinConfig;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -20,23 +20,18 @@ import org.eclipse.jetty.server.handler.ErrorHandler;
  * answer" holds for requests that never reach Javalin too.
  */
 public final class JettyProblems extends ErrorHandler {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpField CONTENT_TYPE = new HttpField(HttpHeader.CONTENT_TYPE, Problem.CONTENT_TYPE);
+  public static final String CONTENT_TYPE = "application/problem+json";
+  private static final HttpField CONTENT_TYPE_FIELD = new HttpField(HttpHeader.CONTENT_TYPE, CONTENT_TYPE);
 
-  private final BiFunction<Integer, String, com.fasterxml.jackson.databind.node.ObjectNode> problem;
+  private final BiFunction<Integer, String, byte[]> problem;
 
-  /** @param problem the server's problem for a status and a detail */
-  public JettyProblems(BiFunction<Integer, String, com.fasterxml.jackson.databind.node.ObjectNode> problem) {
+  /** @param problem the server's own problem+json document for a status and a detail */
+  public JettyProblems(BiFunction<Integer, String, byte[]> problem) {
     this.problem = problem;
   }
 
-  /** The engine's problems ({@link ProblemMapper#http}). */
-  static JettyProblems engine() {
-    return new JettyProblems((status, detail) -> ProblemMapper.http(status, detail).toJson());
-  }
-
   /** Installs this on the server and on Javalin's servlet context (each has its own error handler). */
-  public void installOn(io.javalin.config.JavalinConfig cfg) {
+  public void installOn(JavalinConfig cfg) {
     cfg.jetty.modifyServer(server -> server.setErrorHandler(this));
     cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(this));
   }
@@ -44,7 +39,7 @@ public final class JettyProblems extends ErrorHandler {
   /** A message Jetty's parser refused: the answer is written by the connection, from these bytes. */
   @Override
   public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
-    fields.put(CONTENT_TYPE);
+    fields.put(CONTENT_TYPE_FIELD);
     return ByteBuffer.wrap(bytes(status, reason));
   }
 
@@ -55,17 +50,13 @@ public final class JettyProblems extends ErrorHandler {
     baseRequest.setHandled(true);
     Object message = request.getAttribute(RequestDispatcher.ERROR_MESSAGE);
     int status = response.getStatus();
-    response.setContentType(Problem.CONTENT_TYPE);
+    response.setContentType(CONTENT_TYPE);
     response.getOutputStream().write(bytes(status, message == null ? null : message.toString()));
   }
 
   private byte[] bytes(int status, String reason) {
     String detail = reason == null || reason.isBlank() ? "the request could not be parsed (HTTP " + status + ")"
         : "the request could not be parsed: " + reason;
-    try {
-      return JSON.writeValueAsBytes(problem.apply(status, detail));
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    return problem.apply(status, detail);
   }
 }

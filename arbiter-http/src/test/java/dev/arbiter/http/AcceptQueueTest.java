@@ -1,4 +1,4 @@
-package dev.arbiter.server.http;
+package dev.arbiter.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
