@@ -213,7 +213,6 @@ public final class QuickstartCommand implements Callable<Integer> {
     examples.set("auto_allow", autoAllow);
     examples.set("two_approvals", twoApprovals);
     Path file = readyFile;
-    awaitLedgerCheck(running, err);
     boolean stoppingAlready;
     synchronized (readyLock) {
       stoppingAlready = stopping;
@@ -337,29 +336,6 @@ public final class QuickstartCommand implements Callable<Integer> {
           CliFailure.unavailable("another quickstart is running with --dir " + base + "; stop it first", null));
     } catch (IOException e) {
       throw CliFailure.unavailable("cannot use --dir " + base + ": " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * "Ready" includes a ledger that verifies: the engine checks the whole ledger at start (in the
-   * background, see StartupVerification); the quickstart waits for it before it says it is ready,
-   * and stops (exit 1) on a ledger that fails, naming the entry.
-   */
-  private static void awaitLedgerCheck(ServeCommand.Embedded running, PrintWriter err) throws InterruptedException {
-    var integrity = running.server().engine().integrity();
-    long started = System.nanoTime();
-    boolean said = false;
-    while (integrity.status() instanceof dev.arbiter.server.engine.StartupVerification.Status.Running) {
-      if (!said && System.nanoTime() - started > 1_000_000_000L) {
-        err.println("arbiter quickstart: verifying the ledger before it serves ...");
-        err.flush();
-        said = true;
-      }
-      Thread.sleep(20);
-    }
-    if (integrity.failure().isPresent()) {
-      throw CliFailure.verification("the ledger in " + running.ledgerDb() + " fails verification: " + integrity.failure().get()
-          + " (arbiter ledger verify --db ... --key ... names it too)");
     }
   }
 

@@ -265,6 +265,11 @@ public final class ServeCommand implements Callable<Integer> {
         ledger.close();
         closeQuietly(local);
         throw CliFailure.verification("refusing to start: " + e.getMessage());
+      } catch (dev.arbiter.server.engine.StartupVerification.Failed e) {
+        ledger.close();
+        closeQuietly(local);
+        throw CliFailure.verification("refusing to start: the ledger " + db + " fails verification: " + e.getMessage()
+            + " (arbiter ledger verify --db " + db + " --key " + dir.resolve("keys/ledger.pub") + " names it too)");
       } catch (Exception e) {
         ledger.close();
         closeQuietly(local);
@@ -314,6 +319,23 @@ public final class ServeCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * The writer's own checks refused the ledger: what `arbiter ledger verify` names is said too (the
+   * writer's message, "stored entries hash to root …", names no entry).
+   */
+  private static CliFailure refusal(Path db, LedgerKeyFile.Loaded key, String writerSays) {
+    String named;
+    try (SqliteLedgerStore ro = SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.READ_ONLY)) {
+      new dev.arbiter.ledger.verify.LedgerVerifier(ro, key.key().verifyingKey(), null, n -> {}).verify();
+      named = "";
+    } catch (dev.arbiter.ledger.verify.LedgerVerificationException e) {
+      named = "; first bad entry: " + dev.arbiter.server.engine.StartupVerification.describe(e.failure());
+    } catch (LedgerStoreException | RuntimeException e) {
+      named = "";
+    }
+    return CliFailure.verification("refusing to start: the ledger fails verification: " + writerSays + named);
+  }
+
   private static Ledger openLedger(Path db, LedgerKeyFile.Loaded key) {
     SqliteLedgerStore store;
     try {
@@ -323,18 +345,15 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (dev.arbiter.ledger.store.CorruptLedgerException e) {
       // tampered storage (an altered schema, a planted trigger) is an integrity failure, not an outage:
       // exit 1, which a supervisor must not treat as transient and restart on
-      throw CliFailure.verification("refusing to start: the ledger fails its check: " + e.getMessage());
+      throw refusal(db, key, e.getMessage());
     } catch (LedgerStoreException e) {
       throw CliFailure.unavailable(e.getMessage(), e);
     }
     try {
       return Ledger.open(store, key.key(), Clock.systemUTC(), LedgerOptions.defaults());
-    } catch (LedgerIntegrityException e) {
+    } catch (LedgerIntegrityException | dev.arbiter.ledger.store.CorruptLedgerException e) {
       store.close();
-      throw CliFailure.verification("refusing to start: the ledger fails its check: " + e.getMessage());
-    } catch (dev.arbiter.ledger.store.CorruptLedgerException e) {
-      store.close();
-      throw CliFailure.verification("refusing to start: the ledger fails its check: " + e.getMessage());
+      throw refusal(db, key, e.getMessage());
     } catch (LedgerStoreException e) {
       store.close();
       throw CliFailure.unavailable(e.getMessage(), e);

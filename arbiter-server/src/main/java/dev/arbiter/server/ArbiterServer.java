@@ -6,6 +6,7 @@ import dev.arbiter.server.config.ServerConfig;
 import dev.arbiter.server.engine.DecisionEngine;
 import dev.arbiter.server.engine.ExpirySweeper;
 import dev.arbiter.server.engine.PolicyActivation;
+import dev.arbiter.server.engine.StartupVerification;
 import dev.arbiter.server.http.HttpApi;
 import io.javalin.Javalin;
 import java.time.Clock;
@@ -46,10 +47,13 @@ public final class ArbiterServer implements AutoCloseable {
       Clock clock, dev.arbiter.server.config.SecurityConfig security) throws Exception {
     // The port first: a server that cannot listen must not have recorded an activation it never served.
     probePort(config.host(), config.port());
+    // Then the whole ledger, before anything is appended to it or served from it.
+    StartupVerification check = StartupVerification.verifyNow(ledger);
     if (PolicyActivation.recordIfChanged(ledger, bundle, source == PolicySource.SIGNED)) {
       LOG.info("policy.activated recorded for {} {}", bundle.version(), bundle.hash());
     }
     DecisionEngine engine = DecisionEngine.start(ledger, bundle, clock, config, security);
+    engine.verifiedAtStart(check);
     ExpirySweeper sweeper = ExpirySweeper.start(engine, config.expirySweep());
     Javalin http = HttpApi.create(engine, config);
     try {
@@ -59,7 +63,6 @@ public final class ArbiterServer implements AutoCloseable {
       engine.close();
       throw e;
     }
-    engine.verifyLedgerInBackground();
     return new ArbiterServer(engine, sweeper, http);
   }
 

@@ -90,13 +90,6 @@ public final class TestServer implements AutoCloseable {
       security = TestIdentity.security(engineKey);
     }
     server = ArbiterServer.start(config, ledger, example(), ArbiterServer.PolicySource.DEVELOPMENT, clock, security);
-    // The start's background verification reads the file as it was: a test that then plants a fault
-    // (a trigger that makes the disk "fail") must not have it seen as tampering found at start.
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (server.engine().integrity().status() instanceof dev.arbiter.server.engine.StartupVerification.Status.Running
-        && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
   }
 
   /** Replaces the security configuration (authenticator, limits) for the next {@link #restart()}. */

@@ -223,11 +223,11 @@ public final class DecisionEngine implements AutoCloseable {
    * Ready: not closed, the ledger's latest append (if any) was confirmed, and its store answers. After
    * a failed append the engine is not ready until an append succeeds again.
    */
-  private volatile StartupVerification integrity = StartupVerification.skipped("not started");
+  private volatile StartupVerification integrity = StartupVerification.skipped("not checked");
 
-  /** Verifies the whole ledger in the background (see {@link StartupVerification}); called once the engine serves. */
-  public void verifyLedgerInBackground() {
-    integrity = StartupVerification.start(ledger);
+  /** The result of the check the server ran before this engine started (see {@link StartupVerification}). */
+  public void verifiedAtStart(StartupVerification check) {
+    integrity = check;
   }
 
   public StartupVerification integrity() {
@@ -241,7 +241,7 @@ public final class DecisionEngine implements AutoCloseable {
   public void requireIntactLedger() throws EngineException.Degraded {
     java.util.Optional<String> failed = integrity.failure();
     if (failed.isPresent()) {
-      throw new EngineException.Degraded("the ledger failed its integrity check at start; every change is refused until it"
+      throw new EngineException.Degraded("the ledger failed an integrity check; every change is refused until it"
           + " is investigated: " + failed.get(), config.retryAfter());
     }
   }

@@ -6,76 +6,79 @@ import dev.arbiter.ledger.verify.IntegrityFailure;
 import dev.arbiter.ledger.verify.LedgerVerificationException;
 import dev.arbiter.ledger.verify.LedgerVerifier;
 import dev.arbiter.ledger.verify.VerificationReport;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The whole ledger verified once at start, as {@code arbiter ledger verify} does it, on a thread of
- * its own while the engine serves. The start's own checks cover the stored hashes against the signed
- * root, not the envelopes the replay folds: an envelope edited by hand (its hash left alone) was
- * replayed into memory and served. When this finds anything, the engine refuses every change
- * ({@link #failure}) and is not ready, until an operator has looked: no decision, approval or
- * execution is decided on a ledger that does not verify. The failure is logged with the entry it
- * names (appending to the ledger that failed would be no evidence).
+ * The whole ledger verified at start, as {@code arbiter ledger verify} does it, before anything is
+ * appended or served. The writer's own open checks the stored hashes against the signed root and the
+ * replay folds the envelopes, but neither hashes the envelopes: an envelope edited by hand (its hash
+ * left alone) was replayed and served. A first version checked in the background while the engine
+ * served; in that window a tampered decision was granted and executed, and a new policy's activation
+ * or a key's enrolment was appended to a ledger that then failed (black-box run). So the check runs
+ * first and the engine does not start on a ledger that fails it.
+ *
+ * <p>While running, the engine can still find a stream that does not verify when it reads one back
+ * from the file ({@link #markFailed}): from then on it refuses every change and is not ready.
  */
 public final class StartupVerification {
   private static final Logger LOG = LoggerFactory.getLogger(StartupVerification.class);
 
   /** Where the check stands. */
   public sealed interface Status {
-    record Running() implements Status {}
-
     record Verified(long entries, double seconds) implements Status {}
 
+    /** Found while running: a stream read back from the file did not verify. */
     record Failed(String summary) implements Status {}
 
     /** Not run: a store that is not a file this process can reopen read-only. */
     record Skipped(String why) implements Status {}
   }
 
-  private final AtomicReference<Status> status = new AtomicReference<>(new Status.Running());
-
-  private StartupVerification() {}
-
-  /** A check that has nothing to say (a test's engine without a file, or one that opts out). */
-  public static StartupVerification skipped(String why) {
-    StartupVerification v = new StartupVerification();
-    v.status.set(new Status.Skipped(why));
-    return v;
+  /** The ledger does not verify: the engine does not start on it. */
+  public static final class Failed extends Exception {
+    public Failed(String summary) {
+      super(summary);
+    }
   }
 
-  /** Starts verifying {@code ledger}'s file on a daemon thread. */
-  public static StartupVerification start(Ledger ledger) {
+  private final AtomicReference<Status> status;
+
+  private StartupVerification(Status initial) {
+    this.status = new AtomicReference<>(initial);
+  }
+
+  /** A check that has nothing to say (a store without a file). */
+  public static StartupVerification skipped(String why) {
+    return new StartupVerification(new Status.Skipped(why));
+  }
+
+  /**
+   * Verifies {@code ledger}'s file now, on a read-only connection.
+   *
+   * @throws Failed naming the first bad entry, when the ledger does not verify
+   */
+  public static StartupVerification verifyNow(Ledger ledger) throws Failed {
     if (!(ledger.store() instanceof SqliteLedgerStore sqlite)) {
       return skipped("the store is not an SQLite file");
     }
-    StartupVerification v = new StartupVerification();
-    Thread.ofPlatform().name("ledger-verify-at-start").daemon(true).start(() -> v.run(sqlite, ledger));
-    return v;
-  }
-
-  private void run(SqliteLedgerStore sqlite, Ledger ledger) {
     try (SqliteLedgerStore ro = SqliteLedgerStore.open(sqlite.file(), SqliteLedgerStore.Mode.READ_ONLY)) {
       VerificationReport r = new LedgerVerifier(ro, ledger.verifyingKey(), null, n -> {}).verify();
-      status.set(new Status.Verified(r.entries(), r.seconds()));
       r.warnings().forEach(w -> LOG.warn("ledger check at start: {}", w));
       LOG.info("ledger verified at start: {} entries, {} checkpoints, root {} ({} s)", r.entries(), r.checkpoints(),
           r.root().hex(), String.format(java.util.Locale.ROOT, "%.2f", r.seconds()));
+      return new StartupVerification(new Status.Verified(r.entries(), r.seconds()));
     } catch (LedgerVerificationException e) {
-      fail(describe(e.failure()));
-    } catch (Exception | Error e) {
-      fail("the ledger could not be verified: " + e.getMessage());
+      throw new Failed(describe(e.failure()));
+    } catch (Exception e) {
+      throw new Failed("the ledger could not be verified: " + e.getMessage());
     }
   }
 
-  private void fail(String summary) {
-    status.set(new Status.Failed(summary));
-    LOG.error("LEDGER INTEGRITY FAILURE at start: {}. Every change is refused (503) and the engine is not ready"
-        + " until the ledger is investigated (arbiter ledger verify --db ... --key ...).", summary);
-  }
-
-  private static String describe(IntegrityFailure f) {
+  /** What {@code arbiter ledger verify} would print first: the failure and the entry it names. */
+  public static String describe(IntegrityFailure f) {
     StringBuilder b = new StringBuilder(f.message());
     if (f.leafIndex() >= 0) {
       b.append(" (leaf ").append(f.leafIndex());
@@ -87,12 +90,21 @@ public final class StartupVerification {
     return b.toString();
   }
 
+  /** Records an integrity failure found while running; logged once, as an error. */
+  void markFailed(String summary) {
+    Status before = status.getAndSet(new Status.Failed(summary));
+    if (!(before instanceof Status.Failed)) {
+      LOG.error("LEDGER INTEGRITY FAILURE: {}. Every change is refused (503) and the engine is not ready until the"
+          + " ledger is investigated (arbiter ledger verify --db ... --key ...).", summary);
+    }
+  }
+
   public Status status() {
     return status.get();
   }
 
-  /** What failed, when the check failed. */
-  public java.util.Optional<String> failure() {
-    return status.get() instanceof Status.Failed f ? java.util.Optional.of(f.summary()) : java.util.Optional.empty();
+  /** What failed, when a check failed. */
+  public Optional<String> failure() {
+    return status.get() instanceof Status.Failed f ? Optional.of(f.summary()) : Optional.empty();
   }
 }

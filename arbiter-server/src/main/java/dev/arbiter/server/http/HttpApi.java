@@ -241,7 +241,6 @@ public final class HttpApi {
     body.putObject("policy").put("hash", engine.activePolicy().hash()).put("version", engine.activePolicy().version());
     var integrity = body.putObject("ledger_integrity");
     switch (engine.integrity().status()) {
-      case dev.arbiter.server.engine.StartupVerification.Status.Running r -> integrity.put("status", "verifying");
       case dev.arbiter.server.engine.StartupVerification.Status.Verified v ->
           integrity.put("status", "verified").put("entries", v.entries());
       case dev.arbiter.server.engine.StartupVerification.Status.Failed f ->
