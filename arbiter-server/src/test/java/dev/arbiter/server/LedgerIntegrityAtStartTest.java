@@ -45,4 +45,71 @@ class LedgerIntegrityAtStartTest extends ServerTest {
     })).isInstanceOf(StartupVerification.Failed.class).hasMessageContaining(id).hasMessageContaining("leaf");
     assertThat(t.ledger.store().size()).as("nothing appended to a ledger that fails").isEqualTo(sizeAfterTamper[0]);
   }
+
+  /**
+   * A decision evicted from memory is read back from the file: edited there while the engine runs, it
+   * is refused, and from then on every change is (the next start names it too).
+   */
+  @Test
+  void aStreamEditedWhileRunning_isRefusedWhenReadBack_andTheEngineStopsChanging(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path other) throws Exception {
+    try (TestServer small = TestServer.startWithCache(other, 16)) {
+      String id = small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY).json().get("decision_id").asText();
+      for (int i = 0; i < 40; i++) { // pushes it out of the 16 states kept in memory
+        small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY);
+      }
+      for (String[] edit : new String[][] {
+          // the envelope alone, its hash left alone
+          {"UPDATE entries SET envelope = CAST(replace(CAST(envelope AS TEXT), 'CHG-2291', 'CHG-2292') AS BLOB)"
+              + " WHERE stream_id = '" + id + "' AND stream_seq = 0"}}) {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + small.db); Statement st = c.createStatement()) {
+          st.execute("DROP TRIGGER IF EXISTS entries_no_update");
+          assertThat(st.executeUpdate(edit[0])).isEqualTo(1);
+        }
+      }
+      var read = small.get("/v1/decisions/" + id);
+      assertThat(read.status()).as(read.toString()).isEqualTo(503);
+      assertThat(read.json().get("detail").asText()).contains(id);
+      assertThat(small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY).status()).isEqualTo(503);
+      JsonNode ready = TestServer.JSON.readTree(small.get("/v1/ready").body());
+      assertThat(ready.get("status").asText()).isEqualTo("not_ready");
+      assertThat(ready.get("ledger_integrity").get("status").asText()).isEqualTo("failed");
+    }
+  }
+
+  /** The same with the stream's chain re-hashed by the editor: only the proof under the signed root shows it. */
+  @Test
+  void aStreamRehashedWhileRunning_failsItsInclusionProof(@org.junit.jupiter.api.io.TempDir java.nio.file.Path other)
+      throws Exception {
+    try (TestServer small = TestServer.startWithCache(other, 16)) {
+      String id = small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY).json().get("decision_id").asText();
+      for (int i = 0; i < 40; i++) {
+        small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY);
+      }
+      var entries = small.entries(id);
+      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + small.db)) {
+        try (Statement st = c.createStatement()) {
+          st.execute("DROP TRIGGER IF EXISTS entries_no_update");
+        }
+        byte[] prev = dev.arbiter.ledger.EntryHash.genesis();
+        for (var e : entries) {
+          byte[] env = e.streamSeq() == 0
+              ? new String(e.envelope(), java.nio.charset.StandardCharsets.UTF_8).replace("CHG-2291", "CHG-2292")
+                  .getBytes(java.nio.charset.StandardCharsets.UTF_8)
+              : e.envelope();
+          byte[] hash = dev.arbiter.ledger.EntryHash.compute(prev, env);
+          try (var ps = c.prepareStatement("UPDATE entries SET envelope = ?, entry_hash = ? WHERE leaf_index = ?")) {
+            ps.setBytes(1, env);
+            ps.setBytes(2, hash);
+            ps.setLong(3, e.leafIndex());
+            assertThat(ps.executeUpdate()).isEqualTo(1);
+          }
+          prev = hash;
+        }
+      }
+      var read = small.get("/v1/decisions/" + id);
+      assertThat(read.status()).as(read.toString()).isEqualTo(503);
+      assertThat(read.json().get("detail").asText()).contains("not included");
+    }
+  }
 }

@@ -485,6 +485,11 @@ public final class DecisionEngine implements AutoCloseable {
     if (d == null) {
       try {
         d = DecisionReplay.one(ledger, decisionId).orElseThrow(() -> new EngineException.NotFound(decisionId));
+      } catch (DecisionReplay.StreamIntegrityException e) {
+        // Edited under the running engine: nothing more is decided on this ledger until someone looks.
+        integrity.markFailed(e.getMessage());
+        requireIntactLedger();
+        throw new IllegalStateException("unreachable: the failure was just marked", e);
       } catch (LedgerStoreException e) {
         LOG.error("the ledger cannot be read (decision {}): {}", decisionId, e.getMessage());
         throw new EngineException.Degraded("the ledger cannot be read", config.retryAfter());

@@ -95,14 +95,36 @@ final class DecisionReplay {
     return count;
   }
 
-  /** One decision's current state from its stream, or empty if the ledger has no such decision. */
+  /**
+   * One decision's current state from its stream, or empty if the ledger has no such decision.
+   *
+   * <p>The stream is read back from the file, which someone may have edited since the start's check:
+   * each entry's hash is recomputed from its envelope and the previous entry's hash (the stream's
+   * chain, numbered from 0 without gaps), and the last entry is proven included under the latest
+   * checkpoint this process signed. An edit anywhere in the stream changes the last entry's hash, so
+   * the one proof covers every entry.
+   *
+   * @throws StreamIntegrityException when the stream read back does not verify
+   */
   static Optional<DecisionState> one(Ledger ledger, String decisionId) throws LedgerStoreException {
     DecisionState state = null;
     long from = 0;
+    byte[] prev = dev.arbiter.ledger.EntryHash.genesis();
+    long expectedSeq = 0;
+    StoredEntry last = null;
     // Page through the whole stream: a truncated read would report a stale status.
     while (true) {
       List<StoredEntry> entries = ledger.store().query(new EntryQuery(decisionId, null, from, MAX_STREAM_EVENTS));
       for (StoredEntry e : entries) {
+        if (e.streamSeq() != expectedSeq
+            || !java.security.MessageDigest.isEqual(dev.arbiter.ledger.EntryHash.compute(prev, e.envelope()), e.entryHash())) {
+          throw new StreamIntegrityException("leaf " + e.leafIndex() + " of " + decisionId + " (stream_seq " + e.streamSeq()
+              + "): " + (e.streamSeq() != expectedSeq ? "expected stream_seq " + expectedSeq
+                  : "its envelope does not hash to its recorded entry hash"));
+        }
+        prev = e.entryHash();
+        expectedSeq++;
+        last = e;
         state = fold(state, e);
       }
       if (entries.size() < MAX_STREAM_EVENTS) {
@@ -110,7 +132,34 @@ final class DecisionReplay {
       }
       from = entries.get(entries.size() - 1).leafIndex() + 1;
     }
+    if (last != null) {
+      requireIncluded(ledger, last);
+    }
     return Optional.ofNullable(state).filter(DecisionState::complete);
+  }
+
+  /** The entry is in the tree under the latest checkpoint this process signed (held in memory, not read back). */
+  private static void requireIncluded(Ledger ledger, StoredEntry e) throws LedgerStoreException {
+    dev.arbiter.ledger.checkpoint.Checkpoint latest = ledger.latestCheckpoint();
+    if (e.leafIndex() >= latest.treeSize()) {
+      return; // committed after the latest checkpoint was taken here: the next read checks it
+    }
+    try {
+      List<byte[]> proof = ledger.inclusionProof(e.leafIndex(), latest.treeSize()).stream()
+          .map(dev.arbiter.ledger.HashValue::bytes).toList();
+      dev.arbiter.ledger.merkle.ProofVerifier.verifyInclusion(dev.arbiter.ledger.merkle.Rfc9162.hashLeaf(e.entryHash()),
+          e.leafIndex(), latest.treeSize(), proof, latest.rootHash().bytes());
+    } catch (dev.arbiter.ledger.merkle.ProofVerificationException | RuntimeException ex) {
+      throw new StreamIntegrityException("leaf " + e.leafIndex() + " of " + e.streamId() + ": not included under the"
+          + " checkpoint at size " + latest.treeSize() + " this engine signed (" + ex.getMessage() + ")");
+    }
+  }
+
+  /** A stream read back from the file that does not verify: the file was edited while the engine ran. */
+  static final class StreamIntegrityException extends RuntimeException {
+    StreamIntegrityException(String message) {
+      super(message);
+    }
   }
 
   /** Keeps {@code pending} current; {@code state} is null when only a summary is kept of a pending one. */
