@@ -113,6 +113,30 @@ public final class Ledger implements AutoCloseable {
     return writer.latestCheckpoint();
   }
 
+  /**
+   * The latest checkpoint once it covers {@code leafIndex}, waiting at most {@code maxWait} for the
+   * commit that wrote the leaf to be synced and signed; empty when it still does not cover it (a slow
+   * disk, or a row this process never wrote).
+   */
+  public java.util.Optional<Checkpoint> checkpointCovering(long leafIndex, java.time.Duration maxWait) {
+    long deadline = System.nanoTime() + maxWait.toNanos();
+    while (true) {
+      Checkpoint cp = writer.latestCheckpoint();
+      if (leafIndex < cp.treeSize()) {
+        return java.util.Optional.of(cp);
+      }
+      if (System.nanoTime() >= deadline) {
+        return java.util.Optional.empty();
+      }
+      try {
+        Thread.sleep(1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return java.util.Optional.empty();
+      }
+    }
+  }
+
   public LedgerIdentity identity() {
     return writer.identity();
   }

@@ -112,4 +112,58 @@ class LedgerIntegrityAtStartTest extends ServerTest {
       assertThat(read.json().get("detail").asText()).contains("not included");
     }
   }
+
+  /** The fold reads the event type from its column, outside the hash: an edit there is caught by the header check. */
+  @Test
+  void anEventTypeColumnEditedWhileRunning_isCaught(@org.junit.jupiter.api.io.TempDir java.nio.file.Path other)
+      throws Exception {
+    try (TestServer small = TestServer.startWithCache(other, 16)) {
+      String id = small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY).json().get("decision_id").asText();
+      for (int i = 0; i < 40; i++) {
+        small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY);
+      }
+      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + small.db); Statement st = c.createStatement()) {
+        st.execute("DROP TRIGGER IF EXISTS entries_no_update");
+        assertThat(st.executeUpdate("UPDATE entries SET event_type = 'decision.expired' WHERE stream_id = '" + id
+            + "' AND event_type = 'enforcement.result'")).isEqualTo(1);
+      }
+      var read = small.get("/v1/decisions/" + id);
+      assertThat(read.status()).as(read.toString()).isEqualTo(503);
+      assertThat(read.json().get("detail").asText()).contains("index columns");
+    }
+  }
+
+  /** A row past everything this engine signed cannot be proven: not served, not cached, asked again each time. */
+  @Test
+  void aRowBeyondTheSignedTree_isNotServed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path other) throws Exception {
+    try (TestServer small = TestServer.startWithCache(other, 16)) {
+      String id = small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY).json().get("decision_id").asText();
+      for (int i = 0; i < 40; i++) {
+        small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY);
+      }
+      var entries = small.entries(id);
+      var tail = entries.get(entries.size() - 1);
+      String env = new String(tail.envelope(), java.nio.charset.StandardCharsets.UTF_8);
+      long forgedLeaf = 1_000_000_000L;
+      long seq = tail.streamSeq() + 1;
+      String forged = env.replace("\"leaf_index\":" + tail.leafIndex(), "\"leaf_index\":" + forgedLeaf)
+          .replaceAll("\"stream_seq\":\\d+}$", "\"stream_seq\":" + seq + "}");
+      byte[] bytes = forged.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + small.db); var ps = c.prepareStatement(
+          "INSERT INTO entries (leaf_index, stream_id, stream_seq, event_type, entry_hash, envelope) VALUES (?,?,?,?,?,?)")) {
+        ps.setLong(1, forgedLeaf);
+        ps.setString(2, id);
+        ps.setLong(3, seq);
+        ps.setString(4, tail.eventType());
+        ps.setBytes(5, dev.arbiter.ledger.EntryHash.compute(tail.entryHash(), bytes));
+        ps.setBytes(6, bytes);
+        ps.execute();
+      }
+      for (int attempt = 0; attempt < 2; attempt++) {
+        var read = small.get("/v1/decisions/" + id);
+        assertThat(read.status()).as(read.toString()).isEqualTo(503);
+        assertThat(read.json().get("detail").asText()).contains("not under a signed checkpoint");
+      }
+    }
+  }
 }

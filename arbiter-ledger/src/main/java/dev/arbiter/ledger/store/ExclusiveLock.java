@@ -3,9 +3,12 @@ package dev.arbiter.ledger.store;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,15 +22,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * never followed through a symlink; the OS releases the lock when the process dies, however it dies.
  */
 public final class ExclusiveLock implements AutoCloseable {
-  /** Lock files this process holds, by their real location. */
-  private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+  /** Lock files this process holds, by file key (device and inode). */
+  private static final Set<Object> HELD = ConcurrentHashMap.newKeySet();
 
-  private final Path key;
+  private final Object key;
   private final FileChannel channel;
   private final FileLock lock;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private ExclusiveLock(Path key, FileChannel channel, FileLock lock) {
+  private ExclusiveLock(Object key, FileChannel channel, FileLock lock) {
     this.key = key;
     this.channel = channel;
     this.lock = lock;
@@ -40,14 +43,24 @@ public final class ExclusiveLock implements AutoCloseable {
    * @throws IOException when the file cannot be created or opened, its directory is missing, or it is a symlink
    */
   public static Optional<ExclusiveLock> tryAcquire(Path lockFile) throws IOException {
-    Path abs = lockFile.toAbsolutePath();
-    Path key = abs.getParent().toRealPath().resolve(abs.getFileName());
+    Path file = lockFile.toAbsolutePath();
+    try {
+      Files.createFile(file); // O_EXCL: opens nothing that could already be locked, follows no link
+    } catch (FileAlreadyExistsException exists) {
+      // held or left behind by an earlier run: the lock, not the file, says whether it is in use
+    }
+    BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    if (!attrs.isRegularFile()) {
+      throw new IOException(file + " is not a regular file (a symlink is refused)");
+    }
+    // The file itself (device and inode), so that two paths to one file are one lock.
+    Object key = attrs.fileKey() != null ? attrs.fileKey() : file.getParent().toRealPath().resolve(file.getFileName());
     if (!HELD.add(key)) {
       return Optional.empty();
     }
     FileChannel ch = null;
     try {
-      ch = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+      ch = FileChannel.open(file, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
       FileLock lock = ch.tryLock();
       if (lock == null) {
         ch.close();

@@ -16,7 +16,7 @@ import java.nio.charset.StandardCharsets;
  * never accepts what the full parse would reject: the entry's hash is still recomputed and the
  * Merkle root still checked against the signed checkpoints.
  */
-final class FastEnvelopeCheck {
+public final class FastEnvelopeCheck {
   private static final byte[] DECISION_ID = ascii(",\"decision_id\":\"");
   private static final byte[] EVENT_ID = ascii("\",\"event_id\":\"");
   private static final byte[] EVENT_TYPE = ascii("\",\"event_type\":\"");
@@ -29,7 +29,7 @@ final class FastEnvelopeCheck {
   private FastEnvelopeCheck() {}
 
   /** True when the envelope's header members equal the entry's index columns and position {@code n}. */
-  static boolean matches(StoredEntry e, long n) {
+  public static boolean matches(StoredEntry e, long n) {
     byte[] env = e.envelope();
     String stream = e.streamId();
     String type = e.eventType();

@@ -413,10 +413,15 @@ public final class DecisionEngine implements AutoCloseable {
     return s;
   }
 
+  /** How long a read waits for the checkpoint that covers a leaf just committed (sync and signature). */
+  static final java.time.Duration COVERAGE_WAIT = java.time.Duration.ofMillis(500);
+
   /** A receipt for one leaf against the latest checkpoint. */
   Receipt receiptOf(long leaf) throws EngineException {
     try {
-      Checkpoint cp = ledger.latestCheckpoint();
+      // A leaf committed but not yet synced and signed is beyond the latest checkpoint for a moment.
+      Checkpoint cp = ledger.checkpointCovering(leaf, COVERAGE_WAIT).orElseThrow(() -> new EngineException.Degraded(
+          "leaf " + leaf + " is not under a signed checkpoint yet", config.retryAfter()));
       StoredEntry entry = ledger.store().entry(leaf)
           .orElseThrow(() -> new IllegalStateException("leaf " + leaf + " is missing"));
       return new Receipt(leaf, HashValue.of(entry.entryHash()), ledger.inclusionProof(leaf, cp.treeSize()), cp);
@@ -490,6 +495,9 @@ public final class DecisionEngine implements AutoCloseable {
         integrity.markFailed(e.getMessage());
         requireIntactLedger();
         throw new IllegalStateException("unreachable: the failure was just marked", e);
+      } catch (DecisionReplay.NotCoveredYet e) {
+        // Verified once a checkpoint covers it; until then nothing is served (or cached) from it.
+        throw new EngineException.Degraded(e.getMessage(), config.retryAfter());
       } catch (LedgerStoreException e) {
         LOG.error("the ledger cannot be read (decision {}): {}", decisionId, e.getMessage());
         throw new EngineException.Degraded("the ledger cannot be read", config.retryAfter());

@@ -107,51 +107,73 @@ final class DecisionReplay {
    * @throws StreamIntegrityException when the stream read back does not verify
    */
   static Optional<DecisionState> one(Ledger ledger, String decisionId) throws LedgerStoreException {
-    DecisionState state = null;
+    List<StoredEntry> stream = new java.util.ArrayList<>();
     long from = 0;
     byte[] prev = dev.arbiter.ledger.EntryHash.genesis();
-    long expectedSeq = 0;
-    StoredEntry last = null;
-    // Page through the whole stream: a truncated read would report a stale status.
+    // Page through the whole stream: a truncated read would report a stale status. The whole stream is
+    // verified before any of it is folded: a fold that refuses an edited trail must not hide the edit.
     while (true) {
       List<StoredEntry> entries = ledger.store().query(new EntryQuery(decisionId, null, from, MAX_STREAM_EVENTS));
       for (StoredEntry e : entries) {
-        if (e.streamSeq() != expectedSeq
-            || !java.security.MessageDigest.isEqual(dev.arbiter.ledger.EntryHash.compute(prev, e.envelope()), e.entryHash())) {
-          throw new StreamIntegrityException("leaf " + e.leafIndex() + " of " + decisionId + " (stream_seq " + e.streamSeq()
-              + "): " + (e.streamSeq() != expectedSeq ? "expected stream_seq " + expectedSeq
-                  : "its envelope does not hash to its recorded entry hash"));
-        }
+        requireChained(e, decisionId, stream.size(), prev);
         prev = e.entryHash();
-        expectedSeq++;
-        last = e;
-        state = fold(state, e);
+        stream.add(e);
       }
       if (entries.size() < MAX_STREAM_EVENTS) {
         break;
       }
       from = entries.get(entries.size() - 1).leafIndex() + 1;
     }
-    if (last != null) {
-      requireIncluded(ledger, last);
+    if (!stream.isEmpty()) {
+      requireIncluded(ledger, stream.get(stream.size() - 1));
+    }
+    DecisionState state = null;
+    for (StoredEntry e : stream) {
+      state = fold(state, e);
     }
     return Optional.ofNullable(state).filter(DecisionState::complete);
   }
 
-  /** The entry is in the tree under the latest checkpoint this process signed (held in memory, not read back). */
-  private static void requireIncluded(Ledger ledger, StoredEntry e) throws LedgerStoreException {
-    dev.arbiter.ledger.checkpoint.Checkpoint latest = ledger.latestCheckpoint();
-    if (e.leafIndex() >= latest.treeSize()) {
-      return; // committed after the latest checkpoint was taken here: the next read checks it
+  /**
+   * The entry is the stream's next link: numbered in order, its index columns (stream, type, leaf,
+   * seq) exactly its envelope's header (the fold reads the event type from the column), and its hash
+   * recomputed from its envelope and the previous entry's hash.
+   */
+  private static void requireChained(StoredEntry e, String decisionId, long expectedSeq, byte[] prev) {
+    String problem = null;
+    if (e.streamSeq() != expectedSeq) {
+      problem = "expected stream_seq " + expectedSeq;
+    } else if (!dev.arbiter.ledger.verify.FastEnvelopeCheck.matches(e, e.leafIndex())) {
+      problem = "its index columns (stream, event type, leaf, stream_seq) differ from its envelope";
+    } else if (!java.security.MessageDigest.isEqual(dev.arbiter.ledger.EntryHash.compute(prev, e.envelope()), e.entryHash())) {
+      problem = "its envelope does not hash to its recorded entry hash";
     }
+    if (problem != null) {
+      throw new StreamIntegrityException("leaf " + e.leafIndex() + " of " + decisionId + " (stream_seq " + e.streamSeq()
+          + "): " + problem);
+    }
+  }
+
+  /** The entry is in the tree under a checkpoint this process signed (held in memory, not read back). */
+  private static void requireIncluded(Ledger ledger, StoredEntry e) throws LedgerStoreException {
+    dev.arbiter.ledger.checkpoint.Checkpoint cp = ledger.checkpointCovering(e.leafIndex(), DecisionEngine.COVERAGE_WAIT)
+        .orElseThrow(() -> new NotCoveredYet("leaf " + e.leafIndex() + " of " + e.streamId()
+            + " is not under a signed checkpoint yet; it is not served before it can be proven"));
     try {
-      List<byte[]> proof = ledger.inclusionProof(e.leafIndex(), latest.treeSize()).stream()
+      List<byte[]> proof = ledger.inclusionProof(e.leafIndex(), cp.treeSize()).stream()
           .map(dev.arbiter.ledger.HashValue::bytes).toList();
       dev.arbiter.ledger.merkle.ProofVerifier.verifyInclusion(dev.arbiter.ledger.merkle.Rfc9162.hashLeaf(e.entryHash()),
-          e.leafIndex(), latest.treeSize(), proof, latest.rootHash().bytes());
+          e.leafIndex(), cp.treeSize(), proof, cp.rootHash().bytes());
     } catch (dev.arbiter.ledger.merkle.ProofVerificationException | RuntimeException ex) {
       throw new StreamIntegrityException("leaf " + e.leafIndex() + " of " + e.streamId() + ": not included under the"
-          + " checkpoint at size " + latest.treeSize() + " this engine signed (" + ex.getMessage() + ")");
+          + " checkpoint at size " + cp.treeSize() + " this engine signed (" + ex.getMessage() + ")");
+    }
+  }
+
+  /** The stream's last entry is not under a signed checkpoint (yet, or ever: a row this process did not write). */
+  static final class NotCoveredYet extends RuntimeException {
+    NotCoveredYet(String message) {
+      super(message);
     }
   }
 

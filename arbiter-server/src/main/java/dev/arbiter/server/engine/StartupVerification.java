@@ -59,8 +59,9 @@ public final class StartupVerification {
    * Verifies {@code ledger}'s file now, on a read-only connection.
    *
    * @throws Failed naming the first bad entry, when the ledger does not verify
+   * @throws dev.arbiter.ledger.store.LedgerStoreException when the file cannot be read now (not a verdict)
    */
-  public static StartupVerification verifyNow(Ledger ledger) throws Failed {
+  public static StartupVerification verifyNow(Ledger ledger) throws Failed, dev.arbiter.ledger.store.LedgerStoreException {
     if (!(ledger.store() instanceof SqliteLedgerStore sqlite)) {
       return skipped("the store is not an SQLite file");
     }
@@ -72,9 +73,10 @@ public final class StartupVerification {
       return new StartupVerification(new Status.Verified(r.entries(), r.seconds()));
     } catch (LedgerVerificationException e) {
       throw new Failed(describe(e.failure()));
-    } catch (Exception e) {
-      throw new Failed("the ledger could not be verified: " + e.getMessage());
+    } catch (dev.arbiter.ledger.store.CorruptLedgerException e) {
+      throw new Failed("the ledger's data is malformed: " + e.getMessage());
     }
+    // Any other store failure (a busy or unreadable file) is an outage, not a verdict: it propagates.
   }
 
   /** What {@code arbiter ledger verify} would print first: the failure and the entry it names. */

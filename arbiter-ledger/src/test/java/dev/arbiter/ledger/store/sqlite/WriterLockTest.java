@@ -55,6 +55,20 @@ class WriterLockTest {
     assertThat(target).doesNotExist();
   }
 
+  /** Two paths to one lock file (a hard link here; a bind mount alike) are one lock: the second never opens it. */
+  @Test
+  @Timeout(60)
+  void aSecondPathToTheSameLockFile_isTheSameLock() throws Exception {
+    Path db = dir.resolve("l.db");
+    Path other = dir.resolve("other");
+    java.nio.file.Files.createDirectories(other);
+    try (SqliteLedgerStore first = SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.CREATE_IF_MISSING)) {
+      java.nio.file.Files.createLink(other.resolve("x.lock"), dir.resolve("l.db.lock"));
+      assertThat(dev.arbiter.ledger.store.ExclusiveLock.tryAcquire(other.resolve("x.lock"))).isEmpty();
+      assertThat(tryInAnotherProcess(db)).as("the first holder still holds it").isEqualTo("refused");
+    }
+  }
+
   private static String tryInAnotherProcess(Path db) throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
     Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), HoldLedger.class.getName(),
