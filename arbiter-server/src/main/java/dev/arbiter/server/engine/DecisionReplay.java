@@ -124,12 +124,14 @@ final class DecisionReplay {
       }
       from = entries.get(entries.size() - 1).leafIndex() + 1;
     }
-    if (!stream.isEmpty()) {
-      requireIncluded(ledger, stream.get(stream.size() - 1));
-    }
+    dev.arbiter.ledger.receipt.Receipt receipt = stream.isEmpty() ? null : requireIncluded(ledger, stream.get(stream.size() - 1));
     DecisionState state = null;
     for (StoredEntry e : stream) {
       state = fold(state, e);
+    }
+    if (state != null && receipt != null && state.lastLeafIndex() == receipt.leafIndex()) {
+      // The proof just checked is the answer's receipt too: not built a second time.
+      state = state.at(state.lastLeafIndex(), Optional.of(receipt));
     }
     return Optional.ofNullable(state).filter(DecisionState::complete);
   }
@@ -154,16 +156,20 @@ final class DecisionReplay {
     }
   }
 
-  /** The entry is in the tree under a checkpoint this process signed (held in memory, not read back). */
-  private static void requireIncluded(Ledger ledger, StoredEntry e) throws LedgerStoreException {
+  /**
+   * The entry is in the tree under a checkpoint this process signed (held in memory, not read back);
+   * returns that proof as the entry's receipt.
+   */
+  private static dev.arbiter.ledger.receipt.Receipt requireIncluded(Ledger ledger, StoredEntry e) throws LedgerStoreException {
     dev.arbiter.ledger.checkpoint.Checkpoint cp = ledger.checkpointCovering(e.leafIndex(), DecisionEngine.COVERAGE_WAIT)
         .orElseThrow(() -> new NotCoveredYet("leaf " + e.leafIndex() + " of " + e.streamId()
             + " is not under a signed checkpoint yet; it is not served before it can be proven"));
     try {
-      List<byte[]> proof = ledger.inclusionProof(e.leafIndex(), cp.treeSize()).stream()
-          .map(dev.arbiter.ledger.HashValue::bytes).toList();
+      List<dev.arbiter.ledger.HashValue> path = ledger.inclusionProof(e.leafIndex(), cp.treeSize());
+      List<byte[]> proof = path.stream().map(dev.arbiter.ledger.HashValue::bytes).toList();
       dev.arbiter.ledger.merkle.ProofVerifier.verifyInclusion(dev.arbiter.ledger.merkle.Rfc9162.hashLeaf(e.entryHash()),
           e.leafIndex(), cp.treeSize(), proof, cp.rootHash().bytes());
+      return new dev.arbiter.ledger.receipt.Receipt(e.leafIndex(), dev.arbiter.ledger.HashValue.of(e.entryHash()), path, cp);
     } catch (dev.arbiter.ledger.merkle.ProofVerificationException | RuntimeException ex) {
       throw new StreamIntegrityException("leaf " + e.leafIndex() + " of " + e.streamId() + ": not included under the"
           + " checkpoint at size " + cp.treeSize() + " this engine signed (" + ex.getMessage() + ")");
