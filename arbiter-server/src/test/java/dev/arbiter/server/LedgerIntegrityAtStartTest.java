@@ -69,8 +69,12 @@ class LedgerIntegrityAtStartTest extends ServerTest {
       }
       var read = small.get("/v1/decisions/" + id);
       assertThat(read.status()).as(read.toString()).isEqualTo(503);
+      assertThat(read.json().get("type").asText()).endsWith("/ledger-integrity-failed");
       assertThat(read.json().get("detail").asText()).contains(id);
+      assertThat(read.retryAfter()).as("not a passing outage: no retry is suggested").isNull();
       assertThat(small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY).status()).isEqualTo(503);
+      JsonNode health = TestServer.JSON.readTree(small.get("/v1/health").body());
+      assertThat(health.get("ledger_integrity").get("status").asText()).isEqualTo("failed");
       JsonNode ready = TestServer.JSON.readTree(small.get("/v1/ready").body());
       assertThat(ready.get("status").asText()).isEqualTo("not_ready");
       assertThat(ready.get("ledger_integrity").get("status").asText()).isEqualTo("failed");

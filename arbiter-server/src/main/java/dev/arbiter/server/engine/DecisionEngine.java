@@ -238,11 +238,11 @@ public final class DecisionEngine implements AutoCloseable {
    * Refuses a change while the ledger has failed its check at start: nothing is decided on a ledger
    * that does not verify.
    */
-  public void requireIntactLedger() throws EngineException.Degraded {
+  public void requireIntactLedger() throws EngineException.LedgerIntegrityFailed {
     java.util.Optional<String> failed = integrity.failure();
     if (failed.isPresent()) {
-      throw new EngineException.Degraded("the ledger failed an integrity check; every change is refused until it"
-          + " is investigated: " + failed.get(), config.retryAfter());
+      throw new EngineException.LedgerIntegrityFailed("the ledger failed an integrity check; every change is refused"
+          + " until it is investigated: " + failed.get());
     }
   }
 

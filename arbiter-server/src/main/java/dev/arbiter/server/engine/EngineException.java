@@ -124,6 +124,16 @@ public abstract sealed class EngineException extends Exception {
     }
   }
 
+  /**
+   * The ledger failed an integrity check while the engine ran: every change is refused until an
+   * operator has looked. Not a passing outage, so no retry is suggested.
+   */
+  public static final class LedgerIntegrityFailed extends EngineException {
+    public LedgerIntegrityFailed(String message) {
+      super(message);
+    }
+  }
+
   /** The identity provider cannot be reached and its keys are not cached: nothing is accepted on stale trust. */
   public static final class IdentityUnavailable extends EngineException {
     private final Duration retryAfter;

@@ -105,7 +105,12 @@ public final class HttpApi {
     app.post("/v1/keys/challenge", ctx -> api.idempotent(ctx, approvals::keyChallenge));
     app.post("/v1/keys/revoke", ctx -> api.idempotent(ctx, approvals::revoke));
     app.post("/v1/executions", ctx -> api.idempotent(ctx, executions::execution));
-    app.get("/v1/health", ctx -> json(ctx, 200, JsonNodeFactory.instance.objectNode().put("status", "ok")));
+    app.get("/v1/health", ctx -> {
+      // Alive says nothing about trust: a ledger that failed its check is named here too.
+      var body = JsonNodeFactory.instance.objectNode().put("status", "ok");
+      engine.integrity().failure().ifPresent(f -> body.putObject("ledger_integrity").put("status", "failed").put("detail", f));
+      json(ctx, 200, body);
+    });
     app.get("/v1/ready", api::ready);
     app.exception(EngineException.class, (e, ctx) -> problem(ctx, ProblemMapper.of(e), e));
     app.exception(HttpResponseException.class, (e, ctx) -> problem(ctx, ProblemMapper.http(e.getStatus(), e.getMessage()), null));
@@ -288,6 +293,8 @@ public final class HttpApi {
       ctx.header("Retry-After", Long.toString(Math.max(1, u.retryAfter().toSeconds())));
     } else if (cause instanceof EngineException.RateLimited l) {
       ctx.header("Retry-After", Long.toString(Math.max(1, l.retryAfter().toSeconds())));
+    } else if (cause instanceof EngineException.LedgerIntegrityFailed f) {
+      LOG.warn("refused {} {}: {}", ctx.method(), ctx.path(), f.getMessage());
     }
     ctx.status(p.status());
     ctx.contentType(Problem.CONTENT_TYPE);

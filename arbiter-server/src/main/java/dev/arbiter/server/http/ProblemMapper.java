@@ -26,6 +26,8 @@ final class ProblemMapper {
           d.getMessage()).with("outcome", "queue");
       case EngineException.Unauthenticated u -> Problem.of("unauthenticated", "Authentication required", 401,
           u.getMessage()).with("reason", u.reason());
+      case EngineException.LedgerIntegrityFailed f -> Problem.of("ledger-integrity-failed",
+          "Ledger integrity failure: every change is refused", 503, f.getMessage()).with("outcome", "queue");
       case EngineException.IdentityUnavailable u -> Problem.of("identity-unavailable",
           "Identity provider unavailable: retry later", 503, u.getMessage());
       case EngineException.Forbidden f -> Problem.of(f.slug(), "Forbidden", 403, f.getMessage());
