@@ -54,18 +54,12 @@ class LedgerIntegrityAtStartTest extends ServerTest {
   void aStreamEditedWhileRunning_isRefusedWhenReadBack_andTheEngineStopsChanging(@org.junit.jupiter.api.io.TempDir
       java.nio.file.Path other) throws Exception {
     try (TestServer small = TestServer.startWithCache(other, 16)) {
-      String id = small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY).json().get("decision_id").asText();
-      for (int i = 0; i < 40; i++) { // pushes it out of the 16 states kept in memory
-        small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY);
-      }
-      for (String[] edit : new String[][] {
-          // the envelope alone, its hash left alone
-          {"UPDATE entries SET envelope = CAST(replace(CAST(envelope AS TEXT), 'CHG-2291', 'CHG-2292') AS BLOB)"
-              + " WHERE stream_id = '" + id + "' AND stream_seq = 0"}}) {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + small.db); Statement st = c.createStatement()) {
-          st.execute("DROP TRIGGER IF EXISTS entries_no_update");
-          assertThat(st.executeUpdate(edit[0])).isEqualTo(1);
-        }
+      String id = evictedDecision(small);
+      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + small.db); Statement st = c.createStatement()) {
+        st.execute("DROP TRIGGER IF EXISTS entries_no_update");
+        // the envelope alone, its hash left alone
+        assertThat(st.executeUpdate("UPDATE entries SET envelope = CAST(replace(CAST(envelope AS TEXT), 'CHG-2291',"
+            + " 'CHG-2292') AS BLOB) WHERE stream_id = '" + id + "' AND stream_seq = 0")).isEqualTo(1);
       }
       var read = small.get("/v1/decisions/" + id);
       assertThat(read.status()).as(read.toString()).isEqualTo(503);
@@ -86,10 +80,7 @@ class LedgerIntegrityAtStartTest extends ServerTest {
   void aStreamRehashedWhileRunning_failsItsInclusionProof(@org.junit.jupiter.api.io.TempDir java.nio.file.Path other)
       throws Exception {
     try (TestServer small = TestServer.startWithCache(other, 16)) {
-      String id = small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY).json().get("decision_id").asText();
-      for (int i = 0; i < 40; i++) {
-        small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY);
-      }
+      String id = evictedDecision(small);
       var entries = small.entries(id);
       try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + small.db)) {
         try (Statement st = c.createStatement()) {
@@ -122,10 +113,7 @@ class LedgerIntegrityAtStartTest extends ServerTest {
   void anEventTypeColumnEditedWhileRunning_isCaught(@org.junit.jupiter.api.io.TempDir java.nio.file.Path other)
       throws Exception {
     try (TestServer small = TestServer.startWithCache(other, 16)) {
-      String id = small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY).json().get("decision_id").asText();
-      for (int i = 0; i < 40; i++) {
-        small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY);
-      }
+      String id = evictedDecision(small);
       try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + small.db); Statement st = c.createStatement()) {
         st.execute("DROP TRIGGER IF EXISTS entries_no_update");
         assertThat(st.executeUpdate("UPDATE entries SET event_type = 'decision.expired' WHERE stream_id = '" + id
@@ -141,10 +129,7 @@ class LedgerIntegrityAtStartTest extends ServerTest {
   @Test
   void aRowBeyondTheSignedTree_isNotServed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path other) throws Exception {
     try (TestServer small = TestServer.startWithCache(other, 16)) {
-      String id = small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY).json().get("decision_id").asText();
-      for (int i = 0; i < 40; i++) {
-        small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY);
-      }
+      String id = evictedDecision(small);
       var entries = small.entries(id);
       var tail = entries.get(entries.size() - 1);
       String env = new String(tail.envelope(), java.nio.charset.StandardCharsets.UTF_8);
@@ -169,5 +154,14 @@ class LedgerIntegrityAtStartTest extends ServerTest {
         assertThat(read.json().get("detail").asText()).contains("not under a signed checkpoint");
       }
     }
+  }
+
+  /** A decision pushed out of the 16 states {@code small} keeps in memory: reading it reads the file. */
+  private static String evictedDecision(TestServer small) throws Exception {
+    String id = small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY).json().get("decision_id").asText();
+    for (int i = 0; i < 40; i++) {
+      small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY);
+    }
+    return id;
   }
 }
