@@ -238,7 +238,7 @@ public final class ServeCommand implements Callable<Integer> {
       DevIssuer local = null;
       java.net.URI issuer = identity.issuer;
       if (issuer == null) {
-        if (!dev.arbiter.server.http.HttpApi.isLoopback(config.host())) {
+        if (!dev.arbiter.http.Loopback.isLoopback(config.host())) {
           throw CliFailure.badInput("refusing to run the development issuer behind a listener on " + config.host()
               + ": beyond loopback, give --oidc-issuer URL and --identity FILE");
         }

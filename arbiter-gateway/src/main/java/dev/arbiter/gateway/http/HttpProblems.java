@@ -43,7 +43,7 @@ public final class HttpProblems {
    * own domain name to 127.0.0.1 (DNS rebinding) gets nothing.
    */
   public static void requireLoopbackHost(Javalin app, String listenHost) {
-    if (!isLoopback(listenHost)) {
+    if (!dev.arbiter.http.Loopback.isLoopback(listenHost)) {
       return;
     }
     app.before(ctx -> {
@@ -63,10 +63,6 @@ public final class HttpProblems {
   /** The gateway's (and the sample tool's) problem+json for Jetty's own refusals. */
   public static dev.arbiter.http.JettyProblems jettyProblems() {
     return new dev.arbiter.http.JettyProblems((status, detail) -> http(status, detail).bytes());
-  }
-
-  public static boolean isLoopback(String host) {
-    return dev.arbiter.http.Loopback.isLoopback(host);
   }
 
   private static final class HostNotAllowed extends RuntimeException {

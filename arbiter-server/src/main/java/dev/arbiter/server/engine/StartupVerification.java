@@ -105,6 +105,10 @@ public final class StartupVerification {
     return status.get();
   }
 
+  public boolean failed() {
+    return status.get() instanceof Status.Failed;
+  }
+
   /** What failed, when a check failed. */
   public Optional<String> failure() {
     return status.get() instanceof Status.Failed f ? Optional.of(f.summary()) : Optional.empty();

@@ -71,7 +71,7 @@ public final class HttpApi {
         http.setMinRequestDataRate(MIN_REQUEST_DATA_RATE);
       });
     });
-    if (isLoopback(config.host())) {
+    if (dev.arbiter.http.Loopback.isLoopback(config.host())) {
       // A listener on loopback answers only requests addressed to loopback: a web page that
       // rebinds its own domain name to 127.0.0.1 (DNS rebinding) gets nothing.
       app.before(ctx -> {
@@ -87,10 +87,13 @@ public final class HttpApi {
     ExecutionRoutes executions = new ExecutionRoutes(engine, decisions);
     app.before("/v1/*", api::authenticate);
     app.before("/v1/*", ctx -> {
-      // Reading what was recorded stays possible; anything that may append waits for an operator.
-      boolean readOnly = ctx.method() == io.javalin.http.HandlerType.GET && READ_ONLY_ROUTE.matcher(ctx.path()).matches();
-      if (!readOnly && !ctx.path().equals("/v1/health") && !ctx.path().equals("/v1/ready")) {
-        engine.requireIntactLedger();
+      // After an integrity failure, reading what was recorded stays possible; anything that may append
+      // waits for an operator. (One volatile read per request while the ledger is intact.)
+      if (engine.integrity().failed()) {
+        boolean readOnly = ctx.method() == io.javalin.http.HandlerType.GET && READ_ONLY_ROUTE.matcher(ctx.path()).matches();
+        if (!readOnly && !ctx.path().equals("/v1/health") && !ctx.path().equals("/v1/ready")) {
+          engine.requireIntactLedger();
+        }
       }
     });
     app.post("/v1/decisions", decisions::submit);
@@ -131,10 +134,6 @@ public final class HttpApi {
     HostNotAllowed() {
       super(null, null, false, false);
     }
-  }
-
-  public static boolean isLoopback(String host) {
-    return dev.arbiter.http.Loopback.isLoopback(host);
   }
 
   /**
