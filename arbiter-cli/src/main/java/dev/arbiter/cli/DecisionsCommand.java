@@ -13,13 +13,11 @@ import picocli.CommandLine.Option;
 /** {@code arbiter decisions}: read decisions from the engine. */
 @Command(
     name = "decisions",
+    mixinStandardHelpOptions = true,
     description = "Read decisions from the engine.",
     subcommands = {DecisionsCommand.ListPending.class, CommandLine.HelpCommand.class})
 public final class DecisionsCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-  boolean help;
 
   @Override
   public void run() {

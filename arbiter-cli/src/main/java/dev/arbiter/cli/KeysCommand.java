@@ -28,15 +28,13 @@ import picocli.CommandLine.Spec;
 /** {@code arbiter keys}: signing key management. */
 @Command(
     name = "keys",
+    mixinStandardHelpOptions = true,
     header = "Create signing keys, and enrol approver keys with the engine.",
     description = {"Create signing keys for approvers, policy bundles, the engine and the ledger;",
         "enrol approver keys with the engine."},
     subcommands = {KeysCommand.Generate.class, KeysEnrolCommand.class, CommandLine.HelpCommand.class})
 public final class KeysCommand implements Runnable {
   @Spec CommandSpec spec;
-
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-  boolean help;
 
   @Override
   public void run() {
@@ -46,6 +44,7 @@ public final class KeysCommand implements Runnable {
   /** {@code arbiter keys generate --out DIR --name NAME [--alg ed25519|ecdsa-p256] [--force]}. */
   @Command(
       name = "generate",
+      mixinStandardHelpOptions = true,
       sortOptions = false,
       description = {
         "Generate a key pair and write it as two PEM files:",
@@ -69,9 +68,6 @@ public final class KeysCommand implements Runnable {
     private static final Set<PosixFilePermission> OWNER_DIR = PosixFilePermissions.fromString("rwx------");
 
     @Spec CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-    boolean help;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory for the key files; created (mode 0700) if missing.")
     Path out;
