@@ -115,7 +115,8 @@ public final class QuickstartCommand implements Callable<Integer> {
     ServeCommand.Embedded running;
     try {
       running = ServeCommand.Embedded.start(base.resolve("data"), bundle,
-          dev.arbiter.server.ArbiterServer.PolicySource.DEVELOPMENT, config, new IdentityOptions(), portBase + 2);
+          dev.arbiter.server.ArbiterServer.PolicySource.DEVELOPMENT, config, new IdentityOptions(), portBase + 2,
+          java.util.Optional.empty());
     } catch (RuntimeException e) {
       directory.close(); // nothing of this run is left holding the directory
       throw e;

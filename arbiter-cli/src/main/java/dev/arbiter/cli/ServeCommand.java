@@ -9,6 +9,7 @@ import dev.arbiter.core.policy.PolicyCompilationException;
 import dev.arbiter.ledger.Ledger;
 import dev.arbiter.ledger.LedgerIntegrityException;
 import dev.arbiter.ledger.LedgerOptions;
+import dev.arbiter.ledger.checkpoint.Checkpoint;
 import dev.arbiter.ledger.store.LedgerStoreException;
 import dev.arbiter.ledger.store.NotALedgerException;
 import dev.arbiter.ledger.store.sqlite.SqliteLedgerStore;
@@ -104,13 +105,19 @@ public final class ServeCommand implements Callable<Integer> {
       description = "all (default: engine + ledger in one process) or gateway (the enforcement gateway).")
   String role;
 
+  @Option(names = "--trusted-checkpoint", paramLabel = "FILE",
+      description = "A checkpoint kept where the data directory's owner cannot write (from `arbiter ledger checkpoint`"
+          + " or GET /v1/ledger/checkpoint). The engine refuses to start unless its ledger still contains it: a tail"
+          + " cut or rewrite made while it was stopped is caught, not served.")
+  Path trustedCheckpoint;
+
   @CommandLine.Mixin IdentityOptions identity = new IdentityOptions();
 
   @CommandLine.Mixin GatewayOptions gateway = new GatewayOptions();
 
   /** Options of the engine roles, refused with --role gateway rather than silently ignored. */
   private static final List<String> ENGINE_ONLY = List.of("--data-dir", "--bundle", "--signed-bundle", "--policy-key",
-      "--oidc-issuer", "--oidc-audience", "--identity");
+      "--oidc-issuer", "--oidc-audience", "--identity", "--trusted-checkpoint");
 
   @Override
   public Integer call() throws Exception {
@@ -154,7 +161,9 @@ public final class ServeCommand implements Callable<Integer> {
       source = PolicySource.DEVELOPMENT;
     }
 
-    Embedded running = Embedded.start(dataDir, bundle, source, config, identity);
+    java.util.Optional<Checkpoint> trusted = java.util.Optional.ofNullable(trustedCheckpoint)
+        .map(f -> dev.arbiter.cli.ledger.LedgerFiles.readCheckpoint(f, "--trusted-checkpoint"));
+    Embedded running = Embedded.start(dataDir, bundle, source, config, identity, 0, trusted);
     ArbiterServer server = running.server();
     Ledger ledger = running.ledger();
     Path dir = running.dataDir();
@@ -214,19 +223,12 @@ public final class ServeCommand implements Callable<Integer> {
   /** A running engine over a ledger in a data directory: what `serve` and `quickstart` start. */
   record Embedded(ArbiterServer server, Ledger ledger, Path dataDir, Path ledgerDb, LedgerKeyFile.Loaded key,
       LedgerKeyFile.Loaded engineKey, java.util.Optional<DevIssuer> devIssuer) {
+    /**
+     * Starts the engine with the development issuer (if one runs) on {@code devIssuerPort}, refusing a
+     * ledger that does not verify or no longer contains {@code trusted}.
+     */
     static Embedded start(Path dataDir, PolicyBundle bundle, PolicySource source, ServerConfig config,
-        IdentityOptions identity) {
-      return startVerified(dataDir, bundle, source, config, identity, 0);
-    }
-
-    /** As {@link #start}, with the development issuer (if one runs) on {@code devIssuerPort}. */
-    static Embedded start(Path dataDir, PolicyBundle bundle, PolicySource source, ServerConfig config,
-        IdentityOptions identity, int devIssuerPort) {
-      return startVerified(dataDir, bundle, source, config, identity, devIssuerPort);
-    }
-
-    private static Embedded startVerified(Path dataDir, PolicyBundle bundle, PolicySource source, ServerConfig config,
-        IdentityOptions identity, int devIssuerPort) {
+        IdentityOptions identity, int devIssuerPort, java.util.Optional<Checkpoint> trusted) {
       // The ledger holds request payloads and the keys sign grants: owner-only, or refused.
       Path dir = DataDirectory.prepare(dataDir);
       LedgerKeyFile.Loaded key = LedgerKeyFile.loadOrCreate(dir.resolve("keys"));
@@ -259,7 +261,7 @@ public final class ServeCommand implements Callable<Integer> {
       Path db = dir.resolve("ledger.db");
       Ledger ledger = openLedger(db, key);
       try {
-        return new Embedded(ArbiterServer.start(config, ledger, bundle, source, Clock.systemUTC(), security), ledger, dir, db,
+        return new Embedded(ArbiterServer.start(config, ledger, bundle, source, Clock.systemUTC(), security, trusted), ledger, dir, db,
             key, engineKey, java.util.Optional.ofNullable(local));
       } catch (dev.arbiter.server.engine.PolicyActivation.Refused e) {
         ledger.close();

@@ -138,6 +138,46 @@ class ServeCommandTest {
     assertThat(r.err()).contains("refusing to start");
   }
 
+  /** A ledger cut back while the engine was stopped verifies by itself; against a witness's checkpoint it does not. */
+  @Test
+  void serve_withATrustedCheckpoint_refusesALedgerCutBelowIt_exit1_andAFileThatIsNoCheckpoint_exit2() throws Exception {
+    Path data = dir.resolve("data");
+    Path keys = data.resolve("keys");
+    Files.createDirectories(keys, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
+    Path db = data.resolve("ledger.db");
+    assertThat(CliRun.of("keys", "generate", "--out", keys.toString(), "--name", "ledger").exitCode()).isZero();
+    assertThat(CliRun.of("ledger", "bench", "--db", db.toString(), "--ledger-key", keys.resolve("ledger.key").toString(),
+        "--events", "600", "--warmup-events", "0").exitCode()).isZero();
+    Path witness = dir.resolve("witness.json");
+    assertThat(CliRun.of("ledger", "checkpoint", "--db", db.toString(), "--out", witness.toString()).exitCode()).isZero();
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db); var st = c.createStatement()) {
+      long cut;
+      try (var rs = st.executeQuery("SELECT min(tree_size) FROM checkpoints WHERE tree_size > 100")) {
+        cut = rs.getLong(1);
+      }
+      st.execute("DROP TRIGGER entries_no_delete");
+      st.execute("DROP TRIGGER checkpoints_no_delete");
+      st.execute("DROP TRIGGER merkle_nodes_no_delete");
+      st.execute("DELETE FROM entries WHERE leaf_index >= " + cut);
+      st.execute("DELETE FROM checkpoints WHERE tree_size > " + cut);
+      st.execute("DELETE FROM merkle_nodes WHERE level = 8 AND (idx + 1) * 256 > " + cut);
+    }
+    assertThat(CliRun.of("ledger", "verify", "--db", db.toString(), "--key", keys.resolve("ledger.pub").toString())
+        .exitCode()).as("the cut is invisible from inside").isZero();
+
+    CliRun r = CliRun.of("serve", "--data-dir", data.toString(), "--bundle", "../examples/policy", "--port", "0",
+        "--trusted-checkpoint", witness.toString());
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err()).contains("refusing to start").contains("truncated");
+
+    Files.writeString(dir.resolve("not-a-checkpoint.json"), "{\"tree_size\": 3}");
+    CliRun bad = CliRun.of("serve", "--data-dir", data.toString(), "--bundle", "../examples/policy", "--port", "0",
+        "--trusted-checkpoint", dir.resolve("not-a-checkpoint.json").toString());
+    assertThat(bad.exitCode()).as(bad.toString()).isEqualTo(2);
+    assertThat(bad.err()).contains("--trusted-checkpoint").contains("not an Arbiter checkpoint");
+  }
+
   @Test
   void serve_rejectsAnUnknownRole_exit2() {
     CliRun r = CliRun.of("serve", "--role", "ledger", "--data-dir", dir.toString());

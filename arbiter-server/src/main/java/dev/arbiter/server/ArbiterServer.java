@@ -2,6 +2,7 @@ package dev.arbiter.server;
 
 import dev.arbiter.core.policy.PolicyBundle;
 import dev.arbiter.ledger.Ledger;
+import dev.arbiter.ledger.checkpoint.Checkpoint;
 import dev.arbiter.server.config.ServerConfig;
 import dev.arbiter.server.engine.DecisionEngine;
 import dev.arbiter.server.engine.ExpirySweeper;
@@ -10,6 +11,7 @@ import dev.arbiter.server.engine.StartupVerification;
 import dev.arbiter.server.http.HttpApi;
 import io.javalin.Javalin;
 import java.time.Clock;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,10 +47,20 @@ public final class ArbiterServer implements AutoCloseable {
    */
   public static ArbiterServer start(ServerConfig config, Ledger ledger, PolicyBundle bundle, PolicySource source,
       Clock clock, dev.arbiter.server.config.SecurityConfig security) throws Exception {
+    return start(config, ledger, bundle, source, clock, security, Optional.empty());
+  }
+
+  /**
+   * As {@link #start(ServerConfig, Ledger, PolicyBundle, PolicySource, Clock, dev.arbiter.server.config.SecurityConfig)},
+   * refusing ({@link StartupVerification.Failed}) a ledger that no longer contains {@code trusted}.
+   */
+  public static ArbiterServer start(ServerConfig config, Ledger ledger, PolicyBundle bundle, PolicySource source,
+      Clock clock, dev.arbiter.server.config.SecurityConfig security,
+      Optional<Checkpoint> trusted) throws Exception {
     // The port first: a server that cannot listen must not have recorded an activation it never served.
     probePort(config.host(), config.port());
     // Then the whole ledger, before anything is appended to it or served from it.
-    StartupVerification check = StartupVerification.verifyNow(ledger);
+    StartupVerification check = StartupVerification.verifyNow(ledger, trusted);
     if (PolicyActivation.recordIfChanged(ledger, bundle, source == PolicySource.SIGNED)) {
       LOG.info("policy.activated recorded for {} {}", bundle.version(), bundle.hash());
     }

@@ -45,6 +45,7 @@ public final class TestServer implements AutoCloseable {
   public ArbiterServer server;
   public final SigningKey engineKey = SigningKey.generate(KeyAlgorithm.ED25519, new SecureRandom());
   private dev.arbiter.server.config.SecurityConfig security;
+  private java.util.Optional<dev.arbiter.ledger.checkpoint.Checkpoint> trusted = java.util.Optional.empty();
 
   private TestServer(Path dir, ServerConfig config) throws Exception {
     this.db = dir.resolve("ledger.db");
@@ -89,7 +90,12 @@ public final class TestServer implements AutoCloseable {
     if (security == null) {
       security = TestIdentity.security(engineKey);
     }
-    server = ArbiterServer.start(config, ledger, example(), ArbiterServer.PolicySource.DEVELOPMENT, clock, security);
+    server = ArbiterServer.start(config, ledger, example(), ArbiterServer.PolicySource.DEVELOPMENT, clock, security, trusted);
+  }
+
+  /** The next start must find {@code checkpoint} in the ledger (a witness's copy); null for none. */
+  public void trust(dev.arbiter.ledger.checkpoint.Checkpoint checkpoint) {
+    this.trusted = java.util.Optional.ofNullable(checkpoint);
   }
 
   /** Replaces the security configuration (authenticator, limits) for the next {@link #restart()}. */

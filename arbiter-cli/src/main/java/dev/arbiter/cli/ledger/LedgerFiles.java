@@ -23,7 +23,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /** Opening the files the ledger commands take, with the CLI's error messages and exit codes. */
-final class LedgerFiles {
+public final class LedgerFiles {
   private LedgerFiles() {}
 
   static SqliteLedgerStore openReadOnly(Path db) {
@@ -120,7 +120,7 @@ final class LedgerFiles {
     }
   }
 
-  static Checkpoint readCheckpoint(Path file, String option) {
+  public static Checkpoint readCheckpoint(Path file, String option) {
     JsonNode json = readJson(file, option);
     try {
       return Checkpoint.fromJson(json);

@@ -148,6 +148,14 @@ public final class DecisionEngine implements AutoCloseable {
     return ledger;
   }
 
+  /**
+   * The latest checkpoint the ledger signed and synced: what a witness keeps outside the database's
+   * reach, for {@code ledger verify --trusted-checkpoint} to catch a later truncation or rewrite.
+   */
+  public dev.arbiter.ledger.checkpoint.Checkpoint latestCheckpoint() {
+    return ledger.latestCheckpoint();
+  }
+
   Clock clock() {
     return clock;
   }

@@ -1,6 +1,7 @@
 package dev.arbiter.server.engine;
 
 import dev.arbiter.ledger.Ledger;
+import dev.arbiter.ledger.checkpoint.Checkpoint;
 import dev.arbiter.ledger.store.sqlite.SqliteLedgerStore;
 import dev.arbiter.ledger.verify.IntegrityFailure;
 import dev.arbiter.ledger.verify.LedgerVerificationException;
@@ -62,14 +63,29 @@ public final class StartupVerification {
    * @throws dev.arbiter.ledger.store.LedgerStoreException when the file cannot be read now (not a verdict)
    */
   public static StartupVerification verifyNow(Ledger ledger) throws Failed, dev.arbiter.ledger.store.LedgerStoreException {
+    return verifyNow(ledger, Optional.empty());
+  }
+
+  /**
+   * As {@link #verifyNow(Ledger)}, and the ledger must still contain {@code trusted}: a checkpoint
+   * kept outside the data directory (a witness's). Without one, a tail cut made while the engine was
+   * stopped (entries, checkpoints and tiles removed together) verifies.
+   */
+  public static StartupVerification verifyNow(Ledger ledger, Optional<Checkpoint> trusted)
+      throws Failed, dev.arbiter.ledger.store.LedgerStoreException {
     if (!(ledger.store() instanceof SqliteLedgerStore sqlite)) {
+      if (trusted.isPresent()) {
+        // Asked to check against a witness and cannot: not started, rather than started unchecked.
+        throw new Failed("a trusted checkpoint was given but this store cannot be verified at start");
+      }
       return skipped("the store is not an SQLite file");
     }
     try (SqliteLedgerStore ro = SqliteLedgerStore.open(sqlite.file(), SqliteLedgerStore.Mode.READ_ONLY)) {
-      VerificationReport r = new LedgerVerifier(ro, ledger.verifyingKey(), null, n -> {}).verify();
+      VerificationReport r = new LedgerVerifier(ro, ledger.verifyingKey(), trusted.orElse(null), n -> {}).verify();
       r.warnings().forEach(w -> LOG.warn("ledger check at start: {}", w));
-      LOG.info("ledger verified at start: {} entries, {} checkpoints, root {} ({} s)", r.entries(), r.checkpoints(),
-          r.root().hex(), String.format(java.util.Locale.ROOT, "%.2f", r.seconds()));
+      LOG.info("ledger verified at start: {} entries, {} checkpoints, root {} ({} s){}", r.entries(), r.checkpoints(),
+          r.root().hex(), String.format(java.util.Locale.ROOT, "%.2f", r.seconds()),
+          r.trustedCheckpointSize() >= 0 ? "; it contains the trusted checkpoint at size " + r.trustedCheckpointSize() : "");
       return new StartupVerification(new Status.Verified(r.entries(), r.seconds()));
     } catch (LedgerVerificationException e) {
       throw new Failed(describe(e.failure()));

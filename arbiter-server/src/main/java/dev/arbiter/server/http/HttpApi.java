@@ -108,6 +108,12 @@ public final class HttpApi {
     app.post("/v1/keys/challenge", ctx -> api.idempotent(ctx, approvals::keyChallenge));
     app.post("/v1/keys/revoke", ctx -> api.idempotent(ctx, approvals::revoke));
     app.post("/v1/executions", ctx -> api.idempotent(ctx, executions::execution));
+    app.get("/v1/ledger/checkpoint", ctx -> {
+      // Any authenticated caller: a checkpoint is hashes, a size and a signature, and the more parties
+      // keep one, the fewer can deny a rewrite later. Never cached: the next one extends it.
+      ctx.header("Cache-Control", "no-store");
+      json(ctx, 200, engine.latestCheckpoint().toJson());
+    });
     app.get("/v1/health", ctx -> {
       // Alive says nothing about trust: a ledger that failed its check is named here too.
       var body = JsonNodeFactory.instance.objectNode().put("status", "ok");
@@ -219,25 +225,12 @@ public final class HttpApi {
     void handle(Context ctx) throws EngineException;
   }
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-  /** Routes that never append: a decision and the listing (a grant's GET may issue one). */
-  private static final java.util.regex.Pattern READ_ONLY_ROUTE = java.util.regex.Pattern.compile("/v1/decisions(/[^/]+)?");
+  /**
+   * Routes that never append: a decision, the listing (a grant's GET may issue one), and the latest
+   * checkpoint (signed by this engine over what it wrote, so still true when a row read back was not).
+   */
+  private static final java.util.regex.Pattern READ_ONLY_ROUTE =
+      java.util.regex.Pattern.compile("/v1/decisions(/[^/]+)?|/v1/ledger/checkpoint");
 
   private void ready(Context ctx) {
     boolean ready = engine.ready();
@@ -299,6 +292,4 @@ public final class HttpApi {
     ctx.contentType(Problem.CONTENT_TYPE);
     ctx.result(write(p.toJson()));
   }
-
-
 }
