@@ -156,6 +156,59 @@ class LedgerIntegrityAtStartTest extends ServerTest {
     }
   }
 
+  /**
+   * Black-box run: a cancelled decision evicted from memory, its {@code decision.cancelled} deleted from
+   * the file, came back pending and was approved, granted and executed. The shorter stream verifies
+   * by itself (chain from 0, last entry under the signed root); it must reach where the engine last
+   * knew it to end.
+   */
+  @Test
+  void aCancellationDeletedWhileRunning_isCaughtWhenReadBack(@org.junit.jupiter.api.io.TempDir java.nio.file.Path other)
+      throws Exception {
+    try (TestServer small = TestServer.startWithCache(other, 16)) {
+      String id = cancelledThenEvicted(small);
+      deleteCancellation(small, id);
+      var read = small.get("/v1/decisions/" + id);
+      assertThat(read.status()).as(read.toString()).isEqualTo(503);
+      assertThat(read.json().get("type").asText()).endsWith("/ledger-integrity-failed");
+      assertThat(read.json().get("detail").asText()).contains(id).contains("entries were removed");
+      assertThat(small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY).status()).isEqualTo(503);
+    }
+  }
+
+  /** The same for a decision the engine knows only from its start-up replay (never held since). */
+  @Test
+  void aCancellationDeletedAfterARestart_isCaughtWhenReadBack(@org.junit.jupiter.api.io.TempDir java.nio.file.Path other)
+      throws Exception {
+    try (TestServer small = TestServer.startWithCache(other, 16)) {
+      String id = cancelledThenEvicted(small);
+      small.restart();
+      deleteCancellation(small, id);
+      var read = small.get("/v1/decisions/" + id);
+      assertThat(read.status()).as(read.toString()).isEqualTo(503);
+      assertThat(read.json().get("detail").asText()).contains("entries were removed");
+    }
+  }
+
+  private static String cancelledThenEvicted(TestServer small) throws Exception {
+    String id = small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY).json().get("decision_id").asText();
+    var cancel = small.post("/v1/decisions/" + id + "/cancel", UUID.randomUUID().toString(),
+        "{\"actor\":{\"id\":\"agent-7\"},\"reason\":\"wrong build\"}");
+    assertThat(cancel.status()).as(cancel.toString()).isEqualTo(200);
+    for (int i = 0; i < 40; i++) {
+      small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY);
+    }
+    return id;
+  }
+
+  private static void deleteCancellation(TestServer small, String id) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + small.db); Statement st = c.createStatement()) {
+      st.execute("DROP TRIGGER IF EXISTS entries_no_delete");
+      assertThat(st.executeUpdate("DELETE FROM entries WHERE stream_id = '" + id + "' AND event_type = 'decision.cancelled'"))
+          .isEqualTo(1);
+    }
+  }
+
   /** A decision pushed out of the 16 states {@code small} keeps in memory: reading it reads the file. */
   private static String evictedDecision(TestServer small) throws Exception {
     String id = small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY).json().get("decision_id").asText();

@@ -29,6 +29,14 @@ final class DecisionCache {
   private final KeyWindow window;
   /** Guarded by this. */
   private final LinkedHashMap<String, DecisionState> byId = new LinkedHashMap<>(1024, 0.75f, false);
+  /** Where the streams of evicted (and replayed) decisions end: a read-back must reach it. */
+  private final StreamEnds ends = new StreamEnds(STREAM_ENDS);
+
+  /**
+   * Stream ends kept per generation (two generations): the latest 262,144 to 524,288 decisions, at most
+   * ~25 MB. Older ones are checked by the read-back's chain and proof and by the next start.
+   */
+  static final int STREAM_ENDS = 262_144;
 
   DecisionCache(int maxDecisions, int maxKeys) {
     this.maxDecisions = maxDecisions;
@@ -90,8 +98,14 @@ final class DecisionCache {
     byId.remove(d.id());
     byId.put(d.id(), d);
     while (byId.size() > maxDecisions) {
-      byId.remove(byId.keySet().iterator().next()); // its key's slot stays: the window is by key
+      Map.Entry<String, DecisionState> eldest = byId.entrySet().iterator().next();
+      byId.remove(eldest.getKey()); // its key's slot stays: the window is by key
+      ends.record(eldest.getKey(), eldest.getValue().lastLeafIndex());
     }
+  }
+
+  StreamEnds ends() {
+    return ends;
   }
 
   /** Keys whose decision is still being recorded (tests: the map must not outlive its claims). */

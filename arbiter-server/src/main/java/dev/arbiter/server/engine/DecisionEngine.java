@@ -497,7 +497,7 @@ public final class DecisionEngine implements AutoCloseable {
     DecisionState d = cache.get(decisionId).orElse(null);
     if (d == null) {
       try {
-        d = DecisionReplay.one(ledger, decisionId).orElseThrow(() -> new EngineException.NotFound(decisionId));
+        d = DecisionReplay.one(ledger, decisionId, cache.ends()).orElseThrow(() -> new EngineException.NotFound(decisionId));
       } catch (DecisionReplay.StreamIntegrityException e) {
         // Edited under the running engine: nothing more is decided on this ledger until someone looks.
         integrity.markFailed(e.getMessage());

@@ -44,6 +44,7 @@ final class DecisionReplay {
    */
   static int all(Ledger ledger, DecisionCache cache, Map<String, PendingDecision> pending, int bound)
       throws LedgerStoreException {
+    StreamEnds ends = cache.ends();
     LinkedHashMap<String, DecisionState> open = new LinkedHashMap<>(); // full states, newest last
     StreamSummaries beyond = new StreamSummaries(); // every other stream, folded to a summary
     Set<String> reload = new HashSet<>(); // summarised streams that became pending (the listing needs more)
@@ -54,6 +55,7 @@ final class DecisionReplay {
           continue;
         }
         String id = e.streamId();
+        ends.record(id, e.leafIndex());
         boolean created = e.eventType().equals(DecisionProjection.CREATED);
         DecisionState current = open.remove(id);
         Byte summary = current == null ? beyond.get(id) : null;
@@ -89,7 +91,7 @@ final class DecisionReplay {
     }
     open.values().stream().filter(DecisionState::complete).forEach(cache::put);
     for (String id : reload) { // only a trail whose result came long after its creation: not one this engine writes
-      one(ledger, id).filter(d -> d.status() == DecisionStatus.PENDING_AUTHORITY && d.expiresAt().isPresent())
+      one(ledger, id, ends).filter(d -> d.status() == DecisionStatus.PENDING_AUTHORITY && d.expiresAt().isPresent())
           .ifPresent(d -> pending.put(id, PendingDecision.of(d, d.expiresAt().get())));
     }
     return count;
@@ -102,11 +104,12 @@ final class DecisionReplay {
    * each entry's hash is recomputed from its envelope and the previous entry's hash (the stream's
    * chain, numbered from 0 without gaps), and the last entry is proven included under the latest
    * checkpoint this process signed. An edit anywhere in the stream changes the last entry's hash, so
-   * the one proof covers every entry.
+   * the one proof covers every entry. Entries removed from the stream's end leave a shorter stream that
+   * passes both; the stream must reach the leaf {@code ends} last knew for it.
    *
    * @throws StreamIntegrityException when the stream read back does not verify
    */
-  static Optional<DecisionState> one(Ledger ledger, String decisionId) throws LedgerStoreException {
+  static Optional<DecisionState> one(Ledger ledger, String decisionId, StreamEnds ends) throws LedgerStoreException {
     List<StoredEntry> stream = new java.util.ArrayList<>();
     long from = 0;
     byte[] prev = dev.arbiter.ledger.EntryHash.genesis();
@@ -123,6 +126,13 @@ final class DecisionReplay {
         break;
       }
       from = entries.get(entries.size() - 1).leafIndex() + 1;
+    }
+    long known = ends.end(decisionId);
+    long last = stream.isEmpty() ? -1 : stream.get(stream.size() - 1).leafIndex();
+    if (known > last) {
+      throw new StreamIntegrityException(decisionId + " reached leaf " + known + " when this engine last held it, but"
+          + (stream.isEmpty() ? " none of its entries is in the file now" : " its entries in the file now end at leaf "
+          + last + " (stream_seq " + stream.get(stream.size() - 1).streamSeq() + ")") + ": entries were removed");
     }
     dev.arbiter.ledger.receipt.Receipt receipt = stream.isEmpty() ? null : requireIncluded(ledger, stream.get(stream.size() - 1));
     DecisionState state = null;
