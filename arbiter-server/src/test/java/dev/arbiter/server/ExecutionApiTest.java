@@ -80,6 +80,34 @@ class ExecutionApiTest extends ServerTest {
     assertThat(t.trail(d.get("decision_id").asText())).doesNotContain("execution.started");
   }
 
+  /**
+   * Black-box run: whoever holds the engine key could re-sign an issued grant with another payload,
+   * environment or expiry, keeping its id, and the engine recorded its start. It must be the grant
+   * issued, byte for byte.
+   */
+  @Test
+  void anIssuedGrantReSignedWithOtherClaims_isRefused_andRecorded() throws Exception {
+    JsonNode d = t.post("/v1/decisions", "r-rs", READ).json();
+    String id = d.get("decision_id").asText();
+    var issued = dev.arbiter.core.grant.GrantCodec.verify(d.get("grant").asText(),
+        kid -> java.util.Optional.of(t.engineKey.verifyingKey()), java.time.Instant.now(), java.time.Duration.ofMinutes(1));
+    var altered = new dev.arbiter.core.grant.Grant(issued.grantId(), issued.decisionId(), issued.actionClass(),
+        issued.tool(), issued.target(), "production",
+        dev.arbiter.core.grant.Grant.payloadHash(TestServer.JSON.readTree("{\"panel\": 99}")), issued.policyHash(),
+        issued.receipt(), issued.notBefore(), issued.expiresAt().plus(java.time.Duration.ofDays(3650)), issued.nonce());
+    String forged = dev.arbiter.core.grant.GrantCodec.sign(altered, t.engineKey);
+
+    Response started = report(gateway, "s-rs", "{\"grant\": \"" + forged + "\", \"phase\": \"started\"}");
+    assertThat(started.status()).as(started.toString()).isEqualTo(403);
+    assertThat(started.json().get("type").asText()).isEqualTo("https://arbiter.dev/problems/grant-invalid");
+    assertThat(started.json().get("detail").asText()).contains("differs from the grant this engine issued");
+    assertThat(t.trail(id)).endsWith("grant.issued", "execution.refused").doesNotContain("execution.started");
+    assertThat(t.payload(t.entries(id).get(t.entries(id).size() - 1)).get("reason").asText()).isEqualTo("grant_not_as_issued");
+
+    Response genuine = report(gateway, "s-rs2", "{\"grant\": \"" + d.get("grant").asText() + "\", \"phase\": \"started\"}");
+    assertThat(genuine.status()).as("the grant as issued still starts").isEqualTo(201);
+  }
+
   @Test
   void aGrantOfADecisionCancelledAfterItsGrant_isRefused_andTheRefusalIsOnTheDecisionsStream() throws Exception {
     JsonNode d = t.post("/v1/decisions", "r-3", READ).json();

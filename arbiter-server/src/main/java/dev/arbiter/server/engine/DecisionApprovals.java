@@ -4,7 +4,9 @@ import dev.arbiter.core.approval.Signer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -14,7 +16,8 @@ import java.util.Set;
  *
  * @param accepted accepted approvals in ledger order
  * @param usedNonces every challenge nonce an accepted approval or a signed rejection consumed
- * @param grantIds ids of the grants issued for this decision
+ * @param issuedGrants the grants issued for this decision, in order: id → the {@code grant_hash} its
+ *     {@code grant.issued} records ("" for an event that recorded none)
  * @param executionId the execution a gateway started, if any (one per decision)
  * @param grant the latest grant issued by this process (compact JWS); never on the ledger, which only
  *     holds its id and hash: a grant is a bearer capability until burned
@@ -27,7 +30,7 @@ import java.util.Set;
 public record DecisionApprovals(
     List<Accepted> accepted,
     Set<String> usedNonces,
-    List<String> grantIds,
+    Map<String, String> issuedGrants,
     Optional<String> executionId,
     Optional<IssuedGrant> grant,
     boolean executionFinished,
@@ -35,12 +38,17 @@ public record DecisionApprovals(
     Optional<RecordedGrant> recordedGrant) {
 
   public static final DecisionApprovals NONE =
-      new DecisionApprovals(List.of(), Set.of(), List.of(), Optional.empty(), Optional.empty(), false, -1, Optional.empty());
+      new DecisionApprovals(List.of(), Set.of(), Map.of(), Optional.empty(), Optional.empty(), false, -1, Optional.empty());
 
   public DecisionApprovals {
     accepted = List.copyOf(accepted);
     usedNonces = Set.copyOf(usedNonces);
-    grantIds = List.copyOf(grantIds);
+    issuedGrants = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(issuedGrants));
+  }
+
+  /** Ids of the grants issued for this decision, in order. */
+  public List<String> grantIds() {
+    return List.copyOf(issuedGrants.keySet());
   }
 
   /** One accepted approval: who, with what authority at the time, with which key, when. */
@@ -63,40 +71,42 @@ public record DecisionApprovals(
   DecisionApprovals withApproval(Accepted a) {
     List<Accepted> next = new ArrayList<>(accepted);
     next.add(a);
-    return new DecisionApprovals(next, withNonce(a.nonce()), grantIds, executionId, grant, executionFinished, authorizedAtLeaf, recordedGrant);
+    return new DecisionApprovals(next, withNonce(a.nonce()), issuedGrants, executionId, grant, executionFinished, authorizedAtLeaf, recordedGrant);
   }
 
   DecisionApprovals withNonceUsed(String nonce) {
-    return new DecisionApprovals(accepted, withNonce(nonce), grantIds, executionId, grant, executionFinished, authorizedAtLeaf, recordedGrant);
+    return new DecisionApprovals(accepted, withNonce(nonce), issuedGrants, executionId, grant, executionFinished, authorizedAtLeaf, recordedGrant);
   }
 
   DecisionApprovals withGrantId(String grantId) {
-    return withGrantIssued(grantId, Optional.empty());
+    return withGrantIssued(grantId, Optional.empty(), Optional.empty());
   }
 
-  /** A {@code grant.issued}: its id, and what it records to rebuild the grant (or empty: an older event). */
-  DecisionApprovals withGrantIssued(String grantId, Optional<RecordedGrant> recorded) {
-    List<String> next = new ArrayList<>(grantIds);
-    next.add(grantId);
+  /**
+   * A {@code grant.issued}: its id and hash, and what it records to rebuild the grant (or empty: an
+   * older event).
+   */
+  DecisionApprovals withGrantIssued(String grantId, Optional<String> grantHash, Optional<RecordedGrant> recorded) {
+    Map<String, String> next = new LinkedHashMap<>(issuedGrants);
+    next.put(grantId, grantHash.orElse(""));
     return new DecisionApprovals(accepted, usedNonces, next, executionId, grant, executionFinished, authorizedAtLeaf, recorded);
   }
 
   DecisionApprovals withGrant(IssuedGrant g) {
-    return new DecisionApprovals(accepted, usedNonces, grantIds, executionId, Optional.of(g), executionFinished, authorizedAtLeaf, recordedGrant);
+    return new DecisionApprovals(accepted, usedNonces, issuedGrants, executionId, Optional.of(g), executionFinished, authorizedAtLeaf, recordedGrant);
   }
 
   DecisionApprovals withExecution(String id) {
-    return new DecisionApprovals(accepted, usedNonces, grantIds, Optional.of(id), grant, executionFinished, authorizedAtLeaf, recordedGrant);
+    return new DecisionApprovals(accepted, usedNonces, issuedGrants, Optional.of(id), grant, executionFinished, authorizedAtLeaf, recordedGrant);
   }
 
   DecisionApprovals withExecutionFinished() {
-    return new DecisionApprovals(accepted, usedNonces, grantIds, executionId, grant, true, authorizedAtLeaf, recordedGrant);
+    return new DecisionApprovals(accepted, usedNonces, issuedGrants, executionId, grant, true, authorizedAtLeaf, recordedGrant);
   }
 
   DecisionApprovals withAuthorizedAt(long leaf) {
-    return new DecisionApprovals(accepted, usedNonces, grantIds, executionId, grant, executionFinished, leaf, recordedGrant);
+    return new DecisionApprovals(accepted, usedNonces, issuedGrants, executionId, grant, executionFinished, leaf, recordedGrant);
   }
-
 
   private Set<String> withNonce(String nonce) {
     Set<String> next = new HashSet<>(usedNonces);

@@ -177,7 +177,7 @@ final class DecisionProjection {
       case APPROVAL_ADDED -> current.withApprovals(current.approvals().withApproval(accepted(payload, streamId)));
       case REJECTION_ADDED -> current.withApprovals(current.approvals().withNonceUsed(text(payload, "nonce", streamId)));
       case GRANT_ISSUED -> current.withApprovals(current.approvals().withGrantIssued(text(payload, "grant_id", streamId),
-          recordedGrant(payload)));
+          optionalText(payload, "grant_hash"), recordedGrant(payload)));
       case EXECUTION_STARTED -> {
         if (current.approvals().executionId().isPresent()) {
           throw new IllegalStateException(streamId + ": a second execution.started");

@@ -36,7 +36,7 @@ public final class Executions {
     lock.lock();
     try {
       engine.requireConfirmed(grant.decisionId());
-      DecisionState d = ownGrant(gateway, grant);
+      DecisionState d = ownGrant(gateway, grant, compactGrant);
       if (d.approvals().executionId().isPresent()) {
         refuse(d, gateway, grant, "grant_already_used");
         throw new EngineException.Conflict("grant-already-used", "Grant already used",
@@ -70,7 +70,7 @@ public final class Executions {
     lock.lock();
     try {
       engine.requireConfirmed(grant.decisionId());
-      DecisionState d = ownGrant(gateway, grant);
+      DecisionState d = ownGrant(gateway, grant, compactGrant);
       if (d.approvals().executionId().filter(executionId::equals).isPresent() && d.approvals().executionFinished()) {
         throw new EngineException.Conflict("execution-finished", "Execution outcome already recorded",
             "execution `" + executionId + "` already has its outcome; it is recorded once");
@@ -101,12 +101,26 @@ public final class Executions {
     }
   }
 
-  private DecisionState ownGrant(Principal gateway, Grant grant) throws EngineException {
+  /**
+   * The grant is one this engine issued for the decision, byte for byte: its id alone would let
+   * whoever holds the engine key re-sign an issued grant with another payload, tool, target or expiry
+   * (black-box run). {@code grant.issued} records the grant's hash; an event of before that records
+   * none, and its grant is matched by id.
+   */
+  private DecisionState ownGrant(Principal gateway, Grant grant, String compactGrant) throws EngineException {
     DecisionState d = engine.find(grant.decisionId());
-    if (!d.approvals().grantIds().contains(grant.grantId())) {
+    String recordedHash = d.approvals().issuedGrants().get(grant.grantId());
+    if (recordedHash == null) {
       refuse(d, gateway, grant, "grant_not_issued_for_decision");
       throw new EngineException.Forbidden("grant-invalid", "grant " + grant.grantId() + " was not issued for decision `"
           + d.id() + "`");
+    }
+    if (!recordedHash.isEmpty() && !java.security.MessageDigest.isEqual(
+        recordedHash.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+        GrantIssuer.hash(compactGrant).getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
+      refuse(d, gateway, grant, "grant_not_as_issued");
+      throw new EngineException.Forbidden("grant-invalid", "grant " + grant.grantId() + " differs from the grant this"
+          + " engine issued for decision `" + d.id() + "`");
     }
     return d;
   }

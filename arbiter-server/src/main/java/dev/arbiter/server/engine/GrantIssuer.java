@@ -125,7 +125,8 @@ public final class GrantIssuer {
         d.policyHash(), receipt, notBefore, expiresAt, nonce);
   }
 
-  private static String hash(String compact) {
+  /** What {@code grant.issued} records as {@code grant_hash}: SHA-256 of the compact JWS. */
+  static String hash(String compact) {
     return Sha256.prefixed(Sha256.digest(compact.getBytes(StandardCharsets.US_ASCII)));
   }
 
