@@ -80,6 +80,21 @@ class ExecutionApiTest extends ServerTest {
     assertThat(t.trail(d.get("decision_id").asText())).doesNotContain("execution.started");
   }
 
+  /** A decision whose one execution started (or failed) gets no further grant: it could only be refused. */
+  @Test
+  void afterItsExecutionStarted_aDecisionGetsNoNewGrant() throws Exception {
+    JsonNode d = t.post("/v1/decisions", "r-sp", READ).json();
+    String id = d.get("decision_id").asText();
+    assertThat(report(gateway, "s-sp", "{\"grant\": \"" + d.get("grant").asText() + "\", \"phase\": \"started\"}")
+        .status()).isEqualTo(201);
+    t.clock.advance(java.time.Duration.ofMinutes(11)); // the grant expired: before, a new one was issued
+    Response grant = t.getAs(TestIdentity.token("agent-7"), "/v1/decisions/" + id + "/grant");
+    assertThat(grant.status()).as(grant.toString()).isEqualTo(409);
+    assertThat(grant.json().get("type").asText()).isEqualTo("https://arbiter.dev/problems/grant-not-available");
+    assertThat(grant.json().get("detail").asText()).contains("already used its one execution");
+    assertThat(java.util.Collections.frequency(t.trail(id), "grant.issued")).isEqualTo(1);
+  }
+
   /**
    * Black-box run: whoever holds the engine key could re-sign an issued grant with another payload,
    * environment or expiry, keeping its id, and the engine recorded its start. It must be the grant

@@ -45,7 +45,8 @@ public final class GrantIssuer {
    * The decision's grant: the one issued last if it is still valid (kept with the cached state, or
    * signed again from its {@code grant.issued}: {@link #signAgain}), else a new one.
    *
-   * @throws EngineException.Conflict {@code grant-not-available} unless the decision is authorized
+   * @throws EngineException.Conflict {@code grant-not-available} unless the decision is authorized and
+   *     its one execution is not spent
    */
   public DecisionState issue(String decisionId) throws EngineException {
     ReentrantLock lock = engine.lock(decisionId);
@@ -59,6 +60,13 @@ public final class GrantIssuer {
       }
       if (!engine.underActivePolicy(d)) {
         throw new EngineException.Conflict("grant-not-available", "No grant for this decision", engine.supersededPolicy(d));
+      }
+      if (d.approvals().executionId().isPresent()) {
+        // One execution per decision: a grant now could only be refused at the gateway (black-box run:
+        // a new grant after a start whose answer the gateway never got, then 409 "already used").
+        throw new EngineException.Conflict("grant-not-available", "No grant for this decision", "decision `" + decisionId
+            + "` already used its one execution (" + d.approvals().executionId().get() + ", "
+            + (d.approvals().executionFinished() ? "failed" : "started, no outcome recorded") + ")");
       }
       Instant now = engine.clock().instant();
       if (d.approvals().grant().filter(g -> g.expiresAt().isAfter(now)).isPresent()) {
