@@ -209,6 +209,45 @@ class LedgerIntegrityAtStartTest extends ServerTest {
     }
   }
 
+  /**
+   * Black-box run: a row inserted under the running engine (at the next leaf, chained to its stream)
+   * made the writer refuse to extend the ledger, and callers were told "retry after 2 s" while ready
+   * said verified. It is the same integrity failure as a stream that does not verify.
+   */
+  @Test
+  void aRowInsertedWhileRunning_isAnIntegrityFailure_notAnOutage() throws Exception {
+    String id = t.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY).json().get("decision_id").asText();
+    var entries = t.entries(id);
+    var tail = entries.get(entries.size() - 1);
+    long next = t.ledgerSize();
+    String env = new String(tail.envelope(), java.nio.charset.StandardCharsets.UTF_8)
+        .replace("\"leaf_index\":" + tail.leafIndex(), "\"leaf_index\":" + next)
+        .replaceAll("\"stream_seq\":\\d+}$", "\"stream_seq\":" + (tail.streamSeq() + 1) + "}");
+    byte[] bytes = env.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + t.db); var ps = c.prepareStatement(
+        "INSERT INTO entries (leaf_index, stream_id, stream_seq, event_type, entry_hash, envelope) VALUES (?,?,?,?,?,?)")) {
+      ps.setLong(1, next);
+      ps.setString(2, id);
+      ps.setLong(3, tail.streamSeq() + 1);
+      ps.setString(4, tail.eventType());
+      ps.setBytes(5, dev.arbiter.ledger.EntryHash.compute(tail.entryHash(), bytes));
+      ps.setBytes(6, bytes);
+      ps.execute();
+    }
+    // The commit that collides with the row only fails (503, an outage so far); the writer's rebuild
+    // then finds the file holds more than it signed, and from then on it is an integrity failure.
+    var first = t.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY);
+    assertThat(first.status()).as(first.toString()).isEqualTo(503);
+    var refused = t.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY);
+    assertThat(refused.status()).as(refused.toString()).isEqualTo(503);
+    assertThat(refused.json().get("type").asText()).endsWith("/ledger-integrity-failed");
+    assertThat(refused.retryAfter()).isNull();
+    JsonNode ready = TestServer.JSON.readTree(t.get("/v1/ready").body());
+    assertThat(ready.get("ledger_integrity").get("status").asText()).isEqualTo("failed");
+    JsonNode health = TestServer.JSON.readTree(t.get("/v1/health").body());
+    assertThat(health.get("ledger_integrity").get("detail").asText()).contains("refuses to extend");
+  }
+
   /** A decision pushed out of the 16 states {@code small} keeps in memory: reading it reads the file. */
   private static String evictedDecision(TestServer small) throws Exception {
     String id = small.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY).json().get("decision_id").asText();

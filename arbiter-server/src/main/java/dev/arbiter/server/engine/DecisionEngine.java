@@ -697,7 +697,7 @@ public final class DecisionEngine implements AutoCloseable {
     return d.receipt().isPresent() ? d : d.at(d.lastLeafIndex(), Optional.of(receiptOf(d.lastLeafIndex())));
   }
 
-  <T> T await(CompletableFuture<T> f) throws EngineException.Degraded {
+  <T> T await(CompletableFuture<T> f) throws EngineException.Degraded, EngineException.LedgerIntegrityFailed {
     try {
       return f.get(config.ledgerTimeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
@@ -710,6 +710,14 @@ public final class DecisionEngine implements AutoCloseable {
       }
       if (cause instanceof EngineException.Degraded d) {
         throw d;
+      }
+      for (Throwable c = cause; c != null; c = c.getCause()) {
+        if (c instanceof dev.arbiter.ledger.LedgerIntegrityException broken) {
+          // The writer found the file no longer matches what it signed (a row inserted or removed under
+          // it): not an outage to retry, the same failure as a stream that does not verify (black-box run).
+          integrity.markFailed("the ledger refuses to extend: " + broken.getMessage());
+          requireIntactLedger();
+        }
       }
       // The cause names files and SQLite errors: the log's, not the caller's, to read.
       LOG.error("the ledger could not confirm: {}", cause.toString());
