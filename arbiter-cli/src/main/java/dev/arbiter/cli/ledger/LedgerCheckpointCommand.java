@@ -43,6 +43,12 @@ public final class LedgerCheckpointCommand implements Callable<Integer> {
     Path tmp = null;
     try {
       Path abs = out.toAbsolutePath();
+      // The file is replaced by a rename: a FIFO or a device node at --out (/dev/full, as root) was
+      // replaced by a regular file. Only a regular file is replaced (missing directories are created).
+      if (Files.exists(abs, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+          && !Files.isRegularFile(abs, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        throw CliFailure.badInput("--out: " + out + " exists and is not a regular file; give a file path");
+      }
       if (abs.getParent() != null) {
         Files.createDirectories(abs.getParent());
       }

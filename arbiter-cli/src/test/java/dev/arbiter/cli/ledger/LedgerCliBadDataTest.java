@@ -192,6 +192,24 @@ class LedgerCliBadDataTest {
     }
   }
 
+  /** Black-box run: a FIFO as --db hung verify and show forever; as --out it was replaced by a regular file. */
+  @Test
+  void aFifo_asDbOrAsCheckpointOut_isRefused_exitTwo_andLeftAlone() throws Exception {
+    Path fifo = dir.resolve("fifo");
+    Process mk = new ProcessBuilder("mkfifo", fifo.toString()).start();
+    assumeTrue(mk.waitFor(10, TimeUnit.SECONDS) && mk.exitValue() == 0, "mkfifo is available");
+    for (String[] args : new String[][] {
+        {"ledger", "verify", "--db", fifo.toString(), "--key", pub.toString()},
+        {"ledger", "show", "--db", fifo.toString()},
+        {"ledger", "checkpoint", "--db", db.toString(), "--out", fifo.toString()}}) {
+      CliRun r = CliRun.of(args);
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+      assertThat(r.err()).contains("not a regular file");
+    }
+    assertThat(Files.isRegularFile(fifo, java.nio.file.LinkOption.NOFOLLOW_LINKS)).as("still a FIFO").isFalse();
+    assertThat(Files.exists(fifo)).isTrue();
+  }
+
   @Test
   void verifyProof_withIntegersPastALongOrWithAFraction_exitsTwo() throws Exception {
     Path proof = dir.resolve("p.json");
