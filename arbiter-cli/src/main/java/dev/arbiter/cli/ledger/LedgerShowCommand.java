@@ -41,7 +41,8 @@ public final class LedgerShowCommand implements Callable<Integer> {
   @Option(names = "--from", paramLabel = "N", defaultValue = "0", description = "First leaf index (default ${DEFAULT-VALUE}).")
   long from;
 
-  @Option(names = "--limit", paramLabel = "N", defaultValue = "100", description = "At most N entries (default ${DEFAULT-VALUE}).")
+  @Option(names = "--limit", paramLabel = "N", defaultValue = "100",
+      description = "At most N entries (default ${DEFAULT-VALUE}); when more match, stderr says where the next ones start.")
   int limit;
 
   @Option(names = "--json", description = "One JSON object per line.")
@@ -51,13 +52,18 @@ public final class LedgerShowCommand implements Callable<Integer> {
   public Integer call() {
     EntryQuery q;
     try {
-      q = new EntryQuery(stream, type, from, limit);
+      // One more than asked: whether the listing was cut is said, not left for the reader to guess.
+      q = new EntryQuery(stream, type, from, limit == Integer.MAX_VALUE ? limit : limit + 1);
+      if (limit < 1) {
+        throw new IllegalArgumentException("--limit must be >= 1");
+      }
     } catch (IllegalArgumentException e) {
       throw CliFailure.badInput(e.getMessage());
     }
     PrintWriter out = spec.commandLine().getOut();
     try (SqliteLedgerStore store = LedgerFiles.openReadOnly(db)) {
-      List<StoredEntry> entries = store.query(q);
+      List<StoredEntry> found = store.query(q);
+      List<StoredEntry> entries = found.size() > limit ? found.subList(0, limit) : found;
       for (StoredEntry e : entries) {
         JsonNode env;
         try {
@@ -83,6 +89,10 @@ public final class LedgerShowCommand implements Callable<Integer> {
       }
       if (!json && entries.isEmpty()) {
         spec.commandLine().getErr().println("no entries match");
+      }
+      if (found.size() > limit) {
+        spec.commandLine().getErr().printf("showed the first %d matching entries; more follow: --from %d for the next ones,"
+            + " or a larger --limit%n", limit, found.get(limit).leafIndex());
       }
       out.flush();
       return ExitCodes.OK;

@@ -236,6 +236,7 @@ class LedgerCliTest {
     CliRun r = CliRun.of("ledger", "show", "--db", db.toString(), "--limit", "3", "--json");
     assertThat(r.exitCode()).as(r.toString()).isZero();
     assertThat(r.outLines()).hasSize(3);
+    assertThat(r.err()).as("a cut listing says so").contains("more follow: --from 3");
     for (int i = 0; i < 3; i++) {
       JsonNode e = json(r.outLines().get(i));
       assertThat(e.get("event_type").asText()).isEqualTo("bench.appended");
@@ -245,6 +246,7 @@ class LedgerCliTest {
     String stream = json(r.outLines().get(0)).get("decision_id").asText();
     CliRun s = CliRun.of("ledger", "show", "--db", db.toString(), "--stream", stream, "--json");
     assertThat(s.outLines()).hasSize(8).allSatisfy(l -> assertThat(json(l).get("decision_id").asText()).isEqualTo(stream));
+    assertThat(s.err()).doesNotContain("more follow");
     assertThat(CliRun.of("ledger", "show", "--db", db.toString(), "--type", "nope.none").outLines()).isEmpty();
     assertThat(CliRun.of("ledger", "show", "--db", db.toString(), "--limit", "0").exitCode()).isEqualTo(2);
   }
