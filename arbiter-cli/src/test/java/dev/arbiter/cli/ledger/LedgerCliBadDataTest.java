@@ -192,6 +192,18 @@ class LedgerCliBadDataTest {
     }
   }
 
+  /** Black-box run: a dropped table was "unavailable" (exit 3) with SQLite's own words, and --json printed nothing. */
+  @Test
+  void aDroppedTable_isAnAlteredLedger_exitOne_withItsJsonObject() throws Exception {
+    sql("DROP TABLE checkpoints");
+    CliRun r = verify("--json");
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    JsonNode o = json(r.lastOutLine());
+    assertThat(o.get("ok").asBoolean()).isFalse();
+    assertThat(o.get("failure").get("message").asText()).contains("schema was altered").contains("checkpoints");
+    assertThat(CliRun.of("ledger", "show", "--db", db.toString()).exitCode()).isEqualTo(1);
+  }
+
   /** Black-box run: a FIFO as --db hung verify and show forever; as --out it was replaced by a regular file. */
   @Test
   void aFifo_asDbOrAsCheckpointOut_isRefused_exitTwo_andLeftAlone() throws Exception {

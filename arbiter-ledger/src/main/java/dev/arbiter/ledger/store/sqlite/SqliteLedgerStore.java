@@ -274,6 +274,14 @@ public final class SqliteLedgerStore implements LedgerStore {
       if (!readOnly && existed) {
         refuseAlteredSchema();
       }
+      if (existed) {
+        // An Arbiter ledger (its application_id says so) with a table dropped: altered, not "unavailable".
+        List<String> missingTables = SqliteStorageCheck.missingTables(conn);
+        if (!missingTables.isEmpty()) {
+          throw new CorruptLedgerException(file + ": its schema was altered: table " + String.join(", ", missingTables)
+              + " of the ledger's schema is missing");
+        }
+      }
       if (readOnly) {
         st.execute("PRAGMA query_only=1");
       } else {

@@ -67,6 +67,19 @@ final class SqliteStorageCheck {
     return changes;
   }
 
+  /** The ledger's tables that the file does not have: without them nothing can be read, let alone verified. */
+  static List<String> missingTables(Connection c) throws SQLException {
+    java.util.Set<String> found = new java.util.HashSet<>();
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table'")) {
+      while (rs.next()) {
+        found.add(rs.getString(1));
+      }
+    }
+    return SqliteSchema.OBJECTS.values().stream().filter(o -> o.type().equals("table") && !found.contains(o.name()))
+        .map(SchemaObject::name).sorted().toList();
+  }
+
   private static void compareSchema(Connection c, List<String> changes, List<String> missing) throws SQLException {
     Map<String, SchemaObject> expected = SqliteSchema.OBJECTS;
     Map<String, SchemaObject> found = new HashMap<>();
