@@ -85,12 +85,14 @@ public final class TokenVerifier implements Authenticator {
   private final JWKSource<SecurityContext> trustedKeys;
   private final RoleMapping roles;
   private final VerifiedTokenCache verifiedTokens;
+  private final WatchedRetriever jwks;
 
-  private TokenVerifier(IdentityConfig config, Clock clock, JWKSource<SecurityContext> keys,
+  private TokenVerifier(IdentityConfig config, Clock clock, JWKSource<SecurityContext> keys, WatchedRetriever jwks,
       VerifiedTokenCache.Settings cache) {
     this.config = config;
     this.clock = clock;
     this.trustedKeys = keys;
+    this.jwks = jwks;
     this.roles = new RoleMapping(config);
     this.verifiedTokens = new VerifiedTokenCache(cache);
   }
@@ -130,12 +132,11 @@ public final class TokenVerifier implements Authenticator {
     Objects.requireNonNull(clock, "clock");
     OidcDiscovery.Metadata metadata = OidcDiscovery.fetch(config.issuer(), http);
     JWKSource<SecurityContext> keys;
+    WatchedRetriever jwks = new WatchedRetriever(
+        new DefaultResourceRetriever(JWKS_TIMEOUT_MILLIS, JWKS_TIMEOUT_MILLIS, JWKS_SIZE_LIMIT));
     try {
       keys =
-          JWKSourceBuilder.<SecurityContext>create(
-                  metadata.jwksUri().toURL(),
-                  new DefaultResourceRetriever(
-                      JWKS_TIMEOUT_MILLIS, JWKS_TIMEOUT_MILLIS, JWKS_SIZE_LIMIT))
+          JWKSourceBuilder.<SecurityContext>create(metadata.jwksUri().toURL(), jwks)
               .cache(config.jwksCacheTtl().toMillis(), JWKS_TIMEOUT_MILLIS * 2L)
               .refreshAheadCache(false)
               .rateLimited(config.jwksRefreshInterval().toMillis())
@@ -146,7 +147,7 @@ public final class TokenVerifier implements Authenticator {
       throw new TokenRejectedException(
           Reason.IDP_UNAVAILABLE, "jwks_uri " + metadata.jwksUri() + " is not a URL", e);
     }
-    return new TokenVerifier(config, clock, keys, cache);
+    return new TokenVerifier(config, clock, keys, jwks, cache);
   }
 
   /**
@@ -245,6 +246,12 @@ public final class TokenVerifier implements Authenticator {
     try {
       keys = trustedKeys.get(new JWKSelector(JWKMatcher.forJWSHeader(header)), null);
     } catch (RateLimitReachedException e) {
+      if (jwks.unreachable()) {
+        // No refresh now, and the last one failed: the issuer may well have this key. An outage, not a
+        // verdict on the token (black-box run: 401 unknown_key for most calls of an IdP outage).
+        throw new TokenRejectedException(Reason.IDP_UNAVAILABLE,
+            "issuer JWKS unreachable at its last fetch and no cached key matches", e);
+      }
       throw unknownKey(header, " (JWKS refresh rate limit reached)");
     } catch (KeySourceException e) {
       throw new TokenRejectedException(
@@ -254,6 +261,32 @@ public final class TokenVerifier implements Authenticator {
       throw unknownKey(header, "");
     }
     return keys;
+  }
+
+  /** The JWKS fetcher, remembering whether its latest fetch failed. */
+  private static final class WatchedRetriever implements com.nimbusds.jose.util.ResourceRetriever {
+    private final com.nimbusds.jose.util.ResourceRetriever inner;
+    private volatile boolean unreachable;
+
+    WatchedRetriever(com.nimbusds.jose.util.ResourceRetriever inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public com.nimbusds.jose.util.Resource retrieveResource(java.net.URL url) throws java.io.IOException {
+      try {
+        com.nimbusds.jose.util.Resource r = inner.retrieveResource(url);
+        unreachable = false;
+        return r;
+      } catch (java.io.IOException | RuntimeException e) {
+        unreachable = true;
+        throw e;
+      }
+    }
+
+    boolean unreachable() {
+      return unreachable;
+    }
   }
 
   private static TokenRejectedException unknownKey(JWSHeader header, String detail) {

@@ -333,6 +333,31 @@ class TokenVerifierTest {
     assertThat(atStart.reason()).isEqualTo(Reason.IDP_UNAVAILABLE);
   }
 
+  /**
+   * Black-box run: with the issuer down after its keys were fetched once, a token whose key is not
+   * cached was 503 only when a refresh was due and 401 unknown_key in between (the refresh is rate
+   * limited to one per interval). The failed fetch is remembered: it stays an outage until a fetch works.
+   */
+  @Test
+  void verify_whenIdpStopsAfterKeysWereFetched_anUncachedKeyIsAnOutage_everyTime() throws Exception {
+    MockOAuth2Server doomed = new MockOAuth2Server();
+    doomed.start();
+    TokenVerifier verifier = TokenVerifier.discover(config(doomed, ISSUER_ID), Clock.systemUTC());
+    String good = doomed.issueToken(ISSUER_ID, "alice", AUDIENCE, Map.of("roles", List.of()), 3600).serialize();
+    assertThat(verifier.verify(good).subject()).isEqualTo("alice");
+    Instant now = Instant.now();
+    JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(doomed.issuerUrl(ISSUER_ID).toString()).audience(AUDIENCE)
+        .subject("bob").issueTime(Date.from(now)).notBeforeTime(Date.from(now))
+        .expirationTime(Date.from(now.plusSeconds(600))).build();
+    String uncached = signRsa(new RSAKeyGenerator(2048).generate(), "rotated-in-while-down", claims);
+    doomed.shutdown();
+
+    for (int i = 0; i < 3; i++) {
+      assertThat(rejection(verifier, uncached)).as("call %d", i).isEqualTo(Reason.IDP_UNAVAILABLE);
+    }
+    assertThat(verifier.verify(good).subject()).as("a cached key still verifies").isEqualTo("alice");
+  }
+
   @Test
   void discover_whenProviderNamesAnotherIssuer_throwsWrongIssuer() {
     IdentityConfig trailingSlash =
