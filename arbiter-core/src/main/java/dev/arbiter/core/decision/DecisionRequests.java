@@ -121,6 +121,7 @@ public final class DecisionRequests {
     tooLong(tool, "action.tool", MAX_TOOL, errors);
     tooLong(target.type(), "action.target.type", MAX_CLASS_OR_TYPE, errors);
     tooLong(target.id(), "action.target.id", MAX_TARGET_ID, errors);
+    targetSpelling(target, errors);
     return new Action(cls, tool, intent, target, payload);
   }
 
@@ -133,6 +134,55 @@ public final class DecisionRequests {
   public static final int MAX_CLASS_OR_TYPE = 64;
   public static final int MAX_TOOL = 128;
   public static final int MAX_TARGET_ID = 512;
+
+  /** A target type is a lowercase name: {@code service}, {@code iam_role}, {@code database}. */
+  private static final java.util.regex.Pattern TARGET_TYPE = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9_.-]*");
+
+  /**
+   * Policies compare targets with {@code ==}: a respelt target is another string and slipped past a
+   * gate (black-box run: {@code IAM_role}, {@code "iam_role "} and {@code "billing\u200b"} were
+   * authorised where {@code iam_role} and {@code billing} were denied or critical). A type is a
+   * lowercase name; an id keeps its case (ids are the tool's), but is refused with surrounding
+   * whitespace, or with control, format (zero-width, bidi) or separator characters. Empty is what a
+   * request without a target is recorded as (both "", as before), so it stays allowed.
+   */
+  private static void targetSpelling(Target target, List<FieldError> errors) {
+    if (!target.type().isEmpty() && !TARGET_TYPE.matcher(target.type()).matches()
+        && target.type().length() <= MAX_CLASS_OR_TYPE) {
+      errors.add(new FieldError("invalid_value", "action.target.type", shown(target.type()),
+          "a lowercase name: a-z, 0-9, '_', '.' or '-', starting with a letter or digit"));
+    }
+    if (!target.id().isEmpty() && target.id().length() <= MAX_TARGET_ID) {
+      String id = target.id();
+      boolean bad = Character.isWhitespace(id.codePointAt(0))
+          || Character.isWhitespace(id.codePointBefore(id.length()))
+          || id.codePoints().anyMatch(DecisionRequests::invisible);
+      if (bad) {
+        errors.add(new FieldError("invalid_value", "action.target.id", shown(id),
+            "an id without surrounding whitespace or control, format or separator characters"));
+      }
+    }
+  }
+
+  private static boolean invisible(int cp) {
+    int type = Character.getType(cp);
+    return type == Character.CONTROL || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+        || type == Character.PARAGRAPH_SEPARATOR || type == Character.UNASSIGNED || type == Character.PRIVATE_USE
+        || type == Character.SURROGATE || (type == Character.SPACE_SEPARATOR && cp != ' ');
+  }
+
+  /** A value for an error message: quoted, with anything invisible escaped as \\uXXXX. */
+  private static String shown(String value) {
+    StringBuilder b = new StringBuilder("\"");
+    value.codePoints().forEach(cp -> {
+      if (invisible(cp) || cp == '"' || cp == '\\') {
+        b.append(String.format(java.util.Locale.ROOT, "\\u%04x", cp));
+      } else {
+        b.appendCodePoint(cp);
+      }
+    });
+    return b.append('"').toString();
+  }
 
   private static void tooLong(String value, String path, int max, List<FieldError> errors) {
     if (value.length() > max) {

@@ -131,6 +131,29 @@ class DecisionRequestsTest {
             "context.reversible: got string, want boolean");
   }
 
+  /** Black-box run: respelt targets slipped past gates that compare with ==. */
+  @Test
+  void parse_aTargetTypeNotALowercaseName_orATargetIdWithInvisibleOrSurroundingCharacters_isRefused() throws Exception {
+    String template = """
+        {"action":{"class":"write","tool":"config-writer","intent":"x","target":{"type":%s,"id":%s},"payload":{}},
+         "context":{"actor":{"id":"ci"}}}""";
+    for (String type : new String[] {"\"IAM_role\"", "\"iam_role \"", "\" iam_role\"", "\"iam_role\\u200b\"",
+        "\"iam role\"", "\"_x\""}) {
+      assertThat(errors(template.formatted(type, "\"prod-admin\""))).as(type).extracting(FieldError::path)
+          .containsExactly("action.target.type");
+    }
+    for (String id : new String[] {"\"billing \"", "\" billing\"", "\"billing\\u200b\"", "\"bil\\u202eling\"",
+        "\"billing\\n\"", "\"bill\\u0000ing\"", "\"billing\\u00a0\"", "\"a\\u2028b\""}) {
+      List<FieldError> e = errors(template.formatted("\"database\"", id));
+      assertThat(e).as(id).extracting(FieldError::path).containsExactly("action.target.id");
+      assertThat(e.get(0).got()).as("shown escaped").doesNotContain("\u200b").doesNotContain("\u0000");
+    }
+    for (String id : new String[] {"\"Billing\"", "\"#releases\"", "\"acct_8812\"", "\"My Service\"", "\"caf\u00e9\""}) {
+      assertThat(DecisionRequests.parse(template.formatted("\"database\"", id).getBytes(StandardCharsets.UTF_8))
+          .action().target().id()).as(id).isNotEmpty();
+    }
+  }
+
   @Test
   void parse_whenActionClassMissing_rejects() {
     assertThat(errors("{\"action\":{\"tool\":\"x\"}}")).extracting(FieldError::path).containsExactly("action.class");
