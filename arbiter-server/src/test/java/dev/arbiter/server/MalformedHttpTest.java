@@ -83,6 +83,22 @@ class MalformedHttpTest extends ServerTest {
     }
   }
 
+  /** Black-box run: with two keys the first one counted silently; a retry with the second made a new decision. */
+  @Test
+  @Timeout(30)
+  void twoIdempotencyKeyHeaders_areRefused_andNothingIsDecided() throws Exception {
+    String body = DecisionApiTest.READ_DEV;
+    long before = t.ledgerSize();
+    for (String path : new String[] {"/v1/decisions", "/v1/keys/challenge"}) {
+      Raw r = send("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + TestIdentity.token("agent-7")
+          + "\r\nIdempotency-Key: a\r\nIdempotency-Key: b\r\nContent-Type: application/json\r\nContent-Length: "
+          + body.getBytes(StandardCharsets.UTF_8).length + "\r\nConnection: close\r\n\r\n" + body);
+      assertProblem(r, 400, "idempotency-key-required");
+      assertThat(r.body()).contains("more than one Idempotency-Key header");
+    }
+    assertThat(t.ledgerSize()).isEqualTo(before);
+  }
+
   private static void assertProblem(Raw r, int status, String slug) throws Exception {
     assertThat(r.status()).as(r.body()).isEqualTo(status);
     assertThat(r.contentType()).as(r.body()).startsWith("application/problem+json");

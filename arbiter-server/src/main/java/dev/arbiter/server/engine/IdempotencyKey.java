@@ -27,6 +27,18 @@ public final class IdempotencyKey {
    * @throws EngineException.InvalidInput when absent, empty, longer than 255 characters or not
    *     printable ASCII
    */
+  /**
+   * As {@link #of(String)} for every {@code Idempotency-Key} header of a request: exactly one.
+   * With two, which one counts would depend on the parser (the first, the last, both joined).
+   */
+  public static IdempotencyKey ofHeaders(java.util.Enumeration<String> values) throws EngineException.InvalidInput {
+    String first = values != null && values.hasMoreElements() ? values.nextElement() : null;
+    if (values != null && values.hasMoreElements()) {
+      throw invalid("ambiguous_header", "more than one Idempotency-Key header");
+    }
+    return of(first);
+  }
+
   public static IdempotencyKey of(String raw) throws EngineException.InvalidInput {
     if (raw == null || raw.isBlank()) {
       throw invalid("missing_header", "nothing");

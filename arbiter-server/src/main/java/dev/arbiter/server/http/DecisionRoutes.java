@@ -31,7 +31,7 @@ final class DecisionRoutes {
   }
 
   void submit(Context ctx) throws EngineException {
-    IdempotencyKey key = IdempotencyKey.of(ctx.header(HttpApi.IDEMPOTENCY_KEY));
+    IdempotencyKey key = IdempotencyKey.ofHeaders(ctx.req().getHeaders(HttpApi.IDEMPOTENCY_KEY));
     Principal caller = principal(ctx);
     engine.submissions().admit(caller.subject(), key); // before the body is read: refusals stay cheap
     DecisionRequest request;
@@ -109,7 +109,7 @@ final class DecisionRoutes {
   }
 
   void cancel(Context ctx) throws EngineException {
-    IdempotencyKey key = IdempotencyKey.of(ctx.header(HttpApi.IDEMPOTENCY_KEY));
+    IdempotencyKey key = IdempotencyKey.ofHeaders(ctx.req().getHeaders(HttpApi.IDEMPOTENCY_KEY));
     CancelRequest request = CancelRequest.parse(api.body(ctx), principal(ctx).subject());
     respond(ctx, engine.cancel(decisionId(ctx), request, key), 200);
   }

@@ -190,7 +190,7 @@ public final class HttpApi {
 
   /** A handler whose answer is remembered for the caller's Idempotency-Key (see {@link IdempotentResponses}). */
   private void idempotent(Context ctx, EngineHandler handler) throws EngineException {
-    IdempotencyKey key = IdempotencyKey.of(ctx.header(IDEMPOTENCY_KEY));
+    IdempotencyKey key = IdempotencyKey.ofHeaders(ctx.req().getHeaders(IDEMPOTENCY_KEY));
     byte[] body = body(ctx);
     String slot = principal(ctx).subject() + " " + ctx.path() + " " + key.hash();
     String bodyHash = dev.arbiter.core.crypto.Sha256.prefixed(dev.arbiter.core.crypto.Sha256.digest(body));
