@@ -40,8 +40,8 @@ public final class ArbiterServer implements AutoCloseable {
   }
 
   /**
-   * Records the bundle's activation if it changed, replays the ledger, starts the expiry sweeper and
-   * the HTTP listener.
+   * Verifies the whole ledger and replays it (no other writer may change the file in between), then
+   * records the bundle's activation if it changed, starts the expiry sweeper and the HTTP listener.
    *
    * @throws Exception when the ledger cannot be read or written, or the port cannot be bound
    */
@@ -59,12 +59,23 @@ public final class ArbiterServer implements AutoCloseable {
       Optional<Checkpoint> trusted) throws Exception {
     // The port first: a server that cannot listen must not have recorded an activation it never served.
     probePort(config.host(), config.port());
-    // Then the whole ledger, before anything is appended to it or served from it.
-    StartupVerification check = StartupVerification.verifyNow(ledger, trusted);
-    if (PolicyActivation.recordIfChanged(ledger, bundle, source == PolicySource.SIGNED)) {
-      LOG.info("policy.activated recorded for {} {}", bundle.version(), bundle.hash());
+    // Then the whole ledger, before anything is appended to it or served from it; no other writer may
+    // change the file between the verification and the end of the replay, so what is replayed is what
+    // was verified. The activation is appended after, once writers are let in again.
+    StartupVerification check;
+    DecisionEngine engine;
+    try (var held = holdOtherWriters(ledger)) {
+      check = StartupVerification.verifyNow(ledger, trusted);
+      engine = DecisionEngine.start(ledger, bundle, clock, config, security);
     }
-    DecisionEngine engine = DecisionEngine.start(ledger, bundle, clock, config, security);
+    try {
+      if (PolicyActivation.recordIfChanged(ledger, bundle, source == PolicySource.SIGNED)) {
+        LOG.info("policy.activated recorded for {} {}", bundle.version(), bundle.hash());
+      }
+    } catch (Exception e) {
+      engine.close();
+      throw e;
+    }
     engine.verifiedAtStart(check);
     ExpirySweeper sweeper = ExpirySweeper.start(engine, config.expirySweep());
     Javalin http = HttpApi.create(engine, config);
@@ -76,6 +87,13 @@ public final class ArbiterServer implements AutoCloseable {
       throw e;
     }
     return new ArbiterServer(engine, sweeper, http);
+  }
+
+  private static dev.arbiter.ledger.store.sqlite.SqliteLedgerStore.WritersHeld holdOtherWriters(Ledger ledger)
+      throws dev.arbiter.ledger.store.LedgerStoreException {
+    return ledger.store() instanceof dev.arbiter.ledger.store.sqlite.SqliteLedgerStore sqlite
+        ? sqlite.holdOtherWriters()
+        : () -> {};
   }
 
   /** Fails as Javalin would when {@code host:port} cannot be bound now (port 0 always can). */

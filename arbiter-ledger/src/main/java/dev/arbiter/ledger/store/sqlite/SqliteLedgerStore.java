@@ -350,6 +350,57 @@ public final class SqliteLedgerStore implements LedgerStore {
     return file;
   }
 
+  /** Held while no other connection may write the file; {@link #close} lets them again. */
+  public interface WritersHeld extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /**
+   * Keeps every other writer out of the file until the result is closed: a write transaction on a
+   * connection of its own ({@code BEGIN IMMEDIATE}), which readers do not wait for (WAL) and which
+   * this store's own appends would wait for too, so nothing may be appended meanwhile. The engine
+   * holds it from its start's verification to the end of its replay: what it replays is then what
+   * it verified (black-box run: an envelope switched back and forth by hand every 2 ms was verified
+   * unedited and replayed edited).
+   *
+   * @throws LedgerStoreException when another writer holds the file beyond the busy timeout (10 s)
+   */
+  public WritersHeld holdOtherWriters() throws LedgerStoreException {
+    Properties props = new Properties();
+    props.setProperty("busy_timeout", "10000");
+    Connection c = null;
+    try {
+      c = DriverManager.getConnection("jdbc:sqlite:" + file, props);
+      try (Statement st = c.createStatement()) {
+        st.execute("BEGIN IMMEDIATE");
+      }
+    } catch (SQLException e) {
+      closeQuietly(c);
+      throw new LedgerStoreException("cannot hold the ledger " + file + " against other writers: " + e.getMessage(), e);
+    }
+    Connection held = c;
+    return () -> {
+      try (Statement st = held.createStatement()) {
+        st.execute("ROLLBACK");
+      } catch (SQLException e) {
+        // closing the connection ends the transaction as well
+      } finally {
+        closeQuietly(held);
+      }
+    };
+  }
+
+  private static void closeQuietly(Connection c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException ignored) {
+        // nothing was written on it
+      }
+    }
+  }
+
   /** Set when a sync of this ledger failed (see {@code SyncFailureMarker}): what an operator should know before trusting a read. */
   public static Optional<String> syncFailureNote(Path file) {
     return SyncFailureMarker.describe(file);
