@@ -16,6 +16,30 @@ public record IntegrityFailure(
     Kind kind, long leafIndex, String streamId, long streamSeq, long checkpointSize, String expected, String found,
     String message) {
 
+  /**
+   * Values taken from the database are shown at most this long (with how long they were): a 50 MB
+   * stream id printed whole buried the report (black-box run).
+   */
+  public static final int MAX_SHOWN = 512;
+
+  /** The message, which may quote such values among its own words. */
+  public static final int MAX_MESSAGE = 4096;
+
+  public IntegrityFailure {
+    streamId = clip(streamId, MAX_SHOWN);
+    expected = clip(expected, MAX_SHOWN);
+    found = clip(found, MAX_SHOWN);
+    message = clip(message, MAX_MESSAGE);
+  }
+
+  private static String clip(String s, int max) {
+    if (s == null || s.length() <= max) {
+      return s;
+    }
+    int end = Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max;
+    return s.substring(0, end) + "… (" + s.length() + " characters in all)";
+  }
+
   /** Stable names, printed in {@code --json} output. */
   public enum Kind {
     ENTRY_HASH_MISMATCH,

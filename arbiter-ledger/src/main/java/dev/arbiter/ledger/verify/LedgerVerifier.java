@@ -195,7 +195,10 @@ public final class LedgerVerifier {
     }
     if (covered != n) {
       long from = Math.max(covered, 0);
-      throw new LedgerVerificationException(atEntry(Kind.ENTRIES_NOT_CHECKPOINTED, from, null, -1,
+      // Name the first uncovered entry's stream too (it was read and chained; only no signature covers it).
+      java.util.Optional<StoredEntry> first = store.entry(from);
+      throw new LedgerVerificationException(atEntry(Kind.ENTRIES_NOT_CHECKPOINTED, from,
+          first.map(StoredEntry::streamId).orElse(null), first.map(StoredEntry::streamSeq).orElse(-1L),
           "every entry under a signed checkpoint", (n - from) + " entries after the last checkpoint",
           "entries from leaf " + from + " to " + (n - 1)
               + " are not covered by any signed checkpoint: they were added outside the ledger"), n);

@@ -178,6 +178,18 @@ class TamperTest {
     IntegrityFailure f = failure(null);
     assertThat(f.kind()).isEqualTo(Kind.ENTRIES_NOT_CHECKPOINTED);
     assertThat(f.leafIndex()).isEqualTo(200);
+    assertThat(f.streamId()).as("the forged row's stream is named too").isEqualTo(stream);
+    assertThat(f.streamSeq()).isEqualTo(seq);
+  }
+
+  /** Black-box run: a 50 MB stream id was printed whole, in the text and in --json. */
+  @Test
+  void aHugeValueInAColumn_isShownClipped_withItsLength() throws Exception {
+    exec("UPDATE entries SET stream_id = printf('%.*c', 1000000, 'x') WHERE leaf_index = 42");
+    IntegrityFailure f = failure(null);
+    assertThat(f.leafIndex()).isEqualTo(42);
+    assertThat(f.toJson().toString().length()).isLessThan(4 * IntegrityFailure.MAX_MESSAGE);
+    assertThat(f.toJson().toString()).containsPattern("100001\\d characters in all");
   }
 
   @Test
