@@ -41,7 +41,13 @@ final class LedgerKeyFile {
           throw CliFailure.badInput(keyFile + " is readable by others (" + PosixFilePermissions.toString(perms)
               + "); a private key must be rw------- : chmod 600 " + keyFile);
         }
-        return new Loaded(SigningKey.load(keyFile), false);
+        SigningKey existing = SigningKey.load(keyFile);
+        if (existing.algorithm() != KeyAlgorithm.ED25519) {
+          // Checkpoints are Ed25519 (issue 2); the grants' and gateway proofs' keys must be too.
+          throw CliFailure.badInput(keyFile + " is an " + existing.algorithm() + " key; the " + name
+              + " key must be Ed25519 (arbiter keys generate --alg ed25519)");
+        }
+        return new Loaded(existing, false);
       }
       Files.createDirectories(keysDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519, new SecureRandom());

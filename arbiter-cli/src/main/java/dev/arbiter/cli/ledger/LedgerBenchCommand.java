@@ -122,6 +122,10 @@ public final class LedgerBenchCommand implements Callable<Integer> {
       throw CliFailure.badInput("--events-per-stream must be >= 1");
     }
     SigningKey key = LedgerFiles.privateKey(ledgerKey, "--ledger-key");
+    if (key.algorithm() != dev.arbiter.core.crypto.KeyAlgorithm.ED25519) {
+      throw CliFailure.badInput("--ledger-key: " + ledgerKey + " is an " + key.algorithm()
+          + " key; checkpoints are signed with an Ed25519 key (arbiter keys generate --alg ed25519)");
+    }
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
 

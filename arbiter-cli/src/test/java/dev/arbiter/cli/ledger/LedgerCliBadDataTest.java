@@ -204,6 +204,20 @@ class LedgerCliBadDataTest {
     assertThat(CliRun.of("ledger", "show", "--db", db.toString()).exitCode()).isEqualTo(1);
   }
 
+  /** Issue 2: checkpoints are signed with the ledger's Ed25519 key; a P-256 key made ECDSA checkpoints. */
+  @Test
+  void bench_withAnEcdsaLedgerKey_isRefused_exitTwo_andWritesNothing() throws Exception {
+    SigningKey ec = SigningKey.generate(KeyAlgorithm.ECDSA_P256, new SecureRandom());
+    Path ecKey = dir.resolve("ec.key");
+    Files.writeString(ecKey, ec.exportPkcs8PemDangerously());
+    Path fresh = dir.resolve("ec.db");
+    CliRun r = CliRun.of("ledger", "bench", "--db", fresh.toString(), "--ledger-key", ecKey.toString(), "--events", "10",
+        "--warmup-events", "0");
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+    assertThat(r.err()).contains("Ed25519");
+    assertThat(Files.exists(fresh)).isFalse();
+  }
+
   /** Black-box run: a FIFO as --db hung verify and show forever; as --out it was replaced by a regular file. */
   @Test
   void aFifo_asDbOrAsCheckpointOut_isRefused_exitTwo_andLeftAlone() throws Exception {

@@ -11,6 +11,10 @@ public final class CheckpointSigner {
     if (ledgerKey == null) {
       throw new IllegalArgumentException("a ledger signing key is required");
     }
+    if (ledgerKey.algorithm() != dev.arbiter.core.crypto.KeyAlgorithm.ED25519) {
+      throw new IllegalArgumentException("a ledger's checkpoints are Ed25519 signatures; got a "
+          + ledgerKey.algorithm() + " key");
+    }
     this.ledgerKey = ledgerKey;
   }
 
