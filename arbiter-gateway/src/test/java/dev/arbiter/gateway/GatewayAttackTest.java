@@ -218,6 +218,12 @@ class GatewayAttackTest {
 
     assertProblem(h.call("deployer", g.compact(), payload), 403, "grant-invalid", "expired");
     h.assertRefusalRecorded("grant-invalid", "expired");
+    // Its signature verified: the refusal names the grant and its decision (black-box run: both were null).
+    assertThat(h.recorder.refusals()).anySatisfy(r -> {
+      assertThat(r.path("reason").asText()).isEqualTo("expired");
+      assertThat(r.path("grant_id").asText()).isEqualTo(g.grantId());
+      assertThat(r.path("decision_id").asText()).isEqualTo(g.grant().decisionId());
+    });
     assertNothingExecuted();
   }
 

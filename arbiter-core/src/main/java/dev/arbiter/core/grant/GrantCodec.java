@@ -52,10 +52,10 @@ public final class GrantCodec {
     }
     Grant g = parse(v.payload());
     if (now.plus(skew).isBefore(g.notBefore())) {
-      throw new GrantRejectedException("not_yet_valid", "grant " + g.grantId() + " is not valid before " + g.notBefore());
+      throw new GrantRejectedException("not_yet_valid", "grant " + g.grantId() + " is not valid before " + g.notBefore(), g);
     }
     if (!now.minus(skew).isBefore(g.expiresAt())) {
-      throw new GrantRejectedException("expired", "grant " + g.grantId() + " expired at " + g.expiresAt());
+      throw new GrantRejectedException("expired", "grant " + g.grantId() + " expired at " + g.expiresAt(), g);
     }
     return g;
   }

@@ -183,7 +183,8 @@ public final class ToolCallHandler implements AutoCloseable {
     try {
       grant = grants.verify(compact);
     } catch (GrantRejectedException e) {
-      throw refused(route, null, new Refusal(Refusal.Kind.GRANT_INVALID, e.getMessage(), e.code()));
+      // An expired (or not yet valid) grant was signed by the engine: its ids tie the attempt to its decision.
+      throw refused(route, e.signedClaims().orElse(null), new Refusal(Refusal.Kind.GRANT_INVALID, e.getMessage(), e.code()));
     }
     byte[] body = HttpProblems.body(ctx, MAX_BODY_BYTES);
     byte[] payload = requireMatch(route, grant, body, ctx.header(TARGET_HEADER));
