@@ -152,6 +152,20 @@ class EngineExecutionRecorderTest {
         .hasMessageContaining("HTTP 401").hasMessageContaining("unauthenticated");
   }
 
+  /** A give-up: phase "abandoned" with the grant; an outage is worth retrying, a definite refusal is not. */
+  @Test
+  void abandoned_postsThePhase_retriesOnlyOnAnOutage() throws Exception {
+    answer = ctx -> reply(ctx, 200, "{\"status\":\"authorized\",\"closed_execution_id\":null}", "application/json");
+    recorder.abandoned(GRANT);
+    assertThat(seen.get(0).body().path("phase").asText()).isEqualTo("abandoned");
+    assertThat(seen.get(0).body().path("grant").asText()).isEqualTo(GRANT);
+
+    answer = ctx -> reply(ctx, 503, "{\"type\":\"https://arbiter.dev/problems/governance-degraded\"}", "application/problem+json");
+    assertThatThrownBy(() -> recorder.abandoned(GRANT)).isInstanceOf(RecorderException.class);
+    answer = ctx -> reply(ctx, 403, "{\"type\":\"https://arbiter.dev/problems/grant-invalid\"}", "application/problem+json");
+    recorder.abandoned(GRANT); // answered: nothing to try again
+  }
+
   @Test
   void finished_whenNot200_throwsRecorderException() {
     answer = ctx -> reply(ctx, 500, "{}", "application/json");

@@ -445,8 +445,16 @@ class GatewayAttackTest {
     assertProblem(h.call("deployer", g.compact(), payload), 503, "ledger-unavailable", null);
     assertNothingExecuted();
 
-    // The ledger is back: the grant was burned before the start failed, so it is not honoured later.
+    // The ledger is back: the grant was burned before the start failed, so it is not honoured later,
+    // and the gateway tells the ledger it gave that grant up (retried until the ledger hears it).
+    Thread.sleep(600);
+    assertThat(h.recorder.abandoned()).as("not heard while down").isEmpty();
     h.recorder.down(false);
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+    while (h.recorder.abandoned().isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(h.recorder.abandoned()).containsExactly(g.grantId());
     assertProblem(h.call("deployer", g.compact(), payload), 409, "grant-already-used", null);
     h.assertRefusalRecorded("grant-already-used", null);
     assertNothingExecuted();

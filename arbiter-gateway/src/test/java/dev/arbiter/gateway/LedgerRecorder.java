@@ -41,6 +41,21 @@ final class LedgerRecorder implements ExecutionRecorder {
     this.down = down;
   }
 
+  private final List<String> abandoned = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Grant ids the gateway told this recorder it gave up, once the recorder was up to hear it. */
+  List<String> abandoned() {
+    return abandoned;
+  }
+
+  @Override
+  public void abandoned(String grantCompact) throws RecorderException {
+    if (down) {
+      throw new RecorderException("ledger down (test)");
+    }
+    abandoned.add(grant(grantCompact).grantId());
+  }
+
   @Override
   public String started(String grantCompact) throws RecorderException {
     Grant g = grant(grantCompact);

@@ -80,6 +80,58 @@ class ExecutionApiTest extends ServerTest {
     assertThat(t.trail(d.get("decision_id").asText())).doesNotContain("execution.started");
   }
 
+  /**
+   * Black-box run: the engine froze past the gateway's timeout, then recorded the start the gateway had
+   * already refused (503, nothing forwarded): a start without an outcome, for good. The gateway now
+   * gives such a grant up, and the engine closes the start it recorded.
+   */
+  @Test
+  void anAbandonedGrantWhoseStartWasRecorded_closesThatStart_notForwarded() throws Exception {
+    JsonNode d = t.post("/v1/decisions", "r-ab1", READ).json();
+    String id = d.get("decision_id").asText();
+    String grant = d.get("grant").asText();
+    String exe = report(gateway, "s-ab1", "{\"grant\": \"" + grant + "\", \"phase\": \"started\"}").json()
+        .get("execution_id").asText();
+
+    Response given = report(gateway, "g-ab1", "{\"grant\": \"" + grant + "\", \"phase\": \"abandoned\"}");
+    assertThat(given.status()).as(given.toString()).isEqualTo(200);
+    assertThat(given.json().get("closed_execution_id").asText()).isEqualTo(exe);
+    assertThat(t.trail(id)).endsWith("execution.started", "execution.failed");
+    assertThat(t.payload(t.entries(id).get(t.entries(id).size() - 1)).get("reason").asText()).isEqualTo("not_forwarded");
+
+    Response again = report(gateway, "g-ab2", "{\"grant\": \"" + grant + "\", \"phase\": \"abandoned\"}");
+    assertThat(again.status()).isEqualTo(200);
+    assertThat(again.json().get("closed_execution_id").isNull()).as("nothing dangles any more").isTrue();
+    assertThat(t.trail(id)).endsWith("execution.started", "execution.failed");
+  }
+
+  /** Given up before its start landed: the start, arriving late, runs nothing; the decision can still execute. */
+  @Test
+  void anAbandonedGrantWhoseStartWasNotRecorded_startsNothingLater_andTheDecisionGetsANewGrant() throws Exception {
+    JsonNode d = t.post("/v1/decisions", "r-ab3", READ).json();
+    String id = d.get("decision_id").asText();
+    String grant = d.get("grant").asText();
+
+    Response given = report(gateway, "g-ab3", "{\"grant\": \"" + grant + "\", \"phase\": \"abandoned\"}");
+    assertThat(given.status()).as(given.toString()).isEqualTo(200);
+    assertThat(given.json().get("closed_execution_id").isNull()).isTrue();
+    assertThat(t.trail(id)).endsWith("grant.issued", "execution.abandoned");
+
+    Response late = report(gateway, "s-ab3", "{\"grant\": \"" + grant + "\", \"phase\": \"started\"}");
+    assertThat(late.status()).as(late.toString()).isEqualTo(409);
+    assertThat(late.json().get("type").asText()).isEqualTo("https://arbiter.dev/problems/grant-already-used");
+    assertThat(t.trail(id)).endsWith("execution.abandoned", "execution.refused").doesNotContain("execution.started");
+
+    t.restart(); // the give-up is folded from the ledger too
+    assertThat(report(gateway, "s-ab4", "{\"grant\": \"" + grant + "\", \"phase\": \"started\"}").status()).isEqualTo(409);
+    // No wait for the given-up grant to expire: the proposer gets a new one at once.
+    Response fresh = t.getAs(TestIdentity.token("agent-7"), "/v1/decisions/" + id + "/grant");
+    assertThat(fresh.status()).as(fresh.toString()).isEqualTo(200);
+    assertThat(fresh.json().get("grant").asText()).isNotEqualTo(grant);
+    assertThat(report(gateway, "s-ab5", "{\"grant\": \"" + fresh.json().get("grant").asText()
+        + "\", \"phase\": \"started\"}").status()).as("the decision's one execution is still there").isEqualTo(201);
+  }
+
   /** A decision whose one execution started (or failed) gets no further grant: it could only be refused. */
   @Test
   void afterItsExecutionStarted_aDecisionGetsNoNewGrant() throws Exception {

@@ -88,6 +88,21 @@ public final class EngineExecutionRecorder implements ExecutionRecorder, AutoClo
   }
 
   @Override
+  public void abandoned(String grantCompact) throws RecorderException {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("grant", grantCompact);
+    body.put("phase", "abandoned");
+    Reply r = post(body, "abandon-" + UUID.randomUUID()); // the engine's handling is idempotent itself
+    if (r.statusCode() >= 500) {
+      throw new RecorderException("engine could not record the give-up: HTTP " + r.statusCode());
+    }
+    if (r.statusCode() != 200) {
+      // A definite answer (the grant is not the engine's, say): trying again would not change it.
+      LOG.warn("engine refused the give-up of a grant: HTTP {} {}", r.statusCode(), problemType(r));
+    }
+  }
+
+  @Override
   public void refused(String tool, String problem, String reason, String grantId, String decisionId) {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("phase", "refused");

@@ -40,6 +40,15 @@ public interface ExecutionRecorder {
       String responseHash, String failure) throws RecorderException;
 
   /**
+   * Tells the ledger that the gateway gave {@code grantCompact} up after it could not confirm its
+   * start (nothing was forwarded): a start recorded after all is closed as failed, and one still in
+   * flight is refused when it lands. Returns once the ledger answered; a definite refusal is an answer.
+   *
+   * @throws RecorderException when the ledger could not be reached (the gateway tries again)
+   */
+  default void abandoned(String grantCompact) throws RecorderException {}
+
+  /**
    * Records, best effort, that the gateway refused a call, so that attacks on the gateway are visible
    * in the ledger and not only in its log. Never throws; the refusal stands whether or not it is
    * recorded.

@@ -281,9 +281,57 @@ public final class ToolCallHandler implements AutoCloseable {
           + ": the decision is no longer executable", e.problemType().substring(e.problemType().lastIndexOf('/') + 1));
     } catch (RecorderException e) {
       LOG.error("execution start not recorded; refusing grant_id={}: {}", grant.grantId(), e.getMessage());
+      giveUp(grant, compact);
       throw new Refusal(Refusal.Kind.LEDGER_UNAVAILABLE,
           "the execution could not be recorded on the ledger; nothing was forwarded", null);
     }
+  }
+
+  /** How long the gateway keeps telling the ledger that it gave a grant up: past any grant's validity. */
+  static final java.time.Duration GIVE_UP_FOR = java.time.Duration.ofMinutes(15);
+  private static final int MAX_GIVE_UPS = 1000;
+  private final java.util.concurrent.Semaphore giveUpSlots = new java.util.concurrent.Semaphore(MAX_GIVE_UPS);
+  private final java.util.Set<Thread> givingUp = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * The start of a burned grant could not be confirmed: the engine may have recorded it (it answered
+   * too late) or not. Until the ledger hears that the gateway gave the grant up, such a start dangles
+   * without an outcome, and one still in flight could land later (black-box run: a frozen engine).
+   * Tried again with backoff while the ledger is unreachable, for {@link #GIVE_UP_FOR}; at most
+   * {@value #MAX_GIVE_UPS} at a time (beyond, it is logged: the ledger shows the start and no outcome).
+   */
+  private void giveUp(Grant grant, String compact) {
+    if (!giveUpSlots.tryAcquire()) {
+      LOG.error("too many grants given up at once; the ledger is not told of grant_id={}", grant.grantId());
+      return;
+    }
+    Thread t = Thread.ofVirtual().name("give-up-" + grant.grantId()).unstarted(() -> {
+      try {
+        long deadline = System.nanoTime() + GIVE_UP_FOR.toNanos();
+        long delayMillis = 250;
+        while (true) {
+          try {
+            recorder.abandoned(compact);
+            LOG.info("the ledger knows grant_id={} was given up (nothing was forwarded)", grant.grantId());
+            return;
+          } catch (RecorderException e) {
+            if (System.nanoTime() > deadline) {
+              LOG.error("the ledger never heard that grant_id={} was given up: {}", grant.grantId(), e.getMessage());
+              return;
+            }
+            Thread.sleep(delayMillis);
+            delayMillis = Math.min(delayMillis * 2, 30_000);
+          }
+        }
+      } catch (InterruptedException e) {
+        LOG.warn("stopping: the ledger is not told that grant_id={} was given up", grant.grantId());
+      } finally {
+        givingUp.remove(Thread.currentThread());
+        giveUpSlots.release();
+      }
+    });
+    givingUp.add(t);
+    t.start();
   }
 
   private void forward(Context ctx, ToolRoute route, Grant grant, String compact, String executionId, byte[] body)
@@ -416,6 +464,7 @@ public final class ToolCallHandler implements AutoCloseable {
   @Override
   public void close() {
     refusalReporter.interrupt();
+    givingUp.forEach(Thread::interrupt);
     upstream.close();
   }
 

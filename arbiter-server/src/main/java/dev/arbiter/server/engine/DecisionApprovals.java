@@ -17,7 +17,7 @@ import java.util.Set;
  * @param accepted accepted approvals in ledger order
  * @param usedNonces every challenge nonce an accepted approval or a signed rejection consumed
  * @param issuedGrants the grants issued for this decision, in order: id → the {@code grant_hash} its
- *     {@code grant.issued} records ("" for an event that recorded none)
+ *     {@code grant.issued} records ("" for an event that recorded none) and what became of it
  * @param executionId the execution a gateway started, if any (one per decision)
  * @param grant the latest grant issued by this process (compact JWS); never on the ledger, which only
  *     holds its id and hash: a grant is a bearer capability until burned
@@ -30,7 +30,7 @@ import java.util.Set;
 public record DecisionApprovals(
     List<Accepted> accepted,
     Set<String> usedNonces,
-    Map<String, String> issuedGrants,
+    Map<String, Issued> issuedGrants,
     Optional<String> executionId,
     Optional<IssuedGrant> grant,
     boolean executionFinished,
@@ -49,6 +49,17 @@ public record DecisionApprovals(
   /** Ids of the grants issued for this decision, in order. */
   public List<String> grantIds() {
     return List.copyOf(issuedGrants.keySet());
+  }
+
+  /** What a grant of this decision became: unused, the one whose execution started, or given up by a gateway. */
+  public enum Use { UNUSED, STARTED, ABANDONED }
+
+  /** An issued grant: its recorded hash ("" when none was recorded) and its use. */
+  public record Issued(String hash, Use use) {}
+
+  /** The grant whose execution started, if one did. */
+  public Optional<String> executionGrantId() {
+    return issuedGrants.entrySet().stream().filter(e -> e.getValue().use() == Use.STARTED).map(Map.Entry::getKey).findFirst();
   }
 
   /** One accepted approval: who, with what authority at the time, with which key, when. */
@@ -87,17 +98,35 @@ public record DecisionApprovals(
    * older event).
    */
   DecisionApprovals withGrantIssued(String grantId, Optional<String> grantHash, Optional<RecordedGrant> recorded) {
-    Map<String, String> next = new LinkedHashMap<>(issuedGrants);
-    next.put(grantId, grantHash.orElse(""));
+    Map<String, Issued> next = new LinkedHashMap<>(issuedGrants);
+    next.put(grantId, new Issued(grantHash.orElse(""), Use.UNUSED));
     return new DecisionApprovals(accepted, usedNonces, next, executionId, grant, executionFinished, authorizedAtLeaf, recorded);
+  }
+
+  /** A gateway gave up on {@code grantId} before its start was recorded: it starts nothing from now on. */
+  DecisionApprovals withGrantAbandoned(String grantId) {
+    return withUse(grantId, Use.ABANDONED);
+  }
+
+  private DecisionApprovals withUse(String grantId, Use use) {
+    Issued was = issuedGrants.get(grantId);
+    if (was == null) {
+      return this;
+    }
+    Map<String, Issued> next = new LinkedHashMap<>(issuedGrants);
+    next.put(grantId, new Issued(was.hash(), use));
+    return new DecisionApprovals(accepted, usedNonces, next, executionId, grant, executionFinished, authorizedAtLeaf, recordedGrant);
   }
 
   DecisionApprovals withGrant(IssuedGrant g) {
     return new DecisionApprovals(accepted, usedNonces, issuedGrants, executionId, Optional.of(g), executionFinished, authorizedAtLeaf, recordedGrant);
   }
 
-  DecisionApprovals withExecution(String id) {
-    return new DecisionApprovals(accepted, usedNonces, issuedGrants, Optional.of(id), grant, executionFinished, authorizedAtLeaf, recordedGrant);
+  /** The execution {@code id} started with grant {@code grantId} (null in events that do not name it). */
+  DecisionApprovals withExecution(String id, String grantId) {
+    DecisionApprovals marked = grantId == null ? this : withUse(grantId, Use.STARTED);
+    return new DecisionApprovals(accepted, usedNonces, marked.issuedGrants, Optional.of(id), grant, executionFinished,
+        authorizedAtLeaf, recordedGrant);
   }
 
   DecisionApprovals withExecutionFinished() {

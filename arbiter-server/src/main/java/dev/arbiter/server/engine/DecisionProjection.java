@@ -48,10 +48,12 @@ final class DecisionProjection {
   static final String EXECUTION_CONFIRMED = "execution.confirmed";
   static final String EXECUTION_FAILED = "execution.failed";
   static final String EXECUTION_REFUSED = "execution.refused";
+  /** A gateway gave up on a grant whose start it could not confirm; that grant starts nothing afterwards. */
+  static final String EXECUTION_ABANDONED = "execution.abandoned";
 
   /** The event types whose payload the fold reads; every other type is evidence only. */
   private static final Set<String> READS_PAYLOAD = Set.of(CREATED, RESULT, CANCELLED, APPROVAL_ADDED, REJECTION_ADDED,
-      GRANT_ISSUED, EXECUTION_STARTED);
+      GRANT_ISSUED, EXECUTION_STARTED, EXECUTION_ABANDONED);
 
   /** Reads any envelope ever recorded, including requests accepted before inputs were limited to 64 levels. */
   private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
@@ -182,8 +184,10 @@ final class DecisionProjection {
         if (current.approvals().executionId().isPresent()) {
           throw new IllegalStateException(streamId + ": a second execution.started");
         }
-        yield current.withApprovals(current.approvals().withExecution(text(payload, "execution_id", streamId)));
+        yield current.withApprovals(current.approvals().withExecution(text(payload, "execution_id", streamId),
+            optionalText(payload, "grant_id").orElse(null)));
       }
+      case EXECUTION_ABANDONED -> current.withApprovals(current.approvals().withGrantAbandoned(text(payload, "grant_id", streamId)));
       case EXECUTION_CONFIRMED -> {
         DecisionState done = current.withResult(DecisionLifecycle.transition(current.status(), DecisionStatus.EXECUTED),
             current.outcome(), Optional.empty());

@@ -37,6 +37,12 @@ public final class Executions {
     try {
       engine.requireConfirmed(grant.decisionId());
       DecisionState d = ownGrant(gateway, grant, compactGrant);
+      if (d.approvals().issuedGrants().get(grant.grantId()).use() == DecisionApprovals.Use.ABANDONED) {
+        // The gateway gave this grant up (its start unconfirmed): a start arriving late must not run.
+        refuse(d, gateway, grant, "grant_abandoned");
+        throw new EngineException.Conflict("grant-already-used", "Grant already used",
+            "grant " + grant.grantId() + " was given up by the gateway that presented it; it starts nothing");
+      }
       if (d.approvals().executionId().isPresent()) {
         refuse(d, gateway, grant, "grant_already_used");
         throw new EngineException.Conflict("grant-already-used", "Grant already used",
@@ -57,6 +63,50 @@ public final class Executions {
           .put("payload_hash", grant.payloadHash());
       DecisionState next = engine.commit(d, List.of(draft(d, DecisionProjection.EXECUTION_STARTED, gateway, payload)));
       return new Started(executionId, next);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** What became of an abandoned grant: the start it closed, or none (nothing of it was recorded). */
+  public record Abandoned(Optional<String> closedExecution, DecisionState decision) {}
+
+  /**
+   * A gateway could not confirm a grant's start (the engine did not answer in time, or could not be
+   * reached) and gave the grant up. If the start was recorded after all and has no outcome, it is
+   * closed as {@code execution.failed} ({@code not_forwarded}: the gateway forwards nothing it could not
+   * confirm); if not, {@code execution.abandoned} is recorded and that grant starts nothing later (a
+   * start still in flight cannot land after the give-up and run). Either way the decision's trail
+   * shows the attempt (black-box run: a frozen engine left a start without an outcome for good).
+   */
+  public Abandoned abandoned(Principal gateway, String compactGrant) throws EngineException {
+    Grant grant = verify(gateway, compactGrant, Duration.ofDays(1));
+    ReentrantLock lock = engine.lock(grant.decisionId());
+    lock.lock();
+    try {
+      engine.requireConfirmed(grant.decisionId());
+      DecisionState d = ownGrant(gateway, grant, compactGrant);
+      DecisionApprovals a = d.approvals();
+      DecisionApprovals.Use use = a.issuedGrants().get(grant.grantId()).use();
+      if (use == DecisionApprovals.Use.ABANDONED) {
+        return new Abandoned(Optional.empty(), d); // given up before: nothing more to record
+      }
+      if (use == DecisionApprovals.Use.STARTED) {
+        String executionId = a.executionId().orElseThrow();
+        if (a.executionFinished()) {
+          return new Abandoned(Optional.empty(), d); // its outcome is recorded: nothing dangles
+        }
+        ObjectNode payload = JsonNodeFactory.instance.objectNode().put("execution_id", executionId)
+            .put("grant_id", grant.grantId()).put("gateway", gateway.subject()).put("upstream_status", 0)
+            .put("duration_ms", 0).put("reason", "not_forwarded");
+        payload.putNull("response_hash");
+        return new Abandoned(Optional.of(executionId),
+            engine.commit(d, List.of(draft(d, DecisionProjection.EXECUTION_FAILED, gateway, payload))));
+      }
+      ObjectNode payload = JsonNodeFactory.instance.objectNode().put("grant_id", grant.grantId())
+          .put("gateway", gateway.subject()).put("tool", grant.tool()).put("reason", "start_not_confirmed");
+      return new Abandoned(Optional.empty(),
+          engine.commit(d, List.of(draft(d, DecisionProjection.EXECUTION_ABANDONED, gateway, payload))));
     } finally {
       lock.unlock();
     }
@@ -109,7 +159,8 @@ public final class Executions {
    */
   private DecisionState ownGrant(Principal gateway, Grant grant, String compactGrant) throws EngineException {
     DecisionState d = engine.find(grant.decisionId());
-    String recordedHash = d.approvals().issuedGrants().get(grant.grantId());
+    DecisionApprovals.Issued issued = d.approvals().issuedGrants().get(grant.grantId());
+    String recordedHash = issued == null ? null : issued.hash();
     if (recordedHash == null) {
       refuse(d, gateway, grant, "grant_not_issued_for_decision");
       throw new EngineException.Forbidden("grant-invalid", "grant " + grant.grantId() + " was not issued for decision `"

@@ -69,10 +69,12 @@ public final class GrantIssuer {
             + (d.approvals().executionFinished() ? "failed" : "started, no outcome recorded") + ")");
       }
       Instant now = engine.clock().instant();
-      if (d.approvals().grant().filter(g -> g.expiresAt().isAfter(now)).isPresent()) {
+      if (d.approvals().grant().filter(g -> g.expiresAt().isAfter(now) && !abandoned(d, g.grantId())).isPresent()) {
         return d;
       }
-      Optional<DecisionApprovals.IssuedGrant> again = signAgain(d, now);
+      // A grant a gateway gave up (its start unconfirmed) starts nothing: the proposer gets a new one now,
+      // not when it expires.
+      Optional<DecisionApprovals.IssuedGrant> again = signAgain(d, now).filter(g -> !abandoned(d, g.grantId()));
       if (again.isPresent()) {
         DecisionState withGrant = d.withApprovals(d.approvals().withGrant(again.get()));
         engine.remember(withGrant);
@@ -87,6 +89,11 @@ public final class GrantIssuer {
     } finally {
       lock.unlock();
     }
+  }
+
+  private static boolean abandoned(DecisionState d, String grantId) {
+    DecisionApprovals.Issued issued = d.approvals().issuedGrants().get(grantId);
+    return issued != null && issued.use() == DecisionApprovals.Use.ABANDONED;
   }
 
   /** A signed grant, ready to leave once its {@code grant.issued} event is durable. */

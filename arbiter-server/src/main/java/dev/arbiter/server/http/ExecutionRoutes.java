@@ -75,9 +75,17 @@ final class ExecutionRoutes {
       json(ctx, 201, out);
       return;
     }
+    if (phase.equals("abandoned")) {
+      var abandoned = engine.executions().abandoned(principal(ctx), grant);
+      var out = JsonNodeFactory.instance.objectNode().put("status", abandoned.decision().status().wireName());
+      abandoned.closedExecution().ifPresentOrElse(e -> out.put("closed_execution_id", e),
+          () -> out.putNull("closed_execution_id"));
+      json(ctx, 200, out);
+      return;
+    }
     if (!phase.equals("confirmed") && !phase.equals("failed")) {
       throw new EngineException.InvalidInput(List.of(new FieldError("invalid_field", "phase", "`" + phase + "`",
-          "started, confirmed or failed")));
+          "started, confirmed, failed, abandoned or refused")));
     }
     boolean confirmed = phase.equals("confirmed");
     var d = engine.executions().finished(principal(ctx), grant, root.path("execution_id").asText(""),
