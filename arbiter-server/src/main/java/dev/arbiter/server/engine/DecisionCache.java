@@ -108,6 +108,25 @@ final class DecisionCache {
     return ends;
   }
 
+  /**
+   * Caches a state read back from the file without the decision's lock, unless a later state is known:
+   * the one cached, or a later end of its stream. Such a read can be older than a change that landed
+   * meanwhile, and putting it back made a cancelled decision pending again (review).
+   *
+   * @return the state to answer with: {@code d}, or the later one cached
+   */
+  synchronized DecisionState putIfNewer(DecisionState d) {
+    DecisionState current = byId.get(d.id());
+    if (current != null && current.lastLeafIndex() >= d.lastLeafIndex()) {
+      return current;
+    }
+    if (ends.end(d.id()) > d.lastLeafIndex()) {
+      return d; // a later change was cached and evicted since this read: not cached, read again next time
+    }
+    put(d);
+    return d;
+  }
+
   /** Keys whose decision is still being recorded (tests: the map must not outlive its claims). */
   int inFlight() {
     synchronized (inFlight) {

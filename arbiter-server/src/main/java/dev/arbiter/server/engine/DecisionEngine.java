@@ -510,7 +510,7 @@ public final class DecisionEngine implements AutoCloseable {
         LOG.error("the ledger cannot be read (decision {}): {}", decisionId, e.getMessage());
         throw new EngineException.Degraded("the ledger cannot be read", config.retryAfter());
       }
-      cache.put(d);
+      d = cache.putIfNewer(d);
     }
     return d;
   }

@@ -110,6 +110,10 @@ final class DecisionReplay {
    * @throws StreamIntegrityException when the stream read back does not verify
    */
   static Optional<DecisionState> one(Ledger ledger, String decisionId, StreamEnds ends) throws LedgerStoreException {
+    // The known end first: every leaf recorded there was durable before it was recorded, so a read that
+    // starts after it must reach it. Asked after the read, it could name an append made meanwhile
+    // (review: an intact ledger marked failed when a change and an eviction raced a read-back).
+    long known = ends.end(decisionId);
     List<StoredEntry> stream = new java.util.ArrayList<>();
     long from = 0;
     byte[] prev = dev.arbiter.ledger.EntryHash.genesis();
@@ -127,7 +131,6 @@ final class DecisionReplay {
       }
       from = entries.get(entries.size() - 1).leafIndex() + 1;
     }
-    long known = ends.end(decisionId);
     long last = stream.isEmpty() ? -1 : stream.get(stream.size() - 1).leafIndex();
     if (known > last) {
       throw new StreamIntegrityException(decisionId + " reached leaf " + known + " when this engine last held it, but"
