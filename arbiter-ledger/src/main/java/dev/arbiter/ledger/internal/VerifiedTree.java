@@ -36,9 +36,11 @@ public final class VerifiedTree {
     TiledTree tree;
     try {
       tree = TiledTree.load(store, size);
-    } catch (LedgerStoreException e) {
+    } catch (dev.arbiter.ledger.store.CorruptLedgerException e) {
       throw new LedgerIntegrityException("cannot rebuild the Merkle tree: " + e.getMessage());
     }
+    // Any other store failure (a disk error, a busy file) propagates as what it is: an outage, which the
+    // engine answers with "retry later", not a verdict that the ledger was tampered with (review).
     HashValue root = HashValue.of(tree.root());
     if (!root.equals(latest.rootHash())) {
       throw new LedgerIntegrityException("stored entries hash to root " + root.hex() + " but the latest signed checkpoint (size "

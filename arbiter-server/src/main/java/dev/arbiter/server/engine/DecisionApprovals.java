@@ -17,7 +17,8 @@ import java.util.Set;
  * @param accepted accepted approvals in ledger order
  * @param usedNonces every challenge nonce an accepted approval or a signed rejection consumed
  * @param issuedGrants the grants issued for this decision, in order: id → the {@code grant_hash} its
- *     {@code grant.issued} records ("" for an event that recorded none) and what became of it
+ *     {@code grant.issued} records (empty if it records none: such a grant starts nothing) and what
+ *     became of it
  * @param executionId the execution a gateway started, if any (one per decision)
  * @param grant the latest grant issued by this process (compact JWS); never on the ledger, which only
  *     holds its id and hash: a grant is a bearer capability until burned
@@ -54,8 +55,8 @@ public record DecisionApprovals(
   /** What a grant of this decision became: unused, the one whose execution started, or given up by a gateway. */
   public enum Use { UNUSED, STARTED, ABANDONED }
 
-  /** An issued grant: its recorded hash ("" when none was recorded) and its use. */
-  public record Issued(String hash, Use use) {}
+  /** An issued grant: its recorded hash (empty when none was recorded) and its use. */
+  public record Issued(Optional<String> hash, Use use) {}
 
   /** The grant whose execution started, if one did. */
   public Optional<String> executionGrantId() {
@@ -89,17 +90,13 @@ public record DecisionApprovals(
     return new DecisionApprovals(accepted, withNonce(nonce), issuedGrants, executionId, grant, executionFinished, authorizedAtLeaf, recordedGrant);
   }
 
-  DecisionApprovals withGrantId(String grantId) {
-    return withGrantIssued(grantId, Optional.empty(), Optional.empty());
-  }
-
   /**
    * A {@code grant.issued}: its id and hash, and what it records to rebuild the grant (or empty: an
    * older event).
    */
   DecisionApprovals withGrantIssued(String grantId, Optional<String> grantHash, Optional<RecordedGrant> recorded) {
     Map<String, Issued> next = new LinkedHashMap<>(issuedGrants);
-    next.put(grantId, new Issued(grantHash.orElse(""), Use.UNUSED));
+    next.put(grantId, new Issued(grantHash, Use.UNUSED));
     return new DecisionApprovals(accepted, usedNonces, next, executionId, grant, executionFinished, authorizedAtLeaf, recorded);
   }
 

@@ -154,20 +154,19 @@ public final class Executions {
   /**
    * The grant is one this engine issued for the decision, byte for byte: its id alone would let
    * whoever holds the engine key re-sign an issued grant with another payload, tool, target or expiry
-   * (black-box run). {@code grant.issued} records the grant's hash; an event of before that records
-   * none, and its grant is matched by id.
+   * (black-box run). Every {@code grant.issued} this engine ever wrote records the grant's hash; one
+   * without it was not written by this engine, and its grant starts nothing.
    */
   private DecisionState ownGrant(Principal gateway, Grant grant, String compactGrant) throws EngineException {
     DecisionState d = engine.find(grant.decisionId());
     DecisionApprovals.Issued issued = d.approvals().issuedGrants().get(grant.grantId());
-    String recordedHash = issued == null ? null : issued.hash();
-    if (recordedHash == null) {
+    if (issued == null) {
       refuse(d, gateway, grant, "grant_not_issued_for_decision");
       throw new EngineException.Forbidden("grant-invalid", "grant " + grant.grantId() + " was not issued for decision `"
           + d.id() + "`");
     }
-    if (!recordedHash.isEmpty() && !java.security.MessageDigest.isEqual(
-        recordedHash.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+    if (issued.hash().isEmpty() || !java.security.MessageDigest.isEqual(
+        issued.hash().get().getBytes(java.nio.charset.StandardCharsets.US_ASCII),
         GrantIssuer.hash(compactGrant).getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
       refuse(d, gateway, grant, "grant_not_as_issued");
       throw new EngineException.Forbidden("grant-invalid", "grant " + grant.grantId() + " differs from the grant this"
