@@ -459,6 +459,24 @@ class ApprovalTest extends ServerTest {
       t.getAs(token, "/v1/decisions/" + id);
       assertThat(t.trail(dev.arbiter.server.engine.IdentityHealth.STREAM))
           .containsExactly("governance.degraded", "governance.restored");
+
+      // Down again. Forged tokens naming keys nobody has are 503 (an uncached key during an outage),
+      // alice's cached key still works; neither may write per request (review: degraded and restored
+      // alternated on every pair of calls).
+      later.shutdown();
+      RSAKey forger = new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048).generate();
+      for (int i = 0; i < 4; i++) {
+        JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(later.issuerUrl("later").toString())
+            .audience(TestIdentity.AUDIENCE).subject("mallory").issueTime(new Date())
+            .expirationTime(Date.from(Instant.now().plusSeconds(600))).build();
+        SignedJWT forged = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("nobody-" + i).build(), claims);
+        forged.sign(new com.nimbusds.jose.crypto.RSASSASigner(forger));
+        Response refused = t.getAs(forged.serialize(), "/v1/decisions/" + id);
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(503);
+        assertThat(t.getAs(token, "/v1/decisions/" + id).status()).isEqualTo(404);
+      }
+      assertThat(t.trail(dev.arbiter.server.engine.IdentityHealth.STREAM))
+          .containsExactly("governance.degraded", "governance.restored", "governance.degraded");
     } finally {
       later.shutdown();
     }

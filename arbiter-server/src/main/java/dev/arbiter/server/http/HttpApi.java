@@ -163,7 +163,9 @@ public final class HttpApi {
         throw new EngineException.Unauthenticated("ambiguous", "send exactly one `Authorization` header");
       }
       Principal p = engine.security().authenticator().authenticate(token);
-      engine.identityHealth().available();
+      if (engine.security().authenticator().issuerReachable()) {
+        engine.identityHealth().available();
+      }
       ctx.attribute(PRINCIPAL, p);
     } catch (TokenRejectedException e) {
       if (e.reason() == TokenRejectedException.Reason.IDP_UNAVAILABLE) {

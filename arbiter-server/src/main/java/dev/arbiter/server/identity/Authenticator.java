@@ -4,4 +4,13 @@ package dev.arbiter.server.identity;
 @FunctionalInterface
 public interface Authenticator {
   Principal authenticate(String bearerToken) throws TokenRejectedException;
+
+  /**
+   * Whether the identity provider answered its latest key fetch: a token verified with a cached key
+   * says nothing about that, and "restored" recorded on it would alternate with "degraded" on every
+   * forged token during an outage (review).
+   */
+  default boolean issuerReachable() {
+    return true;
+  }
 }

@@ -33,6 +33,12 @@ public final class DiscoveringAuthenticator implements Authenticator {
   }
 
   @Override
+  public boolean issuerReachable() {
+    TokenVerifier v = verifier;
+    return v != null && v.issuerReachable();
+  }
+
+  @Override
   public Principal authenticate(String bearerToken) throws TokenRejectedException {
     TokenVerifier v = verifier;
     if (v == null) {

@@ -150,6 +150,11 @@ public final class TokenVerifier implements Authenticator {
     return new TokenVerifier(config, clock, keys, jwks, cache);
   }
 
+  @Override
+  public boolean issuerReachable() {
+    return !jwks.unreachable();
+  }
+
   /**
    * Verifies {@code bearerToken} (the credential only, without the {@code Bearer } prefix).
    *
