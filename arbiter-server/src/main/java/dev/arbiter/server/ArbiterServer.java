@@ -64,17 +64,22 @@ public final class ArbiterServer implements AutoCloseable {
     // was verified. The activation is appended after, once writers are let in again.
     StartupVerification check;
     DecisionEngine engine;
+    Optional<dev.arbiter.ledger.event.EventDraft> activation;
     try (var held = holdOtherWriters(ledger)) {
       check = StartupVerification.verifyNow(ledger, trusted);
+      // Judged on the verified history too (review: read after the hold, a past activation's version or
+      // source could be flipped in between); only the append waits until the hold is released.
+      activation = PolicyActivation.decide(ledger, bundle, source == PolicySource.SIGNED);
       engine = DecisionEngine.start(ledger, bundle, clock, config, security);
     }
-    try {
-      if (PolicyActivation.recordIfChanged(ledger, bundle, source == PolicySource.SIGNED)) {
-        LOG.info("policy.activated recorded for {} {}", bundle.version(), bundle.hash());
+    if (activation.isPresent()) {
+      try {
+        ledger.append(activation.get()).get();
+      } catch (Exception e) {
+        engine.close();
+        throw e;
       }
-    } catch (Exception e) {
-      engine.close();
-      throw e;
+      LOG.info("policy.activated recorded for {} {}", bundle.version(), bundle.hash());
     }
     engine.verifiedAtStart(check);
     ExpirySweeper sweeper = ExpirySweeper.start(engine, config.expirySweep());

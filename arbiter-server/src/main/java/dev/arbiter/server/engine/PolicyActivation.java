@@ -37,6 +37,24 @@ public final class PolicyActivation {
   /** Returns true if an activation was recorded, false if this bundle was already the active one. */
   public static boolean recordIfChanged(Ledger ledger, PolicyBundle bundle, boolean signed)
       throws LedgerStoreException, InterruptedException, ExecutionException, Refused {
+    Optional<EventDraft> activation = decide(ledger, bundle, signed);
+    if (activation.isEmpty()) {
+      return false;
+    }
+    ledger.append(activation.get()).get();
+    return true;
+  }
+
+  /**
+   * Reads the ledger's activations and judges {@code bundle} against them: empty when it is already
+   * the active one, else the {@code policy.activated} to append. Read apart from the append, so that
+   * the engine's start can judge on the history it verified, while no other writer may change it.
+   *
+   * @throws Refused when the history does not allow this bundle (a reused version, a development
+   *     bundle after signed ones)
+   */
+  public static Optional<EventDraft> decide(Ledger ledger, PolicyBundle bundle, boolean signed)
+      throws LedgerStoreException, Refused {
     History h = history(ledger);
     String used = h.hashByVersion().get(bundle.version());
     if (used != null && !used.equals(bundle.hash())) {
@@ -47,12 +65,11 @@ public final class PolicyActivation {
       throw new Refused("this ledger has run bundles signed with an operator's policy key; refusing to activate a development bundle");
     }
     if (h.last().filter(bundle.hash()::equals).isPresent()) {
-      return false;
+      return Optional.empty();
     }
     ObjectNode payload = JsonNodeFactory.instance.objectNode()
         .put("hash", bundle.hash()).put("version", bundle.version()).put("source", signed ? "signed" : "development");
-    ledger.append(new EventDraft(STREAM, EVENT, bundle.hash(), new Actor("arbiter", "engine"), payload)).get();
-    return true;
+    return Optional.of(new EventDraft(STREAM, EVENT, bundle.hash(), new Actor("arbiter", "engine"), payload));
   }
 
   /** A bundle this ledger's history does not allow to be activated. */
