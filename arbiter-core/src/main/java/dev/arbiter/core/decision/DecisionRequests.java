@@ -142,46 +142,20 @@ public final class DecisionRequests {
    * Policies compare targets with {@code ==}: a respelt target is another string and slipped past a
    * gate (black-box run: {@code IAM_role}, {@code "iam_role "} and {@code "billing\u200b"} were
    * authorised where {@code iam_role} and {@code billing} were denied or critical). A type is a
-   * lowercase name; an id keeps its case (ids are the tool's), but is refused with surrounding
-   * whitespace, or with control, format (zero-width, bidi) or separator characters. Empty is what a
-   * request without a target is recorded as (both "", as before), so it stays allowed.
+   * lowercase name; an id keeps its case (ids are the tool's), but must be spelt one way only
+   * ({@link Spelling#isPlainIdentifier}). Empty is what a request without a target is recorded as
+   * (both "", as before), so it stays allowed.
    */
   private static void targetSpelling(Target target, List<FieldError> errors) {
     if (!target.type().isEmpty() && !TARGET_TYPE.matcher(target.type()).matches()
         && target.type().length() <= MAX_CLASS_OR_TYPE) {
-      errors.add(new FieldError("invalid_value", "action.target.type", shown(target.type()),
+      errors.add(new FieldError("invalid_value", "action.target.type", Spelling.shown(target.type()),
           "a lowercase name: a-z, 0-9, '_', '.' or '-', starting with a letter or digit"));
     }
-    if (!target.id().isEmpty() && target.id().length() <= MAX_TARGET_ID) {
-      String id = target.id();
-      boolean bad = Character.isWhitespace(id.codePointAt(0))
-          || Character.isWhitespace(id.codePointBefore(id.length()))
-          || id.codePoints().anyMatch(DecisionRequests::invisible);
-      if (bad) {
-        errors.add(new FieldError("invalid_value", "action.target.id", shown(id),
-            "an id without surrounding whitespace or control, format or separator characters"));
-      }
+    if (target.id().length() <= MAX_TARGET_ID && !Spelling.isPlainIdentifier(target.id())) {
+      errors.add(new FieldError("invalid_value", "action.target.id", Spelling.shown(target.id()),
+          "an id in composed form (NFC), without surrounding whitespace or invisible characters"));
     }
-  }
-
-  private static boolean invisible(int cp) {
-    int type = Character.getType(cp);
-    return type == Character.CONTROL || type == Character.FORMAT || type == Character.LINE_SEPARATOR
-        || type == Character.PARAGRAPH_SEPARATOR || type == Character.UNASSIGNED || type == Character.PRIVATE_USE
-        || type == Character.SURROGATE || (type == Character.SPACE_SEPARATOR && cp != ' ');
-  }
-
-  /** A value for an error message: quoted, with anything invisible escaped as \\uXXXX. */
-  private static String shown(String value) {
-    StringBuilder b = new StringBuilder("\"");
-    value.codePoints().forEach(cp -> {
-      if (invisible(cp) || cp == '"' || cp == '\\') {
-        b.append(String.format(java.util.Locale.ROOT, "\\u%04x", cp));
-      } else {
-        b.appendCodePoint(cp);
-      }
-    });
-    return b.append('"').toString();
   }
 
   private static void tooLong(String value, String path, int max, List<FieldError> errors) {

@@ -143,7 +143,8 @@ class DecisionRequestsTest {
           .containsExactly("action.target.type");
     }
     for (String id : new String[] {"\"billing \"", "\" billing\"", "\"billing\\u200b\"", "\"bil\\u202eling\"",
-        "\"billing\\n\"", "\"bill\\u0000ing\"", "\"billing\\u00a0\"", "\"a\\u2028b\""}) {
+        "\"billing\\n\"", "\"bill\\u0000ing\"", "\"billing\\u00a0\"", "\"a\\u2028b\"", "\"billing\\u3164\"",
+        "\"billing\\u034f\"", "\"billing\\ufe0f\"", "\"billing\\u2800\"", "\"cafe\\u0301\""}) {
       List<FieldError> e = errors(template.formatted("\"database\"", id));
       assertThat(e).as(id).extracting(FieldError::path).containsExactly("action.target.id");
       assertThat(e.get(0).got()).as("shown escaped").doesNotContain("\u200b").doesNotContain("\u0000");

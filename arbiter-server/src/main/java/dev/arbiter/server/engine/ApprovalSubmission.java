@@ -67,7 +67,9 @@ public record ApprovalSubmission(Challenge challenge, KeyId keyId, byte[] signat
     if (r != null && !r.isNull()) {
       if (!r.isTextual() || r.asText().length() > MAX_RATIONALE) {
         errors.add(new FieldError("wrong_type", "rationale", "not a short string", "text of at most " + MAX_RATIONALE + " characters"));
-      } else if (says(r.asText())) {
+      } else if (dev.arbiter.core.decision.Spelling.saysSomething(r.asText())) {
+        // A letter or digit that shows: blank text, or text of invisible fillers only (black-box run: a
+        // zero-width space passed "rationale required" on a critical decision), counts as none.
         rationale = Optional.of(r.asText().strip());
         dev.arbiter.core.secrets.SecretScanner.scanText(rationale.get()).ifPresent(detector ->
             errors.add(FieldError.secret("rationale", detector)));
@@ -77,20 +79,6 @@ public record ApprovalSubmission(Challenge challenge, KeyId keyId, byte[] signat
       throw new EngineException.InvalidInput(errors);
     }
     return new ApprovalSubmission(challenge, keyId, signature, rationale);
-  }
-
-  /**
-   * Whether a rationale says anything: a letter, digit, mark, punctuation or symbol. Blank is not,
-   * and neither is text of only invisible characters (black-box run: a zero-width space passed
-   * "rationale required" on a critical decision). Such a rationale counts as none.
-   */
-  static boolean says(String text) {
-    return text.codePoints().anyMatch(cp -> {
-      int t = Character.getType(cp);
-      return !Character.isWhitespace(cp) && t != Character.CONTROL && t != Character.FORMAT && t != Character.SPACE_SEPARATOR
-          && t != Character.LINE_SEPARATOR && t != Character.PARAGRAPH_SEPARATOR && t != Character.UNASSIGNED
-          && t != Character.PRIVATE_USE && t != Character.SURROGATE;
-    });
   }
 
   private static byte[] decode(String s) {
