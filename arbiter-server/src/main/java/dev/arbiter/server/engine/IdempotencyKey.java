@@ -23,11 +23,6 @@ public final class IdempotencyKey {
   }
 
   /**
-   * @param raw the header value, or null when the header is absent
-   * @throws EngineException.InvalidInput when absent, empty, longer than 255 characters or not
-   *     printable ASCII
-   */
-  /**
    * As {@link #of(String)} for every {@code Idempotency-Key} header of a request: exactly one.
    * With two, which one counts would depend on the parser (the first, the last, both joined).
    */
@@ -39,6 +34,11 @@ public final class IdempotencyKey {
     return of(first);
   }
 
+  /**
+   * @param raw the header value, or null when the header is absent
+   * @throws EngineException.InvalidInput when absent, empty, longer than 255 characters or not
+   *     printable ASCII
+   */
   public static IdempotencyKey of(String raw) throws EngineException.InvalidInput {
     if (raw == null || raw.isBlank()) {
       throw invalid("missing_header", "nothing");
