@@ -65,7 +65,7 @@ public final class ArbiterServer implements AutoCloseable {
     StartupVerification check;
     DecisionEngine engine;
     Optional<dev.arbiter.ledger.event.EventDraft> activation;
-    try (var held = holdOtherWriters(ledger)) {
+    try (var held = ledger.store().holdOtherWriters()) {
       check = StartupVerification.verifyNow(ledger, trusted);
       // Judged on the verified history too (review: read after the hold, a past activation's version or
       // source could be flipped in between); only the append waits until the hold is released.
@@ -92,13 +92,6 @@ public final class ArbiterServer implements AutoCloseable {
       throw e;
     }
     return new ArbiterServer(engine, sweeper, http);
-  }
-
-  private static dev.arbiter.ledger.store.sqlite.SqliteLedgerStore.WritersHeld holdOtherWriters(Ledger ledger)
-      throws dev.arbiter.ledger.store.LedgerStoreException {
-    return ledger.store() instanceof dev.arbiter.ledger.store.sqlite.SqliteLedgerStore sqlite
-        ? sqlite.holdOtherWriters()
-        : () -> {};
   }
 
   /** Fails as Javalin would when {@code host:port} cannot be bound now (port 0 always can). */

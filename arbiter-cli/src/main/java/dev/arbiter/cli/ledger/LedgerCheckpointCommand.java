@@ -45,8 +45,11 @@ public final class LedgerCheckpointCommand implements Callable<Integer> {
       Path abs = out.toAbsolutePath();
       // The file is replaced by a rename: a FIFO or a device node at --out (/dev/full, as root) was
       // replaced by a regular file. Only a regular file is replaced (missing directories are created).
-      if (Files.exists(abs, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-          && !Files.isRegularFile(abs, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      if (Files.isSymbolicLink(abs)) {
+        // The rename would replace the link itself, not write where it points.
+        throw CliFailure.badInput("--out: " + out + " is a symbolic link; give the path of the file itself");
+      }
+      if (Files.exists(abs) && !Files.isRegularFile(abs)) {
         throw CliFailure.badInput("--out: " + out + " exists and is not a regular file; give a file path");
       }
       if (abs.getParent() != null) {

@@ -117,4 +117,21 @@ public interface LedgerStore extends AutoCloseable {
 
   @Override
   void close();
+
+  /** Held while no other writer may change the store; {@link #close} lets them again. */
+  interface WritersHeld extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /**
+   * Keeps other writers out until the result is closed, so that what is read meanwhile is what was
+   * checked first (the engine's start: verification, then replay). Readers are not held up. A store
+   * that no one else can write holds nothing.
+   *
+   * @throws LedgerStoreException when another writer holds the store too long
+   */
+  default WritersHeld holdOtherWriters() throws LedgerStoreException {
+    return () -> {};
+  }
 }

@@ -350,12 +350,6 @@ public final class SqliteLedgerStore implements LedgerStore {
     return file;
   }
 
-  /** Held while no other connection may write the file; {@link #close} lets them again. */
-  public interface WritersHeld extends AutoCloseable {
-    @Override
-    void close();
-  }
-
   /**
    * Keeps every other writer out of the file until the result is closed: a write transaction on a
    * connection of its own ({@code BEGIN IMMEDIATE}), which readers do not wait for (WAL) and which
@@ -366,6 +360,7 @@ public final class SqliteLedgerStore implements LedgerStore {
    *
    * @throws LedgerStoreException when another writer holds the file beyond the busy timeout (10 s)
    */
+  @Override
   public WritersHeld holdOtherWriters() throws LedgerStoreException {
     Properties props = new Properties();
     props.setProperty("busy_timeout", "10000");

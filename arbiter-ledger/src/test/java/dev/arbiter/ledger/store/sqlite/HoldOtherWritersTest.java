@@ -27,7 +27,7 @@ class HoldOtherWritersTest {
         Statement st = hand.createStatement()) {
       st.execute("INSERT INTO ledger_meta (key, value) VALUES ('test', 'a row to edit')");
       st.execute("DROP TRIGGER ledger_meta_no_update");
-      try (SqliteLedgerStore.WritersHeld held = store.holdOtherWriters()) {
+      try (dev.arbiter.ledger.store.LedgerStore.WritersHeld held = store.holdOtherWriters()) {
         assertThatThrownBy(() -> st.executeUpdate("UPDATE ledger_meta SET value = value"))
             .isInstanceOf(SQLException.class).hasMessageContaining("locked");
         try (var rs = st.executeQuery("SELECT count(*) FROM ledger_meta")) {
