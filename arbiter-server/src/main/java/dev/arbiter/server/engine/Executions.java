@@ -31,12 +31,7 @@ public final class Executions {
   public record Started(String executionId, DecisionState decision) {}
 
   public Started started(Principal gateway, String compactGrant) throws EngineException {
-    Grant grant = verify(gateway, compactGrant, Duration.ofSeconds(30));
-    ReentrantLock lock = engine.lock(grant.decisionId());
-    lock.lock();
-    try {
-      engine.requireConfirmed(grant.decisionId());
-      DecisionState d = ownGrant(gateway, grant, compactGrant);
+    return withOwnGrant(gateway, compactGrant, Duration.ofSeconds(30), (grant, d) -> {
       if (d.approvals().issuedGrants().get(grant.grantId()).use() == DecisionApprovals.Use.ABANDONED) {
         // The gateway gave this grant up (its start unconfirmed): a start arriving late must not run.
         refuse(d, gateway, grant, "grant_abandoned");
@@ -63,9 +58,7 @@ public final class Executions {
           .put("payload_hash", grant.payloadHash());
       DecisionState next = engine.commit(d, List.of(draft(d, DecisionProjection.EXECUTION_STARTED, gateway, payload)));
       return new Started(executionId, next);
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   /** What became of an abandoned grant: the start it closed, or none (nothing of it was recorded). */
@@ -80,12 +73,7 @@ public final class Executions {
    * shows the attempt (black-box run: a frozen engine left a start without an outcome for good).
    */
   public Abandoned abandoned(Principal gateway, String compactGrant) throws EngineException {
-    Grant grant = verify(gateway, compactGrant, Duration.ofDays(1));
-    ReentrantLock lock = engine.lock(grant.decisionId());
-    lock.lock();
-    try {
-      engine.requireConfirmed(grant.decisionId());
-      DecisionState d = ownGrant(gateway, grant, compactGrant);
+    return withOwnGrant(gateway, compactGrant, Duration.ofDays(1), (grant, d) -> {
       DecisionApprovals a = d.approvals();
       DecisionApprovals.Use use = a.issuedGrants().get(grant.grantId()).use();
       if (use == DecisionApprovals.Use.ABANDONED) {
@@ -107,20 +95,13 @@ public final class Executions {
           .put("gateway", gateway.subject()).put("tool", grant.tool()).put("reason", "start_not_confirmed");
       return new Abandoned(Optional.empty(),
           engine.commit(d, List.of(draft(d, DecisionProjection.EXECUTION_ABANDONED, gateway, payload))));
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   public DecisionState finished(Principal gateway, String compactGrant, String executionId, boolean confirmed,
       int upstreamStatus, long durationMs, Optional<String> responseHash, Optional<String> failure) throws EngineException {
     // A long upstream call may outlive the grant: the signature must still be the engine's own.
-    Grant grant = verify(gateway, compactGrant, Duration.ofDays(1));
-    ReentrantLock lock = engine.lock(grant.decisionId());
-    lock.lock();
-    try {
-      engine.requireConfirmed(grant.decisionId());
-      DecisionState d = ownGrant(gateway, grant, compactGrant);
+    return withOwnGrant(gateway, compactGrant, Duration.ofDays(1), (grant, d) -> {
       if (d.approvals().executionId().filter(executionId::equals).isPresent() && d.approvals().executionFinished()) {
         throw new EngineException.Conflict("execution-finished", "Execution outcome already recorded",
             "execution `" + executionId + "` already has its outcome; it is recorded once");
@@ -136,6 +117,28 @@ public final class Executions {
       failure.ifPresent(r -> payload.put("reason", r));
       String type = confirmed ? DecisionProjection.EXECUTION_CONFIRMED : DecisionProjection.EXECUTION_FAILED;
       return engine.commit(d, List.of(draft(d, type, gateway, payload)));
+    });
+  }
+
+  /** What a gateway's report does with the decision, under its lock, once its grant proved to be the engine's own. */
+  @FunctionalInterface
+  private interface WithGrant<T> {
+    T apply(Grant grant, DecisionState decision) throws EngineException;
+  }
+
+  /**
+   * Verifies a gateway's grant (signature, window within {@code skew}), then, under the decision's lock
+   * and once its earlier changes are confirmed, checks it is the grant this engine issued and runs
+   * {@code body} on the decision.
+   */
+  private <T> T withOwnGrant(Principal gateway, String compactGrant, Duration skew, WithGrant<T> body)
+      throws EngineException {
+    Grant grant = verify(gateway, compactGrant, skew);
+    ReentrantLock lock = engine.lock(grant.decisionId());
+    lock.lock();
+    try {
+      engine.requireConfirmed(grant.decisionId());
+      return body.apply(grant, ownGrant(gateway, grant, compactGrant));
     } finally {
       lock.unlock();
     }

@@ -12,7 +12,8 @@ package dev.arbiter.server.engine;
  * <p>Bounded: two generations of at most {@code capacity} ids each; when the current one is full it
  * becomes the previous one and the one before is forgotten. A forgotten stream is checked by the
  * read-back's chain and proof alone, and by the next start's full verification. Open addressing over
- * the 128 bits of the id's ULID, 24 bytes a slot; ids that are not {@code dec_} and a ULID (only a
+ * the 128 bits of the id's ULID as in {@link StreamSummaries} (which keeps a byte a slot, this a
+ * leaf: 24 bytes a slot); ids that are not {@code dec_} and a ULID (only a
  * foreign writer makes one) are not kept. Thread-safe.
  */
 final class StreamEnds {
@@ -66,7 +67,7 @@ final class StreamEnds {
 
     long get(long h, long l) {
       int mask = leafPlusOne.length - 1;
-      for (int i = slot(h, l, mask); ; i = (i + 1) & mask) {
+      for (int i = StreamSummaries.slot(h, l, mask); ; i = (i + 1) & mask) {
         if (leafPlusOne[i] == 0) {
           return -1;
         }
@@ -103,7 +104,7 @@ final class StreamEnds {
     /** Puts or replaces; true when the key was new. */
     private static boolean insert(long[] hi, long[] lo, long[] val, long h, long l, long v) {
       int mask = val.length - 1;
-      for (int i = slot(h, l, mask); ; i = (i + 1) & mask) {
+      for (int i = StreamSummaries.slot(h, l, mask); ; i = (i + 1) & mask) {
         if (val[i] == 0) {
           hi[i] = h;
           lo[i] = l;
@@ -115,11 +116,6 @@ final class StreamEnds {
           return false;
         }
       }
-    }
-
-    private static int slot(long h, long l, int mask) {
-      long x = (l ^ Long.rotateLeft(h, 29)) * 0x9E3779B97F4A7C15L;
-      return (int) (x ^ (x >>> 32)) & mask;
     }
   }
 }

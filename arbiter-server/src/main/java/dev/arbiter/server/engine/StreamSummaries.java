@@ -104,7 +104,8 @@ final class StreamSummaries {
     val = v2;
   }
 
-  private static int slot(long h, long l, int mask) {
+  /** The first slot to probe for a decision id's 128 bits (also {@link StreamEnds}'). */
+  static int slot(long h, long l, int mask) {
     long x = (l ^ Long.rotateLeft(h, 29)) * 0x9E3779B97F4A7C15L; // the ULID's low bits are random already
     return (int) (x ^ (x >>> 32)) & mask;
   }
