@@ -178,6 +178,18 @@ class ServeCommandTest {
     assertThat(bad.err()).contains("--trusted-checkpoint").contains("not an Arbiter checkpoint");
   }
 
+  /** Black-box run: a FIFO in the ledger's place made serve fail with a disk I/O error, exit 3. */
+  @Test
+  void serve_withAFifoForItsLedger_isBadInput_exit2() throws Exception {
+    Path data = Files.createDirectory(dir.resolve("fifo-data"),
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Process mk = new ProcessBuilder("mkfifo", data.resolve("ledger.db").toString()).start();
+    org.junit.jupiter.api.Assumptions.assumeTrue(mk.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && mk.exitValue() == 0);
+    CliRun r = CliRun.of("serve", "--data-dir", data.toString(), "--bundle", "../examples/policy", "--port", "0");
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+    assertThat(r.err()).contains("not a regular file");
+  }
+
   @Test
   void serve_rejectsAnUnknownRole_exit2() {
     CliRun r = CliRun.of("serve", "--role", "ledger", "--data-dir", dir.toString());

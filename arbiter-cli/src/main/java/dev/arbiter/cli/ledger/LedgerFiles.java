@@ -27,7 +27,6 @@ public final class LedgerFiles {
   private LedgerFiles() {}
 
   static SqliteLedgerStore openReadOnly(Path db) {
-    requireRegularOrAbsent(db);
     try {
       return SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.READ_ONLY);
     } catch (NotALedgerException | UnreadableLedgerException e) {
@@ -40,7 +39,6 @@ public final class LedgerFiles {
   }
 
   static SqliteLedgerStore openForAppend(Path db) {
-    requireRegularOrAbsent(db);
     try {
       return SqliteLedgerStore.open(db, SqliteLedgerStore.Mode.CREATE_IF_MISSING);
     } catch (NotALedgerException | UnreadableLedgerException e) {
@@ -49,16 +47,6 @@ public final class LedgerFiles {
       throw CliFailure.verification(printable(e.getMessage()));
     } catch (LedgerStoreException e) {
       throw CliFailure.unavailable(printable(e.getMessage()), e);
-    }
-  }
-
-  /**
-   * A FIFO given as {@code --db} blocked SQLite's open forever, and a device node is no ledger: only a
-   * regular file (through a symlink too), or a path where one is to be created.
-   */
-  private static void requireRegularOrAbsent(Path db) {
-    if (Files.exists(db) && !Files.isRegularFile(db) && !Files.isDirectory(db)) {
-      throw CliFailure.badInput("--db: " + db + " is not a regular file");
     }
   }
 

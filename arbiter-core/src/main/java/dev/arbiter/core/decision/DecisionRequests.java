@@ -154,7 +154,7 @@ public final class DecisionRequests {
     }
     if (target.id().length() <= MAX_TARGET_ID && !Spelling.isPlainIdentifier(target.id())) {
       errors.add(new FieldError("invalid_value", "action.target.id", Spelling.shown(target.id()),
-          "an id in composed form (NFC), without surrounding whitespace or invisible characters"));
+          "an id in compatibility-composed form (NFKC), without surrounding whitespace or invisible characters"));
     }
   }
 

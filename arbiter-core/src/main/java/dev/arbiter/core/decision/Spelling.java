@@ -44,16 +44,19 @@ public final class Spelling {
   }
 
   /**
-   * Whether {@code id} is spelt one way only: in Unicode's composed form (NFC: {@code é} is one code
-   * point, not {@code e} and a combining accent), without invisible characters, and without
-   * whitespace at either end.
+   * Whether {@code id} is spelt one way only: in Unicode's compatibility-composed form (NFKC: {@code é}
+   * is one code point, not {@code e} and a combining accent, and no fullwidth {@code ｂｉｌｌｉｎｇ}, which
+   * a tool that normalises reads as {@code billing}), without invisible characters, and without
+   * whitespace at either end. Look-alike letters of other scripts (a dotless {@code ı}) are ordinary
+   * letters and pass: a policy that names systems says what it makes of non-ASCII ids (the example
+   * bundle raises their risk).
    */
   public static boolean isPlainIdentifier(String id) {
     if (id.isEmpty()) {
       return true;
     }
     return !Character.isWhitespace(id.codePointAt(0)) && !Character.isWhitespace(id.codePointBefore(id.length()))
-        && id.codePoints().noneMatch(Spelling::invisible) && Normalizer.isNormalized(id, Normalizer.Form.NFC);
+        && id.codePoints().noneMatch(Spelling::invisible) && Normalizer.isNormalized(id, Normalizer.Form.NFKC);
   }
 
   /** Whether {@code text} says anything: at least one letter or digit that is not an invisible filler. */

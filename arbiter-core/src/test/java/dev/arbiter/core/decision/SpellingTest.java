@@ -31,7 +31,8 @@ class SpellingTest {
       String id = "billing" + new String(Character.toChars(cp));
       assertThat(Spelling.isPlainIdentifier(id)).as("billing + U+%04X", cp).isFalse();
     }
-    for (String bad : new String[] {" billing", "billing ", "\tbilling", "cafe\u0301"}) {
+    for (String bad : new String[] {" billing", "billing ", "\tbilling", "cafe\u0301", "\uff42\uff49\uff4c\uff4c\uff49\uff4e\uff47",
+        "\ufb01le", "x\u00b2"}) {
       assertThat(Spelling.isPlainIdentifier(bad)).as(bad).isFalse();
     }
   }

@@ -115,6 +115,10 @@ public final class SqliteLedgerStore implements LedgerStore {
     if (exists && Files.isDirectory(file)) {
       throw new NotALedgerException(file + " is a directory, not a ledger file");
     }
+    if (exists && !Files.isRegularFile(file)) {
+      // A FIFO blocked SQLite's open forever; a device node is no ledger (black-box runs).
+      throw new NotALedgerException(file + " is not a regular file, not a ledger file");
+    }
     if (mode == Mode.READ_ONLY) {
       return openReadOnly(file);
     }
