@@ -94,12 +94,20 @@ public final class GatewayLoadBench {
     }
 
     @Override
-    public String started(String grantCompact) throws RecorderException {
+    public String started(String grantCompact, String attempt) throws RecorderException {
       Grant g = grant(grantCompact);
       String executionId = "exe_" + Ulid.system().next();
       append(g, "execution.started", JsonNodeFactory.instance.objectNode().put("grant_id", g.grantId())
-          .put("execution_id", executionId));
+          .put("execution_id", executionId).put("attempt", attempt));
       return executionId;
+    }
+
+    /** The give-up appended as the engine records it when no start of the grant is on the ledger. */
+    @Override
+    public void abandoned(String grantCompact, String attempt) throws RecorderException {
+      Grant g = grant(grantCompact);
+      append(g, "execution.abandoned", JsonNodeFactory.instance.objectNode().put("grant_id", g.grantId())
+          .put("attempt", attempt).put("reason", "start_not_confirmed"));
     }
 
     @Override

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.arbiter.gateway.execution.EngineExecutionRecorder;
 import dev.arbiter.gateway.execution.ExecutionRecorder;
 import dev.arbiter.gateway.execution.GrantAlreadyUsedException;
+import dev.arbiter.gateway.execution.GrantRefusedException;
 import dev.arbiter.gateway.execution.RecorderException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -70,14 +71,14 @@ class EngineExecutionRecorderTest {
   void started_postsGrantAndPhase_withBearerAndFreshIdempotencyKeys() throws Exception {
     answer = ctx -> reply(ctx, 201, "{\"execution_id\":\"exe_1\",\"receipt\":{}}", "application/json");
 
-    assertThat(recorder.started(GRANT)).isEqualTo("exe_1");
-    assertThat(recorder.started(GRANT)).isEqualTo("exe_1");
+    assertThat(recorder.started(GRANT, "att-1")).isEqualTo("exe_1");
+    assertThat(recorder.started(GRANT, "att-1")).isEqualTo("exe_1");
 
     assertThat(seen).hasSize(2);
     Seen s = seen.get(0);
     assertThat(s.authorization()).isEqualTo("Bearer tok-123");
     assertThat(s.contentType()).startsWith("application/json");
-    assertThat(s.body()).isEqualTo(JSON.readTree("{\"grant\":\"" + GRANT + "\",\"phase\":\"started\"}"));
+    assertThat(s.body()).isEqualTo(JSON.readTree("{\"grant\":\"" + GRANT + "\",\"phase\":\"started\",\"attempt\":\"att-1\"}"));
     assertThat(s.idempotencyKey()).isNotBlank();
     assertThat(seen.get(1).idempotencyKey()).isNotEqualTo(s.idempotencyKey());
   }
@@ -109,7 +110,7 @@ class EngineExecutionRecorderTest {
     answer = ctx -> reply(ctx, 409, "{\"type\":\"https://arbiter.dev/problems/grant-already-used\",\"status\":409}",
         "application/problem+json");
 
-    assertThatThrownBy(() -> recorder.started(GRANT)).isInstanceOf(GrantAlreadyUsedException.class);
+    assertThatThrownBy(() -> recorder.started(GRANT, "att-1")).isInstanceOf(GrantAlreadyUsedException.class);
   }
 
   @Test
@@ -120,7 +121,7 @@ class EngineExecutionRecorderTest {
         401, "{\"type\":\"https://arbiter.dev/problems/unauthenticated\"}",
         200, "{\"execution_id\":\"exe_1\"}").entrySet()) {
       answer = ctx -> reply(ctx, e.getKey(), e.getValue(), "application/json");
-      assertThatThrownBy(() -> recorder.started(GRANT)).as("HTTP %s", e.getKey()).isInstanceOf(RecorderException.class)
+      assertThatThrownBy(() -> recorder.started(GRANT, "att-1")).as("HTTP %s", e.getKey()).isInstanceOf(RecorderException.class)
           .isNotInstanceOf(GrantAlreadyUsedException.class);
     }
   }
@@ -128,9 +129,9 @@ class EngineExecutionRecorderTest {
   @Test
   void started_when201WithoutExecutionId_orNotJson_throwsRecorderException() {
     answer = ctx -> reply(ctx, 201, "{\"receipt\":{}}", "application/json");
-    assertThatThrownBy(() -> recorder.started(GRANT)).isInstanceOf(RecorderException.class);
+    assertThatThrownBy(() -> recorder.started(GRANT, "att-1")).isInstanceOf(RecorderException.class);
     answer = ctx -> reply(ctx, 201, "<html>ok</html>", "text/html");
-    assertThatThrownBy(() -> recorder.started(GRANT)).isInstanceOf(RecorderException.class);
+    assertThatThrownBy(() -> recorder.started(GRANT, "att-1")).isInstanceOf(RecorderException.class);
   }
 
   /** A redirect would carry the grant and the gateway's token to an address nobody configured. */
@@ -138,7 +139,7 @@ class EngineExecutionRecorderTest {
   void aRedirectFromTheEngine_isNotFollowed_andFailsClosed() {
     answer = ctx -> ctx.status(307).header("Location", "/v1/executions-elsewhere").result("");
 
-    assertThatThrownBy(() -> recorder.started(GRANT)).isInstanceOf(RecorderException.class).hasMessageContaining("HTTP 307");
+    assertThatThrownBy(() -> recorder.started(GRANT, "att-1")).isInstanceOf(RecorderException.class).hasMessageContaining("HTTP 307");
     assertThat(seen).hasSize(1);
   }
 
@@ -148,7 +149,7 @@ class EngineExecutionRecorderTest {
     answer = ctx -> reply(ctx, 401, "{\"type\":\"https://arbiter.dev/problems/unauthenticated\",\"status\":401}",
         "application/problem+json");
 
-    assertThatThrownBy(() -> recorder.started(GRANT)).isInstanceOf(RecorderException.class)
+    assertThatThrownBy(() -> recorder.started(GRANT, "att-1")).isInstanceOf(RecorderException.class)
         .hasMessageContaining("HTTP 401").hasMessageContaining("unauthenticated");
   }
 
@@ -156,14 +157,22 @@ class EngineExecutionRecorderTest {
   @Test
   void abandoned_postsThePhase_retriesOnlyOnAnOutage() throws Exception {
     answer = ctx -> reply(ctx, 200, "{\"status\":\"authorized\",\"closed_execution_id\":null}", "application/json");
-    recorder.abandoned(GRANT);
+    recorder.abandoned(GRANT, "att-1");
     assertThat(seen.get(0).body().path("phase").asText()).isEqualTo("abandoned");
     assertThat(seen.get(0).body().path("grant").asText()).isEqualTo(GRANT);
+    assertThat(seen.get(0).body().path("attempt").asText()).isEqualTo("att-1");
 
-    answer = ctx -> reply(ctx, 503, "{\"type\":\"https://arbiter.dev/problems/governance-degraded\"}", "application/problem+json");
-    assertThatThrownBy(() -> recorder.abandoned(GRANT)).isInstanceOf(RecorderException.class);
-    answer = ctx -> reply(ctx, 403, "{\"type\":\"https://arbiter.dev/problems/grant-invalid\"}", "application/problem+json");
-    recorder.abandoned(GRANT); // answered: nothing to try again
+    for (int passing : new int[] {503, 500, 401, 408, 429}) {
+      answer = ctx -> reply(ctx, passing, "{\"type\":\"https://arbiter.dev/problems/x\"}", "application/problem+json");
+      assertThatThrownBy(() -> recorder.abandoned(GRANT, "att-1")).as("HTTP %d", passing)
+          .isInstanceOf(RecorderException.class).isNotInstanceOf(GrantRefusedException.class);
+    }
+    for (int definite : new int[] {403, 409, 400}) {
+      answer = ctx -> reply(ctx, definite, "{\"type\":\"https://arbiter.dev/problems/execution-not-started\"}",
+          "application/problem+json");
+      assertThatThrownBy(() -> recorder.abandoned(GRANT, "att-1")).as("HTTP %d", definite)
+          .isInstanceOf(GrantRefusedException.class);
+    }
   }
 
   @Test
@@ -180,7 +189,7 @@ class EngineExecutionRecorderTest {
     }
     try (EngineExecutionRecorder nowhere = new EngineExecutionRecorder(URI.create("http://127.0.0.1:" + closedPort),
         () -> "tok", Duration.ofSeconds(2))) {
-      assertThatThrownBy(() -> nowhere.started(GRANT)).isInstanceOf(RecorderException.class).hasMessageContaining("unreachable");
+      assertThatThrownBy(() -> nowhere.started(GRANT, "att-1")).isInstanceOf(RecorderException.class).hasMessageContaining("unreachable");
     }
   }
 
@@ -196,7 +205,7 @@ class EngineExecutionRecorderTest {
     };
     try (EngineExecutionRecorder impatient = new EngineExecutionRecorder(URI.create("http://127.0.0.1:" + engine.port()),
         () -> "tok", Duration.ofMillis(300))) {
-      assertThatThrownBy(() -> impatient.started(GRANT)).isInstanceOf(RecorderException.class)
+      assertThatThrownBy(() -> impatient.started(GRANT, "att-1")).isInstanceOf(RecorderException.class)
           .hasMessageContaining("did not answer within");
     }
   }
@@ -214,7 +223,7 @@ class EngineExecutionRecorderTest {
     };
     try (EngineExecutionRecorder patient = new EngineExecutionRecorder(URI.create("http://127.0.0.1:" + engine.port()),
         () -> "tok", Duration.ofSeconds(30))) {
-      assertThat(patient.started(GRANT)).isEqualTo("exe_slow");
+      assertThat(patient.started(GRANT, "att-1")).isEqualTo("exe_slow");
     }
   }
 
@@ -222,7 +231,7 @@ class EngineExecutionRecorderTest {
   void started_whenNoToken_throwsWithoutCallingTheEngine() {
     try (EngineExecutionRecorder tokenless = new EngineExecutionRecorder(URI.create("http://127.0.0.1:" + engine.port()),
         () -> null, Duration.ofSeconds(2))) {
-      assertThatThrownBy(() -> tokenless.started(GRANT)).isInstanceOf(RecorderException.class);
+      assertThatThrownBy(() -> tokenless.started(GRANT, "att-1")).isInstanceOf(RecorderException.class);
       assertThat(seen).isEmpty();
     }
   }

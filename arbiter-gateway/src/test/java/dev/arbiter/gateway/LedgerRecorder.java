@@ -49,7 +49,7 @@ final class LedgerRecorder implements ExecutionRecorder {
   }
 
   @Override
-  public void abandoned(String grantCompact) throws RecorderException {
+  public void abandoned(String grantCompact, String attempt) throws RecorderException {
     if (down) {
       throw new RecorderException("ledger down (test)");
     }
@@ -57,7 +57,7 @@ final class LedgerRecorder implements ExecutionRecorder {
   }
 
   @Override
-  public String started(String grantCompact) throws RecorderException {
+  public String started(String grantCompact, String attempt) throws RecorderException {
     Grant g = grant(grantCompact);
     String executionId = "exe_" + Ulid.system().next();
     append(g, "execution.started", JsonNodeFactory.instance.objectNode().put("grant_id", g.grantId())

@@ -3,6 +3,7 @@ package dev.arbiter.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.UUID;
 import dev.arbiter.server.TestServer.Response;
 import org.junit.jupiter.api.Test;
 
@@ -90,19 +91,48 @@ class ExecutionApiTest extends ServerTest {
     JsonNode d = t.post("/v1/decisions", "r-ab1", READ).json();
     String id = d.get("decision_id").asText();
     String grant = d.get("grant").asText();
-    String exe = report(gateway, "s-ab1", "{\"grant\": \"" + grant + "\", \"phase\": \"started\"}").json()
-        .get("execution_id").asText();
+    String exe = report(gateway, "s-ab1", "{\"grant\": \"" + grant + "\", \"phase\": \"started\", \"attempt\": \"a1\"}")
+        .json().get("execution_id").asText();
 
-    Response given = report(gateway, "g-ab1", "{\"grant\": \"" + grant + "\", \"phase\": \"abandoned\"}");
+    Response given = report(gateway, "g-ab1", "{\"grant\": \"" + grant + "\", \"phase\": \"abandoned\", \"attempt\": \"a1\"}");
     assertThat(given.status()).as(given.toString()).isEqualTo(200);
     assertThat(given.json().get("closed_execution_id").asText()).isEqualTo(exe);
     assertThat(t.trail(id)).endsWith("execution.started", "execution.failed");
     assertThat(t.payload(t.entries(id).get(t.entries(id).size() - 1)).get("reason").asText()).isEqualTo("not_forwarded");
 
-    Response again = report(gateway, "g-ab2", "{\"grant\": \"" + grant + "\", \"phase\": \"abandoned\"}");
+    Response again = report(gateway, "g-ab2", "{\"grant\": \"" + grant + "\", \"phase\": \"abandoned\", \"attempt\": \"a1\"}");
     assertThat(again.status()).isEqualTo(200);
     assertThat(again.json().get("closed_execution_id").isNull()).as("nothing dangles any more").isTrue();
     assertThat(t.trail(id)).endsWith("execution.started", "execution.failed");
+  }
+
+  /**
+   * Review: any gateway token closed a live execution as "not forwarded" (the tool ran; the trail said
+   * it never did). Only the call that started an execution may give it up.
+   */
+  @Test
+  void aGiveUpFromAnotherCall_doesNotCloseARunningExecution() throws Exception {
+    JsonNode d = t.post("/v1/decisions", "r-ab6", READ).json();
+    String id = d.get("decision_id").asText();
+    String grant = d.get("grant").asText();
+    String exe = report(gateway, "s-ab6", "{\"grant\": \"" + grant + "\", \"phase\": \"started\", \"attempt\": \"mine\"}")
+        .json().get("execution_id").asText();
+    String other = TestIdentity.token("gateway-2", "arbiter-gateway");
+
+    for (String[] who : new String[][] {{other, "mine"}, {gateway, "another"}}) {
+      Response r = report(who[0], UUID.randomUUID().toString(),
+          "{\"grant\": \"" + grant + "\", \"phase\": \"abandoned\", \"attempt\": \"" + who[1] + "\"}");
+      assertThat(r.status()).as(r.toString()).isEqualTo(409);
+      assertThat(r.json().get("type").asText()).isEqualTo("https://arbiter.dev/problems/execution-not-started");
+    }
+    assertThat(report(gateway, "g-ab7", "{\"grant\": \"" + grant + "\", \"phase\": \"abandoned\"}").status())
+        .as("a give-up names its attempt").isEqualTo(400);
+    assertThat(t.trail(id)).doesNotContain("execution.failed");
+
+    Response done = report(gateway, "c-ab6", "{\"grant\": \"" + grant + "\", \"phase\": \"confirmed\", \"execution_id\": \""
+        + exe + "\", \"upstream_status\": 200, \"duration_ms\": 3, \"response_hash\": \"sha256:00\"}");
+    assertThat(done.status()).as("the starter still reports its outcome").isEqualTo(200);
+    assertThat(done.json().get("status").asText()).isEqualTo("executed");
   }
 
   /** Given up before its start landed: the start, arriving late, runs nothing; the decision can still execute. */
@@ -112,7 +142,7 @@ class ExecutionApiTest extends ServerTest {
     String id = d.get("decision_id").asText();
     String grant = d.get("grant").asText();
 
-    Response given = report(gateway, "g-ab3", "{\"grant\": \"" + grant + "\", \"phase\": \"abandoned\"}");
+    Response given = report(gateway, "g-ab3", "{\"grant\": \"" + grant + "\", \"phase\": \"abandoned\", \"attempt\": \"a3\"}");
     assertThat(given.status()).as(given.toString()).isEqualTo(200);
     assertThat(given.json().get("closed_execution_id").isNull()).isTrue();
     assertThat(t.trail(id)).endsWith("grant.issued", "execution.abandoned");

@@ -66,10 +66,11 @@ public final class EngineExecutionRecorder implements ExecutionRecorder, AutoClo
   private record Reply(int statusCode, byte[] body) {}
 
   @Override
-  public String started(String grantCompact) throws RecorderException {
+  public String started(String grantCompact, String attempt) throws RecorderException {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("grant", grantCompact);
     body.put("phase", "started");
+    body.put("attempt", attempt);
     Reply r = post(body, "start-" + UUID.randomUUID());
     if (r.statusCode() == 409 && GRANT_ALREADY_USED.equals(problemType(r))) {
       throw new GrantAlreadyUsedException("the engine already recorded a use of this grant");
@@ -88,18 +89,23 @@ public final class EngineExecutionRecorder implements ExecutionRecorder, AutoClo
   }
 
   @Override
-  public void abandoned(String grantCompact) throws RecorderException {
+  public void abandoned(String grantCompact, String attempt) throws RecorderException {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("grant", grantCompact);
     body.put("phase", "abandoned");
+    body.put("attempt", attempt);
     Reply r = post(body, "abandon-" + UUID.randomUUID()); // the engine's handling is idempotent itself
-    if (r.statusCode() >= 500) {
-      throw new RecorderException("engine could not record the give-up: HTTP " + r.statusCode());
+    if (r.statusCode() == 200) {
+      return;
     }
-    if (r.statusCode() != 200) {
-      // A definite answer (the grant is not the engine's, say): trying again would not change it.
-      LOG.warn("engine refused the give-up of a grant: HTTP {} {}", r.statusCode(), problemType(r));
+    int s = r.statusCode();
+    if (s >= 500 || s == 401 || s == 408 || s == 429) {
+      // Passing: an outage, a token refused while the IdP rotates keys, a timeout, a rate limit.
+      throw new RecorderException("engine did not record the give-up now: HTTP " + s);
     }
+    // A definite answer (the grant is not the engine's, another call started it): trying again changes nothing.
+    String type = problemType(r);
+    throw new GrantRefusedException("engine refused the give-up: HTTP " + s, type == null ? "HTTP " + s : type);
   }
 
   @Override

@@ -13,11 +13,12 @@ public interface ExecutionRecorder {
    * Records that the call authorised by {@code grantCompact} is about to be forwarded. Returns only
    * once the event is durable on the ledger.
    *
+   * @param attempt this call's name (the gateway's random nonce): a later {@link #abandoned} names it
    * @return the execution id
    * @throws GrantAlreadyUsedException if the ledger already has a start for this grant
    * @throws RecorderException if the start is not confirmed durable, for any reason
    */
-  String started(String grantCompact) throws RecorderException;
+  String started(String grantCompact, String attempt) throws RecorderException;
 
   /** {@code execution.failed}'s {@code reason}: the gateway never called the tool (the burn is not durable). */
   String NOT_FORWARDED = "not_forwarded";
@@ -42,11 +43,13 @@ public interface ExecutionRecorder {
   /**
    * Tells the ledger that the gateway gave {@code grantCompact} up after it could not confirm its
    * start (nothing was forwarded): a start recorded after all is closed as failed, and one still in
-   * flight is refused when it lands. Returns once the ledger answered; a definite refusal is an answer.
+   * flight is refused when it lands. Only the call that started an execution ({@code attempt}) may close
+   * it. Returns once the ledger recorded it.
    *
-   * @throws RecorderException when the ledger could not be reached (the gateway tries again)
+   * @throws GrantRefusedException when the ledger refused it for good (the gateway stops trying)
+   * @throws RecorderException when the ledger could not take it now (the gateway tries again)
    */
-  default void abandoned(String grantCompact) throws RecorderException {}
+  void abandoned(String grantCompact, String attempt) throws RecorderException;
 
   /**
    * Records, best effort, that the gateway refused a call, so that attacks on the gateway are visible

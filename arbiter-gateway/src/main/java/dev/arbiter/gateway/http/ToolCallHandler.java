@@ -189,8 +189,9 @@ public final class ToolCallHandler implements AutoCloseable {
     byte[] body = HttpProblems.body(ctx, MAX_BODY_BYTES);
     byte[] payload = requireMatch(route, grant, body, ctx.header(TARGET_HEADER));
     BurnStore.Claim burn = burn(route, grant);
-    String executionId = start(route, grant, compact);
-    awaitBurnDurable(burn, grant, compact, executionId);
+    String attempt = nonce(); // this call's name on the ledger: only it may give its start up
+    String executionId = start(route, grant, compact, attempt);
+    awaitBurnDurable(burn, grant, compact, executionId, attempt);
     forward(ctx, route, grant, compact, executionId, payload);
   }
 
@@ -254,11 +255,14 @@ public final class ToolCallHandler implements AutoCloseable {
   }
 
   /** Waits for the burn to be on disk; if it cannot be, closes the recorded start as a failed execution and refuses. */
-  private void awaitBurnDurable(BurnStore.Claim burn, Grant grant, String compact, String executionId) throws Refusal {
+  private void awaitBurnDurable(BurnStore.Claim burn, Grant grant, String compact, String executionId, String attempt)
+      throws Refusal {
     try {
       burn.awaitDurable();
     } catch (BurnStoreUnavailableException e) {
-      finish(compact, grant, executionId, false, 0, 0, new byte[0], ExecutionRecorder.NOT_FORWARDED);
+      if (!finish(compact, grant, executionId, false, 0, 0, new byte[0], ExecutionRecorder.NOT_FORWARDED)) {
+        giveUp(grant, compact, attempt); // the outcome did not reach the ledger: the give-up retries it
+      }
       throw burnStoreUnavailable(grant, e);
     }
   }
@@ -268,9 +272,9 @@ public final class ToolCallHandler implements AutoCloseable {
     return new Refusal(Refusal.Kind.BURN_STORE_UNAVAILABLE, "the gateway cannot record single use; nothing was forwarded", null);
   }
 
-  private String start(ToolRoute route, Grant grant, String compact) throws Refusal {
+  private String start(ToolRoute route, Grant grant, String compact, String attempt) throws Refusal {
     try {
-      return recorder.started(compact);
+      return recorder.started(compact, attempt);
     } catch (GrantAlreadyUsedException e) {
       throw refused(route, grant, new Refusal(Refusal.Kind.GRANT_ALREADY_USED,
           "the ledger already records a use of grant " + grant.grantId(), null));
@@ -281,7 +285,7 @@ public final class ToolCallHandler implements AutoCloseable {
           + ": the decision is no longer executable", e.problemType().substring(e.problemType().lastIndexOf('/') + 1));
     } catch (RecorderException e) {
       LOG.error("execution start not recorded; refusing grant_id={}: {}", grant.grantId(), e.getMessage());
-      giveUp(grant, compact);
+      giveUp(grant, compact, attempt);
       throw new Refusal(Refusal.Kind.LEDGER_UNAVAILABLE,
           "the execution could not be recorded on the ledger; nothing was forwarded", null);
     }
@@ -292,6 +296,7 @@ public final class ToolCallHandler implements AutoCloseable {
   private static final int MAX_GIVE_UPS = 1000;
   private final java.util.concurrent.Semaphore giveUpSlots = new java.util.concurrent.Semaphore(MAX_GIVE_UPS);
   private final java.util.Set<Thread> givingUp = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
 
   /**
    * The start of a burned grant could not be confirmed: the engine may have recorded it (it answered
@@ -300,7 +305,11 @@ public final class ToolCallHandler implements AutoCloseable {
    * Tried again with backoff while the ledger is unreachable, for {@link #GIVE_UP_FOR}; at most
    * {@value #MAX_GIVE_UPS} at a time (beyond, it is logged: the ledger shows the start and no outcome).
    */
-  private void giveUp(Grant grant, String compact) {
+  private void giveUp(Grant grant, String compact, String attempt) {
+    if (closed) {
+      LOG.warn("stopping: the ledger is not told that grant_id={} was given up", grant.grantId());
+      return;
+    }
     if (!giveUpSlots.tryAcquire()) {
       LOG.error("too many grants given up at once; the ledger is not told of grant_id={}", grant.grantId());
       return;
@@ -309,10 +318,13 @@ public final class ToolCallHandler implements AutoCloseable {
       try {
         long deadline = System.nanoTime() + GIVE_UP_FOR.toNanos();
         long delayMillis = 250;
-        while (true) {
+        while (!closed) {
           try {
-            recorder.abandoned(compact);
+            recorder.abandoned(compact, attempt);
             LOG.info("the ledger knows grant_id={} was given up (nothing was forwarded)", grant.grantId());
+            return;
+          } catch (dev.arbiter.gateway.execution.GrantRefusedException e) {
+            LOG.warn("the engine refused the give-up of grant_id={}: {}", grant.grantId(), e.problemType());
             return;
           } catch (RecorderException e) {
             if (System.nanoTime() > deadline) {
@@ -370,12 +382,15 @@ public final class ToolCallHandler implements AutoCloseable {
    * tool's answer still returned: hiding it would invite a retry of a non-idempotent action, and the
    * ledger already holds the start (the missing outcome is visible there).
    */
-  private void finish(String compact, Grant grant, String executionId, boolean confirmed, int status, long ms, byte[] response,
-      String failure) {
+  /** Records an execution's outcome; false (and logged) when the ledger did not take it. */
+  private boolean finish(String compact, Grant grant, String executionId, boolean confirmed, int status, long ms,
+      byte[] response, String failure) {
     try {
       recorder.finished(compact, executionId, confirmed, status, ms, GatewayProof.bodyHash(response), failure);
+      return true;
     } catch (RecorderException e) {
       LOG.error("execution outcome NOT recorded for grant_id={} execution_id={}: {}", grant.grantId(), executionId, e.getMessage());
+      return false;
     }
   }
 
@@ -463,6 +478,7 @@ public final class ToolCallHandler implements AutoCloseable {
   /** Stops the refusal reporter and the upstream client (calls in flight fail and are recorded as failed). */
   @Override
   public void close() {
+    closed = true;
     refusalReporter.interrupt();
     givingUp.forEach(Thread::interrupt);
     upstream.close();

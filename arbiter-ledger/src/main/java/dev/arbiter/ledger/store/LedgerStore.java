@@ -126,12 +126,10 @@ public interface LedgerStore extends AutoCloseable {
 
   /**
    * Keeps other writers out until the result is closed, so that what is read meanwhile is what was
-   * checked first (the engine's start: verification, then replay). Readers are not held up. A store
-   * that no one else can write holds nothing.
+   * checked first (the engine's start: verification, then replay). Readers are not held up. Every
+   * store says how it does this (none may silently hold nothing: the start's guarantee rests on it).
    *
    * @throws LedgerStoreException when another writer holds the store too long
    */
-  default WritersHeld holdOtherWriters() throws LedgerStoreException {
-    return () -> {};
-  }
+  WritersHeld holdOtherWriters() throws LedgerStoreException;
 }

@@ -55,13 +55,12 @@ public record DecisionApprovals(
   /** What a grant of this decision became: unused, the one whose execution started, or given up by a gateway. */
   public enum Use { UNUSED, STARTED, ABANDONED }
 
-  /** An issued grant: its recorded hash (empty when none was recorded) and its use. */
-  public record Issued(Optional<String> hash, Use use) {}
-
-  /** The grant whose execution started, if one did. */
-  public Optional<String> executionGrantId() {
-    return issuedGrants.entrySet().stream().filter(e -> e.getValue().use() == Use.STARTED).map(Map.Entry::getKey).findFirst();
-  }
+  /**
+   * An issued grant: its recorded hash (empty when none was recorded), its use, and for the one that
+   * started, who started it: the gateway's subject and the attempt it named ({@code subject attempt};
+   * empty for a start that named no attempt).
+   */
+  public record Issued(Optional<String> hash, Use use, Optional<String> startedBy) {}
 
   /** One accepted approval: who, with what authority at the time, with which key, when. */
   public record Accepted(Signer signer, String keyId, String nonce, Instant signedAt) {}
@@ -96,22 +95,22 @@ public record DecisionApprovals(
    */
   DecisionApprovals withGrantIssued(String grantId, Optional<String> grantHash, Optional<RecordedGrant> recorded) {
     Map<String, Issued> next = new LinkedHashMap<>(issuedGrants);
-    next.put(grantId, new Issued(grantHash, Use.UNUSED));
+    next.put(grantId, new Issued(grantHash, Use.UNUSED, Optional.empty()));
     return new DecisionApprovals(accepted, usedNonces, next, executionId, grant, executionFinished, authorizedAtLeaf, recorded);
   }
 
   /** A gateway gave up on {@code grantId} before its start was recorded: it starts nothing from now on. */
   DecisionApprovals withGrantAbandoned(String grantId) {
-    return withUse(grantId, Use.ABANDONED);
+    return withUse(grantId, Use.ABANDONED, Optional.empty());
   }
 
-  private DecisionApprovals withUse(String grantId, Use use) {
+  private DecisionApprovals withUse(String grantId, Use use, Optional<String> startedBy) {
     Issued was = issuedGrants.get(grantId);
     if (was == null) {
       return this;
     }
     Map<String, Issued> next = new LinkedHashMap<>(issuedGrants);
-    next.put(grantId, new Issued(was.hash(), use));
+    next.put(grantId, new Issued(was.hash(), use, startedBy));
     return new DecisionApprovals(accepted, usedNonces, next, executionId, grant, executionFinished, authorizedAtLeaf, recordedGrant);
   }
 
@@ -119,9 +118,12 @@ public record DecisionApprovals(
     return new DecisionApprovals(accepted, usedNonces, issuedGrants, executionId, Optional.of(g), executionFinished, authorizedAtLeaf, recordedGrant);
   }
 
-  /** The execution {@code id} started with grant {@code grantId} (null in events that do not name it). */
-  DecisionApprovals withExecution(String id, String grantId) {
-    DecisionApprovals marked = grantId == null ? this : withUse(grantId, Use.STARTED);
+  /**
+   * The execution {@code id} started with grant {@code grantId} (null in events that do not name it)
+   * by {@code startedBy} ({@code subject attempt}, empty when the start named no attempt).
+   */
+  DecisionApprovals withExecution(String id, String grantId, Optional<String> startedBy) {
+    DecisionApprovals marked = grantId == null ? this : withUse(grantId, Use.STARTED, startedBy);
     return new DecisionApprovals(accepted, usedNonces, marked.issuedGrants, Optional.of(id), grant, executionFinished,
         authorizedAtLeaf, recordedGrant);
   }

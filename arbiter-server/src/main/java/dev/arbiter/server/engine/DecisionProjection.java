@@ -184,8 +184,11 @@ final class DecisionProjection {
         if (current.approvals().executionId().isPresent()) {
           throw new IllegalStateException(streamId + ": a second execution.started");
         }
+        Optional<String> attempt = optionalText(payload, "attempt");
+        Optional<String> gateway = optionalText(payload, "gateway");
         yield current.withApprovals(current.approvals().withExecution(text(payload, "execution_id", streamId),
-            optionalText(payload, "grant_id").orElse(null)));
+            optionalText(payload, "grant_id").orElse(null),
+            attempt.isPresent() && gateway.isPresent() ? Optional.of(gateway.get() + " " + attempt.get()) : Optional.empty()));
       }
       case EXECUTION_ABANDONED -> current.withApprovals(current.approvals().withGrantAbandoned(text(payload, "grant_id", streamId)));
       case EXECUTION_CONFIRMED -> {

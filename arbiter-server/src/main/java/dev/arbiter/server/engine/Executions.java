@@ -30,7 +30,13 @@ public final class Executions {
   /** The execution id and the state after {@code execution.started}. */
   public record Started(String executionId, DecisionState decision) {}
 
-  public Started started(Principal gateway, String compactGrant) throws EngineException {
+  /**
+   * Records the start of the grant's execution.
+   *
+   * @param attempt the gateway's name for this call, if it gives one: a later give-up closes the start
+   *     only when it comes from the same gateway and names the same attempt
+   */
+  public Started started(Principal gateway, String compactGrant, Optional<String> attempt) throws EngineException {
     return withOwnGrant(gateway, compactGrant, Duration.ofSeconds(30), (grant, d) -> {
       if (d.approvals().issuedGrants().get(grant.grantId()).use() == DecisionApprovals.Use.ABANDONED) {
         // The gateway gave this grant up (its start unconfirmed): a start arriving late must not run.
@@ -56,6 +62,7 @@ public final class Executions {
       ObjectNode payload = JsonNodeFactory.instance.objectNode().put("execution_id", executionId)
           .put("grant_id", grant.grantId()).put("gateway", gateway.subject()).put("tool", grant.tool())
           .put("payload_hash", grant.payloadHash());
+      attempt.ifPresent(a -> payload.put("attempt", a));
       DecisionState next = engine.commit(d, List.of(draft(d, DecisionProjection.EXECUTION_STARTED, gateway, payload)));
       return new Started(executionId, next);
     });
@@ -72,17 +79,25 @@ public final class Executions {
    * start still in flight cannot land after the give-up and run). Either way the decision's trail
    * shows the attempt (black-box run: a frozen engine left a start without an outcome for good).
    */
-  public Abandoned abandoned(Principal gateway, String compactGrant) throws EngineException {
+  public Abandoned abandoned(Principal gateway, String compactGrant, String attempt) throws EngineException {
     return withOwnGrant(gateway, compactGrant, Duration.ofDays(1), (grant, d) -> {
       DecisionApprovals a = d.approvals();
-      DecisionApprovals.Use use = a.issuedGrants().get(grant.grantId()).use();
-      if (use == DecisionApprovals.Use.ABANDONED) {
+      DecisionApprovals.Issued issued = a.issuedGrants().get(grant.grantId());
+      if (issued.use() == DecisionApprovals.Use.ABANDONED) {
         return new Abandoned(Optional.empty(), d); // given up before: nothing more to record
       }
-      if (use == DecisionApprovals.Use.STARTED) {
+      if (issued.use() == DecisionApprovals.Use.STARTED) {
         String executionId = a.executionId().orElseThrow();
         if (a.executionFinished()) {
           return new Abandoned(Optional.empty(), d); // its outcome is recorded: nothing dangles
+        }
+        if (!issued.startedBy().equals(Optional.of(gateway.subject() + " " + attempt))) {
+          // Another call started it (another gateway, or this one in another attempt) and may be running
+          // the tool right now: only the call that started an execution may say it never forwarded it
+          // (review: any gateway token closed a live execution as "not forwarded").
+          refuse(d, gateway, grant, "abandon_not_the_starter");
+          throw new EngineException.Conflict("execution-not-started", "Not this call's execution",
+              "execution `" + executionId + "` was started by another call; only that call may give it up");
         }
         ObjectNode payload = JsonNodeFactory.instance.objectNode().put("execution_id", executionId)
             .put("grant_id", grant.grantId()).put("gateway", gateway.subject()).put("upstream_status", 0)
@@ -92,7 +107,8 @@ public final class Executions {
             engine.commit(d, List.of(draft(d, DecisionProjection.EXECUTION_FAILED, gateway, payload))));
       }
       ObjectNode payload = JsonNodeFactory.instance.objectNode().put("grant_id", grant.grantId())
-          .put("gateway", gateway.subject()).put("tool", grant.tool()).put("reason", "start_not_confirmed");
+          .put("gateway", gateway.subject()).put("attempt", attempt).put("tool", grant.tool())
+          .put("reason", "start_not_confirmed");
       return new Abandoned(Optional.empty(),
           engine.commit(d, List.of(draft(d, DecisionProjection.EXECUTION_ABANDONED, gateway, payload))));
     });
@@ -102,6 +118,11 @@ public final class Executions {
       int upstreamStatus, long durationMs, Optional<String> responseHash, Optional<String> failure) throws EngineException {
     // A long upstream call may outlive the grant: the signature must still be the engine's own.
     return withOwnGrant(gateway, compactGrant, Duration.ofDays(1), (grant, d) -> {
+      if (d.approvals().issuedGrants().get(grant.grantId()).use() != DecisionApprovals.Use.STARTED) {
+        // Another grant of the decision (one given up, say) does not report the execution a second one ran.
+        throw new EngineException.Conflict("execution-not-started", "No such running execution",
+            "grant " + grant.grantId() + " started no execution of decision `" + d.id() + "`");
+      }
       if (d.approvals().executionId().filter(executionId::equals).isPresent() && d.approvals().executionFinished()) {
         throw new EngineException.Conflict("execution-finished", "Execution outcome already recorded",
             "execution `" + executionId + "` already has its outcome; it is recorded once");

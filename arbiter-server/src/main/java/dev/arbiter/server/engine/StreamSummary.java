@@ -49,7 +49,7 @@ final class StreamSummary {
   static DecisionState expand(String id, byte summary) {
     DecisionApprovals approvals = DecisionApprovals.NONE;
     if ((summary & EXECUTING) != 0) {
-      approvals = approvals.withExecution(SOME_EXECUTION, null);
+      approvals = approvals.withExecution(SOME_EXECUTION, null, Optional.empty());
     }
     if ((summary & FINISHED) != 0) {
       approvals = approvals.withExecutionFinished();

@@ -54,12 +54,29 @@ final class ExecutionRoutes {
     return java.util.Optional.of(r.asText());
   }
 
+  /** The gateway's name for one call: 1 to 64 characters of [A-Za-z0-9_-]; required to give a start up. */
+  private static java.util.Optional<String> attempt(JsonNode root, boolean required) throws EngineException {
+    JsonNode a = root.get("attempt");
+    if (a == null || a.isNull()) {
+      if (required) {
+        throw new EngineException.InvalidInput(List.of(new FieldError("missing_field", "attempt", "nothing",
+            "the attempt the gateway named when it started the grant")));
+      }
+      return java.util.Optional.empty();
+    }
+    if (!a.isTextual() || !a.asText().matches("[A-Za-z0-9_-]{1,64}")) {
+      throw new EngineException.InvalidInput(List.of(new FieldError("invalid_field", "attempt", "this value",
+          "1 to 64 characters of A-Z, a-z, 0-9, '_' or '-'")));
+    }
+    return java.util.Optional.of(a.asText());
+  }
+
   /** {@code execution.failed}'s reasons: the tool was never called, could not be reached (it may have run), or answered non-2xx. */
   private static final java.util.List<String> FAILURE_REASONS = List.of("not_forwarded", "upstream_unreachable", "upstream_status");
 
   void execution(Context ctx) throws EngineException {
     JsonNode root = strictObject(storedBody(ctx), java.util.Set.of("grant", "phase", "execution_id", "upstream_status",
-        "duration_ms", "response_hash", "tool", "problem", "reason", "grant_id", "decision_id"));
+        "duration_ms", "response_hash", "tool", "problem", "reason", "grant_id", "decision_id", "attempt"));
     String grant = root.path("grant").asText("");
     String phase = root.path("phase").asText("");
     if (phase.equals("refused")) {
@@ -69,14 +86,14 @@ final class ExecutionRoutes {
       return;
     }
     if (phase.equals("started")) {
-      var started = engine.executions().started(principal(ctx), grant);
+      var started = engine.executions().started(principal(ctx), grant, attempt(root, false));
       var out = JsonNodeFactory.instance.objectNode().put("execution_id", started.executionId());
       out.set("receipt", started.decision().receipt().orElseThrow().toJson());
       json(ctx, 201, out);
       return;
     }
     if (phase.equals("abandoned")) {
-      var abandoned = engine.executions().abandoned(principal(ctx), grant);
+      var abandoned = engine.executions().abandoned(principal(ctx), grant, attempt(root, true).orElseThrow());
       var out = JsonNodeFactory.instance.objectNode().put("status", abandoned.decision().status().wireName());
       abandoned.closedExecution().ifPresentOrElse(e -> out.put("closed_execution_id", e),
           () -> out.putNull("closed_execution_id"));
