@@ -167,6 +167,9 @@ class EngineExecutionRecorderTest {
       assertThatThrownBy(() -> recorder.abandoned(GRANT, "att-1")).as("HTTP %d", passing)
           .isInstanceOf(RecorderException.class).isNotInstanceOf(GrantRefusedException.class);
     }
+    answer = ctx -> reply(ctx, 403, "{\"type\":\"https://arbiter.dev/problems/forbidden\"}", "application/problem+json");
+    assertThatThrownBy(() -> recorder.abandoned(GRANT, "att-1")).as("a token without the gateway role: an operator fixes it")
+        .isInstanceOf(RecorderException.class).isNotInstanceOf(GrantRefusedException.class);
     for (int definite : new int[] {403, 409, 400}) {
       answer = ctx -> reply(ctx, definite, "{\"type\":\"https://arbiter.dev/problems/execution-not-started\"}",
           "application/problem+json");

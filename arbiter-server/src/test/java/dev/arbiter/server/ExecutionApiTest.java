@@ -127,6 +127,10 @@ class ExecutionApiTest extends ServerTest {
     }
     assertThat(report(gateway, "g-ab7", "{\"grant\": \"" + grant + "\", \"phase\": \"abandoned\"}").status())
         .as("a give-up names its attempt").isEqualTo(400);
+    assertThat(report(gateway, "g-ab8", "{\"grant\": \"" + grant + "\", \"phase\": \"abandoned\", \"attempt\": \"mine\","
+        + " \"reason\": \"upstream_status\"}").status()).as("only a give-up's fields").isEqualTo(400);
+    assertThat(report(gateway, "g-ab9", "{\"phase\": \"abandoned\", \"attempt\": \"mine\"}").status())
+        .as("no grant is a malformed request, not a refused grant").isEqualTo(400);
     assertThat(t.trail(id)).doesNotContain("execution.failed");
 
     Response done = report(gateway, "c-ab6", "{\"grant\": \"" + grant + "\", \"phase\": \"confirmed\", \"execution_id\": \""

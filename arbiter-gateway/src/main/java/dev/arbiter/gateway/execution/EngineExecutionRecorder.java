@@ -99,12 +99,13 @@ public final class EngineExecutionRecorder implements ExecutionRecorder, AutoClo
       return;
     }
     int s = r.statusCode();
-    if (s >= 500 || s == 401 || s == 408 || s == 429) {
-      // Passing: an outage, a token refused while the IdP rotates keys, a timeout, a rate limit.
+    String type = problemType(r);
+    if (s >= 500 || s == 401 || s == 408 || s == 429 || (s == 403 && type != null && type.endsWith("/forbidden"))) {
+      // Passing: an outage, a token refused while the IdP rotates keys, a token without the gateway role
+      // (fixed by an operator), a timeout, a rate limit.
       throw new RecorderException("engine did not record the give-up now: HTTP " + s);
     }
     // A definite answer (the grant is not the engine's, another call started it): trying again changes nothing.
-    String type = problemType(r);
     throw new GrantRefusedException("engine refused the give-up: HTTP " + s, type == null ? "HTTP " + s : type);
   }
 

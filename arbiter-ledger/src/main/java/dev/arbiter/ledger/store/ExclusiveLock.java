@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -23,15 +22,41 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class ExclusiveLock implements AutoCloseable {
   /** Lock files this process holds, by file key (device and inode). */
-  private static final Set<Object> HELD = ConcurrentHashMap.newKeySet();
+  private static final ConcurrentHashMap<Object, Holder> HELD = new ConcurrentHashMap<>();
+
+  /**
+   * One holding, compared by identity. Its channel is referenced weakly: a holder nobody closed and
+   * nobody can reach any more (a store a test left open) has its descriptor closed by the JDK's cleaner,
+   * which frees the lock and lets the file system give the inode to a new file; that new file must not
+   * then be refused as "held" (a flaky full build did just that).
+   */
+  private static final class Holder {
+    private volatile java.lang.ref.WeakReference<FileChannel> channel;
+
+    void opened(FileChannel ch) {
+      channel = new java.lang.ref.WeakReference<>(ch);
+    }
+
+    /** Whether this holding still holds: its channel reachable and open (or still being opened). */
+    boolean live() {
+      java.lang.ref.WeakReference<FileChannel> ref = channel;
+      if (ref == null) {
+        return true;
+      }
+      FileChannel ch = ref.get();
+      return ch != null && ch.isOpen();
+    }
+  }
 
   private final Object key;
+  private final Holder holder;
   private final FileChannel channel;
   private final FileLock lock;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private ExclusiveLock(Object key, FileChannel channel, FileLock lock) {
+  private ExclusiveLock(Object key, Holder holder, FileChannel channel, FileLock lock) {
     this.key = key;
+    this.holder = holder;
     this.channel = channel;
     this.lock = lock;
   }
@@ -55,19 +80,22 @@ public final class ExclusiveLock implements AutoCloseable {
     }
     // The file itself (device and inode), so that two paths to one file are one lock.
     Object key = attrs.fileKey() != null ? attrs.fileKey() : file.getParent().toRealPath().resolve(file.getFileName());
-    if (!HELD.add(key)) {
+    Holder mine = new Holder();
+    Holder prior = HELD.putIfAbsent(key, mine);
+    if (prior != null && (prior.live() || !HELD.replace(key, prior, mine))) {
       return Optional.empty();
     }
     FileChannel ch = null;
     try {
       ch = FileChannel.open(file, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+      mine.opened(ch);
       FileLock lock = ch.tryLock();
       if (lock == null) {
         ch.close();
-        HELD.remove(key);
+        HELD.remove(key, mine);
         return Optional.empty();
       }
-      return Optional.of(new ExclusiveLock(key, ch, lock));
+      return Optional.of(new ExclusiveLock(key, mine, ch, lock));
     } catch (IOException | RuntimeException e) {
       if (ch != null) {
         try {
@@ -76,7 +104,7 @@ public final class ExclusiveLock implements AutoCloseable {
           // the failure above is the one to report
         }
       }
-      HELD.remove(key);
+      HELD.remove(key, mine);
       throw e instanceof IOException io ? io : new IOException(e);
     }
   }
@@ -84,7 +112,7 @@ public final class ExclusiveLock implements AutoCloseable {
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
-      return; // closed before: the key may be another holder's by now
+      return; // closed before
     }
     try {
       lock.release();
@@ -96,6 +124,6 @@ public final class ExclusiveLock implements AutoCloseable {
     } catch (IOException ignored) {
       // nothing was written through it
     }
-    HELD.remove(key);
+    HELD.remove(key, holder);
   }
 }

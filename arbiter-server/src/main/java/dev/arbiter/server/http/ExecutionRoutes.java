@@ -54,6 +54,15 @@ final class ExecutionRoutes {
     return java.util.Optional.of(r.asText());
   }
 
+  /** A grant is a compact JWS string: anything else is a malformed request (400), not a refused grant. */
+  private static void requireGrant(JsonNode root) throws EngineException {
+    JsonNode g = root.get("grant");
+    if (g == null || !g.isTextual() || g.asText().isEmpty()) {
+      throw new EngineException.InvalidInput(List.of(new FieldError(g == null || g.isNull() ? "missing_field" : "invalid_field",
+          "grant", g == null || g.isNull() ? "nothing" : "this value", "the grant, a compact JWS string")));
+    }
+  }
+
   /** The gateway's name for one call: 1 to 64 characters of [A-Za-z0-9_-]; required to give a start up. */
   private static java.util.Optional<String> attempt(JsonNode root, boolean required) throws EngineException {
     JsonNode a = root.get("attempt");
@@ -86,6 +95,7 @@ final class ExecutionRoutes {
       return;
     }
     if (phase.equals("started")) {
+      requireGrant(root);
       var started = engine.executions().started(principal(ctx), grant, attempt(root, false));
       var out = JsonNodeFactory.instance.objectNode().put("execution_id", started.executionId());
       out.set("receipt", started.decision().receipt().orElseThrow().toJson());
@@ -93,6 +103,9 @@ final class ExecutionRoutes {
       return;
     }
     if (phase.equals("abandoned")) {
+      // Only what a give-up says: another phase's fields here are a confused caller, not evidence to keep.
+      strictObject(storedBody(ctx), java.util.Set.of("grant", "phase", "attempt"));
+      requireGrant(root);
       var abandoned = engine.executions().abandoned(principal(ctx), grant, attempt(root, true).orElseThrow());
       var out = JsonNodeFactory.instance.objectNode().put("status", abandoned.decision().status().wireName());
       abandoned.closedExecution().ifPresentOrElse(e -> out.put("closed_execution_id", e),
