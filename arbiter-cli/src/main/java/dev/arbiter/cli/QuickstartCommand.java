@@ -224,6 +224,7 @@ public final class QuickstartCommand implements Callable<Integer> {
     }
     if (stoppingAlready) {
       stopped.await();
+      java.lang.ref.Reference.reachabilityFence(directory);
       return ExitCodes.OK;
     }
 
@@ -239,6 +240,9 @@ public final class QuickstartCommand implements Callable<Integer> {
     }
     err.flush();
     stopped.await();
+    // The directory stays this run's until the end: an unreachable lock is released by its cleaner
+    // (review: after its last use above, a compiled frame need not keep it alive).
+    java.lang.ref.Reference.reachabilityFence(directory);
     return ExitCodes.OK;
   }
 

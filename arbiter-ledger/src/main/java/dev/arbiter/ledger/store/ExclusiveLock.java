@@ -1,6 +1,7 @@
 package dev.arbiter.ledger.store;
 
 import java.io.IOException;
+import java.lang.ref.Cleaner;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.FileAlreadyExistsException;
@@ -19,46 +20,41 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * process releases them, so a second attempt in this process must never open the file at all
  * ({@link #HELD} answers it), or its close would silently let another process in. The lock file is
  * never followed through a symlink; the OS releases the lock when the process dies, however it dies.
+ *
+ * <p>A lock is forgotten by {@link #HELD} only after its descriptor is closed, whether by
+ * {@link #close} or by this class's cleaner once a holder nobody closed became unreachable (a store a
+ * test left open). Before, the JDK's own cleaner closed such a descriptor and the inode, given to a
+ * new file, stayed marked as held (a flaky full build); and forgetting a lock before its descriptor
+ * was closed would let a new holder lock the file and then lose that lock to the late close (review).
  */
 public final class ExclusiveLock implements AutoCloseable {
-  /** Lock files this process holds, by file key (device and inode). */
-  private static final ConcurrentHashMap<Object, Holder> HELD = new ConcurrentHashMap<>();
+  /** Lock files this process holds, by file key (device and inode), each with its holding's token. */
+  private static final ConcurrentHashMap<Object, Object> HELD = new ConcurrentHashMap<>();
+  private static final Cleaner CLEANER = Cleaner.create();
 
-  /**
-   * One holding, compared by identity. Its channel is referenced weakly: a holder nobody closed and
-   * nobody can reach any more (a store a test left open) has its descriptor closed by the JDK's cleaner,
-   * which frees the lock and lets the file system give the inode to a new file; that new file must not
-   * then be refused as "held" (a flaky full build did just that).
-   */
-  private static final class Holder {
-    private volatile java.lang.ref.WeakReference<FileChannel> channel;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Cleaner.Cleanable release;
 
-    void opened(FileChannel ch) {
-      channel = new java.lang.ref.WeakReference<>(ch);
-    }
-
-    /** Whether this holding still holds: its channel reachable and open (or still being opened). */
-    boolean live() {
-      java.lang.ref.WeakReference<FileChannel> ref = channel;
-      if (ref == null) {
-        return true;
+  /** Releases, closes, then forgets: holds the channel itself, so no other cleaner closes it first. */
+  private record Release(Object key, Object token, FileChannel channel, FileLock lock) implements Runnable {
+    @Override
+    public void run() {
+      try {
+        lock.release();
+      } catch (IOException ignored) {
+        // the channel's close below releases it too
       }
-      FileChannel ch = ref.get();
-      return ch != null && ch.isOpen();
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // nothing was written through it
+      }
+      HELD.remove(key, token);
     }
   }
 
-  private final Object key;
-  private final Holder holder;
-  private final FileChannel channel;
-  private final FileLock lock;
-  private final AtomicBoolean closed = new AtomicBoolean();
-
-  private ExclusiveLock(Object key, Holder holder, FileChannel channel, FileLock lock) {
-    this.key = key;
-    this.holder = holder;
-    this.channel = channel;
-    this.lock = lock;
+  private ExclusiveLock(Release release) {
+    this.release = CLEANER.register(this, release);
   }
 
   /**
@@ -80,22 +76,20 @@ public final class ExclusiveLock implements AutoCloseable {
     }
     // The file itself (device and inode), so that two paths to one file are one lock.
     Object key = attrs.fileKey() != null ? attrs.fileKey() : file.getParent().toRealPath().resolve(file.getFileName());
-    Holder mine = new Holder();
-    Holder prior = HELD.putIfAbsent(key, mine);
-    if (prior != null && (prior.live() || !HELD.replace(key, prior, mine))) {
+    Object token = new Object();
+    if (HELD.putIfAbsent(key, token) != null) {
       return Optional.empty();
     }
     FileChannel ch = null;
     try {
       ch = FileChannel.open(file, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-      mine.opened(ch);
       FileLock lock = ch.tryLock();
       if (lock == null) {
         ch.close();
-        HELD.remove(key, mine);
+        HELD.remove(key, token);
         return Optional.empty();
       }
-      return Optional.of(new ExclusiveLock(key, mine, ch, lock));
+      return Optional.of(new ExclusiveLock(new Release(key, token, ch, lock)));
     } catch (IOException | RuntimeException e) {
       if (ch != null) {
         try {
@@ -104,26 +98,15 @@ public final class ExclusiveLock implements AutoCloseable {
           // the failure above is the one to report
         }
       }
-      HELD.remove(key, mine);
+      HELD.remove(key, token);
       throw e instanceof IOException io ? io : new IOException(e);
     }
   }
 
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return; // closed before
+    if (closed.compareAndSet(false, true)) {
+      release.clean();
     }
-    try {
-      lock.release();
-    } catch (IOException ignored) {
-      // the channel's close below releases it too
-    }
-    try {
-      channel.close();
-    } catch (IOException ignored) {
-      // nothing was written through it
-    }
-    HELD.remove(key, holder);
   }
 }
