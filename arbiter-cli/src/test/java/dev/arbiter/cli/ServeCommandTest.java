@@ -117,16 +117,23 @@ class ServeCommandTest {
     assertThat(r.err()).contains("readable by others").contains("chmod 600");
   }
 
-  /** Tampered storage is an integrity failure (exit 1), not an outage a supervisor would restart on. */
-  @Test
-  void serve_refusesALedgerWithAPlantedTrigger_exit1() throws Exception {
+  /** A data directory (0700) with a ledger key and a ledger of {@code events} bench events, as serve would find it. */
+  private Path benchedDataDir(int events) throws Exception {
     Path data = dir.resolve("data");
     Path keys = data.resolve("keys");
     Files.createDirectories(keys, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
     assertThat(CliRun.of("keys", "generate", "--out", keys.toString(), "--name", "ledger").exitCode()).isZero();
     assertThat(CliRun.of("ledger", "bench", "--db", data.resolve("ledger.db").toString(), "--ledger-key",
-        keys.resolve("ledger.key").toString(), "--events", "10", "--warmup-events", "0").exitCode()).isZero();
+        keys.resolve("ledger.key").toString(), "--events", Integer.toString(events), "--warmup-events", "0").exitCode())
+        .isZero();
+    return data;
+  }
+
+  /** Tampered storage is an integrity failure (exit 1), not an outage a supervisor would restart on. */
+  @Test
+  void serve_refusesALedgerWithAPlantedTrigger_exit1() throws Exception {
+    Path data = benchedDataDir(10);
     try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve("ledger.db"));
         var st = c.createStatement()) {
       st.execute("CREATE TRIGGER zz BEFORE INSERT ON entries BEGIN SELECT RAISE(IGNORE); END");
@@ -141,14 +148,9 @@ class ServeCommandTest {
   /** A ledger cut back while the engine was stopped verifies by itself; against a witness's checkpoint it does not. */
   @Test
   void serve_withATrustedCheckpoint_refusesALedgerCutBelowIt_exit1_andAFileThatIsNoCheckpoint_exit2() throws Exception {
-    Path data = dir.resolve("data");
+    Path data = benchedDataDir(600);
     Path keys = data.resolve("keys");
-    Files.createDirectories(keys, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
     Path db = data.resolve("ledger.db");
-    assertThat(CliRun.of("keys", "generate", "--out", keys.toString(), "--name", "ledger").exitCode()).isZero();
-    assertThat(CliRun.of("ledger", "bench", "--db", db.toString(), "--ledger-key", keys.resolve("ledger.key").toString(),
-        "--events", "600", "--warmup-events", "0").exitCode()).isZero();
     Path witness = dir.resolve("witness.json");
     assertThat(CliRun.of("ledger", "checkpoint", "--db", db.toString(), "--out", witness.toString()).exitCode()).isZero();
     try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db); var st = c.createStatement()) {
