@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -60,6 +61,24 @@ class DecisionLifecycleTest {
     assertThat(submit(READ_DEV, "a").status()).isEqualTo(DecisionStatus.AUTHORIZED);
     assertThat(submit(READ_DEV.replace("\"read\"", "\"teleport\""), "d").status()).isEqualTo(DecisionStatus.DENIED);
     assertThat(submit(DEPLOY_PROD, "p").status()).isEqualTo(DecisionStatus.PENDING_AUTHORITY);
+  }
+
+  /** Black-box run: a malformed cancel, or one carrying a secret, was refused (400) but left nothing on the stream. */
+  @Test
+  void aMalformedCancel_isRefused_andRecordedWithItsCodesOnly() throws Exception {
+    String id = t.post("/v1/decisions", "k-mc", ApprovalTest.DEPLOY).json().get("decision_id").asText();
+    String secret = "ghp_" + "a".repeat(36);
+    for (String body : new String[] {"{bad", "{\"reason\": \"x\", \"foo\": 1}", "{\"reason\": \"" + secret + "\"}"}) {
+      Response r = t.postAs(TestIdentity.token("agent-7"), "/v1/decisions/" + id + "/cancel", UUID.randomUUID().toString(), body);
+      assertThat(r.status()).as(r.toString()).isEqualTo(400);
+    }
+    var refusals = t.entries(id).stream().filter(e -> e.eventType().equals("decision.transition_rejected")).toList();
+    assertThat(refusals).hasSize(3);
+    for (var e : refusals) {
+      assertThat(t.payload(e).get("reason").asText()).isEqualTo("malformed_cancel");
+      assertThat(new String(e.envelope(), java.nio.charset.StandardCharsets.UTF_8)).doesNotContain(secret).doesNotContain("foo");
+    }
+    assertThat(t.json(id).get("status").asText()).isEqualTo("pending_authority");
   }
 
   @Test

@@ -517,6 +517,26 @@ public final class DecisionEngine implements AutoCloseable {
     return d;
   }
 
+  /**
+   * Records a cancel of an existing decision whose body could not be read as one (malformed JSON, an
+   * unknown field, a secret in the reason): the codes of what was wrong, never the body, within the
+   * decision's budget for malformed refusals (black-box run: these left nothing on the stream, while
+   * malformed approvals did).
+   */
+  public void malformedCancel(String caller, String decisionId, List<dev.arbiter.core.decision.FieldError> errors) {
+    DecisionState d;
+    try {
+      d = loaded(decisionId);
+    } catch (EngineException e) {
+      return; // no such decision (or not readable now): nothing to attach the refusal to
+    }
+    ObjectNode p = F.objectNode().put("requested", DecisionStatus.CANCELLED.wireName()).put("by", caller)
+        .put("reason", "malformed_cancel");
+    var problems = p.putArray("errors");
+    errors.stream().limit(8).forEach(f -> problems.add(f.code().length() > 64 ? f.code().substring(0, 64) : f.code()));
+    recordMalformedRefusal(d, DecisionProjection.TRANSITION_REJECTED, new Actor(caller, "proposer"), p);
+  }
+
   /** Cancels a decision on its proposer's request. */
   public Submission cancel(String decisionId, CancelRequest request, IdempotencyKey key) throws EngineException {
     java.util.concurrent.locks.ReentrantLock lock = lock(decisionId);

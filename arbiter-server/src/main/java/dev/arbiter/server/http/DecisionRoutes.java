@@ -110,8 +110,15 @@ final class DecisionRoutes {
 
   void cancel(Context ctx) throws EngineException {
     IdempotencyKey key = IdempotencyKey.ofHeaders(ctx.req().getHeaders(HttpApi.IDEMPOTENCY_KEY));
-    CancelRequest request = CancelRequest.parse(api.body(ctx), principal(ctx).subject());
-    respond(ctx, engine.cancel(decisionId(ctx), request, key), 200);
+    String id = decisionId(ctx);
+    CancelRequest request;
+    try {
+      request = CancelRequest.parse(api.body(ctx), principal(ctx).subject());
+    } catch (EngineException.InvalidInput e) {
+      engine.malformedCancel(principal(ctx).subject(), id, e.errors());
+      throw e;
+    }
+    respond(ctx, engine.cancel(id, request, key), 200);
   }
 
   com.fasterxml.jackson.databind.node.ObjectNode decisionJson(dev.arbiter.server.engine.DecisionState d,
