@@ -60,7 +60,7 @@ class SecretInPayloadTest extends ServerTest {
   }
 
   @Test
-  void aSecretInACancelReason_isRefused_andNothingIsRecorded() throws Exception {
+  void aSecretInACancelReason_isRefused_andOnlyTheRefusalIsRecorded() throws Exception {
     String id = t.post("/v1/decisions", "secret-3", ApprovalTest.DEPLOY).json().get("decision_id").asText();
     int before = t.entries(id).size();
 
@@ -69,7 +69,12 @@ class SecretInPayloadTest extends ServerTest {
 
     assertThat(r.status()).as(r.toString()).isEqualTo(400);
     assertThat(r.body()).contains("secret_found").contains("github_token").doesNotContain(TOKEN);
-    assertThat(t.entries(id)).hasSize(before);
+    var after = t.entries(id);
+    assertThat(after).hasSize(before + 1);
+    var refusal = after.get(after.size() - 1);
+    assertThat(refusal.eventType()).isEqualTo("decision.transition_rejected");
+    assertThat(t.payload(refusal).get("errors").toString()).contains("secret_found");
+    assertThat(new String(refusal.envelope(), java.nio.charset.StandardCharsets.UTF_8)).doesNotContain(TOKEN);
     assertThat(t.json(id).get("status").asText()).isEqualTo("pending_authority");
   }
   @Test
