@@ -130,24 +130,7 @@ class LedgerIntegrityAtStartTest extends ServerTest {
   void aRowBeyondTheSignedTree_isNotServed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path other) throws Exception {
     try (TestServer small = TestServer.startWithCache(other, 16)) {
       String id = evictedDecision(small);
-      var entries = small.entries(id);
-      var tail = entries.get(entries.size() - 1);
-      String env = new String(tail.envelope(), java.nio.charset.StandardCharsets.UTF_8);
-      long forgedLeaf = 1_000_000_000L;
-      long seq = tail.streamSeq() + 1;
-      String forged = env.replace("\"leaf_index\":" + tail.leafIndex(), "\"leaf_index\":" + forgedLeaf)
-          .replaceAll("\"stream_seq\":\\d+}$", "\"stream_seq\":" + seq + "}");
-      byte[] bytes = forged.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + small.db); var ps = c.prepareStatement(
-          "INSERT INTO entries (leaf_index, stream_id, stream_seq, event_type, entry_hash, envelope) VALUES (?,?,?,?,?,?)")) {
-        ps.setLong(1, forgedLeaf);
-        ps.setString(2, id);
-        ps.setLong(3, seq);
-        ps.setString(4, tail.eventType());
-        ps.setBytes(5, dev.arbiter.ledger.EntryHash.compute(tail.entryHash(), bytes));
-        ps.setBytes(6, bytes);
-        ps.execute();
-      }
+      forgeNextInStream(small, id, 1_000_000_000L);
       for (int attempt = 0; attempt < 2; attempt++) {
         var read = small.get("/v1/decisions/" + id);
         assertThat(read.status()).as(read.toString()).isEqualTo(503);
@@ -217,23 +200,7 @@ class LedgerIntegrityAtStartTest extends ServerTest {
   @Test
   void aRowInsertedWhileRunning_isAnIntegrityFailure_notAnOutage() throws Exception {
     String id = t.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY).json().get("decision_id").asText();
-    var entries = t.entries(id);
-    var tail = entries.get(entries.size() - 1);
-    long next = t.ledgerSize();
-    String env = new String(tail.envelope(), java.nio.charset.StandardCharsets.UTF_8)
-        .replace("\"leaf_index\":" + tail.leafIndex(), "\"leaf_index\":" + next)
-        .replaceAll("\"stream_seq\":\\d+}$", "\"stream_seq\":" + (tail.streamSeq() + 1) + "}");
-    byte[] bytes = env.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + t.db); var ps = c.prepareStatement(
-        "INSERT INTO entries (leaf_index, stream_id, stream_seq, event_type, entry_hash, envelope) VALUES (?,?,?,?,?,?)")) {
-      ps.setLong(1, next);
-      ps.setString(2, id);
-      ps.setLong(3, tail.streamSeq() + 1);
-      ps.setString(4, tail.eventType());
-      ps.setBytes(5, dev.arbiter.ledger.EntryHash.compute(tail.entryHash(), bytes));
-      ps.setBytes(6, bytes);
-      ps.execute();
-    }
+    forgeNextInStream(t, id, t.ledgerSize());
     // The commit that collides with the row only fails (503, an outage so far); the writer's rebuild
     // then finds the file holds more than it signed, and from then on it is an integrity failure.
     var first = t.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY);
@@ -246,6 +213,29 @@ class LedgerIntegrityAtStartTest extends ServerTest {
     assertThat(ready.get("ledger_integrity").get("status").asText()).isEqualTo("failed");
     JsonNode health = TestServer.JSON.readTree(t.get("/v1/health").body());
     assertThat(health.get("ledger_integrity").get("detail").asText()).contains("refuses to extend");
+  }
+
+  /**
+   * Inserts, as a forger would, the next entry of stream {@code id} at leaf {@code leaf}: a copy of its
+   * last entry renumbered, chained to it with a correctly computed hash, and signed by no checkpoint.
+   */
+  private static void forgeNextInStream(TestServer server, String id, long leaf) throws Exception {
+    var entries = server.entries(id);
+    var tail = entries.get(entries.size() - 1);
+    long seq = tail.streamSeq() + 1;
+    byte[] bytes = new String(tail.envelope(), java.nio.charset.StandardCharsets.UTF_8)
+        .replace("\"leaf_index\":" + tail.leafIndex(), "\"leaf_index\":" + leaf)
+        .replaceAll("\"stream_seq\":\\d+}$", "\"stream_seq\":" + seq + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + server.db); var ps = c.prepareStatement(
+        "INSERT INTO entries (leaf_index, stream_id, stream_seq, event_type, entry_hash, envelope) VALUES (?,?,?,?,?,?)")) {
+      ps.setLong(1, leaf);
+      ps.setString(2, id);
+      ps.setLong(3, seq);
+      ps.setString(4, tail.eventType());
+      ps.setBytes(5, dev.arbiter.ledger.EntryHash.compute(tail.entryHash(), bytes));
+      ps.setBytes(6, bytes);
+      ps.execute();
+    }
   }
 
   /** A decision pushed out of the 16 states {@code small} keeps in memory: reading it reads the file. */
