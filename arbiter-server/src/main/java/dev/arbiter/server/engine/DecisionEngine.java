@@ -495,6 +495,9 @@ public final class DecisionEngine implements AutoCloseable {
   /** The latest state of a decision, from the cache or re-read from its stream; its receipt may be absent. */
   private DecisionState loaded(String decisionId) throws EngineException {
     DecisionState d = cache.get(decisionId).orElse(null);
+    if (d != null) {
+      return d;
+    }
     // A read that a change overtook (cached and evicted meanwhile) is read once more, so that a caller
     // does not see its own change undone (review); a second such race answers the older read.
     for (int read = 0; read < 2 && (d == null || d.lastLeafIndex() < cache.ends().end(decisionId)); read++) {
