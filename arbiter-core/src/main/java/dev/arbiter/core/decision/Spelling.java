@@ -55,6 +55,9 @@ public final class Spelling {
     if (id.isEmpty()) {
       return true;
     }
+    if (id.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+      return id.charAt(0) != ' ' && id.charAt(id.length() - 1) != ' '; // printable ASCII: NFKC and visible
+    }
     return !Character.isWhitespace(id.codePointAt(0)) && !Character.isWhitespace(id.codePointBefore(id.length()))
         && id.codePoints().noneMatch(Spelling::invisible) && Normalizer.isNormalized(id, Normalizer.Form.NFKC);
   }
