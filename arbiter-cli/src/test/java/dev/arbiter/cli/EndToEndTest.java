@@ -177,6 +177,129 @@ class EndToEndTest {
     assertThat(types).as(show.out()).doesNotContain("execution.failed");
   }
 
+  /**
+   * The engine is killed (SIGKILL) while the tool runs a governed call: the gateway still returns the
+   * tool's answer, keeps the outcome it could not record in its burn store's file, and sends it once
+   * the engine is back on the same ledger. The ledger then holds the start and exactly one outcome.
+   */
+  @Test
+  void engineKilledWhileTheToolRuns_theOutcomeReachesTheLedgerOnceTheEngineIsBack() throws Exception {
+    DevIssuer idp = new DevIssuer(dir.resolve("idp"), "arbiter", Map.of(), Clock.systemUTC()).start(0);
+    java.util.concurrent.CountDownLatch called = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    // A tool that takes its time: it answers only once the test released it (the engine is dead by then).
+    com.sun.net.httpserver.HttpServer slowTool = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    slowTool.createContext("/execute", ex -> {
+      ex.getRequestBody().readAllBytes();
+      called.countDown();
+      try {
+        release.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      byte[] answer = "{\"deployed\":true}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      ex.getResponseHeaders().add("Content-Type", "application/json");
+      ex.sendResponseHeaders(200, answer.length);
+      ex.getResponseBody().write(answer);
+      ex.close();
+    });
+    slowTool.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+    slowTool.start();
+    try {
+      Path tokens = Files.createDirectories(dir.resolve("tokens"));
+      Path agent = token(tokens, "agent", idp.mint("ci_pipeline", List.of(), Duration.ofHours(1)));
+      Path gw = token(tokens, "gw", idp.mint("gw", List.of("arbiter-gateway"), Duration.ofHours(1)));
+      Path data = dir.resolve("data");
+      Path identity = Files.writeString(dir.resolve("identity.yaml"), "roles:\n  supervisor: {level: L2, domains: [\"*\"]}\n");
+      String[] engineArgs = {"serve", "--data-dir", data.toString(), "--bundle", "../examples/policy",
+          "--oidc-issuer", idp.issuer().toString(), "--identity", identity.toString()};
+      Child engineProc = start("engine", concat(engineArgs, "--port", "0"));
+      String port = engineProc.await(Pattern.compile("role all listening on http://127\\.0\\.0\\.1:(\\d+)/v1"));
+      String engine = "http://127.0.0.1:" + port;
+      Path keys = dir.resolve("keys");
+      cli("keys", "generate", "--out", keys.toString(), "--name", "gateway");
+      Path gatewayConfig = Files.createDirectories(dir.resolve("gateway")).resolve("gateway.yaml");
+      Files.writeString(gatewayConfig, String.join("\n",
+          "listen: {host: 127.0.0.1, port: 0}",
+          "engine_keys: [" + quoted(data.resolve("keys/engine.pub")) + "]",
+          "ledger_key: " + quoted(data.resolve("keys/ledger.pub")),
+          "gateway_key: " + quoted(keys.resolve("gateway.key")),
+          "burn_store: burned-grants.db",
+          "tools:",
+          "  - name: deployer",
+          "    upstream: http://127.0.0.1:" + slowTool.getAddress().getPort() + "/execute",
+          "    allowed_classes: [deploy]",
+          "    timeout_ms: 30000",
+          ""));
+      Child gatewayProc = start("gateway", "serve", "--role", "gateway", "--gateway-config", gatewayConfig.toString(),
+          "--engine", engine, "--engine-token-file", gw.toString());
+      String gateway = "http://127.0.0.1:"
+          + gatewayProc.await(Pattern.compile("role gateway listening on http://127\\.0\\.0\\.1:(\\d+)"));
+
+      JsonNode request = JSON.readTree(Files.readString(Path.of("../examples/requests/deploy-dev-auto-allow.json")));
+      HttpResponse<String> allowed = post(engine + "/v1/decisions", agent, Map.of(), request.toString());
+      assertThat(allowed.statusCode()).as(allowed.body()).isBetween(200, 299);
+      String id = JSON.readTree(allowed.body()).get("decision_id").asText();
+      String grant = JSON.readTree(allowed.body()).get("grant").asText();
+      String payload = request.get("action").get("payload").toString();
+
+      java.util.concurrent.CompletableFuture<HttpResponse<String>> executed = java.util.concurrent.CompletableFuture
+          .supplyAsync(() -> {
+            try {
+              return post(gateway + "/tools/deployer", null, Map.of("Arbiter-Grant", grant), payload);
+            } catch (Exception e) {
+              throw new java.util.concurrent.CompletionException(e);
+            }
+          });
+      assertThat(called.await(30, TimeUnit.SECONDS)).as("the tool was called:\n%s", gatewayProc.log()).isTrue();
+      engineProc.process.destroyForcibly(); // SIGKILL, while the tool runs
+      assertThat(engineProc.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      release.countDown();
+
+      HttpResponse<String> answer = executed.get(60, TimeUnit.SECONDS);
+      assertThat(answer.statusCode()).as("the tool's answer is returned: %s", answer.body()).isEqualTo(200);
+      assertThat(answer.body()).contains("deployed");
+
+      Child restarted = start("engine-again", concat(engineArgs, "--port", port));
+      restarted.await(Pattern.compile("role all listening on http://127\\.0\\.0\\.1:(\\d+)/v1"));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      String status = status(engine, agent, id);
+      while (!status.equals("executed") && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+        status = status(engine, agent, id);
+      }
+      assertThat(status).as("the outcome reached the ledger:\n--- gateway\n%s", gatewayProc.log()).isEqualTo("executed");
+
+      for (Child c : List.of(gatewayProc, restarted)) {
+        c.process.destroy();
+        assertThat(c.process.waitFor(30, TimeUnit.SECONDS)).as("%s stops on SIGTERM", c.name).isTrue();
+      }
+      Path ledgerDb = data.resolve("ledger.db");
+      CliRun verify = CliRun.of("ledger", "verify", "--db", ledgerDb.toString(), "--key",
+          data.resolve("keys/ledger.pub").toString());
+      assertThat(verify.exitCode()).as(verify.toString()).isZero();
+      CliRun show = CliRun.of("ledger", "show", "--db", ledgerDb.toString(), "--stream", id, "--json", "--limit", "1000");
+      List<String> types = new ArrayList<>();
+      for (String line : show.outLines()) {
+        types.add(JSON.readTree(line).get("event_type").asText());
+      }
+      assertThat(types).as(show.out()).endsWith("execution.started", "execution.confirmed");
+      assertThat(types.stream().filter(t -> t.startsWith("execution.")).count()).as(show.out()).isEqualTo(2);
+    } finally {
+      release.countDown();
+      stopAll();
+      slowTool.stop(0);
+      idp.close();
+    }
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
   private static String quoted(Path p) {
     return "\"" + p.toAbsolutePath().toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }

@@ -3,6 +3,8 @@ package dev.arbiter.gateway;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.arbiter.gateway.burn.BurnStore;
 import dev.arbiter.gateway.burn.BurnStoreUnavailableException;
+import dev.arbiter.gateway.burn.PendingReports;
+import dev.arbiter.gateway.execution.ReportSender;
 import dev.arbiter.gateway.http.HttpProblems;
 import dev.arbiter.gateway.http.ToolCallHandler;
 import dev.arbiter.gateway.verify.OfflineGrantCheck;
@@ -35,11 +37,16 @@ public final class GatewayServer implements AutoCloseable {
   private final Javalin app;
   private final ToolCallHandler handler;
   private final BurnStore burns;
+  private final ReportSender reports;
+  private final PendingReports pending;
   private final java.time.Duration drainTimeout;
 
-  private GatewayServer(Javalin app, ToolCallHandler handler, BurnStore burns, java.time.Duration drainTimeout) {
+  private GatewayServer(Javalin app, ToolCallHandler handler, ReportSender reports, PendingReports pending,
+      BurnStore burns, java.time.Duration drainTimeout) {
     this.app = app;
     this.handler = handler;
+    this.reports = reports;
+    this.pending = pending;
     this.burns = burns;
     this.drainTimeout = drainTimeout;
   }
@@ -55,12 +62,16 @@ public final class GatewayServer implements AutoCloseable {
   }
 
   /** Starts over an already open burn store (which the server then owns and closes). */
-  static GatewayServer start(GatewayConfig config, BurnStore burns) {
+  static GatewayServer start(GatewayConfig config, BurnStore burns) throws BurnStoreUnavailableException {
     ToolCallHandler handler = null;
+    PendingReports pending = null;
+    ReportSender reports = null;
     try {
+      pending = PendingReports.open(burns.file(), config.clock());
+      reports = ReportSender.start(config.recorder(), pending);
       OfflineGrantCheck grants = new OfflineGrantCheck(config.trustedEngineKeys(), config.trustedLedgerKey(),
           config.clock(), config.skew());
-      handler = new ToolCallHandler(config.toolsByName(), grants, burns, config.recorder(),
+      handler = new ToolCallHandler(config.toolsByName(), grants, burns, config.recorder(), reports,
           config.gatewayKey(), config.clock());
       ToolCallHandler counted = handler;
       Javalin app = Javalin.create(cfg -> {
@@ -103,10 +114,16 @@ public final class GatewayServer implements AutoCloseable {
       app.start(config.host(), config.port());
       java.time.Duration longest = config.toolsByName().values().stream().map(dev.arbiter.gateway.ToolRoute::timeout)
           .max(java.time.Duration::compareTo).orElse(java.time.Duration.ZERO);
-      return new GatewayServer(app, handler, burns, longest.plus(DRAIN_MARGIN));
-    } catch (RuntimeException e) {
+      return new GatewayServer(app, handler, reports, pending, burns, longest.plus(DRAIN_MARGIN));
+    } catch (RuntimeException | BurnStoreUnavailableException e) {
       if (handler != null) {
         handler.close();
+      }
+      if (reports != null) {
+        reports.close();
+      }
+      if (pending != null) {
+        pending.close();
       }
       burns.close();
       throw e;
@@ -144,6 +161,8 @@ public final class GatewayServer implements AutoCloseable {
       try {
         handler.close();
       } finally {
+        reports.close(); // what it has not sent yet stays stored for the next start
+        pending.close();
         burns.close();
       }
     }

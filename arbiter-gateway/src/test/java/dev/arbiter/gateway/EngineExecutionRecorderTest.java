@@ -181,7 +181,32 @@ class EngineExecutionRecorderTest {
   @Test
   void finished_whenNot200_throwsRecorderException() {
     answer = ctx -> reply(ctx, 500, "{}", "application/json");
-    assertThatThrownBy(() -> recorder.finished(GRANT, "exe_1", true, 200, 1, "sha256:x", null)).isInstanceOf(RecorderException.class);
+    assertThatThrownBy(() -> recorder.finished(GRANT, "exe_1", true, 200, 1, "sha256:x", null)).isInstanceOf(RecorderException.class)
+        .isNotInstanceOf(GrantRefusedException.class);
+  }
+
+  /**
+   * An outcome is sent again until the engine takes it (ReportSender): an outage is worth another try,
+   * a definite refusal is not, and an outcome the engine already holds (its first answer was lost, or
+   * the engine restarted and forgot the idempotency key) is taken.
+   */
+  @Test
+  void finished_retriesOnlyOnAnOutage_andAnOutcomeAlreadyRecordedIsTaken() throws Exception {
+    for (int passing : new int[] {503, 500, 401, 408, 429}) {
+      answer = ctx -> reply(ctx, passing, "{\"type\":\"https://arbiter.dev/problems/x\"}", "application/problem+json");
+      assertThatThrownBy(() -> recorder.finished(GRANT, "exe_1", true, 200, 1, "sha256:x", null)).as("HTTP %d", passing)
+          .isInstanceOf(RecorderException.class).isNotInstanceOf(GrantRefusedException.class);
+    }
+    for (int definite : new int[] {403, 409, 400}) {
+      answer = ctx -> reply(ctx, definite, "{\"type\":\"https://arbiter.dev/problems/execution-not-started\"}",
+          "application/problem+json");
+      assertThatThrownBy(() -> recorder.finished(GRANT, "exe_1", true, 200, 1, "sha256:x", null)).as("HTTP %d", definite)
+          .isInstanceOf(GrantRefusedException.class);
+    }
+    answer = ctx -> reply(ctx, 409, "{\"type\":\"https://arbiter.dev/problems/execution-finished\"}", "application/problem+json");
+    recorder.finished(GRANT, "exe_1", true, 200, 1, "sha256:x", null); // no exception: the ledger holds it
+    assertThat(seen.get(seen.size() - 1).idempotencyKey()).as("the same key for every try of one outcome")
+        .isEqualTo(seen.get(0).idempotencyKey()).isEqualTo("exe_1:confirmed");
   }
 
   @Test

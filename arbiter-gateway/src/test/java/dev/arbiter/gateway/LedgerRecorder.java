@@ -41,6 +41,13 @@ final class LedgerRecorder implements ExecutionRecorder {
     this.down = down;
   }
 
+  private volatile boolean outcomesDown;
+
+  /** Outcomes only fail, as when the engine goes away while the tool runs (starts still work). */
+  void outcomesDown(boolean down) {
+    this.outcomesDown = down;
+  }
+
   private final List<String> abandoned = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** Grant ids the gateway told this recorder it gave up, once the recorder was up to hear it. */
@@ -69,6 +76,9 @@ final class LedgerRecorder implements ExecutionRecorder {
   public void finished(String grantCompact, String executionId, boolean confirmed, int upstreamStatus, long durationMs,
       String responseHash, String failure) throws RecorderException {
     // This gateway gives every failed outcome its reason; the engine refuses a reason on a confirmed one.
+    if (outcomesDown) {
+      throw new RecorderException("ledger unreachable for outcomes (test switch)");
+    }
     if (confirmed == (failure != null)) {
       throw new RecorderException("a failed outcome needs a reason and a confirmed one has none");
     }

@@ -38,6 +38,14 @@ final class BurnFile {
     CREATE TRIGGER IF NOT EXISTS burned_grants_no_replace BEFORE INSERT ON burned_grants
     WHEN EXISTS (SELECT 1 FROM burned_grants WHERE grant_id = NEW.grant_id)
     BEGIN SELECT RAISE(IGNORE); END""",
+    // Reports to the ledger that did not reach it at the first try (PendingReports): kept until the
+    // engine took them or refused them for good, so that a gateway restart does not lose them.
+    """
+    CREATE TABLE IF NOT EXISTS pending_reports (
+      id       INTEGER PRIMARY KEY AUTOINCREMENT,
+      report   TEXT NOT NULL,
+      added_at TEXT NOT NULL
+    )""",
   };
   private BurnFile() {}
 

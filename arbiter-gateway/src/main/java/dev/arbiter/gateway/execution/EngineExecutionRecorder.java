@@ -36,6 +36,7 @@ import org.eclipse.jetty.client.api.ContentResponse;
 public final class EngineExecutionRecorder implements ExecutionRecorder, AutoCloseable {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EngineExecutionRecorder.class);
   private static final String GRANT_ALREADY_USED = "https://arbiter.dev/problems/grant-already-used";
+  private static final String EXECUTION_FINISHED = "https://arbiter.dev/problems/execution-finished";
   private static final int MAX_PROBLEM_BYTES = 64 * 1024;
   /** An engine answer longer than this is not read (the call fails closed). */
   private static final int MAX_RESPONSE_BYTES = 256 * 1024;
@@ -95,18 +96,24 @@ public final class EngineExecutionRecorder implements ExecutionRecorder, AutoClo
     body.put("phase", "abandoned");
     body.put("attempt", attempt);
     Reply r = post(body, "abandon-" + UUID.randomUUID()); // the engine's handling is idempotent itself
-    if (r.statusCode() == 200) {
-      return;
+    if (r.statusCode() != 200) {
+      throw notRecorded(r, "give-up");
     }
+  }
+
+  /**
+   * The engine did not take a report: passing ({@link RecorderException}: an outage, a token refused
+   * while the IdP rotates keys, a token without the gateway role, fixed by an operator, a timeout, a rate
+   * limit) or for good ({@link GrantRefusedException}: the grant is not the engine's, the execution is
+   * not running; trying again changes nothing).
+   */
+  private static RecorderException notRecorded(Reply r, String what) {
     int s = r.statusCode();
     String type = problemType(r);
     if (s >= 500 || s == 401 || s == 408 || s == 429 || (s == 403 && type != null && type.endsWith("/forbidden"))) {
-      // Passing: an outage, a token refused while the IdP rotates keys, a token without the gateway role
-      // (fixed by an operator), a timeout, a rate limit.
-      throw new RecorderException("engine did not record the give-up now: HTTP " + s);
+      return new RecorderException("engine did not record the " + what + " now: HTTP " + s);
     }
-    // A definite answer (the grant is not the engine's, another call started it): trying again changes nothing.
-    throw new GrantRefusedException("engine refused the give-up: HTTP " + s, type == null ? "HTTP " + s : type);
+    return new GrantRefusedException("engine refused the " + what + ": HTTP " + s, type == null ? "HTTP " + s : type);
   }
 
   @Override
@@ -142,7 +149,16 @@ public final class EngineExecutionRecorder implements ExecutionRecorder, AutoClo
     if (failure != null) {
       body.put("reason", failure);
     }
-    requireStatus(post(body, executionId + ":" + phase), 200, phase);
+    Reply r = post(body, executionId + ":" + phase);
+    if (r.statusCode() == 200) {
+      return;
+    }
+    if (r.statusCode() == 409 && EXECUTION_FINISHED.equals(problemType(r))) {
+      // Recorded before: this is a report sent again after its first answer was lost (or the engine
+      // restarted and forgot the idempotency key). The one outcome the ledger holds is this call's.
+      return;
+    }
+    throw notRecorded(r, "outcome " + phase);
   }
 
   private Reply post(ObjectNode body, String idempotencyKey) throws RecorderException {

@@ -36,6 +36,9 @@ public interface ExecutionRecorder {
    *     there is none)
    * @param failure null when confirmed, else why: {@link #NOT_FORWARDED}, {@link
    *     #UPSTREAM_UNREACHABLE} or {@link #UPSTREAM_STATUS}
+   * @throws GrantRefusedException when the ledger refused it for good (the execution is not running);
+   *     an outcome the ledger already holds for this execution is no error
+   * @throws RecorderException when the ledger could not take it now (sent again later, {@link ReportSender})
    */
   void finished(String grantCompact, String executionId, boolean confirmed, int upstreamStatus, long durationMs,
       String responseHash, String failure) throws RecorderException;

@@ -10,6 +10,7 @@ import dev.arbiter.gateway.burn.BurnStoreUnavailableException;
 import dev.arbiter.gateway.execution.ExecutionRecorder;
 import dev.arbiter.gateway.execution.GrantAlreadyUsedException;
 import dev.arbiter.gateway.execution.RecorderException;
+import dev.arbiter.gateway.execution.ReportSender;
 import dev.arbiter.gateway.verify.GatewayProof;
 import dev.arbiter.gateway.verify.OfflineGrantCheck;
 import dev.arbiter.core.crypto.SigningKey;
@@ -76,17 +77,23 @@ public final class ToolCallHandler implements AutoCloseable {
   private final OfflineGrantCheck grants;
   private final BurnStore burns;
   private final ExecutionRecorder recorder;
+  private final ReportSender reports;
   private final SigningKey gatewayKey;
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
   private final Upstream upstream = new Upstream();
 
+  /**
+   * @param reports sends what the ledger did not take at the first try (an outcome, a give-up); the
+   *     handler does not own it (its owner closes it after this handler)
+   */
   public ToolCallHandler(Map<String, ToolRoute> tools, OfflineGrantCheck grants, BurnStore burns,
-      ExecutionRecorder recorder, SigningKey gatewayKey, Clock clock) {
+      ExecutionRecorder recorder, ReportSender reports, SigningKey gatewayKey, Clock clock) {
     this.tools = Map.copyOf(tools);
     this.grants = grants;
     this.burns = burns;
     this.recorder = recorder;
+    this.reports = reports;
     this.gatewayKey = gatewayKey;
     this.clock = clock;
   }
@@ -191,7 +198,7 @@ public final class ToolCallHandler implements AutoCloseable {
     BurnStore.Claim burn = burn(route, grant);
     String attempt = nonce(); // this call's name on the ledger: only it may give its start up
     String executionId = start(route, grant, compact, attempt);
-    awaitBurnDurable(burn, grant, compact, executionId, attempt);
+    awaitBurnDurable(burn, grant, compact, executionId);
     forward(ctx, route, grant, compact, executionId, payload);
   }
 
@@ -255,14 +262,11 @@ public final class ToolCallHandler implements AutoCloseable {
   }
 
   /** Waits for the burn to be on disk; if it cannot be, closes the recorded start as a failed execution and refuses. */
-  private void awaitBurnDurable(BurnStore.Claim burn, Grant grant, String compact, String executionId, String attempt)
-      throws Refusal {
+  private void awaitBurnDurable(BurnStore.Claim burn, Grant grant, String compact, String executionId) throws Refusal {
     try {
       burn.awaitDurable();
     } catch (BurnStoreUnavailableException e) {
-      if (!finish(compact, grant, executionId, false, 0, 0, new byte[0], ExecutionRecorder.NOT_FORWARDED)) {
-        giveUp(grant, compact, attempt); // the outcome did not reach the ledger: the give-up retries it
-      }
+      finish(compact, grant, executionId, false, 0, 0, new byte[0], ExecutionRecorder.NOT_FORWARDED);
       throw burnStoreUnavailable(grant, e);
     }
   }
@@ -285,65 +289,13 @@ public final class ToolCallHandler implements AutoCloseable {
           + ": the decision is no longer executable", e.problemType().substring(e.problemType().lastIndexOf('/') + 1));
     } catch (RecorderException e) {
       LOG.error("execution start not recorded; refusing grant_id={}: {}", grant.grantId(), e.getMessage());
-      giveUp(grant, compact, attempt);
+      // The engine may have recorded the start (it answered too late) or not: until the ledger hears
+      // that the gateway gave the grant up, such a start dangles without an outcome, and one still in
+      // flight could land later (black-box run: a frozen engine). Sent until the engine takes it.
+      reports.giveUp(compact, grant.grantId(), attempt);
       throw new Refusal(Refusal.Kind.LEDGER_UNAVAILABLE,
           "the execution could not be recorded on the ledger; nothing was forwarded", null);
     }
-  }
-
-  /** How long the gateway keeps telling the ledger that it gave a grant up: past any grant's validity. */
-  static final java.time.Duration GIVE_UP_FOR = java.time.Duration.ofMinutes(15);
-  private static final int MAX_GIVE_UPS = 1000;
-  private final java.util.concurrent.Semaphore giveUpSlots = new java.util.concurrent.Semaphore(MAX_GIVE_UPS);
-  private final java.util.Set<Thread> givingUp = java.util.concurrent.ConcurrentHashMap.newKeySet();
-  private volatile boolean closed;
-
-  /**
-   * The start of a burned grant could not be confirmed: the engine may have recorded it (it answered
-   * too late) or not. Until the ledger hears that the gateway gave the grant up, such a start dangles
-   * without an outcome, and one still in flight could land later (black-box run: a frozen engine).
-   * Tried again with backoff while the ledger is unreachable, for {@link #GIVE_UP_FOR}; at most
-   * {@value #MAX_GIVE_UPS} at a time (beyond, it is logged: the ledger shows the start and no outcome).
-   */
-  private void giveUp(Grant grant, String compact, String attempt) {
-    if (closed) {
-      LOG.warn("stopping: the ledger is not told that grant_id={} was given up", grant.grantId());
-      return;
-    }
-    if (!giveUpSlots.tryAcquire()) {
-      LOG.error("too many grants given up at once; the ledger is not told of grant_id={}", grant.grantId());
-      return;
-    }
-    Thread t = Thread.ofVirtual().name("give-up-" + grant.grantId()).unstarted(() -> {
-      try {
-        long deadline = System.nanoTime() + GIVE_UP_FOR.toNanos();
-        long delayMillis = 250;
-        while (!closed) {
-          try {
-            recorder.abandoned(compact, attempt);
-            LOG.info("the ledger knows grant_id={} was given up (nothing was forwarded)", grant.grantId());
-            return;
-          } catch (dev.arbiter.gateway.execution.GrantRefusedException e) {
-            LOG.warn("the engine refused the give-up of grant_id={}: {}", grant.grantId(), e.problemType());
-            return;
-          } catch (RecorderException e) {
-            if (System.nanoTime() > deadline) {
-              LOG.error("the ledger never heard that grant_id={} was given up: {}", grant.grantId(), e.getMessage());
-              return;
-            }
-            Thread.sleep(delayMillis);
-            delayMillis = Math.min(delayMillis * 2, 30_000);
-          }
-        }
-      } catch (InterruptedException e) {
-        LOG.warn("stopping: the ledger is not told that grant_id={} was given up", grant.grantId());
-      } finally {
-        givingUp.remove(Thread.currentThread());
-        giveUpSlots.release();
-      }
-    });
-    givingUp.add(t);
-    t.start();
   }
 
   private void forward(Context ctx, ToolRoute route, Grant grant, String compact, String executionId, byte[] body)
@@ -378,19 +330,22 @@ public final class ToolCallHandler implements AutoCloseable {
   }
 
   /**
-   * Records the outcome. The call has happened by now, so a failure here is logged loudly and the
-   * tool's answer still returned: hiding it would invite a retry of a non-idempotent action, and the
-   * ledger already holds the start (the missing outcome is visible there).
+   * Records an execution's outcome. The call may have happened by now, so the tool's answer is returned
+   * whatever happens here (hiding it would invite a retry of a non-idempotent action); an outcome the
+   * ledger did not take now goes to {@link ReportSender}, stored and sent until it does.
    */
-  /** Records an execution's outcome; false (and logged) when the ledger did not take it. */
-  private boolean finish(String compact, Grant grant, String executionId, boolean confirmed, int status, long ms,
+  private void finish(String compact, Grant grant, String executionId, boolean confirmed, int status, long ms,
       byte[] response, String failure) {
+    String responseHash = GatewayProof.bodyHash(response);
     try {
-      recorder.finished(compact, executionId, confirmed, status, ms, GatewayProof.bodyHash(response), failure);
-      return true;
+      recorder.finished(compact, executionId, confirmed, status, ms, responseHash, failure);
+    } catch (dev.arbiter.gateway.execution.GrantRefusedException e) {
+      LOG.error("the engine refused the outcome of grant_id={} execution_id={}: {}", grant.grantId(), executionId,
+          e.problemType());
     } catch (RecorderException e) {
-      LOG.error("execution outcome NOT recorded for grant_id={} execution_id={}: {}", grant.grantId(), executionId, e.getMessage());
-      return false;
+      LOG.error("execution outcome not recorded yet for grant_id={} execution_id={}; sending it again: {}",
+          grant.grantId(), executionId, e.getMessage());
+      reports.outcome(compact, grant.grantId(), executionId, confirmed, status, ms, responseHash, failure);
     }
   }
 
@@ -478,9 +433,7 @@ public final class ToolCallHandler implements AutoCloseable {
   /** Stops the refusal reporter and the upstream client (calls in flight fail and are recorded as failed). */
   @Override
   public void close() {
-    closed = true;
     refusalReporter.interrupt();
-    givingUp.forEach(Thread::interrupt);
     upstream.close();
   }
 
