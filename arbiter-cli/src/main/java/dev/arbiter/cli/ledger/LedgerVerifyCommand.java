@@ -49,22 +49,38 @@ public final class LedgerVerifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    VerifyingKey ledgerKey = LedgerFiles.publicKey(key, "--key");
-    Checkpoint trusted = trustedCheckpoint == null ? null : LedgerFiles.readCheckpoint(trustedCheckpoint, "--trusted-checkpoint");
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    SqliteLedgerStore.syncFailureNote(db).ifPresent(note -> err.println("warning: " + LedgerFiles.printable(note)));
     try {
+      VerifyingKey ledgerKey = LedgerFiles.publicKey(key, "--key");
+      Checkpoint trusted = trustedCheckpoint == null ? null : LedgerFiles.readCheckpoint(trustedCheckpoint, "--trusted-checkpoint");
+      SqliteLedgerStore.syncFailureNote(db).ifPresent(note -> err.println("warning: " + LedgerFiles.printable(note)));
       return verify(ledgerKey, trusted, out, err);
     } catch (CliFailure f) {
-      if (json && f.exitCode() == ExitCodes.VERIFICATION_FAILED) {
+      if (f.exitCode() == ExitCodes.VERIFICATION_FAILED) {
         // Data too damaged to name an entry (an SQLite page that does not hold together, a row of the
-        // wrong shape): a script reading --json still gets its one object, and the message on stderr.
+        // wrong shape): reported like every other failed verification, on stdout.
+        if (json) {
+          ObjectNode o = JsonNodeFactory.instance.objectNode();
+          o.put("ok", false);
+          ObjectNode failure = o.putObject("failure");
+          failure.put("kind", "malformed");
+          failure.put("message", f.getMessage());
+          out.println(o);
+        } else {
+          out.println("FAILED: " + LedgerFiles.printable(f.getMessage()));
+        }
+        out.flush();
+        return ExitCodes.VERIFICATION_FAILED;
+      }
+      if (json) {
+        // Nothing was verified (bad input, exit 2; the ledger cannot be read, exit 3): a script reading
+        // --json still gets its one object; the message is on stderr too.
         ObjectNode o = JsonNodeFactory.instance.objectNode();
         o.put("ok", false);
-        ObjectNode failure = o.putObject("failure");
-        failure.put("kind", "malformed");
-        failure.put("message", f.getMessage());
+        ObjectNode error = o.putObject("error");
+        error.put("exit_code", f.exitCode());
+        error.put("message", f.getMessage());
         out.println(o);
         out.flush();
       }
@@ -117,27 +133,30 @@ public final class LedgerVerifyCommand implements Callable<Integer> {
         out.println(o);
         out.flush();
       } else {
-        err.println("FAILED: " + LedgerFiles.printable(f.message()));
+        out.println("FAILED: " + LedgerFiles.printable(f.message()));
         if (f.leafIndex() >= 0) {
-          err.println("  leaf index:  " + f.leafIndex());
+          out.println("  leaf index:  " + f.leafIndex());
         }
         if (f.streamId() != null) {
-          err.println("  stream:      " + LedgerFiles.printable(f.streamId()));
+          out.println("  stream:      " + LedgerFiles.printable(f.streamId()));
         }
         if (f.streamSeq() >= 0) {
-          err.println("  stream_seq:  " + f.streamSeq());
+          out.println("  stream_seq:  " + f.streamSeq());
         }
         if (f.checkpointSize() >= 0) {
-          err.println("  checkpoint:  tree size " + f.checkpointSize());
+          out.println("  checkpoint:  tree size " + f.checkpointSize());
+        }
+        if (f.suspectsFrom() >= 0) {
+          out.println("  changed:     one or more of leaves " + f.suspectsFrom() + " to " + (f.checkpointSize() - 1));
         }
         if (f.expected() != null) {
-          err.println("  expected:    " + LedgerFiles.printable(f.expected()));
+          out.println("  expected:    " + LedgerFiles.printable(f.expected()));
         }
         if (f.found() != null) {
-          err.println("  found:       " + LedgerFiles.printable(f.found()));
+          out.println("  found:       " + LedgerFiles.printable(f.found()));
         }
-        err.println("  (" + verifiedBefore + " entries verified before this; kind " + f.kind().name().toLowerCase() + ")");
-        err.flush();
+        out.println("  (" + verifiedBefore + " entries verified before this; kind " + f.kind().name().toLowerCase() + ")");
+        out.flush();
       }
       return ExitCodes.VERIFICATION_FAILED;
     } catch (LedgerStoreException e) {

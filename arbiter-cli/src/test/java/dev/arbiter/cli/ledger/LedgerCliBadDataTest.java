@@ -59,7 +59,7 @@ class LedgerCliBadDataTest {
     sql("CREATE TRIGGER zz BEFORE INSERT ON entries WHEN NEW.stream_seq = 1 BEGIN SELECT RAISE(IGNORE); END");
     CliRun r = verify();
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
-    assertThat(r.err()).contains("FAILED: the database's schema was altered: trigger `zz` on entries");
+    assertThat(r.out()).contains("FAILED: the database's schema was altered: trigger `zz` on entries");
     assertThat(json(verify("--json").lastOutLine()).get("failure").get("kind").asText()).isEqualTo("schema_altered");
   }
 
@@ -68,7 +68,7 @@ class LedgerCliBadDataTest {
     sql("DROP TRIGGER entries_no_update", "UPDATE entries SET stream_id = CAST(stream_id AS BLOB) WHERE leaf_index = 5");
     CliRun r = verify();
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
-    assertThat(r.err()).contains("leaf index:  5").contains("stream_id is stored as blob, not text")
+    assertThat(r.out()).contains("leaf index:  5").contains("stream_id is stored as blob, not text")
         .contains("expected:    stream_id text").contains("found:       stream_id blob");
   }
 
@@ -121,7 +121,7 @@ class LedgerCliBadDataTest {
     sql("DROP TRIGGER ledger_meta_no_update", "UPDATE ledger_meta SET value = 'garbage' WHERE key = 'ledger_key_id'");
     CliRun r = verify();
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
-    assertThat(r.err()).contains("malformed").contains("ledger_key_id");
+    assertThat(r.out()).contains("malformed").contains("ledger_key_id");
   }
 
   @Test
@@ -157,7 +157,7 @@ class LedgerCliBadDataTest {
     for (Path damaged : new Path[] {cut, overwritten}) {
       CliRun v = CliRun.of("ledger", "verify", "--db", damaged.toString(), "--key", pub.toString());
       assertThat(v.exitCode()).as(v.toString()).isEqualTo(1);
-      assertThat(v.err()).contains("damaged").doesNotContain("Exception");
+      assertThat(v.out()).contains("damaged").doesNotContain("Exception");
       CliRun vj = CliRun.of("ledger", "verify", "--db", damaged.toString(), "--key", pub.toString(), "--json");
       assertThat(vj.exitCode()).as(vj.toString()).isEqualTo(1);
       assertThat(json(vj.lastOutLine()).get("ok").asBoolean()).isFalse();

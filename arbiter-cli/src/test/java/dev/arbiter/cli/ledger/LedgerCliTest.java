@@ -198,7 +198,7 @@ class LedgerCliTest {
     }
     CliRun r = CliRun.of("ledger", "verify", "--db", db.toString(), "--key", pub.toString());
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
-    assertThat(r.err()).contains("FAILED").contains("leaf index:  321").contains("stream_seq:").contains("expected:").contains("found:");
+    assertThat(r.out()).contains("FAILED").contains("leaf index:  321").contains("stream_seq:").contains("expected:").contains("found:");
     CliRun j = CliRun.of("ledger", "verify", "--db", db.toString(), "--key", pub.toString(), "--json");
     assertThat(j.exitCode()).isEqualTo(1);
     JsonNode f = json(j.lastOutLine()).get("failure");
@@ -228,7 +228,7 @@ class LedgerCliTest {
     assertThat(CliRun.of("ledger", "verify", "--db", db.toString(), "--key", pub.toString()).exitCode()).isZero();
     CliRun r = CliRun.of("ledger", "verify", "--db", db.toString(), "--key", pub.toString(), "--trusted-checkpoint", cp.toString());
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
-    assertThat(r.err()).contains("truncated");
+    assertThat(r.out()).contains("truncated");
   }
 
   @Test
@@ -287,6 +287,13 @@ class LedgerCliTest {
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).contains("not an Arbiter ledger").doesNotContain("Exception");
 
+    CliRun junkJson = CliRun.of("ledger", "verify", "--db", junk.toString(), "--key", pub.toString(), "--json");
+    assertThat(junkJson.exitCode()).isEqualTo(2);
+    JsonNode error = json(junkJson.lastOutLine());
+    assertThat(error.get("ok").asBoolean()).as("a script reading --json gets its object").isFalse();
+    assertThat(error.get("error").get("exit_code").asInt()).isEqualTo(2);
+    assertThat(error.get("error").get("message").asText()).contains("not an Arbiter ledger");
+
     CliRun missing = CliRun.of("ledger", "verify", "--db", dir.resolve("nope.db").toString(), "--key", pub.toString());
     assertThat(missing.exitCode()).isEqualTo(2);
     assertThat(Files.exists(dir.resolve("nope.db"))).isFalse();
@@ -300,7 +307,7 @@ class LedgerCliTest {
     Files.writeString(otherPub, other.verifyingKey().toSpkiPem());
     CliRun wrong = CliRun.of("ledger", "verify", "--db", db.toString(), "--key", otherPub.toString());
     assertThat(wrong.exitCode()).isEqualTo(1);
-    assertThat(wrong.err()).contains("not by the given key");
+    assertThat(wrong.out()).as("the failed verification is the command's result").contains("not by the given key");
 
     Path sqlite = dir.resolve("other-app.db");
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + sqlite); Statement st = c.createStatement()) {
@@ -322,7 +329,7 @@ class LedgerCliTest {
     }
     CliRun r = CliRun.of("ledger", "verify", "--db", db.toString(), "--key", pub.toString());
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
-    assertThat(r.err()).contains("malformed").doesNotContain("Exception");
+    assertThat(r.out()).contains("malformed").doesNotContain("Exception");
   }
 
   @Test

@@ -187,11 +187,16 @@ final class CheckpointChecker {
           cp.timestamp(), "checkpoint at size " + cp.treeSize() + " is dated before the previous checkpoint"), n);
     }
     if (!root.equals(cp.rootHash())) {
-      throw new LedgerVerificationException(atCheckpoint(Kind.CHECKPOINT_ROOT_MISMATCH, cp.treeSize(), cp.rootHash().hex(),
+      // The entries before the previous checkpoint hash to its signed root, so the change is among
+      // those since; which one cannot be told once the stream chains were recomputed to hide it.
+      long from = Math.max(lastSize, 0);
+      throw new LedgerVerificationException(IntegrityFailure.rootMismatch(cp.treeSize(), from, cp.rootHash().hex(),
           root.hex(),
           "the first " + cp.treeSize() + " entries hash to Merkle root " + root.hex()
-              + ", but the signed checkpoint at that size says " + cp.rootHash().hex()
-              + ": an entry since the previous checkpoint was rewritten, reordered or replaced"), n);
+              + ", but the signed checkpoint at that size says " + cp.rootHash().hex() + ": one or more of the "
+              + (cp.treeSize() - from) + " entries at leaves " + from + " to " + (cp.treeSize() - 1)
+              + (lastSize > 0 ? " (since the checkpoint at size " + lastSize + ", which verified)" : "")
+              + " were rewritten, reordered or replaced in a way their stream chains do not show"), n);
     }
   }
 }

@@ -11,10 +11,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param streamId the entry's stream as stored, or null
  * @param streamSeq the entry's stream sequence as stored, or -1
  * @param checkpointSize the checkpoint concerned, or -1
+ * @param suspectsFrom when no single entry can be named (a signed root no longer matches, and the
+ *     stream chains were recomputed to hide the change): the first of the entries {@code suspectsFrom}
+ *     to {@code checkpointSize - 1}, one or more of which were changed; else -1
  */
 public record IntegrityFailure(
     Kind kind, long leafIndex, String streamId, long streamSeq, long checkpointSize, String expected, String found,
-    String message) {
+    String message, long suspectsFrom) {
 
   /**
    * Values taken from the database are shown at most this long (with how long they were): a 50 MB
@@ -81,6 +84,10 @@ public record IntegrityFailure(
     if (checkpointSize >= 0) {
       o.put("checkpoint_tree_size", checkpointSize);
     }
+    if (suspectsFrom >= 0) {
+      o.put("suspect_leaves_from", suspectsFrom);
+      o.put("suspect_leaves_to", checkpointSize - 1);
+    }
     if (expected != null) {
       o.put("expected", expected);
     }
@@ -92,15 +99,20 @@ public record IntegrityFailure(
   }
 
   static IntegrityFailure atEntry(Kind kind, long leaf, String stream, long seq, String expected, String found, String message) {
-    return new IntegrityFailure(kind, leaf, stream, seq, -1, expected, found, message);
+    return new IntegrityFailure(kind, leaf, stream, seq, -1, expected, found, message, -1);
   }
 
   static IntegrityFailure atCheckpoint(Kind kind, long size, String expected, String found, String message) {
-    return new IntegrityFailure(kind, -1, null, -1, size, expected, found, message);
+    return new IntegrityFailure(kind, -1, null, -1, size, expected, found, message, -1);
+  }
+
+  /** A signed root that no longer matches: one or more of the entries {@code from} to {@code size - 1} changed. */
+  static IntegrityFailure rootMismatch(long size, long from, String expected, String found, String message) {
+    return new IntegrityFailure(Kind.CHECKPOINT_ROOT_MISMATCH, -1, null, -1, size, expected, found, message, from);
   }
 
   /** A checkpoint that covers entries the database no longer holds: {@code firstMissing} is the first gone leaf. */
   static IntegrityFailure missingFrom(Kind kind, long size, long firstMissing, String expected, String found, String message) {
-    return new IntegrityFailure(kind, firstMissing, null, -1, size, expected, found, message);
+    return new IntegrityFailure(kind, firstMissing, null, -1, size, expected, found, message, -1);
   }
 }

@@ -49,8 +49,8 @@ final class StorageChecking {
       throw new LedgerVerificationException(new IntegrityFailure(Kind.SCHEMA_ALTERED, -1, null, -1, -1,
           "the ledger's tables, index and append-only triggers only", changes.getFirst(),
           "the database's schema was altered: " + String.join("; ", changes)
-              + ". Whoever did so could write to the file; a trigger can drop or change appends before they are stored"),
-          entries);
+              + ". Whoever did so could write to the file; a trigger can drop or change appends before they are stored",
+          -1), entries);
     }
     if (check.missingSafeguards().isEmpty()) {
       return List.of();

@@ -105,6 +105,32 @@ class TamperTest {
     assertThat(f.kind() == Kind.ENTRY_HASH_MISMATCH ? f.leafIndex() : f.checkpointSize()).isEqualTo(157L);
   }
 
+  /**
+   * The whole stream's chain recomputed from the rewritten entry on: no stream shows it, only the
+   * signed root of the batch it is in. No single entry can be named then; the failure names the batch
+   * (the entries since the last checkpoint that verified), so the search is that small.
+   */
+  @Test
+  void rewrittenEntryWithItsStreamRechained_namesTheBatchItIsIn() throws Exception {
+    byte[] prev = entryHash(150 - 7);
+    for (long leaf = 150; leaf < 200; leaf += 7) { // every later entry of stream 150 % 7 chains to the rewritten one
+      byte[] env = envelope(leaf);
+      if (leaf == 150) {
+        env = new String(env, StandardCharsets.UTF_8).replace("event 150", "event 999").getBytes(StandardCharsets.UTF_8);
+        update("UPDATE entries SET envelope = ? WHERE leaf_index = 150", env);
+      }
+      prev = EntryHash.compute(prev, env);
+      update("UPDATE entries SET entry_hash = ? WHERE leaf_index = " + leaf, prev);
+    }
+    IntegrityFailure f = failure(null);
+    assertThat(f.kind()).isEqualTo(Kind.CHECKPOINT_ROOT_MISMATCH);
+    assertThat(f.checkpointSize()).isEqualTo(160);
+    assertThat(f.suspectsFrom()).isEqualTo(140);
+    assertThat(f.message()).contains("leaves 140 to 159").contains("checkpoint at size 140, which verified");
+    assertThat(f.toJson().path("suspect_leaves_from").asLong()).isEqualTo(140);
+    assertThat(f.toJson().path("suspect_leaves_to").asLong()).isEqualTo(159);
+  }
+
   @Test
   void deletedEntry_isNamed() throws Exception {
     exec("DELETE FROM entries WHERE leaf_index = 42");
