@@ -44,6 +44,85 @@ class ApprovalHardeningTest extends ServerTest {
     return r.json().get("decision_id").asText();
   }
 
+  /**
+   * Black-box run: a lone surrogate in a rationale, a cancel reason or an enrolment was a 500, and on
+   * an approval the challenge was used up with nothing on the trail. Such text has no canonical form
+   * (nothing with it can be recorded or signed): 400 before anything is done, the challenge intact.
+   */
+  @Test
+  void textWithoutACanonicalForm_is400_andTheChallengeStaysUsable() throws Exception {
+    String id = pendingDeploy();
+    String alice = TestIdentity.token("alice", "supervisor");
+    SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519, new SecureRandom());
+    assertThat(enrol(alice, key).status()).isEqualTo(201);
+    JsonNode issued = t.postAs(alice, "/v1/decisions/" + id + "/challenge", UUID.randomUUID().toString(), "{}").json();
+    byte[] input = Base64.getDecoder().decode(issued.get("signing_input").asText());
+    ObjectNode body = TestServer.JSON.createObjectNode();
+    body.set("challenge", issued.get("challenge"));
+    body.put("key_id", key.keyId().value()).put("signature", Base64.getEncoder().encodeToString(key.sign(input)));
+    String lone = body.deepCopy().put("rationale", "X").toString().replace("\"rationale\":\"X\"", "\"rationale\":\"\\ud800\"");
+    assertThat(lone).contains("\\ud800");
+
+    Response bad = t.postAs(alice, "/v1/decisions/" + id + "/approvals", UUID.randomUUID().toString(), lone);
+    assertThat(bad.status()).as(bad.toString()).isEqualTo(400);
+    assertThat(bad.json().get("errors").get(0).get("code").asText()).isEqualTo("not_canonical");
+    assertThat(bad.json().get("errors").get(0).get("path").asText()).contains("rationale");
+    assertThat(t.trail(id)).as("the attempt is on the trail").contains("approval.rejected");
+
+    Response good = t.postAs(alice, "/v1/decisions/" + id + "/approvals", UUID.randomUUID().toString(),
+        body.put("rationale", "reviewed").toString());
+    assertThat(good.status()).as("the same challenge still counts: %s", good).isEqualTo(200);
+    assertThat(t.trail(id)).contains("approval.added");
+
+    Response cancel = t.post("/v1/decisions/" + id + "/cancel", UUID.randomUUID().toString(),
+        "{\"actor\": {\"id\": \"agent-7\"}, \"reason\": \"\\ud800\"}");
+    assertThat(cancel.status()).as(cancel.toString()).isEqualTo(400);
+    assertThat(cancel.json().get("errors").get(0).get("code").asText()).isEqualTo("not_canonical");
+    Response cancelNoActor = t.post("/v1/decisions/" + id + "/cancel", UUID.randomUUID().toString(),
+        "{\"reason\": \"\\udc00\"}");
+    assertThat(cancelNoActor.status()).as(cancelNoActor.toString()).isEqualTo(400);
+
+    Response enrolment = t.postAs(alice, "/v1/keys", UUID.randomUUID().toString(), "{\"public_key\": \"\\ud800\"}");
+    assertThat(enrolment.status()).as(enrolment.toString()).isEqualTo(400);
+  }
+
+  /**
+   * One approval sent 20 times at once with one Idempotency-Key (a client retrying eagerly): it counts
+   * once, and every copy gets its answer. Black-box run: 5 copies ran again, met the used challenge
+   * and were recorded as rejected approvals.
+   */
+  @Test
+  void oneApprovalSentManyTimesAtOnceWithOneKey_countsOnce_andNothingIsRecordedAsRejected() throws Exception {
+    String id = pendingDeploy();
+    String alice = TestIdentity.token("alice", "supervisor");
+    SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519, new SecureRandom());
+    assertThat(enrol(alice, key).status()).isEqualTo(201);
+    JsonNode issued = t.postAs(alice, "/v1/decisions/" + id + "/challenge", UUID.randomUUID().toString(), "{}").json();
+    byte[] input = Base64.getDecoder().decode(issued.get("signing_input").asText());
+    ObjectNode body = TestServer.JSON.createObjectNode();
+    body.set("challenge", issued.get("challenge"));
+    body.put("key_id", key.keyId().value()).put("signature", Base64.getEncoder().encodeToString(key.sign(input)))
+        .put("rationale", "reviewed");
+    String idempotencyKey = UUID.randomUUID().toString();
+    java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(20);
+    java.util.List<java.util.concurrent.Future<Response>> sent = new java.util.ArrayList<>();
+    try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < 20; i++) {
+        sent.add(pool.submit(() -> {
+          start.await();
+          return t.postAs(alice, "/v1/decisions/" + id + "/approvals", idempotencyKey, body.toString());
+        }));
+      }
+      for (var f : sent) {
+        Response r = f.get();
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+      }
+    }
+    java.util.List<String> trail = t.trail(id);
+    assertThat(trail.stream().filter("approval.added"::equals).count()).as(trail.toString()).isEqualTo(1);
+    assertThat(trail).as("no copy was refused").doesNotContain("approval.rejected");
+  }
+
   /** F1: level of one role + domain of another role. payments-manager (L3, payments) + operator (L1, *). */
   @Test
   void theLevelOfOneRoleNeverCombinesWithTheDomainOfAnother() throws Exception {

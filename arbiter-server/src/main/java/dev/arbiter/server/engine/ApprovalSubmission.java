@@ -28,6 +28,7 @@ public record ApprovalSubmission(Challenge challenge, KeyId keyId, byte[] signat
     } catch (JsonInputException e) {
       throw new EngineException.InvalidInput(List.of(new FieldError("malformed_json", "$", e.getMessage(), "a JSON object {challenge, key_id, signature, rationale}")));
     }
+    CanonicalBodies.require(root);
     List<FieldError> errors = new ArrayList<>();
     if (!root.isObject()) {
       throw new EngineException.InvalidInput(List.of(new FieldError("wrong_type", "$", "not an object",

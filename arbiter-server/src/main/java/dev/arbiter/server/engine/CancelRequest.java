@@ -41,6 +41,7 @@ public record CancelRequest(String actorId, Optional<String> reason) {
     } catch (JsonInputException e) {
       throw new EngineException.InvalidInput(List.of(new FieldError("malformed_json", "$", e.getMessage(), "a JSON object")));
     }
+    CanonicalBodies.require(root);
     if (root.isObject() && !root.has("actor")) {
       ((com.fasterxml.jackson.databind.node.ObjectNode) root).putObject("actor").put("id", subject);
       return dev.arbiter.core.canonical.CanonicalJson.encode(root);
@@ -55,6 +56,7 @@ public record CancelRequest(String actorId, Optional<String> reason) {
     } catch (JsonInputException e) {
       throw new EngineException.InvalidInput(List.of(new FieldError("malformed_json", "$", e.getMessage(), "a JSON object")));
     }
+    CanonicalBodies.require(root);
     List<FieldError> errors = new ArrayList<>();
     if (!root.isObject()) {
       throw new EngineException.InvalidInput(List.of(new FieldError("wrong_type", "$", root.getNodeType().name().toLowerCase(java.util.Locale.ROOT), "object")));

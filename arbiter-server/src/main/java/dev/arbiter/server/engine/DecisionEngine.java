@@ -290,8 +290,7 @@ public final class DecisionEngine implements AutoCloseable {
     } catch (dev.arbiter.core.canonical.CanonicalJsonException e) {
       // Valid JSON without a canonical form (an integer beyond 2^53, a non-finite number, a lone
       // surrogate): it could never be hashed or recorded, so it is bad input, not a server error.
-      throw new EngineException.InvalidInput(List.of(new dev.arbiter.core.decision.FieldError("not_canonical",
-          e.path(), "a value with no RFC 8785 form", "integers within ±2^53 (send larger ids as strings), finite numbers, Unicode text")));
+      throw new EngineException.InvalidInput(List.of(CanonicalBodies.notCanonical(e)));
     }
     CompletableFuture<DecisionState> result = new CompletableFuture<>();
     // The slot keeps only the id (once done, the state is not referenced from the key window).

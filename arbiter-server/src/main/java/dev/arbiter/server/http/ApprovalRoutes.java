@@ -34,6 +34,7 @@ final class ApprovalRoutes {
       } catch (RuntimeException e) {
         throw new EngineException.InvalidInput(List.of(new FieldError("malformed_json", "$", "malformed JSON", "{\"intent\": \"approve\"|\"reject\"}")));
       }
+      dev.arbiter.server.engine.CanonicalBodies.require(root);
       java.util.Set<String> names = new java.util.HashSet<>();
       root.fieldNames().forEachRemaining(names::add);
       JsonNode i = root.get("intent");

@@ -190,28 +190,75 @@ public final class HttpApi {
   }
 
 
+  /**
+   * Slots whose first request is still being handled: a second request with the same key waits for it
+   * and replays its answer instead of acting too (black-box run: of 20 identical approvals sent at
+   * once, 5 ran again, met the used challenge and were recorded as rejected approvals).
+   */
+  private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.CompletableFuture<Void>> inFlight =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  /** How long a request waits for the first one with its key before it is told to retry. */
+  private static final java.time.Duration IN_FLIGHT_WAIT = java.time.Duration.ofSeconds(30);
+
   /** A handler whose answer is remembered for the caller's Idempotency-Key (see {@link IdempotentResponses}). */
   private void idempotent(Context ctx, EngineHandler handler) throws EngineException {
     IdempotencyKey key = IdempotencyKey.ofHeaders(ctx.req().getHeaders(IDEMPOTENCY_KEY));
     byte[] body = body(ctx);
     String slot = principal(ctx).subject() + " " + ctx.path() + " " + key.hash();
     String bodyHash = dev.arbiter.core.crypto.Sha256.prefixed(dev.arbiter.core.crypto.Sha256.digest(body));
-    java.util.Optional<IdempotentResponses.Answer> prior = answers.find(slot);
-    if (prior.isPresent()) {
-      if (!prior.get().bodyHash().equals(bodyHash)) {
-        throw new EngineException.Conflict("idempotency-conflict", "Idempotency-Key reused with a different request",
-            "this Idempotency-Key was already used for a different request on " + ctx.path());
+    while (true) {
+      if (replayed(ctx, slot, bodyHash)) {
+        return;
       }
-      ctx.header("Idempotent-Replayed", "true");
-      ctx.status(prior.get().status()).contentType(prior.get().contentType()).result(prior.get().body());
-      return;
+      java.util.concurrent.CompletableFuture<Void> mine = new java.util.concurrent.CompletableFuture<>();
+      java.util.concurrent.CompletableFuture<Void> running = inFlight.putIfAbsent(slot, mine);
+      if (running == null) {
+        try {
+          // The first request may have finished between the look-up above and this claim: its answer
+          // is remembered before its claim is released, so a second look settles it.
+          if (replayed(ctx, slot, bodyHash)) {
+            return;
+          }
+          ctx.attribute("arbiter.body", body);
+          handler.handle(ctx);
+          byte[] result = ctx.resultInputStream() == null ? new byte[0] : readAll(ctx);
+          answers.remember(principal(ctx).subject(), slot,
+              new IdempotentResponses.Answer(bodyHash, ctx.statusCode(), ctx.res().getContentType(), result));
+          ctx.header("Idempotent-Replayed", "false");
+          ctx.result(result);
+          return;
+        } finally {
+          inFlight.remove(slot, mine);
+          mine.complete(null);
+        }
+      }
+      try {
+        running.get(IN_FLIGHT_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+        throw new EngineException.Conflict("idempotency-in-progress", "Request with this Idempotency-Key in progress",
+            "a request with this Idempotency-Key is still being handled; retry later for its answer");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new EngineException.Conflict("idempotency-in-progress", "Request with this Idempotency-Key in progress",
+            "a request with this Idempotency-Key is still being handled; retry later for its answer");
+      }
+      // The first one finished: its answer is remembered (replayed above), or it failed and this one runs.
     }
-    ctx.attribute("arbiter.body", body);
-    handler.handle(ctx);
-    byte[] result = ctx.resultInputStream() == null ? new byte[0] : readAll(ctx);
-    answers.remember(principal(ctx).subject(), slot, new IdempotentResponses.Answer(bodyHash, ctx.statusCode(), ctx.res().getContentType(), result));
-    ctx.header("Idempotent-Replayed", "false");
-    ctx.result(result);
+  }
+
+  /** Answers from the remembered answer of {@code slot}, if any; a conflict when it was for another body. */
+  private boolean replayed(Context ctx, String slot, String bodyHash) throws EngineException {
+    java.util.Optional<IdempotentResponses.Answer> prior = answers.find(slot);
+    if (prior.isEmpty()) {
+      return false;
+    }
+    if (!prior.get().bodyHash().equals(bodyHash)) {
+      throw new EngineException.Conflict("idempotency-conflict", "Idempotency-Key reused with a different request",
+          "this Idempotency-Key was already used for a different request on " + ctx.path());
+    }
+    ctx.header("Idempotent-Replayed", "true");
+    ctx.status(prior.get().status()).contentType(prior.get().contentType()).result(prior.get().body());
+    return true;
   }
 
   private static byte[] readAll(Context ctx) {

@@ -55,6 +55,7 @@ final class Requests {
     } catch (RuntimeException e) {
       throw new EngineException.InvalidInput(List.of(new FieldError("malformed_json", "$", "malformed JSON", "a JSON object")));
     }
+    dev.arbiter.server.engine.CanonicalBodies.require(root);
     if (!root.isObject()) {
       throw new EngineException.InvalidInput(List.of(new FieldError("wrong_type", "$", "not an object", "a JSON object")));
     }
