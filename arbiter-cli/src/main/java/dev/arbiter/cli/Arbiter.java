@@ -42,7 +42,20 @@ public final class Arbiter implements Runnable {
 
   /** Runs the CLI and returns its exit code (used by tests, which must not call System.exit). */
   public static int run(String... args) {
-    return commandLine().execute(args);
+    CommandLine cli = commandLine();
+    // One writer for every command's output, so that a failed write is seen: a PrintWriter keeps
+    // errors to itself, and `ledger prove ... > file` on a full disk exited 0 with an empty file
+    // (black-box run).
+    java.io.PrintWriter out = new java.io.PrintWriter(new java.io.OutputStreamWriter(System.out, System.out.charset()), true);
+    cli.setOut(out);
+    int code = cli.execute(args);
+    out.flush();
+    // System.out, under the writer, keeps its own errors: both are asked.
+    if (out.checkError() || System.out.checkError()) {
+      System.err.println("arbiter: the output could not be written (a full disk, or a closed pipe); what was written is incomplete");
+      return code == ExitCodes.OK ? ExitCodes.UNAVAILABLE : code;
+    }
+    return code;
   }
 
   static final int HELP_WIDTH = 110;
@@ -74,7 +87,7 @@ public final class Arbiter implements Runnable {
 
   @Override
   public void run() {
-    spec.commandLine().usage(System.out);
+    spec.commandLine().usage(spec.commandLine().getOut());
   }
 
   static final class Version implements CommandLine.IVersionProvider {
