@@ -52,14 +52,39 @@ final class GrantFile {
     if (dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)) {
       throw CliFailure.badInput("--save-grant " + file + ": the directory " + dir + " does not exist or is not writable");
     }
-    if (Files.isDirectory(file)) {
-      throw CliFailure.badInput("--save-grant " + file + " is a directory");
+    requireReplaceable(file);
+  }
+
+  /**
+   * Fails unless {@code file} is missing, or a regular file that holds a grant (one saved before, so
+   * the walkthrough can run again). Black-box run: {@code --save-grant /dev/full} replaced the device
+   * with a file, and a path to any other file (a symlink included) was overwritten without a word.
+   */
+  private static void requireReplaceable(Path file) {
+    if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      throw CliFailure.badInput("--save-grant " + file + " exists and is not a regular file (a directory, a device,"
+          + " a pipe or a symbolic link); refusing to replace it");
+    }
+    boolean holdsAGrant;
+    try {
+      holdsAGrant = Files.size(file) <= MAX_CHARS + 2
+          && COMPACT_JWS.matcher(Files.readString(file, StandardCharsets.US_ASCII).strip()).matches();
+    } catch (IOException e) {
+      holdsAGrant = false;
+    }
+    if (!holdsAGrant) {
+      throw CliFailure.badInput("--save-grant " + file + " exists and does not hold a grant; refusing to overwrite it"
+          + " (remove it first, or choose another path)");
     }
   }
 
   /** Writes {@code grant} to {@code file}, mode 0600 from the start (never readable by others, not even briefly). */
   static void write(Path file, String grant) {
     Path abs = file.toAbsolutePath();
+    requireReplaceable(abs); // again: what was checked before the decision may have changed since
     try {
       Path tmp = Files.createTempFile(abs.getParent(), ".grant", ".tmp",
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

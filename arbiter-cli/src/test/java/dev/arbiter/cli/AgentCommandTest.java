@@ -148,6 +148,31 @@ class AgentCommandTest {
     assertThat(r.err()).contains("HTTP 403 grant-invalid");
   }
 
+  /** Black-box run: --save-grant replaced /dev/full, a FIFO, a symlink and a precious file with the grant. */
+  @Test
+  void saveGrant_replacesOnlyAMissingFileOrAnEarlierGrant_andNothingIsProposedOtherwise() throws Exception {
+    Path precious = Files.writeString(dir.resolve("precious.txt"), "keep me\n");
+    Path link = Files.createSymbolicLink(dir.resolve("link.jws"), precious);
+    Path fifo = dir.resolve("fifo");
+    assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+    for (Path target : List.of(precious, link, fifo, Path.of("/dev/full"))) {
+      CliRun r = CliRun.of("agent", "--quickstart", qsFile.toString(), "--example", "auto_allow", "--save-grant",
+          target.toString());
+      assertThat(r.exitCode()).as("%s: %s", target, r).isEqualTo(2);
+      assertThat(r.err()).contains("refusing to").doesNotContain("decision dec_");
+    }
+    assertThat(Files.readString(precious)).isEqualTo("keep me\n");
+    assertThat(Files.isSymbolicLink(link)).isTrue();
+    assertThat(Files.isRegularFile(Path.of("/dev/full"))).isFalse();
+
+    Path saved = dir.resolve("again.jws");
+    for (int i = 0; i < 2; i++) { // an earlier grant is replaced: the walkthrough can run twice
+      CliRun ok = CliRun.of("agent", "--quickstart", qsFile.toString(), "--example", "auto_allow", "--save-grant",
+          saved.toString());
+      assertThat(ok.exitCode()).as(ok.toString()).isZero();
+    }
+  }
+
   @Test
   void engineUnreachable_exitsThree() throws Exception {
     int closed;
