@@ -157,10 +157,7 @@ public final class AgentCommand implements Callable<Integer> {
       return qs.example(example);
     }
     try {
-      if (Files.size(request) > EngineClient.MAX_RESPONSE_BYTES) {
-        throw CliFailure.badInput("--request " + request + " is larger than " + EngineClient.MAX_RESPONSE_BYTES + " bytes");
-      }
-      JsonNode n = JSON.readTree(Files.readAllBytes(request));
+      JsonNode n = JSON.readTree(dev.arbiter.core.io.BoundedFiles.read(request, EngineClient.MAX_RESPONSE_BYTES));
       if (n == null || !n.isObject()) {
         throw CliFailure.badInput("--request " + request + " is not a JSON object");
       }

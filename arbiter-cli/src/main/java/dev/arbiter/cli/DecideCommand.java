@@ -33,6 +33,8 @@ import picocli.CommandLine.Option;
     })
 public final class DecideCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The largest request file read (the engine takes bodies of at most 64 KiB). */
+  static final int MAX_REQUEST_BYTES = 1024 * 1024;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -49,7 +51,7 @@ public final class DecideCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     byte[] body;
     try {
-      body = Files.readAllBytes(requestFile);
+      body = dev.arbiter.core.io.BoundedFiles.read(requestFile, MAX_REQUEST_BYTES);
     } catch (IOException e) {
       throw CliFailure.badInput("cannot read request `" + requestFile + "`: " + FileErrors.reason(e));
     }

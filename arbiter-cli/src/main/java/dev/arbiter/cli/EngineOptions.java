@@ -117,11 +117,10 @@ public final class EngineOptions {
     if (tokenFile != null) {
       source = "--token-file " + tokenFile;
       try {
-        if (Files.size(tokenFile) > MAX_TOKEN_CHARS + 2) {
-          throw CliFailure.badInput(source + " is larger than " + MAX_TOKEN_CHARS + " bytes; not a token");
-        }
-        t = Files.readString(tokenFile, StandardCharsets.US_ASCII).strip();
-      } catch (java.nio.charset.MalformedInputException e) {
+        t = dev.arbiter.core.io.BoundedFiles.readString(tokenFile, MAX_TOKEN_CHARS + 2, StandardCharsets.US_ASCII).strip();
+      } catch (dev.arbiter.core.io.BoundedFiles.TooLargeException e) {
+        throw CliFailure.badInput(source + " is larger than " + MAX_TOKEN_CHARS + " bytes; not a token");
+      } catch (java.nio.charset.CharacterCodingException e) {
         throw CliFailure.badInput(source + " is not an ASCII token");
       } catch (IOException e) {
         throw CliFailure.badInput("cannot read " + source + ": " + FileErrors.reason(e));

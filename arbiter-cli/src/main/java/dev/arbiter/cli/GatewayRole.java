@@ -128,10 +128,11 @@ final class GatewayRole {
   private static String readToken(Path file) {
     String t;
     try {
-      if (Files.size(file) > MAX_TOKEN_BYTES) {
-        throw CliFailure.badInput("--engine-token-file " + file + " is larger than " + MAX_TOKEN_BYTES + " bytes; not a token");
-      }
-      t = Files.readString(file, StandardCharsets.US_ASCII).strip();
+      t = dev.arbiter.core.io.BoundedFiles.readString(file, MAX_TOKEN_BYTES, StandardCharsets.US_ASCII).strip();
+    } catch (dev.arbiter.core.io.BoundedFiles.TooLargeException e) {
+      throw CliFailure.badInput("--engine-token-file " + file + " is larger than " + MAX_TOKEN_BYTES + " bytes; not a token");
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw CliFailure.badInput("--engine-token-file " + file + " does not hold a bearer token (it is not shown)");
     } catch (IOException e) {
       throw CliFailure.badInput("cannot read --engine-token-file " + file + ": " + FileErrors.reason(e));
     }

@@ -319,7 +319,7 @@ public final class QuickstartCommand implements Callable<Integer> {
   private JsonNode example(String name) {
     Path file = examplesDir.resolve(name);
     try {
-      return StrictJson.parse(Files.readAllBytes(file));
+      return StrictJson.parse(dev.arbiter.core.io.BoundedFiles.read(file, 1024 * 1024));
     } catch (IOException e) {
       throw CliFailure.badInput("--examples: cannot read " + file + " (run the quickstart from the repository root): " + e.getMessage());
     } catch (RuntimeException e) {

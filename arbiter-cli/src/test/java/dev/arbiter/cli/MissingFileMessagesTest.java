@@ -29,6 +29,33 @@ class MissingFileMessagesTest {
     }
   }
 
+  /**
+   * An endless or huge input file is refused at its limit (exit 2), not read whole: {@code /dev/zero}
+   * (whose size reads as 0) and a sparse 3 GB file ended in an OutOfMemoryError (black-box run).
+   */
+  @Test
+  void anEndlessOrHugeInputFile_isRefusedAtItsLimit() throws Exception {
+    Path sparse = dir.resolve("huge.json");
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(sparse.toFile(), "rw")) {
+      f.setLength(3L * 1024 * 1024 * 1024);
+    }
+    String[][] commands = {
+        {"decide", "--bundle", "../examples/policy", "--request", "/dev/zero"},
+        {"decide", "--bundle", "../examples/policy", "--request", sparse.toString()},
+        {"decisions", "list", "--pending", "--engine", "http://127.0.0.1:9", "--token-file", "/dev/zero"},
+        {"agent", "--engine", "http://127.0.0.1:9", "--gateway", "http://127.0.0.1:9", "--token-file", "/dev/zero",
+            "--request", "/dev/zero"},
+    };
+    for (String[] c : commands) {
+      CliRun r = CliRun.of(c);
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+      assertThat(r.err()).as(String.join(" ", c)).contains("larger than").doesNotContain("Exception").doesNotContain("Error");
+    }
+    CliRun cases = CliRun.of("policy", "test", "../examples/policy", "--cases", "/dev/zero");
+    assertThat(cases.exitCode()).as(cases.toString()).isIn(1, 2);
+    assertThat(cases.err()).contains("larger than").doesNotContain("OutOfMemoryError");
+  }
+
   /** A .pub given where the private key goes: said so, not "chmod 600" on a file that is meant to be readable. */
   @Test
   void aPublicKeyGivenAsThePrivateKey_isNamedAsSuch() {

@@ -56,7 +56,8 @@ public record BundleSource(Map<String, String> files) {
   public static BundleSource read(Path dir) throws BundleReadException {
     if (Files.isRegularFile(dir)) {
       try {
-        return new BundleSource(Map.of("bundle.yaml", utf8(dir.getFileName().toString(), Files.readAllBytes(dir))));
+        return new BundleSource(Map.of("bundle.yaml", utf8(dir.getFileName().toString(),
+            dev.arbiter.core.io.BoundedFiles.read(dir, PolicyBundles.MAX_FILE_BYTES))));
       } catch (IOException e) {
         throw new BundleReadException("cannot read `" + dir + "`: " + e.getMessage(), e);
       }
@@ -69,7 +70,7 @@ public record BundleSource(Map<String, String> files) {
     for (String name : FILE_NAMES) {
       Path p = dir.resolve(name);
       try {
-        files.put(name, utf8(name, Files.readAllBytes(p)));
+        files.put(name, utf8(name, dev.arbiter.core.io.BoundedFiles.read(p, PolicyBundles.MAX_FILE_BYTES)));
       } catch (NoSuchFileException e) {
         if (name.equals("bundle.yaml")) {
           throw new BundleReadException("policy bundle `" + dir + "` has no bundle.yaml");

@@ -4,6 +4,9 @@ import java.nio.file.Path;
 
 /** Entry points for loading policy bundles. */
 public final class PolicyBundles {
+  /** The largest policy file read (a bundle's file, a cases file; a signed bundle may be four times this). */
+  public static final int MAX_FILE_BYTES = 16 * 1024 * 1024;
+
   private PolicyBundles() {}
 
   /**

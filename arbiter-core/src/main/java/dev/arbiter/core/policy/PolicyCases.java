@@ -37,7 +37,7 @@ public final class PolicyCases {
   public static List<PolicyCase> read(Path file) throws BundleReadException {
     JsonNode root;
     try {
-      root = YAML.readTree(Files.readAllBytes(file));
+      root = YAML.readTree(dev.arbiter.core.io.BoundedFiles.read(file, PolicyBundles.MAX_FILE_BYTES));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       var at = e.getLocation();
       throw new BundleReadException("cases `" + file + "`: not valid YAML"

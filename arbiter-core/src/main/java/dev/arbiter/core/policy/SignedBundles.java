@@ -82,7 +82,7 @@ public final class SignedBundles {
       throws BundleVerificationException, BundleReadException, PolicyCompilationException {
     byte[] bytes;
     try {
-      bytes = Files.readAllBytes(file);
+      bytes = dev.arbiter.core.io.BoundedFiles.read(file, 4 * PolicyBundles.MAX_FILE_BYTES);
     } catch (IOException e) {
       throw new BundleReadException("cannot read signed bundle `" + file + "`: " + e.getMessage(), e);
     }
