@@ -47,7 +47,7 @@ public final class KeysCommand implements Runnable {
       mixinStandardHelpOptions = true,
       sortOptions = false,
       description = {
-        "Generate a key pair and write it as two PEM files:",
+        "Generate a key pair as two PEM files, DIR/NAME.key and DIR/NAME.pub.",
         "  DIR/NAME.key  the private key (unencrypted PKCS#8, created with mode 0600)",
         "  DIR/NAME.pub  the public key (SPKI), safe to distribute",
         "Prints the key id: sha256 of the public key's DER bytes, the same as",

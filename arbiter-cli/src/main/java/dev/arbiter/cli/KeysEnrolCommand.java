@@ -33,8 +33,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Enrol your public key with the engine, so that approvals signed with the",
-      "matching private key count as yours (your token's subject).",
+      "Enrol your public key with the engine, so that approvals signed with it count as yours.",
+      "They count for your token's subject.",
       "The engine requires proof that you hold the private key: the CLI asks it",
       "for a statement (POST /v1/keys/challenge: your subject, the key id, the",
       "engine's time), checks that the bytes to sign are",

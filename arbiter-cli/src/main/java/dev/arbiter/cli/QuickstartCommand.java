@@ -46,11 +46,15 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     header = "Run engine, gateway, dev issuer and a sample tool on embedded defaults, for the walkthrough.",
     description = {
-      "Run Arbiter on its embedded defaults in the foreground (Ctrl-C or SIGTERM stops it cleanly):",
+      "Run Arbiter on its embedded defaults in the foreground, until Ctrl-C or SIGTERM stops it cleanly.",
       "  engine + ledger (SQLite) on P, gateway on P+1, development OIDC issuer on P+2, sample tool on P+3,",
       "  with the example policy bundle (signed with a generated development policy key: not for production).",
       "Once ready it writes DIR/quickstart.json (what runs where, identities with 24-hour dev tokens and",
-      "enrolled approver keys, two example requests) and prints a copy-paste walkthrough."
+      "enrolled approver keys, two example requests) and prints a copy-paste walkthrough; the file is",
+      "removed again when it stops.",
+      "Exit: 130 or 143 once stopped by SIGINT or SIGTERM (everything it started is stopped), 1 the ledger",
+      "in DIR fails verification, 2 bad arguments, 3 cannot start (DIR in use by another quickstart, a",
+      "port taken)."
     })
 public final class QuickstartCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -321,7 +325,7 @@ public final class QuickstartCommand implements Callable<Integer> {
     try {
       return StrictJson.parse(dev.arbiter.core.io.BoundedFiles.read(file, 1024 * 1024));
     } catch (IOException e) {
-      throw CliFailure.badInput("--examples: cannot read " + file + " (run the quickstart from the repository root): " + e.getMessage());
+      throw CliFailure.badInput("--examples: cannot read " + file + " (run the quickstart from the repository root): " + FileErrors.reason(e));
     } catch (RuntimeException e) {
       throw CliFailure.badInput("--examples: " + file + " is not valid JSON: " + e.getMessage());
     }
@@ -332,6 +336,9 @@ public final class QuickstartCommand implements Callable<Integer> {
    * symlink), or exit 3. Held for the life of the process; released by the OS however it exits.
    */
   private static dev.arbiter.ledger.store.ExclusiveLock holdDirectory(Path base) {
+    if (Files.exists(base) && !Files.isDirectory(base)) {
+      throw CliFailure.badInput("--dir " + base + " is not a directory");
+    }
     try {
       if (!Files.isDirectory(base)) {
         Files.createDirectories(base, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
@@ -340,7 +347,7 @@ public final class QuickstartCommand implements Callable<Integer> {
       return dev.arbiter.ledger.store.ExclusiveLock.tryAcquire(base.resolve(".quickstart.lock")).orElseThrow(() ->
           CliFailure.unavailable("another quickstart is running with --dir " + base + "; stop it first", null));
     } catch (IOException e) {
-      throw CliFailure.unavailable("cannot use --dir " + base + ": " + e.getMessage(), e);
+      throw CliFailure.unavailable("cannot use --dir " + base + ": " + FileErrors.reason(e), e);
     }
   }
 

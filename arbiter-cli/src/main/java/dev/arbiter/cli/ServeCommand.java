@@ -248,8 +248,9 @@ public final class ServeCommand implements Callable<Integer> {
         try {
           local.start(devIssuerPort);
         } catch (dev.arbiter.server.identity.DevIssuerRefusedException e) {
-          throw CliFailure.badInput("refusing to start the development issuer: " + e.getMessage()
-              + " (give --oidc-issuer URL for a real identity provider)");
+          // The message says what was refused and why; the hint is for both commands that get here.
+          throw CliFailure.badInput(e.getMessage() + " (`arbiter serve --oidc-issuer URL --identity FILE` uses a real"
+              + " identity provider; `arbiter quickstart` runs on development settings only)");
         } catch (IOException e) {
           throw CliFailure.unavailable("cannot start the development issuer: " + e.getMessage(), e);
         }

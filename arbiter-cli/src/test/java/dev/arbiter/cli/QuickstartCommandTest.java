@@ -222,6 +222,16 @@ class QuickstartCommandTest {
     assertThat(r.err()).contains("--examples");
   }
 
+  @Test
+  void quickstart_withADirThatIsAFile_exitsTwo_andSaysSo() throws Exception {
+    Path file = java.nio.file.Files.writeString(dir.resolve("README.md"), "not a directory\n");
+    CliRun r = CliRun.of("quickstart", "--dir", file.toString(), "--port-base", String.valueOf(PortBlock.freeBase(4)),
+        "--bundle", "../examples/policy", "--examples", "../examples/requests");
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+    assertThat(r.err()).contains("--dir " + file + " is not a directory");
+    assertThat(java.nio.file.Files.readString(file)).isEqualTo("not a directory\n");
+  }
+
   private static String token(JsonNode file, String who) {
     return file.get("identities").get(who).get("token").asText();
   }

@@ -41,9 +41,9 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
-      "Append N synthetic events through the normal, durable append path and",
-      "measure it, then verify the whole ledger and measure that. Use it to size",
-      "disks; a fresh --db path creates a ledger.",
+      "Measure durable appends of N synthetic events, then the verification of the whole ledger.",
+      "The events go through the normal, durable append path. Use it to size disks; a fresh --db",
+      "path creates a ledger.",
       "Closed loop by default: W concurrent appenders, each waiting for its own",
       "durable receipt. With --rate R: open loop, events offered at R/s whatever",
       "the completions; latency is measured from each event's scheduled time (no",

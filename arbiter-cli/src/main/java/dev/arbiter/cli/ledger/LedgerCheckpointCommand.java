@@ -20,8 +20,8 @@ import picocli.CommandLine.Spec;
     name = "checkpoint",
     mixinStandardHelpOptions = true,
     description = {
-      "Export the latest signed checkpoint to a file. Keep it somewhere the database's owner cannot",
-      "write; later `ledger verify --trusted-checkpoint FILE` proves the ledger still contains it."
+      "Export the latest signed checkpoint to a file, to keep where the database's owner cannot write.",
+      "Later, `ledger verify --trusted-checkpoint FILE` proves the ledger still contains it."
     })
 public final class LedgerCheckpointCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

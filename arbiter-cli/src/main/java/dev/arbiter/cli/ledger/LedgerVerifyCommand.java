@@ -24,8 +24,8 @@ import picocli.CommandLine.Spec;
     name = "verify",
     mixinStandardHelpOptions = true,
     description = {
-      "Verify a whole ledger with its public key only, streaming in constant memory:",
-      "every stream's hash chain, every entry's position, the Merkle root against every signed",
+      "Verify a whole ledger with its public key only, in constant memory.",
+      "It checks every stream's hash chain, every entry's position, the Merkle root against every signed",
       "checkpoint, and (with --trusted-checkpoint) that the ledger still contains a checkpoint kept",
       "elsewhere, which is what catches a truncated tail.",
       "On failure it names the first bad entry: leaf index, stream, stream_seq, expected and found.",
