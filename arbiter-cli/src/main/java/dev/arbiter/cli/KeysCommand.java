@@ -95,7 +95,18 @@ public final class KeysCommand implements Runnable {
       Path dir = out.toAbsolutePath().normalize();
       Path keyFile = dir.resolve(name + ".key");
       Path pubFile = dir.resolve(name + ".pub");
-      createDirectory(dir);
+      boolean created = createDirectory(dir);
+      try {
+        return generate(keyFile, pubFile);
+      } catch (RuntimeException e) {
+        if (created) {
+          deleteQuietly(dir); // only if still empty: nothing of a failed run is left behind
+        }
+        throw e;
+      }
+    }
+
+    private int generate(Path keyFile, Path pubFile) {
       if (!force) {
         for (Path p : new Path[] {keyFile, pubFile}) {
           if (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
@@ -127,18 +138,23 @@ public final class KeysCommand implements Runnable {
       return ExitCodes.OK;
     }
 
-    private void createDirectory(Path dir) {
+    /** Creates {@code dir} if missing; true when it did. */
+    private boolean createDirectory(Path dir) {
       if (Files.isDirectory(dir)) {
-        return;
+        return false;
       }
       try {
         Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_DIR));
+        return true;
       } catch (FileAlreadyExistsException e) {
         throw CliFailure.badInput("--out " + dir + " exists and is not a directory");
       } catch (UnsupportedOperationException e) {
         throw CliFailure.unavailable("cannot create " + dir + ": the file system has no POSIX permissions", e);
+      } catch (java.nio.file.FileSystemException e) {
+        // Where the keys go is the caller's choice: a read-only place or one that cannot be a directory is bad input.
+        throw CliFailure.badInput("cannot create directory " + dir + ": " + FileErrors.reason(e));
       } catch (IOException e) {
-        throw CliFailure.unavailable("cannot create directory " + dir + ": " + e, e);
+        throw CliFailure.unavailable("cannot create directory " + dir + ": " + FileErrors.reason(e), e);
       }
     }
 
@@ -175,8 +191,10 @@ public final class KeysCommand implements Runnable {
         throw CliFailure.badInput(target + " already exists; refusing to overwrite it (use --force to replace the key pair)");
       } catch (UnsupportedOperationException e) {
         throw CliFailure.unavailable("cannot write " + target + " with owner-only permissions: the file system has no POSIX permissions", e);
+      } catch (java.nio.file.AccessDeniedException e) {
+        throw CliFailure.badInput("cannot write " + target + ": " + FileErrors.reason(e));
       } catch (IOException e) {
-        throw CliFailure.unavailable("cannot write " + target + ": " + e, e);
+        throw CliFailure.unavailable("cannot write " + target + ": " + FileErrors.reason(e), e);
       }
     }
 

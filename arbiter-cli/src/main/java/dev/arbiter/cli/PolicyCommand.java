@@ -13,7 +13,6 @@ import dev.arbiter.core.crypto.SigningKey;
 import dev.arbiter.core.policy.SignedBundles;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -159,11 +158,7 @@ public final class PolicyCommand implements Runnable {
       } catch (IllegalArgumentException e) {
         throw CliFailure.badInput(e.getMessage());
       }
-      try {
-        Files.write(out, signed);
-      } catch (IOException e) {
-        throw CliFailure.unavailable("cannot write `" + out + "`: " + e.getMessage(), e);
-      }
+      OutputFile.write(out, signed, "--out");
       PrintWriter w = spec.commandLine().getOut();
       w.println("built " + bundle.hash() + " (version " + bundle.version() + "), signed by " + signingKey.keyId() + " -> " + out);
       w.flush();

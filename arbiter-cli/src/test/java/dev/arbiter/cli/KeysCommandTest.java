@@ -63,6 +63,14 @@ class KeysCommandTest {
     assertThat(SigningKey.load(tmp.resolve("engine.key")).algorithm()).isEqualTo(KeyAlgorithm.ED25519);
   }
 
+  /** Black-box run: an unwritable --out exited 3 with "java.io.IOException" in its message. */
+  @Test
+  void generate_intoAPlaceThatCannotHoldKeys_exits2_inWords() {
+    CliRun r = CliRun.of("keys", "generate", "--out", "/proc/arbiter-keys", "--name", "k");
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+    assertThat(r.err()).contains("cannot create directory /proc/arbiter-keys").doesNotContain("Exception");
+  }
+
   @Test
   void generate_refusesToOverwrite_unlessForced() throws Exception {
     assertThat(Arbiter.run("keys", "generate", "--out", tmp.toString(), "--name", "k")).isZero();

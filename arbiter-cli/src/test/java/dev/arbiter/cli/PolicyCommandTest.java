@@ -114,6 +114,26 @@ class PolicyCommandTest {
     assertThat(r.out()).startsWith("built " + loaded.hash() + " (version 2026.11.0), signed by " + key.keyId());
   }
 
+  /** Black-box run: --out naming a directory or a device exited 3 with a Java exception's name, or left a 0-byte file. */
+  @Test
+  void build_toAPathThatCannotBeAFile_exits2_andLeavesNothing() throws Exception {
+    SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519, new SecureRandom());
+    Path pem = dir.resolve("policy.pem");
+    Files.writeString(pem, key.exportPkcs8PemDangerously());
+    Path aDirectory = Files.createDirectories(dir.resolve("outdir"));
+    for (String out : new String[] {aDirectory.toString(), "/dev/full", "/proc/arbiter/b.signed"}) {
+      CliCapture r = CliCapture.run("policy", "build", EXAMPLE, "--sign", pem.toString(), "--out", out);
+      assertThat(r.exitCode()).as("%s: %s", out, r.err()).isEqualTo(2);
+      assertThat(r.err()).contains("--out").doesNotContain("Exception");
+    }
+    try (var left = Files.list(aDirectory)) {
+      assertThat(left).isEmpty();
+    }
+    try (var left = Files.list(dir)) {
+      assertThat(left.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("policy.pem", "outdir");
+    }
+  }
+
   @Test
   void build_whenKeyUnreadable_exits2() throws Exception {
     Path pem = dir.resolve("policy.pem");

@@ -5,11 +5,8 @@ import dev.arbiter.cli.ExitCodes;
 import dev.arbiter.ledger.checkpoint.Checkpoint;
 import dev.arbiter.ledger.store.LedgerStoreException;
 import dev.arbiter.ledger.store.sqlite.SqliteLedgerStore;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -40,36 +37,7 @@ public final class LedgerCheckpointCommand implements Callable<Integer> {
     } catch (LedgerStoreException e) {
       throw LedgerFiles.storeFailure(e);
     }
-    Path tmp = null;
-    try {
-      Path abs = out.toAbsolutePath();
-      // The file is replaced by a rename: a FIFO or a device node at --out (/dev/full, as root) was
-      // replaced by a regular file. Only a regular file is replaced (missing directories are created).
-      if (Files.isSymbolicLink(abs)) {
-        // The rename would replace the link itself, not write where it points.
-        throw CliFailure.badInput("--out: " + out + " is a symbolic link; give the path of the file itself");
-      }
-      if (Files.exists(abs) && !Files.isRegularFile(abs)) {
-        throw CliFailure.badInput("--out: " + out + " exists and is not a regular file; give a file path");
-      }
-      if (abs.getParent() != null) {
-        Files.createDirectories(abs.getParent());
-      }
-      tmp = Files.createTempFile(abs.getParent(), ".checkpoint", ".tmp");
-      Files.writeString(tmp, cp.toJson().toPrettyString() + "\n", StandardCharsets.UTF_8);
-      Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      tmp = null;
-    } catch (IOException e) {
-      throw CliFailure.badInput("--out: cannot write " + out + ": " + LedgerFiles.reason(e));
-    } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp); // the move failed (--out is a directory, say): leave nothing behind
-        } catch (IOException ignored) {
-          // the failure above is what the user needs to hear about
-        }
-      }
-    }
+    dev.arbiter.cli.OutputFile.write(out, (cp.toJson().toPrettyString() + "\n").getBytes(StandardCharsets.UTF_8), "--out");
     spec.commandLine().getOut().printf("wrote checkpoint of ledger %s: tree size %d, root %s -> %s%n",
         cp.ledgerId(), cp.treeSize(), cp.rootHash().hex(), out);
     spec.commandLine().getOut().flush();

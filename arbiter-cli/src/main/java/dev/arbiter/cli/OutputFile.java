@@ -1,0 +1,48 @@
+package dev.arbiter.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * Writes a command's output file whole or not at all: into a temporary file beside it, then renamed
+ * over it. Only a missing path or a regular file is replaced: a FIFO or a device node (/dev/full, as
+ * root) would be replaced by the rename, and a symbolic link would be replaced itself rather than
+ * written through. Missing parent directories are created. On failure nothing is left behind: a
+ * black-box run found {@code policy build --out} leaving a 0-byte file on a full disk.
+ */
+public final class OutputFile {
+  private OutputFile() {}
+
+  /** Writes {@code content} to {@code out}; {@code flag} names the option in messages (exit 2 on failure). */
+  public static void write(Path out, byte[] content, String flag) {
+    Path abs = out.toAbsolutePath();
+    Path tmp = null;
+    try {
+      if (Files.isSymbolicLink(abs)) {
+        throw CliFailure.badInput(flag + ": " + out + " is a symbolic link; give the path of the file itself");
+      }
+      if (Files.exists(abs) && !Files.isRegularFile(abs)) {
+        throw CliFailure.badInput(flag + ": " + out + " exists and is not a regular file; give a file path");
+      }
+      if (abs.getParent() != null) {
+        Files.createDirectories(abs.getParent());
+      }
+      tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+      Files.write(tmp, content);
+      Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      tmp = null;
+    } catch (IOException e) {
+      throw CliFailure.badInput(flag + ": cannot write " + out + ": " + FileErrors.reason(e));
+    } finally {
+      if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+          // the failure above is what the user needs to hear about
+        }
+      }
+    }
+  }
+}
