@@ -59,6 +59,27 @@ class SecretInPayloadTest extends ServerTest {
         .isEqualTo(409);
   }
 
+  /**
+   * A 400 names the field and never quotes a credential back: one sent as a closed field's value (the
+   * environment) or as an unknown field's name (black-box run: both came back in `got`, `path` and the
+   * detail).
+   */
+  @Test
+  void aSecretInAnInvalidField_orAsAFieldName_isNotEchoedInThe400() throws Exception {
+    long size = t.ledgerSize();
+    String asValue = DecisionApiTest.READ_DEV.replace("\"environment\":\"dev\"", "\"environment\":\"" + TOKEN + "\"");
+    assertThat(asValue).contains(TOKEN);
+    String aws = "AKIAIOSFODNN7EXAMPLE";
+    String asName = DecisionApiTest.READ_DEV.replace("\"payload\":{}", "\"payload\":{}, \"" + aws + "\": 1");
+    assertThat(asName).contains(aws);
+    for (String body : new String[] {asValue, asName}) {
+      TestServer.Response r = t.post("/v1/decisions", java.util.UUID.randomUUID().toString(), body);
+      assertThat(r.status()).as(r.toString()).isEqualTo(400);
+      assertThat(r.body()).doesNotContain(TOKEN).doesNotContain(aws).contains("looks like a credential");
+    }
+    assertThat(t.ledgerSize()).isEqualTo(size);
+  }
+
   @Test
   void aSecretInACancelReason_isRefused_andOnlyTheRefusalIsRecorded() throws Exception {
     String id = t.post("/v1/decisions", "secret-3", ApprovalTest.DEPLOY).json().get("decision_id").asText();

@@ -9,8 +9,21 @@ public record FieldError(String code, String path, String got, String want) {
   private static final int MAX_ECHO = 80;
 
   public FieldError {
-    path = clip(path);
-    got = clip(got);
+    path = clip(unlessSecret(path, "a name"));
+    got = clip(unlessSecret(got, "a value"));
+  }
+
+  /**
+   * Echoed input never quotes what looks like a credential (black-box run: an access key sent as an
+   * unknown field's name, or a token as an environment, came back in the 400). Scanned before it is
+   * cut, so that a cut cannot hide a secret from the scanner.
+   */
+  private static String unlessSecret(String s, String what) {
+    if (s == null) {
+      return null;
+    }
+    return dev.arbiter.core.secrets.SecretScanner.scanText(s)
+        .map(detector -> "(" + what + " that looks like a credential (" + detector + "); not shown)").orElse(s);
   }
 
   private static String clip(String s) {
