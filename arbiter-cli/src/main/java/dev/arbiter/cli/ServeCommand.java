@@ -111,13 +111,19 @@ public final class ServeCommand implements Callable<Integer> {
           + " cut or rewrite made while it was stopped is caught, not served.")
   Path trustedCheckpoint;
 
+  @Option(names = "--reverify-every", defaultValue = "1h", paramLabel = "DURATION",
+      description = "Verify the whole ledger again this often while running, as `arbiter ledger verify` does, and"
+          + " that it still holds the last checkpoint this engine signed: e.g. 10m, 1h, or 0 for only at start"
+          + " (default ${DEFAULT-VALUE}). A failure refuses every change until the ledger is investigated.")
+  String reverifyEvery;
+
   @CommandLine.Mixin IdentityOptions identity = new IdentityOptions();
 
   @CommandLine.Mixin GatewayOptions gateway = new GatewayOptions();
 
   /** Options of the engine roles, refused with --role gateway rather than silently ignored. */
   private static final List<String> ENGINE_ONLY = List.of("--data-dir", "--bundle", "--signed-bundle", "--policy-key",
-      "--oidc-issuer", "--oidc-audience", "--identity", "--trusted-checkpoint");
+      "--oidc-issuer", "--oidc-audience", "--identity", "--trusted-checkpoint", "--reverify-every");
 
   @Override
   public Integer call() throws Exception {
@@ -141,7 +147,7 @@ public final class ServeCommand implements Callable<Integer> {
     }
     ServerConfig config;
     try {
-      config = ServerConfig.defaults().withAddress(host, port);
+      config = ServerConfig.defaults().withAddress(host, port).withReverifyEvery(interval(reverifyEvery));
     } catch (IllegalArgumentException e) {
       throw CliFailure.badInput(e.getMessage());
     }
@@ -221,6 +227,31 @@ public final class ServeCommand implements Callable<Integer> {
   }
 
   /** A running engine over a ledger in a data directory: what `serve` and `quickstart` start. */
+  private static final java.util.regex.Pattern INTERVAL = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+
+  /** {@code --reverify-every}: 0, or a number and a unit (at least a second). */
+  static java.time.Duration interval(String s) {
+    String v = s == null ? "" : s.strip();
+    if (v.equals("0")) {
+      return java.time.Duration.ZERO;
+    }
+    java.util.regex.Matcher m = INTERVAL.matcher(v);
+    if (!m.matches()) {
+      throw CliFailure.badInput("--reverify-every `" + Text.safe(v) + "` is not a duration like 10m or 1h (or 0)");
+    }
+    long n = Long.parseLong(m.group(1));
+    java.time.Duration d = switch (m.group(2)) {
+      case "ms" -> java.time.Duration.ofMillis(n);
+      case "s" -> java.time.Duration.ofSeconds(n);
+      case "m" -> java.time.Duration.ofMinutes(n);
+      default -> java.time.Duration.ofHours(n);
+    };
+    if (d.compareTo(java.time.Duration.ofSeconds(1)) < 0) {
+      throw CliFailure.badInput("--reverify-every " + Text.safe(v) + " is shorter than a second");
+    }
+    return d;
+  }
+
   record Embedded(ArbiterServer server, Ledger ledger, Path dataDir, Path ledgerDb, LedgerKeyFile.Loaded key,
       LedgerKeyFile.Loaded engineKey, java.util.Optional<DevIssuer> devIssuer) {
     /**

@@ -40,6 +40,19 @@ class ServeCommandTest {
   }
 
   @Test
+  void reverifyEvery_takesAUnitOrZero_andRefusesTheRest() {
+    assertThat(ServeCommand.interval("0")).isZero();
+    assertThat(ServeCommand.interval("10m")).isEqualTo(java.time.Duration.ofMinutes(10));
+    assertThat(ServeCommand.interval("1h")).isEqualTo(java.time.Duration.ofHours(1));
+    for (String bad : new String[] {"", "soon", "-1h", "500ms", "1d"}) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> ServeCommand.interval(bad)).as(bad)
+          .isInstanceOf(CliFailure.class).hasMessageContaining("--reverify-every");
+    }
+    CliRun r = CliRun.of("serve", "--role", "gateway", "--reverify-every", "10m");
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+  }
+
+  @Test
   void serve_answersHealthAndDecisions_stopsOnSigterm_andTheLedgerVerifies() throws Exception {
     Path data = dir.resolve("data");
     String log = runServer(data, port -> {

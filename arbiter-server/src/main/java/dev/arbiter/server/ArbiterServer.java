@@ -31,11 +31,14 @@ public final class ArbiterServer implements AutoCloseable {
 
   private final DecisionEngine engine;
   private final ExpirySweeper sweeper;
+  private final dev.arbiter.server.engine.LedgerReverifier reverifier;
   private final Javalin http;
 
-  private ArbiterServer(DecisionEngine engine, ExpirySweeper sweeper, Javalin http) {
+  private ArbiterServer(DecisionEngine engine, ExpirySweeper sweeper, dev.arbiter.server.engine.LedgerReverifier reverifier,
+      Javalin http) {
     this.engine = engine;
     this.sweeper = sweeper;
+    this.reverifier = reverifier;
     this.http = http;
   }
 
@@ -83,15 +86,17 @@ public final class ArbiterServer implements AutoCloseable {
     }
     engine.verifiedAtStart(check);
     ExpirySweeper sweeper = ExpirySweeper.start(engine, config.expirySweep());
+    var reverifier = dev.arbiter.server.engine.LedgerReverifier.start(engine, ledger, clock, config.reverifyEvery());
     Javalin http = HttpApi.create(engine, config);
     try {
       http.start(config.host(), config.port());
     } catch (RuntimeException e) {
+      reverifier.close();
       sweeper.close();
       engine.close();
       throw e;
     }
-    return new ArbiterServer(engine, sweeper, http);
+    return new ArbiterServer(engine, sweeper, reverifier, http);
   }
 
   /** Fails as Javalin would when {@code host:port} cannot be bound now (port 0 always can). */
@@ -117,10 +122,16 @@ public final class ArbiterServer implements AutoCloseable {
     return engine;
   }
 
-  /** Stops the listener (in-flight requests finish), the sweeper and the engine. */
+  /** Verifies the whole ledger now, as the periodic re-verification does; true when it passed. */
+  public boolean reverifyNow() {
+    return reverifier.runOnce();
+  }
+
+  /** Stops the listener (in-flight requests finish), the re-verification, the sweeper and the engine. */
   @Override
   public void close() {
     http.stop();
+    reverifier.close();
     sweeper.close();
     engine.close();
   }

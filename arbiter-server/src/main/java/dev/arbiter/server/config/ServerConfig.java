@@ -20,6 +20,8 @@ import java.time.Duration;
  *     per minute, replays included (429 {@code rate-limited} beyond)
  * @param maxPendingPerProposer how many decisions one proposer may have waiting for authority
  *     ({@code pending_authority}) before a new request is refused (409 {@code too-many-pending})
+ * @param reverifyEvery how often the whole ledger is verified again while the engine runs ({@code
+ *     LedgerReverifier}); {@link Duration#ZERO}: only at start
  */
 public record ServerConfig(
     String host,
@@ -31,7 +33,8 @@ public record ServerConfig(
     int idempotencyWindow,
     Duration expirySweep,
     int submissionsPerMinute,
-    int maxPendingPerProposer) {
+    int maxPendingPerProposer,
+    Duration reverifyEvery) {
 
   /**
    * Default of {@link #submissionsPerMinute}: 20,000 a second from one caller, above what this engine
@@ -70,20 +73,26 @@ public record ServerConfig(
     if (maxPendingPerProposer < 1) {
       throw new IllegalArgumentException("maxPendingPerProposer must be >= 1, got " + maxPendingPerProposer);
     }
+    if (reverifyEvery == null || reverifyEvery.isNegative()) {
+      throw new IllegalArgumentException("reverifyEvery must be zero or positive, got " + reverifyEvery);
+    }
   }
+
+  /** Default of {@link #reverifyEvery}. */
+  public static final Duration DEFAULT_REVERIFY_EVERY = Duration.ofHours(1);
 
   /** The settings before the per-caller quotas, with their defaults. */
   public ServerConfig(String host, int port, int maxBodyBytes, Duration ledgerTimeout, Duration retryAfter,
       int maxCachedDecisions, int idempotencyWindow, Duration expirySweep) {
     this(host, port, maxBodyBytes, ledgerTimeout, retryAfter, maxCachedDecisions, idempotencyWindow, expirySweep,
-        DEFAULT_SUBMISSIONS_PER_MINUTE, DEFAULT_MAX_PENDING_PER_PROPOSER);
+        DEFAULT_SUBMISSIONS_PER_MINUTE, DEFAULT_MAX_PENDING_PER_PROPOSER, DEFAULT_REVERIFY_EVERY);
   }
 
   /**
    * 127.0.0.1:8080, 64 KiB bodies, 5 s ledger timeout, Retry-After 2 s, 128 decision states in memory
    * (see docs/design.md, "Bounded memory"),
    * 100,000 idempotency keys, 1 s sweep, 1,200,000 submissions per caller and minute, 100,000 pending
-   * decisions per proposer.
+   * decisions per proposer, the ledger verified again every hour.
    */
   public static ServerConfig defaults() {
     return new ServerConfig("127.0.0.1", 8080, 64 * 1024, Duration.ofSeconds(5), Duration.ofSeconds(2), 128,
@@ -92,18 +101,24 @@ public record ServerConfig(
 
   public ServerConfig withAddress(String host, int port) {
     return new ServerConfig(host, port, maxBodyBytes, ledgerTimeout, retryAfter, maxCachedDecisions, idempotencyWindow, expirySweep,
-        submissionsPerMinute, maxPendingPerProposer);
+        submissionsPerMinute, maxPendingPerProposer, reverifyEvery);
   }
 
   public ServerConfig withLedgerTimeout(Duration timeout) {
     return new ServerConfig(host, port, maxBodyBytes, timeout, retryAfter, maxCachedDecisions, idempotencyWindow, expirySweep,
-        submissionsPerMinute, maxPendingPerProposer);
+        submissionsPerMinute, maxPendingPerProposer, reverifyEvery);
   }
 
   /** These per-caller quotas on {@code POST /v1/decisions} (see the record's parameters). */
   public ServerConfig withSubmissionQuota(int perMinute, int maxPending) {
     return new ServerConfig(host, port, maxBodyBytes, ledgerTimeout, retryAfter, maxCachedDecisions, idempotencyWindow, expirySweep,
-        perMinute, maxPending);
+        perMinute, maxPending, reverifyEvery);
+  }
+
+  /** Verifies the whole ledger again every {@code every} while running ({@link Duration#ZERO}: only at start). */
+  public ServerConfig withReverifyEvery(Duration every) {
+    return new ServerConfig(host, port, maxBodyBytes, ledgerTimeout, retryAfter, maxCachedDecisions, idempotencyWindow, expirySweep,
+        submissionsPerMinute, maxPendingPerProposer, every);
   }
 
   private static void requirePositive(Duration d, String name) {

@@ -29,7 +29,8 @@ public final class StartupVerification {
 
   /** Where the check stands. */
   public sealed interface Status {
-    record Verified(long entries, double seconds) implements Status {}
+    /** The last verification passed: when it ran, how many entries it covered, and whether it was the start's. */
+    record Verified(long entries, double seconds, java.time.Instant at, boolean atStart) implements Status {}
 
     /** Found while running: a stream read back from the file did not verify. */
     record Failed(String summary) implements Status {}
@@ -86,7 +87,7 @@ public final class StartupVerification {
       LOG.info("ledger verified at start: {} entries, {} checkpoints, root {} ({} s){}", r.entries(), r.checkpoints(),
           r.root().hex(), String.format(java.util.Locale.ROOT, "%.2f", r.seconds()),
           r.trustedCheckpointSize() >= 0 ? "; it contains the trusted checkpoint at size " + r.trustedCheckpointSize() : "");
-      return new StartupVerification(new Status.Verified(r.entries(), r.seconds()));
+      return new StartupVerification(new Status.Verified(r.entries(), r.seconds(), java.time.Instant.now(), true));
     } catch (LedgerVerificationException e) {
       throw new Failed(describe(e.failure()));
     } catch (dev.arbiter.ledger.store.CorruptLedgerException e) {
@@ -115,6 +116,11 @@ public final class StartupVerification {
       LOG.error("LEDGER INTEGRITY FAILURE: {}. Every change is refused (503) and the engine is not ready until the"
           + " ledger is investigated (arbiter ledger verify --db ... --key ...).", summary);
     }
+  }
+
+  /** A later verification passed (nothing changes once one failed: that stands until a restart). */
+  void markVerified(Status.Verified v) {
+    status.updateAndGet(s -> s instanceof Status.Failed ? s : v);
   }
 
   public Status status() {
