@@ -776,6 +776,12 @@ public final class SqliteLedgerStore implements LedgerStore {
     int rows = 0;
     long bytes = 0; // about what the commit writes, for the checkpointer
     try {
+      if (needsBegin) {
+        try (Statement st = conn.createStatement()) {
+          st.execute("BEGIN"); // never insert outside a transaction (see rollbackQuietly)
+        }
+        needsBegin = false;
+      }
       for (CommitBatch batch : batches) {
         for (StoredEntry e : batch.entries()) {
           if (e.leafIndex() != expected) {
@@ -887,11 +893,35 @@ public final class SqliteLedgerStore implements LedgerStore {
     }
   }
 
+  /**
+   * Ends whatever transaction the write connection is in and opens a fresh one, as the driver
+   * (autocommit off) expects. SQLite rolls a transaction back by itself on some errors (a full disk,
+   * {@code SQLITE_FULL}; an I/O error; a trigger's {@code RAISE(ROLLBACK)}), and leaves the connection
+   * in autocommit mode: the driver's own {@code rollback()} then fails ("no transaction is active")
+   * before it begins a new transaction, and every later batch's inserts committed one by one. A
+   * black-box run on a full disk stored a batch's entries without their checkpoint that way (the
+   * ledger no longer verified) and never recovered once space was freed. Here the rollback's failure
+   * does not matter; the new transaction does, and if it cannot be begun now, the next commit begins
+   * it before its first insert (or fails).
+   */
   private void rollbackQuietly() {
-    try {
-      conn.rollback();
+    try (Statement st = conn.createStatement()) {
+      st.execute("ROLLBACK");
     } catch (SQLException ignored) {
-      // The connection is unusable; the next operation reports it.
+      // no transaction was active (SQLite rolled it back itself), or the connection is unusable
+    }
+    beginTransaction();
+  }
+
+  /** Set when a transaction could not be begun after a failure: the next commit begins it first. */
+  private boolean needsBegin;
+
+  private void beginTransaction() {
+    try (Statement st = conn.createStatement()) {
+      st.execute("BEGIN");
+      needsBegin = false;
+    } catch (SQLException e) {
+      needsBegin = true;
     }
   }
 
