@@ -25,6 +25,21 @@ public final class FileErrors {
     };
   }
 
+  /**
+   * True when the failure comes from the path the caller gave (no permission, not a directory, a
+   * directory where a file goes, a read-only file system, no such directory): bad input, exit 2.
+   * False for the rest (a full disk, an I/O error): unavailable, exit 3.
+   */
+  public static boolean isCallersChoice(IOException e) {
+    if (e instanceof AccessDeniedException || e instanceof NoSuchFileException || e instanceof NotDirectoryException
+        || e instanceof FileAlreadyExistsException || e instanceof java.nio.file.DirectoryNotEmptyException) {
+      return true;
+    }
+    String reason = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : String.valueOf(e.getMessage());
+    return reason.contains("Is a directory") || reason.contains("Not a directory") || reason.contains("Read-only file system")
+        || reason.contains("Operation not permitted") || reason.contains("Permission denied");
+  }
+
   /** The path the failure concerns, when the exception names one (a temporary file, a parent directory). */
   private static String other(FileSystemException e) {
     return e.getFile() == null ? "" : " (" + Text.safe(e.getFile()) + ")";

@@ -1,7 +1,6 @@
 package dev.arbiter.cli;
 
 import java.io.IOException;
-import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,15 +30,14 @@ final class GrantFile {
 
   static String read(Path file) {
     try {
-      if (Files.size(file) > MAX_CHARS + 2) {
-        throw CliFailure.badInput("--grant-file " + file + " is larger than " + MAX_CHARS + " bytes; not a grant");
-      }
-      String g = Files.readString(file, StandardCharsets.US_ASCII).strip();
+      String g = dev.arbiter.core.io.BoundedFiles.readString(file, MAX_CHARS + 2, StandardCharsets.US_ASCII).strip();
       if (!COMPACT_JWS.matcher(g).matches()) {
         throw CliFailure.badInput("--grant-file " + file + " does not hold a compact JWS grant (the value is not shown)");
       }
       return g;
-    } catch (MalformedInputException e) {
+    } catch (dev.arbiter.core.io.BoundedFiles.TooLargeException e) {
+      throw CliFailure.badInput("--grant-file " + file + " is larger than " + MAX_CHARS + " bytes; not a grant");
+    } catch (java.nio.charset.CharacterCodingException e) {
       throw CliFailure.badInput("--grant-file " + file + " does not hold a compact JWS grant (the value is not shown)");
     } catch (IOException e) {
       throw CliFailure.badInput("cannot read --grant-file " + file + ": " + FileErrors.reason(e));
@@ -70,8 +68,8 @@ final class GrantFile {
     }
     boolean holdsAGrant;
     try {
-      holdsAGrant = Files.size(file) <= MAX_CHARS + 2
-          && COMPACT_JWS.matcher(Files.readString(file, StandardCharsets.US_ASCII).strip()).matches();
+      holdsAGrant = COMPACT_JWS.matcher(
+          dev.arbiter.core.io.BoundedFiles.readString(file, MAX_CHARS + 2, StandardCharsets.US_ASCII).strip()).matches();
     } catch (IOException e) {
       holdsAGrant = false;
     }

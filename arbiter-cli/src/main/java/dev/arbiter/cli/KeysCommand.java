@@ -150,11 +150,11 @@ public final class KeysCommand implements Runnable {
         throw CliFailure.badInput("--out " + dir + " exists and is not a directory");
       } catch (UnsupportedOperationException e) {
         throw CliFailure.unavailable("cannot create " + dir + ": the file system has no POSIX permissions", e);
-      } catch (java.nio.file.FileSystemException e) {
-        // Where the keys go is the caller's choice: a read-only place or one that cannot be a directory is bad input.
-        throw CliFailure.badInput("cannot create directory " + dir + ": " + FileErrors.reason(e));
       } catch (IOException e) {
-        throw CliFailure.unavailable("cannot create directory " + dir + ": " + FileErrors.reason(e), e);
+        // Where the keys go is the caller's choice (a read-only place, one that cannot be a directory:
+        // exit 2); a full or failing disk is not (exit 3).
+        String why = "cannot create directory " + dir + ": " + FileErrors.reason(e);
+        throw FileErrors.isCallersChoice(e) ? CliFailure.badInput(why) : CliFailure.unavailable(why, e);
       }
     }
 
@@ -191,10 +191,9 @@ public final class KeysCommand implements Runnable {
         throw CliFailure.badInput(target + " already exists; refusing to overwrite it (use --force to replace the key pair)");
       } catch (UnsupportedOperationException e) {
         throw CliFailure.unavailable("cannot write " + target + " with owner-only permissions: the file system has no POSIX permissions", e);
-      } catch (java.nio.file.AccessDeniedException e) {
-        throw CliFailure.badInput("cannot write " + target + ": " + FileErrors.reason(e));
       } catch (IOException e) {
-        throw CliFailure.unavailable("cannot write " + target + ": " + FileErrors.reason(e), e);
+        String why = "cannot write " + target + ": " + FileErrors.reason(e);
+        throw FileErrors.isCallersChoice(e) ? CliFailure.badInput(why) : CliFailure.unavailable(why, e);
       }
     }
 

@@ -29,12 +29,26 @@ public final class OutputFile {
       if (abs.getParent() != null) {
         Files.createDirectories(abs.getParent());
       }
+      // The mode an existing file has, or a readable file's: a signed bundle or a checkpoint is read by
+      // other users (the engine's); createTempFile alone would make it 0600 (review).
+      java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = Files.exists(abs)
+          ? Files.getPosixFilePermissions(abs) : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
       tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
-      Files.write(tmp, content);
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
+          java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(content);
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+        ch.force(true); // on disk before it takes the name: a crash leaves the old file or the new one
+      }
+      Files.setPosixFilePermissions(tmp, mode);
       Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       tmp = null;
     } catch (IOException e) {
-      throw CliFailure.badInput(flag + ": cannot write " + out + ": " + FileErrors.reason(e));
+      String why = flag + ": cannot write " + out + ": " + FileErrors.reason(e);
+      // Where the output goes is the caller's choice; a full or failing disk is not (exit 3).
+      throw FileErrors.isCallersChoice(e) ? CliFailure.badInput(why) : CliFailure.unavailable(why, e);
     } finally {
       if (tmp != null) {
         try {

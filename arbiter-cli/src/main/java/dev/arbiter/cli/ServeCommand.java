@@ -226,7 +226,6 @@ public final class ServeCommand implements Callable<Integer> {
     }
   }
 
-  /** A running engine over a ledger in a data directory: what `serve` and `quickstart` start. */
   private static final java.util.regex.Pattern INTERVAL = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m|h)");
 
   /** {@code --reverify-every}: 0, or a number and a unit (at least a second). */
@@ -252,6 +251,7 @@ public final class ServeCommand implements Callable<Integer> {
     return d;
   }
 
+  /** A running engine over a ledger in a data directory: what `serve` and `quickstart` start. */
   record Embedded(ArbiterServer server, Ledger ledger, Path dataDir, Path ledgerDb, LedgerKeyFile.Loaded key,
       LedgerKeyFile.Loaded engineKey, java.util.Optional<DevIssuer> devIssuer) {
     /**

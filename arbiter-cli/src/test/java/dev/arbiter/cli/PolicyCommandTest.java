@@ -112,6 +112,12 @@ class PolicyCommandTest {
     assertThat(r.exitCode()).as(r.err()).isZero();
     PolicyBundle loaded = PolicyBundles.loadSigned(out, Set.of(key.verifyingKey()));
     assertThat(r.out()).startsWith("built " + loaded.hash() + " (version 2026.11.0), signed by " + key.keyId());
+    // Read by the engine, which may run as another user (review: the atomic write made it 0600).
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out))).isEqualTo("rw-r--r--");
+    Files.setPosixFilePermissions(out, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+    assertThat(CliCapture.run("policy", "build", EXAMPLE, "--sign", pem.toString(), "--out", out.toString()).exitCode()).isZero();
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out)))
+        .as("a rebuilt bundle keeps the mode its file had").isEqualTo("rw-r-----");
   }
 
   /** Black-box run: --out naming a directory or a device exited 3 with a Java exception's name, or left a 0-byte file. */

@@ -75,6 +75,19 @@ class LedgerReverifyTest {
     }
   }
 
+  /** Review: a ledger file moved away (or replaced) read as "cannot read now" for good. */
+  @Test
+  void aLedgerFileMovedAwayUnderTheEngine_isAVerdict() throws Exception {
+    try (TestServer t = TestServer.start(dir)) {
+      t.post("/v1/decisions", "r-1", READ_DEV);
+      java.nio.file.Files.move(t.db, t.db.resolveSibling("elsewhere.db"));
+      assertThat(t.server.reverifyNow()).isFalse();
+      assertThat(t.get("/v1/ready").json().get("ledger_integrity").get("detail").asText()).contains("was removed");
+      assertThat(t.post("/v1/decisions", "r-2", READ_DEV).status()).isEqualTo(503);
+      java.nio.file.Files.move(t.db.resolveSibling("elsewhere.db"), t.db); // for the close
+    }
+  }
+
   @Test
   void appendsBesideTheVerification_neverRaiseAFalseAlarm() throws Exception {
     try (TestServer t = TestServer.start(dir)) {

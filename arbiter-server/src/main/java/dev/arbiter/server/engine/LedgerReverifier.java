@@ -29,10 +29,12 @@ import org.slf4j.LoggerFactory;
  * restart. Now such an edit is found within one interval. The last signed checkpoint also catches a
  * tail cut under the running engine, which verification without a trusted checkpoint cannot.
  *
- * <p>Cost: one full verification per interval on one low-priority thread (BENCHMARKS.md: ~0.3M
- * entries/s on this machine's two cores), so the default interval (an hour) costs under a percent
- * of a core for ledgers of a few million entries. A file that cannot be read now is not a verdict: it
- * is logged and tried at the next interval.
+ * <p>Cost: one full verification per interval, started from a low-priority thread (the verifier runs
+ * its own reader, checkpoint and storage-check threads beside it, which may take both cores for the
+ * run: ~0.3M entries/s here, BENCHMARKS.md), so the default interval (an hour) costs under a percent
+ * of the machine for ledgers of a few million entries, in bursts. The run holds one read snapshot,
+ * so the writer's WAL grows by what is appended meanwhile. A file that cannot be read now is not a
+ * verdict: it is logged and tried at the next interval; a file removed or replaced is one.
  */
 public final class LedgerReverifier implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LedgerReverifier.class);
@@ -41,12 +43,25 @@ public final class LedgerReverifier implements AutoCloseable {
   private final Ledger ledger;
   private final Clock clock;
   private final ScheduledExecutorService scheduler;
+  /** The ledger file the engine opened (its inode): a file put in its place is not the engine's ledger. */
+  private final Object fileKey;
+  /** Set by {@link #close}: a verification cut short by the stop is no verdict. */
+  private volatile boolean closing;
 
   private LedgerReverifier(DecisionEngine engine, Ledger ledger, Clock clock, ScheduledExecutorService scheduler) {
     this.engine = engine;
     this.ledger = ledger;
     this.clock = clock;
     this.scheduler = scheduler;
+    this.fileKey = ledger.store() instanceof SqliteLedgerStore sqlite ? fileKey(sqlite.file()) : null;
+  }
+
+  private static Object fileKey(java.nio.file.Path file) {
+    try {
+      return java.nio.file.Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+    } catch (java.io.IOException e) {
+      return null;
+    }
   }
 
   /** Starts verifying every {@code interval}; {@link Duration#ZERO} starts nothing (runs only when asked). */
@@ -70,7 +85,7 @@ public final class LedgerReverifier implements AutoCloseable {
   private void runQuietly() {
     try {
       runOnce();
-    } catch (RuntimeException e) {
+    } catch (Throwable e) { // an Error too: a scheduled task that throws is never run again
       LOG.error("ledger re-verification could not run", e);
     }
   }
@@ -83,6 +98,15 @@ public final class LedgerReverifier implements AutoCloseable {
     if (engine.integrity().failed() || !(ledger.store() instanceof SqliteLedgerStore sqlite)) {
       return false;
     }
+    // Review: a ledger file removed, or another file put in its place, read as "cannot read now" for
+    // good while the engine went on appending to a file no one else can see.
+    if (!java.nio.file.Files.exists(sqlite.file())) {
+      return failed("the ledger file " + sqlite.file() + " was removed while the engine runs on it");
+    }
+    Object now = fileKey(sqlite.file());
+    if (fileKey != null && now != null && !fileKey.equals(now)) {
+      return failed("the ledger file " + sqlite.file() + " was replaced by another file while the engine runs on it");
+    }
     // Read before the file's snapshot is taken: a checkpoint the engine signed is committed, so the
     // verification's snapshot holds it (or the ledger was cut under the engine).
     Checkpoint mustContain = ledger.latestCheckpoint();
@@ -94,19 +118,30 @@ public final class LedgerReverifier implements AutoCloseable {
           r.root().hex(), String.format(java.util.Locale.ROOT, "%.2f", r.seconds()));
       return true;
     } catch (LedgerVerificationException e) {
-      engine.integrity().markFailed(StartupVerification.describe(e.failure()));
-      return false;
+      return failed(StartupVerification.describe(e.failure()));
     } catch (dev.arbiter.ledger.store.CorruptLedgerException e) {
-      engine.integrity().markFailed("the ledger's data is malformed: " + e.getMessage());
-      return false;
+      return failed("the ledger's data is malformed: " + e.getMessage());
+    } catch (dev.arbiter.ledger.store.NotALedgerException e) {
+      return failed("the ledger file is no longer a ledger: " + e.getMessage());
     } catch (LedgerStoreException e) {
       LOG.warn("ledger re-verification could not read the file now (tried again later): {}", e.getMessage());
       return false;
     }
   }
 
+  /** A verdict, unless the run was cut short by {@link #close} (review: a stop mid-run read as missing checkpoints). */
+  private boolean failed(String summary) {
+    if (closing || Thread.currentThread().isInterrupted()) {
+      LOG.info("ledger re-verification stopped before its end; no verdict");
+      return false;
+    }
+    engine.integrity().markFailed(summary);
+    return false;
+  }
+
   @Override
   public void close() {
+    closing = true;
     if (scheduler != null) {
       scheduler.shutdownNow();
       try {

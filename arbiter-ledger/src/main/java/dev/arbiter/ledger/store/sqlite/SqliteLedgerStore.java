@@ -68,7 +68,12 @@ public final class SqliteLedgerStore implements LedgerStore {
     CREATE_IF_MISSING,
     /**
      * The file must exist; read only: opened with {@code SQLITE_OPEN_READONLY} (no write access to
-     * the file needed) and {@code PRAGMA query_only}.
+     * the file needed) and {@code PRAGMA query_only}. Every read sees one snapshot of the file, taken
+     * at the first read, for the store's whole life (one read transaction): a verification beside a
+     * running writer reads a ledger that holds together. Review: the Merkle node count was read after
+     * the scan's cursors were done, on a newer snapshot, and a live ledger crossing 256 entries in
+     * between failed ("merkle_nodes holds 1 rows but the 250 entries complete 0"). Keep such stores
+     * short-lived: the snapshot keeps the writer from restarting its WAL meanwhile.
      */
     READ_ONLY
   }
@@ -288,6 +293,7 @@ public final class SqliteLedgerStore implements LedgerStore {
       }
       if (readOnly) {
         st.execute("PRAGMA query_only=1");
+        conn.setAutoCommit(false); // one read transaction (deferred: the snapshot is the first read's) for the store's life
       } else {
         try (ResultSet rs = st.executeQuery("PRAGMA journal_mode=WAL")) {
           rs.next();
