@@ -203,6 +203,14 @@ class EngineExecutionRecorderTest {
       assertThatThrownBy(() -> recorder.finished(GRANT, "exe_1", true, 200, 1, "sha256:x", null)).as("HTTP %d", definite)
           .isInstanceOf(GrantRefusedException.class);
     }
+    // Not the engine's refusal of this report: a proxy's answer during a deploy, a request still in flight.
+    answer = ctx -> reply(ctx, 404, "<html>not found</html>", "text/html");
+    assertThatThrownBy(() -> recorder.finished(GRANT, "exe_1", true, 200, 1, "sha256:x", null)).as("a proxy's 404")
+        .isInstanceOf(RecorderException.class).isNotInstanceOf(GrantRefusedException.class);
+    answer = ctx -> reply(ctx, 409, "{\"type\":\"https://arbiter.dev/problems/idempotency-in-progress\"}",
+        "application/problem+json");
+    assertThatThrownBy(() -> recorder.finished(GRANT, "exe_1", true, 200, 1, "sha256:x", null)).as("in progress")
+        .isInstanceOf(RecorderException.class).isNotInstanceOf(GrantRefusedException.class);
     answer = ctx -> reply(ctx, 409, "{\"type\":\"https://arbiter.dev/problems/execution-finished\"}", "application/problem+json");
     recorder.finished(GRANT, "exe_1", true, 200, 1, "sha256:x", null); // no exception: the ledger holds it
     assertThat(seen.get(seen.size() - 1).idempotencyKey()).as("the same key for every try of one outcome")

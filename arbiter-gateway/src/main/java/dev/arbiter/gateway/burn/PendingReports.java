@@ -1,5 +1,6 @@
 package dev.arbiter.gateway.burn;
 
+import dev.arbiter.ledger.store.sqlite.WalFile;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -17,7 +18,10 @@ import java.util.Properties;
  * Reports to the ledger that did not reach it at the first try (an execution's outcome, a give-up),
  * kept in the burn store's file (table {@code pending_reports}) until the engine takes them: a gateway
  * restarted while the engine is down still tells it what happened. Each {@link #add} is durable when it
- * returns (its own connection, {@code synchronous=FULL}: this is the rare path, one fsync per report).
+ * returns: its own connection commits with {@code synchronous=NORMAL} and then flushes the WAL ({@link
+ * WalFile}) outside SQLite's write lock, so a slow flush never holds up the burn committer (review: with
+ * {@code FULL} the fsync ran under the lock the burns wait for). A removal is not flushed: one lost in
+ * a crash is sent again, and the engine takes a report twice as once.
  *
  * <p>What a row holds is the caller's business (the gateway stores the report's JSON, grant included:
  * the grant is burned, and the file is the gateway's own). At most {@link #MAX_ROWS} rows wait at a
@@ -33,12 +37,15 @@ public final class PendingReports implements AutoCloseable {
   public record Stored(long id, String report) {}
 
   private final Connection conn;
+  private final WalFile wal;
   private final Clock clock;
   private final int maxRows;
   private int rows;
+  private boolean closed;
 
-  private PendingReports(Connection conn, Clock clock, int maxRows, int rows) {
+  private PendingReports(Connection conn, WalFile wal, Clock clock, int maxRows, int rows) {
     this.conn = conn;
+    this.wal = wal;
     this.clock = clock;
     this.maxRows = maxRows;
     this.rows = rows;
@@ -66,14 +73,14 @@ public final class PendingReports implements AutoCloseable {
             throw new BurnStoreUnavailableException(file + " is not an Arbiter burn store", null);
           }
         }
-        st.execute("PRAGMA synchronous=FULL"); // each commit syncs the WAL: an added report survives a crash
+        st.execute("PRAGMA synchronous=NORMAL"); // add() flushes the WAL itself, outside the write lock
         int n;
         try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pending_reports")) {
           n = rs.next() ? rs.getInt(1) : 0;
         }
-        return new PendingReports(conn, clock, maxRows, n);
+        return new PendingReports(conn, WalFile.open(file), clock, maxRows, n);
       }
-    } catch (SQLException | RuntimeException e) {
+    } catch (SQLException | java.io.IOException | RuntimeException e) {
       close(conn);
       throw new BurnStoreUnavailableException("cannot open the pending reports of " + file + ": " + e.getMessage(), e);
     } catch (BurnStoreUnavailableException e) {
@@ -87,24 +94,61 @@ public final class PendingReports implements AutoCloseable {
    *
    * @throws BurnStoreUnavailableException if it could not be stored (disk error, or the most allowed already wait)
    */
-  public synchronized long add(String report) throws BurnStoreUnavailableException {
+  public long add(String report) throws BurnStoreUnavailableException {
     Objects.requireNonNull(report, "report");
-    if (rows >= maxRows) {
-      throw new BurnStoreUnavailableException(maxRows + " reports already wait for the ledger", null);
-    }
-    try (PreparedStatement ps = conn.prepareStatement(
-        "INSERT INTO pending_reports (report, added_at) VALUES (?, ?) RETURNING id")) {
-      ps.setString(1, report);
-      ps.setString(2, clock.instant().toString());
-      try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          throw new SQLException("the insert returned no id");
+    long id;
+    synchronized (this) {
+      if (closed) {
+        throw new BurnStoreUnavailableException("the pending reports are closed", null);
+      }
+      if (rows >= maxRows) {
+        throw new BurnStoreUnavailableException(maxRows + " reports already wait for the ledger", null);
+      }
+      try (PreparedStatement ps = conn.prepareStatement(
+          "INSERT INTO pending_reports (report, added_at) VALUES (?, ?) RETURNING id")) {
+        ps.setString(1, report);
+        ps.setString(2, clock.instant().toString());
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            throw new SQLException("the insert returned no id");
+          }
+          rows++;
+          id = rs.getLong(1);
         }
-        rows++;
-        return rs.getLong(1);
+      } catch (SQLException e) {
+        throw new BurnStoreUnavailableException("cannot store a report for the ledger: " + e.getMessage(), e);
+      }
+    }
+    try {
+      wal.force(); // committed above; on disk from here
+    } catch (java.io.IOException e) {
+      throw new BurnStoreUnavailableException("cannot flush a stored report: " + e.getMessage(), e);
+    }
+    return id;
+  }
+
+  /** The report stored under {@code id}, if it is still there. */
+  public synchronized java.util.Optional<String> get(long id) throws BurnStoreUnavailableException {
+    try (PreparedStatement ps = conn.prepareStatement("SELECT report FROM pending_reports WHERE id = ?")) {
+      ps.setLong(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? java.util.Optional.of(rs.getString(1)) : java.util.Optional.empty();
       }
     } catch (SQLException e) {
-      throw new BurnStoreUnavailableException("cannot store a report for the ledger: " + e.getMessage(), e);
+      throw new BurnStoreUnavailableException("cannot read a pending report: " + e.getMessage(), e);
+    }
+  }
+
+  /** The ids of every waiting report, oldest first (the reports themselves are read when sent). */
+  public synchronized List<Long> ids() throws BurnStoreUnavailableException {
+    List<Long> out = new ArrayList<>();
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT id FROM pending_reports ORDER BY id")) {
+      while (rs.next()) {
+        out.add(rs.getLong(1));
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new BurnStoreUnavailableException("cannot read the pending reports: " + e.getMessage(), e);
     }
   }
 
@@ -134,7 +178,13 @@ public final class PendingReports implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    closed = true;
     close(conn);
+    try {
+      wal.close();
+    } catch (java.io.IOException ignored) {
+      // closing: nothing left to flush through it
+    }
   }
 
   private static void close(Connection c) {

@@ -37,6 +37,7 @@ public final class EngineExecutionRecorder implements ExecutionRecorder, AutoClo
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EngineExecutionRecorder.class);
   private static final String GRANT_ALREADY_USED = "https://arbiter.dev/problems/grant-already-used";
   private static final String EXECUTION_FINISHED = "https://arbiter.dev/problems/execution-finished";
+  private static final String PROBLEMS = "https://arbiter.dev/problems/";
   private static final int MAX_PROBLEM_BYTES = 64 * 1024;
   /** An engine answer longer than this is not read (the call fails closed). */
   private static final int MAX_RESPONSE_BYTES = 256 * 1024;
@@ -102,18 +103,26 @@ public final class EngineExecutionRecorder implements ExecutionRecorder, AutoClo
   }
 
   /**
-   * The engine did not take a report: passing ({@link RecorderException}: an outage, a token refused
-   * while the IdP rotates keys, a token without the gateway role, fixed by an operator, a timeout, a rate
-   * limit) or for good ({@link GrantRefusedException}: the grant is not the engine's, the execution is
-   * not running; trying again changes nothing).
+   * Answers that settle a report for good: the engine's own refusals of this grant or execution. Any
+   * other answer is passing (review): an outage, a token refused while the IdP rotates keys or one
+   * without the gateway role (fixed by an operator), a rate limit, {@code idempotency-in-progress},
+   * and any answer that is not the engine's (a proxy's 404 or 413 during a deploy, a misrouted URL).
+   */
+  private static final java.util.Set<String> FINAL = java.util.Set.of("execution-not-started", "grant-invalid",
+      "grant-not-available", "grant-already-used", "idempotency-conflict");
+
+  /**
+   * The engine did not take a report: for good ({@link GrantRefusedException}, when it refused it with
+   * one of {@link #FINAL}: trying again changes nothing) or for now ({@link RecorderException}).
    */
   private static RecorderException notRecorded(Reply r, String what) {
     int s = r.statusCode();
     String type = problemType(r);
-    if (s >= 500 || s == 401 || s == 408 || s == 429 || (s == 403 && type != null && type.endsWith("/forbidden"))) {
-      return new RecorderException("engine did not record the " + what + " now: HTTP " + s);
+    String slug = type != null && type.startsWith(PROBLEMS) ? type.substring(PROBLEMS.length()) : null;
+    if (s >= 400 && s < 500 && slug != null && FINAL.contains(slug)) {
+      return new GrantRefusedException("engine refused the " + what + ": HTTP " + s, type);
     }
-    return new GrantRefusedException("engine refused the " + what + ": HTTP " + s, type == null ? "HTTP " + s : type);
+    return new RecorderException("engine did not record the " + what + " now: HTTP " + s + (type == null ? "" : " " + type));
   }
 
   @Override

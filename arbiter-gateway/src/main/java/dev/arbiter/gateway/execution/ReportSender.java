@@ -9,7 +9,10 @@ import dev.arbiter.gateway.burn.BurnStoreUnavailableException;
 import dev.arbiter.gateway.burn.PendingReports;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,60 +22,71 @@ import org.slf4j.LoggerFactory;
  * confirm, see {@link ExecutionRecorder#abandoned}). Without them the ledger would show a start with no
  * outcome for good.
  *
- * <p>Each report is stored in {@link PendingReports} before it is queued, so that a gateway restarted
- * meanwhile sends it on its next start, and forgotten once the engine took it or refused it for good
- * ({@link GrantRefusedException}: a grant not its own, an outcome for an execution that is not running;
- * an outcome it already holds counts as taken). One thread sends them in order; while the engine does
- * not answer it waits, 250 ms doubling to 30 s, and then tries the same report again, so an engine
- * that is down costs one attempt per wait, not one per report.
+ * <p>One platform thread ({@code ledger-reports}) does everything: it stores each new report in
+ * {@link PendingReports} (so that a gateway restarted meanwhile sends it on its next start), sends the
+ * reports, and forgets each once the engine took it or refused it for good ({@link
+ * GrantRefusedException}). A request thread only hands a report over: no disk write or fsync on a
+ * virtual thread's carrier (review). Reports of different grants need no order: each has its own
+ * next try (250 ms doubling to 5 minutes), so one the engine keeps failing (a decision it cannot
+ * load) does not hold the others up (review: one such report blocked all behind it for a day, until
+ * the grants behind it were too old to be taken). After a passing failure the sender pauses before
+ * its next try of any report (250 ms doubling to 30 s while they keep failing): an engine that is
+ * down costs one try per pause, not one per report.
  *
  * <p>A report that cannot be stored (the disk fails, or {@link PendingReports#MAX_ROWS} wait) is still
- * sent from memory, and logged as such; at most {@link #MAX_QUEUED} wait in memory.
+ * sent from memory, and logged as such; at most {@link #MAX_WAITING} wait in all. The stored rows are
+ * not bound to a gateway: a burn file shared by gateways has its rows sent by whichever opens it, so
+ * gateways sharing one must use the same engine token subject (a give-up by another subject is
+ * refused by the engine, as it must be).
  */
 public final class ReportSender implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReportSender.class);
-  static final int MAX_QUEUED = PendingReports.MAX_ROWS + 1_000;
+  static final int MAX_WAITING = PendingReports.MAX_ROWS + 1_000;
   private static final Duration FIRST_WAIT = Duration.ofMillis(250);
-  private static final Duration LONGEST_WAIT = Duration.ofSeconds(30);
+  private static final Duration LONGEST_WAIT = Duration.ofMinutes(5);
+  private static final Duration LONGEST_PAUSE = Duration.ofSeconds(30);
 
   static final String OUTCOME = "outcome";
   static final String GIVE_UP = "give_up";
 
-  /** A report and its row ({@code -1}: kept in memory only). */
-  private record Pending(long id, JsonNode report) {}
+  /** A report waiting: its row ({@code -1}: memory only), its JSON when not stored, its next try. */
+  private static final class Pending {
+    final long id;
+    final JsonNode report;
+    long nextTryNanos = System.nanoTime();
+    long waitMillis = FIRST_WAIT.toMillis();
+
+    Pending(long id, JsonNode report) {
+      this.id = id;
+      this.report = report;
+    }
+  }
 
   private final ExecutionRecorder recorder;
   private final PendingReports store;
-  private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>(MAX_QUEUED);
-  private volatile boolean closed;
+  /** Reports handed over by request threads, not yet stored: the sender stores them first. */
+  private final LinkedBlockingQueue<ObjectNode> intake = new LinkedBlockingQueue<>(MAX_WAITING);
+  /** Reports the sender holds; only its thread touches this list. */
+  private final List<Pending> waiting = new ArrayList<>();
+  private volatile boolean closing;
   private final Thread sender;
 
   private ReportSender(ExecutionRecorder recorder, PendingReports store) {
     this.recorder = recorder;
     this.store = store;
-    this.sender = Thread.ofVirtual().name("ledger-reports").unstarted(this::sendLoop);
+    this.sender = Thread.ofPlatform().name("ledger-reports").daemon(true).unstarted(this::run);
   }
 
-  /** Starts sending: first what an earlier run left in {@code store}, then what {@link #outcome}/{@link #giveUp} add. */
+  /** Starts sending: first what an earlier run left in {@code store}, then what {@link #outcome}/{@link #giveUp} hand over. */
   public static ReportSender start(ExecutionRecorder recorder, PendingReports store) {
     ReportSender s = new ReportSender(recorder, store);
     try {
-      for (PendingReports.Stored row : store.all()) {
-        JsonNode report;
-        try {
-          report = StrictJson.parse(row.report().getBytes(StandardCharsets.UTF_8));
-        } catch (RuntimeException e) {
-          LOG.error("pending report {} is unreadable; dropped: {}", row.id(), e.getMessage());
-          s.forget(row.id());
-          continue;
-        }
-        if (!s.queue.offer(new Pending(row.id(), report))) {
-          LOG.error("too many pending reports; report {} waits for the next start", row.id());
-          break;
-        }
+      List<Long> ids = store.ids();
+      for (long id : ids.subList(0, Math.min(ids.size(), MAX_WAITING))) {
+        s.waiting.add(new Pending(id, null));
       }
-      if (!s.queue.isEmpty()) {
-        LOG.warn("{} report(s) from an earlier run have not reached the ledger yet; sending them", s.queue.size());
+      if (!ids.isEmpty()) {
+        LOG.warn("{} report(s) from an earlier run have not reached the ledger yet; sending them", ids.size());
       }
     } catch (BurnStoreUnavailableException e) {
       LOG.error("cannot read the reports an earlier run left for the ledger: {}", e.getMessage());
@@ -100,48 +114,136 @@ public final class ReportSender implements AutoCloseable {
   }
 
   private void submit(ObjectNode report) {
-    String grantId = report.path("grant_id").asText();
-    if (closed) {
-      LOG.error("stopping: the {} of grant_id={} is not sent to the ledger", report.path("kind").asText(), grantId);
+    if (!closing && intake.offer(report)) {
+      if (closing && !sender.isAlive()) {
+        // The sender stopped between the check and the hand-over: nothing takes the intake any more.
+        ObjectNode left;
+        while ((left = intake.poll()) != null) {
+          storeForNextStart(left);
+        }
+      }
       return;
     }
-    long id = -1;
+    storeForNextStart(report);
+  }
+
+  private void storeForNextStart(ObjectNode report) {
+    // Stopping (or the intake is full): stored here, on the caller's thread, for the next start, while
+    // the store is still open (review: a stop dropped the outcomes of calls the stop itself cut short).
     try {
-      id = store.add(new String(CanonicalJson.encode(report), StandardCharsets.UTF_8));
+      store.add(text(report));
+      LOG.warn("the {} of grant_id={} is stored for the gateway's next start", report.path("kind").asText(),
+          report.path("grant_id").asText());
     } catch (BurnStoreUnavailableException e) {
-      LOG.error("the {} of grant_id={} is kept in memory only (a restart loses it): {}", report.path("kind").asText(),
-          grantId, e.getMessage());
-    }
-    if (!queue.offer(new Pending(id, report))) {
-      LOG.error("too many reports wait for the ledger; the {} of grant_id={} waits for the next start",
-          report.path("kind").asText(), grantId);
+      LOG.error("the {} of grant_id={} is lost: {}", report.path("kind").asText(), report.path("grant_id").asText(),
+          e.getMessage());
     }
   }
 
-  private void sendLoop() {
+  private void run() {
+    long pauseMillis = 0;
     try {
-      while (!closed) {
-        Pending p = queue.take();
-        long wait = FIRST_WAIT.toMillis();
-        while (!send(p)) {
-          Thread.sleep(wait);
-          wait = Math.min(wait * 2, LONGEST_WAIT.toMillis());
+      while (!closing) {
+        storeHandedOver();
+        Pending next = due();
+        if (next == null) {
+          ObjectNode handed = intake.poll(untilNextTry(), TimeUnit.NANOSECONDS);
+          if (handed != null) {
+            take(handed);
+          }
+          continue;
         }
-        if (p.id() >= 0) {
-          forget(p.id());
+        Outcome o = send(next);
+        if (o == Outcome.TRY_AGAIN) {
+          next.nextTryNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(next.waitMillis);
+          next.waitMillis = Math.min(next.waitMillis * 2, LONGEST_WAIT.toMillis());
+          pauseMillis = pauseMillis == 0 ? FIRST_WAIT.toMillis() : Math.min(pauseMillis * 2, LONGEST_PAUSE.toMillis());
+          Thread.sleep(pauseMillis);
+        } else {
+          waiting.remove(next);
+          if (next.id >= 0) {
+            forget(next.id);
+          }
+          pauseMillis = 0;
         }
       }
     } catch (InterruptedException e) {
-      // closing: what is still queued is in the store for the next start
+      // stopping
+    } catch (Throwable t) {
+      LOG.error("the ledger report sender stopped; stored reports are sent at the next start", t);
+    } finally {
+      storeHandedOver(); // nothing handed over is left in memory only
     }
   }
 
-  /** True once the report is done with (taken, or refused for good); false to try again later. */
-  private boolean send(Pending p) throws InterruptedException {
-    if (closed) {
-      throw new InterruptedException("closed");
+  /** Stores the reports request threads handed over. */
+  private void storeHandedOver() {
+    ObjectNode r;
+    while ((r = intake.poll()) != null) {
+      take(r);
     }
-    JsonNode r = p.report();
+  }
+
+  /** Stores one report handed over and holds it for sending. */
+  private void take(ObjectNode r) {
+    long id = -1;
+    try {
+      id = store.add(text(r));
+    } catch (BurnStoreUnavailableException e) {
+      LOG.error("the {} of grant_id={} is kept in memory only (a restart loses it): {}", r.path("kind").asText(),
+          r.path("grant_id").asText(), e.getMessage());
+    }
+    if (waiting.size() < MAX_WAITING) {
+      waiting.add(new Pending(id, id >= 0 ? null : r));
+    } else if (id >= 0) {
+      LOG.warn("too many reports wait for the ledger; the {} of grant_id={} is sent after the next start",
+          r.path("kind").asText(), r.path("grant_id").asText());
+    } else {
+      LOG.error("too many reports wait for the ledger; the {} of grant_id={} is lost", r.path("kind").asText(),
+          r.path("grant_id").asText());
+    }
+  }
+
+  /** The waiting report due first, if its time has come. */
+  private Pending due() {
+    Pending first = null;
+    for (Pending p : waiting) {
+      if (first == null || p.nextTryNanos - first.nextTryNanos < 0) {
+        first = p;
+      }
+    }
+    return first != null && first.nextTryNanos - System.nanoTime() <= 0 ? first : null;
+  }
+
+  private long untilNextTry() {
+    long now = System.nanoTime();
+    long until = TimeUnit.SECONDS.toNanos(1);
+    for (Pending p : waiting) {
+      until = Math.min(until, Math.max(0, p.nextTryNanos - now));
+    }
+    return Math.max(until, TimeUnit.MILLISECONDS.toNanos(1));
+  }
+
+  private enum Outcome { DONE, TRY_AGAIN }
+
+  private Outcome send(Pending p) {
+    JsonNode r = p.report;
+    if (r == null) {
+      try {
+        java.util.Optional<String> stored = store.get(p.id);
+        if (stored.isEmpty()) {
+          return Outcome.DONE; // forgotten already (sent by another gateway sharing the file)
+        }
+        r = StrictJson.parse(stored.get().getBytes(StandardCharsets.UTF_8));
+      } catch (BurnStoreUnavailableException e) {
+        LOG.warn("cannot read pending report {} now: {}", p.id, e.getMessage());
+        return Outcome.TRY_AGAIN;
+      } catch (RuntimeException e) {
+        // Not quoted: the parser's message can hold part of the row, and the row holds a grant.
+        LOG.error("pending report {} is unreadable; dropped", p.id);
+        return Outcome.DONE;
+      }
+    }
     String kind = r.path("kind").asText();
     String grantId = r.path("grant_id").asText();
     try {
@@ -155,15 +257,19 @@ public final class ReportSender implements AutoCloseable {
         LOG.info("the ledger now holds the outcome of execution_id={} (grant_id={})", r.path("execution_id").asText(),
             grantId);
       } else {
-        LOG.error("pending report of unknown kind `{}` dropped", kind);
+        LOG.error("pending report of unknown kind dropped");
       }
-      return true;
+      return Outcome.DONE;
     } catch (GrantRefusedException e) {
       LOG.error("the engine refused the {} of grant_id={} for good: {}", kind, grantId, e.problemType());
-      return true;
+      return Outcome.DONE;
     } catch (RecorderException e) {
       LOG.warn("the {} of grant_id={} did not reach the ledger yet: {}", kind, grantId, e.getMessage());
-      return false;
+      return Outcome.TRY_AGAIN;
+    } catch (RuntimeException e) {
+      // A fault of this process (the HTTP client, a bug): not the report's; tried again (review: it ended the thread).
+      LOG.error("sending the {} of grant_id={} failed; trying again later", kind, grantId, e);
+      return Outcome.TRY_AGAIN;
     }
   }
 
@@ -175,13 +281,21 @@ public final class ReportSender implements AutoCloseable {
     }
   }
 
-  /** Stops sending; reports still waiting stay stored for the next start. */
+  private static String text(JsonNode report) {
+    return new String(CanonicalJson.encode(report), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Stops sending. Reports handed over and not yet stored are stored before this returns; reports
+   * handed over afterwards are stored by the caller's thread. The store is the caller's to close,
+   * after this.
+   */
   @Override
   public void close() {
-    closed = true;
+    closing = true;
     sender.interrupt();
     try {
-      sender.join(Duration.ofSeconds(5));
+      sender.join(Duration.ofSeconds(15));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -195,8 +195,8 @@ public final class HttpApi {
    * and replays its answer instead of acting too (black-box run: of 20 identical approvals sent at
    * once, 5 ran again, met the used challenge and were recorded as rejected approvals).
    */
-  private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.CompletableFuture<Void>> inFlight =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.CompletableFuture<EngineException>>
+      inFlight = new java.util.concurrent.ConcurrentHashMap<>();
   /** How long a request waits for the first one with its key before it is told to retry. */
   private static final java.time.Duration IN_FLIGHT_WAIT = java.time.Duration.ofSeconds(30);
 
@@ -210,9 +210,10 @@ public final class HttpApi {
       if (replayed(ctx, slot, bodyHash)) {
         return;
       }
-      java.util.concurrent.CompletableFuture<Void> mine = new java.util.concurrent.CompletableFuture<>();
-      java.util.concurrent.CompletableFuture<Void> running = inFlight.putIfAbsent(slot, mine);
+      java.util.concurrent.CompletableFuture<EngineException> mine = new java.util.concurrent.CompletableFuture<>();
+      java.util.concurrent.CompletableFuture<EngineException> running = inFlight.putIfAbsent(slot, mine);
       if (running == null) {
+        EngineException refused = null;
         try {
           // The first request may have finished between the look-up above and this claim: its answer
           // is remembered before its claim is released, so a second look settles it.
@@ -227,13 +228,17 @@ public final class HttpApi {
           ctx.header("Idempotent-Replayed", "false");
           ctx.result(result);
           return;
+        } catch (EngineException e) {
+          refused = e;
+          throw e;
         } finally {
           inFlight.remove(slot, mine);
-          mine.complete(null);
+          mine.complete(refused);
         }
       }
+      EngineException firstRefused;
       try {
-        running.get(IN_FLIGHT_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        firstRefused = running.get(IN_FLIGHT_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
       } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
         throw new EngineException.Conflict("idempotency-in-progress", "Request with this Idempotency-Key in progress",
             "a request with this Idempotency-Key is still being handled; retry later for its answer");
@@ -242,7 +247,13 @@ public final class HttpApi {
         throw new EngineException.Conflict("idempotency-in-progress", "Request with this Idempotency-Key in progress",
             "a request with this Idempotency-Key is still being handled; retry later for its answer");
       }
-      // The first one finished: its answer is remembered (replayed above), or it failed and this one runs.
+      if (firstRefused != null) {
+        // The same request, refused a moment ago: the same answer (review: the copies ran again after a
+        // refused first, met a used challenge and were recorded as rejected approvals).
+        throw firstRefused;
+      }
+      // The first one finished: its answer is remembered (replayed above), or it failed unexpectedly and
+      // this one runs.
     }
   }
 

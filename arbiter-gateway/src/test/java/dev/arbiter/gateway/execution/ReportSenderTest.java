@@ -1,0 +1,119 @@
+package dev.arbiter.gateway.execution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.arbiter.gateway.burn.BurnStore;
+import dev.arbiter.gateway.burn.PendingReports;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The sender of reports the ledger did not take at once, over a real pending-reports table, with an
+ * engine stand-in that fails as told. Review: one report the engine kept failing blocked every report
+ * behind it; an unexpected exception ended the sender for good; a stop dropped reports handed over.
+ */
+class ReportSenderTest {
+  @TempDir Path dir;
+
+  /** Takes outcomes, except those of execution "poison" (always passing failures) and one that throws once. */
+  static final class Engine implements ExecutionRecorder {
+    final List<String> taken = new CopyOnWriteArrayList<>();
+    final AtomicInteger poisonTries = new AtomicInteger();
+    final AtomicInteger throwOnce = new AtomicInteger(1);
+
+    @Override
+    public String started(String grantCompact, String attempt) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void finished(String grantCompact, String executionId, boolean confirmed, int upstreamStatus, long durationMs,
+        String responseHash, String failure) throws RecorderException {
+      if (executionId.equals("poison")) {
+        poisonTries.incrementAndGet();
+        throw new RecorderException("HTTP 500 (this decision cannot be loaded)");
+      }
+      if (executionId.equals("bug") && throwOnce.getAndDecrement() > 0) {
+        throw new IllegalStateException("a fault of the client");
+      }
+      taken.add(executionId);
+    }
+
+    @Override
+    public void abandoned(String grantCompact, String attempt) {
+      taken.add("abandoned:" + attempt);
+    }
+  }
+
+  @Test
+  void aReportTheEngineKeepsFailing_doesNotHoldUpTheOthers_andAnUnexpectedFaultDoesNotStopTheSender() throws Exception {
+    Path file = dir.resolve("burned.db");
+    Engine engine = new Engine();
+    try (BurnStore burns = BurnStore.open(file, Clock.systemUTC());
+        PendingReports pending = PendingReports.open(file, Clock.systemUTC())) {
+      ReportSender sender = ReportSender.start(engine, pending);
+      try {
+        sender.outcome("g.g.g", "gnt_p", "poison", true, 200, 1, "sha256:00", null);
+        sender.outcome("g.g.g", "gnt_b", "bug", true, 200, 1, "sha256:00", null);
+        sender.outcome("g.g.g", "gnt_1", "exe_1", true, 200, 1, "sha256:00", null);
+        sender.giveUp("g.g.g", "gnt_2", "att-2");
+        await(() -> engine.taken.size() == 3);
+        assertThat(engine.taken).containsExactlyInAnyOrder("bug", "exe_1", "abandoned:att-2");
+        assertThat(engine.poisonTries.get()).isPositive();
+        await(() -> rows(pending) == 1);
+        assertThat(pending.all()).singleElement().satisfies(r -> assertThat(r.report()).contains("poison"));
+      } finally {
+        sender.close();
+      }
+    }
+  }
+
+  @Test
+  void reportsHandedOverAfterTheStop_areStoredForTheNextStart_andSentThen() throws Exception {
+    Path file = dir.resolve("burned.db");
+    Engine engine = new Engine();
+    try (BurnStore burns = BurnStore.open(file, Clock.systemUTC())) {
+      try (PendingReports pending = PendingReports.open(file, Clock.systemUTC())) {
+        ReportSender sender = ReportSender.start(engine, pending);
+        sender.close();
+        sender.outcome("g.g.g", "gnt_1", "exe_late", true, 200, 1, "sha256:00", null); // a call the stop cut short
+        assertThat(rows(pending)).isEqualTo(1);
+        assertThat(engine.taken).isEmpty();
+      }
+      try (PendingReports pending = PendingReports.open(file, Clock.systemUTC())) {
+        ReportSender next = ReportSender.start(engine, pending);
+        try {
+          await(() -> engine.taken.contains("exe_late"));
+          await(() -> rows(pending) == 0);
+        } finally {
+          next.close();
+        }
+      }
+    }
+  }
+
+  private static int rows(PendingReports pending) {
+    try {
+      return pending.ids().size();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void await(BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not reached within 20 s");
+      }
+      Thread.sleep(20);
+    }
+  }
+}
