@@ -61,6 +61,13 @@ public final class DecideCommand implements Callable<Integer> {
     } catch (InvalidRequestException e) {
       throw CliFailure.badInput(requestFile + ": " + e.getMessage());
     }
+    try {
+      // As the engine does before it evaluates (black-box run: decide allowed what the engine refuses).
+      dev.arbiter.core.canonical.CanonicalJson.encode(dev.arbiter.core.decision.DecisionRequestJson.toJson(request));
+    } catch (dev.arbiter.core.canonical.CanonicalJsonException e) {
+      throw CliFailure.badInput(requestFile + ": " + e.path() + ": a value with no RFC 8785 form (integers within"
+          + " ±2^53, finite numbers, Unicode text); the engine refuses it (400 not_canonical)");
+    }
     PolicyBundle bundle = PolicyCommand.load(bundleDir, spec.commandLine().getErr());
     Evaluation e = bundle.evaluate(request);
     PrintWriter out = spec.commandLine().getOut();

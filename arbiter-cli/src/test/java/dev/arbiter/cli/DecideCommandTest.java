@@ -43,6 +43,20 @@ class DecideCommandTest {
     }
   }
 
+  /** Black-box run: decide allowed requests the engine refuses (400 not_canonical): a lone surrogate, 1e400. */
+  @Test
+  void decide_refusesWhatTheEngineRefuses_valuesWithoutACanonicalForm() throws Exception {
+    String base = "{\"action\":{\"class\":\"read\",\"tool\":\"x\",\"intent\":\"smoke\",\"target\":{\"type\":\"service\","
+        + "\"id\":\"s1\"},\"payload\":{\"n\":VALUE}},\"context\":{\"actor\":{\"id\":\"agent_smoke\"},\"environment\":\"dev\"}}";
+    for (String value : new String[] {"1e400", "\"\\ud800\"", "9007199254740993"}) {
+      Path request = dir.resolve("r.json");
+      Files.writeString(request, base.replace("VALUE", value));
+      CliCapture r = CliCapture.run("decide", "--bundle", EXAMPLE, "--request", request.toString());
+      assertThat(r.exitCode()).as("%s: %s", value, r.err()).isEqualTo(2);
+      assertThat(r.err()).contains("no RFC 8785 form");
+    }
+  }
+
   @Test
   void decideJson_printsOneObjectWithTheContractFields() throws Exception {
     Path request = dir.resolve("r.json");

@@ -123,45 +123,6 @@ class ApprovalHardeningTest extends ServerTest {
     assertThat(trail).as("no copy was refused").doesNotContain("approval.rejected");
   }
 
-  /**
-   * Copies of a request the engine refused while they waited get that refusal; they do not run again
-   * (review: they met the used challenge and were recorded as rejected approvals). Here the approver
-   * has no enrolled key: the first copy is refused (and recorded once), the others get its answer.
-   */
-  @Test
-  void copiesWaitingOnARefusedFirst_getItsRefusal_andAreNotRunAgain() throws Exception {
-    String id = pendingDeploy();
-    String bob = TestIdentity.token("bob-unenrolled", "supervisor");
-    SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519, new SecureRandom());
-    JsonNode issued = t.postAs(bob, "/v1/decisions/" + id + "/challenge", UUID.randomUUID().toString(), "{}").json();
-    byte[] input = Base64.getDecoder().decode(issued.get("signing_input").asText());
-    ObjectNode body = TestServer.JSON.createObjectNode();
-    body.set("challenge", issued.get("challenge"));
-    body.put("key_id", key.keyId().value()).put("signature", Base64.getEncoder().encodeToString(key.sign(input)))
-        .put("rationale", "reviewed");
-    String idempotencyKey = UUID.randomUUID().toString();
-    long before = t.trail(id).stream().filter("approval.rejected"::equals).count();
-    java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(12);
-    java.util.List<java.util.concurrent.Future<Response>> sent = new java.util.ArrayList<>();
-    try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-      for (int i = 0; i < 12; i++) {
-        sent.add(pool.submit(() -> {
-          start.await();
-          return t.postAs(bob, "/v1/decisions/" + id + "/approvals", idempotencyKey, body.toString());
-        }));
-      }
-      java.util.Set<String> reasons = new java.util.HashSet<>();
-      for (var f : sent) {
-        Response r = f.get();
-        assertThat(r.status()).as(r.toString()).isEqualTo(403);
-        reasons.add(r.json().get("reason").asText());
-      }
-      assertThat(reasons).as("every copy has the first one's answer").hasSize(1);
-    }
-    long after = t.trail(id).stream().filter("approval.rejected"::equals).count();
-    assertThat(after - before).as("refused and recorded once per request run, not once per copy").isBetween(1L, 3L);
-  }
-
   /** F1: level of one role + domain of another role. payments-manager (L3, payments) + operator (L1, *). */
   @Test
   void theLevelOfOneRoleNeverCombinesWithTheDomainOfAnother() throws Exception {

@@ -190,15 +190,8 @@ public final class HttpApi {
   }
 
 
-  /**
-   * Slots whose first request is still being handled: a second request with the same key waits for it
-   * and replays its answer instead of acting too (black-box run: of 20 identical approvals sent at
-   * once, 5 ran again, met the used challenge and were recorded as rejected approvals).
-   */
-  private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.CompletableFuture<EngineException>>
-      inFlight = new java.util.concurrent.ConcurrentHashMap<>();
-  /** How long a request waits for the first one with its key before it is told to retry. */
-  private static final java.time.Duration IN_FLIGHT_WAIT = java.time.Duration.ofSeconds(30);
+  /** One request at a time per idempotency slot; copies sent meanwhile get its answer. */
+  private final InFlightRequests inFlight = new InFlightRequests(java.time.Duration.ofSeconds(30));
 
   /** A handler whose answer is remembered for the caller's Idempotency-Key (see {@link IdempotentResponses}). */
   private void idempotent(Context ctx, EngineHandler handler) throws EngineException {
@@ -206,55 +199,15 @@ public final class HttpApi {
     byte[] body = body(ctx);
     String slot = principal(ctx).subject() + " " + ctx.path() + " " + key.hash();
     String bodyHash = dev.arbiter.core.crypto.Sha256.prefixed(dev.arbiter.core.crypto.Sha256.digest(body));
-    while (true) {
-      if (replayed(ctx, slot, bodyHash)) {
-        return;
-      }
-      java.util.concurrent.CompletableFuture<EngineException> mine = new java.util.concurrent.CompletableFuture<>();
-      java.util.concurrent.CompletableFuture<EngineException> running = inFlight.putIfAbsent(slot, mine);
-      if (running == null) {
-        EngineException refused = null;
-        try {
-          // The first request may have finished between the look-up above and this claim: its answer
-          // is remembered before its claim is released, so a second look settles it.
-          if (replayed(ctx, slot, bodyHash)) {
-            return;
-          }
-          ctx.attribute("arbiter.body", body);
-          handler.handle(ctx);
-          byte[] result = ctx.resultInputStream() == null ? new byte[0] : readAll(ctx);
-          answers.remember(principal(ctx).subject(), slot,
-              new IdempotentResponses.Answer(bodyHash, ctx.statusCode(), ctx.res().getContentType(), result));
-          ctx.header("Idempotent-Replayed", "false");
-          ctx.result(result);
-          return;
-        } catch (EngineException e) {
-          refused = e;
-          throw e;
-        } finally {
-          inFlight.remove(slot, mine);
-          mine.complete(refused);
-        }
-      }
-      EngineException firstRefused;
-      try {
-        firstRefused = running.get(IN_FLIGHT_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-      } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-        throw new EngineException.Conflict("idempotency-in-progress", "Request with this Idempotency-Key in progress",
-            "a request with this Idempotency-Key is still being handled; retry later for its answer");
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new EngineException.Conflict("idempotency-in-progress", "Request with this Idempotency-Key in progress",
-            "a request with this Idempotency-Key is still being handled; retry later for its answer");
-      }
-      if (firstRefused != null) {
-        // The same request, refused a moment ago: the same answer (review: the copies ran again after a
-        // refused first, met a used challenge and were recorded as rejected approvals).
-        throw firstRefused;
-      }
-      // The first one finished: its answer is remembered (replayed above), or it failed unexpectedly and
-      // this one runs.
-    }
+    inFlight.run(slot, () -> replayed(ctx, slot, bodyHash), () -> {
+      ctx.attribute("arbiter.body", body);
+      handler.handle(ctx);
+      byte[] result = ctx.resultInputStream() == null ? new byte[0] : readAll(ctx);
+      answers.remember(principal(ctx).subject(), slot,
+          new IdempotentResponses.Answer(bodyHash, ctx.statusCode(), ctx.res().getContentType(), result));
+      ctx.header("Idempotent-Replayed", "false");
+      ctx.result(result);
+    });
   }
 
   /** Answers from the remembered answer of {@code slot}, if any; a conflict when it was for another body. */
