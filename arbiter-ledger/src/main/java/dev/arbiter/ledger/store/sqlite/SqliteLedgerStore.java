@@ -301,6 +301,10 @@ public final class SqliteLedgerStore implements LedgerStore {
         st.execute("PRAGMA synchronous=NORMAL"); // commits write the WAL; sync() flushes it (see the class comment)
         st.execute("PRAGMA cache_size=-65536");
         st.execute("PRAGMA wal_autocheckpoint=" + WalCheckpointer.WRITER_PAGES); // see WalCheckpointer
+        // A long read (a verification beside the running engine holds one snapshot) keeps the WAL from
+        // restarting, and it grows by what is appended meanwhile; once it restarts, it is cut back to
+        // this size rather than keeping the disk space for good (review).
+        st.execute("PRAGMA journal_size_limit=" + (64L * 1024 * 1024));
         conn.setAutoCommit(false);
         insertEntry = conn.prepareStatement(
             "INSERT INTO entries (leaf_index, stream_id, stream_seq, event_type, entry_hash, envelope) VALUES (?,?,?,?,?,?)");
