@@ -98,9 +98,6 @@ public final class QuickstartCommand implements Callable<Integer> {
     if (portBase < 1 || portBase > 65_000) {
       throw CliFailure.badInput("--port-base must be in [1, 65000], got " + portBase);
     }
-    JsonNode autoAllow = example("deploy-dev-auto-allow.json");
-    JsonNode twoApprovals = example("deploy-prod-two-approvals.json");
-    PolicyBundle bundle = PolicyCommand.load(bundleDir, err);
     Path base = dir.toAbsolutePath().normalize();
     ServerConfig config;
     try {
@@ -111,10 +108,22 @@ public final class QuickstartCommand implements Callable<Integer> {
     // quickstart.json says "everything is ready": a previous run's copy (its tokens, its ports) must
     // not say so while this one starts. This run first takes the directory (a second quickstart on it
     // stops here and leaves the running one's file alone), then removes the stale file before anything
-    // starts, and removes it again first thing on the way down.
+    // else (black-box run: after a SIGKILL the old file stayed ~4 s into the next start, while the
+    // bundle compiled), and removes it again first thing on the way down.
     dev.arbiter.ledger.store.ExclusiveLock directory = holdDirectory(base);
     Path readyFile = base.resolve("quickstart.json");
     deleteReadyFile(readyFile, err);
+    JsonNode autoAllow;
+    JsonNode twoApprovals;
+    PolicyBundle bundle;
+    try {
+      autoAllow = example("deploy-dev-auto-allow.json");
+      twoApprovals = example("deploy-prod-two-approvals.json");
+      bundle = PolicyCommand.load(bundleDir, err);
+    } catch (RuntimeException e) {
+      directory.close();
+      throw e;
+    }
     // Ports: engine P, gateway P+1, development issuer P+2, sample tool P+3.
     ServeCommand.Embedded running;
     try {
