@@ -31,8 +31,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     header = "Create signing keys, and enrol approver keys with the engine.",
     description = {"Create signing keys for approvers, policy bundles, the engine and the ledger;",
-        "enrol approver keys with the engine."},
-    subcommands = {KeysCommand.Generate.class, KeysEnrolCommand.class, CommandLine.HelpCommand.class})
+        "enrol approver keys with the engine, and revoke them."},
+    subcommands = {KeysCommand.Generate.class, KeysEnrolCommand.class, KeysRevokeCommand.class, CommandLine.HelpCommand.class})
 public final class KeysCommand implements Runnable {
   @Spec CommandSpec spec;
 
