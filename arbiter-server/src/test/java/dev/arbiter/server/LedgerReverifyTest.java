@@ -75,6 +75,19 @@ class LedgerReverifyTest {
     }
   }
 
+  /** Black-box run: a trigger dropped under the running engine was reported by `ledger verify` and at the next start only. */
+  @Test
+  void aDroppedAppendOnlyTrigger_isReportedByTheRunningEngine_withoutStoppingIt() throws Exception {
+    try (TestServer t = TestServer.start(dir)) {
+      t.post("/v1/decisions", "r-1", READ_DEV);
+      sql(t, "DROP TRIGGER entries_no_update");
+      assertThat(t.server.reverifyNow()).isTrue();
+      Response ready = t.get("/v1/ready");
+      assertThat(ready.status()).isEqualTo(200);
+      assertThat(ready.json().get("ledger_integrity").get("warnings").toString()).contains("entries_no_update");
+    }
+  }
+
   /** Review: a ledger file moved away (or replaced) read as "cannot read now" for good. */
   @Test
   void aLedgerFileMovedAwayUnderTheEngine_isAVerdict() throws Exception {

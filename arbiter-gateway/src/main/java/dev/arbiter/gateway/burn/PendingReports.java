@@ -104,17 +104,26 @@ public final class PendingReports implements AutoCloseable {
       if (rows >= maxRows) {
         throw new BurnStoreUnavailableException(maxRows + " reports already wait for the ledger", null);
       }
-      try (PreparedStatement ps = conn.prepareStatement(
-          "INSERT INTO pending_reports (report, added_at) VALUES (?, ?) RETURNING id")) {
+      // executeUpdate, not INSERT … RETURNING read through a result set: the driver resets that
+      // statement after the row is read, and a commit failing then (SQLITE_FULL) was never reported,
+      // so a report on a full disk got the id of a row that did not exist and was dropped in silence
+      // (black-box run). The row is read back too: only a stored row is counted as one.
+      try (PreparedStatement ps = conn.prepareStatement("INSERT INTO pending_reports (report, added_at) VALUES (?, ?)")) {
         ps.setString(1, report);
         ps.setString(2, clock.instant().toString());
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next()) {
-            throw new SQLException("the insert returned no id");
-          }
-          rows++;
-          id = rs.getLong(1);
+        if (ps.executeUpdate() != 1) {
+          throw new SQLException("the insert stored no row");
         }
+      } catch (SQLException e) {
+        throw new BurnStoreUnavailableException("cannot store a report for the ledger: " + e.getMessage(), e);
+      }
+      try (Statement st = conn.createStatement();
+          ResultSet rs = st.executeQuery("SELECT id FROM pending_reports WHERE id = last_insert_rowid()")) {
+        if (!rs.next()) {
+          throw new SQLException("the stored report is not there");
+        }
+        id = rs.getLong(1);
+        rows++;
       } catch (SQLException e) {
         throw new BurnStoreUnavailableException("cannot store a report for the ledger: " + e.getMessage(), e);
       }

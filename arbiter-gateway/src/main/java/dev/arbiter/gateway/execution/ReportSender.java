@@ -232,7 +232,9 @@ public final class ReportSender implements AutoCloseable {
       try {
         java.util.Optional<String> stored = store.get(p.id);
         if (stored.isEmpty()) {
-          return Outcome.DONE; // forgotten already (sent by another gateway sharing the file)
+          // Sent and forgotten by another gateway sharing the file, or never stored after all.
+          LOG.warn("pending report {} is no longer in the burn store; not sent", p.id);
+          return Outcome.DONE;
         }
         r = StrictJson.parse(stored.get().getBytes(StandardCharsets.UTF_8));
       } catch (BurnStoreUnavailableException e) {

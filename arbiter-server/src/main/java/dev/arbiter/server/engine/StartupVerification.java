@@ -30,7 +30,12 @@ public final class StartupVerification {
   /** Where the check stands. */
   public sealed interface Status {
     /** The last verification passed: when it ran, how many entries it covered, and whether it was the start's. */
-    record Verified(long entries, double seconds, java.time.Instant at, boolean atStart) implements Status {}
+    record Verified(long entries, double seconds, java.time.Instant at, boolean atStart, java.util.List<String> warnings)
+        implements Status {
+      public Verified {
+        warnings = java.util.List.copyOf(warnings);
+      }
+    }
 
     /** Found while running: a stream read back from the file did not verify. */
     record Failed(String summary) implements Status {}
@@ -87,7 +92,7 @@ public final class StartupVerification {
       LOG.info("ledger verified at start: {} entries, {} checkpoints, root {} ({} s){}", r.entries(), r.checkpoints(),
           r.root().hex(), String.format(java.util.Locale.ROOT, "%.2f", r.seconds()),
           r.trustedCheckpointSize() >= 0 ? "; it contains the trusted checkpoint at size " + r.trustedCheckpointSize() : "");
-      return new StartupVerification(new Status.Verified(r.entries(), r.seconds(), java.time.Instant.now(), true));
+      return new StartupVerification(new Status.Verified(r.entries(), r.seconds(), java.time.Instant.now(), true, r.warnings()));
     } catch (LedgerVerificationException e) {
       throw new Failed(describe(e.failure()));
     } catch (dev.arbiter.ledger.store.CorruptLedgerException e) {

@@ -251,9 +251,14 @@ public final class HttpApi {
     body.putObject("policy").put("hash", engine.activePolicy().hash()).put("version", engine.activePolicy().version());
     var integrity = body.putObject("ledger_integrity");
     switch (engine.integrity().status()) {
-      case dev.arbiter.server.engine.StartupVerification.Status.Verified v ->
-          integrity.put("status", "verified").put("entries", v.entries()).put("verified_at", v.at().toString())
-              .put("scope", v.atStart() ? "at_start" : "periodic");
+      case dev.arbiter.server.engine.StartupVerification.Status.Verified v -> {
+        integrity.put("status", "verified").put("entries", v.entries()).put("verified_at", v.at().toString())
+            .put("scope", v.atStart() ? "at_start" : "periodic");
+        if (!v.warnings().isEmpty()) {
+          var warnings = integrity.putArray("warnings");
+          v.warnings().forEach(warnings::add);
+        }
+      }
       case dev.arbiter.server.engine.StartupVerification.Status.Failed f ->
           integrity.put("status", "failed").put("detail", f.summary());
       case dev.arbiter.server.engine.StartupVerification.Status.Skipped k -> integrity.put("status", "not_checked");
