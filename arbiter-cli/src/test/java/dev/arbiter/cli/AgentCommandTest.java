@@ -31,35 +31,21 @@ class AgentCommandTest {
   private static final Pattern DECISION = Pattern.compile("decision (dec_[0-9A-Za-z]+)");
 
   @TempDir static Path dir;
-  private static Process quickstart;
+  private static QuickstartProcess quickstart;
   private static Path qsFile;
   private static JsonNode qs;
 
   @BeforeAll
   static void startQuickstart() throws Exception {
-    int port = PortBlock.freeBase(4);
-    Path qsDir = dir.resolve("qs");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    quickstart = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-        "dev.arbiter.cli.Arbiter", "quickstart", "--dir", qsDir.toString(), "--port-base", Integer.toString(port),
-        "--bundle", "../examples/policy", "--examples", "../examples/requests")
-        .redirectOutput(dir.resolve("qs.out").toFile()).redirectError(dir.resolve("qs.err").toFile()).start();
-    qsFile = qsDir.resolve("quickstart.json");
-    for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); System.nanoTime() < deadline && quickstart.isAlive(); ) {
-      if (Files.exists(qsFile)) {
-        qs = JSON.readTree(qsFile.toFile());
-        return;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("quickstart did not become ready:\n" + Files.readString(dir.resolve("qs.err")));
+    quickstart = QuickstartProcess.start(dir);
+    qsFile = quickstart.file;
+    qs = quickstart.json;
   }
 
   @AfterAll
   static void stopQuickstart() throws Exception {
     if (quickstart != null) {
-      quickstart.destroy();
-      assertThat(quickstart.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      quickstart.close();
     }
   }
 

@@ -8,10 +8,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,33 +19,19 @@ import org.junit.jupiter.api.io.TempDir;
 class KeysRevokeCommandTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir static Path dir;
-  private static Process quickstart;
+  private static QuickstartProcess quickstart;
   private static JsonNode qs;
 
   @BeforeAll
   static void startQuickstart() throws Exception {
-    Path qsDir = dir.resolve("qs");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    quickstart = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-        "dev.arbiter.cli.Arbiter", "quickstart", "--dir", qsDir.toString(), "--port-base",
-        Integer.toString(PortBlock.freeBase(4)), "--bundle", "../examples/policy", "--examples", "../examples/requests")
-        .redirectOutput(dir.resolve("qs.out").toFile()).redirectError(dir.resolve("qs.err").toFile()).start();
-    Path file = qsDir.resolve("quickstart.json");
-    for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); System.nanoTime() < deadline && quickstart.isAlive(); ) {
-      if (Files.exists(file)) {
-        qs = JSON.readTree(file.toFile());
-        return;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("quickstart did not become ready:\n" + Files.readString(dir.resolve("qs.err")));
+    quickstart = QuickstartProcess.start(dir);
+    qs = quickstart.json;
   }
 
   @AfterAll
   static void stopQuickstart() throws Exception {
     if (quickstart != null) {
-      quickstart.destroy();
-      assertThat(quickstart.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      quickstart.close();
     }
   }
 

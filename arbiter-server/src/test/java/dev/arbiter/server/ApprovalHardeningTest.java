@@ -27,6 +27,12 @@ class ApprovalHardeningTest extends ServerTest {
   }
 
   private Response approveWith(String token, SigningKey key, String id) throws Exception {
+    return t.postAs(token, "/v1/decisions/" + id + "/approvals", UUID.randomUUID().toString(),
+        signedApproval(token, key, id).put("rationale", "poc").toString());
+  }
+
+  /** A fresh challenge of decision {@code id}, signed with {@code key}: the approval's body, without a rationale. */
+  private ObjectNode signedApproval(String token, SigningKey key, String id) throws Exception {
     Response c = t.postAs(token, "/v1/decisions/" + id + "/challenge", UUID.randomUUID().toString(), "{}");
     assertThat(c.status()).as(c.toString()).isEqualTo(201);
     JsonNode issued = c.json();
@@ -34,8 +40,7 @@ class ApprovalHardeningTest extends ServerTest {
     ObjectNode body = TestServer.JSON.createObjectNode();
     body.set("challenge", issued.get("challenge"));
     body.put("key_id", key.keyId().value()).put("signature", Base64.getEncoder().encodeToString(key.sign(input)));
-    body.put("rationale", "poc");
-    return t.postAs(token, "/v1/decisions/" + id + "/approvals", UUID.randomUUID().toString(), body.toString());
+    return body;
   }
 
   private String pendingDeploy() throws Exception {
@@ -55,11 +60,7 @@ class ApprovalHardeningTest extends ServerTest {
     String alice = TestIdentity.token("alice", "supervisor");
     SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519, new SecureRandom());
     assertThat(enrol(alice, key).status()).isEqualTo(201);
-    JsonNode issued = t.postAs(alice, "/v1/decisions/" + id + "/challenge", UUID.randomUUID().toString(), "{}").json();
-    byte[] input = Base64.getDecoder().decode(issued.get("signing_input").asText());
-    ObjectNode body = TestServer.JSON.createObjectNode();
-    body.set("challenge", issued.get("challenge"));
-    body.put("key_id", key.keyId().value()).put("signature", Base64.getEncoder().encodeToString(key.sign(input)));
+    ObjectNode body = signedApproval(alice, key, id);
     String lone = body.deepCopy().put("rationale", "X").toString().replace("\"rationale\":\"X\"", "\"rationale\":\"\\ud800\"");
     assertThat(lone).contains("\\ud800");
 
@@ -97,12 +98,7 @@ class ApprovalHardeningTest extends ServerTest {
     String alice = TestIdentity.token("alice", "supervisor");
     SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519, new SecureRandom());
     assertThat(enrol(alice, key).status()).isEqualTo(201);
-    JsonNode issued = t.postAs(alice, "/v1/decisions/" + id + "/challenge", UUID.randomUUID().toString(), "{}").json();
-    byte[] input = Base64.getDecoder().decode(issued.get("signing_input").asText());
-    ObjectNode body = TestServer.JSON.createObjectNode();
-    body.set("challenge", issued.get("challenge"));
-    body.put("key_id", key.keyId().value()).put("signature", Base64.getEncoder().encodeToString(key.sign(input)))
-        .put("rationale", "reviewed");
+    ObjectNode body = signedApproval(alice, key, id).put("rationale", "reviewed");
     String idempotencyKey = UUID.randomUUID().toString();
     java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(20);
     java.util.List<java.util.concurrent.Future<Response>> sent = new java.util.ArrayList<>();
