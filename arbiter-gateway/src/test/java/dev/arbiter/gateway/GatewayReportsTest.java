@@ -50,7 +50,7 @@ class GatewayReportsTest {
     assertThat(r.statusCode()).as("the tool ran: its answer is returned; body %s", r.body()).isEqualTo(200);
     assertThat(toolLog(h.deployer)).hasSize(1);
     assertThat(h.recorder.eventTypes(g.grantId())).containsExactly("execution.started");
-    assertThat(pendingReports()).as("stored before the restart").hasSize(1);
+    await(() -> pendingReports().size() == 1); // stored by the sender's thread, shortly after the answer
 
     h.restartGateway(); // the first gateway never delivered it
     assertThat(h.recorder.eventTypes(g.grantId())).containsExactly("execution.started");
@@ -73,7 +73,7 @@ class GatewayReportsTest {
     h.recorder.down(true);
 
     assertProblem(h.call("deployer", g.compact(), payload), 503, "ledger-unavailable", null);
-    assertThat(pendingReports()).hasSize(1);
+    await(() -> pendingReports().size() == 1);
     h.restartGateway();
     Thread.sleep(300);
     assertThat(h.recorder.abandoned()).as("not heard while down").isEmpty();

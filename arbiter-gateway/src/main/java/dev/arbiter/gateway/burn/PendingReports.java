@@ -102,6 +102,9 @@ public final class PendingReports implements AutoCloseable {
         throw new BurnStoreUnavailableException("the pending reports are closed", null);
       }
       if (rows >= maxRows) {
+        rows = count(); // other gateways sharing the file may have sent some (review: the count only grew)
+      }
+      if (rows >= maxRows) {
         throw new BurnStoreUnavailableException(maxRows + " reports already wait for the ledger", null);
       }
       // executeUpdate, not INSERT … RETURNING read through a result set: the driver resets that
@@ -134,6 +137,14 @@ public final class PendingReports implements AutoCloseable {
       throw new BurnStoreUnavailableException("cannot flush a stored report: " + e.getMessage(), e);
     }
     return id;
+  }
+
+  private int count() throws BurnStoreUnavailableException {
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM pending_reports")) {
+      return rs.next() ? rs.getInt(1) : 0;
+    } catch (SQLException e) {
+      throw new BurnStoreUnavailableException("cannot count the pending reports: " + e.getMessage(), e);
+    }
   }
 
   /** The report stored under {@code id}, if it is still there. */

@@ -122,7 +122,8 @@ public final class EngineExecutionRecorder implements ExecutionRecorder, AutoClo
     if (s >= 400 && s < 500 && slug != null && FINAL.contains(slug)) {
       return new GrantRefusedException("engine refused the " + what + ": HTTP " + s, type);
     }
-    return new RecorderException("engine did not record the " + what + " now: HTTP " + s + (type == null ? "" : " " + type));
+    String message = "engine did not record the " + what + " now: HTTP " + s + (type == null ? "" : " " + type);
+    return s == 503 || s == 429 || s == 401 ? new EngineUnreachableException(message) : new RecorderException(message);
   }
 
   @Override
@@ -186,7 +187,7 @@ public final class EngineExecutionRecorder implements ExecutionRecorder, AutoClo
           CanonicalJson.encode(body), timeout, MAX_RESPONSE_BYTES);
       return new Reply(r.getStatus(), r.getContent());
     } catch (StrictHttpClient.ExchangeException e) {
-      throw new RecorderException("engine " + e.getMessage(), e);
+      throw new EngineUnreachableException("engine " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RecorderException("interrupted while recording on the engine", e);

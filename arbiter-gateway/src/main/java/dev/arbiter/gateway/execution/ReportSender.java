@@ -55,6 +55,7 @@ public final class ReportSender implements AutoCloseable {
     final JsonNode report;
     long nextTryNanos = System.nanoTime();
     long waitMillis = FIRST_WAIT.toMillis();
+    int tries;
 
     Pending(long id, JsonNode report) {
       this.id = id;
@@ -69,6 +70,12 @@ public final class ReportSender implements AutoCloseable {
   /** Reports the sender holds; only its thread touches this list. */
   private final List<Pending> waiting = new ArrayList<>();
   private volatile boolean closing;
+  /** Set once the sender has left its loop: from then on nothing takes the intake but the callers themselves. */
+  private volatile boolean stopped;
+  /** Set when stored rows are not all held in memory (beyond {@link #MAX_WAITING}): they are read again once there is room. */
+  private volatile boolean overflowed;
+  /** Handed over by {@link #close} to wake the sender; never stored. */
+  private static final ObjectNode STOP = JsonNodeFactory.instance.objectNode();
   private final Thread sender;
 
   private ReportSender(ExecutionRecorder recorder, PendingReports store) {
@@ -85,6 +92,7 @@ public final class ReportSender implements AutoCloseable {
       for (long id : ids.subList(0, Math.min(ids.size(), MAX_WAITING))) {
         s.waiting.add(new Pending(id, null));
       }
+      s.overflowed = ids.size() > MAX_WAITING;
       if (!ids.isEmpty()) {
         LOG.warn("{} report(s) from an earlier run have not reached the ledger yet; sending them", ids.size());
       }
@@ -114,25 +122,34 @@ public final class ReportSender implements AutoCloseable {
   }
 
   private void submit(ObjectNode report) {
-    if (!closing && intake.offer(report)) {
-      if (closing && !sender.isAlive()) {
-        // The sender stopped between the check and the hand-over: nothing takes the intake any more.
-        ObjectNode left;
-        while ((left = intake.poll()) != null) {
-          storeForNextStart(left);
-        }
+    if (!closing && !stopped && intake.offer(report)) {
+      if (closing || stopped) {
+        // The sender may have drained the intake for the last time between the check and the offer:
+        // drain it here (poll is atomic, so nothing is stored twice; review: a report was left behind).
+        drainIntakeToStore();
       }
       return;
     }
     storeForNextStart(report);
   }
 
+  /** Stores for the next start whatever is still handed over; on the caller's thread. */
+  private void drainIntakeToStore() {
+    ObjectNode left;
+    while ((left = intake.poll()) != null) {
+      if (left != STOP) {
+        storeForNextStart(left);
+      }
+    }
+  }
+
   private void storeForNextStart(ObjectNode report) {
-    // Stopping (or the intake is full): stored here, on the caller's thread, for the next start, while
-    // the store is still open (review: a stop dropped the outcomes of calls the stop itself cut short).
+    // Stopping (or the intake is full): stored here, on the caller's thread, while the store is still
+    // open (review: a stop dropped the outcomes of calls the stop itself cut short).
     try {
       store.add(text(report));
-      LOG.warn("the {} of grant_id={} is stored for the gateway's next start", report.path("kind").asText(),
+      overflowed = true; // after the row is there: a running sender picks it up, else the next start does
+      LOG.warn("the {} of grant_id={} is stored to be sent later", report.path("kind").asText(),
           report.path("grant_id").asText());
     } catch (BurnStoreUnavailableException e) {
       LOG.error("the {} of grant_id={} is lost: {}", report.path("kind").asText(), report.path("grant_id").asText(),
@@ -142,28 +159,56 @@ public final class ReportSender implements AutoCloseable {
 
   private void run() {
     long pauseMillis = 0;
+    boolean pauseNow = false;
     try {
       while (!closing) {
         storeHandedOver();
+        if (pauseNow) {
+          pauseNow = false;
+          // The engine as a whole is not answering: wait, storing what is handed over meanwhile (review:
+          // a plain sleep left new reports in memory only for up to 30 s).
+          long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pauseMillis);
+          for (long left; !closing && (left = until - System.nanoTime()) > 0; ) {
+            ObjectNode handed = intake.poll(left, TimeUnit.NANOSECONDS);
+            if (handed != null && handed != STOP) {
+              take(handed);
+            }
+          }
+          continue; // then the next try (review of a first version: it paused for good)
+        }
+        if (overflowed && waiting.size() < MAX_WAITING / 2) {
+          refill();
+        }
         Pending next = due();
         if (next == null) {
           ObjectNode handed = intake.poll(untilNextTry(), TimeUnit.NANOSECONDS);
-          if (handed != null) {
+          if (handed != null && handed != STOP) {
             take(handed);
           }
           continue;
         }
         Outcome o = send(next);
-        if (o == Outcome.TRY_AGAIN) {
-          next.nextTryNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(next.waitMillis);
-          next.waitMillis = Math.min(next.waitMillis * 2, LONGEST_WAIT.toMillis());
-          pauseMillis = pauseMillis == 0 ? FIRST_WAIT.toMillis() : Math.min(pauseMillis * 2, LONGEST_PAUSE.toMillis());
-          Thread.sleep(pauseMillis);
-        } else {
+        next.tries++;
+        if (o == Outcome.DONE) {
           waiting.remove(next);
           if (next.id >= 0) {
             forget(next.id);
           }
+          pauseMillis = 0;
+          continue;
+        }
+        if (o == Outcome.ENGINE_DOWN) {
+          // The engine as a whole: every report waits on the shared pause, and this one's own wait does
+          // not grow (it is not its fault; it goes first once the engine answers again).
+          next.nextTryNanos = System.nanoTime();
+          pauseMillis = pauseMillis == 0 ? FIRST_WAIT.toMillis() : Math.min(pauseMillis * 2, LONGEST_PAUSE.toMillis());
+          pauseNow = true;
+        } else {
+          // Refused now for this decision alone (a 500 for a stream the engine cannot load): this report
+          // waits on its own, the others go on (review: a dozen of those delayed a good report by four
+          // minutes).
+          next.nextTryNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(next.waitMillis);
+          next.waitMillis = Math.min(next.waitMillis * 2, LONGEST_WAIT.toMillis());
           pauseMillis = 0;
         }
       }
@@ -172,7 +217,29 @@ public final class ReportSender implements AutoCloseable {
     } catch (Throwable t) {
       LOG.error("the ledger report sender stopped; stored reports are sent at the next start", t);
     } finally {
+      stopped = true;
       storeHandedOver(); // nothing handed over is left in memory only
+    }
+  }
+
+  /** Holds the stored rows that are not held yet (review: rows beyond the limit waited for the next start). */
+  private void refill() {
+    overflowed = false;
+    try {
+      java.util.Set<Long> held = new java.util.HashSet<>();
+      waiting.forEach(p -> held.add(p.id));
+      for (long id : store.ids()) {
+        if (waiting.size() >= MAX_WAITING) {
+          overflowed = true;
+          break;
+        }
+        if (held.add(id)) {
+          waiting.add(new Pending(id, null));
+        }
+      }
+    } catch (BurnStoreUnavailableException e) {
+      overflowed = true;
+      LOG.warn("cannot read the stored reports now: {}", e.getMessage());
     }
   }
 
@@ -180,7 +247,9 @@ public final class ReportSender implements AutoCloseable {
   private void storeHandedOver() {
     ObjectNode r;
     while ((r = intake.poll()) != null) {
-      take(r);
+      if (r != STOP) {
+        take(r);
+      }
     }
   }
 
@@ -196,7 +265,8 @@ public final class ReportSender implements AutoCloseable {
     if (waiting.size() < MAX_WAITING) {
       waiting.add(new Pending(id, id >= 0 ? null : r));
     } else if (id >= 0) {
-      LOG.warn("too many reports wait for the ledger; the {} of grant_id={} is sent after the next start",
+      overflowed = true; // stored: sent once the reports held now are done
+      LOG.warn("too many reports wait for the ledger; the {} of grant_id={} is sent once others are done",
           r.path("kind").asText(), r.path("grant_id").asText());
     } else {
       LOG.error("too many reports wait for the ledger; the {} of grant_id={} is lost", r.path("kind").asText(),
@@ -204,10 +274,16 @@ public final class ReportSender implements AutoCloseable {
     }
   }
 
-  /** The waiting report due first, if its time has come. */
+  /**
+   * The report to send now: one never tried first (review: overdue retries were always served before
+   * new reports), else the retry due first, if its time has come.
+   */
   private Pending due() {
     Pending first = null;
     for (Pending p : waiting) {
+      if (p.tries == 0) {
+        return p;
+      }
       if (first == null || p.nextTryNanos - first.nextTryNanos < 0) {
         first = p;
       }
@@ -224,7 +300,7 @@ public final class ReportSender implements AutoCloseable {
     return Math.max(until, TimeUnit.MILLISECONDS.toNanos(1));
   }
 
-  private enum Outcome { DONE, TRY_AGAIN }
+  private enum Outcome { DONE, TRY_AGAIN, ENGINE_DOWN }
 
   private Outcome send(Pending p) {
     JsonNode r = p.report;
@@ -267,7 +343,7 @@ public final class ReportSender implements AutoCloseable {
       return Outcome.DONE;
     } catch (RecorderException e) {
       LOG.warn("the {} of grant_id={} did not reach the ledger yet: {}", kind, grantId, e.getMessage());
-      return Outcome.TRY_AGAIN;
+      return e instanceof EngineUnreachableException ? Outcome.ENGINE_DOWN : Outcome.TRY_AGAIN;
     } catch (RuntimeException e) {
       // A fault of this process (the HTTP client, a bug): not the report's; tried again (review: it ended the thread).
       LOG.error("sending the {} of grant_id={} failed; trying again later", kind, grantId, e);
@@ -295,11 +371,15 @@ public final class ReportSender implements AutoCloseable {
   @Override
   public void close() {
     closing = true;
-    sender.interrupt();
+    // Woken by a hand-over, not interrupted: an interrupt during the WAL flush would close the file's
+    // channel for good (WalFile), and every later store would go unflushed (review). A send in flight
+    // ends within the recorder's timeout.
+    intake.offer(STOP);
     try {
-      sender.join(Duration.ofSeconds(15));
+      sender.join(Duration.ofSeconds(30));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    drainIntakeToStore();
   }
 }

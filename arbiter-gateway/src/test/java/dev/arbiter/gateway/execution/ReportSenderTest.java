@@ -27,6 +27,8 @@ class ReportSenderTest {
     final List<String> taken = new CopyOnWriteArrayList<>();
     final AtomicInteger poisonTries = new AtomicInteger();
     final AtomicInteger throwOnce = new AtomicInteger(1);
+    volatile boolean down;
+    final AtomicInteger triesWhileDown = new AtomicInteger();
 
     @Override
     public String started(String grantCompact, String attempt) {
@@ -36,7 +38,11 @@ class ReportSenderTest {
     @Override
     public void finished(String grantCompact, String executionId, boolean confirmed, int upstreamStatus, long durationMs,
         String responseHash, String failure) throws RecorderException {
-      if (executionId.equals("poison")) {
+      if (down) {
+        triesWhileDown.incrementAndGet();
+        throw new EngineUnreachableException("engine unreachable (test)");
+      }
+      if (executionId.startsWith("poison")) {
         poisonTries.incrementAndGet();
         throw new RecorderException("HTTP 500 (this decision cannot be loaded)");
       }
@@ -69,6 +75,50 @@ class ReportSenderTest {
         assertThat(engine.poisonTries.get()).isPositive();
         await(() -> rows(pending) == 1);
         assertThat(pending.all()).singleElement().satisfies(r -> assertThat(r.report()).contains("poison"));
+      } finally {
+        sender.close();
+      }
+    }
+  }
+
+  /** Review: a dozen reports the engine kept failing for their decision alone delayed a new one by four minutes. */
+  @Test
+  void manyReportsFailingForTheirDecisionAlone_doNotDelayANewOne() throws Exception {
+    Path file = dir.resolve("burned.db");
+    Engine engine = new Engine();
+    try (BurnStore burns = BurnStore.open(file, Clock.systemUTC());
+        PendingReports pending = PendingReports.open(file, Clock.systemUTC())) {
+      ReportSender sender = ReportSender.start(engine, pending);
+      try {
+        for (int i = 0; i < 12; i++) {
+          sender.outcome("g.g.g", "gnt_p" + i, "poison-" + i, true, 200, 1, "sha256:00", null);
+        }
+        await(() -> engine.poisonTries.get() >= 36); // each tried, and retried, a few times
+        sender.outcome("g.g.g", "gnt_new", "exe_new", true, 200, 1, "sha256:00", null);
+        await(() -> engine.taken.contains("exe_new"));
+        assertThat(rows(pending)).isEqualTo(12);
+      } finally {
+        sender.close();
+      }
+    }
+  }
+
+  /** An engine down for a while: tried again after a pause that grows, and delivered once it is back. */
+  @Test
+  void anEngineThatIsDown_isTriedAfterAGrowingPause_andGetsTheReportOnceItIsBack() throws Exception {
+    Path file = dir.resolve("burned.db");
+    Engine engine = new Engine();
+    engine.down = true;
+    try (BurnStore burns = BurnStore.open(file, Clock.systemUTC());
+        PendingReports pending = PendingReports.open(file, Clock.systemUTC())) {
+      ReportSender sender = ReportSender.start(engine, pending);
+      try {
+        sender.outcome("g.g.g", "gnt_1", "exe_1", true, 200, 1, "sha256:00", null);
+        sender.outcome("g.g.g", "gnt_2", "exe_2", true, 200, 1, "sha256:00", null);
+        await(() -> engine.triesWhileDown.get() >= 4); // retried: 250 ms, 500 ms, 1 s … between tries
+        engine.down = false;
+        await(() -> engine.taken.containsAll(List.of("exe_1", "exe_2")));
+        await(() -> rows(pending) == 0);
       } finally {
         sender.close();
       }

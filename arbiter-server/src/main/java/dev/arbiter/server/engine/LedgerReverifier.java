@@ -111,6 +111,10 @@ public final class LedgerReverifier implements AutoCloseable {
     // verification's snapshot holds it (or the ledger was cut under the engine).
     Checkpoint mustContain = ledger.latestCheckpoint();
     try (SqliteLedgerStore ro = SqliteLedgerStore.open(sqlite.file(), SqliteLedgerStore.Mode.READ_ONLY)) {
+      Object opened = fileKey(sqlite.file());
+      if (fileKey != null && opened != null && !fileKey.equals(opened)) { // swapped between the check and the open
+        return failed("the ledger file " + sqlite.file() + " was replaced by another file while the engine runs on it");
+      }
       VerificationReport r = new LedgerVerifier(ro, ledger.verifyingKey(), mustContain, n -> {}).verify();
       // Not failures (every entry was checked), but a running engine must say so too (black-box run: a
       // trigger dropped under it was reported by `ledger verify` and at the next start only).

@@ -199,7 +199,7 @@ public final class HttpApi {
     byte[] body = body(ctx);
     String slot = principal(ctx).subject() + " " + ctx.path() + " " + key.hash();
     String bodyHash = dev.arbiter.core.crypto.Sha256.prefixed(dev.arbiter.core.crypto.Sha256.digest(body));
-    inFlight.run(slot, () -> replayed(ctx, slot, bodyHash), () -> {
+    inFlight.run(slot, bodyHash, () -> replayed(ctx, slot, bodyHash), () -> {
       ctx.attribute("arbiter.body", body);
       handler.handle(ctx);
       byte[] result = ctx.resultInputStream() == null ? new byte[0] : readAll(ctx);

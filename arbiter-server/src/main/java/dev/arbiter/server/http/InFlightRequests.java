@@ -28,7 +28,10 @@ final class InFlightRequests {
     void run() throws EngineException;
   }
 
-  private final ConcurrentHashMap<String, CompletableFuture<EngineException>> running = new ConcurrentHashMap<>();
+  /** The request running in a slot: what its body hashes to, and its end (its refusal, or null). */
+  private record Running(String bodyHash, CompletableFuture<EngineException> done) {}
+
+  private final ConcurrentHashMap<String, Running> running = new ConcurrentHashMap<>();
   private final Duration wait;
 
   /** @param wait how long a request waits for the first one with its slot before it is told to retry */
@@ -38,18 +41,25 @@ final class InFlightRequests {
 
   /**
    * Answers by {@code replay} if it can; otherwise runs {@code work} as the only request with {@code
-   * slot}, or waits for the one running and answers as it was answered.
+   * slot}, or waits for the one running (when its body is the same, {@code bodyHash}) and answers as it
+   * was answered.
    *
    * @throws EngineException the refusal of {@code work}, or of the first request this one waited
-   *     for; 409 {@code idempotency-in-progress} when that one is still running after the wait
+   *     for; 409 {@code idempotency-in-progress} when that one is still running after the wait, 409
+   *     {@code idempotency-conflict} when the one running has another body
    */
-  void run(String slot, Replay replay, Work work) throws EngineException {
+  void run(String slot, String bodyHash, Replay replay, Work work) throws EngineException {
     while (true) {
       if (replay.answered()) {
         return;
       }
-      CompletableFuture<EngineException> mine = new CompletableFuture<>();
-      CompletableFuture<EngineException> first = running.putIfAbsent(slot, mine);
+      Running mine = new Running(bodyHash, new CompletableFuture<>());
+      Running first = running.putIfAbsent(slot, mine);
+      if (first != null && !first.bodyHash().equals(bodyHash)) {
+        // Another request under this key: not a copy, so not its answer either (review).
+        throw new EngineException.Conflict("idempotency-conflict", "Idempotency-Key reused with a different request",
+            "this Idempotency-Key is in use for a different request");
+      }
       if (first == null) {
         EngineException refused = null;
         try {
@@ -64,12 +74,12 @@ final class InFlightRequests {
           throw e;
         } finally {
           running.remove(slot, mine);
-          mine.complete(refused);
+          mine.done().complete(refused);
         }
       }
       EngineException firstRefused;
       try {
-        firstRefused = first.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        firstRefused = first.done().get(wait.toMillis(), TimeUnit.MILLISECONDS);
       } catch (TimeoutException | ExecutionException e) {
         throw inProgress();
       } catch (InterruptedException e) {

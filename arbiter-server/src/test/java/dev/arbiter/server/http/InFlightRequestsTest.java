@@ -29,7 +29,7 @@ class InFlightRequestsTest {
     AtomicInteger runs = new AtomicInteger();
     Thread first = Thread.ofPlatform().start(() -> {
       try {
-        inFlight.run("alice /v1/x k", () -> false, () -> {
+        inFlight.run("alice /v1/x k", "h1", () -> false, () -> {
           runs.incrementAndGet();
           inWork.countDown();
           await(release);
@@ -48,7 +48,7 @@ class InFlightRequestsTest {
       answers.add(answer);
       copies.add(Thread.ofPlatform().start(() -> {
         try {
-          inFlight.run("alice /v1/x k", () -> false, runs::incrementAndGet);
+          inFlight.run("alice /v1/x k", "h1", () -> false, runs::incrementAndGet);
         } catch (EngineException e) {
           answer.set(e);
         }
@@ -69,8 +69,32 @@ class InFlightRequestsTest {
     assertThat(answers).allSatisfy(a -> assertThat(a.get()).isSameAs(refusal));
 
     // Sent again afterwards, the request runs (only answers are remembered, not refusals).
-    inFlight.run("alice /v1/x k", () -> false, runs::incrementAndGet);
+    inFlight.run("alice /v1/x k", "h1", () -> false, runs::incrementAndGet);
     assertThat(runs.get()).isEqualTo(2);
+  }
+
+  /** Review: another body under the same key waited and then got the first one's refusal about fields it never sent. */
+  @Test
+  void anotherBodyUnderTheSameKeyWhileTheFirstRuns_isAConflict_andDoesNotRun() throws Exception {
+    CountDownLatch inWork = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Thread first = Thread.ofPlatform().start(() -> {
+      try {
+        inFlight.run("s", "h1", () -> false, () -> {
+          inWork.countDown();
+          await(release);
+        });
+      } catch (EngineException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertThat(inWork.await(10, TimeUnit.SECONDS)).isTrue();
+    AtomicInteger runs = new AtomicInteger();
+    assertThatThrownBy(() -> inFlight.run("s", "h2", () -> false, runs::incrementAndGet))
+        .isInstanceOf(EngineException.Conflict.class).hasMessageContaining("different request");
+    assertThat(runs.get()).isZero();
+    release.countDown();
+    first.join(10_000);
   }
 
   @Test
@@ -80,7 +104,7 @@ class InFlightRequestsTest {
     CountDownLatch release = new CountDownLatch(1);
     Thread first = Thread.ofPlatform().start(() -> {
       try {
-        impatient.run("s", () -> false, () -> {
+        impatient.run("s", "h1", () -> false, () -> {
           inWork.countDown();
           await(release);
         });
@@ -89,7 +113,7 @@ class InFlightRequestsTest {
       }
     });
     assertThat(inWork.await(10, TimeUnit.SECONDS)).isTrue();
-    assertThatThrownBy(() -> impatient.run("s", () -> false, () -> {})).isInstanceOf(EngineException.Conflict.class)
+    assertThatThrownBy(() -> impatient.run("s", "h1", () -> false, () -> {})).isInstanceOf(EngineException.Conflict.class)
         .hasMessageContaining("still being handled");
     release.countDown();
     first.join(10_000);
@@ -99,11 +123,11 @@ class InFlightRequestsTest {
   void aCopyAfterASuccessfulFirst_isAnsweredByTheReplay() throws Exception {
     AtomicInteger runs = new AtomicInteger();
     AtomicReference<Boolean> remembered = new AtomicReference<>(false);
-    inFlight.run("s", remembered::get, () -> {
+    inFlight.run("s", "h1", remembered::get, () -> {
       runs.incrementAndGet();
       remembered.set(true);
     });
-    inFlight.run("s", remembered::get, runs::incrementAndGet);
+    inFlight.run("s", "h1", remembered::get, runs::incrementAndGet);
     assertThat(runs.get()).isEqualTo(1);
   }
 

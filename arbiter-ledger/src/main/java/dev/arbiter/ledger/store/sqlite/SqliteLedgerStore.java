@@ -473,6 +473,7 @@ public final class SqliteLedgerStore implements LedgerStore {
       throw new LedgerStoreException("a new ledger starts with the checkpoint of its own empty tree");
     }
     try (PreparedStatement ps = conn.prepareStatement("INSERT INTO ledger_meta (key, value) VALUES (?, ?)")) {
+      requireTransaction();
       ps.setString(1, "ledger_id");
       ps.setString(2, identity.ledgerId());
       ps.addBatch();
@@ -786,12 +787,7 @@ public final class SqliteLedgerStore implements LedgerStore {
     int rows = 0;
     long bytes = 0; // about what the commit writes, for the checkpointer
     try {
-      if (needsBegin) {
-        try (Statement st = conn.createStatement()) {
-          st.execute("BEGIN"); // never insert outside a transaction (see rollbackQuietly)
-        }
-        needsBegin = false;
-      }
+      requireTransaction();
       for (CommitBatch batch : batches) {
         for (StoredEntry e : batch.entries()) {
           if (e.leafIndex() != expected) {
@@ -923,8 +919,18 @@ public final class SqliteLedgerStore implements LedgerStore {
     beginTransaction();
   }
 
-  /** Set when a transaction could not be begun after a failure: the next commit begins it first. */
+  /** Set when a transaction could not be begun after a failure: the next write begins it first. */
   private boolean needsBegin;
+
+  /** Never insert outside a transaction (see {@link #rollbackQuietly}). */
+  private void requireTransaction() throws SQLException {
+    if (needsBegin) {
+      try (Statement st = conn.createStatement()) {
+        st.execute("BEGIN");
+      }
+      needsBegin = false;
+    }
+  }
 
   private void beginTransaction() {
     try (Statement st = conn.createStatement()) {
@@ -960,20 +966,29 @@ public final class SqliteLedgerStore implements LedgerStore {
       }
     }
     try {
-      if (!readOnly && !conn.isClosed()) {
-        conn.commit();
+      // Every commit ends its own transaction; what is open now holds nothing acknowledged (at most the
+      // leftovers of a failed batch). Rolled back, never committed; each resource closed on its own,
+      // so that a failure of one (no transaction open after a failure) does not leak the others (review).
+      if (!readOnly) {
+        try (Statement st = conn.createStatement()) {
+          st.execute("ROLLBACK");
+        } catch (SQLException ignored) {
+          // no transaction was open
+        }
       }
-      conn.close();
+      closeQuietly(conn);
       if (readConn != null) {
         synchronized (readLock) {
           if (streamHeadOnReadConn != null) {
-            streamHeadOnReadConn.close();
+            try {
+              streamHeadOnReadConn.close();
+            } catch (SQLException ignored) {
+              // closing
+            }
           }
-          readConn.close();
+          closeQuietly(readConn);
         }
       }
-    } catch (SQLException ignored) {
-      // Closing: nothing left to report to.
     } finally {
       if (writerLock != null) {
         writerLock.close();
