@@ -97,7 +97,8 @@ public final class ReportSender implements AutoCloseable {
         LOG.warn("{} report(s) from an earlier run have not reached the ledger yet; sending them", ids.size());
       }
     } catch (BurnStoreUnavailableException e) {
-      LOG.error("cannot read the reports an earlier run left for the ledger: {}", e.getMessage());
+      s.overflowed = true; // read again by the sender, about once a second (review)
+      LOG.error("cannot read the reports an earlier run left for the ledger now: {}", e.getMessage());
     }
     s.sender.start();
     return s;
@@ -198,11 +199,17 @@ public final class ReportSender implements AutoCloseable {
           continue;
         }
         if (o == Outcome.ENGINE_DOWN) {
-          // The engine as a whole: every report waits on the shared pause, and this one's own wait does
-          // not grow (it is not its fault; it goes first once the engine answers again).
-          next.nextTryNanos = System.nanoTime();
+          // The engine as a whole: every report waits on the shared pause. The report's own wait grows
+          // only after a few such tries (a timeout may be this report's alone: a decision slow to load;
+          // review), so after a short outage it goes first once the engine answers again.
           pauseMillis = pauseMillis == 0 ? FIRST_WAIT.toMillis() : Math.min(pauseMillis * 2, LONGEST_PAUSE.toMillis());
           pauseNow = true;
+          if (next.tries <= 3) {
+            next.nextTryNanos = System.nanoTime();
+          } else {
+            next.nextTryNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(next.waitMillis);
+            next.waitMillis = Math.min(next.waitMillis * 2, LONGEST_WAIT.toMillis());
+          }
         } else {
           // Refused now for this decision alone (a 500 for a stream the engine cannot load): this report
           // waits on its own, the others go on (review: a dozen of those delayed a good report by four
@@ -218,7 +225,9 @@ public final class ReportSender implements AutoCloseable {
       LOG.error("the ledger report sender stopped; stored reports are sent at the next start", t);
     } finally {
       stopped = true;
-      storeHandedOver(); // nothing handed over is left in memory only
+      while (!intake.isEmpty()) {
+        storeHandedOver(); // nothing handed over is left in memory only
+      }
     }
   }
 
@@ -246,7 +255,8 @@ public final class ReportSender implements AutoCloseable {
   /** Stores the reports request threads handed over. */
   private void storeHandedOver() {
     ObjectNode r;
-    while ((r = intake.poll()) != null) {
+    // At most a few hundred at a time (one flush each), so that sending goes on while many arrive (review).
+    for (int n = 0; n < 256 && (r = intake.poll()) != null; n++) {
       if (r != STOP) {
         take(r);
       }
