@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -47,7 +46,6 @@ import picocli.CommandLine.Option;
         "3 the engine or the gateway is unavailable, or the approvals did not come within --wait."})
 public final class AgentCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
   static final Pattern DECISION_ID = Pattern.compile("dec_[0-9A-Za-z]{1,64}");
   static final Duration POLL = Duration.ofSeconds(1);
   static final Duration MAX_WAIT = Duration.ofDays(7);
@@ -178,17 +176,7 @@ public final class AgentCommand implements Callable<Integer> {
   }
 
   static Duration duration(String s) {
-    Matcher m = DURATION.matcher(s == null ? "" : s.strip());
-    if (!m.matches()) {
-      throw CliFailure.badInput("--wait `" + Text.safe(s) + "` is not a duration like 90s, 30m or 4h");
-    }
-    long n = Long.parseLong(m.group(1));
-    Duration d = switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      default -> Duration.ofHours(n);
-    };
+    Duration d = DurationOption.parse("--wait", s);
     if (d.compareTo(MAX_WAIT) > 0) {
       throw CliFailure.badInput("--wait " + Text.safe(s) + " is longer than " + MAX_WAIT.toDays()
           + " days; a decision expires long before that");

@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.regex.Pattern;
 
 /**
@@ -83,18 +81,6 @@ final class GrantFile {
   static void write(Path file, String grant) {
     Path abs = file.toAbsolutePath();
     requireReplaceable(abs); // again: what was checked before the decision may have changed since
-    try {
-      Path tmp = Files.createTempFile(abs.getParent(), ".grant", ".tmp",
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      try {
-        Files.writeString(tmp, grant + "\n", StandardCharsets.US_ASCII);
-        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
-    } catch (IOException | UnsupportedOperationException e) {
-      throw CliFailure.badInput("cannot write --save-grant " + file + ": " + e.getClass().getSimpleName()
-          + (e.getMessage() == null ? "" : ": " + Text.safe(e.getMessage())));
-    }
+    OutputFile.writePrivate(abs, (grant + "\n").getBytes(StandardCharsets.US_ASCII), "--save-grant");
   }
 }

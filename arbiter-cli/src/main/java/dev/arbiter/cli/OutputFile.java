@@ -15,8 +15,21 @@ import java.nio.file.StandardCopyOption;
 public final class OutputFile {
   private OutputFile() {}
 
-  /** Writes {@code content} to {@code out}; {@code flag} names the option in messages (exit 2 on failure). */
+  /**
+   * Writes {@code content} to {@code out} with the mode its file had (a new one: 0644); {@code flag}
+   * names the option in messages (exit 2 for the caller's path, 3 for a failing disk).
+   */
   public static void write(Path out, byte[] content, String flag) {
+    write(out, content, flag, null);
+  }
+
+  /** As {@link #write(Path, byte[], String)}, readable by the owner only (0600), whatever the file was. */
+  static void writePrivate(Path out, byte[] content, String flag) {
+    write(out, content, flag, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+  }
+
+  private static void write(Path out, byte[] content, String flag,
+      java.util.Set<java.nio.file.attribute.PosixFilePermission> forced) {
     Path abs = out.toAbsolutePath();
     Path tmp = null;
     try {
@@ -31,7 +44,7 @@ public final class OutputFile {
       }
       // The mode an existing file has, or a readable file's: a signed bundle or a checkpoint is read by
       // other users (the engine's); createTempFile alone would make it 0600 (review).
-      java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = Files.exists(abs)
+      java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = forced != null ? forced : Files.exists(abs)
           ? Files.getPosixFilePermissions(abs) : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
       tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
       try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,

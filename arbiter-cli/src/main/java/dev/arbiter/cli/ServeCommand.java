@@ -226,27 +226,14 @@ public final class ServeCommand implements Callable<Integer> {
     }
   }
 
-  private static final java.util.regex.Pattern INTERVAL = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m|h)");
-
-  /** {@code --reverify-every}: 0, or a number and a unit (at least a second). */
+  /** {@code --reverify-every}: 0, or a duration of at least a second. */
   static java.time.Duration interval(String s) {
-    String v = s == null ? "" : s.strip();
-    if (v.equals("0")) {
+    if (s != null && s.strip().equals("0")) {
       return java.time.Duration.ZERO;
     }
-    java.util.regex.Matcher m = INTERVAL.matcher(v);
-    if (!m.matches()) {
-      throw CliFailure.badInput("--reverify-every `" + Text.safe(v) + "` is not a duration like 10m or 1h (or 0)");
-    }
-    long n = Long.parseLong(m.group(1));
-    java.time.Duration d = switch (m.group(2)) {
-      case "ms" -> java.time.Duration.ofMillis(n);
-      case "s" -> java.time.Duration.ofSeconds(n);
-      case "m" -> java.time.Duration.ofMinutes(n);
-      default -> java.time.Duration.ofHours(n);
-    };
+    java.time.Duration d = DurationOption.parse("--reverify-every", s);
     if (d.compareTo(java.time.Duration.ofSeconds(1)) < 0) {
-      throw CliFailure.badInput("--reverify-every " + Text.safe(v) + " is shorter than a second");
+      throw CliFailure.badInput("--reverify-every " + Text.safe(s) + " is shorter than a second");
     }
     return d;
   }

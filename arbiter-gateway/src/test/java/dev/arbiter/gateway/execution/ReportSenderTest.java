@@ -60,69 +60,48 @@ class ReportSenderTest {
 
   @Test
   void aReportTheEngineKeepsFailing_doesNotHoldUpTheOthers_andAnUnexpectedFaultDoesNotStopTheSender() throws Exception {
-    Path file = dir.resolve("burned.db");
     Engine engine = new Engine();
-    try (BurnStore burns = BurnStore.open(file, Clock.systemUTC());
-        PendingReports pending = PendingReports.open(file, Clock.systemUTC())) {
-      ReportSender sender = ReportSender.start(engine, pending);
-      try {
-        sender.outcome("g.g.g", "gnt_p", "poison", true, 200, 1, "sha256:00", null);
-        sender.outcome("g.g.g", "gnt_b", "bug", true, 200, 1, "sha256:00", null);
-        sender.outcome("g.g.g", "gnt_1", "exe_1", true, 200, 1, "sha256:00", null);
-        sender.giveUp("g.g.g", "gnt_2", "att-2");
-        await(() -> engine.taken.size() == 3);
-        assertThat(engine.taken).containsExactlyInAnyOrder("bug", "exe_1", "abandoned:att-2");
-        assertThat(engine.poisonTries.get()).isPositive();
-        await(() -> rows(pending) == 1);
-        assertThat(pending.all()).singleElement().satisfies(r -> assertThat(r.report()).contains("poison"));
-      } finally {
-        sender.close();
-      }
-    }
+    withSender(engine, (sender, pending) -> {
+      sender.outcome("g.g.g", "gnt_p", "poison", true, 200, 1, "sha256:00", null);
+      sender.outcome("g.g.g", "gnt_b", "bug", true, 200, 1, "sha256:00", null);
+      sender.outcome("g.g.g", "gnt_1", "exe_1", true, 200, 1, "sha256:00", null);
+      sender.giveUp("g.g.g", "gnt_2", "att-2");
+      await(() -> engine.taken.size() == 3);
+      assertThat(engine.taken).containsExactlyInAnyOrder("bug", "exe_1", "abandoned:att-2");
+      assertThat(engine.poisonTries.get()).isPositive();
+      await(() -> rows(pending) == 1);
+      assertThat(pending.all()).singleElement().satisfies(r -> assertThat(r.report()).contains("poison"));
+    });
   }
 
   /** Review: a dozen reports the engine kept failing for their decision alone delayed a new one by four minutes. */
   @Test
   void manyReportsFailingForTheirDecisionAlone_doNotDelayANewOne() throws Exception {
-    Path file = dir.resolve("burned.db");
     Engine engine = new Engine();
-    try (BurnStore burns = BurnStore.open(file, Clock.systemUTC());
-        PendingReports pending = PendingReports.open(file, Clock.systemUTC())) {
-      ReportSender sender = ReportSender.start(engine, pending);
-      try {
-        for (int i = 0; i < 12; i++) {
-          sender.outcome("g.g.g", "gnt_p" + i, "poison-" + i, true, 200, 1, "sha256:00", null);
-        }
-        await(() -> engine.poisonTries.get() >= 36); // each tried, and retried, a few times
-        sender.outcome("g.g.g", "gnt_new", "exe_new", true, 200, 1, "sha256:00", null);
-        await(() -> engine.taken.contains("exe_new"));
-        assertThat(rows(pending)).isEqualTo(12);
-      } finally {
-        sender.close();
+    withSender(engine, (sender, pending) -> {
+      for (int i = 0; i < 12; i++) {
+        sender.outcome("g.g.g", "gnt_p" + i, "poison-" + i, true, 200, 1, "sha256:00", null);
       }
-    }
+      await(() -> engine.poisonTries.get() >= 36); // each tried, and retried, a few times
+      sender.outcome("g.g.g", "gnt_new", "exe_new", true, 200, 1, "sha256:00", null);
+      await(() -> engine.taken.contains("exe_new"));
+      assertThat(rows(pending)).isEqualTo(12);
+    });
   }
 
   /** An engine down for a while: tried again after a pause that grows, and delivered once it is back. */
   @Test
   void anEngineThatIsDown_isTriedAfterAGrowingPause_andGetsTheReportOnceItIsBack() throws Exception {
-    Path file = dir.resolve("burned.db");
     Engine engine = new Engine();
     engine.down = true;
-    try (BurnStore burns = BurnStore.open(file, Clock.systemUTC());
-        PendingReports pending = PendingReports.open(file, Clock.systemUTC())) {
-      ReportSender sender = ReportSender.start(engine, pending);
-      try {
-        sender.outcome("g.g.g", "gnt_1", "exe_1", true, 200, 1, "sha256:00", null);
-        sender.outcome("g.g.g", "gnt_2", "exe_2", true, 200, 1, "sha256:00", null);
-        await(() -> engine.triesWhileDown.get() >= 4); // retried: 250 ms, 500 ms, 1 s … between tries
-        engine.down = false;
-        await(() -> engine.taken.containsAll(List.of("exe_1", "exe_2")));
-        await(() -> rows(pending) == 0);
-      } finally {
-        sender.close();
-      }
-    }
+    withSender(engine, (sender, pending) -> {
+      sender.outcome("g.g.g", "gnt_1", "exe_1", true, 200, 1, "sha256:00", null);
+      sender.outcome("g.g.g", "gnt_2", "exe_2", true, 200, 1, "sha256:00", null);
+      await(() -> engine.triesWhileDown.get() >= 4); // retried: 250 ms, 500 ms, 1 s … between tries
+      engine.down = false;
+      await(() -> engine.taken.containsAll(List.of("exe_1", "exe_2")));
+      await(() -> rows(pending) == 0);
+    });
   }
 
   @Test
@@ -145,6 +124,26 @@ class ReportSenderTest {
         } finally {
           next.close();
         }
+      }
+    }
+  }
+
+  /** What a test does with a running sender over a fresh burn store's pending reports. */
+  @FunctionalInterface
+  interface WithSender {
+    void run(ReportSender sender, PendingReports pending) throws Exception;
+  }
+
+  /** Runs {@code body} with a sender started over a fresh burn store's file, stopping it after. */
+  private void withSender(Engine engine, WithSender body) throws Exception {
+    Path file = dir.resolve("burned.db");
+    try (BurnStore burns = BurnStore.open(file, Clock.systemUTC());
+        PendingReports pending = PendingReports.open(file, Clock.systemUTC())) {
+      ReportSender sender = ReportSender.start(engine, pending);
+      try {
+        body.run(sender, pending);
+      } finally {
+        sender.close();
       }
     }
   }
