@@ -24,6 +24,11 @@ public final class ExitCodes {
 
   static int onParameterException(ParameterException e, String[] args) {
     PrintWriter err = e.getCommandLine().getErr();
+    if (e.getCommandLine().getCommand() instanceof dev.arbiter.cli.ledger.LedgerVerifyCommand
+        && java.util.Arrays.asList(args).contains("--json")) {
+      // `ledger verify --json` prints one object for every outcome, a refused command line included.
+      dev.arbiter.cli.ledger.LedgerVerifyCommand.printError(e.getCommandLine().getOut(), BAD_INPUT, e.getMessage());
+    }
     err.println("arbiter: " + e.getMessage());
     if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
       err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");

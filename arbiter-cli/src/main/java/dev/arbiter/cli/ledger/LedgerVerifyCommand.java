@@ -76,16 +76,24 @@ public final class LedgerVerifyCommand implements Callable<Integer> {
       if (json) {
         // Nothing was verified (bad input, exit 2; the ledger cannot be read, exit 3): a script reading
         // --json still gets its one object; the message is on stderr too.
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("ok", false);
-        ObjectNode error = o.putObject("error");
-        error.put("exit_code", f.exitCode());
-        error.put("message", f.getMessage());
-        out.println(o);
-        out.flush();
+        printError(out, f.exitCode(), f.getMessage());
       }
       throw f;
     }
+  }
+
+  /**
+   * The one object {@code --json} prints when nothing was verified: also for a command line picocli
+   * refused before {@link #call()} ran (a missing {@code --key}, an unknown option).
+   */
+  public static void printError(PrintWriter out, int exitCode, String message) {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.put("ok", false);
+    ObjectNode error = o.putObject("error");
+    error.put("exit_code", exitCode);
+    error.put("message", message);
+    out.println(o);
+    out.flush();
   }
 
   private int verify(VerifyingKey ledgerKey, Checkpoint trusted, PrintWriter out, PrintWriter err) {

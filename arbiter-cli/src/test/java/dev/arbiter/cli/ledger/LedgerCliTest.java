@@ -294,6 +294,15 @@ class LedgerCliTest {
     assertThat(error.get("error").get("exit_code").asInt()).isEqualTo(2);
     assertThat(error.get("error").get("message").asText()).contains("not an Arbiter ledger");
 
+    // A command line picocli refuses before the command runs (no --key) still gets the object.
+    CliRun noKeyJson = CliRun.of("ledger", "verify", "--db", junk.toString(), "--json");
+    assertThat(noKeyJson.exitCode()).isEqualTo(2);
+    JsonNode usage = json(noKeyJson.lastOutLine());
+    assertThat(usage.get("ok").asBoolean()).isFalse();
+    assertThat(usage.get("error").get("exit_code").asInt()).isEqualTo(2);
+    assertThat(usage.get("error").get("message").asText()).contains("--key");
+    assertThat(noKeyJson.err()).contains("--key");
+
     CliRun missing = CliRun.of("ledger", "verify", "--db", dir.resolve("nope.db").toString(), "--key", pub.toString());
     assertThat(missing.exitCode()).isEqualTo(2);
     assertThat(Files.exists(dir.resolve("nope.db"))).isFalse();
