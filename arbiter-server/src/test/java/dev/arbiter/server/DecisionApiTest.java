@@ -321,6 +321,22 @@ class DecisionApiTest extends ServerTest {
   }
 
   @Test
+  void head_answersWhatGetWould_withoutABody() throws Exception {
+    // Javalin answered HEAD on a GET route 200 without running it: a decision that does not exist
+    // looked present.
+    Response missing = t.head("/v1/decisions/dec_01JZZZZZZZZZZZZZZZZZZZZZZZ");
+    assertThat(missing.status()).isEqualTo(404);
+    assertThat(missing.contentType()).startsWith("application/problem+json");
+    assertThat(missing.body()).isEmpty();
+
+    String id = t.post("/v1/decisions", "k-head", READ_DEV).json().get("decision_id").asText();
+    Response present = t.head("/v1/decisions/" + id);
+    assertThat(present.status()).isEqualTo(200);
+    assertThat(present.body()).isEmpty();
+    assertThat(t.head("/v1/ready").status()).isEqualTo(200);
+  }
+
+  @Test
   void unknownRoute_is404Problem() throws Exception {
     Response r = t.get("/v1/nothing-here");
 

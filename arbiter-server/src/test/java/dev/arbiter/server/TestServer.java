@@ -180,6 +180,12 @@ public final class TestServer implements AutoCloseable {
     return send(b.build());
   }
 
+  /** HEADs as the reviewer {@link #get} uses. */
+  public Response head(String path) throws IOException, InterruptedException {
+    return send(request(path).method("HEAD", HttpRequest.BodyPublishers.noBody())
+        .header("Authorization", "Bearer " + TestIdentity.token("reviewer-test", "manager")).build());
+  }
+
   /** The decision as GET returns it (read as the proposer of the example requests). */
   public JsonNode json(String decisionId) throws IOException, InterruptedException {
     return getAs(TestIdentity.token("agent-7"), "/v1/decisions/" + decisionId).json();

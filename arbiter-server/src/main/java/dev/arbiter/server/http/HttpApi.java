@@ -97,30 +97,30 @@ public final class HttpApi {
       }
     });
     app.post("/v1/decisions", decisions::submit);
-    app.get("/v1/decisions", decisions::list);
-    app.get("/v1/decisions/{id}", decisions::get);
+    getAndHead(app, "/v1/decisions", decisions::list);
+    getAndHead(app, "/v1/decisions/{id}", decisions::get);
     app.post("/v1/decisions/{id}/cancel", decisions::cancel);
     app.post("/v1/decisions/{id}/challenge", ctx -> api.idempotent(ctx, approvals::challenge));
     app.post("/v1/decisions/{id}/approvals", ctx -> api.idempotent(ctx, c -> approvals.approval(c, false)));
     app.post("/v1/decisions/{id}/rejections", ctx -> api.idempotent(ctx, c -> approvals.approval(c, true)));
-    app.get("/v1/decisions/{id}/grant", executions::grant);
+    getAndHead(app, "/v1/decisions/{id}/grant", executions::grant);
     app.post("/v1/keys", ctx -> api.idempotent(ctx, approvals::enrol));
     app.post("/v1/keys/challenge", ctx -> api.idempotent(ctx, approvals::keyChallenge));
     app.post("/v1/keys/revoke", ctx -> api.idempotent(ctx, approvals::revoke));
     app.post("/v1/executions", ctx -> api.idempotent(ctx, executions::execution));
-    app.get("/v1/ledger/checkpoint", ctx -> {
+    getAndHead(app, "/v1/ledger/checkpoint", ctx -> {
       // Any authenticated caller: a checkpoint is hashes, a size and a signature, and the more parties
       // keep one, the fewer can deny a rewrite later. Never cached: the next one extends it.
       ctx.header("Cache-Control", "no-store");
       json(ctx, 200, engine.latestCheckpoint().toJson());
     });
-    app.get("/v1/health", ctx -> {
+    getAndHead(app, "/v1/health", ctx -> {
       // Alive says nothing about trust: a ledger that failed its check is named here too.
       var body = JsonNodeFactory.instance.objectNode().put("status", "ok");
       engine.integrity().failure().ifPresent(f -> body.putObject("ledger_integrity").put("status", "failed").put("detail", f));
       json(ctx, 200, body);
     });
-    app.get("/v1/ready", api::ready);
+    getAndHead(app, "/v1/ready", api::ready);
     app.exception(EngineException.class, (e, ctx) -> problem(ctx, ProblemMapper.of(e), e));
     app.exception(HttpResponseException.class, (e, ctx) -> problem(ctx, ProblemMapper.http(e.getStatus(), e.getMessage()), null));
     app.exception(Exception.class, (e, ctx) -> {
@@ -134,6 +134,16 @@ public final class HttpApi {
     });
     app.error(405, ctx -> problem(ctx, ProblemMapper.http(405, ctx.method() + " is not allowed on " + ctx.path()), null));
     return app;
+  }
+
+  /**
+   * A GET route that HEAD reaches too, through the same handler (Jetty sends the head without the
+   * body). Left to Javalin, a HEAD on a GET route answered 200 without running it: a HEAD for a
+   * decision that does not exist, or without the right to read it, said it was there.
+   */
+  private static void getAndHead(Javalin app, String path, io.javalin.http.Handler handler) {
+    app.get(path, handler);
+    app.head(path, handler);
   }
 
   private static final class HostNotAllowed extends RuntimeException {
