@@ -6,6 +6,8 @@ import dev.arbiter.cli.ExitCodes;
 import dev.arbiter.ledger.HashValue;
 import dev.arbiter.ledger.checkpoint.Checkpoint;
 import dev.arbiter.ledger.merkle.MerkleProofs;
+import dev.arbiter.ledger.merkle.ProofVerificationException;
+import dev.arbiter.ledger.merkle.ProofVerifier;
 import dev.arbiter.ledger.merkle.Rfc9162;
 import dev.arbiter.ledger.store.LedgerStoreException;
 import dev.arbiter.ledger.store.StoredEntry;
@@ -73,7 +75,12 @@ public final class LedgerProveCommand implements Callable<Integer> {
   }
 
   /** The signed checkpoint at a size or the next one, and (for the next one) the root and the proof to it. */
-  private record Anchor(Checkpoint checkpoint, Optional<HashValue> root, Optional<List<byte[]>> consistency) {}
+  private record Anchor(Checkpoint checkpoint, Optional<HashValue> root, Optional<List<byte[]>> consistency) {
+    /** The root at the proof's size: the checkpoint's own, or the one computed for a size without one. */
+    HashValue rootAt(long size) {
+      return size == checkpoint.treeSize() ? checkpoint.rootHash() : root.orElseThrow();
+    }
+  }
 
   @Override
   public Integer call() {
@@ -102,8 +109,11 @@ public final class LedgerProveCommand implements Callable<Integer> {
     }
     Anchor anchor = anchor(store, tree, size);
     StoredEntry e = store.entry(leaf).orElseThrow(() -> CliFailure.verification("leaf " + leaf + " is missing from the database"));
-    return new InclusionProof(leaf, size, HashValue.of(e.entryHash()), HashValue.of(Rfc9162.hashLeaf(e.entryHash())),
-        MerkleProofs.inclusion(tree, leaf, size), anchor.checkpoint(), anchor.root(), anchor.consistency()).toJson();
+    byte[] leafHash = Rfc9162.hashLeaf(e.entryHash());
+    List<byte[]> path = MerkleProofs.inclusion(tree, leaf, size);
+    requireVerifies(() -> ProofVerifier.verifyInclusion(leafHash, leaf, size, path, anchor.rootAt(size).bytes()), anchor, size);
+    return new InclusionProof(leaf, size, HashValue.of(e.entryHash()), HashValue.of(leafHash),
+        path, anchor.checkpoint(), anchor.root(), anchor.consistency()).toJson();
   }
 
   private ObjectNode consistency(SqliteLedgerStore store, TiledTree tree, Checkpoint latest) throws LedgerStoreException {
@@ -116,8 +126,33 @@ public final class LedgerProveCommand implements Callable<Integer> {
     Optional<Checkpoint> cpA = store.checkpoint(a);
     Optional<HashValue> rootA = cpA.isPresent() ? Optional.empty() : Optional.of(HashValue.of(MerkleProofs.root(tree, a)));
     Anchor anchorB = anchor(store, tree, b);
-    return new ConsistencyProof(a, b, MerkleProofs.consistency(tree, a, b), cpA, rootA,
-        anchorB.checkpoint(), anchorB.root(), anchorB.consistency()).toJson();
+    List<byte[]> proof = MerkleProofs.consistency(tree, a, b);
+    byte[] root1 = cpA.map(Checkpoint::rootHash).or(() -> rootA).orElseThrow().bytes();
+    requireVerifies(() -> ProofVerifier.verifyConsistency(a, b, proof, root1, anchorB.rootAt(b).bytes()), anchorB, b);
+    return new ConsistencyProof(a, b, proof, cpA, rootA, anchorB.checkpoint(), anchorB.root(), anchorB.consistency()).toJson();
+  }
+
+  private interface ProofCheck {
+    void run() throws ProofVerificationException;
+  }
+
+  /**
+   * A proof computed from hand-edited rows or Merkle nodes does not verify against the signed
+   * checkpoint the database holds: refused here (exit 1) instead of printed with exit 0 for {@code
+   * verify-proof} to find. With no key, the hashes are all that is checked; the checkpoints' signatures
+   * are {@code verify-proof}'s to check.
+   */
+  private static void requireVerifies(ProofCheck proof, Anchor anchor, long size) {
+    try {
+      proof.run();
+      if (anchor.consistency().isPresent()) {
+        ProofVerifier.verifyConsistency(size, anchor.checkpoint().treeSize(), anchor.consistency().get(),
+            anchor.rootAt(size).bytes(), anchor.checkpoint().rootHash().bytes());
+      }
+    } catch (ProofVerificationException e) {
+      throw CliFailure.verification("the stored data does not agree with the signed checkpoint at tree size "
+          + anchor.checkpoint().treeSize() + " (" + e.getMessage() + "); no proof printed: run `arbiter ledger verify`");
+    }
   }
 
   /** Sizes above the latest checkpoint's have no signed root to anchor them in (yet). */

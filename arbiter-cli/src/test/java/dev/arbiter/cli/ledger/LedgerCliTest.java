@@ -232,6 +232,72 @@ class LedgerCliTest {
   }
 
   @Test
+  void checkpoint_refusesToExportWhatTheStoredLedgerContradicts() throws Exception {
+    Path cp = dir.resolve("export.json");
+    // Later checkpoints deleted by hand: the newest row left would be a weaker anchor, below entries
+    // the database still holds (a later clean cut to that size would then verify against it).
+    long cut = checkpointSizes().stream().filter(s -> s > 100 && s < 600).findFirst().orElseThrow();
+    Path weaker = copyOfDb("weaker.db", "DROP TRIGGER checkpoints_no_delete", "DELETE FROM checkpoints WHERE tree_size > " + cut);
+    CliRun w = CliRun.of("ledger", "checkpoint", "--db", weaker.toString(), "--out", cp.toString());
+    assertThat(w.exitCode()).as(w.toString()).isEqualTo(1);
+    assertThat(w.err()).contains("covers " + cut + " entries").contains("up to leaf 599").contains("ledger verify");
+    assertThat(cp).doesNotExist();
+
+    // The newest checkpoint's root altered: an anchor the genuine ledger would then fail.
+    Path altered = copyOfDb("altered.db", "DROP TRIGGER checkpoints_no_update",
+        "UPDATE checkpoints SET root_hash = zeroblob(32) WHERE tree_size = 600");
+    CliRun a = CliRun.of("ledger", "checkpoint", "--db", altered.toString(), "--out", cp.toString());
+    assertThat(a.exitCode()).as(a.toString()).isEqualTo(1);
+    assertThat(a.err()).contains("stored tree's root");
+    assertThat(cp).doesNotExist();
+
+    // With --key the signature is checked too: a key of another ledger is refused, this one's accepted.
+    SigningKey other = SigningKey.generate(KeyAlgorithm.ED25519, new SecureRandom());
+    Path otherPub = dir.resolve("other.pub");
+    Files.writeString(otherPub, other.verifyingKey().toSpkiPem());
+    CliRun o = CliRun.of("ledger", "checkpoint", "--db", db.toString(), "--out", cp.toString(), "--key", otherPub.toString());
+    assertThat(o.exitCode()).as(o.toString()).isEqualTo(1);
+    assertThat(cp).doesNotExist();
+    CliRun ok = CliRun.of("ledger", "checkpoint", "--db", db.toString(), "--out", cp.toString(), "--key", pub.toString());
+    assertThat(ok.exitCode()).as(ok.toString()).isZero();
+    assertThat(json(Files.readString(cp)).get("tree_size").asLong()).isEqualTo(600);
+  }
+
+  @Test
+  void prove_refusesAProofTheStoredCheckpointContradicts() throws Exception {
+    // Two entries' positions swapped by hand: their own Merkle nodes no longer match the signed root.
+    Path swapped = copyOfDb("swapped.db", "DROP TRIGGER entries_no_update",
+        "UPDATE entries SET leaf_index = -1 WHERE leaf_index = 7", "UPDATE entries SET leaf_index = 7 WHERE leaf_index = 8",
+        "UPDATE entries SET leaf_index = 8 WHERE leaf_index = -1");
+    CliRun p = CliRun.of("ledger", "prove", "--db", swapped.toString(), "--leaf", "7");
+    assertThat(p.exitCode()).as(p.toString()).isEqualTo(1);
+    assertThat(p.out()).isEmpty();
+    assertThat(p.err()).contains("does not agree with the signed checkpoint").contains("ledger verify");
+
+    // A stored Merkle node (leaves 256 to 511) changed: proofs that use it are refused, others still printed.
+    Path node = copyOfDb("node.db", "DROP TRIGGER merkle_nodes_no_update",
+        "UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 8 AND idx = 1");
+    CliRun i = CliRun.of("ledger", "prove", "--db", node.toString(), "--leaf", "100", "--size", "600");
+    assertThat(i.exitCode()).as(i.toString()).isEqualTo(1);
+    CliRun c = CliRun.of("ledger", "prove", "--db", node.toString(), "--from", "256", "--to", "600"); // [256, 512) is in it
+    assertThat(c.exitCode()).as(c.toString()).isEqualTo(1);
+    assertThat(CliRun.of("ledger", "prove", "--db", node.toString(), "--leaf", "5", "--size", "256").exitCode()).isZero();
+    assertThat(CliRun.of("ledger", "prove", "--db", db.toString(), "--from", "256", "--to", "600").exitCode()).isZero();
+  }
+
+  /** A copy of the bench ledger with {@code sql} run on it (as a hostile DBA would). */
+  private Path copyOfDb(String name, String... sql) throws Exception {
+    Path copy = dir.resolve(name);
+    Files.copy(db, copy);
+    try (Connection conn = DriverManager.getConnection("jdbc:sqlite:" + copy); Statement st = conn.createStatement()) {
+      for (String q : sql) {
+        st.execute(q);
+      }
+    }
+    return copy;
+  }
+
+  @Test
   void show_json_printsOneEnvelopePerLine() {
     CliRun r = CliRun.of("ledger", "show", "--db", db.toString(), "--limit", "3", "--json");
     assertThat(r.exitCode()).as(r.toString()).isZero();
