@@ -57,9 +57,9 @@ final class Proposal {
 
   /** Waits for decision {@code id} to be authorized (at most {@code wait}); returns its grant. */
   String resume(String id, Duration wait) {
-    say("waiting up to " + human(wait) + " for approvals (Ctrl-C leaves it pending; resume with --decision " + id + ")");
     long deadline = System.nanoTime() + wait.toNanos();
     boolean unreachable = false;
+    boolean announced = false; // said once the decision is seen pending (a resumed one may be done already)
     while (true) {
       JsonNode d;
       try {
@@ -86,7 +86,12 @@ final class Proposal {
             say("decision " + id + ": authorized; fetching the one-time grant");
             return grant(id);
           }
-          case "pending_authority" -> { }
+          case "pending_authority" -> {
+            if (!announced) {
+              say("waiting up to " + human(wait) + " for approvals (Ctrl-C leaves it pending; resume with --decision " + id + ")");
+              announced = true;
+            }
+          }
           case "executed" -> throw CliFailure.verification("decision " + id + " was already executed; its grant is used up");
           default -> {
             String why = reasons(d);

@@ -130,6 +130,14 @@ public final class QuickstartCommand implements Callable<Integer> {
       running = ServeCommand.Embedded.start(base.resolve("data"), bundle,
           dev.arbiter.server.ArbiterServer.PolicySource.DEVELOPMENT, config, new IdentityOptions(), portBase + 2,
           java.util.Optional.empty());
+    } catch (CliFailure f) {
+      directory.close(); // nothing of this run is left holding the directory
+      if (f.exitCode() == ExitCodes.VERIFICATION_FAILED) {
+        // A newcomer who tampered on purpose (the walkthrough's step 6) needs the way on, not only the verdict.
+        throw CliFailure.verification(f.getMessage() + ". This quickstart's data stays refused: keep it as evidence"
+            + " and run a fresh one elsewhere (./arbiter quickstart --dir OTHER_DIR), or delete " + base + " to start over");
+      }
+      throw f;
     } catch (RuntimeException e) {
       directory.close(); // nothing of this run is left holding the directory
       throw e;
@@ -422,6 +430,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         "   and watch verify name that entry (exit 1):",
         "   sqlite3 " + db + " \"DROP TRIGGER entries_no_update; UPDATE entries SET envelope = replace(envelope, 'checkout', 'checkoot') WHERE stream_id = '$ID' AND stream_seq = 0;\"",
         "   ./arbiter ledger verify --db " + db + " --key " + pub,
+        "   A quickstart restarted on this directory then refuses to start (exit 1) and names the same entry.",
         "",
         "The same steps with curl (and the HTTP contract): README.md and docs/api-approvals-grants.md.",
         "");

@@ -342,7 +342,7 @@ public final class ServeCommand implements Callable<Integer> {
 
   /**
    * The writer's own checks refused the ledger: what `arbiter ledger verify` names is said too (the
-   * writer's message, "stored entries hash to root …", names no entry).
+   * writer's message, "the Merkle tree rebuilt from the stored entries … has root …", names no entry).
    */
   private static CliFailure refusal(Path db, LedgerKeyFile.Loaded key, String writerSays) {
     String named;

@@ -251,21 +251,30 @@ public final class LedgerBenchCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw CliFailure.unavailable("cannot create the warm-up ledger beside " + db + ": " + e.getMessage(), e);
     }
-    // Stopped (Ctrl-C, SIGTERM) during the warm-up, the scratch ledger must not stay behind.
-    Thread cleanup = new Thread(() -> deleteTree(dir, err), "bench-warmup-cleanup");
+    // Stopped (Ctrl-C, SIGTERM) during the warm-up, the scratch ledger must not stay behind. The
+    // appending threads run on while shutdown hooks do, and SQLite recreated its files in the directory
+    // being deleted (a loaded test machine left it behind): the hook closes the ledger first.
+    AtomicReference<Ledger> open = new AtomicReference<>();
+    Thread cleanup = new Thread(() -> {
+      closeOnce(open);
+      deleteTree(dir, err);
+    }, "bench-warmup-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
     try {
       Path scratch = dir.resolve("warmup.db");
       long start = System.nanoTime();
       AtomicLong done = new AtomicLong();
       AtomicReference<Throwable> failure = new AtomicReference<>();
-      Ledger ledger = openForAppend(scratch, key, "the new warm-up ledger did not open: ");
+      open.set(openForAppend(scratch, key, "the new warm-up ledger did not open: "));
       Thread ticker = ticker(new Progress(err, "warm-up appended", n), done);
       try {
-        load(ledger, n, run, data, new long[(int) n], done, failure);
+        Ledger ledger = open.get();
+        if (ledger != null) {
+          load(ledger, n, run, data, new long[(int) n], done, failure);
+        }
       } finally {
         ticker.interrupt();
-        ledger.close();
+        closeOnce(open);
       }
       if (failure.get() != null) {
         throw CliFailure.unavailable("warm-up append failed: " + failure.get().getMessage(), failure.get());
@@ -286,6 +295,14 @@ public final class LedgerBenchCommand implements Callable<Integer> {
       } catch (IllegalStateException shuttingDown) {
         // the hook runs (or ran) anyway; deleting twice is harmless
       }
+    }
+  }
+
+  /** Closes the warm-up ledger once, from whichever of the run and the shutdown hook gets there first. */
+  private static void closeOnce(AtomicReference<Ledger> open) {
+    Ledger l = open.getAndSet(null);
+    if (l != null) {
+      l.close();
     }
   }
 

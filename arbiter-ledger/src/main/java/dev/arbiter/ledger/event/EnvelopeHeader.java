@@ -44,7 +44,11 @@ public record EnvelopeHeader(long leafIndex, String streamId, long streamSeq, St
       throw new IllegalArgumentException("envelope is not valid JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
     }
     if (leaf < 0 || seq < 0 || stream == null || type == null) {
-      throw new IllegalArgumentException("envelope lacks leaf_index, decision_id, stream_seq or event_type");
+      // The last occurrence of a repeated member counts (as in every JSON reader here), so "6.0" or a
+      // second "leaf_index": "x" is named as the member it spoiled.
+      String bad = leaf < 0 ? "leaf_index (an integer >= 0)" : seq < 0 ? "stream_seq (an integer >= 0)"
+          : stream == null ? "decision_id (a string)" : "event_type (a string)";
+      throw new IllegalArgumentException("envelope has no valid " + bad);
     }
     return new EnvelopeHeader(leaf, stream, seq, type);
   }

@@ -43,7 +43,8 @@ public final class VerifiedTree {
     // engine answers with "retry later", not a verdict that the ledger was tampered with (review).
     HashValue root = HashValue.of(tree.root());
     if (!root.equals(latest.rootHash())) {
-      throw new LedgerIntegrityException("stored entries hash to root " + root.hex() + " but the latest signed checkpoint (size "
+      throw new LedgerIntegrityException("the Merkle tree rebuilt from the stored entries and nodes has root " + root.hex()
+          + ", but the latest signed checkpoint (size "
           + size + ") says " + latest.rootHash().hex() + "; run `arbiter ledger verify` to find the entry");
     }
     return tree;

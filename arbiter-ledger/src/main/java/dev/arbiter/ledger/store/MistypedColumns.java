@@ -36,6 +36,18 @@ public record MistypedColumns(List<String> columns, List<String> declared, List<
     return b.toString();
   }
 
+  /**
+   * What the changed storage type breaks: the engine looks entries up by {@code stream_id}, {@code
+   * stream_seq} and {@code event_type} (SQLite compares by type, so a blob never equals a text), while
+   * {@code envelope} and {@code entry_hash} are only read back.
+   */
+  public String consequence() {
+    boolean keyed = columns.stream().anyMatch(c -> c.equals("stream_id") || c.equals("stream_seq") || c.equals("event_type"));
+    return keyed
+        ? "lookups by stream and type (the engine's replays, the writer's stream head) no longer find it"
+        : "the ledger never stores it that way";
+  }
+
   private String pairs(List<String> types) {
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < columns.size(); i++) {

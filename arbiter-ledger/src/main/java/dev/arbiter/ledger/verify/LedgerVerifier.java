@@ -199,9 +199,9 @@ public final class LedgerVerifier {
       java.util.Optional<StoredEntry> first = store.entry(from);
       throw new LedgerVerificationException(atEntry(Kind.ENTRIES_NOT_CHECKPOINTED, from,
           first.map(StoredEntry::streamId).orElse(null), first.map(StoredEntry::streamSeq).orElse(-1L),
-          "every entry under a signed checkpoint", (n - from) + " entries after the last checkpoint",
-          "entries from leaf " + from + " to " + (n - 1)
-              + " are not covered by any signed checkpoint: they were added outside the ledger"), n);
+          "every entry under a signed checkpoint", (n - from) + (n - from == 1 ? " entry" : " entries") + " after the last checkpoint",
+          (n - from == 1 ? "the entry at leaf " + from + " is" : "entries from leaf " + from + " to " + (n - 1) + " are")
+              + " not covered by any signed checkpoint: added outside the ledger"), n);
     }
     progress.accept(n);
     return new VerificationReport(ledgerId, n, checker.count(), HashValue.of(range.root()),
@@ -311,8 +311,8 @@ public final class LedgerVerifier {
         throw new LedgerVerificationException(atEntry(Kind.COLUMN_TYPE, n, e.streamId(), e.streamSeq(),
             e.mistypedColumns().declaredTypes(), e.mistypedColumns().foundTypes(),
             "entry at leaf " + n + " (stream " + e.streamId() + ", seq " + e.streamSeq() + ", " + e.eventType() + "): "
-                + e.mistypedColumns().describe() + ": its bytes are intact, but lookups by stream and type (the engine's"
-                + " replays, the writer's stream head) no longer find it; the row was rewritten outside the ledger"), n);
+                + e.mistypedColumns().describe() + ": its bytes are intact, but " + e.mistypedColumns().consequence()
+                + "; the row was rewritten outside the ledger"), n);
       }
       Rfc9162.hashLeaf(sha256, computed, leaf);
       return leaf;

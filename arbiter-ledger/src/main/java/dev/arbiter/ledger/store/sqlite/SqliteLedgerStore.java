@@ -157,6 +157,14 @@ public final class SqliteLedgerStore implements LedgerStore {
     }
   }
 
+  private static boolean isEmptyFile(Path file) {
+    try {
+      return Files.size(file) == 0;
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
   /** Held by a writing store from open to close (null for a read-only one). */
   private WriterLock writerLock;
 
@@ -274,8 +282,8 @@ public final class SqliteLedgerStore implements LedgerStore {
         conn.commit();
         conn.setAutoCommit(true);
       } else if (appId != SqliteSchema.APPLICATION_ID) {
-        throw new NotALedgerException(file + " is an SQLite database but not an Arbiter ledger (application_id "
-            + Integer.toHexString(appId) + ")");
+        throw new NotALedgerException(isEmptyFile(file) ? file + " is an empty file, not an Arbiter ledger"
+            : file + " is an SQLite database but not an Arbiter ledger (application_id " + Integer.toHexString(appId) + ")");
       } else if (version != SqliteSchema.VERSION) {
         throw new NotALedgerException(file + ": ledger schema version " + version + " is not supported (expected "
             + SqliteSchema.VERSION + ")");
