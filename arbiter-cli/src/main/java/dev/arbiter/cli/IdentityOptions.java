@@ -28,6 +28,7 @@ import picocli.CommandLine.Option;
  * class_domains:               # action class → domain (a class not listed is its own domain)
  *   deploy: infra
  *   transfer: payments
+ * roles_claim: groups          # optional, default roles; a dotted path reads nested claims
  * </pre>
  */
 final class IdentityOptions {
@@ -52,7 +53,8 @@ final class IdentityOptions {
       "transfer", "payments", "data_export", "data");
 
   /** The loaded mapping. */
-  record Mapping(Map<String, AuthorityLevel> levels, Map<String, Set<String>> domains, Map<String, String> classDomains) {}
+  record Mapping(Map<String, AuthorityLevel> levels, Map<String, Set<String>> domains, Map<String, String> classDomains,
+      String rolesClaim) {}
 
   Mapping mapping() {
     if (identityFile == null && issuer != null) {
@@ -62,7 +64,7 @@ final class IdentityOptions {
           + " development issuer only (see `arbiter serve --help` for the file's format)");
     }
     if (identityFile == null) {
-      return new Mapping(DEFAULT_LEVELS, DEFAULT_DOMAINS, DEFAULT_CLASS_DOMAINS);
+      return new Mapping(DEFAULT_LEVELS, DEFAULT_DOMAINS, DEFAULT_CLASS_DOMAINS, DevIssuer.ROLES_CLAIM);
     }
     JsonNode root;
     try {
@@ -86,8 +88,8 @@ final class IdentityOptions {
       throw CliFailure.badInput("--identity " + identityFile + ": want a `roles:` map (see arbiter serve --help)");
     }
     root.fieldNames().forEachRemaining(f -> {
-      if (!f.equals("roles") && !f.equals("class_domains")) {
-        throw CliFailure.badInput("--identity " + identityFile + ": unknown key `" + f + "` (want roles, class_domains)");
+      if (!f.equals("roles") && !f.equals("class_domains") && !f.equals("roles_claim")) {
+        throw CliFailure.badInput("--identity " + identityFile + ": unknown key `" + f + "` (want roles, class_domains, roles_claim)");
       }
     });
     root.get("roles").fields().forEachRemaining(e -> {
@@ -128,12 +130,17 @@ final class IdentityOptions {
       }
       classDomains.put(e.getKey(), e.getValue().asText());
     });
-    return new Mapping(levels, domains, classDomains);
+    JsonNode claim = root.path("roles_claim");
+    if (!claim.isMissingNode() && (!claim.isTextual() || claim.asText().isBlank())) {
+      throw CliFailure.badInput("--identity " + identityFile + ": roles_claim must be the name of the token claim"
+          + " that lists roles or groups (e.g. groups, or realm_access.roles)");
+    }
+    return new Mapping(levels, domains, classDomains, claim.isMissingNode() ? DevIssuer.ROLES_CLAIM : claim.asText());
   }
 
   IdentityConfig config(URI issuerUri, Mapping m) {
     try {
-      return IdentityConfig.of(issuerUri, audience, DevIssuer.ROLES_CLAIM, m.levels(), m.domains());
+      return IdentityConfig.of(issuerUri, audience, m.rolesClaim(), m.levels(), m.domains());
     } catch (IllegalArgumentException e) {
       throw CliFailure.badInput(e.getMessage());
     }

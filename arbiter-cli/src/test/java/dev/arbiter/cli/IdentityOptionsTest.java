@@ -29,6 +29,10 @@ class IdentityOptionsTest {
     assertThat(m.levels()).containsEntry("deploy-approver", AuthorityLevel.L2).containsEntry("security", AuthorityLevel.L4);
     assertThat(m.domains()).containsEntry("deploy-approver", Set.of("infra")).containsEntry("security", Set.of("*"));
     assertThat(m.classDomains()).containsEntry("transfer", "payments");
+    assertThat(m.rolesClaim()).as("the default").isEqualTo("roles");
+
+    Files.writeString(file, "roles: {x: {level: L2, domains: [a]}}\nroles_claim: realm_access.roles\n");
+    assertThat(o.mapping().rolesClaim()).isEqualTo("realm_access.roles");
   }
 
   @Test
@@ -51,6 +55,8 @@ class IdentityOptionsTest {
         "roles: {x: L2}",
         "roles: {x: {level: L2, domains: [a]}}\nclass_domains: [deploy]",
         "roles: {x: {level: L2, domains: [a]}}\nclass_domains: {deploy: {}}",
+        "roles: {x: {level: L2, domains: [a]}}\nroles_claim: [groups]",
+        "roles: {x: {level: L2, domains: [a]}}\nroles_claim: ''",
         "{{{"}) {
       Path file = Files.writeString(dir.resolve("bad.yaml"), bad);
       CliRun r = CliRun.of("serve", "--data-dir", dir.resolve("data").toString(), "--bundle", "../examples/policy",

@@ -273,6 +273,9 @@ public final class HttpApi {
           integrity.put("status", "failed").put("detail", f.summary());
       case dev.arbiter.server.engine.StartupVerification.Status.Skipped k -> integrity.put("status", "not_checked");
     }
+    // Shown, not part of the status: a degraded identity provider clears only when a token verifies
+    // again, which an engine taken out of rotation for it would never see.
+    body.putObject("identity").put("status", engine.identityHealth().degraded() ? "degraded" : "ok");
     json(ctx, ready ? 200 : 503, body);
   }
 

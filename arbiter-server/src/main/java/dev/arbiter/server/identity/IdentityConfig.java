@@ -73,6 +73,11 @@ public record IdentityConfig(
         || issuer.getHost() == null || issuer.getQuery() != null || issuer.getFragment() != null) {
       throw invalid("issuer", "an absolute http(s) URL without query or fragment", issuer);
     }
+    if ("http".equals(scheme) && !dev.arbiter.http.Loopback.isLoopback(issuer.getHost())) {
+      // Whoever can change what the issuer serves can mint tokens for any subject and role: over plain
+      // HTTP that is anyone on the network path.
+      throw invalid("issuer", "an https URL (plain http only for an issuer on loopback)", issuer);
+    }
     if (audience.isBlank()) {
       throw invalid("audience", "a non-blank string", "`" + audience + "`");
     }

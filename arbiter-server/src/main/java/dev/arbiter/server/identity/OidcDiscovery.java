@@ -65,9 +65,10 @@ final class OidcDiscovery {
     }
     String claimedIssuer = doc.get("issuer").asText();
     if (!claimedIssuer.equals(configuredIssuer.toString())) {
-      throw new TokenRejectedException(
-          Reason.WRONG_ISSUER,
-          "discovery document names issuer `" + claimedIssuer + "`, want `" + configuredIssuer + "`");
+      // A configuration mismatch on the engine's side (a trailing slash is enough), not the caller's bad
+      // token: 503 identity-unavailable, never a 401 recorded against whoever called first.
+      throw unavailable(wellKnown, "names issuer `" + claimedIssuer + "`, but --oidc-issuer is `" + configuredIssuer
+          + "` (they must match exactly, trailing slash included)", null);
     }
     URI jwksUri;
     try {
@@ -78,6 +79,10 @@ final class OidcDiscovery {
     if (!jwksUri.isAbsolute()
         || !("https".equals(jwksUri.getScheme()) || "http".equals(jwksUri.getScheme()))) {
       throw unavailable(wellKnown, "has a `jwks_uri` that is not an absolute http(s) URL", null);
+    }
+    if ("http".equals(jwksUri.getScheme()) && (jwksUri.getHost() == null || !dev.arbiter.http.Loopback.isLoopback(jwksUri.getHost()))) {
+      // The keys every token is checked with: fetched over plain HTTP, anyone on the path could swap them.
+      throw unavailable(wellKnown, "has a plain-http `jwks_uri` on a host that is not loopback: " + jwksUri, null);
     }
     return new Metadata(configuredIssuer, jwksUri);
   }

@@ -194,10 +194,30 @@ public final class TokenVerifier implements Authenticator {
     verifySignature(jwt, candidates);
     JWTClaimsSet verified = untrustedClaims;
     checkClaims(verified);
-    Object roleClaim = verified.getClaim(config.rolesClaim());
+    Object roleClaim = claimAt(verified, config.rolesClaim());
     Principal principal = roles.principal(verified.getSubject(), roleClaim);
     verifiedTokens.put(key, principal, verified.getExpirationTime().toInstant(), clock.instant());
     return principal;
+  }
+
+  /**
+   * The roles claim: a top-level claim of exactly that name (namespaced ones such as {@code
+   * https://example.com/roles} included), else a dotted path into nested objects, as Keycloak's {@code
+   * realm_access.roles}. Absent: null (no roles).
+   */
+  static Object claimAt(JWTClaimsSet claims, String name) {
+    Object v = claims.getClaim(name);
+    if (v != null || name.indexOf('.') < 0) {
+      return v;
+    }
+    Object at = claims.getClaims();
+    for (String part : name.split("\\.", -1)) {
+      if (!(at instanceof java.util.Map<?, ?> m)) {
+        return null;
+      }
+      at = m.get(part);
+    }
+    return at;
   }
 
   /** Tokens currently in the verified-token cache (tests, diagnostics). */

@@ -39,6 +39,19 @@ class IdentityConfigTest {
   }
 
   @Test
+  void create_whenIssuerIsPlainHttpOffLoopback_throws() {
+    // Whoever can change what the issuer serves can mint tokens for any role.
+    assertThatThrownBy(() -> IdentityConfig.of(URI.create("http://idp.example/realms/acme"), "arbiter", "groups",
+        Map.of(), Map.of())).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("https");
+    assertThatThrownBy(() -> IdentityConfig.of(URI.create("http://192.0.2.2:8080"), "arbiter", "groups",
+        Map.of(), Map.of())).isInstanceOf(IllegalArgumentException.class);
+    for (String local : new String[] {"http://127.0.0.1:8602", "http://localhost:9000/default", "http://[::1]:8602"}) {
+      assertThat(IdentityConfig.of(URI.create(local), "arbiter", "groups", Map.of(), Map.of()).issuer())
+          .isEqualTo(URI.create(local));
+    }
+  }
+
+  @Test
   void create_whenHmacOrNoneAllowed_throws() {
     assertThatThrownBy(() -> with(Set.of(JWSAlgorithm.HS256), Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)

@@ -157,6 +157,24 @@ class TokenVerifierTest {
   }
 
   @Test
+  void verify_readsTheConfiguredRolesClaim_topLevelOrANestedPath() throws Exception {
+    IdentityConfig base = config(idp, ISSUER_ID);
+    Map<String, Object> keycloak = Map.of("realm_access", Map.of("roles", List.of("exec")), "roles", List.of());
+    String nested = idp.issueToken(ISSUER_ID, "dana", AUDIENCE, keycloak, 3600).serialize();
+    String groups = idp.issueToken(ISSUER_ID, "erin", AUDIENCE, Map.of("groups", List.of("payments-approver")), 3600)
+        .serialize();
+
+    TokenVerifier realm = TokenVerifier.discover(IdentityConfig.of(base.issuer(), AUDIENCE, "realm_access.roles",
+        base.roleLevels(), base.roleDomains()), Clock.systemUTC());
+    assertThat(realm.verify(nested).level()).contains(AuthorityLevel.L5);
+    TokenVerifier byGroups = TokenVerifier.discover(IdentityConfig.of(base.issuer(), AUDIENCE, "groups",
+        base.roleLevels(), base.roleDomains()), Clock.systemUTC());
+    assertThat(byGroups.verify(groups).level()).contains(AuthorityLevel.L3);
+    assertThat(byGroups.verify(nested).level()).as("no groups claim: no roles").isEmpty();
+    assertThat(verifier().verify(nested).level()).as("the default claim, roles, is empty here").isEmpty();
+  }
+
+  @Test
   void verify_whenSeveralRoles_highestLevelWinsAndDomainsUnite() throws Exception {
     Principal p = verifier().verify(token("carol", List.of("payments-approver", "exec")));
 
@@ -359,14 +377,45 @@ class TokenVerifierTest {
   }
 
   @Test
-  void discover_whenProviderNamesAnotherIssuer_throwsWrongIssuer() {
+  void discover_whenProviderNamesAnotherIssuer_isTheEnginesMisconfiguration_notABadToken() {
+    // A 401 wrong_issuer here was recorded against whichever caller came first (black-box run).
     IdentityConfig trailingSlash =
         IdentityConfig.of(
             URI.create(idp.issuerUrl(ISSUER_ID) + "/"), AUDIENCE, "roles", Map.of(), Map.of());
 
     assertThatThrownBy(() -> TokenVerifier.discover(trailingSlash, Clock.systemUTC()))
-        .isInstanceOfSatisfying(
-            TokenRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.WRONG_ISSUER));
+        .isInstanceOfSatisfying(TokenRejectedException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reason.IDP_UNAVAILABLE);
+          assertThat(e.getMessage()).contains("trailing slash");
+        });
+  }
+
+  @Test
+  void discover_whenJwksUriIsPlainHttpOffLoopback_refusesToFetchKeysFromIt() throws Exception {
+    // A real discovery endpoint whose jwks_uri is plain http on another host: anyone on that path
+    // could swap the keys every token is checked with.
+    com.sun.net.httpserver.HttpServer doc = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    String issuer = "http://127.0.0.1:" + doc.getAddress().getPort() + "/realm";
+    doc.createContext("/realm/.well-known/openid-configuration", x -> {
+      byte[] b = ("{\"issuer\":\"" + issuer + "\",\"jwks_uri\":\"http://192.0.2.7/jwks\"}")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      x.getResponseHeaders().add("Content-Type", "application/json");
+      x.sendResponseHeaders(200, b.length);
+      x.getResponseBody().write(b);
+      x.close();
+    });
+    doc.start();
+    try {
+      IdentityConfig c = IdentityConfig.of(URI.create(issuer), AUDIENCE, "roles", Map.of(), Map.of());
+      assertThatThrownBy(() -> TokenVerifier.discover(c, Clock.systemUTC()))
+          .isInstanceOfSatisfying(TokenRejectedException.class, e -> {
+            assertThat(e.reason()).isEqualTo(Reason.IDP_UNAVAILABLE);
+            assertThat(e.getMessage()).contains("plain-http `jwks_uri`");
+          });
+    } finally {
+      doc.stop(0);
+    }
   }
 
   @Test
