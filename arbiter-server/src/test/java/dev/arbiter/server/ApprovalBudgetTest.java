@@ -59,4 +59,47 @@ class ApprovalBudgetTest extends ServerTest {
 
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
   }
+
+  @Test
+  void callersWithoutAuthority_cannotUseUpTheRecordedRefusalsOfTheApprovers() throws Exception {
+    // Black-box run: any logged-in subject sent 100 made-up key ids (key_not_enrolled), after which an
+    // approver's forged signature on the same decision left no trace on the ledger.
+    String id = t.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY).json().get("decision_id").asText();
+    int perCaller = Math.max(1, t.security().approverPerMinute() - 1);
+    int sent = 0;
+    for (int caller = 0; sent <= dev.arbiter.server.engine.DecisionEngine.MAX_RECORDED_REFUSALS; caller++) {
+      String token = TestIdentity.token("nobody-" + caller);
+      JsonNode own = t.postAs(token, "/v1/decisions/" + id + "/challenge", UUID.randomUUID().toString(), "{}").json();
+      for (int i = 0; i < perCaller && sent <= dev.arbiter.server.engine.DecisionEngine.MAX_RECORDED_REFUSALS; i++, sent++) {
+        ObjectNode body = TestServer.JSON.createObjectNode();
+        body.set("challenge", own.get("challenge"));
+        body.put("key_id", "sha256:" + "0".repeat(63) + (i % 10)).put("signature", "AAAA").put("rationale", "x");
+        Response r = t.postAs(token, "/v1/decisions/" + id + "/approvals", UUID.randomUUID().toString(), body.toString());
+        assertThat(r.status()).as(r.toString()).isEqualTo(403);
+      }
+    }
+    long outsiders = t.entries(id).stream().filter(e -> e.eventType().equals("approval.rejected")).count();
+    assertThat(outsiders).as("the outsiders' own budget, used up").isEqualTo(dev.arbiter.server.engine.DecisionEngine.MAX_RECORDED_REFUSALS);
+
+    String alice = TestIdentity.token("alice", "supervisor");
+    SigningKey ak = SigningKey.generate(KeyAlgorithm.ED25519, new SecureRandom());
+    assertThat(enrol(alice, ak).status()).isEqualTo(201);
+    JsonNode issued = t.postAs(alice, "/v1/decisions/" + id + "/challenge", UUID.randomUUID().toString(), "{}").json();
+    SigningKey other = SigningKey.generate(KeyAlgorithm.ED25519, new SecureRandom());
+    ObjectNode forged = TestServer.JSON.createObjectNode();
+    forged.set("challenge", issued.get("challenge"));
+    forged.put("key_id", ak.keyId().value()).put("rationale", "ok").put("signature",
+        Base64.getEncoder().encodeToString(other.sign(Base64.getDecoder().decode(issued.get("signing_input").asText()))));
+    Response r = t.postAs(alice, "/v1/decisions/" + id + "/approvals", UUID.randomUUID().toString(), forged.toString());
+    assertThat(r.status()).as(r.toString()).isEqualTo(403);
+
+    assertThat(t.entries(id).stream().filter(e -> e.eventType().equals("approval.rejected")).map(e -> {
+      try {
+        return t.payload(e);
+      } catch (java.io.IOException x) {
+        throw new java.io.UncheckedIOException(x);
+      }
+    }).filter(p -> p.path("actor").asText().equals("alice")).map(p -> p.path("reason").asText()))
+        .as("the approver's forged signature is on the trail").containsExactly("bad_signature");
+  }
 }

@@ -75,7 +75,7 @@ public final class ApprovalService {
    * trail whichever step refused it.
    */
   private void recordChallengeRefusal(DecisionState d, Principal caller, String intent, String reason, String detail) {
-    engine.recordRefusal(d, DecisionProjection.APPROVAL_REJECTED, new Actor(caller.subject(), "approver"),
+    engine.recordApprovalRefusal(d, caller,
         F.objectNode().put("reason", reason).put("detail", detail).put("actor", caller.subject()).put("intent", intent)
             .put("stage", "challenge"));
   }
@@ -344,7 +344,7 @@ public final class ApprovalService {
       ObjectNode p = F.objectNode().put("reason", reason).put("detail", detail).put("actor", caller.subject())
           .put("key_id", s.keyId().value()).put("intent", s.challenge().intent()).put("nonce", s.challenge().nonce())
           .put("challenge_decision_id", s.challenge().decisionId());
-      engine.recordRefusal(d, DecisionProjection.APPROVAL_REJECTED, new Actor(caller.subject(), "approver"), p);
+      engine.recordApprovalRefusal(d, caller, p);
     }
 
     EngineException.ApprovalRejected as(String reason, String detail) {

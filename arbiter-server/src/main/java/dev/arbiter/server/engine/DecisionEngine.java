@@ -650,7 +650,7 @@ public final class DecisionEngine implements AutoCloseable {
    * token was refused, and each one would otherwise grow the decision's append-only stream without
    * bound. Beyond it the refusal still stands and is logged.
    */
-  static final int MAX_RECORDED_REFUSALS = 100;
+  public static final int MAX_RECORDED_REFUSALS = 100;
 
   private final RefusalBudgets refusals = new RefusalBudgets();
 
@@ -663,6 +663,19 @@ public final class DecisionEngine implements AutoCloseable {
   /** Records a refusal that concerns an existing decision; best effort when the ledger is down. */
   void recordRefusal(DecisionState d, String eventType, Actor actor, ObjectNode payload) {
     record(d, d.id(), MAX_RECORDED_REFUSALS, eventType, actor, payload);
+  }
+
+  /**
+   * An approval refused for an authenticated caller. One with no role in the decision's domain (no
+   * level, no role an authority route could name) charges a budget of its own: such callers, any
+   * logged-in subject included, made up key ids until the decision's budget was used up, after which an
+   * approver's forged signature left no trace (black-box run).
+   */
+  void recordApprovalRefusal(DecisionState d, dev.arbiter.server.identity.Principal caller, ObjectNode payload) {
+    String domain = security().domainOf(d.actionClass());
+    boolean standing = caller.levelIn(domain).isPresent() || !caller.rolesIn(domain).isEmpty();
+    record(d, standing ? d.id() : "outsider:" + d.id(), MAX_RECORDED_REFUSALS, DecisionProjection.APPROVAL_REJECTED,
+        new Actor(caller.subject(), "approver"), payload);
   }
 
   /** As {@link #recordRefusal}, from a caller whose token was refused. */
@@ -685,18 +698,32 @@ public final class DecisionEngine implements AutoCloseable {
    */
   void recordSystemRefusal(String budget, int cap, EventDraft draft) {
     if (charge("sys:" + budget, cap, () -> draft.streamId() + ": more than " + cap + " refusals for " + budget
-        + "; further ones are refused but no longer recorded")) {
+        + "; further ones are refused and logged, no longer recorded")) {
       appendBestEffort(draft);
+    } else {
+      LOG.warn("{}: {} for {} not recorded: refusal budget used up", draft.streamId(), draft.eventType(),
+          loggable(budget));
     }
   }
 
   private void record(DecisionState d, String budget, int cap, String eventType, Actor actor, ObjectNode payload) {
     if (charge(budget, cap, () -> "decision " + d.id() + ": more than " + cap + " refusals ("
         + (budget.startsWith("unauthenticated:") ? "from refused tokens"
-            : budget.startsWith("malformed:") ? "of malformed submissions" : "from authenticated callers")
-        + "); further ones are refused but no longer recorded")) {
+            : budget.startsWith("malformed:") ? "of malformed submissions"
+            : budget.startsWith("outsider:") ? "from callers with no role in its domain" : "from authenticated callers")
+        + "); further ones are refused and logged, no longer recorded")) {
       appendBestEffort(new EventDraft(d.id(), eventType, d.policyHash(), actor, payload));
+    } else {
+      // Past the budget each refusal is still logged (ids and the reason code, never a token or a body).
+      LOG.warn("decision {}: {} for {} ({}) not recorded: refusal budget used up", d.id(), eventType,
+          loggable(actor.id()), loggable(payload.path("reason").asText("-")));
     }
+  }
+
+  /** One log line's worth of a caller-influenced value: control characters (a forged line) replaced, length capped. */
+  private static String loggable(String s) {
+    String one = s.replaceAll("\\p{Cntrl}", "?");
+    return one.length() <= 128 ? one : one.substring(0, 128) + "…";
   }
 
   /** Counts one refusal against {@code budget}: true while within {@code cap}; past it, one warning and false. */
