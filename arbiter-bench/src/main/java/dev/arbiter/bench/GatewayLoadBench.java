@@ -94,12 +94,13 @@ public final class GatewayLoadBench {
     }
 
     @Override
-    public String started(String grantCompact, String attempt) throws RecorderException {
+    public Started started(String grantCompact, String attempt) throws RecorderException {
       Grant g = grant(grantCompact);
       String executionId = "exe_" + Ulid.system().next();
-      append(g, "execution.started", JsonNodeFactory.instance.objectNode().put("grant_id", g.grantId())
+      AppendedEvent e = append(g, "execution.started", JsonNodeFactory.instance.objectNode().put("grant_id", g.grantId())
           .put("execution_id", executionId).put("attempt", attempt));
-      return executionId;
+      // What the engine answers: the gateway checks this receipt before forwarding, as in production.
+      return new Started(executionId, e.receipt().toJson(), e.envelope().toJson());
     }
 
     /** The give-up appended as the engine records it when no start of the grant is on the ledger. */
@@ -127,9 +128,9 @@ public final class GatewayLoadBench {
       return g;
     }
 
-    private void append(Grant g, String type, ObjectNode payload) throws RecorderException {
+    private AppendedEvent append(Grant g, String type, ObjectNode payload) throws RecorderException {
       try {
-        ledger.append(new EventDraft(g.decisionId(), type, g.policyHash(), new Actor("gateway", "arbiter-gateway"), payload))
+        return ledger.append(new EventDraft(g.decisionId(), type, g.policyHash(), new Actor("gateway", "arbiter-gateway"), payload))
             .join();
       } catch (CompletionException e) {
         throw new RecorderException("ledger append failed: " + e.getCause(), e);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.arbiter.gateway.execution.EngineExecutionRecorder;
+import dev.arbiter.gateway.execution.EngineUnreachableException;
 import dev.arbiter.gateway.execution.ExecutionRecorder;
 import dev.arbiter.gateway.execution.GrantAlreadyUsedException;
 import dev.arbiter.gateway.execution.GrantRefusedException;
@@ -71,8 +72,8 @@ class EngineExecutionRecorderTest {
   void started_postsGrantAndPhase_withBearerAndFreshIdempotencyKeys() throws Exception {
     answer = ctx -> reply(ctx, 201, "{\"execution_id\":\"exe_1\",\"receipt\":{}}", "application/json");
 
-    assertThat(recorder.started(GRANT, "att-1")).isEqualTo("exe_1");
-    assertThat(recorder.started(GRANT, "att-1")).isEqualTo("exe_1");
+    assertThat(recorder.started(GRANT, "att-1").executionId()).isEqualTo("exe_1");
+    assertThat(recorder.started(GRANT, "att-1").executionId()).isEqualTo("exe_1");
 
     assertThat(seen).hasSize(2);
     Seen s = seen.get(0);
@@ -225,7 +226,8 @@ class EngineExecutionRecorderTest {
     }
     try (EngineExecutionRecorder nowhere = new EngineExecutionRecorder(URI.create("http://127.0.0.1:" + closedPort),
         () -> "tok", Duration.ofSeconds(2))) {
-      assertThatThrownBy(() -> nowhere.started(GRANT, "att-1")).isInstanceOf(RecorderException.class).hasMessageContaining("unreachable");
+      assertThatThrownBy(() -> nowhere.started(GRANT, "att-1")).isInstanceOf(EngineUnreachableException.class)
+          .hasMessageContaining("refused the connection");
     }
   }
 
@@ -259,7 +261,7 @@ class EngineExecutionRecorderTest {
     };
     try (EngineExecutionRecorder patient = new EngineExecutionRecorder(URI.create("http://127.0.0.1:" + engine.port()),
         () -> "tok", Duration.ofSeconds(30))) {
-      assertThat(patient.started(GRANT, "att-1")).isEqualTo("exe_slow");
+      assertThat(patient.started(GRANT, "att-1").executionId()).isEqualTo("exe_slow");
     }
   }
 

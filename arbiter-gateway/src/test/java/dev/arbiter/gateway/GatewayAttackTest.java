@@ -491,14 +491,18 @@ class GatewayAttackTest {
   }
 
   @Test
-  void toolUnreachable_502_andTheLedgerRecordsTheFailure() throws Exception {
+  void toolDown_502_andTheLedgerRecordsThatNothingWasForwarded() throws Exception {
+    // Black-box run: a refused connection was recorded as "upstream_unreachable" (it may have run),
+    // though no byte of the call can have reached a tool that refused the connection.
     ObjectNode payload = GovernedWorld.payload("payments-api", "14");
     MintedGrant g = world.mint("deployer", "deploy", payload);
     h.deployer.close();
 
-    assertProblem(h.call("deployer", g.compact(), payload), 502, "upstream-failed", null);
+    HttpResponse<String> r = h.call("deployer", g.compact(), payload);
+    assertProblem(r, 502, "upstream-failed", "not_forwarded");
+    assertThat(r.body()).contains("nothing was forwarded");
     assertThat(h.recorder.eventTypes(g.grantId())).containsExactly("execution.started", "execution.failed");
-    assertThat(failureReason(g.grantId())).isEqualTo("upstream_unreachable");
+    assertThat(failureReason(g.grantId())).isEqualTo("not_forwarded");
   }
 
   /** The {@code reason} of the grant's {@code execution.failed}. */

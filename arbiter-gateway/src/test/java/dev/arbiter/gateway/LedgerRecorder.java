@@ -64,12 +64,21 @@ final class LedgerRecorder implements ExecutionRecorder {
   }
 
   @Override
-  public String started(String grantCompact, String attempt) throws RecorderException {
+  public Started started(String grantCompact, String attempt) throws RecorderException {
     Grant g = grant(grantCompact);
     String executionId = "exe_" + Ulid.system().next();
-    append(g, "execution.started", JsonNodeFactory.instance.objectNode().put("grant_id", g.grantId())
-        .put("execution_id", executionId));
-    return executionId;
+    AppendedEvent e = append(g, "execution.started", JsonNodeFactory.instance.objectNode().put("grant_id", g.grantId())
+        .put("execution_id", executionId).put("attempt", attempt));
+    Started real = new Started(executionId, e.receipt().toJson(), e.envelope().toJson());
+    java.util.function.UnaryOperator<Started> forge = startAnswers;
+    return forge == null ? real : forge.apply(real);
+  }
+
+  private volatile java.util.function.UnaryOperator<Started> startAnswers;
+
+  /** Rewrites the answers to starts (after the real start is recorded), as an engine stand-in could; null: the real ones. */
+  void startAnswers(java.util.function.UnaryOperator<Started> forge) {
+    this.startAnswers = forge;
   }
 
   @Override
@@ -120,7 +129,7 @@ final class LedgerRecorder implements ExecutionRecorder {
     return List.copyOf(events);
   }
 
-  private void append(Grant g, String type, ObjectNode payload) throws RecorderException {
+  private AppendedEvent append(Grant g, String type, ObjectNode payload) throws RecorderException {
     if (down) {
       throw new RecorderException("ledger unreachable (test switch)");
     }
@@ -130,6 +139,7 @@ final class LedgerRecorder implements ExecutionRecorder {
       synchronized (this) {
         events.add(e);
       }
+      return e;
     } catch (CompletionException e) {
       throw new RecorderException("ledger append failed: " + e.getCause(), e);
     }

@@ -139,6 +139,52 @@ class ExecutionApiTest extends ServerTest {
     assertThat(done.json().get("status").asText()).isEqualTo("executed");
   }
 
+  /**
+   * Black-box run: another gateway's token recorded "failed, not forwarded" for an execution still
+   * running, and the real outcome was then turned away as already recorded. Only the starting gateway
+   * reports the outcome; a different outcome for a finished execution is a conflict, not a duplicate.
+   */
+  @Test
+  void onlyTheStartingGateway_reportsTheOutcome_andAConflictingOutcomeIsNoDuplicate() throws Exception {
+    JsonNode d = t.post("/v1/decisions", "r-own", READ).json();
+    String id = d.get("decision_id").asText();
+    String grant = d.get("grant").asText();
+    Response started = report(gateway, "s-own", "{\"grant\": \"" + grant + "\", \"phase\": \"started\", \"attempt\": \"a1\"}");
+    String exe = started.json().get("execution_id").asText();
+    String outcome = "{\"grant\": \"" + grant + "\", \"phase\": \"%s\", \"execution_id\": \"" + exe
+        + "\", \"upstream_status\": %d, \"duration_ms\": 1, \"response_hash\": \"sha256:00\"%s}";
+
+    Response foreign = report(TestIdentity.token("gateway-2", "arbiter-gateway"), "o-1",
+        outcome.formatted("failed", 0, ", \"reason\": \"not_forwarded\""));
+    assertThat(foreign.status()).as(foreign.toString()).isEqualTo(409);
+    assertThat(foreign.json().get("type").asText()).isEqualTo("https://arbiter.dev/problems/execution-not-started");
+    assertThat(t.trail(id)).doesNotContain("execution.failed").endsWith("execution.started", "execution.refused");
+    assertThat(t.payload(t.entries(id).get(t.entries(id).size() - 1)).get("reason").asText()).isEqualTo("outcome_not_the_starter");
+
+    assertThat(report(gateway, "o-2", outcome.formatted("confirmed", 200, "")).status()).isEqualTo(200);
+    Response same = report(gateway, "o-3", outcome.formatted("confirmed", 200, ""));
+    assertThat(same.json().get("type").asText()).as(same.toString()).isEqualTo("https://arbiter.dev/problems/execution-finished");
+    Response other = report(gateway, "o-4", outcome.formatted("failed", 0, ", \"reason\": \"upstream_unreachable\""));
+    assertThat(other.status()).isEqualTo(409);
+    assertThat(other.json().get("type").asText()).isEqualTo("https://arbiter.dev/problems/execution-outcome-conflict");
+    assertThat(t.trail(id)).endsWith("execution.confirmed");
+  }
+
+  /** The 201 carries the recorded start and a receipt that is for exactly that event (what the gateway checks). */
+  @Test
+  void theStartsAnswer_carriesItsEvent_andAReceiptBoundToIt() throws Exception {
+    JsonNode d = t.post("/v1/decisions", "r-ev", READ).json();
+    String grant = d.get("grant").asText();
+    JsonNode started = report(gateway, "s-ev", "{\"grant\": \"" + grant + "\", \"phase\": \"started\", \"attempt\": \"a9\"}").json();
+    JsonNode event = started.get("event");
+    assertThat(event.get("event_type").asText()).isEqualTo("execution.started");
+    assertThat(event.get("payload").get("attempt").asText()).isEqualTo("a9");
+    assertThat(event.get("payload").get("execution_id").asText()).isEqualTo(started.get("execution_id").asText());
+    var receipt = dev.arbiter.ledger.receipt.Receipt.fromJson(started.get("receipt"));
+    new dev.arbiter.ledger.receipt.ReceiptVerifier(t.ledgerKey.verifyingKey()).verifyEvent(receipt,
+        dev.arbiter.core.canonical.CanonicalJson.encode(event), receipt.checkpoint().ledgerId());
+  }
+
   /** Given up before its start landed: the start, arriving late, runs nothing; the decision can still execute. */
   @Test
   void anAbandonedGrantWhoseStartWasNotRecorded_startsNothingLater_andTheDecisionGetsANewGrant() throws Exception {

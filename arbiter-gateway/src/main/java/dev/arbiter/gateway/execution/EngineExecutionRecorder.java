@@ -68,7 +68,7 @@ public final class EngineExecutionRecorder implements ExecutionRecorder, AutoClo
   private record Reply(int statusCode, byte[] body) {}
 
   @Override
-  public String started(String grantCompact, String attempt) throws RecorderException {
+  public Started started(String grantCompact, String attempt) throws RecorderException {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("grant", grantCompact);
     body.put("phase", "started");
@@ -83,11 +83,13 @@ public final class EngineExecutionRecorder implements ExecutionRecorder, AutoClo
       throw new GrantRefusedException("the engine refused the grant: " + problemType(r), problemType(r));
     }
     requireStatus(r, 201, "started");
-    JsonNode id = parse(r).get("execution_id");
+    JsonNode answer = parse(r);
+    JsonNode id = answer.get("execution_id");
     if (id == null || !id.isTextual() || id.asText().isBlank()) {
       throw new RecorderException("engine answered 201 without an execution_id");
     }
-    return id.asText();
+    // The receipt and the event are the caller's to check (ToolCallHandler, with the pinned ledger key).
+    return new Started(id.asText(), answer.get("receipt"), answer.get("event"));
   }
 
   @Override
@@ -109,7 +111,7 @@ public final class EngineExecutionRecorder implements ExecutionRecorder, AutoClo
    * and any answer that is not the engine's (a proxy's 404 or 413 during a deploy, a misrouted URL).
    */
   private static final java.util.Set<String> FINAL = java.util.Set.of("execution-not-started", "grant-invalid",
-      "grant-not-available", "grant-already-used", "idempotency-conflict");
+      "grant-not-available", "grant-already-used", "idempotency-conflict", "execution-outcome-conflict");
 
   /**
    * The engine did not take a report: for good ({@link GrantRefusedException}, when it refused it with

@@ -10,15 +10,22 @@ package dev.arbiter.gateway.execution;
  */
 public interface ExecutionRecorder {
   /**
+   * What the ledger answered to a recorded start: the execution id, the receipt of {@code
+   * execution.started} and that event's envelope. Untrusted until the gateway checked the receipt with
+   * the pinned ledger key ({@link dev.arbiter.gateway.verify.StartReceiptCheck}).
+   */
+  record Started(String executionId, com.fasterxml.jackson.databind.JsonNode receipt,
+      com.fasterxml.jackson.databind.JsonNode event) {}
+
+  /**
    * Records that the call authorised by {@code grantCompact} is about to be forwarded. Returns only
-   * once the event is durable on the ledger.
+   * once the event is durable on the ledger, with the ledger's receipt for it.
    *
    * @param attempt this call's name (the gateway's random nonce): a later {@link #abandoned} names it
-   * @return the execution id
    * @throws GrantAlreadyUsedException if the ledger already has a start for this grant
    * @throws RecorderException if the start is not confirmed durable, for any reason
    */
-  String started(String grantCompact, String attempt) throws RecorderException;
+  Started started(String grantCompact, String attempt) throws RecorderException;
 
   /** {@code execution.failed}'s {@code reason}: the gateway never called the tool (the burn is not durable). */
   String NOT_FORWARDED = "not_forwarded";

@@ -90,6 +90,8 @@ public final class StrictHttpClient {
       TIMEOUT,
       /** The answer was longer than the caller accepts. */
       TOO_LARGE,
+      /** The peer refused the connection: nothing of the request was sent. */
+      REFUSED,
       /** The peer could not be reached, or the exchange broke. */
       FAILED
     }
@@ -138,6 +140,11 @@ public final class StrictHttpClient {
       if (cause instanceof IllegalArgumentException && String.valueOf(cause.getMessage()).startsWith("Buffering capacity")) {
         throw new ExchangeException(ExchangeException.Kind.TOO_LARGE, uri + " answered more than " + maxAnswerBytes
             + " bytes", cause);
+      }
+      if (cause instanceof java.net.ConnectException) {
+        // Refused at connect: no connection, so no byte of the request reached the peer (a broken
+        // pooled connection is another exception, and may have carried the request).
+        throw new ExchangeException(ExchangeException.Kind.REFUSED, uri + " refused the connection: " + cause, cause);
       }
       throw new ExchangeException(ExchangeException.Kind.FAILED, uri + " unreachable: " + cause, cause);
     } catch (InterruptedException e) {

@@ -13,6 +13,7 @@ import dev.arbiter.gateway.execution.RecorderException;
 import dev.arbiter.gateway.execution.ReportSender;
 import dev.arbiter.gateway.verify.GatewayProof;
 import dev.arbiter.gateway.verify.OfflineGrantCheck;
+import dev.arbiter.gateway.verify.StartReceiptCheck;
 import dev.arbiter.core.crypto.SigningKey;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -77,6 +78,7 @@ public final class ToolCallHandler implements AutoCloseable {
   private final OfflineGrantCheck grants;
   private final BurnStore burns;
   private final ExecutionRecorder recorder;
+  private final StartReceiptCheck starts;
   private final ReportSender reports;
   private final SigningKey gatewayKey;
   private final Clock clock;
@@ -93,6 +95,7 @@ public final class ToolCallHandler implements AutoCloseable {
     this.grants = grants;
     this.burns = burns;
     this.recorder = recorder;
+    this.starts = grants.startCheck();
     this.reports = reports;
     this.gatewayKey = gatewayKey;
     this.clock = clock;
@@ -278,7 +281,15 @@ public final class ToolCallHandler implements AutoCloseable {
 
   private String start(ToolRoute route, Grant grant, String compact, String attempt) throws Refusal {
     try {
-      return recorder.started(compact, attempt);
+      ExecutionRecorder.Started s = recorder.started(compact, attempt);
+      try {
+        starts.verify(grant, attempt, s.executionId(), s.receipt(), s.event());
+      } catch (StartReceiptCheck.NotProvenException e) {
+        // Not on the ledger as far as this gateway can prove: refused like an unconfirmed start (given up
+        // below, so a start the ledger did record is closed as not forwarded).
+        throw new RecorderException("the answer to the start proves nothing with the pinned ledger key: " + e.getMessage());
+      }
+      return s.executionId();
     } catch (GrantAlreadyUsedException e) {
       throw refused(route, grant, new Refusal(Refusal.Kind.GRANT_ALREADY_USED,
           "the ledger already records a use of grant " + grant.grantId(), null));
@@ -311,9 +322,18 @@ public final class ToolCallHandler implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       long ms = (System.nanoTime() - t0) / 1_000_000;
+      StrictHttpClient.ExchangeException.Kind kind = e.getCause() instanceof StrictHttpClient.ExchangeException x ? x.kind() : null;
       LOG.warn("tool `{}` unreachable for grant_id={} execution_id={}: {}", route.name(), grant.grantId(), executionId, e.toString());
+      if (kind == StrictHttpClient.ExchangeException.Kind.REFUSED) {
+        // Nothing reached the tool: the ledger says so (it said "unreachable: it may have run").
+        finish(compact, grant, executionId, false, 0, ms, new byte[0], ExecutionRecorder.NOT_FORWARDED);
+        throw new Refusal(Refusal.Kind.UPSTREAM_FAILED, "tool `" + route.name() + "` refused the connection; nothing was"
+            + " forwarded", "not_forwarded");
+      }
       finish(compact, grant, executionId, false, 0, ms, new byte[0], ExecutionRecorder.UPSTREAM_UNREACHABLE);
-      throw new Refusal(Refusal.Kind.UPSTREAM_FAILED, "tool `" + route.name() + "` could not be reached", null);
+      throw new Refusal(Refusal.Kind.UPSTREAM_FAILED, kind == StrictHttpClient.ExchangeException.Kind.TIMEOUT
+          ? "tool `" + route.name() + "` did not answer within " + route.timeout().toMillis() + " ms; it may have run"
+          : "tool `" + route.name() + "` could not be reached or the exchange broke; it may have run", "outcome_unknown");
     }
     long ms = (System.nanoTime() - t0) / 1_000_000;
     boolean confirmed = answer.status() >= 200 && answer.status() < 300;

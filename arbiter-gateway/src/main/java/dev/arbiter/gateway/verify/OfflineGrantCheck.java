@@ -84,6 +84,11 @@ public final class OfflineGrantCheck {
     return grant;
   }
 
+  /** The check of recorded starts, under the same pinned ledger key and remembered checkpoints. */
+  public StartReceiptCheck startCheck() {
+    return new StartReceiptCheck(checkpoints);
+  }
+
   Function<KeyId, Optional<VerifyingKey>> lookup() {
     return id -> Optional.ofNullable(engineKeys.get(id));
   }

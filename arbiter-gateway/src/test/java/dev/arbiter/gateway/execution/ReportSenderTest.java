@@ -31,7 +31,7 @@ class ReportSenderTest {
     final AtomicInteger triesWhileDown = new AtomicInteger();
 
     @Override
-    public String started(String grantCompact, String attempt) {
+    public Started started(String grantCompact, String attempt) {
       throw new UnsupportedOperationException();
     }
 

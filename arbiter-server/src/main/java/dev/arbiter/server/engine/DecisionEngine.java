@@ -438,6 +438,21 @@ public final class DecisionEngine implements AutoCloseable {
     }
   }
 
+  /**
+   * The envelope stored at {@code leaf}, as JSON (its canonical form is the bytes the entry hash
+   * covers): with a receipt that carries the previous hash, whoever holds it can check offline that
+   * the receipt is for exactly this event.
+   */
+  public com.fasterxml.jackson.databind.JsonNode envelopeAt(long leaf) throws EngineException {
+    try {
+      StoredEntry entry = ledger.store().entry(leaf).orElseThrow(() -> new IllegalStateException("leaf " + leaf + " is missing"));
+      return dev.arbiter.core.canonical.StrictJson.parse(entry.envelope());
+    } catch (LedgerStoreException e) {
+      LOG.error("the ledger cannot read back leaf {}: {}", leaf, e.getMessage());
+      throw new EngineException.Degraded("the ledger cannot read back the recorded event", config.retryAfter());
+    }
+  }
+
   /** Keeps a state that only changed in memory (an issued grant) in the cache. */
   void remember(DecisionState d) {
     cache.put(d);

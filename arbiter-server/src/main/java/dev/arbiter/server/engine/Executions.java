@@ -118,12 +118,29 @@ public final class Executions {
       int upstreamStatus, long durationMs, Optional<String> responseHash, Optional<String> failure) throws EngineException {
     // A long upstream call may outlive the grant: the signature must still be the engine's own.
     return withOwnGrant(gateway, compactGrant, Duration.ofDays(1), (grant, d) -> {
-      if (d.approvals().issuedGrants().get(grant.grantId()).use() != DecisionApprovals.Use.STARTED) {
+      DecisionApprovals.Issued issued = d.approvals().issuedGrants().get(grant.grantId());
+      if (issued.use() != DecisionApprovals.Use.STARTED) {
         // Another grant of the decision (one given up, say) does not report the execution a second one ran.
         throw new EngineException.Conflict("execution-not-started", "No such running execution",
             "grant " + grant.grantId() + " started no execution of decision `" + d.id() + "`");
       }
+      Optional<String> starter = issued.startedBy().map(s -> s.substring(0, s.lastIndexOf(' ')));
+      if (starter.isPresent() && !starter.get().equals(gateway.subject())) {
+        // Only the gateway that started an execution knows its outcome (black-box run: another gateway's
+        // token recorded "failed, not forwarded" for a call still running, and the real outcome was then
+        // turned away as already recorded).
+        refuse(d, gateway, grant, "outcome_not_the_starter");
+        throw new EngineException.Conflict("execution-not-started", "Not this gateway's execution",
+            "execution `" + executionId + "` was started by another gateway; only it may report the outcome");
+      }
       if (d.approvals().executionId().filter(executionId::equals).isPresent() && d.approvals().executionFinished()) {
+        boolean recordedConfirmed = d.status() == DecisionStatus.EXECUTED;
+        if (recordedConfirmed != confirmed) {
+          // Not a report sent twice: two different outcomes for one execution. Final, and the gateway logs it.
+          throw new EngineException.Conflict("execution-outcome-conflict", "Another outcome is recorded",
+              "execution `" + executionId + "` is recorded as " + (recordedConfirmed ? "confirmed" : "failed")
+                  + "; this report says " + (confirmed ? "confirmed" : "failed") + " and is not recorded");
+        }
         throw new EngineException.Conflict("execution-finished", "Execution outcome already recorded",
             "execution `" + executionId + "` already has its outcome; it is recorded once");
       }

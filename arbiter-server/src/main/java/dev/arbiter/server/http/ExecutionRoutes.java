@@ -98,7 +98,11 @@ final class ExecutionRoutes {
       requireGrant(root);
       var started = engine.executions().started(principal(ctx), grant, attempt(root, false));
       var out = JsonNodeFactory.instance.objectNode().put("execution_id", started.executionId());
-      out.set("receipt", started.decision().receipt().orElseThrow().toJson());
+      var receipt = started.decision().receipt().orElseThrow();
+      out.set("receipt", receipt.toJson());
+      // The recorded event itself: the gateway checks the receipt is for this call's start before it
+      // forwards anything (a 201 alone is a claim whatever answers at the engine's URL can make).
+      out.set("event", engine.envelopeAt(receipt.leafIndex()));
       json(ctx, 201, out);
       return;
     }
