@@ -56,6 +56,18 @@ class PolicyCommandTest {
   }
 
   @Test
+  void check_whenVersionCarriesALineBreak_exits1AndPrintsNoForgedLine() throws Exception {
+    Files.writeString(dir.resolve("bundle.yaml"),
+        "version: \"t.1\\nINFO policy.activated recorded for 2026.11.0\"\nclasses: {read: {tools: [\"*\"]}}\n");
+
+    CliCapture r = CliCapture.run("policy", "check", dir.toString());
+
+    assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
+    assertThat(r.err()).contains("error: `version` must be a plain identifier, found \"t.1\\u000aINFO policy.activated");
+    assertThat((r.out() + r.err()).lines()).noneMatch(line -> line.startsWith("INFO"));
+  }
+
+  @Test
   void check_whenABundleFileIsMisnamed_exits2InsteadOfLoadingWithoutIt() throws Exception {
     Files.writeString(dir.resolve("bundle.yaml"), "version: \"1\"\nclasses: {read: {tools: [\"*\"]}}\n");
     Files.writeString(dir.resolve("risk.yml"), "factors:\n  - {id: f, when: \"true\", weight: 0.5, reason: r}\n");

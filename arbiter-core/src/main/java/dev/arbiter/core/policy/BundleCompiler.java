@@ -2,6 +2,7 @@ package dev.arbiter.core.policy;
 
 import dev.arbiter.core.authority.AuthorityMap;
 import dev.arbiter.core.decision.Environment;
+import dev.arbiter.core.decision.Spelling;
 import dev.arbiter.core.policy.internal.Suggestions;
 import dev.arbiter.core.policy.internal.YamlNode;
 import dev.arbiter.core.policy.internal.YamlReader;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Turns a {@link BundleSource} into a {@link PolicyBundle}: reads the YAML, validates the model,
@@ -28,6 +30,15 @@ import java.util.Set;
 final class BundleCompiler {
   static final Duration DEFAULT_APPROVAL_TTL = Duration.ofMinutes(15);
   static final Duration DEFAULT_DECISION_TTL = Duration.ofHours(1);
+
+  /**
+   * A bundle's version: a plain printable identifier. The engine never activates one version for two
+   * contents, and it compares versions as strings, so {@code "t.1\u200b"} (a zero-width space) and
+   * {@code "t.1 "} were new versions to it while a person read {@code t.1}; and the version is
+   * printed, logged, served by /v1/ready and recorded in the ledger, so a newline in it let a bundle
+   * author forge a log line. ASCII only, so that nothing in it can render as something else.
+   */
+  static final Pattern VERSION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+:-]{0,63}");
 
   private final ConditionCompiler conditions = new ConditionCompiler();
   private final List<PolicyDiagnostic> diagnostics = new ArrayList<>();
@@ -48,7 +59,7 @@ final class BundleCompiler {
       YamlNode.Mapping b = bundle.get();
       bundleFile.allowKeys(
           b, Set.of("version", "description", "classes", "ttls", "bands", "gates", "factors", "routes"), "");
-      version = bundleFile.string(b, "version", true, "").orElse("");
+      version = bundleFile.string(b, "version", true, "").filter(v -> plainVersion(bundleFile, b, v)).orElse("");
       classes = classes(bundleFile, b);
       YamlNode ttls = b.entries().get("ttls");
       if (ttls != null) {
@@ -79,6 +90,18 @@ final class BundleCompiler {
         authority,
         approvalTtl,
         decisionTtl);
+  }
+
+  private static boolean plainVersion(YamlReader r, YamlNode.Mapping b, String version) {
+    if (VERSION.matcher(version).matches()) {
+      return true;
+    }
+    String found = version.length() <= 64 ? Spelling.shown(version)
+        : Spelling.shown(version.substring(0, 64)) + "… (" + version.length() + " characters)";
+    r.error(b.entries().get("version"), "", "version", "`version` must be a plain identifier, found " + found,
+        Optional.of("use at most 64 of the characters A-Z a-z 0-9 . _ + : -, starting with a letter or digit,"
+            + " e.g. `2026.11.0`; no spaces, invisible or control characters"));
+    return false;
   }
 
   /**

@@ -268,6 +268,58 @@ class PolicyDiagnosticsTest {
     }
   }
 
+  /** YAML double-quoted escapes: a zero-width space, a trailing space, a forged log line, fullwidth digits. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {
+        "\"t.1\\u200b\"", "\"t.1 \"", "\" t.1\"", "\"t 1\"", "\"t.1\\t\"", "\"\\u00e9t\u00e9\"", "\"\\uff11\"",
+        "\"t.1\\nINFO dev.arbiter.server.ArbiterServer -- policy.activated recorded for 2026.11.0\"",
+        "\".1\"", "\"-1\"", "\"1/2\"", "\"a\\\"b\"",
+      })
+  void check_whenVersionIsNotAPlainIdentifier_isPolicyErrorNamingTheField(String version) {
+    TestBundles.write(dir, Map.of("bundle.yaml", TestBundles.BUNDLE_YAML.replace("\"t1\"", version)));
+
+    assertThatThrownBy(() -> PolicyBundles.loadDirectory(dir))
+        .isInstanceOfSatisfying(PolicyCompilationException.class, e -> {
+          assertThat(e.diagnostics()).hasSize(1);
+          PolicyDiagnostic d = e.diagnostics().get(0);
+          assertThat(d.field()).isEqualTo("version");
+          assertThat(d.line()).isEqualTo(1);
+          assertThat(d.message()).startsWith("`version` must be a plain identifier, found \"");
+          assertThat(d.hint()).get().asString().contains("2026.11.0");
+          // The rendered error is the message, the location and the hint: nothing the author wrote
+          // becomes a line of its own.
+          assertThat(d.render().lines()).hasSize(3);
+        });
+  }
+
+  @Test
+  void check_whenVersionHasALineBreak_showsItEscaped() {
+    TestBundles.write(dir, Map.of("bundle.yaml", TestBundles.BUNDLE_YAML.replace("\"t1\"", "\"t.1\\nINFO x\"")));
+
+    assertThatThrownBy(() -> PolicyBundles.loadDirectory(dir))
+        .isInstanceOfSatisfying(PolicyCompilationException.class, e -> assertThat(e.diagnostics().get(0).message())
+            .isEqualTo("`version` must be a plain identifier, found \"t.1\\u000aINFO x\""));
+  }
+
+  @Test
+  void check_whenVersionIsLongerThan64_showsTheStartAndSaysHowLong() {
+    TestBundles.write(dir, Map.of("bundle.yaml", TestBundles.BUNDLE_YAML.replace("\"t1\"", "v".repeat(65))));
+
+    assertThatThrownBy(() -> PolicyBundles.loadDirectory(dir))
+        .isInstanceOfSatisfying(PolicyCompilationException.class, e -> assertThat(e.diagnostics().get(0).message())
+            .isEqualTo("`version` must be a plain identifier, found \"" + "v".repeat(64) + "\"… (65 characters)"));
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {"2026.11.0", "1", "v2", "one-file", "1.0.0-rc.1+build.5", "release:7_b", "2026.11"})
+  void load_whenVersionIsAPlainIdentifier_keepsItAsWritten(String version) throws Exception {
+    TestBundles.write(dir, Map.of("bundle.yaml", TestBundles.BUNDLE_YAML.replace("\"t1\"", version)));
+
+    assertThat(PolicyBundles.loadDirectory(dir).version()).isEqualTo(version);
+  }
+
   @Test
   void load_whenYamlMalformed_isReadErrorNotPolicyError() {
     TestBundles.write(dir, Map.of("bundle.yaml", "version: [unclosed\n"));
