@@ -106,6 +106,18 @@ class DecideCommandTest {
   }
 
   @Test
+  void decide_whenANumberIsOverTheParsersLimit_saysSoRatherThanTooDeep() throws Exception {
+    Path request = dir.resolve("long-number.json");
+    Files.writeString(request, "{\"action\":{\"class\":\"read\",\"payload\":{\"n\":" + "9".repeat(1_001) + "}}}");
+
+    CliCapture r = CliCapture.run("decide", "--bundle", EXAMPLE, "--request", request.toString());
+
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("$: got a number of 1001 characters, want at most 1000 characters in a number")
+        .doesNotContain("nested");
+  }
+
+  @Test
   void decide_whenRequestIsNotJson_exits2() throws Exception {
     Path request = dir.resolve("bad.json");
     Files.writeString(request, "not json");

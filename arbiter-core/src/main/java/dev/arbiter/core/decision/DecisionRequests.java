@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import dev.arbiter.core.canonical.JsonDepth;
+import dev.arbiter.core.canonical.JsonLimit;
 import dev.arbiter.core.decision.internal.PayloadValues;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -49,8 +50,9 @@ public final class DecisionRequests {
     try {
       root = MAPPER.readTree(json);
     } catch (StreamConstraintsException e) {
-      throw new InvalidRequestException(List.of(new FieldError("too_deep", "$",
-          "JSON nested more than " + JsonDepth.INPUT + " levels", "at most " + JsonDepth.INPUT + " levels of nesting")));
+      JsonLimit.Breach breach = JsonLimit.of(e); // nesting, or the length of a number, name or string
+      throw new InvalidRequestException(
+          List.of(new FieldError(breach.limit().code(), "$", breach.got(), breach.want())));
     } catch (JsonProcessingException e) {
       throw new InvalidRequestException(
           List.of(new FieldError("malformed_json", "$", describe(e), "a JSON object")));

@@ -155,6 +155,28 @@ class DecisionRequestsTest {
     }
   }
 
+  /** Black-box run: a long number and a long field name were both answered "nested more than 64 levels". */
+  @Test
+  void parse_whenOverAParserLimit_namesTheLimitThatWasBroken() {
+    String payload = "{\"action\":{\"class\":\"read\",\"payload\":{%s}}}";
+    assertThat(errors(payload.formatted("\"n\":" + "1".repeat(1_001))))
+        .extracting(FieldError::code, FieldError::toString)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("number_too_long",
+            "$: got a number of 1001 characters, want at most 1000 characters in a number"));
+    assertThat(errors(payload.formatted("\"" + "k".repeat(60_000) + "\":1")))
+        .extracting(FieldError::code, FieldError::toString)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("name_too_long",
+            "$: got a field name of 60000 characters, want at most 50000 characters in a field name"));
+    assertThat(errors(payload.formatted("\"s\":\"" + "x".repeat(20_000_001) + "\"")))
+        .extracting(FieldError::code, FieldError::toString)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("string_too_long",
+            "$: got a string of 20000001 characters, want at most 20000000 characters in a string"));
+    assertThat(errors(payload.formatted("\"n\":" + "[".repeat(62) + "]".repeat(62))))
+        .extracting(FieldError::code, FieldError::toString)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("too_deep",
+            "$: got JSON nested more than 64 levels, want at most 64 levels of nesting"));
+  }
+
   @Test
   void parse_whenActionClassMissing_rejects() {
     assertThat(errors("{\"action\":{\"tool\":\"x\"}}")).extracting(FieldError::path).containsExactly("action.class");

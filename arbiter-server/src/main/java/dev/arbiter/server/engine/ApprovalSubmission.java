@@ -26,7 +26,7 @@ public record ApprovalSubmission(Challenge challenge, KeyId keyId, byte[] signat
     try {
       root = StrictJson.parse(body);
     } catch (JsonInputException e) {
-      throw new EngineException.InvalidInput(List.of(new FieldError("malformed_json", "$", e.getMessage(), "a JSON object {challenge, key_id, signature, rationale}")));
+      throw new EngineException.InvalidInput(List.of(CanonicalBodies.unreadable(e, e.getMessage(), "a JSON object {challenge, key_id, signature, rationale}")));
     }
     CanonicalBodies.require(root);
     List<FieldError> errors = new ArrayList<>();

@@ -39,7 +39,7 @@ public record CancelRequest(String actorId, Optional<String> reason) {
     try {
       root = StrictJson.parse(body);
     } catch (JsonInputException e) {
-      throw new EngineException.InvalidInput(List.of(new FieldError("malformed_json", "$", e.getMessage(), "a JSON object")));
+      throw new EngineException.InvalidInput(List.of(CanonicalBodies.unreadable(e, e.getMessage(), "a JSON object")));
     }
     CanonicalBodies.require(root);
     if (root.isObject() && !root.has("actor")) {
@@ -54,7 +54,7 @@ public record CancelRequest(String actorId, Optional<String> reason) {
     try {
       root = StrictJson.parse(body);
     } catch (JsonInputException e) {
-      throw new EngineException.InvalidInput(List.of(new FieldError("malformed_json", "$", e.getMessage(), "a JSON object")));
+      throw new EngineException.InvalidInput(List.of(CanonicalBodies.unreadable(e, e.getMessage(), "a JSON object")));
     }
     CanonicalBodies.require(root);
     List<FieldError> errors = new ArrayList<>();

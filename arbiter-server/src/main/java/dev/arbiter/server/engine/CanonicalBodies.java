@@ -1,8 +1,10 @@
 package dev.arbiter.server.engine;
 
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.arbiter.core.canonical.CanonicalJson;
 import dev.arbiter.core.canonical.CanonicalJsonException;
+import dev.arbiter.core.canonical.JsonLimit;
 import dev.arbiter.core.decision.FieldError;
 import java.util.List;
 
@@ -23,6 +25,20 @@ public final class CanonicalBodies {
     } catch (CanonicalJsonException e) {
       throw new EngineException.InvalidInput(List.of(notCanonical(e)));
     }
+  }
+
+  /**
+   * The error for a body {@code StrictJson} could not read: a broken read limit (a 1,001-character
+   * number, a 50,001-character name) under its own code from {@link JsonLimit}, as decision requests
+   * report it, rather than as {@code malformed_json} (whose echo, cut at 80 characters, lost the
+   * parser's reason); anything else as {@code malformed_json} with {@code got}.
+   */
+  public static FieldError unreadable(RuntimeException e, String got, String want) {
+    if (e.getCause() instanceof StreamConstraintsException limit) {
+      JsonLimit.Breach b = JsonLimit.of(limit);
+      return new FieldError(b.limit().code(), "$", b.got(), b.want());
+    }
+    return new FieldError("malformed_json", "$", got, want);
   }
 
   static FieldError notCanonical(CanonicalJsonException e) {

@@ -32,7 +32,8 @@ final class ApprovalRoutes {
       try {
         root = dev.arbiter.core.canonical.StrictJson.parse(body);
       } catch (RuntimeException e) {
-        throw new EngineException.InvalidInput(List.of(new FieldError("malformed_json", "$", "malformed JSON", "{\"intent\": \"approve\"|\"reject\"}")));
+        throw new EngineException.InvalidInput(List.of(dev.arbiter.server.engine.CanonicalBodies.unreadable(e, "malformed JSON",
+            "{\"intent\": \"approve\"|\"reject\"}")));
       }
       dev.arbiter.server.engine.CanonicalBodies.require(root);
       java.util.Set<String> names = new java.util.HashSet<>();

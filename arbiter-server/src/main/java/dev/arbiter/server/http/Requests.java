@@ -53,7 +53,8 @@ final class Requests {
     try {
       root = dev.arbiter.core.canonical.StrictJson.parse(body);
     } catch (RuntimeException e) {
-      throw new EngineException.InvalidInput(List.of(new FieldError("malformed_json", "$", "malformed JSON", "a JSON object")));
+      throw new EngineException.InvalidInput(List.of(
+          dev.arbiter.server.engine.CanonicalBodies.unreadable(e, "malformed JSON", "a JSON object")));
     }
     dev.arbiter.server.engine.CanonicalBodies.require(root);
     if (!root.isObject()) {
