@@ -56,6 +56,10 @@ class DecisionLifecycleTest {
     return new CancelRequest(actor, Optional.empty());
   }
 
+  private static dev.arbiter.server.identity.Principal caller(String subject) {
+    return dev.arbiter.server.identity.Principal.withoutAuthority(subject, java.util.List.of());
+  }
+
   @Test
   void submit_movesEvaluatedToAuthorizedDeniedOrPending() throws Exception {
     assertThat(submit(READ_DEV, "a").status()).isEqualTo(DecisionStatus.AUTHORIZED);
@@ -108,7 +112,7 @@ class DecisionLifecycleTest {
   void cancelAuthorized_isLegal() throws Exception {
     DecisionState d = submit(READ_DEV, "a-1");
 
-    DecisionState after = engine.cancel(d.id(), by("agent_smoke"), IdempotencyKey.of("c")).decision();
+    DecisionState after = engine.cancel(caller("agent_smoke"), d.id(), by("agent_smoke"), IdempotencyKey.of("c")).decision();
 
     assertThat(after.status()).isEqualTo(DecisionStatus.CANCELLED);
   }
@@ -135,9 +139,9 @@ class DecisionLifecycleTest {
   @Test
   void cancelTwiceWithAnotherKey_isIllegal() throws Exception {
     DecisionState d = submit(DEPLOY_PROD, "p-2");
-    engine.cancel(d.id(), by("ci"), IdempotencyKey.of("c-a"));
+    engine.cancel(caller("ci"), d.id(), by("ci"), IdempotencyKey.of("c-a"));
 
-    assertThatThrownBy(() -> engine.cancel(d.id(), by("ci"), IdempotencyKey.of("c-b")))
+    assertThatThrownBy(() -> engine.cancel(caller("ci"), d.id(), by("ci"), IdempotencyKey.of("c-b")))
         .isInstanceOf(EngineException.TransitionRefused.class)
         .hasMessageContaining("`cancelled` is terminal");
     assertThat(t.trail(d.id())).endsWith("decision.cancelled", "decision.transition_rejected");
@@ -154,6 +158,42 @@ class DecisionLifecycleTest {
     assertThat(t.trail(id)).endsWith("decision.transition_rejected");
     assertThat(t.payload(t.entries(id).get(t.entries(id).size() - 1)).get("reason").asText()).isEqualTo("not_proposer");
     assertThat(t.get("/v1/decisions/" + id).json().get("status").asText()).isEqualTo("pending_authority");
+  }
+
+  /**
+   * Black-box run: approver1's refused cancel was recorded with actor {@code {"id":"approver1",
+   * "role":"proposer"}}. A refused cancel names the role the caller holds towards the decision.
+   */
+  @Test
+  void cancelBySomeoneElse_isRecordedWithTheRoleTheCallerHolds_neverAsTheProposer() throws Exception {
+    String id = t.post("/v1/decisions", "p-5", DEPLOY_PROD).json().get("decision_id").asText();
+    java.util.Map<String, String> expected = new java.util.LinkedHashMap<>();
+    expected.put(TestIdentity.token("approver1", "supervisor"), "approver");
+    expected.put(TestIdentity.token("approver2", "payments-manager"), "caller"); // a role, but not in `infra`
+    expected.put(TestIdentity.token("mallory"), "caller");
+    expected.put(TestIdentity.token("gateway-1", "arbiter-gateway"), "gateway");
+
+    for (var e : expected.entrySet()) {
+      Response r = t.postAs(e.getKey(), "/v1/decisions/" + id + "/cancel", UUID.randomUUID().toString(), "{}");
+      assertThat(r.status()).as(r.toString()).isEqualTo(403);
+      assertThat(r.json().get("type").asText()).isEqualTo("https://arbiter.dev/problems/not-proposer");
+      var last = t.entries(id).get(t.entries(id).size() - 1);
+      assertThat(last.eventType()).isEqualTo("decision.transition_rejected");
+      assertThat(TestServer.JSON.readTree(last.envelope()).get("actor").get("role").asText())
+          .as(r.toString()).isEqualTo(e.getValue());
+    }
+    Response malformed = t.postAs(TestIdentity.token("approver1", "supervisor"), "/v1/decisions/" + id + "/cancel",
+        UUID.randomUUID().toString(), "{\"force\":true}");
+    assertThat(malformed.status()).isEqualTo(400);
+    var last = t.entries(id).get(t.entries(id).size() - 1);
+    assertThat(TestServer.JSON.readTree(last.envelope()).get("actor").toString())
+        .isEqualTo("{\"id\":\"approver1\",\"role\":\"approver\"}");
+    assertThat(t.payload(last).get("reason").asText()).isEqualTo("malformed_cancel");
+
+    Response own = t.post("/v1/decisions/" + id + "/cancel", "c-own", CANCEL_CI);
+    assertThat(own.status()).as(own.toString()).isEqualTo(200);
+    var cancelled = t.entries(id).get(t.entries(id).size() - 1);
+    assertThat(TestServer.JSON.readTree(cancelled.envelope()).get("actor").get("role").asText()).isEqualTo("proposer");
   }
 
   @Test
@@ -184,7 +224,7 @@ class DecisionLifecycleTest {
     assertThat(t.payload(t.entries(d.id()).get(t.entries(d.id()).size() - 1)).get("expires_at").asText())
         .isEqualTo(d.expiresAt().get().toString());
     assertThat(engine.expireDue()).as("expired once").isZero();
-    assertThatThrownBy(() -> engine.cancel(d.id(), by("ci"), IdempotencyKey.of("late")))
+    assertThatThrownBy(() -> engine.cancel(caller("ci"), d.id(), by("ci"), IdempotencyKey.of("late")))
         .isInstanceOf(EngineException.TransitionRefused.class);
   }
 
@@ -195,7 +235,7 @@ class DecisionLifecycleTest {
 
     assertThat(t.get("/v1/decisions/" + d.id()).json().get("status").asText()).isEqualTo("expired");
     assertThat(t.trail(d.id())).endsWith("decision.expired");
-    assertThatThrownBy(() -> engine.cancel(d.id(), by("ci"), IdempotencyKey.of("too-late")))
+    assertThatThrownBy(() -> engine.cancel(caller("ci"), d.id(), by("ci"), IdempotencyKey.of("too-late")))
         .isInstanceOf(EngineException.TransitionRefused.class);
     assertThat(engine.expireDue()).as("already expired on access").isZero();
     assertThat(t.trail(d.id()).stream().filter("decision.expired"::equals).count()).isEqualTo(1);

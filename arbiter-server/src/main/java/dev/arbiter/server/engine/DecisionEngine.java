@@ -24,6 +24,7 @@ import dev.arbiter.ledger.receipt.Receipt;
 import dev.arbiter.ledger.store.LedgerStoreException;
 import dev.arbiter.ledger.store.StoredEntry;
 import dev.arbiter.server.config.ServerConfig;
+import dev.arbiter.server.identity.Principal;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
@@ -540,22 +541,31 @@ public final class DecisionEngine implements AutoCloseable {
    * decision's budget for malformed refusals (black-box run: these left nothing on the stream, while
    * malformed approvals did).
    */
-  public void malformedCancel(String caller, String decisionId, List<dev.arbiter.core.decision.FieldError> errors) {
+  public void malformedCancel(Principal caller, String decisionId, List<dev.arbiter.core.decision.FieldError> errors) {
     DecisionState d;
     try {
       d = loaded(decisionId);
     } catch (EngineException e) {
       return; // no such decision (or not readable now): nothing to attach the refusal to
     }
-    ObjectNode p = F.objectNode().put("requested", DecisionStatus.CANCELLED.wireName()).put("by", caller)
+    ObjectNode p = F.objectNode().put("requested", DecisionStatus.CANCELLED.wireName()).put("by", caller.subject())
         .put("reason", "malformed_cancel");
     var problems = p.putArray("errors");
     errors.stream().limit(8).forEach(f -> problems.add(f.code().length() > 64 ? f.code().substring(0, 64) : f.code()));
-    recordMalformedRefusal(d, DecisionProjection.TRANSITION_REJECTED, new Actor(caller, "proposer"), p);
+    recordMalformedRefusal(d, DecisionProjection.TRANSITION_REJECTED, actor(caller, d), p);
   }
 
-  /** Cancels a decision on its proposer's request. */
-  public Submission cancel(String decisionId, CancelRequest request, IdempotencyKey key) throws EngineException {
+  /** {@code caller} as the actor of an attempt on {@code d}, with the role they hold towards it. */
+  private Actor actor(Principal caller, DecisionState d) {
+    return new Actor(caller.subject(), DecisionReaders.roleOf(security(), caller, d.actionClass(), d.proposer()));
+  }
+
+  /**
+   * Cancels a decision on its proposer's request. {@code caller} is who sent it: a refusal is recorded
+   * with the role they hold towards the decision, never as by its proposer.
+   */
+  public Submission cancel(Principal caller, String decisionId, CancelRequest request, IdempotencyKey key)
+      throws EngineException {
     java.util.concurrent.locks.ReentrantLock lock = lock(decisionId);
     lock.lock();
     try {
@@ -567,11 +577,11 @@ public final class DecisionEngine implements AutoCloseable {
       }
       ObjectNode refusal = F.objectNode().put("requested", DecisionStatus.CANCELLED.wireName())
           .put("from", d.status().wireName()).put("by", request.actorId()).put("idempotency_key_hash", key.hash());
-      Actor actor = new Actor(request.actorId(), "proposer");
       if (d.proposer().filter(request.actorId()::equals).isEmpty()) {
-        recordRefusal(d, DecisionProjection.TRANSITION_REJECTED, actor, refusal.put("reason", "not_proposer"));
+        recordRefusal(d, DecisionProjection.TRANSITION_REJECTED, actor(caller, d), refusal.put("reason", "not_proposer"));
         throw new EngineException.NotProposer(decisionId);
       }
+      Actor actor = new Actor(request.actorId(), "proposer");
       ObjectNode payload = F.objectNode().put("by", request.actorId()).put("idempotency_key_hash", key.hash());
       request.reason().ifPresent(r -> payload.put("reason", r));
       return new Submission(transition(d, DecisionProjection.CANCELLED, actor, payload, refusal), false);

@@ -115,10 +115,10 @@ final class DecisionRoutes {
     try {
       request = CancelRequest.parse(api.body(ctx), principal(ctx).subject());
     } catch (EngineException.InvalidInput e) {
-      engine.malformedCancel(principal(ctx).subject(), id, e.errors());
+      engine.malformedCancel(principal(ctx), id, e.errors());
       throw e;
     }
-    respond(ctx, engine.cancel(id, request, key), 200);
+    respond(ctx, engine.cancel(principal(ctx), id, request, key), 200);
   }
 
   com.fasterxml.jackson.databind.node.ObjectNode decisionJson(dev.arbiter.server.engine.DecisionState d,

@@ -126,7 +126,8 @@ class ReadBackRaceTest {
   }
 
   private void cancel(String x) throws Exception {
-    engine.cancel(x, CancelRequest.parse("{}".getBytes(StandardCharsets.UTF_8), "agent-7"),
+    engine.cancel(dev.arbiter.server.identity.Principal.withoutAuthority("agent-7", java.util.List.of()), x,
+        CancelRequest.parse("{}".getBytes(StandardCharsets.UTF_8), "agent-7"),
         IdempotencyKey.of(UUID.randomUUID().toString()));
   }
 
