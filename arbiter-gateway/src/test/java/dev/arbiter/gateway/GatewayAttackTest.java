@@ -119,6 +119,35 @@ class GatewayAttackTest {
     });
   }
 
+  /**
+   * A token pasted as the tool name is neither answered nor recorded on the ledger (as the engine's
+   * errors never echo what looks like a credential); nor is one in a path no route serves.
+   */
+  @Test
+  void unknownTool_namedLikeACredential_isNeitherEchoedNorRecorded() throws Exception {
+    String token = "ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8";
+    ObjectNode payload = GovernedWorld.payload("payments-api", "1");
+    MintedGrant g = world.mint("deployer", "deploy", payload);
+
+    HttpResponse<String> r = h.call(token, g.compact(), payload);
+    assertProblem(r, 403, "unknown-tool", null);
+    assertThat(GatewayHarness.JSON.readTree(r.body()).get("detail").asText())
+        .isEqualTo("no tool (a name that looks like a credential (github_token); not shown) is behind this gateway");
+    for (long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        h.recorder.refusals().stream().noneMatch(x -> x.path("problem").asText().equals("unknown-tool"))
+            && System.nanoTime() < deadline; ) {
+      Thread.sleep(20);
+    }
+    assertThat(h.recorder.refusals()).anySatisfy(x -> assertThat(x.path("problem").asText()).isEqualTo("unknown-tool"));
+    assertThat(h.recorder.refusals().toString()).doesNotContain("A1b2C3d4");
+
+    HttpResponse<String> noRoute = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + h.gateway.port() + "/" + token)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(noRoute.statusCode()).isEqualTo(404);
+    assertThat(noRoute.body()).contains("looks like a credential").doesNotContain("A1b2C3d4");
+  }
+
   /** A path probed without a grant is answered, not recorded; a tool name reaches the log only as printable text. */
   @Test
   void unknownTool_withoutAGrant_isNotRecorded_andItsNameIsMadePrintable() throws Exception {

@@ -22,8 +22,22 @@ public record FieldError(String code, String path, String got, String want) {
     if (s == null) {
       return null;
     }
-    return dev.arbiter.core.secrets.SecretScanner.scanText(s)
-        .map(detector -> "(" + what + " that looks like a credential (" + detector + "); not shown)").orElse(s);
+    return dev.arbiter.core.secrets.SecretScanner.scanText(s).map(detector -> notShown(what, detector)).orElse(s);
+  }
+
+  private static String notShown(String what, String detector) {
+    return "(" + what + " that looks like a credential (" + detector + "); not shown)";
+  }
+
+  /**
+   * {@code s} as an error message outside a FieldError may echo it (the decision id of a 404, a
+   * path): in backticks and cut at 80 characters, or, when it looks like a credential, {@code (<what>
+   * that looks like a credential (<detector>); not shown)}. Black-box run: {@code GET
+   * /v1/decisions/ghp_…} answered {@code no decision `ghp_…`} while every 400 masked the same token.
+   */
+  public static String quoted(String s, String what) {
+    return dev.arbiter.core.secrets.SecretScanner.scanText(s).map(detector -> notShown(what, detector))
+        .orElseGet(() -> "`" + clip(s) + "`");
   }
 
   private static String clip(String s) {

@@ -25,17 +25,22 @@ public final class HttpProblems {
    */
   public static void install(Javalin app, String internalErrorDetail) {
     app.exception(Refusal.class, (e, ctx) -> e.problem().writeTo(ctx));
-    app.exception(HttpResponseException.class, (e, ctx) -> http(e.getStatus(), e.getMessage()).writeTo(ctx));
+    app.exception(HttpResponseException.class, (e, ctx) -> http(e.getStatus(), switch (e.getStatus()) {
+      // Javalin's own 404 and 405 ("Endpoint GET /… not found") quote the path unchecked.
+      case 404 -> "no route " + ctx.method() + " " + shownPath(ctx);
+      case 405 -> ctx.method() + " is not allowed on " + shownPath(ctx);
+      default -> e.getMessage();
+    }).writeTo(ctx));
     app.exception(Exception.class, (e, ctx) -> {
       LOG.error("unhandled failure on {} {}", ctx.method(), ctx.path(), e);
       Problem.of("internal-error", "Internal error", 500, internalErrorDetail).writeTo(ctx);
     });
     app.error(404, ctx -> {
       if (!Problem.CONTENT_TYPE.equals(ctx.res().getContentType())) {
-        http(404, "no route " + ctx.method() + " " + ctx.path()).writeTo(ctx);
+        http(404, "no route " + ctx.method() + " " + shownPath(ctx)).writeTo(ctx);
       }
     });
-    app.error(405, ctx -> http(405, ctx.method() + " is not allowed on " + ctx.path()).writeTo(ctx));
+    app.error(405, ctx -> http(405, ctx.method() + " is not allowed on " + shownPath(ctx)).writeTo(ctx));
   }
 
   /**
@@ -53,6 +58,11 @@ public final class HttpProblems {
     });
     app.exception(HostNotAllowed.class, (e, ctx) ->
         http(421, "this server answers only requests addressed to 127.0.0.1, localhost or [::1]").writeTo(ctx));
+  }
+
+  /** The request's path as an answer may echo it: never a token pasted into it (as the engine's errors). */
+  private static String shownPath(io.javalin.http.Context ctx) {
+    return dev.arbiter.core.decision.FieldError.quoted(ctx.path(), "a path");
   }
 
   static Problem http(int status, String detail) {

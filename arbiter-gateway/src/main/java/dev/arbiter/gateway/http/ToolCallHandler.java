@@ -379,8 +379,12 @@ public final class ToolCallHandler implements AutoCloseable {
    * tool is an attempt the decision's auditors should see). The path's name is cut to 64 characters.
    */
   private Refusal unknownTool(Context ctx, String name) {
-    String shown = printable(name, 64);
-    Refusal r = new Refusal(Refusal.Kind.UNKNOWN_TOOL, "no tool `" + shown + "` is behind this gateway", null);
+    // Neither answered, logged nor recorded on the ledger when it looks like a credential (as every
+    // echo of input in the engine's errors, FieldError).
+    boolean secret = dev.arbiter.core.secrets.SecretScanner.scanText(name).isPresent();
+    String shown = secret ? dev.arbiter.core.decision.FieldError.quoted(name, "a name") : printable(name, 64);
+    Refusal r = new Refusal(Refusal.Kind.UNKNOWN_TOOL,
+        "no tool " + (secret ? shown : "`" + shown + "`") + " is behind this gateway", null);
     String compact = ctx.header(GatewayProof.GRANT_HEADER);
     if (compact == null || compact.isBlank() || compact.length() > MAX_GRANT_CHARS) {
       return r; // a path probed without a grant (a scanner): answered, not recorded

@@ -42,8 +42,9 @@ public abstract sealed class EngineException extends Exception {
 
   /** No decision has this id. */
   public static final class NotFound extends EngineException {
+    /** Echoes {@code decisionId} as 400s echo input: cut, and never when it looks like a credential. */
     public NotFound(String decisionId) {
-      super("no decision `" + decisionId + "`");
+      super("no decision " + dev.arbiter.core.decision.FieldError.quoted(decisionId, "an id"));
     }
   }
 

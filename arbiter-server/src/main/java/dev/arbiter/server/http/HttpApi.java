@@ -122,17 +122,17 @@ public final class HttpApi {
     });
     getAndHead(app, "/v1/ready", api::ready);
     app.exception(EngineException.class, (e, ctx) -> problem(ctx, ProblemMapper.of(e), e));
-    app.exception(HttpResponseException.class, (e, ctx) -> problem(ctx, ProblemMapper.http(e.getStatus(), e.getMessage()), null));
+    app.exception(HttpResponseException.class, (e, ctx) -> problem(ctx, ProblemMapper.http(e.getStatus(), routeProblem(ctx, e)), null));
     app.exception(Exception.class, (e, ctx) -> {
       LOG.error("unhandled failure on {} {}", ctx.method(), ctx.path(), e);
       problem(ctx, ProblemMapper.http(500, ""), null);
     });
     app.error(404, ctx -> {
       if (!Problem.CONTENT_TYPE.equals(ctx.res().getContentType())) {
-        problem(ctx, ProblemMapper.http(404, "no route " + ctx.method() + " " + ctx.path()), null);
+        problem(ctx, ProblemMapper.http(404, "no route " + ctx.method() + " " + shownPath(ctx)), null);
       }
     });
-    app.error(405, ctx -> problem(ctx, ProblemMapper.http(405, ctx.method() + " is not allowed on " + ctx.path()), null));
+    app.error(405, ctx -> problem(ctx, ProblemMapper.http(405, ctx.method() + " is not allowed on " + shownPath(ctx)), null));
     return app;
   }
 
@@ -200,6 +200,20 @@ public final class HttpApi {
   }
 
 
+  /** Javalin's own 404 and 405 ("Endpoint GET /v1/… not found") quote the path unchecked: ours do not. */
+  private static String routeProblem(Context ctx, HttpResponseException e) {
+    return switch (e.getStatus()) {
+      case 404 -> "no route " + ctx.method() + " " + shownPath(ctx);
+      case 405 -> ctx.method() + " is not allowed on " + shownPath(ctx);
+      default -> e.getMessage();
+    };
+  }
+
+  /** The request's path as an answer may echo it: a path can carry a token pasted as an id. */
+  private static String shownPath(Context ctx) {
+    return dev.arbiter.core.decision.FieldError.quoted(ctx.path(), "a path");
+  }
+
   /** One request at a time per idempotency slot; copies sent meanwhile get its answer. */
   private final InFlightRequests inFlight = new InFlightRequests(java.time.Duration.ofSeconds(30));
 
@@ -228,7 +242,7 @@ public final class HttpApi {
     }
     if (!prior.get().bodyHash().equals(bodyHash)) {
       throw new EngineException.Conflict("idempotency-conflict", "Idempotency-Key reused with a different request",
-          "this Idempotency-Key was already used for a different request on " + ctx.path());
+          "this Idempotency-Key was already used for a different request on " + shownPath(ctx));
     }
     ctx.header("Idempotent-Replayed", "true");
     ctx.status(prior.get().status()).contentType(prior.get().contentType()).result(prior.get().body());

@@ -38,7 +38,7 @@ final class Requests {
   static String decisionId(Context ctx) throws EngineException {
     String id = ctx.pathParam("id");
     if (!DECISION_ID.matcher(id).matches()) {
-      throw new EngineException.NotFound(id.length() > 64 ? id.substring(0, 64) + "…" : id);
+      throw new EngineException.NotFound(id); // scanned whole for a credential, then cut
     }
     return id;
   }
