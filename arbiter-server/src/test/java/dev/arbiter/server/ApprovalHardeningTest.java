@@ -201,7 +201,8 @@ class ApprovalHardeningTest extends ServerTest {
     Response c = t.postAs(gateway, "/v1/executions", "c-9", "{\"grant\": \"" + grant + "\", \"phase\": \"confirmed\", "
         + "\"execution_id\": \"" + exe + "\", \"upstream_status\": 200, \"duration_ms\": 1, \"response_hash\": \"sha256:00\"}");
     assertThat(c.status()).isEqualTo(409);
-    assertThat(c.json().get("type").asText()).isEqualTo("https://arbiter.dev/problems/execution-finished");
+    // Not the same report again: another outcome, which the gateway must hear as a conflict.
+    assertThat(c.json().get("type").asText()).isEqualTo("https://arbiter.dev/problems/execution-outcome-conflict");
     assertThat(t.trail(id).stream().filter(e -> e.startsWith("execution.")).toList())
         .containsExactly("execution.started", "execution.failed");
   }
