@@ -403,6 +403,41 @@ class GatewayAttackTest {
     }
   }
 
+  /**
+   * Nothing signed covers a query string, and the gateway forwards none: a caller's {@code
+   * ?dry_run=true} was dropped and the deploy ran for real (black-box run). Refused before the burn,
+   * and recorded; the grant still works without the query.
+   */
+  @Test
+  void aQueryString_isRefusedQueryNotAllowed_beforeTheBurn() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "6q");
+    MintedGrant g = world.mint("deployer", "deploy", payload);
+
+    for (String query : new String[] {"deployer?dry_run=true", "deployer?dry_run=false", "deployer?%00"}) {
+      HttpResponse<String> r = h.call(query, g.compact(), payload);
+      assertThat(r.statusCode()).as(query).isEqualTo(403);
+      assertProblem(r, 403, "grant-mismatch", "query_not_allowed");
+    }
+    // A path parameter is part of the tool's name: no such tool.
+    assertProblem(h.call("deployer;dry_run=true", g.compact(), payload), 403, "unknown-tool", null);
+    // A bare `?` (the JDK's client drops it): Jetty reads an empty query.
+    byte[] body = CanonicalJson.encode(payload);
+    try (Socket s = new Socket("127.0.0.1", h.gateway.port())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(("POST /tools/deployer? HTTP/1.1\r\nHost: 127.0.0.1\r\nArbiter-Grant: " + g.compact()
+          + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().write(body);
+      String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(all).as("a bare ?").startsWith("HTTP/1.1 403").contains("query_not_allowed");
+    }
+    h.assertRefusalRecorded("grant-mismatch", "query_not_allowed");
+    assertThat(h.recorder.refusals()).filteredOn(r -> r.path("reason").asText().equals("query_not_allowed"))
+        .allSatisfy(r -> assertThat(r.path("grant_id").asText()).isEqualTo(g.grantId()));
+    assertNothingExecuted();
+    assertThat(h.call("deployer", g.compact(), payload).statusCode()).as("not burned by the refused calls").isEqualTo(200);
+  }
+
   @Test
   void grantForOneTarget_usedForAnother_isRefusedTargetMismatch() throws Exception {
     ObjectNode payload = GovernedWorld.payload("payments-api", "6");

@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  *   <li>an {@code Arbiter-Grant} header is present ({@code grant-missing}, 403);
  *   <li>the grant verifies offline: engine signature, validity window, ledger receipt ({@code
  *       grant-invalid}, 403, {@code reason} = the verifier's code);
- *   <li>the grant fits this request: tool, allowed action class, canonical payload hash, and the
- *       {@code Arbiter-Target} header if sent ({@code grant-mismatch}, 403, {@code reason});
+ *   <li>the grant fits this request: no query string (nothing signed covers one), tool, allowed
+ *       action class, canonical payload hash, and the {@code Arbiter-Target} header if sent ({@code
+ *       grant-mismatch}, 403, {@code reason});
  *   <li>the grant is burned, once ({@code grant-already-used}, 409; {@code burn-store-unavailable},
  *       503);
  *   <li>the start is durable on the ledger ({@code ledger-unavailable}, 503; {@code
@@ -195,6 +196,12 @@ public final class ToolCallHandler implements AutoCloseable {
     } catch (GrantRejectedException e) {
       // An expired (or not yet valid) grant was signed by the engine: its ids tie the attempt to its decision.
       throw refused(route, e.signedClaims().orElse(null), new Refusal(Refusal.Kind.GRANT_INVALID, e.getMessage(), e.code()));
+    }
+    if (ctx.req().getQueryString() != null) {
+      // Nothing signed covers a query (the grant binds the payload, the proof the upstream path) and
+      // the gateway forwards none: a `?dry_run=true` dropped on the way would run the real action.
+      throw mismatch(route, grant, "query_not_allowed", "the request has a query string; nothing the engine signed "
+          + "covers one and the gateway forwards none: put what the tool needs in the payload");
     }
     byte[] body = HttpProblems.body(ctx, MAX_BODY_BYTES);
     byte[] payload = requireMatch(route, grant, body, ctx.header(TARGET_HEADER));
