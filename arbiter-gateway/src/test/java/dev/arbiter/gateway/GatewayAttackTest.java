@@ -161,6 +161,37 @@ class GatewayAttackTest {
         .as("cut at a code point, never inside a surrogate pair").isEqualTo("a".repeat(63) + "\uD83D\uDE00…");
   }
 
+  /**
+   * The ledger is append-only: an unknown tool's name is recorded only once the secret scanner has
+   * seen it, also without its invisible characters (a zero-width space inside an access key hid it
+   * from the patterns), and with those characters escaped (black-box run: U+202E was recorded as
+   * sent on {@code sys:gateway} and reversed the record for whoever read it).
+   */
+  @Test
+  void unknownTool_withAGrant_isMaskedEvenWithInvisibleCharactersInside_andRecordedWithThemEscaped() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "1r");
+    MintedGrant g = world.mint("deployer", "deploy", payload);
+    Map<String, String> sent = new java.util.LinkedHashMap<>();
+    String masked = "(a name that looks like a credential (aws_access_key_id); not shown)";
+    sent.put("AKIAIOSFODNN7EXAMPLE%e2%80%aeFAKE", masked);
+    sent.put("AKIAIOSF%e2%80%8bODNN7EXAMPLE", masked); // a zero-width space hides nothing
+    sent.put("evil%e2%80%aeeman%e2%80%8bx%f3%a0%81%81", "evil\\u202eeman\\u200bx\\udb40\\udc41"); // U+E0041: a tag
+    for (var e : sent.entrySet()) {
+      HttpResponse<String> r = h.call(e.getKey(), g.compact(), payload);
+      assertProblem(r, 403, "unknown-tool", null);
+      assertThat(GatewayHarness.JSON.readTree(r.body()).get("detail").asText()).contains(e.getValue())
+          .doesNotContain("AKIA").doesNotContain("\u202e").doesNotContain("\u200b");
+    }
+    for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        h.recorder.refusals().size() < sent.size() && System.nanoTime() < deadline; ) {
+      Thread.sleep(20);
+    }
+    assertThat(h.recorder.refusals()).extracting(r -> r.path("tool").asText()).containsExactlyInAnyOrder(masked, masked,
+        "evil\\u202eeman\\u200bx\\udb40\\udc41");
+    assertThat(h.recorder.refusals()).allSatisfy(r -> assertThat(r.path("grant_id").asText()).isEqualTo(g.grantId()));
+    assertNothingExecuted();
+  }
+
   @Test
   void twoGrantHeaders_areRefused_evenWhenTheFirstIsValid() throws Exception {
     ObjectNode payload = GovernedWorld.payload("payments-api", "2.0.0");

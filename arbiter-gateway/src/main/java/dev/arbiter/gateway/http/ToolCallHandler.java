@@ -383,15 +383,17 @@ public final class ToolCallHandler implements AutoCloseable {
   /**
    * A call to a path no tool is configured for, refused and recorded like every other refusal: with a
    * grant that verifies, the record names the grant and its decision (a grant spent against the wrong
-   * tool is an attempt the decision's auditors should see). The path's name is cut to 64 characters.
+   * tool is an attempt the decision's auditors should see). The path's name is the caller's text: it
+   * is shown, logged and recorded as {@link CallerText#masked} when it looks like a credential, else
+   * as {@link CallerText#printable}, cut to 64 characters.
    */
   private Refusal unknownTool(Context ctx, String name) {
     // Neither answered, logged nor recorded on the ledger when it looks like a credential (as every
     // echo of input in the engine's errors, FieldError).
-    boolean secret = dev.arbiter.core.secrets.SecretScanner.scanText(name).isPresent();
-    String shown = secret ? dev.arbiter.core.decision.FieldError.quoted(name, "a name") : printable(name, 64);
+    java.util.Optional<String> masked = CallerText.masked(name, "a name");
+    String shown = masked.orElseGet(() -> CallerText.printable(name, 64));
     Refusal r = new Refusal(Refusal.Kind.UNKNOWN_TOOL,
-        "no tool " + (secret ? shown : "`" + shown + "`") + " is behind this gateway", null);
+        "no tool " + (masked.isPresent() ? shown : "`" + shown + "`") + " is behind this gateway", null);
     String compact = ctx.header(GatewayProof.GRANT_HEADER);
     if (compact == null || compact.isBlank() || compact.length() > MAX_GRANT_CHARS) {
       return r; // a path probed without a grant (a scanner): answered, not recorded
@@ -401,25 +403,6 @@ public final class ToolCallHandler implements AutoCloseable {
     } catch (GrantRejectedException e) {
       return r; // an invalid grant names nothing worth recording; the refusal is about the tool
     }
-  }
-
-  /**
-   * A caller's text for a log line or a ledger field: control characters (a newline would forge a
-   * log line, an escape sequence reach a terminal) as a backslash, {@code u} and four hex digits,
-   * cut to {@code max} code points (never inside a surrogate pair).
-   */
-  static String printable(String s, int max) {
-    StringBuilder b = new StringBuilder();
-    int[] cps = s.codePoints().limit(max + 1L).toArray();
-    for (int i = 0; i < Math.min(cps.length, max); i++) {
-      int c = cps[i];
-      if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029) {
-        b.append(String.format("\\u%04x", c));
-      } else {
-        b.appendCodePoint(c);
-      }
-    }
-    return cps.length > max ? b.append('…').toString() : b.toString();
   }
 
   private Refusal refused(ToolRoute route, Grant grant, Refusal r) {

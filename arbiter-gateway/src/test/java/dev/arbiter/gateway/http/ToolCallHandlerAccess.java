@@ -1,10 +1,10 @@
 package dev.arbiter.gateway.http;
 
-/** Test access to {@link ToolCallHandler}'s package-private helpers. */
+/** Test access to the package-private helpers of {@link ToolCallHandler} and {@link CallerText}. */
 public final class ToolCallHandlerAccess {
   private ToolCallHandlerAccess() {}
 
   public static String printable(String s, int max) {
-    return ToolCallHandler.printable(s, max);
+    return CallerText.printable(s, max);
   }
 }
