@@ -109,7 +109,9 @@ final class GatewayConfigFile {
     try {
       upstream = new URI(text(t, "upstream", at));
     } catch (URISyntaxException e) {
-      throw error(at + "upstream: not a URL: " + e.getMessage(), e);
+      // Not e.getMessage(): it quotes the whole input, a password in it included.
+      throw error(at + "upstream: not a URL: " + e.getReason() + " at index " + e.getIndex() + " of `"
+          + ToolRoute.withoutUserInfo(e.getInput()) + "`", null);
     }
     JsonNode classes = required(t, "allowed_classes", at);
     if (!classes.isArray()) {

@@ -41,9 +41,18 @@ public record ToolRoute(String name, URI upstream, Set<String> allowedClasses, D
     if (!NAME.matcher(name).matches()) {
       throw new IllegalArgumentException("tool name must match " + NAME + ", got `" + name + "`");
     }
+    String authority = upstream.getRawAuthority(); // not getRawUserInfo: null for an authority that is no host:port
+    if (authority != null && authority.indexOf('@') >= 0) {
+      // The gateway never sends them (it authenticates to a tool with its proof), so they could only
+      // leak: the upstream is printed at start and appears in errors. The message does not repeat them.
+      throw new IllegalArgumentException("tool `" + name + "`: upstream must not carry credentials (`user:password@`), got `"
+          + withoutUserInfo(upstream.toString()) + "`; the gateway never sends them: a tool authenticates the gateway "
+          + "by its Arbiter-Gateway-Proof");
+    }
     String scheme = upstream.getScheme();
     if (!upstream.isAbsolute() || !("http".equals(scheme) || "https".equals(scheme)) || upstream.getHost() == null) {
-      throw new IllegalArgumentException("tool `" + name + "`: upstream must be an absolute http(s) URL, got `" + upstream + "`");
+      throw new IllegalArgumentException("tool `" + name + "`: upstream must be an absolute http(s) URL, got `"
+          + withoutUserInfo(upstream.toString()) + "`");
     }
     if (upstream.getRawQuery() != null || upstream.getRawFragment() != null) {
       throw new IllegalArgumentException("tool `" + name + "`: upstream must not have a query or fragment");
@@ -55,6 +64,15 @@ public record ToolRoute(String name, URI upstream, Set<String> allowedClasses, D
     if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
       throw new IllegalArgumentException("tool `" + name + "`: timeout must be between 1 ms and 10 min, got " + timeout);
     }
+  }
+
+  /**
+   * {@code url} as an error may quote it: everything between its scheme and its last {@code @} as
+   * {@code ***} ({@code http://***@host/x}), so that a password is never repeated, even one with a
+   * {@code /} or {@code #} that makes the URL unparsable.
+   */
+  static String withoutUserInfo(String url) {
+    return url.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*:(?://)?)?(?s:.*)@", "$1***@");
   }
 
   /** The path the tool sees (and the gateway proof names): the upstream URL's path, {@code /} if empty. */

@@ -148,6 +148,32 @@ class GatewayConfigTest {
     assertError("listen: {port: 1}\nlisten: {port: 2}\n", "gateway.yaml");
   }
 
+  /**
+   * Credentials in an upstream URL were accepted, never sent, and printed at start (black-box run).
+   * Refused, and no error repeats the password, whichever check the URL fails.
+   */
+  @Test
+  void anUpstreamWithCredentials_isRefused_withoutRepeatingThePassword() throws Exception {
+    String url = "http://127.0.0.1:9001/execute";
+    assertSecretNotShown(VALID.replace(url, "http://admin:S3cretPassw0rd@127.0.0.1:9001/execute"), "must not carry credentials");
+    assertSecretNotShown(VALID.replace(url, "https://S3cretPassw0rd@tool.internal/run"), "must not carry credentials");
+    assertSecretNotShown(VALID.replace(url, "http://admin:S3cretPassw0rd@127.0.0.1:x/execute"), "must not carry credentials");
+    assertSecretNotShown(VALID.replace(url, "ftp://admin:S3cretPassw0rd@127.0.0.1/execute"), "must not carry credentials");
+    assertSecretNotShown(VALID.replace(url, "http:admin:S3cretPassw0rd@127.0.0.1"), "upstream must be an absolute http(s) URL");
+    assertSecretNotShown(VALID.replace(url, "http://admin:S3cret/Passw0rd@127.0.0.1/x"), "upstream must be an absolute http(s) URL");
+    assertSecretNotShown(VALID.replace(url, "\"http://admin:S3cret Passw0rd@127.0.0.1/x\""), "upstream: not a URL");
+    assertThat(ToolRoute.withoutUserInfo("http://admin:pw@h:1/x")).isEqualTo("http://***@h:1/x");
+    assertThat(ToolRoute.withoutUserInfo("http://h:1/x")).isEqualTo("http://h:1/x");
+  }
+
+  private void assertSecretNotShown(String yaml, String expected) throws Exception {
+    Path f = write(yaml);
+    assertThatThrownBy(() -> GatewayConfig.load(f, recorder)).isInstanceOf(GatewayConfigException.class)
+        .hasMessageContaining(expected).hasMessageNotContaining("S3cret").hasMessageNotContaining("Passw0rd")
+        .satisfies(e -> assertThat(e.getCause() == null ? "" : String.valueOf(e.getCause().getMessage()))
+            .doesNotContain("S3cret"));
+  }
+
   @Test
   void aGatewayKeyOthersCanRead_isRefused() throws Exception {
     Files.setPosixFilePermissions(dir.resolve("keys/gateway.key.pem"),
