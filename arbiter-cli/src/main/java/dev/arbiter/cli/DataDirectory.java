@@ -13,8 +13,9 @@ import java.util.stream.Stream;
 /**
  * The data directory of {@code serve} and {@code quickstart}: it holds the ledger (request payloads),
  * its WAL, the burn store and the private keys, so it must be the user's own and closed to everyone
- * else (mode 0700). The files inside are created with the process umask (SQLite cannot be told
- * otherwise), so the directory is the boundary that keeps them private.
+ * else (mode 0700). The ledger's files inside are created with the process umask (SQLite takes it;
+ * only the gateway's burn store creates its file 0600 first), so the directory is the boundary that
+ * keeps them private.
  *
  * <ul>
  *   <li>missing: created 0700;

@@ -1,7 +1,6 @@
 package dev.arbiter.gateway.burn;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -50,14 +49,12 @@ final class BurnFile {
   private BurnFile() {}
 
   /**
-   * Opens (creating if missing) the burn store at {@code file}; the caller closes the connection. A
-   * file that is some other SQLite database is refused.
+   * Opens (creating if missing) the burn store at {@code file}, readable by its owner only ({@link
+   * PrivateFile}); the caller closes the connection. A file that is some other SQLite database is
+   * refused.
    */
   static Connection connect(Path file) throws SQLException, IOException, BurnStoreUnavailableException {
-    Path parent = file.toAbsolutePath().getParent();
-    if (parent != null) {
-      Files.createDirectories(parent);
-    }
+    PrivateFile.prepare(file); // 0600 before SQLite creates it with the umask (it holds grants)
     Properties props = new Properties();
     props.setProperty("busy_timeout", "10000");
     Connection conn = DriverManager.getConnection("jdbc:sqlite:" + file, props);
@@ -92,7 +89,8 @@ final class BurnFile {
       }
       // Commits write the WAL without syncing it; the committer flushes it after each group (WalFile).
       st.execute("PRAGMA synchronous=NORMAL");
-    } catch (SQLException | BurnStoreUnavailableException | RuntimeException e) {
+      PrivateFile.tightenAll(file); // what SQLite created itself (the WAL and SHM) is private as well
+    } catch (SQLException | IOException | BurnStoreUnavailableException | RuntimeException e) {
       conn.close();
       throw e;
     }
