@@ -72,7 +72,10 @@ class GatewayReportsTest {
     MintedGrant g = h.world.mint("deployer", "deploy", payload);
     h.recorder.down(true);
 
-    assertProblem(h.call("deployer", g.compact(), payload), 503, "ledger-unavailable", null);
+    var refused = h.call("deployer", g.compact(), payload);
+    assertProblem(refused, 503, "ledger-unavailable", null);
+    assertThat(refused.headers().firstValue("Retry-After")).as("this grant is spent: no invitation to retry it").isEmpty();
+    assertThat(refused.body()).contains("This grant is used up");
     await(() -> pendingReports().size() == 1);
     h.restartGateway();
     Thread.sleep(300);

@@ -125,7 +125,9 @@ class GatewayRobustnessTest {
       Thread.sleep(200);
       ObjectNode other = GovernedWorld.payload("payments-api", "2");
       MintedGrant late = h.world.mint("raw", "deploy", other);
-      GatewayHarness.assertProblem(h.call("raw", late.compact(), other), 503, "gateway-stopping", null);
+      var refusedLate = h.call("raw", late.compact(), other);
+      GatewayHarness.assertProblem(refusedLate, 503, "gateway-stopping", null);
+      assertThat(refusedLate.headers().firstValue("Retry-After")).as("nothing burned: a retry can run").contains("2");
 
       assertThat(call.get(10, TimeUnit.SECONDS)).isEqualTo(200);
       closed.get(10, TimeUnit.SECONDS);

@@ -24,7 +24,14 @@ public final class HttpProblems {
    * "nothing was forwarded" is not the sample tool's to say).
    */
   public static void install(Javalin app, String internalErrorDetail) {
-    app.exception(Refusal.class, (e, ctx) -> e.problem().writeTo(ctx));
+    app.exception(Refusal.class, (e, ctx) -> {
+      if (e.kind() == Refusal.Kind.GATEWAY_STOPPING) {
+        // Nothing was burned or forwarded: the same call, a moment later (another instance, or this one
+        // restarted), can run. The other 503s spent or may have spent the grant: no invitation to retry it.
+        ctx.header("Retry-After", "2");
+      }
+      e.problem().writeTo(ctx);
+    });
     app.exception(HttpResponseException.class, (e, ctx) -> http(e.getStatus(), switch (e.getStatus()) {
       // Javalin's own 404 and 405 ("Endpoint GET /… not found") quote the path unchecked.
       case 404 -> "no route " + ctx.method() + " " + shownPath(ctx);

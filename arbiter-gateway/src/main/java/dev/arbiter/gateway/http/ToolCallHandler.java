@@ -312,7 +312,9 @@ public final class ToolCallHandler implements AutoCloseable {
       // flight could land later (black-box run: a frozen engine). Sent until the engine takes it.
       reports.giveUp(compact, grant.grantId(), attempt);
       throw new Refusal(Refusal.Kind.LEDGER_UNAVAILABLE,
-          "the execution could not be recorded on the ledger; nothing was forwarded", null);
+          "the execution could not be recorded on the ledger; nothing was forwarded. This grant is used up (burned"
+              + " here, given up on the ledger): once the engine answers, ask it for the decision's grant again"
+              + " (arbiter agent --decision ID); if the start had reached the ledger, the decision is spent", null);
     }
   }
 

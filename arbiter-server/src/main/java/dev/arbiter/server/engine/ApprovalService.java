@@ -165,6 +165,14 @@ public final class ApprovalService {
           + c.decisionId() + "`, not for " + intent + " of this one");
     }
     if (found.approvals().usedNonces().contains(c.nonce()) || challenges.consumed(c.nonce())) {
+      if (intent.equals(Challenge.APPROVE) && found.approvals().accepted().stream().anyMatch(a -> a.nonce().equals(c.nonce())
+          && a.keyId().equals(s.keyId().value()) && a.signer().actor().equals(caller.subject()))) {
+        // This very approval again (its signature just verified over this challenge with the caller's
+        // own key). Still refused and recorded, as every replay is, but saying that the first one counts:
+        // a client retrying after an engine restart (its idempotency record gone with the process) read
+        // a bare "already used" as its approval refused (black-box run).
+        throw refuse.as("nonce_used", "this challenge was already used, by this same approval: it is recorded and counts");
+      }
       throw refuse.as("nonce_used", "this challenge was already used");
     }
     ChallengeStore.Issued issued = challenges.take(c.nonce(), caller.subject(), c).orElse(null);
