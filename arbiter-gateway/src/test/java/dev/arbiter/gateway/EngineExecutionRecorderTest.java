@@ -212,6 +212,15 @@ class EngineExecutionRecorderTest {
         "application/problem+json");
     assertThatThrownBy(() -> recorder.finished(GRANT, "exe_1", true, 200, 1, "sha256:x", null)).as("in progress")
         .isInstanceOf(RecorderException.class).isNotInstanceOf(GrantRefusedException.class);
+    // A gateway whose token now names another subject: an operator's fix away from delivering it.
+    answer = ctx -> reply(ctx, 409, "{\"type\":\"https://arbiter.dev/problems/execution-not-the-starter\"}",
+        "application/problem+json");
+    assertThatThrownBy(() -> recorder.finished(GRANT, "exe_1", true, 200, 1, "sha256:x", null)).as("not the starter")
+        .isInstanceOf(RecorderException.class).isNotInstanceOf(GrantRefusedException.class);
+    answer = ctx -> reply(ctx, 409, "{\"type\":\"https://arbiter.dev/problems/execution-outcome-conflict\"}",
+        "application/problem+json");
+    assertThatThrownBy(() -> recorder.finished(GRANT, "exe_1", true, 200, 1, "sha256:x", null)).as("another outcome")
+        .isInstanceOf(GrantRefusedException.class);
     answer = ctx -> reply(ctx, 409, "{\"type\":\"https://arbiter.dev/problems/execution-finished\"}", "application/problem+json");
     recorder.finished(GRANT, "exe_1", true, 200, 1, "sha256:x", null); // no exception: the ledger holds it
     assertThat(seen.get(seen.size() - 1).idempotencyKey()).as("the same key for every try of one outcome")

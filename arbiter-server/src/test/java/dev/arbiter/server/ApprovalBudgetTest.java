@@ -102,4 +102,50 @@ class ApprovalBudgetTest extends ServerTest {
     }).filter(p -> p.path("actor").asText().equals("alice")).map(p -> p.path("reason").asText()))
         .as("the approver's forged signature is on the trail").containsExactly("bad_signature");
   }
+
+  /** Review: refused cancels by an outsider, or one approver's own noise, used up the budget the same way. */
+  @Test
+  void outsidersCancels_andOneCallersNoise_cannotUseUpTheRecordedRefusalsOfTheApprovers() throws Exception {
+    String id = t.post("/v1/decisions", UUID.randomUUID().toString(), ApprovalTest.DEPLOY).json().get("decision_id").asText();
+    String nobody = TestIdentity.token("nobody");
+    for (int i = 0; i < dev.arbiter.server.engine.DecisionEngine.MAX_RECORDED_REFUSALS; i++) {
+      Response r = t.postAs(nobody, "/v1/decisions/" + id + "/cancel", UUID.randomUUID().toString(), "{}");
+      assertThat(r.status()).as(r.toString()).isEqualTo(403);
+    }
+    // A member of the domain making up key ids: recorded up to their own cap, not up to the decision's.
+    String carol = TestIdentity.token("carol", "supervisor");
+    JsonNode own = t.postAs(carol, "/v1/decisions/" + id + "/challenge", UUID.randomUUID().toString(), "{}").json();
+    int perMinute = Math.max(1, t.security().approverPerMinute() - 1);
+    for (int i = 0; i < perMinute; i++) {
+      ObjectNode body = TestServer.JSON.createObjectNode();
+      body.set("challenge", own.get("challenge"));
+      body.put("key_id", "sha256:" + "1".repeat(63) + (i % 10)).put("signature", "AAAA").put("rationale", "x");
+      assertThat(t.postAs(carol, "/v1/decisions/" + id + "/approvals", UUID.randomUUID().toString(), body.toString())
+          .status()).isEqualTo(403);
+    }
+    assertThat(rejectionsBy(id, "carol")).hasSizeLessThanOrEqualTo(10);
+
+    String alice = TestIdentity.token("alice", "supervisor");
+    SigningKey ak = SigningKey.generate(KeyAlgorithm.ED25519, new SecureRandom());
+    assertThat(enrol(alice, ak).status()).isEqualTo(201);
+    JsonNode issued = t.postAs(alice, "/v1/decisions/" + id + "/challenge", UUID.randomUUID().toString(), "{}").json();
+    SigningKey other = SigningKey.generate(KeyAlgorithm.ED25519, new SecureRandom());
+    ObjectNode forged = TestServer.JSON.createObjectNode();
+    forged.set("challenge", issued.get("challenge"));
+    forged.put("key_id", ak.keyId().value()).put("rationale", "ok").put("signature",
+        Base64.getEncoder().encodeToString(other.sign(Base64.getDecoder().decode(issued.get("signing_input").asText()))));
+    assertThat(t.postAs(alice, "/v1/decisions/" + id + "/approvals", UUID.randomUUID().toString(), forged.toString())
+        .status()).isEqualTo(403);
+    assertThat(rejectionsBy(id, "alice")).containsExactly("bad_signature");
+  }
+
+  private java.util.List<String> rejectionsBy(String id, String actor) throws Exception {
+    java.util.List<String> reasons = new java.util.ArrayList<>();
+    for (var e : t.entries(id)) {
+      if (e.eventType().equals("approval.rejected") && t.payload(e).path("actor").asText().equals(actor)) {
+        reasons.add(t.payload(e).path("reason").asText());
+      }
+    }
+    return reasons;
+  }
 }

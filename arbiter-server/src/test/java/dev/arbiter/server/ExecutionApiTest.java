@@ -157,7 +157,7 @@ class ExecutionApiTest extends ServerTest {
     Response foreign = report(TestIdentity.token("gateway-2", "arbiter-gateway"), "o-1",
         outcome.formatted("failed", 0, ", \"reason\": \"not_forwarded\""));
     assertThat(foreign.status()).as(foreign.toString()).isEqualTo(409);
-    assertThat(foreign.json().get("type").asText()).isEqualTo("https://arbiter.dev/problems/execution-not-started");
+    assertThat(foreign.json().get("type").asText()).isEqualTo("https://arbiter.dev/problems/execution-not-the-starter");
     assertThat(t.trail(id)).doesNotContain("execution.failed").endsWith("execution.started", "execution.refused");
     assertThat(t.payload(t.entries(id).get(t.entries(id).size() - 1)).get("reason").asText()).isEqualTo("outcome_not_the_starter");
 
@@ -168,6 +168,21 @@ class ExecutionApiTest extends ServerTest {
     assertThat(other.status()).isEqualTo(409);
     assertThat(other.json().get("type").asText()).isEqualTo("https://arbiter.dev/problems/execution-outcome-conflict");
     assertThat(t.trail(id)).endsWith("execution.confirmed");
+  }
+
+  /** A start that named no attempt still names its gateway: the outcome's check holds for it too (review). */
+  @Test
+  void aStartWithoutAnAttempt_isStillOnlyItsGatewaysToFinish() throws Exception {
+    JsonNode d = t.post("/v1/decisions", "r-na", READ).json();
+    String grant = d.get("grant").asText();
+    String exe = report(gateway, "s-na", "{\"grant\": \"" + grant + "\", \"phase\": \"started\"}").json()
+        .get("execution_id").asText();
+    String failed = "{\"grant\": \"" + grant + "\", \"phase\": \"failed\", \"execution_id\": \"" + exe
+        + "\", \"upstream_status\": 0, \"duration_ms\": 1, \"response_hash\": \"sha256:00\", \"reason\": \"not_forwarded\"}";
+    Response foreign = report(TestIdentity.token("gateway-3", "arbiter-gateway"), "o-na", failed);
+    assertThat(foreign.json().get("type").asText()).as(foreign.toString())
+        .isEqualTo("https://arbiter.dev/problems/execution-not-the-starter");
+    assertThat(report(gateway, "o-na2", failed).status()).isEqualTo(200);
   }
 
   /** The 201 carries the recorded start and a receipt that is for exactly that event (what the gateway checks). */

@@ -291,7 +291,7 @@ public final class ToolCallHandler implements AutoCloseable {
       ExecutionRecorder.Started s = recorder.started(compact, attempt);
       try {
         starts.verify(grant, attempt, s.executionId(), s.receipt(), s.event());
-      } catch (StartReceiptCheck.NotProvenException e) {
+      } catch (StartReceiptCheck.NotProvenException | RuntimeException e) { // nothing unproven is forwarded
         // Not on the ledger as far as this gateway can prove: refused like an unconfirmed start (given up
         // below, so a start the ledger did record is closed as not forwarded).
         throw new RecorderException("the answer to the start proves nothing with the pinned ledger key: " + e.getMessage());

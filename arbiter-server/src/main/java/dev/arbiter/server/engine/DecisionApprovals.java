@@ -120,7 +120,8 @@ public record DecisionApprovals(
 
   /**
    * The execution {@code id} started with grant {@code grantId} (null in events that do not name it)
-   * by {@code startedBy} ({@code subject attempt}, empty when the start named no attempt).
+   * by {@code startedBy} ({@code subject attempt}, the attempt empty when the start named none; absent
+   * when the start named no gateway).
    */
   DecisionApprovals withExecution(String id, String grantId, Optional<String> startedBy) {
     DecisionApprovals marked = grantId == null ? this : withUse(grantId, Use.STARTED, startedBy);

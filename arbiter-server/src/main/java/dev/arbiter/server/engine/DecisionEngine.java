@@ -578,7 +578,8 @@ public final class DecisionEngine implements AutoCloseable {
       ObjectNode refusal = F.objectNode().put("requested", DecisionStatus.CANCELLED.wireName())
           .put("from", d.status().wireName()).put("by", request.actorId()).put("idempotency_key_hash", key.hash());
       if (d.proposer().filter(request.actorId()::equals).isEmpty()) {
-        recordRefusal(d, DecisionProjection.TRANSITION_REJECTED, actor(caller, d), refusal.put("reason", "not_proposer"));
+        recordCallerRefusal(d, caller, DecisionProjection.TRANSITION_REJECTED, actor(caller, d),
+            refusal.put("reason", "not_proposer"));
         throw new EngineException.NotProposer(decisionId);
       }
       Actor actor = new Actor(request.actorId(), "proposer");
@@ -697,11 +698,34 @@ public final class DecisionEngine implements AutoCloseable {
    * approver's forged signature left no trace (black-box run).
    */
   void recordApprovalRefusal(DecisionState d, dev.arbiter.server.identity.Principal caller, ObjectNode payload) {
+    recordCallerRefusal(d, caller, DecisionProjection.APPROVAL_REJECTED, new Actor(caller.subject(), "approver"), payload);
+  }
+
+  /**
+   * A refusal of an authenticated caller's attempt on {@code d} (an approval, a cancel), charged by who
+   * the caller is: one with no role in the decision's domain charges the outsiders' budget; one with a
+   * role charges, first, a budget of their own on this decision ({@link #MAX_RECORDED_REFUSALS_PER_CALLER}),
+   * then the decision's. Review: refused cancels by an outsider, or one member of the domain making up
+   * key ids, used up the budget an approver's forged signature needed to reach the trail.
+   */
+  void recordCallerRefusal(DecisionState d, dev.arbiter.server.identity.Principal caller, String eventType, Actor actor,
+      ObjectNode payload) {
     String domain = security().domainOf(d.actionClass());
     boolean standing = caller.levelIn(domain).isPresent() || !caller.rolesIn(domain).isEmpty();
-    record(d, standing ? d.id() : "outsider:" + d.id(), MAX_RECORDED_REFUSALS, DecisionProjection.APPROVAL_REJECTED,
-        new Actor(caller.subject(), "approver"), payload);
+    if (!standing) {
+      record(d, "outsider:" + d.id(), MAX_RECORDED_REFUSALS, eventType, actor, payload);
+      return;
+    }
+    if (refusals.charge("caller:" + d.id() + ":" + caller.subject()) > MAX_RECORDED_REFUSALS_PER_CALLER) {
+      LOG.warn("decision {}: {} for {} ({}) not recorded: more than {} refusals of this caller", d.id(), eventType,
+          loggable(actor.id()), loggable(payload.path("reason").asText("-")), MAX_RECORDED_REFUSALS_PER_CALLER);
+      return;
+    }
+    record(d, d.id(), MAX_RECORDED_REFUSALS, eventType, actor, payload);
   }
+
+  /** Refusals recorded per caller with a role in the domain, per decision and process (within the decision's). */
+  static final int MAX_RECORDED_REFUSALS_PER_CALLER = 10;
 
   /** As {@link #recordRefusal}, from a caller whose token was refused. */
   void recordUnauthenticatedRefusal(DecisionState d, String eventType, Actor actor, ObjectNode payload) {
@@ -725,7 +749,8 @@ public final class DecisionEngine implements AutoCloseable {
     if (charge("sys:" + budget, cap, () -> draft.streamId() + ": more than " + cap + " refusals for " + budget
         + "; further ones are refused and logged, no longer recorded")) {
       appendBestEffort(draft);
-    } else {
+    } else if (Integer.bitCount(refusals.charge("logged:sys:" + budget)) == 1) {
+      // One line per doubling: a subject repeating a refused enrolment does not get one line per request.
       LOG.warn("{}: {} for {} not recorded: refusal budget used up", draft.streamId(), draft.eventType(),
           loggable(budget));
     }
@@ -738,17 +763,34 @@ public final class DecisionEngine implements AutoCloseable {
             : budget.startsWith("outsider:") ? "from callers with no role in its domain" : "from authenticated callers")
         + "); further ones are refused and logged, no longer recorded")) {
       appendBestEffort(new EventDraft(d.id(), eventType, d.policyHash(), actor, payload));
-    } else {
-      // Past the budget each refusal is still logged (ids and the reason code, never a token or a body).
+    } else if (budget.equals(d.id())) {
+      // Past the budget of callers with a role in the domain each refusal is still logged (ids and the
+      // reason code, never a token or a body): these are the refusals an auditor asks about.
       LOG.warn("decision {}: {} for {} ({}) not recorded: refusal budget used up", d.id(), eventType,
           loggable(actor.id()), loggable(payload.path("reason").asText("-")));
+    } else {
+      // Anyone can send these (a garbage token, a made-up body): one line per doubling, not one per request.
+      int n = refusals.charge("logged:" + budget);
+      if (Integer.bitCount(n) == 1) {
+        LOG.warn("decision {}: {} more refusals ({}) not recorded past the budget so far", d.id(), n,
+            budget.substring(0, budget.indexOf(':')));
+      }
     }
   }
 
-  /** One log line's worth of a caller-influenced value: control characters (a forged line) replaced, length capped. */
+  /**
+   * One log line's worth of a caller-influenced value: controls (a forged line), line separators and
+   * format characters (U+202E turns a line around for its reader) replaced, length capped.
+   */
   private static String loggable(String s) {
-    String one = s.replaceAll("\\p{Cntrl}", "?");
-    return one.length() <= 128 ? one : one.substring(0, 128) + "…";
+    StringBuilder b = new StringBuilder();
+    s.codePoints().limit(129).forEach(c -> {
+      int t = Character.getType(c);
+      boolean hidden = Character.isISOControl(c) || t == Character.FORMAT || t == Character.LINE_SEPARATOR
+          || t == Character.PARAGRAPH_SEPARATOR;
+      b.appendCodePoint(hidden ? '?' : c);
+    });
+    return s.codePointCount(0, s.length()) <= 128 ? b.toString() : b.substring(0, b.offsetByCodePoints(0, 128)) + "…";
   }
 
   /** Counts one refusal against {@code budget}: true while within {@code cap}; past it, one warning and false. */

@@ -188,7 +188,8 @@ final class DecisionProjection {
         Optional<String> gateway = optionalText(payload, "gateway");
         yield current.withApprovals(current.approvals().withExecution(text(payload, "execution_id", streamId),
             optionalText(payload, "grant_id").orElse(null),
-            attempt.isPresent() && gateway.isPresent() ? Optional.of(gateway.get() + " " + attempt.get()) : Optional.empty()));
+            // "subject attempt"; a start that named no attempt still names its gateway (the outcome's check)
+            gateway.map(g -> g + " " + attempt.orElse(""))));
       }
       case EXECUTION_ABANDONED -> current.withApprovals(current.approvals().withGrantAbandoned(text(payload, "grant_id", streamId)));
       case EXECUTION_CONFIRMED -> {

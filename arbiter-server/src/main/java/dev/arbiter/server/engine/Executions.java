@@ -130,8 +130,11 @@ public final class Executions {
         // token recorded "failed, not forwarded" for a call still running, and the real outcome was then
         // turned away as already recorded).
         refuse(d, gateway, grant, "outcome_not_the_starter");
-        throw new EngineException.Conflict("execution-not-started", "Not this gateway's execution",
-            "execution `" + executionId + "` was started by another gateway; only it may report the outcome");
+        // Its own type, which the gateway keeps trying (review): a gateway whose token file was switched to
+        // another subject while a tool ran is an operator's fix away from delivering the real outcome.
+        throw new EngineException.Conflict("execution-not-the-starter", "Not this gateway's execution",
+            "execution `" + executionId + "` was started by gateway subject `" + starter.get() + "`; only it may report"
+                + " the outcome (a gateway's token must keep its subject)");
       }
       if (d.approvals().executionId().filter(executionId::equals).isPresent() && d.approvals().executionFinished()) {
         boolean recordedConfirmed = d.status() == DecisionStatus.EXECUTED;

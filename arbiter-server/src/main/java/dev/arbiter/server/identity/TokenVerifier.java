@@ -133,7 +133,16 @@ public final class TokenVerifier implements Authenticator {
     OidcDiscovery.Metadata metadata = OidcDiscovery.fetch(config.issuer(), http);
     JWKSource<SecurityContext> keys;
     WatchedRetriever jwks = new WatchedRetriever(
-        new DefaultResourceRetriever(JWKS_TIMEOUT_MILLIS, JWKS_TIMEOUT_MILLIS, JWKS_SIZE_LIMIT));
+        new DefaultResourceRetriever(JWKS_TIMEOUT_MILLIS, JWKS_TIMEOUT_MILLIS, JWKS_SIZE_LIMIT) {
+          @Override
+          protected java.net.HttpURLConnection openHTTPConnection(java.net.URL url) throws java.io.IOException {
+            // Keys only from the jwks_uri discovery named (review: HttpURLConnection follows same-scheme
+            // redirects, so plain http on loopback could lead to plain http anywhere).
+            java.net.HttpURLConnection c = super.openHTTPConnection(url);
+            c.setInstanceFollowRedirects(false);
+            return c;
+          }
+        });
     try {
       keys =
           JWKSourceBuilder.<SecurityContext>create(metadata.jwksUri().toURL(), jwks)
