@@ -188,24 +188,7 @@ class EndToEndTest {
     java.util.concurrent.CountDownLatch called = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
     // A tool that takes its time: it answers only once the test released it (the engine is dead by then).
-    com.sun.net.httpserver.HttpServer slowTool = com.sun.net.httpserver.HttpServer.create(
-        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
-    slowTool.createContext("/execute", ex -> {
-      ex.getRequestBody().readAllBytes();
-      called.countDown();
-      try {
-        release.await(60, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      byte[] answer = "{\"deployed\":true}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-      ex.getResponseHeaders().add("Content-Type", "application/json");
-      ex.sendResponseHeaders(200, answer.length);
-      ex.getResponseBody().write(answer);
-      ex.close();
-    });
-    slowTool.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
-    slowTool.start();
+    com.sun.net.httpserver.HttpServer slowTool = slowTool(called, release);
     try {
       Path tokens = Files.createDirectories(dir.resolve("tokens"));
       Path agent = token(tokens, "agent", idp.mint("ci_pipeline", List.of(), Duration.ofHours(1)));
@@ -217,21 +200,7 @@ class EndToEndTest {
       Child engineProc = start("engine", concat(engineArgs, "--port", "0"));
       String port = engineProc.await(Pattern.compile("role all listening on http://127\\.0\\.0\\.1:(\\d+)/v1"));
       String engine = "http://127.0.0.1:" + port;
-      Path keys = dir.resolve("keys");
-      cli("keys", "generate", "--out", keys.toString(), "--name", "gateway");
-      Path gatewayConfig = Files.createDirectories(dir.resolve("gateway")).resolve("gateway.yaml");
-      Files.writeString(gatewayConfig, String.join("\n",
-          "listen: {host: 127.0.0.1, port: 0}",
-          "engine_keys: [" + quoted(data.resolve("keys/engine.pub")) + "]",
-          "ledger_key: " + quoted(data.resolve("keys/ledger.pub")),
-          "gateway_key: " + quoted(keys.resolve("gateway.key")),
-          "burn_store: burned-grants.db",
-          "tools:",
-          "  - name: deployer",
-          "    upstream: http://127.0.0.1:" + slowTool.getAddress().getPort() + "/execute",
-          "    allowed_classes: [deploy]",
-          "    timeout_ms: 30000",
-          ""));
+      Path gatewayConfig = gatewayConfig(data, slowTool);
       Child gatewayProc = start("gateway", "serve", "--role", "gateway", "--gateway-config", gatewayConfig.toString(),
           "--engine", engine, "--engine-token-file", gw.toString());
       String gateway = "http://127.0.0.1:"
@@ -292,6 +261,138 @@ class EndToEndTest {
       slowTool.stop(0);
       idp.close();
     }
+  }
+
+  /**
+   * The gateway is killed (SIGKILL) while the tool runs a governed call: nobody will ever report that
+   * call's outcome. The next gateway on the same burn store reports it interrupted, and the decision's
+   * trail ends with {@code execution.failed} (outcome unknown) instead of a start without an outcome
+   * for good (crash-and-load run: 19 decisions left authorized after gateway kills).
+   */
+  @Test
+  void gatewayKilledWhileTheToolRuns_theNextGatewayReportsTheCallInterrupted() throws Exception {
+    DevIssuer idp = new DevIssuer(dir.resolve("idp"), "arbiter", Map.of(), Clock.systemUTC()).start(0);
+    java.util.concurrent.CountDownLatch called = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    com.sun.net.httpserver.HttpServer slowTool = slowTool(called, release);
+    try {
+      Path tokens = Files.createDirectories(dir.resolve("tokens"));
+      Path agent = token(tokens, "agent", idp.mint("ci_pipeline", List.of(), Duration.ofHours(1)));
+      Path gw = token(tokens, "gw", idp.mint("gw", List.of("arbiter-gateway"), Duration.ofHours(1)));
+      Path data = dir.resolve("data");
+      Path identity = Files.writeString(dir.resolve("identity.yaml"), "roles:\n  supervisor: {level: L2, domains: [\"*\"]}\n");
+      Child engineProc = start("engine", "serve", "--data-dir", data.toString(), "--bundle", "../examples/policy",
+          "--oidc-issuer", idp.issuer().toString(), "--identity", identity.toString(), "--port", "0");
+      String engine = "http://127.0.0.1:" + engineProc.await(Pattern.compile("role all listening on http://127\\.0\\.0\\.1:(\\d+)/v1"));
+      Path gatewayConfig = gatewayConfig(data, slowTool);
+      String[] gatewayArgs = {"serve", "--role", "gateway", "--gateway-config", gatewayConfig.toString(),
+          "--engine", engine, "--engine-token-file", gw.toString()};
+      Pattern listening = Pattern.compile("role gateway listening on http://127\\.0\\.0\\.1:(\\d+)");
+      Child gatewayProc = start("gateway", gatewayArgs);
+      String gateway = "http://127.0.0.1:" + gatewayProc.await(listening);
+
+      JsonNode request = JSON.readTree(Files.readString(Path.of("../examples/requests/deploy-dev-auto-allow.json")));
+      HttpResponse<String> allowed = post(engine + "/v1/decisions", agent, Map.of(), request.toString());
+      String id = JSON.readTree(allowed.body()).get("decision_id").asText();
+      String grant = JSON.readTree(allowed.body()).get("grant").asText();
+      String payload = request.get("action").get("payload").toString();
+      java.util.concurrent.CompletableFuture.runAsync(() -> {
+        try {
+          post(gateway + "/tools/deployer", null, Map.of("Arbiter-Grant", grant), payload);
+        } catch (Exception e) {
+          // the gateway dies under this call: no answer is expected
+        }
+      });
+      assertThat(called.await(30, TimeUnit.SECONDS)).as("the tool was called:\n%s", gatewayProc.log()).isTrue();
+      gatewayProc.process.destroyForcibly(); // SIGKILL, while the tool runs
+      assertThat(gatewayProc.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      release.countDown();
+
+      Child again = start("gateway-again", gatewayArgs);
+      again.await(listening);
+      Path ledgerDb = data.resolve("ledger.db");
+      List<JsonNode> trail = List.of();
+      for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); System.nanoTime() < deadline; Thread.sleep(200)) {
+        trail = executionEvents(ledgerDb, id);
+        if (trail.size() == 2) {
+          break;
+        }
+      }
+      assertThat(trail).as("the start and its closing, once:\n--- gateway\n%s", again.log()).hasSize(2);
+      assertThat(trail.get(0).get("event_type").asText()).isEqualTo("execution.started");
+      assertThat(trail.get(1).get("event_type").asText()).isEqualTo("execution.failed");
+      assertThat(trail.get(1).get("payload").get("reason").asText()).isEqualTo("gateway_interrupted");
+
+      for (Child c : List.of(again, engineProc)) {
+        c.process.destroy();
+        assertThat(c.process.waitFor(30, TimeUnit.SECONDS)).as("%s stops on SIGTERM", c.name).isTrue();
+      }
+      CliRun verify = CliRun.of("ledger", "verify", "--db", ledgerDb.toString(), "--key",
+          data.resolve("keys/ledger.pub").toString());
+      assertThat(verify.exitCode()).as(verify.toString()).isZero();
+    } finally {
+      release.countDown();
+      stopAll();
+      slowTool.stop(0);
+      idp.close();
+    }
+  }
+
+  /** The decision's {@code execution.*} entries, read from the live ledger file. */
+  private static List<JsonNode> executionEvents(Path ledgerDb, String id) throws Exception {
+    CliRun show = CliRun.of("ledger", "show", "--db", ledgerDb.toString(), "--stream", id, "--json", "--limit", "1000");
+    List<JsonNode> out = new ArrayList<>();
+    for (String line : show.outLines()) {
+      JsonNode e = JSON.readTree(line);
+      if (e.get("event_type").asText().startsWith("execution.")) {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
+  /** A tool that answers only once {@code release} is counted down, {@code called} counted down when it got the call. */
+  private static com.sun.net.httpserver.HttpServer slowTool(java.util.concurrent.CountDownLatch called,
+      java.util.concurrent.CountDownLatch release) throws java.io.IOException {
+    com.sun.net.httpserver.HttpServer tool = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    tool.createContext("/execute", ex -> {
+      ex.getRequestBody().readAllBytes();
+      called.countDown();
+      try {
+        release.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      byte[] answer = "{\"deployed\":true}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      ex.getResponseHeaders().add("Content-Type", "application/json");
+      ex.sendResponseHeaders(200, answer.length);
+      ex.getResponseBody().write(answer);
+      ex.close();
+    });
+    tool.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+    tool.start();
+    return tool;
+  }
+
+  /** A gateway config in front of {@code tool}, trusting the keys of the engine whose data directory is {@code data}. */
+  private Path gatewayConfig(Path data, com.sun.net.httpserver.HttpServer tool) throws Exception {
+    Path keys = dir.resolve("keys");
+    cli("keys", "generate", "--out", keys.toString(), "--name", "gateway");
+    Path gatewayConfig = Files.createDirectories(dir.resolve("gateway")).resolve("gateway.yaml");
+    Files.writeString(gatewayConfig, String.join("\n",
+        "listen: {host: 127.0.0.1, port: 0}",
+        "engine_keys: [" + quoted(data.resolve("keys/engine.pub")) + "]",
+        "ledger_key: " + quoted(data.resolve("keys/ledger.pub")),
+        "gateway_key: " + quoted(keys.resolve("gateway.key")),
+        "burn_store: burned-grants.db",
+        "tools:",
+        "  - name: deployer",
+        "    upstream: http://127.0.0.1:" + tool.getAddress().getPort() + "/execute",
+        "    allowed_classes: [deploy]",
+        "    timeout_ms: 30000",
+        ""));
+    return gatewayConfig;
   }
 
   private static String[] concat(String[] a, String... b) {

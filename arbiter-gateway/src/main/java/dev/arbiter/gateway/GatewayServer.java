@@ -25,6 +25,7 @@ import io.javalin.Javalin;
  * }</pre>
  */
 public final class GatewayServer implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GatewayServer.class);
   /**
    * Slowest request body accepted, in bytes per second over the whole body: a client that sends a
    * byte every few seconds (each read within Jetty's idle timeout) would otherwise hold a request,
@@ -61,6 +62,25 @@ public final class GatewayServer implements AutoCloseable {
     return start(config, BurnStore.open(config.burnStore(), config.clock()));
   }
 
+  /**
+   * The executions a killed gateway process left under way in this burn store (its own host, its
+   * process gone: {@link dev.arbiter.gateway.burn.Owner}) become stored "interrupted" reports, which
+   * the sender then delivers like any other; only after they are stored are their rows removed. A
+   * crash-and-load run left 19 decisions authorized for good after gateway kills (a start without an
+   * outcome ends no decision, and no cancel does once an execution started).
+   */
+  private static void reportInterrupted(BurnStore burns, PendingReports pending) throws BurnStoreUnavailableException {
+    var left = burns.openOf(dev.arbiter.gateway.burn.Owner::isGone);
+    for (BurnStore.OpenExecution o : left) {
+      pending.add(ReportSender.interruptedReport(o.grantCompact(), o.grantId(), o.attempt()));
+      burns.closeOpen(o.grantId());
+      LOG.warn("grant_id={} was under way when an earlier gateway process stopped; reporting it as interrupted", o.grantId());
+    }
+    if (!left.isEmpty()) {
+      burns.removeClosedNow();
+    }
+  }
+
   /** Starts over an already open burn store (which the server then owns and closes). */
   static GatewayServer start(GatewayConfig config, BurnStore burns) throws BurnStoreUnavailableException {
     ToolCallHandler handler = null;
@@ -68,6 +88,7 @@ public final class GatewayServer implements AutoCloseable {
     ReportSender reports = null;
     try {
       pending = PendingReports.open(burns.file(), config.clock());
+      reportInterrupted(burns, pending);
       reports = ReportSender.start(config.recorder(), pending);
       OfflineGrantCheck grants = new OfflineGrantCheck(config.trustedEngineKeys(), config.trustedLedgerKey(),
           config.clock(), config.skew());

@@ -55,6 +55,21 @@ final class LedgerRecorder implements ExecutionRecorder {
     return abandoned;
   }
 
+  private final List<String> interrupted = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Grant ids a gateway reported as interrupted (a killed predecessor's calls), once the recorder was up. */
+  List<String> interrupted() {
+    return interrupted;
+  }
+
+  @Override
+  public void interrupted(String grantCompact, String attempt) throws RecorderException {
+    if (down) {
+      throw new RecorderException("ledger down (test)");
+    }
+    interrupted.add(grant(grantCompact).grantId());
+  }
+
   @Override
   public void abandoned(String grantCompact, String attempt) throws RecorderException {
     if (down) {

@@ -170,6 +170,41 @@ class ExecutionApiTest extends ServerTest {
     assertThat(t.trail(id)).endsWith("execution.confirmed");
   }
 
+  /**
+   * A gateway process killed during a call: its successor reports the call interrupted. A recorded
+   * start is closed with the outcome unknown (the tool may have run); with no start, the grant is given
+   * up and the decision gets a new one. Only the starting call may close a start.
+   */
+  @Test
+  void anInterruptedCall_closesItsStartOutcomeUnknown_orGivesTheGrantUp() throws Exception {
+    JsonNode d = t.post("/v1/decisions", "r-int", READ).json();
+    String id = d.get("decision_id").asText();
+    String grant = d.get("grant").asText();
+    String exe = report(gateway, "s-int", "{\"grant\": \"" + grant + "\", \"phase\": \"started\", \"attempt\": \"k1\"}")
+        .json().get("execution_id").asText();
+    Response other = report(gateway, "i-0", "{\"grant\": \"" + grant + "\", \"phase\": \"interrupted\", \"attempt\": \"k2\"}");
+    assertThat(other.status()).as("another call's start may be running").isEqualTo(409);
+    Response closed = report(gateway, "i-1", "{\"grant\": \"" + grant + "\", \"phase\": \"interrupted\", \"attempt\": \"k1\"}");
+    assertThat(closed.status()).as(closed.toString()).isEqualTo(200);
+    assertThat(closed.json().get("closed_execution_id").asText()).isEqualTo(exe);
+    var entries = t.entries(id);
+    assertThat(t.trail(id)).endsWith("execution.started", "execution.refused", "execution.failed");
+    assertThat(t.payload(entries.get(entries.size() - 1)).get("reason").asText()).isEqualTo("gateway_interrupted");
+    assertThat(report(gateway, "i-2", "{\"grant\": \"" + grant + "\", \"phase\": \"interrupted\", \"attempt\": \"k1\"}")
+        .status()).as("told again: nothing more to record").isEqualTo(200);
+    assertThat(t.trail(id)).endsWith("execution.failed");
+
+    JsonNode d2 = t.post("/v1/decisions", "r-int2", READ).json();
+    String id2 = d2.get("decision_id").asText();
+    String grant2 = d2.get("grant").asText();
+    Response none = report(gateway, "i-3", "{\"grant\": \"" + grant2 + "\", \"phase\": \"interrupted\", \"attempt\": \"k3\"}");
+    assertThat(none.status()).isEqualTo(200);
+    assertThat(none.json().get("closed_execution_id").isNull()).isTrue();
+    assertThat(t.trail(id2)).endsWith("execution.abandoned");
+    String fresh = t.getAs(TestIdentity.token("agent-7"), "/v1/decisions/" + id2 + "/grant").json().get("grant").asText();
+    assertThat(fresh).as("the decision gets a new grant").isNotEqualTo(grant2);
+  }
+
   /** A start that named no attempt still names its gateway: the outcome's check holds for it too (review). */
   @Test
   void aStartWithoutAnAttempt_isStillOnlyItsGatewaysToFinish() throws Exception {

@@ -45,6 +45,17 @@ final class BurnFile {
       report   TEXT NOT NULL,
       added_at TEXT NOT NULL
     )""",
+    // Executions a gateway process has under way (BurnStore.OpenExecution): written in the burn's own
+    // transaction, removed once the outcome or give-up is handed over. What a killed process leaves
+    // here its successor reports as interrupted, so that no decision keeps a start without an outcome.
+    """
+    CREATE TABLE IF NOT EXISTS open_executions (
+      grant_id  TEXT PRIMARY KEY,
+      attempt   TEXT NOT NULL,
+      grant     TEXT NOT NULL,
+      owner     TEXT NOT NULL,
+      opened_at TEXT NOT NULL
+    ) WITHOUT ROWID""",
   };
   private BurnFile() {}
 

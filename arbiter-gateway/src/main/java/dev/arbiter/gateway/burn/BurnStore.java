@@ -199,10 +199,19 @@ public final class BurnStore implements AutoCloseable {
    * @throws BurnStoreUnavailableException if the store cannot decide; the caller must refuse
    */
   public Claim claim(String grantId, String decisionId, Instant expiresAt) throws BurnStoreUnavailableException {
+    return claim(grantId, decisionId, expiresAt, null);
+  }
+
+  /**
+   * As {@link #claim(String, String, Instant)}; a claim that wins also records {@code open} in the same
+   * transaction (so it is on disk exactly when the burn is), until {@link #closeOpen} removes it.
+   */
+  public Claim claim(String grantId, String decisionId, Instant expiresAt, OpenExecution open)
+      throws BurnStoreUnavailableException {
     Objects.requireNonNull(grantId, "grantId");
     Objects.requireNonNull(decisionId, "decisionId");
     Objects.requireNonNull(expiresAt, "expiresAt");
-    Burn mine = new Burn(grantId, decisionId, clock.instant().toString(), expiresAt.toString());
+    Burn mine = new Burn(grantId, decisionId, clock.instant().toString(), expiresAt.toString(), open);
     queueLock.lock();
     try {
       if (closed) {
@@ -220,6 +229,51 @@ public final class BurnStore implements AutoCloseable {
       queueLock.unlock();
     }
     return new Claim(this, await(mine.won), mine);
+  }
+
+  /**
+   * An execution this gateway process has under way: the call's attempt, its grant (already burned, so
+   * it opens nothing; the engine needs it to hear the report) and the process that owns it ({@link
+   * Owner}). Written with the burn, removed by {@link #closeOpen} once the call's outcome or give-up is
+   * handed over; one left behind by a process that died is reported as interrupted by its successor.
+   */
+  public record OpenExecution(String grantId, String attempt, String grantCompact, String owner) {}
+
+  /** Executions whose rows are to be removed, by grant id: done in the committer's next transaction. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<String> closing = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /**
+   * The call of {@code grantId} has handed its outcome or give-up over: its open row goes in the next
+   * group's transaction (no flush of its own; a row a crash keeps is reported as interrupted, which the
+   * engine answers with "nothing to record" for an execution that has its outcome).
+   */
+  public void closeOpen(String grantId) {
+    closing.add(grantId);
+  }
+
+  /**
+   * Removes and returns the open executions of processes that are gone ({@code dead}), left by a
+   * gateway that was killed; the caller reports each as interrupted (it stores the reports first).
+   */
+  public List<OpenExecution> openOf(java.util.function.Predicate<String> deadOwner) throws BurnStoreUnavailableException {
+    lock.lock();
+    try {
+      List<OpenExecution> found = new ArrayList<>();
+      try (PreparedStatement ps = conn.prepareStatement("SELECT grant_id, attempt, grant, owner FROM open_executions");
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          OpenExecution o = new OpenExecution(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4));
+          if (deadOwner.test(o.owner())) {
+            found.add(o);
+          }
+        }
+      }
+      return found;
+    } catch (SQLException e) {
+      throw new BurnStoreUnavailableException("burn store " + file + ": cannot read its open executions: " + e.getMessage(), e);
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** True while the store answers: neither closed nor broken by a failed or stalled flush ({@code /health}). */
@@ -331,11 +385,15 @@ public final class BurnStore implements AutoCloseable {
         return false;
       }
       boolean[] won = new boolean[group.size()];
+      List<String> closed = new ArrayList<>();
       try {
         conn.setAutoCommit(false);
+        removeClosed(closed);
         try (PreparedStatement ps = conn.prepareStatement(
             "INSERT INTO burned_grants (grant_id, decision_id, burned_at, expires_at) VALUES (?, ?, ?, ?)"
-                + " ON CONFLICT (grant_id) DO NOTHING")) {
+                + " ON CONFLICT (grant_id) DO NOTHING");
+            PreparedStatement open = conn.prepareStatement(
+                "INSERT OR REPLACE INTO open_executions (grant_id, attempt, grant, owner, opened_at) VALUES (?, ?, ?, ?, ?)")) {
           for (int i = 0; i < group.size(); i++) {
             Burn b = group.get(i);
             ps.setString(1, b.grantId);
@@ -343,11 +401,20 @@ public final class BurnStore implements AutoCloseable {
             ps.setString(3, b.burnedAt);
             ps.setString(4, b.expiresAt);
             won[i] = ps.executeUpdate() == 1;
+            if (won[i] && b.open != null) {
+              open.setString(1, b.grantId);
+              open.setString(2, b.open.attempt());
+              open.setString(3, b.open.grantCompact());
+              open.setString(4, b.open.owner());
+              open.setString(5, b.burnedAt);
+              open.executeUpdate();
+            }
           }
         }
         conn.commit();
       } catch (SQLException | RuntimeException e) {
         rollbackQuietly();
+        closing.addAll(closed); // their removal was rolled back with the group: tried again with the next
         fail(group, new BurnStoreUnavailableException("burn store " + file + " failed: " + e.getMessage(), e));
         return false;
       } catch (Error e) {
@@ -365,6 +432,54 @@ public final class BurnStore implements AutoCloseable {
       }
       return true;
     } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Deletes the open rows handed over since the last group, in the group's transaction; {@code taken} lists them. */
+  private void removeClosed(List<String> taken) throws SQLException {
+    String id;
+    while (taken.size() < 4 * MAX_GROUP && (id = closing.poll()) != null) {
+      taken.add(id);
+    }
+    if (taken.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement del = conn.prepareStatement("DELETE FROM open_executions WHERE grant_id = ?")) {
+      for (String g : taken) {
+        del.setString(1, g);
+        del.addBatch();
+      }
+      del.executeBatch();
+    }
+  }
+
+  /** Removes the open rows handed over since the last group (at close, and for a successor's take-over). */
+  public void removeClosedNow() throws BurnStoreUnavailableException {
+    lock.lock();
+    List<String> taken = new ArrayList<>();
+    try {
+      conn.setAutoCommit(false);
+      while (true) {
+        int before = taken.size();
+        List<String> batch = new ArrayList<>();
+        removeClosed(batch);
+        taken.addAll(batch);
+        if (taken.size() == before) {
+          break;
+        }
+      }
+      conn.commit();
+    } catch (SQLException e) {
+      rollbackQuietly();
+      closing.addAll(taken);
+      throw new BurnStoreUnavailableException("burn store " + file + ": cannot remove finished executions: " + e.getMessage(), e);
+    } finally {
+      try {
+        conn.setAutoCommit(true);
+      } catch (SQLException ignored) {
+        // reported by the next use of the connection
+      }
       lock.unlock();
     }
   }
@@ -414,7 +529,7 @@ public final class BurnStore implements AutoCloseable {
   }
 
   /** Queued by {@link #close} after every burn: the committer stops when it takes it. */
-  private static final Burn STOP = new Burn("", "", "", "");
+  private static final Burn STOP = new Burn("", "", "", "", null);
 
   /** One queued burn and the two answers its caller waits for. */
   private static final class Burn {
@@ -422,14 +537,16 @@ public final class BurnStore implements AutoCloseable {
     final String decisionId;
     final String burnedAt;
     final String expiresAt;
+    final OpenExecution open;
     final CompletableFuture<Boolean> won = new CompletableFuture<>();
     final CompletableFuture<Void> durable = new CompletableFuture<>();
 
-    Burn(String grantId, String decisionId, String burnedAt, String expiresAt) {
+    Burn(String grantId, String decisionId, String burnedAt, String expiresAt, OpenExecution open) {
       this.grantId = grantId;
       this.decisionId = decisionId;
       this.burnedAt = burnedAt;
       this.expiresAt = expiresAt;
+      this.open = open;
     }
   }
 
@@ -496,6 +613,14 @@ public final class BurnStore implements AutoCloseable {
         LOG.error("burn store {}: the committer is still in its flush after {} s; closing without it", file,
             closeTimeout.toSeconds());
         return;
+      }
+      if (broken == null && !closing.isEmpty()) {
+        try {
+          removeClosedNow(); // a clean stop leaves only the executions really under way
+        } catch (BurnStoreUnavailableException e) {
+          LOG.warn("burn store {}: finished executions not removed at close ({}); a restart reports them as interrupted"
+              + " and the engine answers that it has their outcome", file, e.getMessage());
+        }
       }
       lock.lock();
       try {

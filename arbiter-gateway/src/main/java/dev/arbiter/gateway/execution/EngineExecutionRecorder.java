@@ -94,13 +94,22 @@ public final class EngineExecutionRecorder implements ExecutionRecorder, AutoClo
 
   @Override
   public void abandoned(String grantCompact, String attempt) throws RecorderException {
+    giveUp("abandoned", grantCompact, attempt);
+  }
+
+  @Override
+  public void interrupted(String grantCompact, String attempt) throws RecorderException {
+    giveUp("interrupted", grantCompact, attempt);
+  }
+
+  private void giveUp(String phase, String grantCompact, String attempt) throws RecorderException {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("grant", grantCompact);
-    body.put("phase", "abandoned");
+    body.put("phase", phase);
     body.put("attempt", attempt);
-    Reply r = post(body, "abandon-" + UUID.randomUUID()); // the engine's handling is idempotent itself
+    Reply r = post(body, phase + "-" + UUID.randomUUID()); // the engine's handling is idempotent itself
     if (r.statusCode() != 200) {
-      throw notRecorded(r, "give-up");
+      throw notRecorded(r, phase.equals("abandoned") ? "give-up" : "interruption");
     }
   }
 

@@ -62,6 +62,20 @@ public interface ExecutionRecorder {
   void abandoned(String grantCompact, String attempt) throws RecorderException;
 
   /**
+   * Tells the ledger that a gateway process stopped (killed) while it had {@code grantCompact}'s call
+   * under way, at any step after the burn: a start recorded without an outcome is closed as {@code
+   * execution.failed} with the outcome unknown (the tool may have run); with no start recorded the
+   * grant is given up as by {@link #abandoned}. Only the call that started an execution ({@code
+   * attempt}) may close it. Reported by the gateway that next opens the burn store.
+   *
+   * @throws GrantRefusedException when the ledger refused it for good (the gateway stops trying)
+   * @throws RecorderException when the ledger could not take it now (the gateway tries again)
+   */
+  default void interrupted(String grantCompact, String attempt) throws RecorderException {
+    abandoned(grantCompact, attempt);
+  }
+
+  /**
    * Records, best effort, that the gateway refused a call, so that attacks on the gateway are visible
    * in the ledger and not only in its log. Never throws; the refusal stands whether or not it is
    * recorded.

@@ -118,8 +118,25 @@ public final class ReportSender implements AutoCloseable {
 
   /** A start the gateway could not confirm, given up ({@link ExecutionRecorder#abandoned}) until the engine takes it. */
   public void giveUp(String grantCompact, String grantId, String attempt) {
-    submit(JsonNodeFactory.instance.objectNode().put("kind", GIVE_UP).put("grant", grantCompact)
-        .put("grant_id", grantId).put("attempt", attempt));
+    submit(giveUpReport(grantCompact, grantId, attempt, false));
+  }
+
+  /**
+   * The report of an execution a killed gateway process left under way ({@link
+   * ExecutionRecorder#interrupted}), as stored for the sender; the successor adds it to the store at its
+   * start, before the sender runs.
+   */
+  public static String interruptedReport(String grantCompact, String grantId, String attempt) {
+    return giveUpReport(grantCompact, grantId, attempt, true).toString();
+  }
+
+  private static ObjectNode giveUpReport(String grantCompact, String grantId, String attempt, boolean interrupted) {
+    ObjectNode r = JsonNodeFactory.instance.objectNode().put("kind", GIVE_UP).put("grant", grantCompact)
+        .put("grant_id", grantId).put("attempt", attempt);
+    if (interrupted) {
+      r.put("interrupted", true);
+    }
+    return r;
   }
 
   private void submit(ObjectNode report) {
@@ -335,7 +352,10 @@ public final class ReportSender implements AutoCloseable {
     String kind = r.path("kind").asText();
     String grantId = r.path("grant_id").asText();
     try {
-      if (GIVE_UP.equals(kind)) {
+      if (GIVE_UP.equals(kind) && r.path("interrupted").asBoolean(false)) {
+        recorder.interrupted(r.path("grant").asText(), r.path("attempt").asText());
+        LOG.info("the ledger knows the execution of grant_id={} was interrupted (a gateway stopped during it)", grantId);
+      } else if (GIVE_UP.equals(kind)) {
         recorder.abandoned(r.path("grant").asText(), r.path("attempt").asText());
         LOG.info("the ledger knows grant_id={} was given up (nothing was forwarded)", grantId);
       } else if (OUTCOME.equals(kind)) {

@@ -205,11 +205,18 @@ public final class ToolCallHandler implements AutoCloseable {
     }
     byte[] body = HttpProblems.body(ctx, MAX_BODY_BYTES);
     byte[] payload = requireMatch(route, grant, body, ctx.header(TARGET_HEADER));
-    BurnStore.Claim burn = burn(route, grant);
     String attempt = nonce(); // this call's name on the ledger: only it may give its start up
-    String executionId = start(route, grant, compact, attempt);
-    awaitBurnDurable(burn, grant, compact, executionId);
-    forward(ctx, route, grant, compact, executionId, payload);
+    BurnStore.Claim burn = burn(route, grant, new BurnStore.OpenExecution(grant.grantId(), attempt, compact,
+        dev.arbiter.gateway.burn.Owner.current()));
+    try {
+      String executionId = start(route, grant, compact, attempt);
+      awaitBurnDurable(burn, grant, compact, executionId);
+      forward(ctx, route, grant, compact, executionId, payload);
+    } finally {
+      // The outcome or the give-up is handed over (or the process dies here, and its successor reports
+      // the execution as interrupted: GatewayServer).
+      burns.closeOpen(grant.grantId());
+    }
   }
 
   /** Checks that the grant fits this request; returns the canonical form of the body, the bytes to forward. */
@@ -250,10 +257,10 @@ public final class ToolCallHandler implements AutoCloseable {
   }
 
   /** Claims the grant: returns the winning burn (committed; on disk once {@link BurnStore.Claim#awaitDurable} returns). */
-  private BurnStore.Claim burn(ToolRoute route, Grant grant) throws Refusal {
+  private BurnStore.Claim burn(ToolRoute route, Grant grant, BurnStore.OpenExecution open) throws Refusal {
     BurnStore.Claim claim;
     try {
-      claim = burns.claim(grant.grantId(), grant.decisionId(), grant.expiresAt());
+      claim = burns.claim(grant.grantId(), grant.decisionId(), grant.expiresAt(), open);
     } catch (BurnStoreUnavailableException e) {
       throw burnStoreUnavailable(grant, e);
     }

@@ -80,6 +80,25 @@ public final class Executions {
    * shows the attempt (black-box run: a frozen engine left a start without an outcome for good).
    */
   public Abandoned abandoned(Principal gateway, String compactGrant, String attempt) throws EngineException {
+    return giveUp(gateway, compactGrant, attempt, false);
+  }
+
+  /** {@code execution.failed}'s reason when a gateway process stopped during the call: the tool may have run. */
+  public static final String GATEWAY_INTERRUPTED = "gateway_interrupted";
+
+  /**
+   * A gateway process was killed while this call was under way (reported by the gateway that next
+   * opened its burn store): as {@link #abandoned}, except that a start it closes is closed with the
+   * outcome unknown ({@code execution.failed}, {@link #GATEWAY_INTERRUPTED}: the tool may have run), not
+   * as never forwarded. A crash-and-load run left decisions authorized for good, each with a start
+   * and no outcome.
+   */
+  public Abandoned interrupted(Principal gateway, String compactGrant, String attempt) throws EngineException {
+    return giveUp(gateway, compactGrant, attempt, true);
+  }
+
+  private Abandoned giveUp(Principal gateway, String compactGrant, String attempt, boolean interrupted)
+      throws EngineException {
     return withOwnGrant(gateway, compactGrant, Duration.ofDays(1), (grant, d) -> {
       DecisionApprovals a = d.approvals();
       DecisionApprovals.Issued issued = a.issuedGrants().get(grant.grantId());
@@ -101,14 +120,14 @@ public final class Executions {
         }
         ObjectNode payload = JsonNodeFactory.instance.objectNode().put("execution_id", executionId)
             .put("grant_id", grant.grantId()).put("gateway", gateway.subject()).put("upstream_status", 0)
-            .put("duration_ms", 0).put("reason", "not_forwarded");
+            .put("duration_ms", 0).put("reason", interrupted ? GATEWAY_INTERRUPTED : "not_forwarded");
         payload.putNull("response_hash");
         return new Abandoned(Optional.of(executionId),
             engine.commit(d, List.of(draft(d, DecisionProjection.EXECUTION_FAILED, gateway, payload))));
       }
       ObjectNode payload = JsonNodeFactory.instance.objectNode().put("grant_id", grant.grantId())
           .put("gateway", gateway.subject()).put("attempt", attempt).put("tool", grant.tool())
-          .put("reason", "start_not_confirmed");
+          .put("reason", interrupted ? GATEWAY_INTERRUPTED : "start_not_confirmed");
       return new Abandoned(Optional.empty(),
           engine.commit(d, List.of(draft(d, DecisionProjection.EXECUTION_ABANDONED, gateway, payload))));
     });

@@ -106,11 +106,13 @@ final class ExecutionRoutes {
       json(ctx, 201, out);
       return;
     }
-    if (phase.equals("abandoned")) {
+    if (phase.equals("abandoned") || phase.equals("interrupted")) {
       // Only what a give-up says: another phase's fields here are a confused caller, not evidence to keep.
       strictObject(storedBody(ctx), java.util.Set.of("grant", "phase", "attempt"));
       requireGrant(root);
-      var abandoned = engine.executions().abandoned(principal(ctx), grant, attempt(root, true).orElseThrow());
+      String attempt = attempt(root, true).orElseThrow();
+      var abandoned = phase.equals("abandoned") ? engine.executions().abandoned(principal(ctx), grant, attempt)
+          : engine.executions().interrupted(principal(ctx), grant, attempt);
       var out = JsonNodeFactory.instance.objectNode().put("status", abandoned.decision().status().wireName());
       abandoned.closedExecution().ifPresentOrElse(e -> out.put("closed_execution_id", e),
           () -> out.putNull("closed_execution_id"));
@@ -119,7 +121,7 @@ final class ExecutionRoutes {
     }
     if (!phase.equals("confirmed") && !phase.equals("failed")) {
       throw new EngineException.InvalidInput(List.of(new FieldError("invalid_field", "phase", "`" + phase + "`",
-          "started, confirmed, failed, abandoned or refused")));
+          "started, confirmed, failed, abandoned, interrupted or refused")));
     }
     boolean confirmed = phase.equals("confirmed");
     var d = engine.executions().finished(principal(ctx), grant, root.path("execution_id").asText(""),

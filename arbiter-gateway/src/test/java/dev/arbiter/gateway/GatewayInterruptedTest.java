@@ -1,0 +1,94 @@
+package dev.arbiter.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arbiter.gateway.GovernedWorld.MintedGrant;
+import dev.arbiter.gateway.burn.Owner;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A gateway process killed while a call is under way (after the burn: before forwarding, while the
+ * tool runs, before the outcome is handed over) leaves the call's open row in the burn store; the
+ * gateway that next opens the store reports it as interrupted, so the decision does not keep a start
+ * without an outcome for good (crash-and-load run: 19 decisions left authorized after gateway kills).
+ * A live sibling's rows (another process sharing the file) are left alone.
+ */
+class GatewayInterruptedTest {
+  @TempDir Path dir;
+  GatewayHarness h;
+
+  @BeforeEach
+  void start() throws Exception {
+    h = new GatewayHarness(dir);
+  }
+
+  @AfterEach
+  void stop() {
+    h.close();
+  }
+
+  @Test
+  void aCallNoOneFinished_isReportedInterrupted_byTheNextGateway_butALiveSiblingsIsNot() throws Exception {
+    MintedGrant killed = h.world.mint("deployer", "deploy", GovernedWorld.payload("payments-api", "7.1"));
+    MintedGrant sibling = h.world.mint("deployer", "deploy", GovernedWorld.payload("payments-api", "7.2"));
+    h.recorder.started(killed.compact(), "att-killed"); // the dead process had recorded its start
+    String host = Owner.current().split(" ")[0];
+    plant(killed, "att-killed", host + " 999999999 2020-01-01T00:00:00Z"); // a process that is gone
+    plant(sibling, "att-live", Owner.current()); // this JVM: alive, so a sibling's call under way
+
+    h.restartGateway();
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!h.recorder.interrupted().contains(killed.grantId()) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(h.recorder.interrupted()).containsExactly(killed.grantId());
+    assertThat(openRows()).as("the reported row is removed; the sibling's stays").containsExactly(sibling.grantId());
+  }
+
+  @Test
+  void aFinishedCall_leavesNoOpenRow() throws Exception {
+    ObjectNode payload = GovernedWorld.payload("payments-api", "7.3");
+    MintedGrant g = h.world.mint("deployer", "deploy", payload);
+    assertThat(h.call("deployer", g.compact(), payload).statusCode()).isEqualTo(200);
+
+    h.restartGateway(); // a clean stop removes what was handed over
+    assertThat(openRows()).isEmpty();
+    assertThat(h.recorder.interrupted()).isEmpty();
+  }
+
+  private void plant(MintedGrant g, String attempt, String owner) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + h.burnFile);
+        PreparedStatement ps = c.prepareStatement(
+            "INSERT INTO open_executions (grant_id, attempt, grant, owner, opened_at) VALUES (?, ?, ?, ?, '2026-11-27T00:00:00Z')")) {
+      ps.setString(1, g.grantId());
+      ps.setString(2, attempt);
+      ps.setString(3, g.compact());
+      ps.setString(4, owner);
+      ps.executeUpdate();
+    }
+  }
+
+  private List<String> openRows() throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + h.burnFile);
+        ResultSet rs = c.createStatement().executeQuery("SELECT grant_id FROM open_executions ORDER BY grant_id")) {
+      List<String> out = new ArrayList<>();
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+      return out;
+    }
+  }
+}
