@@ -69,15 +69,20 @@ public final class GatewayServer implements AutoCloseable {
    * crash-and-load run left 19 decisions authorized for good after gateway kills (a start without an
    * outcome ends no decision, and no cancel does once an execution started).
    */
-  private static void reportInterrupted(BurnStore burns, PendingReports pending) throws BurnStoreUnavailableException {
-    var left = burns.openOf(dev.arbiter.gateway.burn.Owner::isGone);
-    for (BurnStore.OpenExecution o : left) {
-      pending.add(ReportSender.interruptedReport(o.grantCompact(), o.grantId(), o.attempt()));
-      burns.closeOpen(o.grantId());
-      LOG.warn("grant_id={} was under way when an earlier gateway process stopped; reporting it as interrupted", o.grantId());
-    }
-    if (!left.isEmpty()) {
-      burns.removeClosedNow();
+  private static void reportInterrupted(BurnStore burns, PendingReports pending) {
+    try {
+      var left = burns.openOf(dev.arbiter.gateway.burn.Owner::isGone);
+      for (BurnStore.OpenExecution o : left) {
+        pending.add(ReportSender.interruptedReport(o.grantCompact(), o.grantId(), o.attempt()));
+        burns.closeOpen(o.grantId());
+        LOG.warn("grant_id={} was under way when an earlier gateway process stopped; reporting it as interrupted", o.grantId());
+      }
+      if (!left.isEmpty()) {
+        burns.removeClosedNow();
+      }
+    } catch (BurnStoreUnavailableException e) {
+      // The rows stay for the next start; a store that cannot be read refuses every call anyway.
+      LOG.error("cannot report the calls an earlier gateway process left under way now: {}", e.getMessage());
     }
   }
 
