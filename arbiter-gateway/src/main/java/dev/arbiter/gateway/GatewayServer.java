@@ -50,6 +50,46 @@ public final class GatewayServer implements AutoCloseable {
     this.pending = pending;
     this.burns = burns;
     this.drainTimeout = drainTimeout;
+    this.watcher = Thread.ofPlatform().name("open-executions-watch").daemon(true).start(this::watchOpenExecutions);
+  }
+
+  /** How often the open executions of other processes are looked at again (tests shorten it). */
+  static volatile java.time.Duration openExecutionsCheck = java.time.Duration.ofSeconds(15);
+
+  private final Thread watcher;
+  private volatile boolean stopping;
+
+  /**
+   * Looks at the open executions of other processes again every {@link #openExecutionsCheck}: one
+   * that was still dying (a zombie) when this gateway started, or a sibling sharing the burn file that
+   * was killed and is not restarted (a scale-down), is reported as interrupted by this one (black-box
+   * run: looking once at the start left such calls open until the next restart).
+   */
+  private void watchOpenExecutions() {
+    while (!stopping) {
+      try {
+        Thread.sleep(openExecutionsCheck);
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (stopping || !burns.usable()) {
+        continue;
+      }
+      try {
+        var gone = burns.openOf(dev.arbiter.gateway.burn.Owner::isGone);
+        for (BurnStore.OpenExecution o : gone) {
+          reports.interrupted(o.grantCompact(), o.grantId(), o.attempt());
+          burns.closeOpen(o.grantId());
+          LOG.warn("grant_id={} was under way in gateway process `{}`, which has stopped; reporting it as interrupted",
+              o.grantId(), o.owner());
+        }
+        if (!gone.isEmpty()) {
+          burns.removeClosedNow();
+        }
+      } catch (BurnStoreUnavailableException | RuntimeException e) {
+        LOG.warn("cannot look at the open executions of other gateway processes now: {}", e.getMessage());
+      }
+    }
   }
 
   /**
@@ -71,6 +111,12 @@ public final class GatewayServer implements AutoCloseable {
    */
   private static void reportInterrupted(BurnStore burns, PendingReports pending) {
     try {
+      for (BurnStore.OpenExecution o : burns.openOf(dev.arbiter.gateway.burn.Owner::elsewhere)) {
+        // Never taken over (its process cannot be looked at from here), but not in silence: a container
+        // re-created under a new host name leaves its calls here.
+        LOG.warn("grant_id={} is under way by gateway process `{}` of another host; not reported as interrupted from"
+            + " here: if that process is gone for good, start a gateway on that host name", o.grantId(), o.owner());
+      }
       var left = burns.openOf(dev.arbiter.gateway.burn.Owner::isGone);
       for (BurnStore.OpenExecution o : left) {
         pending.add(ReportSender.interruptedReport(o.grantCompact(), o.grantId(), o.attempt()));
@@ -180,6 +226,8 @@ public final class GatewayServer implements AutoCloseable {
    */
   @Override
   public void close() {
+    stopping = true;
+    watcher.interrupt(); // it does no channel I/O of its own, so an interrupt cannot close a file under it
     try {
       handler.drain(drainTimeout);
       app.stop();

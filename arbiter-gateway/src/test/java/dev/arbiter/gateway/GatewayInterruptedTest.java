@@ -59,6 +59,31 @@ class GatewayInterruptedTest {
   }
 
   @Test
+  void aProcessThatDiesLater_isReportedByTheRunningGateway() throws Exception {
+    // A sibling sharing the burn file killed and not restarted, or a zombie still in the process table
+    // when this gateway started: looked at again while the gateway runs.
+    java.time.Duration before = GatewayServer.openExecutionsCheck;
+    GatewayServer.openExecutionsCheck = java.time.Duration.ofMillis(100);
+    try {
+      h.restartGateway();
+      MintedGrant late = h.world.mint("deployer", "deploy", GovernedWorld.payload("payments-api", "7.4"));
+      h.recorder.started(late.compact(), "att-late");
+      plant(late, "att-late", Owner.current().split(" ")[0] + " 999999998 2020-01-01T00:00:00Z");
+
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (!h.recorder.interrupted().contains(late.grantId()) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(h.recorder.interrupted()).containsExactly(late.grantId());
+      Thread.sleep(300);
+      assertThat(h.recorder.interrupted()).as("reported once").containsExactly(late.grantId());
+      assertThat(openRows()).isEmpty();
+    } finally {
+      GatewayServer.openExecutionsCheck = before;
+    }
+  }
+
+  @Test
   void aFinishedCall_leavesNoOpenRow() throws Exception {
     ObjectNode payload = GovernedWorld.payload("payments-api", "7.3");
     MintedGrant g = h.world.mint("deployer", "deploy", payload);

@@ -38,7 +38,27 @@ public final class Owner {
       return false;
     }
     Optional<ProcessHandle> p = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
-    return p.isEmpty() || !describe(p.get()).equals(owner);
+    return p.isEmpty() || !describe(p.get()).equals(owner) || zombie(pid);
+  }
+
+  /** True when {@code owner} names another host than this one: its process cannot be looked at from here. */
+  public static boolean elsewhere(String owner) {
+    String[] parts = owner.split(" ");
+    return parts.length != 3 || !parts[0].equals(host());
+  }
+
+  /**
+   * A killed process stays in the process table until its parent reaps it, and the JDK calls it alive
+   * (black-box run: 600 ms after SIGKILL, and a gateway restarted at once took it for a live sibling).
+   */
+  private static boolean zombie(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.US_ASCII);
+      int close = stat.lastIndexOf(')'); // the command name may contain spaces and parentheses
+      return close > 0 && close + 2 < stat.length() && stat.charAt(close + 2) == 'Z';
+    } catch (IOException | RuntimeException e) {
+      return false; // not Linux, or gone just now (the next look sees it gone)
+    }
   }
 
   private static String describe(ProcessHandle p) {

@@ -121,6 +121,11 @@ public final class ReportSender implements AutoCloseable {
     submit(giveUpReport(grantCompact, grantId, attempt, false));
   }
 
+  /** An execution another gateway process left under way when it was killed, reported as interrupted until the engine takes it. */
+  public void interrupted(String grantCompact, String grantId, String attempt) {
+    submit(giveUpReport(grantCompact, grantId, attempt, true));
+  }
+
   /**
    * The report of an execution a killed gateway process left under way ({@link
    * ExecutionRecorder#interrupted}), as stored for the sender; the successor adds it to the store at its

@@ -727,6 +727,14 @@ public final class DecisionEngine implements AutoCloseable {
   /** Refusals recorded per caller with a role in the domain, per decision and process (within the decision's). */
   static final int MAX_RECORDED_REFUSALS_PER_CALLER = 10;
 
+  /** Refusals of gateway reports recorded per decision and process: a few tell the story, retries repeat it. */
+  static final int MAX_RECORDED_GATEWAY_REFUSALS = 10;
+
+  /** A refused gateway report ({@code execution.refused}), under its own budget per decision. */
+  void recordGatewayRefusal(DecisionState d, Actor actor, ObjectNode payload) {
+    record(d, "gateway:" + d.id(), MAX_RECORDED_GATEWAY_REFUSALS, DecisionProjection.EXECUTION_REFUSED, actor, payload);
+  }
+
   /** As {@link #recordRefusal}, from a caller whose token was refused. */
   void recordUnauthenticatedRefusal(DecisionState d, String eventType, Actor actor, ObjectNode payload) {
     record(d, "unauthenticated:" + d.id(), MAX_RECORDED_UNAUTHENTICATED_REFUSALS, eventType, actor, payload);
@@ -760,7 +768,8 @@ public final class DecisionEngine implements AutoCloseable {
     if (charge(budget, cap, () -> "decision " + d.id() + ": more than " + cap + " refusals ("
         + (budget.startsWith("unauthenticated:") ? "from refused tokens"
             : budget.startsWith("malformed:") ? "of malformed submissions"
-            : budget.startsWith("outsider:") ? "from callers with no role in its domain" : "from authenticated callers")
+            : budget.startsWith("outsider:") ? "from callers with no role in its domain"
+            : budget.startsWith("gateway:") ? "of gateway reports" : "from authenticated callers")
         + "); further ones are refused and logged, no longer recorded")) {
       appendBestEffort(new EventDraft(d.id(), eventType, d.policyHash(), actor, payload));
     } else if (budget.equals(d.id())) {

@@ -110,6 +110,17 @@ public final class Executions {
         if (a.executionFinished()) {
           return new Abandoned(Optional.empty(), d); // its outcome is recorded: nothing dangles
         }
+        Optional<String> starter = issued.startedBy().map(s -> s.substring(0, s.lastIndexOf(' ')));
+        if (starter.isPresent() && !starter.get().equals(gateway.subject())) {
+          // The start is another gateway subject's: most likely this gateway's token now names another
+          // subject (rotated). Not final (black-box run: a restarted gateway with another token dropped
+          // its predecessor's report for good, leaving the decision open): retried until an operator
+          // restores the subject.
+          refuse(d, gateway, grant, "abandon_not_the_starter");
+          throw new EngineException.Conflict("execution-not-the-starter", "Not this gateway's execution",
+              "execution `" + executionId + "` was started by gateway subject `" + starter.get() + "`; only it may"
+                  + " give it up (a gateway's token must keep its subject)");
+        }
         if (!issued.startedBy().equals(Optional.of(gateway.subject() + " " + attempt))) {
           // Another call started it (another gateway, or this one in another attempt) and may be running
           // the tool right now: only the call that started an execution may say it never forwarded it
@@ -238,9 +249,12 @@ public final class Executions {
     return d;
   }
 
-  /** A refused execution start, on the decision's stream (capped like every recorded refusal). */
+  /**
+   * A refused gateway report, on the decision's stream, under a budget of the gateways' own (a gateway
+   * retrying a report that is not its own must not use up the budget that records approvers' refusals).
+   */
   private void refuse(DecisionState d, Principal gateway, Grant grant, String reason) {
-    engine.recordRefusal(d, DecisionProjection.EXECUTION_REFUSED, new Actor(gateway.subject(), "gateway"),
+    engine.recordGatewayRefusal(d, new Actor(gateway.subject(), "gateway"),
         com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("reason", reason)
             .put("grant_id", grant.grantId()).put("tool", grant.tool()));
   }
