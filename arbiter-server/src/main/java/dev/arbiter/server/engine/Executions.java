@@ -110,17 +110,10 @@ public final class Executions {
         if (a.executionFinished()) {
           return new Abandoned(Optional.empty(), d); // its outcome is recorded: nothing dangles
         }
-        Optional<String> starter = issued.startedBy().map(s -> s.substring(0, s.lastIndexOf(' ')));
-        if (starter.isPresent() && !starter.get().equals(gateway.subject())) {
-          // The start is another gateway subject's: most likely this gateway's token now names another
-          // subject (rotated). Not final (black-box run: a restarted gateway with another token dropped
-          // its predecessor's report for good, leaving the decision open): retried until an operator
-          // restores the subject.
-          refuse(d, gateway, grant, "abandon_not_the_starter");
-          throw new EngineException.Conflict("execution-not-the-starter", "Not this gateway's execution",
-              "execution `" + executionId + "` was started by gateway subject `" + starter.get() + "`; only it may"
-                  + " give it up (a gateway's token must keep its subject)");
-        }
+        // Another subject: most likely this gateway's token now names another one (black-box run: a
+        // restarted gateway with another token dropped its predecessor's report for good, leaving the
+        // decision open).
+        requireStartingSubject(d, gateway, grant, issued, executionId, "abandon_not_the_starter", "give it up");
         if (!issued.startedBy().equals(Optional.of(gateway.subject() + " " + attempt))) {
           // Another call started it (another gateway, or this one in another attempt) and may be running
           // the tool right now: only the call that started an execution may say it never forwarded it
@@ -154,18 +147,10 @@ public final class Executions {
         throw new EngineException.Conflict("execution-not-started", "No such running execution",
             "grant " + grant.grantId() + " started no execution of decision `" + d.id() + "`");
       }
-      Optional<String> starter = issued.startedBy().map(s -> s.substring(0, s.lastIndexOf(' ')));
-      if (starter.isPresent() && !starter.get().equals(gateway.subject())) {
-        // Only the gateway that started an execution knows its outcome (black-box run: another gateway's
-        // token recorded "failed, not forwarded" for a call still running, and the real outcome was then
-        // turned away as already recorded).
-        refuse(d, gateway, grant, "outcome_not_the_starter");
-        // Its own type, which the gateway keeps trying (review): a gateway whose token file was switched to
-        // another subject while a tool ran is an operator's fix away from delivering the real outcome.
-        throw new EngineException.Conflict("execution-not-the-starter", "Not this gateway's execution",
-            "execution `" + executionId + "` was started by gateway subject `" + starter.get() + "`; only it may report"
-                + " the outcome (a gateway's token must keep its subject)");
-      }
+      // Only the gateway that started an execution knows its outcome (black-box run: another gateway's
+      // token recorded "failed, not forwarded" for a call still running, and the real outcome was then
+      // turned away as already recorded).
+      requireStartingSubject(d, gateway, grant, issued, executionId, "outcome_not_the_starter", "report the outcome");
       if (d.approvals().executionId().filter(executionId::equals).isPresent() && d.approvals().executionFinished()) {
         boolean recordedConfirmed = d.status() == DecisionStatus.EXECUTED;
         if (recordedConfirmed != confirmed) {
@@ -189,6 +174,23 @@ public final class Executions {
       String type = confirmed ? DecisionProjection.EXECUTION_CONFIRMED : DecisionProjection.EXECUTION_FAILED;
       return engine.commit(d, List.of(draft(d, type, gateway, payload)));
     });
+  }
+
+  /**
+   * Refuses (recorded, 409 {@code execution-not-the-starter}) a report on a started execution from
+   * another gateway subject than the one that started it. Its own type, which the gateway keeps trying
+   * (review): a gateway whose token file was switched to another subject is an operator's fix away from
+   * delivering the report.
+   */
+  private void requireStartingSubject(DecisionState d, Principal gateway, Grant grant, DecisionApprovals.Issued issued,
+      String executionId, String reason, String what) throws EngineException {
+    Optional<String> starter = issued.startedBy().map(s -> s.substring(0, s.lastIndexOf(' ')));
+    if (starter.isPresent() && !starter.get().equals(gateway.subject())) {
+      refuse(d, gateway, grant, reason);
+      throw new EngineException.Conflict("execution-not-the-starter", "Not this gateway's execution",
+          "execution `" + executionId + "` was started by gateway subject `" + starter.get() + "`; only it may " + what
+              + " (a gateway's token must keep its subject)");
+    }
   }
 
   /** What a gateway's report does with the decision, under its lock, once its grant proved to be the engine's own. */
