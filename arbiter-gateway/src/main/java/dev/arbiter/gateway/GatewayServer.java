@@ -75,20 +75,7 @@ public final class GatewayServer implements AutoCloseable {
       if (stopping || !burns.usable()) {
         continue;
       }
-      try {
-        var gone = burns.openOf(dev.arbiter.gateway.burn.Owner::isGone);
-        for (BurnStore.OpenExecution o : gone) {
-          reports.interrupted(o.grantCompact(), o.grantId(), o.attempt());
-          burns.closeOpen(o.grantId());
-          LOG.warn("grant_id={} was under way in gateway process `{}`, which has stopped; reporting it as interrupted",
-              o.grantId(), o.owner());
-        }
-        if (!gone.isEmpty()) {
-          burns.removeClosedNow();
-        }
-      } catch (BurnStoreUnavailableException | RuntimeException e) {
-        LOG.warn("cannot look at the open executions of other gateway processes now: {}", e.getMessage());
-      }
+      takeOver(burns, pending, r -> reports.interruptedStored(r.grantCompact(), r.grantId(), r.attempt()), false);
     }
   }
 
@@ -110,25 +97,60 @@ public final class GatewayServer implements AutoCloseable {
    * outcome ends no decision, and no cancel does once an execution started).
    */
   private static void reportInterrupted(BurnStore burns, PendingReports pending) {
+    takeOver(burns, pending, r -> pending.add(ReportSender.interruptedReport(r.grantCompact(), r.grantId(), r.attempt())),
+        true);
+  }
+
+  /** Stores the report of one open execution; throws when it could not (its row then stays). */
+  private interface Store {
+    void report(BurnStore.OpenExecution open) throws BurnStoreUnavailableException;
+  }
+
+  /**
+   * Reports the open executions of processes that are positively gone ({@link
+   * dev.arbiter.gateway.burn.Owner#isGone}) as interrupted: each report stored first, then the row
+   * removed. An execution whose grant already has a stored report (an outcome or a give-up the dead
+   * process could not deliver) is not reported again: an "interrupted" sent first would turn the
+   * known outcome away as a conflict (review). Owners are judged outside the burn store's lock.
+   */
+  private static void takeOver(BurnStore burns, PendingReports pending, Store store, boolean warnElsewhere) {
     try {
-      for (BurnStore.OpenExecution o : burns.openOf(dev.arbiter.gateway.burn.Owner::elsewhere)) {
-        // Never taken over (its process cannot be looked at from here), but not in silence: a container
-        // re-created under a new host name leaves its calls here.
-        LOG.warn("grant_id={} is under way by gateway process `{}` of another host; not reported as interrupted from"
-            + " here: if that process is gone for good, start a gateway on that host name", o.grantId(), o.owner());
+      java.util.List<String> owners = burns.openOwners();
+      if (warnElsewhere) {
+        for (String owner : owners.stream().filter(dev.arbiter.gateway.burn.Owner::elsewhere).toList()) {
+          // Never taken over (its process cannot be looked at from here), but not in silence: a container
+          // re-created under a new host name leaves its calls here.
+          LOG.warn("{} call(s) are under way by gateway process `{}`, which this process cannot look at (another host"
+              + " name or process table); not reported as interrupted from here", burns.openOf(owner).size(), owner);
+        }
       }
-      var left = burns.openOf(dev.arbiter.gateway.burn.Owner::isGone);
-      for (BurnStore.OpenExecution o : left) {
-        pending.add(ReportSender.interruptedReport(o.grantCompact(), o.grantId(), o.attempt()));
-        burns.closeOpen(o.grantId());
-        LOG.warn("grant_id={} was under way when an earlier gateway process stopped; reporting it as interrupted", o.grantId());
+      java.util.List<String> gone = owners.stream().filter(dev.arbiter.gateway.burn.Owner::isGone).toList();
+      if (gone.isEmpty()) {
+        return;
       }
-      if (!left.isEmpty()) {
-        burns.removeClosedNow();
+      java.util.Set<String> alreadyStored = new java.util.HashSet<>();
+      for (PendingReports.Stored s : pending.all()) {
+        try {
+          alreadyStored.add(dev.arbiter.core.canonical.StrictJson.parse(
+              s.report().getBytes(java.nio.charset.StandardCharsets.UTF_8)).path("grant_id").asText());
+        } catch (RuntimeException unreadable) {
+          // the sender drops it; it names nothing here
+        }
       }
-    } catch (BurnStoreUnavailableException e) {
-      // The rows stay for the next start; a store that cannot be read refuses every call anyway.
-      LOG.error("cannot report the calls an earlier gateway process left under way now: {}", e.getMessage());
+      for (String owner : gone) {
+        for (BurnStore.OpenExecution o : burns.openOf(owner)) {
+          if (!alreadyStored.contains(o.grantId())) {
+            store.report(o);
+            LOG.warn("grant_id={} was under way in gateway process `{}`, which has stopped; reporting it as interrupted",
+                o.grantId(), owner);
+          }
+          burns.closeOpen(o.grantId());
+        }
+      }
+      burns.removeClosedNow();
+    } catch (BurnStoreUnavailableException | RuntimeException e) {
+      // The rows stay for the next look; a store that cannot be read refuses every call anyway.
+      LOG.error("cannot report the calls a stopped gateway process left under way now: {}", e.getMessage());
     }
   }
 
@@ -227,7 +249,8 @@ public final class GatewayServer implements AutoCloseable {
   @Override
   public void close() {
     stopping = true;
-    watcher.interrupt(); // it does no channel I/O of its own, so an interrupt cannot close a file under it
+    // Not interrupted: the watcher may be storing a report, and an interrupt during a file's flush would
+    // close the file for good. It sleeps at most one period and then sees `stopping`.
     try {
       handler.drain(drainTimeout);
       app.stop();

@@ -44,8 +44,7 @@ class GatewayInterruptedTest {
     MintedGrant killed = h.world.mint("deployer", "deploy", GovernedWorld.payload("payments-api", "7.1"));
     MintedGrant sibling = h.world.mint("deployer", "deploy", GovernedWorld.payload("payments-api", "7.2"));
     h.recorder.started(killed.compact(), "att-killed"); // the dead process had recorded its start
-    String host = Owner.current().split(" ")[0];
-    plant(killed, "att-killed", host + " 999999999 2020-01-01T00:00:00Z"); // a process that is gone
+    plant(killed, "att-killed", deadProcess(999_999_999)); // a process that is gone
     plant(sibling, "att-live", Owner.current()); // this JVM: alive, so a sibling's call under way
 
     h.restartGateway();
@@ -68,7 +67,7 @@ class GatewayInterruptedTest {
       h.restartGateway();
       MintedGrant late = h.world.mint("deployer", "deploy", GovernedWorld.payload("payments-api", "7.4"));
       h.recorder.started(late.compact(), "att-late");
-      plant(late, "att-late", Owner.current().split(" ")[0] + " 999999998 2020-01-01T00:00:00Z");
+      plant(late, "att-late", deadProcess(999_999_998));
 
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
       while (!h.recorder.interrupted().contains(late.grantId()) && System.nanoTime() < deadline) {
@@ -92,6 +91,45 @@ class GatewayInterruptedTest {
     h.restartGateway(); // a clean stop removes what was handed over
     assertThat(openRows()).isEmpty();
     assertThat(h.recorder.interrupted()).isEmpty();
+  }
+
+  /** An owner on this host, boot and process table whose pid does not exist. */
+  private static String deadProcess(long pid) {
+    String[] self = Owner.current().split(" ");
+    return self[0] + " " + self[1] + " " + self[2] + " " + pid + " 12345";
+  }
+
+  @Test
+  void rowsOfProcessesThatCannotBeLookedAt_stay_andAnExecutionWithAStoredReportIsNotReportedAgain() throws Exception {
+    String[] self = Owner.current().split(" ");
+    MintedGrant otherTable = h.world.mint("deployer", "deploy", GovernedWorld.payload("payments-api", "7.5"));
+    MintedGrant otherHost = h.world.mint("deployer", "deploy", GovernedWorld.payload("payments-api", "7.6"));
+    MintedGrant reusedPid = h.world.mint("deployer", "deploy", GovernedWorld.payload("payments-api", "7.7"));
+    MintedGrant known = h.world.mint("deployer", "deploy", GovernedWorld.payload("payments-api", "7.8"));
+    // A container sharing the file (another pid namespace, the same host name): never taken over.
+    plant(otherTable, "a1", self[0] + " " + self[1] + " pid:[1] 1 1");
+    plant(otherHost, "a2", "another-host " + self[1] + " " + self[2] + " 1 1");
+    // This very JVM's pid with another start tick: the pid was reused, the owner is gone.
+    plant(reusedPid, "a3", self[0] + " " + self[1] + " " + self[2] + " " + self[3] + " 1");
+    // A dead process whose outcome is stored already: its row goes, no "interrupted" overtakes the outcome.
+    plant(known, "a4", deadProcess(999_999_997));
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + h.burnFile);
+        PreparedStatement ps = c.prepareStatement("INSERT INTO pending_reports (report, added_at) VALUES (?, '2026-11-27T00:00:00Z')")) {
+      ps.setString(1, "{\"kind\":\"outcome\",\"grant\":\"" + known.compact() + "\",\"grant_id\":\"" + known.grantId()
+          + "\",\"execution_id\":\"exe_x\",\"confirmed\":true,\"upstream_status\":200,\"duration_ms\":1,"
+          + "\"response_hash\":\"sha256:00\"}");
+      ps.executeUpdate();
+    }
+
+    h.restartGateway();
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!h.recorder.interrupted().contains(reusedPid.grantId()) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    Thread.sleep(300);
+    assertThat(h.recorder.interrupted()).containsExactly(reusedPid.grantId());
+    assertThat(openRows()).containsExactlyInAnyOrder(otherTable.grantId(), otherHost.grantId());
   }
 
   private void plant(MintedGrant g, String attempt, String owner) throws Exception {

@@ -56,6 +56,7 @@ final class BurnFile {
       owner     TEXT NOT NULL,
       opened_at TEXT NOT NULL
     ) WITHOUT ROWID""",
+    "CREATE INDEX IF NOT EXISTS open_executions_by_owner ON open_executions (owner)",
   };
   private BurnFile() {}
 

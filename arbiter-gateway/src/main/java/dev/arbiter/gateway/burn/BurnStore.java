@@ -252,19 +252,34 @@ public final class BurnStore implements AutoCloseable {
   }
 
   /**
-   * Removes and returns the open executions of processes that are gone ({@code dead}), left by a
-   * gateway that was killed; the caller reports each as interrupted (it stores the reports first).
+   * The processes that have executions open in this file (a short read under the lock the committer
+   * needs; whether each is alive is judged by the caller, outside it).
    */
-  public List<OpenExecution> openOf(java.util.function.Predicate<String> deadOwner) throws BurnStoreUnavailableException {
+  public List<String> openOwners() throws BurnStoreUnavailableException {
+    return readOpen("SELECT DISTINCT owner FROM open_executions", null, rs -> rs.getString(1));
+  }
+
+  /** The open executions of {@code owner}; the caller reports those of a gone process as interrupted. */
+  public List<OpenExecution> openOf(String owner) throws BurnStoreUnavailableException {
+    return readOpen("SELECT grant_id, attempt, grant, owner FROM open_executions WHERE owner = ?", owner,
+        rs -> new OpenExecution(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)));
+  }
+
+  private interface Row<T> {
+    T read(ResultSet rs) throws SQLException;
+  }
+
+  private <T> List<T> readOpen(String sql, String owner, Row<T> row) throws BurnStoreUnavailableException {
     lock.lock();
     try {
-      List<OpenExecution> found = new ArrayList<>();
-      try (PreparedStatement ps = conn.prepareStatement("SELECT grant_id, attempt, grant, owner FROM open_executions");
-          ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          OpenExecution o = new OpenExecution(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4));
-          if (deadOwner.test(o.owner())) {
-            found.add(o);
+      List<T> found = new ArrayList<>();
+      try (PreparedStatement ps = conn.prepareStatement(sql)) {
+        if (owner != null) {
+          ps.setString(1, owner);
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            found.add(row.read(rs));
           }
         }
       }
@@ -470,8 +485,8 @@ public final class BurnStore implements AutoCloseable {
         }
       }
       conn.commit();
-    } catch (SQLException e) {
-      rollbackQuietly();
+    } catch (SQLException | RuntimeException e) {
+      rollbackQuietly(); // before the autocommit below, which would commit a part of it
       closing.addAll(taken);
       throw new BurnStoreUnavailableException("burn store " + file + ": cannot remove finished executions: " + e.getMessage(), e);
     } finally {

@@ -76,6 +76,8 @@ public final class ReportSender implements AutoCloseable {
   private volatile boolean overflowed;
   /** Handed over by {@link #close} to wake the sender; never stored. */
   private static final ObjectNode STOP = JsonNodeFactory.instance.objectNode();
+  /** Handed over by {@link #interruptedStored} to wake the sender for a row stored by the caller; never stored. */
+  private static final ObjectNode WAKE = JsonNodeFactory.instance.objectNode();
   private final Thread sender;
 
   private ReportSender(ExecutionRecorder recorder, PendingReports store) {
@@ -121,9 +123,17 @@ public final class ReportSender implements AutoCloseable {
     submit(giveUpReport(grantCompact, grantId, attempt, false));
   }
 
-  /** An execution another gateway process left under way when it was killed, reported as interrupted until the engine takes it. */
-  public void interrupted(String grantCompact, String grantId, String attempt) {
-    submit(giveUpReport(grantCompact, grantId, attempt, true));
+  /**
+   * An execution another gateway process left under way when it was killed, reported as interrupted
+   * until the engine takes it: stored on the caller's thread before this returns (the caller then
+   * removes the execution's open row, and a crash in between must not lose both), then sent.
+   *
+   * @throws BurnStoreUnavailableException when it could not be stored (the caller keeps the open row)
+   */
+  public void interruptedStored(String grantCompact, String grantId, String attempt) throws BurnStoreUnavailableException {
+    store.add(giveUpReport(grantCompact, grantId, attempt, true).toString());
+    overflowed = true; // the sender reads the store again for rows it does not hold
+    intake.offer(WAKE);
   }
 
   /**
@@ -160,7 +170,7 @@ public final class ReportSender implements AutoCloseable {
   private void drainIntakeToStore() {
     ObjectNode left;
     while ((left = intake.poll()) != null) {
-      if (left != STOP) {
+      if (left != STOP && left != WAKE) {
         storeForNextStart(left);
       }
     }
@@ -193,7 +203,7 @@ public final class ReportSender implements AutoCloseable {
           long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pauseMillis);
           for (long left; !closing && (left = until - System.nanoTime()) > 0; ) {
             ObjectNode handed = intake.poll(left, TimeUnit.NANOSECONDS);
-            if (handed != null && handed != STOP) {
+            if (handed != null && handed != STOP && handed != WAKE) {
               take(handed);
             }
           }
@@ -205,7 +215,7 @@ public final class ReportSender implements AutoCloseable {
         Pending next = due();
         if (next == null) {
           ObjectNode handed = intake.poll(untilNextTry(), TimeUnit.NANOSECONDS);
-          if (handed != null && handed != STOP) {
+          if (handed != null && handed != STOP && handed != WAKE) {
             take(handed);
           }
           continue;
@@ -279,7 +289,7 @@ public final class ReportSender implements AutoCloseable {
     ObjectNode r;
     // At most a few hundred at a time (one flush each), so that sending goes on while many arrive (review).
     for (int n = 0; n < 256 && (r = intake.poll()) != null; n++) {
-      if (r != STOP) {
+      if (r != STOP && r != WAKE) {
         take(r);
       }
     }
