@@ -254,9 +254,20 @@ public final class LedgerBenchCommand implements Callable<Integer> {
     // Stopped (Ctrl-C, SIGTERM) during the warm-up, the scratch ledger must not stay behind. The
     // appending threads run on while shutdown hooks do, and SQLite recreated its files in the directory
     // being deleted (a loaded test machine left it behind): the hook closes the ledger first.
+    // Shutdown hooks run while the warm-up's own threads go on (a ledger being opened may create files
+    // after a first delete): the hook closes what is open, waits (bounded) for the warm-up to leave the
+    // directory, and deletes it once more.
     AtomicReference<Ledger> open = new AtomicReference<>();
+    java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.CountDownLatch left = new java.util.concurrent.CountDownLatch(1);
     Thread cleanup = new Thread(() -> {
+      cancelled.set(true);
       closeOnce(open);
+      try {
+        left.await(20, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       deleteTree(dir, err);
     }, "bench-warmup-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
@@ -266,6 +277,10 @@ public final class LedgerBenchCommand implements Callable<Integer> {
       AtomicLong done = new AtomicLong();
       AtomicReference<Throwable> failure = new AtomicReference<>();
       open.set(openForAppend(scratch, key, "the new warm-up ledger did not open: "));
+      if (cancelled.get()) {
+        closeOnce(open); // stopped while it opened: the hook found nothing to close
+        throw CliFailure.unavailable("stopped during the warm-up", null);
+      }
       Thread ticker = ticker(new Progress(err, "warm-up appended", n), done);
       try {
         Ledger ledger = open.get();
@@ -289,7 +304,9 @@ public final class LedgerBenchCommand implements Callable<Integer> {
       err.printf("warm-up: %d events appended to a scratch ledger%s in %.1f s, not counted (--warmup-events 0 skips it)%n",
           n, noVerify ? "" : " and verified", (System.nanoTime() - start) / 1e9);
     } finally {
+      closeOnce(open);
       deleteTree(dir, err);
+      left.countDown();
       try {
         Runtime.getRuntime().removeShutdownHook(cleanup);
       } catch (IllegalStateException shuttingDown) {
