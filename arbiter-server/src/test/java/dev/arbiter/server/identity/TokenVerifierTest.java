@@ -390,6 +390,47 @@ class TokenVerifierTest {
         });
   }
 
+  /**
+   * Keys come only from the jwks_uri discovery named: a redirect from it is not followed (review: the
+   * JDK's connection follows same-scheme redirects, so plain http on loopback could lead anywhere).
+   */
+  @Test
+  void verify_whenTheJwksUriRedirects_theKeysBehindTheRedirectAreNotUsed() throws Exception {
+    RSAKey key = new RSAKeyGenerator(2048).keyID("k-redirect").generate();
+    byte[] jwks = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
+    com.sun.net.httpserver.HttpServer idpServer = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    String issuer = "http://127.0.0.1:" + idpServer.getAddress().getPort() + "/realm";
+    idpServer.createContext("/realm/.well-known/openid-configuration", x -> {
+      byte[] b = ("{\"issuer\":\"" + issuer + "\",\"jwks_uri\":\"" + issuer + "/moved\"}").getBytes(StandardCharsets.UTF_8);
+      x.sendResponseHeaders(200, b.length);
+      x.getResponseBody().write(b);
+      x.close();
+    });
+    idpServer.createContext("/realm/moved", x -> {
+      x.getResponseHeaders().add("Location", issuer + "/jwks");
+      x.sendResponseHeaders(302, -1);
+      x.close();
+    });
+    idpServer.createContext("/realm/jwks", x -> {
+      x.getResponseHeaders().add("Content-Type", "application/json");
+      x.sendResponseHeaders(200, jwks.length);
+      x.getResponseBody().write(jwks);
+      x.close();
+    });
+    idpServer.start();
+    try {
+      Instant now = Instant.now();
+      String token = signRsa(key, "k-redirect", new JWTClaimsSet.Builder().issuer(issuer).audience(AUDIENCE).subject("alice")
+          .issueTime(Date.from(now)).notBeforeTime(Date.from(now)).expirationTime(Date.from(now.plusSeconds(600))).build());
+      TokenVerifier verifier = TokenVerifier.discover(IdentityConfig.of(URI.create(issuer), AUDIENCE, "roles", Map.of(),
+          Map.of()), Clock.systemUTC());
+      assertThat(rejection(verifier, token)).isEqualTo(Reason.IDP_UNAVAILABLE);
+    } finally {
+      idpServer.stop(0);
+    }
+  }
+
   @Test
   void discover_whenJwksUriIsPlainHttpOffLoopback_refusesToFetchKeysFromIt() throws Exception {
     // A real discovery endpoint whose jwks_uri is plain http on another host: anyone on that path
