@@ -194,9 +194,7 @@ class EndToEndTest {
       Path agent = token(tokens, "agent", idp.mint("ci_pipeline", List.of(), Duration.ofHours(1)));
       Path gw = token(tokens, "gw", idp.mint("gw", List.of("arbiter-gateway"), Duration.ofHours(1)));
       Path data = dir.resolve("data");
-      Path identity = Files.writeString(dir.resolve("identity.yaml"), "roles:\n  supervisor: {level: L2, domains: [\"*\"]}\n");
-      String[] engineArgs = {"serve", "--data-dir", data.toString(), "--bundle", "../examples/policy",
-          "--oidc-issuer", idp.issuer().toString(), "--identity", identity.toString()};
+      String[] engineArgs = engineArgs(idp, data);
       Child engineProc = start("engine", concat(engineArgs, "--port", "0"));
       String port = engineProc.await(Pattern.compile("role all listening on http://127\\.0\\.0\\.1:(\\d+)/v1"));
       String engine = "http://127.0.0.1:" + port;
@@ -280,9 +278,7 @@ class EndToEndTest {
       Path agent = token(tokens, "agent", idp.mint("ci_pipeline", List.of(), Duration.ofHours(1)));
       Path gw = token(tokens, "gw", idp.mint("gw", List.of("arbiter-gateway"), Duration.ofHours(1)));
       Path data = dir.resolve("data");
-      Path identity = Files.writeString(dir.resolve("identity.yaml"), "roles:\n  supervisor: {level: L2, domains: [\"*\"]}\n");
-      Child engineProc = start("engine", "serve", "--data-dir", data.toString(), "--bundle", "../examples/policy",
-          "--oidc-issuer", idp.issuer().toString(), "--identity", identity.toString(), "--port", "0");
+      Child engineProc = start("engine", concat(engineArgs(idp, data), "--port", "0"));
       String engine = "http://127.0.0.1:" + engineProc.await(Pattern.compile("role all listening on http://127\\.0\\.0\\.1:(\\d+)/v1"));
       Path gatewayConfig = gatewayConfig(data, slowTool);
       String[] gatewayArgs = {"serve", "--role", "gateway", "--gateway-config", gatewayConfig.toString(),
@@ -336,6 +332,13 @@ class EndToEndTest {
       slowTool.stop(0);
       idp.close();
     }
+  }
+
+  /** {@code serve} on {@code data}, trusting {@code idp} with supervisors at L2 everywhere (no port). */
+  private String[] engineArgs(DevIssuer idp, Path data) throws Exception {
+    Path identity = Files.writeString(dir.resolve("identity.yaml"), "roles:\n  supervisor: {level: L2, domains: [\"*\"]}\n");
+    return new String[] {"serve", "--data-dir", data.toString(), "--bundle", "../examples/policy",
+        "--oidc-issuer", idp.issuer().toString(), "--identity", identity.toString()};
   }
 
   /** The decision's {@code execution.*} entries, read from the live ledger file. */

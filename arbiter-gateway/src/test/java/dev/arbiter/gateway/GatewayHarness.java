@@ -81,6 +81,17 @@ final class GatewayHarness implements AutoCloseable {
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** Waits (at most 20 s) until {@code condition} holds; an AssertionError if it never does. */
+  static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not reached within 20 s");
+      }
+      Thread.sleep(20);
+    }
+  }
+
   /** Lines of a tool's execution log (none when it never executed anything). */
   static List<JsonNode> toolLog(SampleTool tool) throws IOException {
     Path f = tool.executionLog();

@@ -1,5 +1,6 @@
 package dev.arbiter.gateway;
 
+import static dev.arbiter.gateway.GatewayHarness.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,7 +13,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,10 +49,7 @@ class GatewayInterruptedTest {
 
     h.restartGateway();
 
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!h.recorder.interrupted().contains(killed.grantId()) && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    await(() -> h.recorder.interrupted().contains(killed.grantId()));
     assertThat(h.recorder.interrupted()).containsExactly(killed.grantId());
     assertThat(openRows()).as("the reported row is removed; the sibling's stays").containsExactly(sibling.grantId());
   }
@@ -69,10 +66,7 @@ class GatewayInterruptedTest {
       h.recorder.started(late.compact(), "att-late");
       plant(late, "att-late", deadProcess(999_999_998));
 
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      while (!h.recorder.interrupted().contains(late.grantId()) && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
+      await(() -> h.recorder.interrupted().contains(late.grantId()));
       assertThat(h.recorder.interrupted()).containsExactly(late.grantId());
       Thread.sleep(300);
       assertThat(h.recorder.interrupted()).as("reported once").containsExactly(late.grantId());
@@ -123,10 +117,7 @@ class GatewayInterruptedTest {
 
     h.restartGateway();
 
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!h.recorder.interrupted().contains(reusedPid.grantId()) && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    await(() -> h.recorder.interrupted().contains(reusedPid.grantId()));
     Thread.sleep(300);
     assertThat(h.recorder.interrupted()).containsExactly(reusedPid.grantId());
     assertThat(openRows()).containsExactlyInAnyOrder(otherTable.grantId(), otherHost.grantId());

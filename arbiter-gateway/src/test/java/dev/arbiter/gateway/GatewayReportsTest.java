@@ -1,6 +1,7 @@
 package dev.arbiter.gateway;
 
 import static dev.arbiter.gateway.GatewayHarness.assertProblem;
+import static dev.arbiter.gateway.GatewayHarness.await;
 import static dev.arbiter.gateway.GatewayHarness.toolLog;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,8 +14,6 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -102,13 +101,4 @@ class GatewayReportsTest {
     }
   }
 
-  private static void await(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not reached within 20 s");
-      }
-      Thread.sleep(50);
-    }
-  }
 }

@@ -2,6 +2,7 @@ package dev.arbiter.gateway;
 
 import static dev.arbiter.gateway.GatewayHarness.assertProblem;
 import static dev.arbiter.gateway.GatewayHarness.toolLog;
+import static dev.arbiter.gateway.GatewayHarness.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,7 +11,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arbiter.gateway.GovernedWorld.MintedGrant;
 import dev.arbiter.gateway.execution.ExecutionRecorder.Started;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -75,10 +75,7 @@ class GatewayStartProofTest {
 
     assertProblem(h.call("deployer", g.compact(), payload), 503, "ledger-unavailable", null);
     assertThat(toolLog(h.deployer)).as(what).isEmpty();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!h.recorder.abandoned().contains(g.grantId()) && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    await(() -> h.recorder.abandoned().contains(g.grantId()));
     assertThat(h.recorder.abandoned()).as("%s: the start is given up", what).contains(g.grantId());
   }
 

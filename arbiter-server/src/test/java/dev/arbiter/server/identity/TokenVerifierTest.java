@@ -398,27 +398,14 @@ class TokenVerifierTest {
   void verify_whenTheJwksUriRedirects_theKeysBehindTheRedirectAreNotUsed() throws Exception {
     RSAKey key = new RSAKeyGenerator(2048).keyID("k-redirect").generate();
     byte[] jwks = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
-    com.sun.net.httpserver.HttpServer idpServer = com.sun.net.httpserver.HttpServer.create(
-        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
-    String issuer = "http://127.0.0.1:" + idpServer.getAddress().getPort() + "/realm";
-    idpServer.createContext("/realm/.well-known/openid-configuration", x -> {
-      byte[] b = ("{\"issuer\":\"" + issuer + "\",\"jwks_uri\":\"" + issuer + "/moved\"}").getBytes(StandardCharsets.UTF_8);
-      x.sendResponseHeaders(200, b.length);
-      x.getResponseBody().write(b);
-      x.close();
-    });
+    com.sun.net.httpserver.HttpServer idpServer = realm(issuer -> issuer + "/moved");
+    String issuer = issuerOf(idpServer);
     idpServer.createContext("/realm/moved", x -> {
       x.getResponseHeaders().add("Location", issuer + "/jwks");
       x.sendResponseHeaders(302, -1);
       x.close();
     });
-    idpServer.createContext("/realm/jwks", x -> {
-      x.getResponseHeaders().add("Content-Type", "application/json");
-      x.sendResponseHeaders(200, jwks.length);
-      x.getResponseBody().write(jwks);
-      x.close();
-    });
-    idpServer.start();
+    idpServer.createContext("/realm/jwks", x -> answer(x, jwks));
     try {
       Instant now = Instant.now();
       String token = signRsa(key, "k-redirect", new JWTClaimsSet.Builder().issuer(issuer).audience(AUDIENCE).subject("alice")
@@ -431,22 +418,34 @@ class TokenVerifierTest {
     }
   }
 
+  /** A started loopback issuer at {@code /realm} whose discovery document names {@code jwksUri.apply(issuer)}. */
+  private static com.sun.net.httpserver.HttpServer realm(java.util.function.UnaryOperator<String> jwksUri) throws Exception {
+    com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    String issuer = issuerOf(server);
+    server.createContext("/realm/.well-known/openid-configuration", x -> answer(x,
+        ("{\"issuer\":\"" + issuer + "\",\"jwks_uri\":\"" + jwksUri.apply(issuer) + "\"}").getBytes(StandardCharsets.UTF_8)));
+    server.start();
+    return server;
+  }
+
+  private static String issuerOf(com.sun.net.httpserver.HttpServer server) {
+    return "http://127.0.0.1:" + server.getAddress().getPort() + "/realm";
+  }
+
+  private static void answer(com.sun.net.httpserver.HttpExchange x, byte[] json) throws java.io.IOException {
+    x.getResponseHeaders().add("Content-Type", "application/json");
+    x.sendResponseHeaders(200, json.length);
+    x.getResponseBody().write(json);
+    x.close();
+  }
+
   @Test
   void discover_whenJwksUriIsPlainHttpOffLoopback_refusesToFetchKeysFromIt() throws Exception {
     // A real discovery endpoint whose jwks_uri is plain http on another host: anyone on that path
     // could swap the keys every token is checked with.
-    com.sun.net.httpserver.HttpServer doc = com.sun.net.httpserver.HttpServer.create(
-        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
-    String issuer = "http://127.0.0.1:" + doc.getAddress().getPort() + "/realm";
-    doc.createContext("/realm/.well-known/openid-configuration", x -> {
-      byte[] b = ("{\"issuer\":\"" + issuer + "\",\"jwks_uri\":\"http://192.0.2.7/jwks\"}")
-          .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-      x.getResponseHeaders().add("Content-Type", "application/json");
-      x.sendResponseHeaders(200, b.length);
-      x.getResponseBody().write(b);
-      x.close();
-    });
-    doc.start();
+    com.sun.net.httpserver.HttpServer doc = realm(issuer -> "http://192.0.2.7/jwks");
+    String issuer = issuerOf(doc);
     try {
       IdentityConfig c = IdentityConfig.of(URI.create(issuer), AUDIENCE, "roles", Map.of(), Map.of());
       assertThatThrownBy(() -> TokenVerifier.discover(c, Clock.systemUTC()))
