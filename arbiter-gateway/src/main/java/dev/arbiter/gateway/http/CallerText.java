@@ -59,13 +59,8 @@ final class CallerText {
     return b.toString();
   }
 
+  /** The project's one definition of what a reader cannot see (controls, format characters, separators, ...). */
   private static boolean invisible(int c) {
-    if (Character.isISOControl(c)) {
-      return true;
-    }
-    return switch (Character.getType(c)) {
-      case Character.FORMAT, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR -> true;
-      default -> false;
-    };
+    return dev.arbiter.core.decision.Spelling.invisible(c);
   }
 }

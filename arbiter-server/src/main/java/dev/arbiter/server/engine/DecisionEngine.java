@@ -788,18 +788,14 @@ public final class DecisionEngine implements AutoCloseable {
   }
 
   /**
-   * One log line's worth of a caller-influenced value: controls (a forged line), line separators and
-   * format characters (U+202E turns a line around for its reader) replaced, length capped.
+   * One log line's worth of a caller-influenced value: at most 128 code points, quoted, with every
+   * invisible character (a newline forging a line, U+202E turning it around) escaped ({@link
+   * dev.arbiter.core.decision.Spelling#shown}).
    */
   private static String loggable(String s) {
-    StringBuilder b = new StringBuilder();
-    s.codePoints().limit(129).forEach(c -> {
-      int t = Character.getType(c);
-      boolean hidden = Character.isISOControl(c) || t == Character.FORMAT || t == Character.LINE_SEPARATOR
-          || t == Character.PARAGRAPH_SEPARATOR;
-      b.appendCodePoint(hidden ? '?' : c);
-    });
-    return s.codePointCount(0, s.length()) <= 128 ? b.toString() : b.substring(0, b.offsetByCodePoints(0, 128)) + "…";
+    boolean longer = s.codePointCount(0, s.length()) > 128;
+    String cut = longer ? s.substring(0, s.offsetByCodePoints(0, 128)) : s;
+    return dev.arbiter.core.decision.Spelling.shown(cut) + (longer ? "…" : "");
   }
 
   /** Counts one refusal against {@code budget}: true while within {@code cap}; past it, one warning and false. */
